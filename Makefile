@@ -1,0 +1,72 @@
+# Shiji — quick start: `make demo` (run on SQLite with the demo data), `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+APT := apt-get -o DPkg::Lock::Timeout=300
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test test-fast test-pg lint format install system-deps check vendor clean bench
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the browser tests and a CJK font for screenshots:
+# installed only when missing.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+		$(SUDO) $(APT) update -qq && \
+		$(SUDO) $(APT) install -y -qq --no-install-recommends chromium fonts-wqy-zenhei fontconfig; \
+	fi
+
+demo: install
+	$(BIN)/python manage.py migrate --no-input -v0
+	$(BIN)/python manage.py load_demo
+	@echo "Shiji: http://127.0.0.1:$(PORT)/"
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS)
+
+test-pg: install system-deps
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: install
+	SHIJI_ENV=production SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
+		ALLOWED_HOSTS=shiji.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Re-vendor the front-end assets from the npm registry (versions: shiji/web/static/vendor/README.md).
+vendor:
+	@set -e; tmp=$$(mktemp -d); cd $$tmp; \
+	npm pack -s htmx.org@2.0.11 @tabler/core@1.6.1 echarts@6.1.0 >/dev/null; \
+	for f in *.tgz; do mkdir -p $${f%.tgz}; tar xzf $$f -C $${f%.tgz}; done; \
+	dest=$(CURDIR)/shiji/web/static/vendor; \
+	cp htmx.org-2.0.11/package/dist/htmx.min.js $$dest/htmx-2.0.11.min.js; \
+	cp tabler-core-1.6.1/package/dist/css/tabler.min.css $$dest/tabler-1.6.1.min.css; \
+	cp tabler-core-1.6.1/package/dist/js/tabler.min.js $$dest/tabler-1.6.1.min.js; \
+	cp echarts-6.1.0/package/dist/echarts.min.js $$dest/echarts-6.1.0.min.js; \
+	rm -rf $$tmp
+
+clean:
+	rm -rf var test-artifacts

@@ -1,0 +1,108 @@
+from django.db import models
+
+
+class Campaign(models.Model):
+    """A study-and-rectification campaign, loaded from a preset file."""
+
+    code = models.SlugField("代码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=100)
+    year = models.PositiveSmallIntegerField("年度")
+    general_requirement = models.CharField("总要求", max_length=200)
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    description = models.TextField("说明", blank=True)
+    source = models.CharField("来源文件", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-year", "code"]
+        verbose_name = "学习教育活动"
+        verbose_name_plural = "学习教育活动"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkArrangement(models.Model):
+    """One of a campaign's work arrangements (学习研讨, 查摆问题, …)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="arrangements")
+    code = models.SlugField(max_length=40)
+    name = models.CharField("名称", max_length=50)
+    requirement = models.TextField("要求", blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="arrangement_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ZoneCampaign(models.Model):
+    """A zone's adoption of a campaign, with its deployment meeting."""
+
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="campaigns")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="adoptions")
+    adopted_at = models.DateTimeField("启用时间", auto_now_add=True)
+    meeting_date = models.DateField("部署会议日期", null=True, blank=True)
+    meeting_name = models.CharField("部署会议", max_length=200, blank=True)
+    meeting_requirements = models.TextField("会议要求", blank=True)
+    meeting_source = models.CharField("信息来源", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["zone", "-campaign__year"]
+        verbose_name = "高新区启用的活动"
+        verbose_name_plural = "高新区启用的活动"
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "campaign"], name="zone_campaign_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone} · {self.campaign}"
+
+    @property
+    def scope_zone_id(self) -> int:
+        return self.zone_id
+
+    scope_org_path = None
+
+
+class ProblemCategory(models.Model):
+    """A category of prominent problems. Copied from the campaign preset into
+    each adopting zone, where the zone admin may rename or add to it."""
+
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="categories")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="categories")
+    code = models.SlugField(max_length=40)
+    name = models.CharField("名称", max_length=50)
+    description = models.TextField("说明", blank=True)
+    is_placeholder = models.BooleanField(
+        "待确认措辞", default=False, help_text="官方表述未公开，可由工作专班修改"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["zone", "campaign", "order"]
+        verbose_name = "问题类别"
+        verbose_name_plural = "问题类别"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "campaign", "code"], name="category_code_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["zone", "campaign", "name"], name="category_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope_zone_id(self) -> int:
+        return self.zone_id
+
+    scope_org_path = None

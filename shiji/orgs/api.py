@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+from ninja import Field, Router, Schema
+from ninja.responses import Status
+
+from shiji.core.errors import AppError, Forbidden, invalid
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut
+from shiji.orgs import selectors, services
+from shiji.orgs.models import User, Zone
+from shiji.orgs.policy import can, roles_of
+
+router = Router(tags=["组织与账号"])
+
+
+class TokenIn(Schema):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=256)
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class GrantSchema(Schema):
+    role: str
+    zone: int | None = None
+    org: int | None = None
+    province: str | None = None
+
+
+class ZoneOut(Schema):
+    id: int
+    code: str
+    name: str
+    short_name: str
+    province: str
+    city: str
+    is_sample: bool
+
+
+class OrgOut(Schema):
+    id: int
+    zone: int = Field(alias="zone_id")
+    parent: int | None = Field(alias="parent_id")
+    name: str
+    kind: str
+    sector: str
+    path: str
+    depth: int
+    is_sample: bool
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    name: str
+    email: str
+    zone: int | None
+    is_active: bool
+    grants: list[GrantSchema]
+
+    @staticmethod
+    def resolve_zone(obj: User) -> int | None:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_grants(obj: User) -> list[dict]:
+        return [
+            {"role": g.role, "zone": g.zone_id, "org": g.org_id, "province": g.province or None}
+            for g in obj.grants.all()
+        ]
+
+
+class MeOut(UserOut):
+    roles: list[str]
+
+    @staticmethod
+    def resolve_roles(obj: User) -> list[str]:
+        return sorted(roles_of(obj))
+
+
+class UserIn(Schema):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=256)
+    name: str = Field("", max_length=50)
+    email: str = Field("", max_length=254)
+    zone: int | None = None
+    grants: list[GrantSchema] = []
+
+
+class UserPatch(Schema):
+    name: str | None = Field(None, max_length=50)
+    email: str | None = Field(None, max_length=254)
+    password: str | None = Field(None, max_length=256)
+    is_active: bool | None = None
+    grants: list[GrantSchema] | None = None
+
+
+class UserList(Schema):
+    count: int
+    items: list[UserOut]
+
+
+@router.post(
+    "auth/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    summary="用户名和密码换取 API 令牌",
+)
+def auth_token(request, payload: TokenIn):
+    try:
+        user = services.authenticate_with_lockout(
+            username=payload.username, password=payload.password, request=request
+        )
+    except services.LockedOut:
+        raise
+    except AppError as exc:
+        return Status(401, {"detail": exc.message, "code": "unauthenticated"})
+    return {"token": services.token_issue(user=user)}
+
+
+@router.get("me", response={200: MeOut, **COMMON_ERRORS}, summary="当前用户与角色")
+def me(request):
+    return User.objects.prefetch_related("grants").get(pk=request.user.pk)
+
+
+@router.get("zones", response={200: list[ZoneOut], **COMMON_ERRORS}, summary="可见的高新区")
+def zones(request):
+    return list(selectors.zones_visible_to(user=request.user))
+
+
+@router.get("orgs", response={200: list[OrgOut], **COMMON_ERRORS}, summary="可见的组织（树序）")
+def orgs(request, zone: int | None = None):
+    qs = selectors.orgs_visible_to(user=request.user).order_by("zone_id", "path")
+    if zone is not None:
+        qs = qs.filter(zone_id=zone)
+    return list(qs)
+
+
+@router.get("users", response={200: UserList, **COMMON_ERRORS}, summary="可管理的账号")
+def users(request, zone: int | None = None, page: int = 1, page_size: int = 50):
+    qs = selectors.users_visible_to(user=request.user)
+    if zone is not None:
+        qs = qs.filter(zone_id=zone)
+    page, page_size = max(page, 1), min(max(page_size, 1), 200)
+    start = (page - 1) * page_size
+    return {"count": qs.count(), "items": list(qs[start : start + page_size])}
+
+
+def _zone_or_404(request, pk: int | None) -> Zone | None:
+    if pk is None:
+        return None
+    return selectors.zone_get_for_user(user=request.user, pk=pk)
+
+
+@router.post(
+    "users",
+    response={201: UserOut, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="新建账号",
+)
+def user_create(request, payload: UserIn):
+    if not can(request.user, "user.manage"):
+        raise Forbidden("您没有权限管理账号")
+    user = services.user_create(
+        actor=request.user,
+        username=payload.username,
+        password=payload.password,
+        name=payload.name,
+        email=payload.email,
+        zone=_zone_or_404(request, payload.zone),
+        grants=[g.dict() for g in payload.grants],
+    )
+    return Status(201, selectors.user_get_for_user(user=request.user, pk=user.pk))
+
+
+@router.get("users/{user_id}", response={200: UserOut, 404: ErrorOut, **COMMON_ERRORS})
+def user_detail(request, user_id: int):
+    return selectors.user_get_for_user(user=request.user, pk=user_id)
+
+
+@router.patch(
+    "users/{user_id}",
+    response={200: UserOut, 403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="修改账号（姓名、密码、停用、角色）",
+)
+def user_patch(request, user_id: int, payload: UserPatch):
+    target = selectors.user_get_for_user(user=request.user, pk=user_id)
+    data = payload.dict(exclude_unset=True)
+    if "grants" in data and data["grants"] is None:
+        raise invalid(grants="grants 不能为 null")
+    services.user_update(
+        actor=request.user,
+        user=target,
+        name=data.get("name"),
+        email=data.get("email"),
+        password=data.get("password"),
+        is_active=data.get("is_active"),
+        grants=data.get("grants"),
+    )
+    return selectors.user_get_for_user(user=request.user, pk=user_id)

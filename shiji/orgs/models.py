@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+
+class Zone(models.Model):
+    """A national high-tech zone: the tenant every record belongs to."""
+
+    code = models.SlugField("代码", max_length=16, unique=True)
+    name = models.CharField("名称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=30)
+    province = models.CharField("省份", max_length=20, db_index=True)
+    city = models.CharField("城市", max_length=30)
+    is_sample = models.BooleanField("示例数据", default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "高新区"
+        verbose_name_plural = "高新区"
+
+    def __str__(self) -> str:
+        return self.name
+
+    # Scope anchors used by orgs.policy.
+    @property
+    def scope_zone_id(self) -> int:
+        return self.pk
+
+    scope_org_path = None
+
+    @property
+    def scope_province(self) -> str:
+        return self.province
+
+
+class OrgKind(models.TextChoices):
+    WORKING_COMMITTEE = "working_committee", "党工委"
+    COMMITTEE = "committee", "党委"
+    GENERAL_BRANCH = "general_branch", "党总支"
+    BRANCH = "branch", "党支部"
+    DEPARTMENT = "department", "部门"
+    ENTERPRISE = "enterprise", "企业"
+
+
+class Sector(models.TextChoices):
+    ORGAN = "organ", "机关"
+    SOE = "soe", "国企"
+    INSTITUTION = "institution", "事业单位"
+    PRIVATE = "private", "非公企业"
+    SOCIAL = "social", "社会组织"
+
+
+class Organization(models.Model):
+    """A node of a zone's organization tree (materialized path).
+
+    ``path`` is the chain of ids from the root, each zero-padded and ended by a
+    dot ("00000001.00000007."), so a subtree is ``path__startswith`` and sorting
+    by path lists the tree depth-first.
+    """
+
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="orgs")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=OrgKind.choices)
+    sector = models.CharField("领域", max_length=20, choices=Sector.choices)
+    path = models.CharField(max_length=255, db_index=True, editable=False, default="")
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    is_sample = models.BooleanField("示例数据", default=False)
+
+    class Meta:
+        ordering = ["zone", "path"]
+        verbose_name = "组织"
+        verbose_name_plural = "组织"
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "name"], name="org_name_unique_in_zone")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope_zone_id(self) -> int:
+        return self.zone_id
+
+    @property
+    def scope_org_path(self) -> str:
+        return self.path
+
+    @property
+    def scope_province(self) -> str:
+        return self.zone.province
+
+    def subtree_q(self, prefix: str = "") -> Q:
+        return Q(**{f"{prefix}path__startswith": self.path})
+
+
+class Person(models.Model):
+    """A roster entry: a member of an organization, optionally with a login."""
+
+    zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="people")
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="people")
+    name = models.CharField("姓名", max_length=50)
+    position = models.CharField("职务", max_length=100, blank=True)
+    is_party_member = models.BooleanField("党员", default=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    user = models.OneToOneField(
+        "orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    is_active = models.BooleanField("在册", default=True)
+    is_sample = models.BooleanField("示例数据", default=False)
+
+    class Meta:
+        ordering = ["org__path", "name"]
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], name="person_name_unique_in_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scope_zone_id(self) -> int:
+        return self.zone_id
+
+    @property
+    def scope_org_path(self) -> str:
+        return self.org.path
+
+    @property
+    def scope_province(self) -> str:
+        return self.zone.province
+
+
+class User(AbstractUser):
+    """A login. ``zone`` is the zone whose admins manage the account (none for
+    national accounts); what the user may see comes from ``grants``."""
+
+    name = models.CharField("姓名", max_length=50, blank=True)
+    zone = models.ForeignKey(
+        Zone, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    failed_logins = models.PositiveSmallIntegerField(default=0, editable=False)
+    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "账号"
+        verbose_name_plural = "账号"
+
+    def __str__(self) -> str:
+        return self.name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.username
+
+    @property
+    def scope_zone_id(self) -> int | None:
+        return self.zone_id
+
+    scope_org_path = None
+
+    @property
+    def scope_province(self) -> str:
+        return self.zone.province if self.zone_id else ""
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    VIEWER = "viewer", "上级查看"
+    ZONE_ADMIN = "zone_admin", "工作专班"
+    LEADER = "leader", "分管领导"
+    SECRETARY = "secretary", "书记"
+    LIAISON = "liaison", "联络员"
+    SUPERVISOR = "supervisor", "督导组"
+
+
+class RoleGrant(models.Model):
+    """user × role × scope. No zone, org or province: all zones."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    province = models.CharField("省份", max_length=20, blank=True)
+    zone = models.ForeignKey(
+        Zone, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
+    org = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
+
+    class Meta:
+        verbose_name = "角色授权"
+        verbose_name_plural = "角色授权"
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.org_id:
+            return f"{self.zone} / {self.org}"
+        if self.zone_id:
+            return str(self.zone)
+        if self.province:
+            return f"{self.province}省"
+        return "全部高新区"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only the SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+
+    def __str__(self) -> str:
+        return f"token of {self.user_id} until {self.expires_at:%Y-%m-%d}"

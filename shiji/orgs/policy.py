@@ -1,0 +1,167 @@
+"""Who may do what, in one place.
+
+``TABLE`` maps every action to the roles that may take it. A role grant gives
+a role within a scope (all zones, a province, a zone, or an org subtree);
+``can(user, action, obj)`` checks one record and ``scope_q`` builds the filter
+that every selector applies, so the list pages, the API, exports and
+downloads share the same rule. Tests enumerate this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q
+
+from shiji.orgs.models import Role, RoleGrant
+
+R = Role
+ALL = frozenset(Role)
+WRITE_ROLES = ALL - {R.VIEWER}
+
+TABLE: dict[str, frozenset[str]] = {
+    # Foundation
+    "zone.view": ALL,
+    "zone.manage": frozenset({R.SYSTEM_ADMIN}),
+    "org.view": ALL,
+    "org.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "person.view": ALL,
+    "person.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY}),
+    "roster.import": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "user.view": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "user.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "audit.view": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SUPERVISOR}),
+    # Rectification ledger (DESIGN.md §4)
+    "problem.view": ALL,
+    "problem.create": WRITE_ROLES,
+    "problem.edit": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "problem.review": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SUPERVISOR}),
+    "problem.progress": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.LEADER, R.SECRETARY, R.LIAISON}),
+    "problem.evidence": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "problem.start": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "problem.submit": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.LEADER, R.SECRETARY}),
+    "problem.verify": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SUPERVISOR}),
+    "problem.return": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SUPERVISOR}),
+    "problem.reopen": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SUPERVISOR}),
+    "problem.cancel": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "problem.extend": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.LEADER}),
+    "ledger.export": ALL,
+    "ledger.import": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+}
+
+# Which scopes each role may be granted with (checked when granting).
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    R.SYSTEM_ADMIN: frozenset({"all"}),
+    R.VIEWER: frozenset({"all", "province", "zone"}),
+    R.ZONE_ADMIN: frozenset({"zone"}),
+    R.LEADER: frozenset({"zone", "org"}),
+    R.SECRETARY: frozenset({"org"}),
+    R.LIAISON: frozenset({"org"}),
+    R.SUPERVISOR: frozenset({"zone", "org"}),
+}
+
+
+def grant_scope_kind(grant: RoleGrant) -> str:
+    if grant.org_id:
+        return "org"
+    if grant.zone_id:
+        return "zone"
+    if grant.province:
+        return "province"
+    return "all"
+
+
+def grants_of(user: Any) -> list[RoleGrant]:
+    """The user's grants, loaded once per user object (i.e. once per request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_shiji_grants", None)
+    if cached is None:
+        cached = list(RoleGrant.objects.filter(user=user).select_related("org", "zone"))
+        if user.is_superuser:
+            # A Django superuser acts as system admin (DESIGN.md §6).
+            cached.append(RoleGrant(user=user, role=Role.SYSTEM_ADMIN))
+        user._shiji_grants = cached
+    return cached
+
+
+def roles_of(user: Any) -> set[str]:
+    return {g.role for g in grants_of(user)}
+
+
+def _grants_for(user: Any, action: str) -> Iterable[RoleGrant]:
+    allowed = TABLE[action]  # KeyError on a typo: an unknown action is a bug
+    return (g for g in grants_of(user) if g.role in allowed)
+
+
+def _covers(grant: RoleGrant, obj: Any) -> bool:
+    kind = grant_scope_kind(grant)
+    if kind == "all":
+        return True
+    if kind == "province":
+        return getattr(obj, "scope_province", None) == grant.province
+    if getattr(obj, "scope_zone_id", None) != grant.zone_id:
+        return False
+    if kind == "zone":
+        return True
+    # Org subtree: a record without an org (the zone itself) is covered for the
+    # zone's own grant holders; records with an org must sit under the grant's org.
+    path = getattr(obj, "scope_org_path", None)
+    return path is None or path.startswith(grant.org.path)
+
+
+def can(user: Any, action: str, obj: Any = None) -> bool:
+    """May ``user`` take ``action`` on ``obj``? With no object: anywhere at all."""
+    grants = _grants_for(user, action)
+    if obj is None:
+        return any(True for _ in grants)
+    return any(_covers(g, obj) for g in grants)
+
+
+def scope_q(
+    user: Any,
+    action: str,
+    *,
+    zone: str = "zone",
+    org_path: str | None = "org__path",
+    province: str | None = None,
+) -> Q | None:
+    """A filter for the records ``user`` may take ``action`` on.
+
+    ``zone`` names the zone FK lookup of the model, ``org_path`` the lookup of
+    its org's path (None for models without an org). Returns None when nothing
+    is in scope, so callers can return ``.none()``.
+    """
+    province = province or f"{zone}__province"
+    q: Q | None = None
+    for grant in _grants_for(user, action):
+        kind = grant_scope_kind(grant)
+        if kind == "all":
+            return Q()
+        if kind == "province":
+            part = Q(**{province: grant.province})
+        elif kind == "zone" or org_path is None:
+            part = Q(**{f"{zone}_id" if zone != "pk" else "pk": grant.zone_id})
+        else:
+            part = Q(**{f"{zone}_id": grant.zone_id, f"{org_path}__startswith": grant.org.path})
+        q = part if q is None else q | part
+    return q
+
+
+def scoped(qs, user: Any, action: str, **lookups: Any):
+    """``qs`` narrowed to what ``user`` may take ``action`` on."""
+    q = scope_q(user, action, **lookups)
+    return qs.none() if q is None else qs.filter(q)
+
+
+def zone_ids_for(user: Any, action: str) -> set[int] | None:
+    """Zones where ``user`` may take ``action`` somewhere; None means all zones."""
+    from shiji.orgs.models import Zone
+
+    q = scope_q(user, action, zone="pk", org_path=None, province="province")
+    if q is None:
+        return set()
+    if not q:
+        return None
+    return set(Zone.objects.filter(q).values_list("pk", flat=True))

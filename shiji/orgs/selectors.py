@@ -1,0 +1,109 @@
+"""Scoped reads for zones, organizations, people and accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from shiji.core.errors import NotFound
+from shiji.orgs import policy
+from shiji.orgs.models import Organization, Person, User, Zone
+
+
+def zones_visible_to(*, user: Any) -> QuerySet[Zone]:
+    return policy.scoped(
+        Zone.objects.all(), user, "zone.view", zone="pk", org_path=None, province="province"
+    )
+
+
+def zone_get_for_user(*, user: Any, pk: Any) -> Zone:
+    zone = zones_visible_to(user=user).filter(pk=_int(pk)).first()
+    if zone is None:
+        raise NotFound("高新区不存在")
+    return zone
+
+
+def orgs_visible_to(*, user: Any, action: str = "org.view") -> QuerySet[Organization]:
+    return policy.scoped(Organization.objects.select_related("zone"), user, action, org_path="path")
+
+
+def org_get_for_user(*, user: Any, pk: Any, action: str = "org.view") -> Organization:
+    org = orgs_visible_to(user=user, action=action).filter(pk=_int(pk)).first()
+    if org is None:
+        raise NotFound("组织不存在")
+    return org
+
+
+def org_tree(*, user: Any, zone: Zone) -> list[Organization]:
+    """The zone's visible orgs in tree order, each with ``people_count`` (its
+    own active people), ``subtree_people`` (its whole subtree) and ``kids``.
+    One query whatever the size of the tree."""
+    orgs = list(
+        orgs_visible_to(user=user)
+        .filter(zone=zone)
+        .annotate(people_count=Count("people", filter=Q(people__is_active=True)))
+        .order_by("path")
+    )
+    by_path = {o.path: o for o in orgs}
+    for org in orgs:
+        org.subtree_people, org.kids = org.people_count, []
+    # Deepest first, add each node's subtree total into its parent's.
+    for org in reversed(orgs):
+        parent = by_path.get(parent_path(org.path))
+        if parent is not None:
+            parent.subtree_people += org.subtree_people
+            parent.kids.insert(0, org)
+    return orgs
+
+
+def tree_roots(orgs: list[Organization]) -> list[Organization]:
+    """The top nodes of an ``org_tree`` result (whose parents are not visible)."""
+    paths = {o.path for o in orgs}
+    return [o for o in orgs if parent_path(o.path) not in paths]
+
+
+def parent_path(path: str) -> str:
+    """ "00000001.00000007." -> "00000001."; a root's parent path is ""."""
+    return path[: path[:-1].rfind(".") + 1]
+
+
+def people_visible_to(*, user: Any, action: str = "person.view") -> QuerySet[Person]:
+    return policy.scoped(Person.objects.select_related("org", "zone", "user"), user, action)
+
+
+def person_get_for_user(*, user: Any, pk: Any, action: str = "person.view") -> Person:
+    person = people_visible_to(user=user, action=action).filter(pk=_int(pk)).first()
+    if person is None:
+        raise NotFound("人员不存在")
+    return person
+
+
+def users_visible_to(*, user: Any) -> QuerySet[User]:
+    """Accounts the caller may manage: all for system admins, their zone's
+    accounts for zone admins."""
+    q = policy.scope_q(user, "user.view", org_path=None)
+    if q is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(q)
+        .select_related("zone")
+        .prefetch_related("grants__zone", "grants__org")
+        .order_by("zone__code", "username")
+    )
+
+
+def user_get_for_user(*, user: Any, pk: Any) -> User:
+    found = users_visible_to(user=user).filter(pk=_int(pk)).first()
+    if found is None:
+        raise NotFound("账号不存在")
+    return found
+
+
+def _int(pk: Any) -> int:
+    """Ids from URLs and query strings; garbage is simply 'not found'."""
+    try:
+        value = int(pk)
+    except (TypeError, ValueError):
+        return -1
+    return value if 0 < value < 2**62 else -1

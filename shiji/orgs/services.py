@@ -1,0 +1,510 @@
+"""Writes for zones, organizations, people and accounts. Each runs in one
+transaction and records its audit event there."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+
+from shiji.audit.services import audit_record, created, diff, snapshot
+from shiji.core.errors import Forbidden, Invalid, NotFound, invalid
+from shiji.core.validation import clean_choice, clean_text
+from shiji.orgs import policy
+from shiji.orgs.models import (
+    ApiToken,
+    Organization,
+    OrgKind,
+    Person,
+    Role,
+    RoleGrant,
+    Sector,
+    User,
+    Zone,
+)
+
+ZONE_FIELDS = ["code", "name", "short_name", "province", "city", "is_sample"]
+ORG_FIELDS = ["name", "parent", "kind", "sector", "is_sample"]
+PERSON_FIELDS = ["name", "org", "position", "is_party_member", "phone", "is_active", "user"]
+USER_FIELDS = ["username", "name", "email", "zone", "is_active"]
+
+
+def _require(actor: Any, action: str, obj: Any) -> None:
+    if not policy.can(actor, action, obj):
+        raise Forbidden("您没有权限执行此操作")
+
+
+# Zones -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def zone_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    short_name: str,
+    province: str,
+    city: str,
+    is_sample: bool = False,
+) -> Zone:
+    if actor is not None:
+        _require(actor, "zone.manage", None)
+    zone = Zone(
+        code=clean_text(code, field="code", label="代码", max_length=16).lower(),
+        name=clean_text(name, field="name", label="名称", max_length=100),
+        short_name=clean_text(short_name, field="short_name", label="简称", max_length=30),
+        province=clean_text(province, field="province", label="省份", max_length=20),
+        city=clean_text(city, field="city", label="城市", max_length=30),
+        is_sample=is_sample,
+    )
+    if Zone.objects.filter(code=zone.code).exists():
+        raise invalid(code="该代码已被使用")
+    if Zone.objects.filter(name=zone.name).exists():
+        raise invalid(name="该名称已被使用")
+    zone.save()
+    audit_record(actor=actor, action="zone.create", obj=zone, changes=created(zone, ZONE_FIELDS))
+    return zone
+
+
+# Organizations ----------------------------------------------------------------
+
+
+def _set_path(org: Organization) -> None:
+    parent_path = org.parent.path if org.parent_id else ""
+    org.path = f"{parent_path}{org.pk:08d}."
+    org.depth = parent_path.count(".")
+
+
+def _check_org_name(zone: Zone, name: str, exclude_pk: int | None = None) -> None:
+    qs = Organization.objects.filter(zone=zone, name=name)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise invalid(name=f"本区已有名为“{name}”的组织")
+
+
+@transaction.atomic
+def org_create(
+    *,
+    actor: Any,
+    zone: Zone,
+    parent: Organization | None,
+    name: str,
+    kind: str,
+    sector: str,
+    is_sample: bool = False,
+) -> Organization:
+    if parent is not None and parent.zone_id != zone.pk:
+        raise NotFound("上级组织不存在")
+    if actor is not None:
+        _require(actor, "org.manage", parent or zone)
+    org = Organization(
+        zone=zone,
+        parent=parent,
+        name=clean_text(name, field="name", label="组织名称", max_length=100),
+        kind=clean_choice(kind, field="kind", label="组织类型", choices=OrgKind),
+        sector=clean_choice(sector, field="sector", label="领域", choices=Sector),
+        is_sample=is_sample,
+    )
+    _check_org_name(zone, org.name)
+    org.save()
+    _set_path(org)
+    org.save(update_fields=["path", "depth"])
+    audit_record(actor=actor, action="org.create", obj=org, changes=created(org, ORG_FIELDS))
+    return org
+
+
+@transaction.atomic
+def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
+    """Rename, reclassify or move an org (with its subtree)."""
+    org = Organization.objects.select_for_update().select_related("zone").get(pk=org.pk)
+    _require(actor, "org.manage", org)
+    before = snapshot(org, ORG_FIELDS)
+    if "name" in fields:
+        org.name = clean_text(fields["name"], field="name", label="组织名称", max_length=100)
+        _check_org_name(org.zone, org.name, exclude_pk=org.pk)
+    if "kind" in fields:
+        org.kind = clean_choice(fields["kind"], field="kind", label="组织类型", choices=OrgKind)
+    if "sector" in fields:
+        org.sector = clean_choice(fields["sector"], field="sector", label="领域", choices=Sector)
+    old_path = org.path
+    if "parent" in fields:
+        parent = fields["parent"]
+        if parent is not None:
+            if parent.zone_id != org.zone_id:
+                raise NotFound("上级组织不存在")
+            if parent.path.startswith(org.path):
+                raise invalid(parent="不能把组织移到它自己或其下级组织之下")
+            _require(actor, "org.manage", parent)
+        org.parent = parent
+        _set_path(org)
+    changes = diff(before, snapshot(org, ORG_FIELDS))
+    if not changes:
+        return org
+    org.save(update_fields=["name", "kind", "sector", "parent", "path", "depth"])
+    if org.path != old_path:
+        # Re-root the subtree's paths in one statement.
+        descendants = Organization.objects.filter(zone=org.zone, path__startswith=old_path).exclude(
+            pk=org.pk
+        )
+        shift = org.depth - old_path.count(".") + 1
+        descendants.update(
+            path=Concat(Value(org.path), Substr("path", len(old_path) + 1)),
+            depth=F("depth") + shift,
+        )
+    audit_record(actor=actor, action="org.update", obj=org, changes=changes)
+    return org
+
+
+# People ------------------------------------------------------------------------
+
+
+def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "name" in fields:
+        out["name"] = clean_text(fields["name"], field="name", label="姓名", max_length=50)
+    if "position" in fields:
+        out["position"] = clean_text(
+            fields["position"], field="position", label="职务", max_length=100, required=False
+        )
+    if "phone" in fields:
+        out["phone"] = clean_text(
+            fields["phone"], field="phone", label="联系电话", max_length=30, required=False
+        )
+    for flag in ("is_party_member", "is_active"):
+        if flag in fields:
+            out[flag] = bool(fields[flag])
+    return out
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Any,
+    org: Organization,
+    name: str,
+    position: str = "",
+    is_party_member: bool = True,
+    phone: str = "",
+    user: User | None = None,
+    is_sample: bool = False,
+) -> Person:
+    if actor is not None:
+        _require(actor, "person.manage", org)
+    values = _person_values(
+        {"name": name, "position": position, "phone": phone, "is_party_member": is_party_member}
+    )
+    if Person.objects.filter(org=org, name=values["name"]).exists():
+        raise invalid(name=f"“{org.name}”已有名为“{values['name']}”的人员")
+    person = Person.objects.create(
+        zone_id=org.zone_id, org=org, user=user, is_sample=is_sample, **values
+    )
+    audit_record(
+        actor=actor, action="person.create", obj=person, changes=created(person, PERSON_FIELDS)
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+    person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
+    _require(actor, "person.manage", person)
+    before = snapshot(person, PERSON_FIELDS)
+    for key, value in _person_values(fields).items():
+        setattr(person, key, value)
+    if "org" in fields and fields["org"].pk != person.org_id:
+        new_org = fields["org"]
+        if new_org.zone_id != person.zone_id:
+            raise NotFound("组织不存在")
+        _require(actor, "person.manage", new_org)
+        person.org = new_org
+    if Person.objects.filter(org=person.org, name=person.name).exclude(pk=person.pk).exists():
+        raise invalid(name=f"“{person.org.name}”已有名为“{person.name}”的人员")
+    changes = diff(before, snapshot(person, PERSON_FIELDS))
+    if changes:
+        person.save(update_fields=[f for f in PERSON_FIELDS if f in changes])
+        audit_record(actor=actor, action="person.update", obj=person, changes=changes)
+    return person
+
+
+# Accounts ------------------------------------------------------------------------
+
+
+def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
+    """Validate one ``{role, zone?, org?, province?}`` and check the actor may give it."""
+    field = f"grants[{index}]"
+    role = spec.get("role")
+    if role not in Role.values:
+        raise invalid(**{f"{field}.role": f"未知角色：{role}"})
+    zone = org = None
+    province = clean_text(
+        spec.get("province") or "",
+        field=f"{field}.province",
+        label="省份",
+        max_length=20,
+        required=False,
+    )
+    if spec.get("org") not in (None, ""):
+        org = Organization.objects.select_related("zone").filter(pk=_pk(spec["org"])).first()
+        if org is None:
+            raise invalid(**{f"{field}.org": "组织不存在"})
+        zone = org.zone
+        if spec.get("zone") not in (None, "") and _pk(spec["zone"]) != zone.pk:
+            raise invalid(**{f"{field}.org": "组织不在所选高新区内"})
+    elif spec.get("zone") not in (None, ""):
+        zone = Zone.objects.filter(pk=_pk(spec["zone"])).first()
+        if zone is None:
+            raise invalid(**{f"{field}.zone": "高新区不存在"})
+    grant = RoleGrant(role=role, zone=zone, org=org, province="" if zone else province)
+    kind = policy.grant_scope_kind(grant)
+    if kind not in policy.ROLE_SCOPES[role]:
+        raise invalid(**{f"{field}.role": f"角色“{Role(role).label}”不能授予此范围"})
+    # The actor must be able to manage users across the whole scope given:
+    # a zone admin grants only inside their zone, and never national roles.
+    anchor = org or zone
+    if anchor is None or role == Role.SYSTEM_ADMIN:
+        if not _is_global_admin(actor):
+            raise Forbidden("只有系统管理员可以授予全国或省级范围的角色")
+    elif not policy.can(actor, "user.manage", anchor):
+        raise NotFound("高新区不存在")
+    if role in (Role.SYSTEM_ADMIN, Role.VIEWER) and not _is_global_admin(actor):
+        raise Forbidden("只有系统管理员可以授予该角色")
+    return grant
+
+
+def _is_global_admin(actor: Any) -> bool:
+    return any(
+        g.role == Role.SYSTEM_ADMIN and policy.grant_scope_kind(g) == "all"
+        for g in policy.grants_of(actor)
+    )
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _clean_password(password: str, user: User, field: str = "password") -> None:
+    if not password or "\x00" in password:
+        raise invalid(**{field: "请填写密码"})
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise invalid(**{field: "；".join(exc.messages)}) from None
+
+
+def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str]:
+    grants = [_grant_from_spec(actor, spec, i) for i, spec in enumerate(specs)]
+    keys = {(g.role, g.province, g.zone_id, g.org_id) for g in grants}
+    old = {(g.role, g.province, g.zone_id, g.org_id): g for g in user.grants.all()}
+    # A zone admin may not strip grants they could not give.
+    for key, g in old.items():
+        if key not in keys and g.zone_id and not policy.can(actor, "user.manage", g.org or g.zone):
+            raise NotFound("账号不存在")
+        if key not in keys and not g.zone_id and not _is_global_admin(actor):
+            raise Forbidden("只有系统管理员可以撤销全国或省级范围的角色")
+    RoleGrant.objects.filter(pk__in=[g.pk for k, g in old.items() if k not in keys]).delete()
+    for g in grants:
+        if (g.role, g.province, g.zone_id, g.org_id) not in old:
+            g.user = user
+            g.save()
+    user._shiji_grants = None
+    return sorted(f"{Role(g.role).label}@{g.scope_label}" for g in grants)
+
+
+def _grant_labels(user: User) -> list[str]:
+    return sorted(f"{Role(g.role).label}@{g.scope_label}" for g in user.grants.all())
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: Any,
+    username: str,
+    password: str,
+    name: str = "",
+    email: str = "",
+    zone: Zone | None = None,
+    grants: list[dict[str, Any]] | None = None,
+) -> User:
+    grants = grants or []
+    username = clean_text(username, field="username", label="用户名", max_length=150)
+    if not all(c.isalnum() or c in "@.+-_" for c in username):
+        raise invalid(username="用户名只能包含字母、数字和 @ . + - _")
+    if User.objects.filter(username__iexact=username).exists():
+        raise invalid(username="该用户名已被使用")
+    if zone is None:
+        # An account lives in the zone of its grants when they share one.
+        zones = {_grant_zone_id(g) for g in grants}
+        if len(zones) == 1 and None not in zones:
+            zone = Zone.objects.filter(pk=zones.pop()).first()
+    if zone is not None and not policy.can(actor, "user.manage", zone):
+        raise NotFound("高新区不存在")
+    if zone is None and not _is_global_admin(actor):
+        raise invalid(zone="请选择账号所属高新区")
+    user = User(
+        username=username,
+        name=clean_text(name, field="name", label="姓名", max_length=50, required=False),
+        email=clean_text(email, field="email", label="邮箱", max_length=254, required=False),
+        zone=zone,
+    )
+    _clean_password(password, user)
+    user.set_password(password)
+    user.save()
+    labels = _set_grants(actor, user, grants)
+    changes = created(user, USER_FIELDS)
+    changes["grants"] = [None, labels]
+    audit_record(actor=actor, action="user.create", obj=user, changes=changes)
+    return user
+
+
+def _grant_zone_id(spec: dict[str, Any]) -> int | None:
+    if spec.get("org") not in (None, ""):
+        org = Organization.objects.filter(pk=_pk(spec["org"])).first()
+        return org.zone_id if org else None
+    if spec.get("zone") not in (None, ""):
+        return _pk(spec["zone"])
+    return None
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: Any,
+    user: User,
+    name: str | None = None,
+    email: str | None = None,
+    password: str | None = None,
+    is_active: bool | None = None,
+    grants: list[dict[str, Any]] | None = None,
+) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.zone_id:
+        if not policy.can(actor, "user.manage", user.zone):
+            raise NotFound("账号不存在")
+    elif not _is_global_admin(actor):
+        raise NotFound("账号不存在")
+    before = snapshot(user, USER_FIELDS)
+    old_grants = _grant_labels(user)
+    if name is not None:
+        user.name = clean_text(name, field="name", label="姓名", max_length=50, required=False)
+    if email is not None:
+        user.email = clean_text(email, field="email", label="邮箱", max_length=254, required=False)
+    if is_active is not None:
+        if not is_active and user.pk == getattr(actor, "pk", None):
+            raise invalid(is_active="不能停用自己的账号")
+        user.is_active = is_active
+    fields = ["name", "email", "is_active"]
+    changes = diff(before, snapshot(user, USER_FIELDS))
+    if password:
+        _clean_password(password, user)
+        user.set_password(password)
+        fields.append("password")
+        changes["password"] = ["***", "***"]
+    user.save(update_fields=fields)
+    if grants is not None:
+        new_grants = _set_grants(actor, user, grants)
+        if new_grants != old_grants:
+            changes["grants"] = [old_grants, new_grants]
+    if changes:
+        audit_record(actor=actor, action="user.update", obj=user, changes=changes)
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password or ""):
+        raise invalid(old_password="原密码不正确")
+    _clean_password(new_password, user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(actor=user, action="user.password_change", obj=user, changes={})
+
+
+# Authentication with lockout ------------------------------------------------------
+
+
+class LockedOut(Invalid):
+    status = 429
+    code = "locked"
+
+
+def authenticate_with_lockout(*, username: str, password: str, request: Any = None) -> User:
+    """Check a username and password. After ``LOGIN_MAX_FAILURES`` failures the
+    account is locked for ``LOGIN_LOCKOUT_MINUTES``, even for the right password.
+    The same rule serves the login page and the token endpoint."""
+    from django.contrib.auth import authenticate
+
+    username = (username or "").strip()[:150]
+    now = timezone.now()
+    user = User.objects.filter(username=username).first()
+    if user is not None and user.locked_until and user.locked_until > now:
+        raise LockedOut("登录失败次数过多，账号已临时锁定，请稍后再试")
+    authed = authenticate(request, username=username, password=password or "")
+    if authed is None:
+        if user is not None:
+            _login_failed(user, now)
+        raise Invalid("用户名或密码不正确", fields={"password": "用户名或密码不正确"})
+    if authed.failed_logins or authed.locked_until:
+        User.objects.filter(pk=authed.pk).update(failed_logins=0, locked_until=None)
+    return authed
+
+
+def _login_failed(user: User, now: dt.datetime) -> None:
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.locked_until and locked.locked_until <= now:
+            locked.failed_logins = 0
+        locked.failed_logins += 1
+        changes = {"failed_logins": [locked.failed_logins - 1, locked.failed_logins]}
+        if locked.failed_logins >= settings.LOGIN_MAX_FAILURES:
+            locked.locked_until = now + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+            locked.failed_logins = 0
+            changes["locked_until"] = [None, locked.locked_until]
+        locked.save(update_fields=["failed_logins", "locked_until"])
+        if "locked_until" in changes:
+            audit_record(actor=None, action="user.locked", obj=locked, changes=changes)
+
+
+def _token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def token_issue(*, user: User) -> str:
+    key = "sj_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(
+        user=user,
+        key_hash=_token_hash(key),
+        expires_at=timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS),
+    )
+    audit_record(actor=user, action="user.token_issue", obj=user, changes={})
+    return key
+
+
+def token_user(key: str) -> User | None:
+    if not key or len(key) > 200:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(key), expires_at__gt=now, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from shiji.api import api
+from shiji.web import views as web
+
+# The admin signs in through Shiji's login page, so lockout applies there too.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = admin.site.site_title = "实绩 · 后台管理"
+
+urlpatterns = [
+    path("", web.home, name="home"),
+    path("accounts/login/", web.login_view, name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", web.password_change_view, name="password_change"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("orgs/", include("shiji.orgs.urls")),
+    path("audit/", include("shiji.audit.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,54 @@
+"""The layout's main areas, in one place. An area links once its app serves a
+page (its URL name resolves); until then it is shown greyed out."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from shiji.orgs import policy
+
+AREAS = [
+    ("home", _("工作台"), "home"),
+    ("orgs", _("组织与人员"), "orgs:tree"),
+    ("study", _("学习研讨"), "study:list"),
+    ("ledger", _("问题整改台账"), "ledger:list"),
+    ("rules", _("建章立制"), "regulations:list"),
+    ("outreach", _("开门教育"), "outreach:home"),
+    ("assessment", _("政绩考核"), "assessment:home"),
+    ("reports", _("统计报表"), "reports:home"),
+]
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def shell(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    current = getattr(request, "area", None) or (
+        request.resolver_match.namespace or request.resolver_match.url_name
+        if request.resolver_match
+        else ""
+    )
+    areas = [
+        {"key": key, "label": label, "url": _url(name), "active": current == key}
+        for key, label, name in AREAS
+    ]
+    admin_links = []
+    if policy.can(user, "user.view"):
+        admin_links.append((_("账号管理"), _url("orgs:users")))
+    if policy.can(user, "audit.view"):
+        admin_links.append((_("审计日志"), _url("audit:list")))
+    if user.is_superuser or "system_admin" in policy.roles_of(user):
+        admin_links.append((_("后台管理"), _url("admin:index")))
+    return {
+        "shell_areas": areas,
+        "shell_admin_links": [(label, url) for label, url in admin_links if url],
+        "shell_roles": sorted({g.get_role_display() for g in policy.grants_of(user)}),
+    }

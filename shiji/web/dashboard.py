@@ -1,0 +1,23 @@
+"""Panels on the home page (工作台). Each app contributes a function that
+returns ``(template, context)`` or None; they are listed here, in order."""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+
+PANELS = [
+    "shiji.orgs.views.home_panel",
+]
+
+
+def home_panels(request) -> list[tuple[str, dict]]:
+    out = []
+    for path in PANELS:
+        try:
+            func = import_string(path)
+        except ImportError:
+            continue
+        panel = func(request)
+        if panel:
+            out.append(panel)
+    return out

@@ -1,0 +1,26 @@
+// Shiji's small behaviours; everything works without them too.
+document.addEventListener("click", function (event) {
+  const toggle = event.target.closest("[data-sj-toggle]");
+  if (toggle) {
+    const li = toggle.closest("li");
+    const collapsed = li.classList.toggle("sj-collapsed");
+    toggle.setAttribute("aria-expanded", collapsed ? "false" : "true");
+    toggle.textContent = collapsed ? "▸" : "▾";
+  }
+  const all = event.target.closest("[data-sj-tree-all]");
+  if (all) {
+    const expand = all.dataset.sjTreeAll === "expand";
+    document.querySelectorAll(".sj-tree li.sj-has-children").forEach(function (li) {
+      li.classList.toggle("sj-collapsed", !expand);
+      const t = li.querySelector(":scope > .sj-node [data-sj-toggle]");
+      if (t) { t.setAttribute("aria-expanded", expand ? "true" : "false"); t.textContent = expand ? "▾" : "▸"; }
+    });
+  }
+});
+// Select-all checkboxes: <input type=checkbox data-sj-check-all="name">
+document.addEventListener("change", function (event) {
+  const all = event.target.closest("[data-sj-check-all]");
+  if (all) {
+    document.querySelectorAll('input[type=checkbox][name="' + all.dataset.sjCheckAll + '"]').forEach(function (box) { box.checked = all.checked; });
+  }
+});

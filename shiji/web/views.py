@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from shiji.core.errors import AppError, invalid
+from shiji.orgs import services
+from shiji.orgs.selectors import zones_visible_to
+from shiji.web.dashboard import home_panels
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = ""
+    error = ""
+    username = ""
+    if request.method == "POST":
+        username = request.POST.get("username", "")
+        try:
+            user = services.authenticate_with_lockout(
+                username=username, password=request.POST.get("password", ""), request=request
+            )
+        except AppError as exc:
+            error = exc.message
+        else:
+            login(request, user)
+            return redirect(next_url or "home")
+    status = 400 if error else 200
+    return render(
+        request,
+        "registration/login.html",
+        {"error": error, "username": username, "next": next_url},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change_view(request):
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("new_password") != request.POST.get("new_password2"):
+                raise invalid(new_password2="两次输入的新密码不一致")
+            services.password_change(
+                user=request.user,
+                old_password=request.POST.get("old_password", ""),
+                new_password=request.POST.get("new_password", ""),
+            )
+        except AppError as exc:
+            errors = exc.fields or {"__all__": exc.message}
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "密码已修改")
+            return redirect("home")
+    return render(
+        request,
+        "registration/password_change.html",
+        {"errors": errors},
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+def home(request):
+    zones = list(zones_visible_to(user=request.user))
+    return render(request, "web/home.html", {"zones": zones, "panels": home_panels(request)})

@@ -1,0 +1,174 @@
+"""The shared fixture world: two zones with an org tree each, a user for every
+role in zone A, and outsiders. Built through the services, as users would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.db.backends.signals import connection_created
+
+from shiji.orgs import services
+from shiji.orgs.models import Organization, User, Zone
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PASSWORD = "Shiji-test-2026!"
+
+
+@dataclass
+class ZoneTree:
+    zone: Zone
+    root: Organization  # 党工委
+    organ: Organization  # 机关党委
+    dept: Organization  # 部门 under 机关党委
+    econ: Organization  # 经济(社会)组织党委
+    firm: Organization  # 非公企业支部 under econ
+    soe: Organization  # 国企党委
+
+
+@dataclass
+class World:
+    a: ZoneTree
+    b: ZoneTree
+    users: dict[str, User] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> User:
+        return self.users[key]
+
+
+def make_tree(code: str, name: str, province: str) -> ZoneTree:
+    zone = services.zone_create(
+        actor=None, code=code, name=name, short_name=name[:2], province=province, city=name[:2]
+    )
+
+    def org(parent, name, kind, sector):
+        return services.org_create(
+            actor=None, zone=zone, parent=parent, name=name, kind=kind, sector=sector
+        )
+
+    root = org(None, f"{name}党工委", "working_committee", "organ")
+    organ = org(root, f"{name}机关党委", "committee", "organ")
+    dept = org(organ, f"{name}经济发展局党支部", "branch", "organ")
+    econ = org(root, f"{name}经济(社会)组织党委", "committee", "private")
+    firm = org(econ, f"{name}某科技公司党支部", "branch", "private")
+    soe = org(root, f"{name}投资集团党委", "committee", "soe")
+    for o, people in ((dept, ["张三", "李四", "王五"]), (firm, ["赵六", "钱七"])):
+        for p in people:
+            services.person_create(actor=None, org=o, name=p, position="干部")
+    return ZoneTree(zone, root, organ, dept, econ, firm, soe)
+
+
+def make_user(username: str, zone: Zone | None, grants: list[dict]) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, name=username, zone=zone)
+    for g in grants:
+        user.grants.create(**g)
+    return user
+
+
+@pytest.fixture
+def world(db) -> World:
+    a = make_tree("za", "甲高新区", "江苏")
+    b = make_tree("zb", "乙高新区", "广东")
+    w = World(a=a, b=b)
+    w.users = {
+        "sysadmin": make_user("sysadmin", None, [{"role": "system_admin"}]),
+        "national": make_user("national", None, [{"role": "viewer"}]),
+        "provincial": make_user("provincial", None, [{"role": "viewer", "province": "江苏"}]),
+        "zone_admin": make_user("zone_admin", a.zone, [{"role": "zone_admin", "zone": a.zone}]),
+        "leader": make_user("leader", a.zone, [{"role": "leader", "zone": a.zone, "org": a.organ}]),
+        "secretary": make_user(
+            "secretary", a.zone, [{"role": "secretary", "zone": a.zone, "org": a.dept}]
+        ),
+        "liaison": make_user(
+            "liaison", a.zone, [{"role": "liaison", "zone": a.zone, "org": a.dept}]
+        ),
+        "supervisor": make_user("supervisor", a.zone, [{"role": "supervisor", "zone": a.zone}]),
+        "supervisor2": make_user("supervisor2", a.zone, [{"role": "supervisor", "zone": a.zone}]),
+        "firm_secretary": make_user(
+            "firm_secretary", a.zone, [{"role": "secretary", "zone": a.zone, "org": a.firm}]
+        ),
+        "outsider": make_user("outsider", b.zone, [{"role": "zone_admin", "zone": b.zone}]),
+        "nobody": make_user("nobody", None, []),
+    }
+    return w
+
+
+@pytest.fixture
+def login(client):
+    def _login(user: User):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api(client):
+    """A JSON client authenticated with a bearer token for ``user``."""
+
+    class Api:
+        def __init__(self, user: User | None):
+            self.headers = {}
+            if user is not None:
+                self.headers["Authorization"] = "Bearer " + services.token_issue(user=user)
+
+        def _call(self, method, path, data=None, **kw):
+            fn = getattr(client, method)
+            if data is not None and "format" not in kw:
+                kw["content_type"] = "application/json"
+            return (
+                fn(path, data, headers=self.headers, **kw)
+                if data is not None
+                else fn(path, headers=self.headers, **kw)
+            )
+
+        def get(self, path, **kw):
+            return self._call("get", path, **kw)
+
+        def post(self, path, data=None, **kw):
+            return self._call("post", path, data if data is not None else {}, **kw)
+
+        def patch(self, path, data=None, **kw):
+            return self._call("patch", path, data if data is not None else {}, **kw)
+
+    return Api
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    # Debian's Chromium; never let Playwright download a browser.
+    return {
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def _sqlite_fast(sender, connection, **kwargs):
+    # Tests do not need durability; this keeps the SQLite suite quick.
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous=OFF")
+
+
+connection_created.connect(_sqlite_fast)
