@@ -46,6 +46,8 @@ TABLE: dict[str, frozenset[str]] = {
     "problem.reopen": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SUPERVISOR}),
     "problem.cancel": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
     "problem.extend": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.LEADER}),
+    # Whose "to rectify" inbox a problem lands in (responsibility, not a permission).
+    "problem.rectify": frozenset({R.LEADER, R.SECRETARY, R.LIAISON}),
     "ledger.export": ALL,
     "ledger.import": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
 }

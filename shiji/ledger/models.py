@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "待整改"
+    IN_PROGRESS = "in_progress", "整改中"
+    SUBMITTED = "submitted", "待销号"
+    CLOSED = "closed", "已销号"
+    CANCELLED = "cancelled", "已撤销"
+
+
+class Source(models.TextChoices):
+    SELF_CHECK = "self_check", "自查"
+    INSPECTION = "inspection", "督促检查"
+    RESEARCH = "research", "调查研究"
+    PUBLIC = "public", "群众反映"
+    DISCIPLINE = "discipline", "纪检监察"
+    PATROL = "patrol", "巡视巡察"
+    AUDIT = "audit", "审计"
+    PETITION = "petition", "信访"
+    ROUNDTABLE = "roundtable", "政企圆桌会"
+
+
+class Kind(models.TextChoices):
+    IMMEDIATE = "immediate", "立行立改"
+    DEADLINE = "deadline", "限期整改"
+    LONG_TERM = "long_term", "长期坚持"
+
+
+class ReviewState(models.TextChoices):
+    """The review of the problem list entry itself (查摆是否深、准)."""
+
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已审核"
+    REWORK = "rework", "退回重查"
+
+
+class Light(models.TextChoices):
+    RED = "red", "红灯"
+    YELLOW = "yellow", "黄灯"
+    GREEN = "green", "绿灯"
+
+
+class Problem(models.Model):
+    """A row of the problem list and rectification ledger (问题清单 + 整改台账)."""
+
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="problems")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT
+    )
+    code = models.CharField("台账编号", max_length=30)
+    source = models.CharField("问题来源", max_length=20, choices=Source.choices)
+    category = models.ForeignKey(
+        "campaigns.ProblemCategory", on_delete=models.PROTECT, verbose_name="问题类别"
+    )
+    description = models.TextField("问题描述")
+    measures = models.TextField("整改措施", blank=True)
+    goal = models.TextField("整改目标", blank=True)
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="problems",
+        verbose_name="责任单位",
+    )
+    leader = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="责任领导",
+    )
+    owner = models.ForeignKey(
+        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="责任人",
+    )
+    kind = models.CharField("整改类型", max_length=20, choices=Kind.choices)
+    found_on = models.DateField("发现日期")
+    deadline = models.DateField("整改时限", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    review_state = models.CharField(
+        "审核", max_length=20, choices=ReviewState.choices, default=ReviewState.PENDING
+    )
+    review_note = models.TextField("审核意见", blank=True)
+    progress_summary = models.TextField("整改进展", blank=True)
+    completion_note = models.TextField("完成情况", blank=True)
+    closed_on = models.DateField("销号日期", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    extension_count = models.PositiveSmallIntegerField("延期次数", default=0)
+    needs_rule_change = models.BooleanField("需建章立制", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    is_sample = models.BooleanField("示例数据", default=False)
+
+    class Meta:
+        ordering = ["zone", "code"]
+        verbose_name = "问题"
+        verbose_name_plural = "问题"
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "code"], name="problem_code_unique_in_zone")
+        ]
+        indexes = [
+            models.Index(fields=["zone", "status", "deadline"]),
+            models.Index(fields=["deadline"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description[:30]}"
+
+    @property
+    def scope_zone_id(self) -> int:
+        return self.zone_id
+
+    @property
+    def scope_org_path(self) -> str:
+        return self.org.path
+
+    @property
+    def scope_province(self) -> str:
+        return self.zone.province
+
+
+class ProgressNote(models.Model):
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="progress")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField("进展")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["problem", "created_at", "pk"]
+        verbose_name = "整改进展"
+        verbose_name_plural = "整改进展"
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class Stage(models.TextChoices):
+    BEFORE = "before", "整改前"
+    DURING = "during", "整改中"
+    AFTER = "after", "整改后"
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    # Stored under a content-derived name: the original name is only metadata,
+    # so nothing a client names can traverse paths or overwrite another file.
+    return f"evidence/{instance.problem.zone_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Evidence(models.Model):
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_path, max_length=200)
+    original_name = models.CharField("文件名", max_length=200)
+    content_kind = models.CharField("类型", max_length=20)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    stage = models.CharField("阶段", max_length=10, choices=Stage.choices, default=Stage.AFTER)
+    note = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["problem", "uploaded_at", "pk"]
+        verbose_name = "整改凭证"
+        verbose_name_plural = "整改凭证"
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Review(models.Model):
+    """A recorded decision on a problem: a lifecycle move or a list review."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="reviews")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, choices=Status.choices)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["problem", "created_at", "pk"]
+        verbose_name = "审核与流转"
+        verbose_name_plural = "审核与流转"
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} {self.action}"
+
+
+class DeadlineExtension(models.Model):
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="extensions")
+    old_deadline = models.DateField(null=True)
+    new_deadline = models.DateField()
+    reason = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["problem", "created_at"]
+        verbose_name = "延期"
+        verbose_name_plural = "延期"
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} → {self.new_deadline}"
+
+
+class CodeCounter(models.Model):
+    """Per-zone, per-year counter behind readable 台账编号 (locked when used)."""
+
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "year"], name="code_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone_id}/{self.year}: {self.value}"

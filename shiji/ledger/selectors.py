@@ -1,0 +1,177 @@
+"""Scoped reads of the ledger. The traffic light is computed in the query, so
+lists filter and sort on it in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from shiji.core.errors import NotFound
+from shiji.ledger import workflow
+from shiji.ledger.models import Evidence, Light, Problem, ReviewState, Status
+from shiji.orgs import policy
+from shiji.orgs.selectors import _int
+
+YELLOW_DAYS = 7
+CLOSED_STATES = [Status.CLOSED, Status.CANCELLED]
+
+
+def light_expression(today: dt.date | None = None) -> Case:
+    """red = past deadline and not closed; yellow = due within 7 days; green
+    otherwise (closed and cancelled items are green: nothing is owed)."""
+    today = today or timezone.localdate()
+    return Case(
+        When(Q(status__in=CLOSED_STATES) | Q(deadline__isnull=True), then=Value(Light.GREEN)),
+        When(deadline__lt=today, then=Value(Light.RED)),
+        When(deadline__lte=today + dt.timedelta(days=YELLOW_DAYS), then=Value(Light.YELLOW)),
+        default=Value(Light.GREEN),
+        output_field=CharField(),
+    )
+
+
+LIGHT_ORDER = Case(
+    When(light=Light.RED, then=Value(0)),
+    When(light=Light.YELLOW, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def problems_visible_to(*, user: Any, action: str = "problem.view") -> QuerySet[Problem]:
+    qs = Problem.objects.select_related(
+        "zone", "org", "category", "leader", "owner"
+    ).annotate(
+        light=light_expression(),
+        reused_evidence=Exists(
+            Evidence.objects.filter(
+                problem__zone=OuterRef("zone"), sha256__in=Evidence.objects.filter(
+                    problem=OuterRef(OuterRef("pk"))
+                ).values("sha256")
+            ).exclude(problem=OuterRef("pk"))
+        ),
+    )
+    return policy.scoped(qs, user, action)
+
+
+def problem_get_for_user(*, user: Any, pk: Any) -> Problem:
+    problem = problems_visible_to(user=user).filter(pk=_int(pk)).first()
+    if problem is None:
+        raise NotFound("问题不存在")
+    return problem
+
+
+SORTS = {
+    "code": ("code",),
+    "-code": ("-code",),
+    "deadline": ("deadline", "code"),
+    "-deadline": ("-deadline", "code"),
+    "light": ("light_order", "deadline", "code"),
+    "status": ("status", "code"),
+    "-updated": ("-updated_at",),
+}
+
+
+def problem_filter(qs: QuerySet[Problem], params: dict[str, Any], *, user: Any) -> QuerySet:
+    """Apply the list filters of the ledger page and the API. Unknown values
+    simply match nothing rather than failing."""
+    if params.get("zone"):
+        qs = qs.filter(zone_id=_int(params["zone"]))
+    if params.get("org"):
+        from shiji.orgs.selectors import orgs_visible_to
+
+        org = orgs_visible_to(user=user).filter(pk=_int(params["org"])).first()
+        qs = qs.filter(org__path__startswith=org.path) if org else qs.none()
+    for key in ("status", "source", "kind"):
+        if params.get(key):
+            qs = qs.filter(**{key: params[key]})
+    if params.get("category"):
+        qs = qs.filter(category_id=_int(params["category"]))
+    if params.get("light"):
+        qs = qs.filter(light=params["light"])
+    if params.get("review"):
+        qs = qs.filter(review_state=params["review"])
+    if params.get("q"):
+        term = str(params["q"]).replace("\x00", "")[:100]
+        qs = qs.filter(
+            Q(code__icontains=term)
+            | Q(description__icontains=term)
+            | Q(measures__icontains=term)
+            | Q(org__name__icontains=term)
+        )
+    sort = SORTS.get(params.get("sort") or "code", SORTS["code"])
+    if "light_order" in sort:
+        qs = qs.annotate(light_order=LIGHT_ORDER)
+    return qs.order_by(*sort)
+
+
+def available_moves(*, user: Any, problem: Problem) -> list[workflow.Move]:
+    """The moves this user may offer on this problem now (role and state);
+    guards such as missing evidence are checked when the move is made."""
+    return [
+        m for m in workflow.moves_from(problem.status) if policy.can(user, m.permission, problem)
+    ]
+
+
+def evidence_reuse(*, problem: Problem, user: Any) -> dict[int, list[Problem]]:
+    """For each evidence file of ``problem``, the other problems in the zone
+    that use a file with the same SHA-256 — a reused photo is a classic fake
+    rectification. Problems the user cannot see are counted, not shown."""
+    mine = list(problem.evidence.all())
+    hashes = {e.sha256 for e in mine}
+    others = (
+        Evidence.objects.filter(sha256__in=hashes, problem__zone_id=problem.zone_id)
+        .exclude(problem=problem)
+        .select_related("problem")
+    )
+    visible = set(problems_visible_to(user=user).filter(
+        pk__in=[o.problem_id for o in others]
+    ).values_list("pk", flat=True))
+    out: dict[int, list] = {}
+    for e in mine:
+        out[e.pk] = [
+            o.problem if o.problem_id in visible else None for o in others if o.sha256 == e.sha256
+        ]
+    return {k: v for k, v in out.items() if v}
+
+
+def inbox_for(*, user: Any) -> dict[str, QuerySet[Problem]]:
+    """'My work': what waits for me to rectify, to verify and to review."""
+    rectify = problems_visible_to(user=user, action="problem.rectify").filter(
+        status__in=[Status.OPEN, Status.IN_PROGRESS]
+    )
+    verify = (
+        problems_visible_to(user=user, action="problem.verify")
+        .filter(status=Status.SUBMITTED)
+        .exclude(submitted_by=user)
+        .exclude(owner__user=user)
+    )
+    review = problems_visible_to(user=user, action="problem.review").filter(
+        status=Status.OPEN, review_state=ReviewState.PENDING
+    )
+    order = ("deadline", "code")
+    return {
+        "rectify": rectify.annotate(light_order=LIGHT_ORDER).order_by("light_order", *order),
+        "verify": verify.order_by(*order),
+        "review": review.order_by(*order),
+    }
+
+
+def light_counts(qs: QuerySet[Problem]) -> dict[str, int]:
+    rows = qs.order_by().values("light").annotate(n=Count("pk"))
+    counts = {light: 0 for light in Light.values}
+    counts.update({r["light"]: r["n"] for r in rows})
+    return counts

@@ -1,0 +1,365 @@
+"""Writes to the ledger. The HTML views, the API, the Excel import and the
+demo loader all call these; each runs in one transaction with its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from shiji.audit.services import audit_record, created, diff, snapshot
+from shiji.campaigns.models import ProblemCategory
+from shiji.core.errors import Conflict, Forbidden, invalid
+from shiji.core.uploads import check_upload
+from shiji.core.validation import clean_choice, clean_date, clean_text
+from shiji.ledger import workflow
+from shiji.ledger.models import (
+    CodeCounter,
+    DeadlineExtension,
+    Evidence,
+    Kind,
+    Problem,
+    ProgressNote,
+    Review,
+    ReviewState,
+    Source,
+    Stage,
+    Status,
+    evidence_path,
+)
+from shiji.orgs import policy
+from shiji.orgs.models import Organization, Person, Zone
+
+PROBLEM_FIELDS = [
+    "source", "category", "description", "measures", "goal", "org", "leader", "owner",
+    "kind", "found_on", "deadline", "needs_rule_change",
+]
+TEXT_LIMIT = 4000
+EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
+
+
+def _require(actor: Any, action: str, obj: Any) -> None:
+    if actor is not None and not policy.can(actor, action, obj):
+        raise Forbidden("您没有权限执行此操作")
+
+
+def _locked(problem: Problem) -> Problem:
+    """Re-read the row under a lock: two people acting at once queue up, and
+    the second sees the first one's result."""
+    return Problem.objects.select_for_update().select_related("org", "zone", "owner").get(
+        pk=problem.pk
+    )
+
+
+def _next_code(zone: Zone, year: int) -> str:
+    counter, _ = CodeCounter.objects.select_for_update().get_or_create(zone=zone, year=year)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return f"{zone.code.upper()}-{year}-{counter.value:04d}"
+
+
+def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> dict[str, Any]:
+    """Validate problem fields given as model objects or raw values."""
+    out: dict[str, Any] = {}
+    if "source" in data:
+        out["source"] = clean_choice(data["source"], field="source", label="问题来源", choices=Source)
+    if "kind" in data:
+        out["kind"] = clean_choice(data["kind"], field="kind", label="整改类型", choices=Kind)
+    for name, label, required in (
+        ("description", "问题描述", True),
+        ("measures", "整改措施", False),
+        ("goal", "整改目标", False),
+    ):
+        if name in data:
+            out[name] = clean_text(
+                data[name], field=name, label=label, max_length=TEXT_LIMIT, required=required
+            )
+    if "category" in data:
+        cat = data["category"]
+        if not isinstance(cat, ProblemCategory) or cat.zone_id != zone.pk or not cat.is_active:
+            raise invalid(category="问题类别不存在")
+        out["category"] = cat
+    if "org" in data:
+        org = data["org"]
+        if not isinstance(org, Organization) or org.zone_id != zone.pk:
+            raise invalid(org="责任单位不存在")
+        out["org"] = org
+    for name, label in (("leader", "责任领导"), ("owner", "责任人")):
+        if name in data:
+            person = data[name]
+            if person is not None and (
+                not isinstance(person, Person) or person.zone_id != zone.pk
+            ):
+                raise invalid(**{name: f"{label}不在本区花名册中"})
+            out[name] = person
+    if "found_on" in data:
+        out["found_on"] = clean_date(data["found_on"], field="found_on", label="发现日期")
+        if out["found_on"] > timezone.localdate():
+            raise invalid(found_on="发现日期不能晚于今天")
+    if "deadline" in data:
+        out["deadline"] = clean_date(
+            data["deadline"], field="deadline", label="整改时限", required=False
+        )
+    if "needs_rule_change" in data:
+        out["needs_rule_change"] = bool(data["needs_rule_change"])
+    kind = out.get("kind", current.kind if current else None)
+    deadline = out["deadline"] if "deadline" in out else (current.deadline if current else None)
+    found_on = out.get("found_on", current.found_on if current else None)
+    if kind in (Kind.IMMEDIATE, Kind.DEADLINE) and deadline is None:
+        raise invalid(deadline="立行立改和限期整改的问题须填写整改时限")
+    if deadline and found_on and deadline < found_on:
+        raise invalid(deadline="整改时限不能早于发现日期")
+    return out
+
+
+@transaction.atomic
+def problem_create(
+    *,
+    actor: Any,
+    zone: Zone,
+    source: Any,
+    category: Any,
+    description: Any,
+    org: Any,
+    kind: Any,
+    found_on: Any,
+    deadline: Any = None,
+    measures: Any = "",
+    goal: Any = "",
+    leader: Any = None,
+    owner: Any = None,
+    needs_rule_change: bool = False,
+    is_sample: bool = False,
+) -> Problem:
+    values = _clean_fields(
+        zone,
+        {
+            "source": source, "category": category, "description": description, "org": org,
+            "kind": kind, "found_on": found_on, "deadline": deadline, "measures": measures,
+            "goal": goal, "leader": leader, "owner": owner,
+            "needs_rule_change": needs_rule_change,
+        },
+        None,
+    )
+    _require(actor, "problem.create", values["org"])
+    problem = Problem(
+        zone=zone,
+        campaign_id=values["category"].campaign_id,
+        code=_next_code(zone, values["found_on"].year),
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        is_sample=is_sample,
+        **values,
+    )
+    problem.save()
+    audit_record(
+        actor=actor, action="problem.create", obj=problem,
+        changes=created(problem, ["code", *PROBLEM_FIELDS]),
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
+    problem = _locked(problem)
+    _require(actor, "problem.edit", problem)
+    if problem.status not in workflow.EDITABLE:
+        raise Conflict(f"问题{problem.get_status_display()}，不能再修改；如需调整请先退回或重新整改")
+    unknown = set(fields) - set(PROBLEM_FIELDS)
+    if unknown:
+        raise invalid(**{k: "不能修改此字段" for k in unknown})
+    if "deadline" in fields and fields["deadline"] != problem.deadline and problem.deadline:
+        # Moving a deadline is an extension, which needs a reason and is counted.
+        new = clean_date(fields["deadline"], field="deadline", label="整改时限", required=False)
+        if new != problem.deadline:
+            raise invalid(deadline="修改整改时限请使用“申请延期”，并说明理由")
+    values = _clean_fields(problem.zone, fields, problem)
+    if "org" in values and values["org"].pk != problem.org_id:
+        _require(actor, "problem.edit", values["org"])
+    before = snapshot(problem, PROBLEM_FIELDS)
+    for key, value in values.items():
+        setattr(problem, key, value)
+    changes = diff(before, snapshot(problem, PROBLEM_FIELDS))
+    if not changes:
+        return problem
+    update_fields = list(changes)
+    if problem.review_state == ReviewState.REWORK:
+        # A reworked entry goes back to the supervisors for review.
+        problem.review_state = ReviewState.PENDING
+        changes["review_state"] = [ReviewState.REWORK, ReviewState.PENDING]
+        update_fields.append("review_state")
+    problem.save(update_fields=[*update_fields, "updated_at"])
+    audit_record(actor=actor, action="problem.update", obj=problem, changes=changes)
+    return problem
+
+
+@transaction.atomic
+def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "") -> Problem:
+    """Review a problem list entry before rectification starts: approve it, or
+    send it back because it is vague (查摆不深不准)."""
+    problem = _locked(problem)
+    _require(actor, "problem.review", problem)
+    if decision not in ("approve", "send_back"):
+        raise invalid(decision="审核结论应为 approve 或 send_back")
+    if problem.status != Status.OPEN:
+        raise Conflict("问题已开始整改，不能再审核问题清单")
+    note = clean_text(
+        note, field="note", label="退回理由", max_length=TEXT_LIMIT,
+        required=decision == "send_back",
+    )
+    new_state = ReviewState.APPROVED if decision == "approve" else ReviewState.REWORK
+    changes = {"review_state": [problem.review_state, new_state]}
+    problem.review_state, problem.review_note = new_state, note
+    problem.save(update_fields=["review_state", "review_note", "updated_at"])
+    Review.objects.create(
+        problem=problem, action=decision, from_status=problem.status,
+        to_status=problem.status, note=note, actor=actor,
+    )
+    audit_record(
+        actor=actor, action=f"problem.review.{decision}", obj=problem, changes=changes, note=note
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_transition(*, actor: Any, problem: Problem, action: str, note: str = "") -> Problem:
+    """Make one lifecycle move (see ledger/workflow.py)."""
+    move = workflow.MOVES.get(action)
+    if move is None:
+        raise invalid(action=f"未知操作：{action}")
+    problem = _locked(problem)
+    _require(actor, move.permission, problem)
+    if problem.status not in move.sources:
+        raise Conflict(f"问题当前为“{problem.get_status_display()}”，不能{move.label}")
+    note = clean_text(
+        note, field="note", label=move.note_label, max_length=TEXT_LIMIT, required=False
+    )
+    fields = ["status", "updated_at"]
+    if action == "start" and problem.review_state == ReviewState.REWORK:
+        raise Conflict("问题清单已被退回重查，请先修改问题描述")
+    if action == "submit":
+        note = note or problem.completion_note
+        if not note:
+            raise invalid(note="提交销号须填写完成情况")
+        if not problem.evidence.exists():
+            raise Conflict("提交销号须至少上传一份整改凭证")
+        problem.completion_note, problem.submitted_by = note, actor
+        fields += ["completion_note", "submitted_by"]
+    elif move.needs_note and not note:
+        raise invalid(note=f"请填写{move.note_label}")
+    if action == "verify":
+        if problem.owner_id and problem.owner.user_id == actor.pk:
+            raise Conflict("责任人不能审核销号自己负责的问题")
+        if problem.submitted_by_id == actor.pk:
+            raise Conflict("提交人不能审核销号自己提交的问题")
+        problem.verified_by, problem.closed_on = actor, timezone.localdate()
+        fields += ["verified_by", "closed_on"]
+    if action == "reopen":
+        problem.closed_on, problem.verified_by = None, None
+        fields += ["closed_on", "verified_by"]
+    old = problem.status
+    problem.status = move.target
+    problem.save(update_fields=fields)
+    Review.objects.create(
+        problem=problem, action=action, from_status=old, to_status=move.target, note=note,
+        actor=actor,
+    )
+    audit_record(
+        actor=actor, action=f"problem.{action}", obj=problem,
+        changes={"status": [old, move.target]}, note=note,
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> ProgressNote:
+    problem = _locked(problem)
+    _require(actor, "problem.progress", problem)
+    if problem.status not in workflow.ACTIVE:
+        raise Conflict(f"问题{problem.get_status_display()}，不能再记录进展")
+    text = clean_text(text, field="text", label="整改进展", max_length=TEXT_LIMIT)
+    note = ProgressNote.objects.create(problem=problem, author=actor, text=text)
+    changes = {"progress_summary": [problem.progress_summary, text]}
+    problem.progress_summary = text
+    problem.save(update_fields=["progress_summary", "updated_at"])
+    audit_record(actor=actor, action="problem.progress", obj=problem, changes=changes)
+    return note
+
+
+@transaction.atomic
+def problem_add_evidence(
+    *, actor: Any, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
+) -> Evidence:
+    problem = _locked(problem)
+    _require(actor, "problem.evidence", problem)
+    if problem.status not in workflow.ACTIVE - {Status.SUBMITTED}:
+        raise Conflict(f"问题{problem.get_status_display()}，不能再上传凭证")
+    stage = clean_choice(stage, field="stage", label="凭证阶段", choices=Stage)
+    note = clean_text(note, field="note", label="说明", max_length=200, required=False)
+    info = check_upload(
+        file, allowed=EVIDENCE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024
+    )
+    name = clean_text(
+        getattr(file, "name", "") or "凭证", field="file", label="文件名", max_length=200
+    ).rsplit("/", 1)[-1]
+    evidence = Evidence(
+        problem=problem, original_name=name, content_kind=info.kind, size=info.size,
+        sha256=info.sha256, stage=stage, note=note, uploaded_by=actor,
+    )
+    path = evidence_path(evidence, name)
+    if default_storage.exists(path):
+        # Same content already stored for this zone: share the bytes. The rows
+        # stay separate, which is what flags the reuse to verifiers.
+        evidence.file.name = path
+        stored_now = False
+    else:
+        file.seek(0)
+        evidence.file.save(name, file, save=False)
+        stored_now = True
+    try:
+        evidence.save()
+        audit_record(
+            actor=actor, action="problem.evidence", obj=problem,
+            changes={"evidence": [None, {"name": name, "sha256": info.sha256, "stage": stage}]},
+        )
+    except Exception:
+        if stored_now:
+            default_storage.delete(evidence.file.name)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def problem_extend_deadline(
+    *, actor: Any, problem: Problem, new_deadline: Any, reason: Any
+) -> DeadlineExtension:
+    problem = _locked(problem)
+    _require(actor, "problem.extend", problem)
+    if problem.status not in workflow.EDITABLE:
+        raise Conflict(f"问题{problem.get_status_display()}，不能延期")
+    new = clean_date(new_deadline, field="new_deadline", label="新的整改时限")
+    reason = clean_text(reason, field="reason", label="延期理由", max_length=TEXT_LIMIT)
+    if problem.deadline and new <= problem.deadline:
+        raise invalid(new_deadline="新的整改时限应晚于原时限")
+    if new < problem.found_on:
+        raise invalid(new_deadline="整改时限不能早于发现日期")
+    ext = DeadlineExtension.objects.create(
+        problem=problem, old_deadline=problem.deadline, new_deadline=new, reason=reason,
+        actor=actor,
+    )
+    changes = {
+        "deadline": [problem.deadline, new],
+        "extension_count": [problem.extension_count, problem.extension_count + 1],
+    }
+    problem.deadline = new
+    problem.extension_count += 1
+    problem.save(update_fields=["deadline", "extension_count", "updated_at"])
+    audit_record(actor=actor, action="problem.extend", obj=problem, changes=changes, note=reason)
+    return ext
+
+
+def today() -> dt.date:
+    return timezone.localdate()
