@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class StagedUpload(models.Model):
+    """An upload kept between a dry run and its confirmation, so the user
+    confirms exactly the bytes that were checked without sending them again.
+
+    The content lives in the database rather than under MEDIA_ROOT: it commits
+    and rolls back with the import, every app server sees it, and nothing is
+    left on disk when a row is purged. Uploads are small (a roster is at most
+    5 MB) and rows older than a day are deleted (``staging.staged_purge``).
+    """
+
+    class Purpose(models.TextChoices):
+        ROSTER = "roster", "花名册"
+        LEDGER = "ledger", "整改台账"
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staged_uploads"
+    )
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.CASCADE, related_name="staged_uploads")
+    purpose = models.CharField("用途", max_length=20, choices=Purpose.choices)
+    original_name = models.CharField("文件名", max_length=255)
+    kind = models.CharField("类型", max_length=20)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField("大小")
+    content = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "待确认的上传"
+        verbose_name_plural = "待确认的上传"
+
+    def __str__(self) -> str:
+        return self.original_name
