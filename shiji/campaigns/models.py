@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.db import models
 
 
@@ -29,6 +31,9 @@ class WorkArrangement(models.Model):
     code = models.SlugField(max_length=40)
     name = models.CharField("名称", max_length=50)
     requirement = models.TextField("要求", blank=True)
+    is_placeholder = models.BooleanField(
+        "待确认措辞", default=False, help_text="官方表述未公开，可由管理员修改"
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -106,3 +111,98 @@ class ProblemCategory(models.Model):
         return self.zone_id
 
     scope_org_path = None
+
+
+class CategoryTemplate(models.Model):
+    """A problem category as the campaign preset defines it. Zones adopting
+    the campaign get their own editable copy as ``ProblemCategory`` rows, so
+    reloading the preset never overwrites a zone's wording."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="category_templates"
+    )
+    code = models.SlugField(max_length=40)
+    name = models.CharField("名称", max_length=50)
+    description = models.TextField("说明", blank=True)
+    is_placeholder = models.BooleanField(
+        "待确认措辞", default=False, help_text="官方表述未公开，可由工作专班修改"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "order"]
+        verbose_name = "问题类别模板"
+        verbose_name_plural = "问题类别模板"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "code"], name="category_template_code_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "name"], name="category_template_name_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskTemplate(models.Model):
+    """A task of the campaign's task list (任务清单), aimed at the sectors it
+    suits (分类指导). The due date is either fixed or counted in days from
+    the campaign's start, so a preset can be reused for a later year."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="task_templates")
+    arrangement = models.ForeignKey(
+        WorkArrangement, on_delete=models.PROTECT, related_name="task_templates"
+    )
+    code = models.SlugField(max_length=40)
+    title = models.CharField("任务", max_length=200)
+    description = models.TextField("说明", blank=True)
+    sectors = models.JSONField("适用领域", default=list, help_text="orgs.Sector 代码列表")
+    due_on = models.DateField("完成时限", null=True, blank=True)
+    due_offset_days = models.PositiveSmallIntegerField(
+        "开始后天数", null=True, blank=True, help_text="自活动开始日起算的完成天数"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "order"]
+        verbose_name = "任务模板"
+        verbose_name_plural = "任务模板"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="task_template_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def due_date(self) -> dt.date | None:
+        """The deadline as a date, whichever way the preset gave it."""
+        if self.due_on is not None:
+            return self.due_on
+        if self.due_offset_days is not None:
+            return self.campaign.starts_on + dt.timedelta(days=self.due_offset_days)
+        return None
+
+
+class StudyKind(models.Model):
+    """A kind of study session the campaign expects (党工委会议, 专题读书班, …)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="study_kinds")
+    code = models.SlugField(max_length=40)
+    name = models.CharField("名称", max_length=50)
+    description = models.TextField("说明", blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "order"]
+        verbose_name = "学习形式"
+        verbose_name_plural = "学习形式"
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="study_kind_code_unique"),
+            models.UniqueConstraint(fields=["campaign", "name"], name="study_kind_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

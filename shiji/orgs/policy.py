@@ -32,6 +32,9 @@ TABLE: dict[str, frozenset[str]] = {
     "user.view": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
     "user.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
     "audit.view": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SUPERVISOR}),
+    # Campaigns: presets are national; each zone adopts and configures its own copy.
+    "campaign.manage": frozenset({R.SYSTEM_ADMIN}),
+    "campaign.adopt": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
     # Rectification ledger (DESIGN.md §4)
     "problem.view": ALL,
     "problem.create": WRITE_ROLES,
