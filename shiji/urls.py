@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("orgs/", include("shiji.orgs.urls")),
     path("audit/", include("shiji.audit.urls")),
+    path("ledger/", include("shiji.ledger.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -20,10 +20,12 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import NotFound
 from shiji.ledger import workflow
 from shiji.ledger.models import Evidence, Light, Problem, ReviewState, Status
 from shiji.orgs import policy
+from shiji.orgs.models import Person
 from shiji.orgs.selectors import _int
 
 YELLOW_DAYS = 7
@@ -172,6 +174,44 @@ def inbox_for(*, user: Any) -> dict[str, QuerySet[Problem]]:
 
 def light_counts(qs: QuerySet[Problem]) -> dict[str, int]:
     rows = qs.order_by().values("light").annotate(n=Count("pk"))
-    counts = {light: 0 for light in Light.values}
+    counts = dict.fromkeys(Light.values, 0)
     counts.update({r["light"]: r["n"] for r in rows})
     return counts
+
+
+def problem_categories(*, zone: Any, active_only: bool = True) -> QuerySet[ProblemCategory]:
+    """A zone's problem categories (for forms: the active ones; for filters:
+    all, since old problems keep a category the zone has retired)."""
+    qs = ProblemCategory.objects.filter(zone=zone).order_by("campaign__year", "order", "pk")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def assignable_people(*, user: Any, zone: Any) -> QuerySet[Person]:
+    """Roster people who may be named 责任领导 or 责任人 on a problem in
+    ``zone``: the whole zone roster (the responsible leader usually sits above
+    the responsible org), offered to users who may create problems there."""
+    zone_ids = policy.zone_ids_for(user, "problem.create")
+    if zone_ids is not None and zone.pk not in zone_ids:
+        return Person.objects.none()
+    return (
+        Person.objects.filter(zone=zone, is_active=True)
+        .select_related("org")
+        .order_by("org__path", "name")
+    )
+
+
+def available_actions(*, user: Any, problem: Problem) -> set[str]:
+    """Besides the lifecycle moves: which forms to offer on the detail page
+    (edit, progress, evidence, review, extend). Mirrors the state guards of
+    the matching services, which remain the authority."""
+    status = problem.status
+    checks = {
+        "edit": ("problem.edit", status in workflow.EDITABLE),
+        "progress": ("problem.progress", status in workflow.ACTIVE),
+        "evidence": ("problem.evidence", status in workflow.ACTIVE - {Status.SUBMITTED}),
+        "review": ("problem.review", status == Status.OPEN),
+        "extend": ("problem.extend", status in workflow.EDITABLE),
+    }
+    return {
+        name for name, (action, ok) in checks.items() if ok and policy.can(user, action, problem)
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.module_loading import import_string
 
 PANELS = [
+    "shiji.ledger.views.home_panel",
     "shiji.orgs.views.home_panel",
 ]
 

@@ -1,0 +1,738 @@
+"""The ledger pages (问题整改台账): the list, a problem's page with the actions
+the user may take, the create and edit forms, my work (我的待办) and the home
+panel.
+
+Views stay thin: they parse the request, read through ``selectors`` (another
+zone's problem is a 404), call one service and render. An ``AppError`` is
+shown where it belongs: field messages next to their inputs, other refusals
+as an alert in the form that was sent.
+
+One URL serves the full page or, for htmx, the fragment it swaps; every such
+response varies on ``HX-Request``. htmx 2 does not swap 4xx responses, so an
+htmx request that fails validation gets its fragment (with the errors) as a
+200; a plain form post gets the full page with the error's real status.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shiji.audit.selectors import timeline_for
+from shiji.core.errors import AppError, NotFound, invalid
+from shiji.core.uploads import CONTENT_TYPES
+from shiji.ledger import selectors, services, workflow
+from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
+from shiji.orgs import policy
+from shiji.orgs.selectors import orgs_visible_to, people_visible_to, zones_visible_to
+
+PAGE_SIZE = 50
+INBOX_LIMIT = 50
+LIST_PARAMS = ("zone", "org", "status", "category", "source", "light", "kind", "q", "sort")
+SORT_CHOICES = [
+    ("code", _l("按台账编号")),
+    ("deadline", _l("按整改时限（早→晚）")),
+    ("-deadline", _l("按整改时限（晚→早）")),
+    ("light", _l("按红黄绿灯（红灯在前）")),
+]
+STATUS_BADGES = {
+    Status.OPEN: "bg-secondary-lt",
+    Status.IN_PROGRESS: "bg-blue-lt",
+    Status.SUBMITTED: "bg-orange-lt",
+    Status.CLOSED: "bg-green-lt",
+    Status.CANCELLED: "bg-dark-lt",
+}
+MOVE_BUTTONS = {
+    "start": "btn-primary",
+    "submit": "btn-primary",
+    "verify": "btn-success",
+    "return": "btn-warning",
+    "reopen": "btn-warning",
+    "cancel": "btn-outline-danger",
+}
+MOVE_DONE = {
+    "start": _l("已开始整改"),
+    "submit": _l("已提交销号，等待督导组审核"),
+    "verify": _l("已审核销号"),
+    "return": _l("已退回整改"),
+    "reopen": _l("已转为重新整改（回头看）"),
+    "cancel": _l("问题已撤销"),
+}
+
+
+# Helpers -------------------------------------------------------------------
+
+
+def _fragment(request: HttpRequest) -> bool:
+    """htmx wants the fragment; a history restore (the back button after
+    htmx's cache expired) needs the whole page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _vary(response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _problem(request: HttpRequest, pk: Any) -> Problem:
+    try:
+        return selectors.problem_get_for_user(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+def _id(raw: Any) -> int:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return -1
+    return value if 0 < value < 2**62 else -1
+
+
+def _url(name: str) -> str | None:
+    """The URL of a page another engineer may not have built yet."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def _decorate(problem: Problem) -> Problem:
+    problem.status_badge = STATUS_BADGES.get(problem.status, "bg-secondary-lt")
+    return problem
+
+
+# List ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def problem_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    params = {key: request.GET.get(key, "").strip() for key in LIST_PARAMS}
+    zones = list(zones_visible_to(user=user))
+    zone = _chosen_zone(zones, params["zone"])
+    if zone is None and params["org"]:
+        # A link to one org's problems names no zone; the org implies it.
+        org = orgs_visible_to(user=user).filter(pk=_id(params["org"])).first()
+        zone = org.zone if org else None
+    orgs = _org_options(user, zone)
+    categories = list(selectors.problem_categories(zone=zone, active_only=False)) if zone else []
+    if zone:
+        params["zone"] = str(zone.pk) if len(zones) > 1 else ""
+        # After switching zones the form still carries the old zone's org and
+        # category; drop them rather than silently matching nothing.
+        if params["org"] and _id(params["org"]) not in {pk for pk, _label in orgs}:
+            params["org"] = ""
+        if params["category"] and _id(params["category"]) not in {c.pk for c in categories}:
+            params["category"] = ""
+    visible = selectors.problems_visible_to(user=user)
+    rows = selectors.problem_filter(visible, params, user=user)
+    # The counts ignore the light filter so that each one stays clickable.
+    counts = selectors.light_counts(
+        selectors.problem_filter(visible, {**params, "light": ""}, user=user)
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for problem in page.object_list:
+        _decorate(problem)
+    filtered = any(params[key] for key in LIST_PARAMS if key not in ("sort", "zone"))
+    context = {
+        "page": page,
+        "params": params,
+        "zones": zones,
+        "zone": zone,
+        "show_zone": len(zones) > 1 and zone is None,
+        "orgs": orgs,
+        "categories": categories,
+        "statuses": Status.choices,
+        "sources": Source.choices,
+        "kinds": Kind.choices,
+        "lights": Light.choices,
+        "sorts": SORT_CHOICES,
+        "counts": [(light, label, counts[light]) for light, label in Light.choices],
+        "filtered": filtered,
+        "can_create": policy.can(user, "problem.create"),
+        "export_url": _url("ledger:export") if policy.can(user, "ledger.export") else None,
+        "import_url": _url("ledger:import") if policy.can(user, "ledger.import") else None,
+    }
+    template = "ledger/_list_body.html" if _fragment(request) else "ledger/list.html"
+    return _vary(render(request, template, context))
+
+
+def _chosen_zone(zones: list, raw: str):
+    if len(zones) == 1:
+        return zones[0]
+    wanted = _id(raw)
+    return next((z for z in zones if z.pk == wanted), None)
+
+
+def _org_options(user: Any, zone: Any, action: str = "org.view") -> list[tuple[int, str]]:
+    """The zone's orgs in tree order, indented by depth for a select."""
+    if zone is None:
+        return []
+    orgs = list(orgs_visible_to(user=user, action=action).filter(zone=zone).order_by("path"))
+    top = min((o.depth for o in orgs), default=0)
+    return [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in orgs]
+
+
+# Detail and its actions ----------------------------------------------------
+
+
+@login_required
+@require_GET
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _problem(request, pk))
+
+
+def _render_detail(
+    request: HttpRequest,
+    problem: Problem,
+    *,
+    form: str = "",
+    error: AppError | None = None,
+    flash: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = _detail_context(request, problem)
+    context.update(
+        form=form,
+        error=error,
+        field_errors=error.fields if error else {},
+        posted=request.POST if error else {},
+        flash=flash,
+        orphan_error=error if error and form not in context["forms"] else None,
+    )
+    template = "ledger/_detail_body.html" if _fragment(request) else "ledger/detail.html"
+    return _vary(render(request, template, context, status=status))
+
+
+def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
+    user = request.user
+    _decorate(problem)
+    actions = selectors.available_actions(user=user, problem=problem)
+    moves = [
+        {
+            "action": m.action,
+            "label": m.label,
+            "button": MOVE_BUTTONS.get(m.action, "btn-primary"),
+            # submit needs 完成情况 and the others with a note a reason; verify
+            # takes an optional comment.
+            "note_label": m.note_label if m.needs_note else _("审核意见（可选）"),
+            "has_note": m.needs_note or m.action == "verify",
+            "note_required": m.needs_note,
+            "prefill": problem.completion_note if m.action == "submit" else "",
+        }
+        for m in selectors.available_moves(user=user, problem=problem)
+    ]
+    evidence = list(problem.evidence.select_related("uploaded_by"))
+    may_verify = policy.can(user, "problem.verify", problem)
+    reuse = selectors.evidence_reuse(problem=problem, user=user) if evidence else {}
+    for item in evidence:
+        others = reuse.get(item.pk, [])
+        item.reused = bool(others)
+        item.reuse_message = _reuse_message(others) if others and may_verify else ""
+    stages = [(label, [e for e in evidence if e.stage == code]) for code, label in Stage.choices]
+    forms = {f"move:{m['action']}" for m in moves} | actions
+    return {
+        "problem": problem,
+        "moves": moves,
+        "actions": actions,
+        "forms": forms,
+        "evidence": evidence,
+        "evidence_stages": [(label, items) for label, items in stages if items],
+        "stage_choices": Stage.choices,
+        "reused_any": any(e.reused for e in evidence),
+        "progress": list(problem.progress.select_related("author")),
+        "extensions": list(problem.extensions.select_related("actor")),
+        "timeline": _timeline(problem, user),
+        "rework": problem.review_state == ReviewState.REWORK,
+        "review_badge": {
+            ReviewState.PENDING: "bg-secondary-lt",
+            ReviewState.APPROVED: "bg-green-lt",
+            ReviewState.REWORK: "bg-red-lt",
+        }.get(problem.review_state, "bg-secondary-lt"),
+        "max_upload_mb": settings.MAX_UPLOAD_MB,
+        "default_stage": Stage.BEFORE if problem.status == Status.OPEN else Stage.AFTER,
+        "min_extend": (problem.deadline or timezone.localdate()) + dt.timedelta(days=1),
+    }
+
+
+def _reuse_message(others: list[Problem | None]) -> str:
+    codes = [p.code for p in others if p is not None]
+    hidden = sum(1 for p in others if p is None)
+    if codes:
+        target = "、".join(dict.fromkeys(codes))
+        if hidden:
+            target += _("及另外 %(n)d 个您无权查看的") % {"n": hidden}
+        return _("该凭证与 %(codes)s 号问题使用的文件相同（SHA-256 一致），请核实是否虚假整改") % {
+            "codes": target
+        }
+    return _(
+        "该凭证与另外 %(n)d 个问题（您无权查看）使用的文件相同（SHA-256 一致），请核实是否虚假整改"
+    ) % {"n": hidden}
+
+
+def _act(request: HttpRequest, pk: int, form: str, call: Callable[[Problem], str]) -> HttpResponse:
+    """Run one service call for a detail-page form; ``call`` returns the
+    success message."""
+    problem = _problem(request, pk)
+    try:
+        done = call(problem)
+    except AppError as exc:
+        # Re-read: the service rolled back, but the page should show the
+        # problem as it now stands (someone else may have moved it).
+        problem = _problem(request, pk)
+        status = 200 if _fragment(request) else exc.status
+        return _render_detail(request, problem, form=form, error=exc, status=status)
+    if _fragment(request):
+        return _render_detail(request, _problem(request, pk), flash=done)
+    messages.success(request, done)
+    return redirect("ledger:detail", pk=problem.pk)
+
+
+@login_required
+@require_POST
+def problem_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    action = request.POST.get("action", "")
+
+    def call(problem: Problem) -> str:
+        services.problem_transition(
+            actor=request.user, problem=problem, action=action, note=request.POST.get("note", "")
+        )
+        return str(MOVE_DONE[action])
+
+    return _act(request, pk, f"move:{action}", call)
+
+
+@login_required
+@require_POST
+def problem_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(problem: Problem) -> str:
+        services.problem_add_progress(
+            actor=request.user, problem=problem, text=request.POST.get("text", "")
+        )
+        return _("已记录整改进展")
+
+    return _act(request, pk, "progress", call)
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(problem: Problem) -> str:
+        item = services.problem_add_evidence(
+            actor=request.user,
+            problem=problem,
+            file=request.FILES.get("file"),
+            stage=request.POST.get("stage", Stage.AFTER),
+            note=request.POST.get("note", ""),
+        )
+        return _("已上传凭证：%(name)s") % {"name": item.original_name}
+
+    return _act(request, pk, "evidence", call)
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
+    problem = _problem(request, pk)
+    item = problem.evidence.filter(pk=evidence_id).first()
+    if item is None:
+        raise Http404(_("凭证不存在"))
+    try:
+        handle = item.file.open("rb")
+    except OSError:
+        raise Http404(_("凭证文件不存在")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=item.original_name,
+        content_type=CONTENT_TYPES.get(item.content_kind, "application/octet-stream"),
+    )
+    # The bytes were checked on upload, but a browser must still never
+    # reinterpret them as a page of this site.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def problem_review(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = request.POST.get("decision", "")
+
+    def call(problem: Problem) -> str:
+        services.problem_review(
+            actor=request.user,
+            problem=problem,
+            decision=decision,
+            note=request.POST.get("note", ""),
+        )
+        return _("问题清单已审核通过") if decision == "approve" else _("已退回重查")
+
+    return _act(request, pk, "review", call)
+
+
+@login_required
+@require_POST
+def problem_extend(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(problem: Problem) -> str:
+        ext = services.problem_extend_deadline(
+            actor=request.user,
+            problem=problem,
+            new_deadline=request.POST.get("new_deadline", ""),
+            reason=request.POST.get("reason", ""),
+        )
+        return _("整改时限已延期至 %(date)s") % {"date": ext.new_deadline.isoformat()}
+
+    return _act(request, pk, "extend", call)
+
+
+# Timeline ------------------------------------------------------------------
+
+EVENT_LABELS = {
+    "problem.create": _l("新增问题"),
+    "problem.update": _l("修改问题"),
+    "problem.progress": _l("记录整改进展"),
+    "problem.evidence": _l("上传整改凭证"),
+    "problem.extend": _l("延期"),
+    "problem.review.approve": _l("问题清单审核通过"),
+    "problem.review.send_back": _l("问题清单退回重查"),
+    **{f"problem.{m.action}": m.label for m in workflow.MOVES.values()},
+}
+NOTE_LABELS = {
+    "problem.extend": _l("延期理由"),
+    "problem.review.send_back": _l("退回理由"),
+    "problem.review.approve": _l("审核意见"),
+    "problem.verify": _l("审核意见"),
+    **{f"problem.{m.action}": m.note_label for m in workflow.MOVES.values() if m.needs_note},
+}
+EXTRA_FIELD_LABELS = {"evidence": _l("整改凭证"), "code": _l("台账编号")}
+FK_FIELDS = ("category", "org", "leader", "owner")
+
+
+def _timeline(problem: Problem, user: Any) -> list[dict[str, Any]]:
+    """The audit events about ``problem``, readable: Chinese action and field
+    names, labels for codes and names for ids."""
+    events = list(timeline_for(problem).order_by("seq"))
+    names = _names_for(events, problem, user)
+    out = []
+    for event in events:
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        rows = []
+        for field, pair in changes.items():
+            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            rows.append(
+                {
+                    "label": _field_label(field),
+                    "old": _value_label(field, old, names),
+                    "new": _value_label(field, new, names),
+                    "created": old is None,
+                }
+            )
+        out.append(
+            {
+                "event": event,
+                "label": str(EVENT_LABELS.get(event.action, event.action)),
+                "changes": rows,
+                "note_label": str(NOTE_LABELS.get(event.action, _("说明"))),
+                "kind": event.action.rsplit(".", 1)[-1],
+            }
+        )
+    return out
+
+
+def _names_for(events: list, problem: Problem, user: Any) -> dict[str, dict[str, str]]:
+    """Names of the categories, orgs and people the events refer to by id.
+    The problem's current ones are always known; earlier ones are looked up
+    through the scoped selectors, and the rest show as a number."""
+    wanted: dict[str, set[int]] = {name: set() for name in FK_FIELDS}
+    for event in events:
+        for field, pair in (event.changes or {}).items():
+            if field in wanted and isinstance(pair, list):
+                wanted[field].update(v for v in pair if isinstance(v, int))
+    names: dict[str, dict[str, str]] = {name: {} for name in FK_FIELDS}
+    for field in FK_FIELDS:
+        current = getattr(problem, field)
+        if current is not None:
+            names[field][str(current.pk)] = str(current)
+    missing_people = (wanted["leader"] | wanted["owner"]) - {
+        int(k) for k in (*names["leader"], *names["owner"])
+    }
+    if missing_people:
+        for person in people_visible_to(user=user).filter(pk__in=missing_people):
+            names["leader"][str(person.pk)] = names["owner"][str(person.pk)] = person.name
+    missing_orgs = wanted["org"] - {int(k) for k in names["org"]}
+    if missing_orgs:
+        for org in orgs_visible_to(user=user).filter(pk__in=missing_orgs):
+            names["org"][str(org.pk)] = org.name
+    missing_cats = wanted["category"] - {int(k) for k in names["category"]}
+    if missing_cats:
+        for cat in selectors.problem_categories(zone=problem.zone, active_only=False).filter(
+            pk__in=missing_cats
+        ):
+            names["category"][str(cat.pk)] = cat.name
+    return names
+
+
+def _field_label(field: str) -> str:
+    if field in EXTRA_FIELD_LABELS:
+        return str(EXTRA_FIELD_LABELS[field])
+    try:
+        return str(Problem._meta.get_field(field).verbose_name)
+    except FieldDoesNotExist:  # e.g. a field an older version had
+        return field
+
+
+def _value_label(field: str, value: Any, names: dict[str, dict[str, str]]) -> str:
+    if value is None or value == "":
+        return "—"
+    if field in FK_FIELDS:
+        return names[field].get(str(value), _("编号 %(id)s") % {"id": value})
+    if field == "evidence" and isinstance(value, dict):
+        stage = dict(Stage.choices).get(value.get("stage"), "")
+        return f"{value.get('name', '')}（{stage}）" if stage else str(value.get("name", ""))
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    try:
+        choices = Problem._meta.get_field(field).choices
+    except FieldDoesNotExist:
+        choices = None
+    if choices:
+        return str(dict(choices).get(value, value))
+    return Truncator(str(value)).chars(80)
+
+
+# Create and edit -----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    zone_ids = policy.zone_ids_for(user, "problem.create")
+    zones = [z for z in zones_visible_to(user=user) if zone_ids is None or z.pk in zone_ids]
+    if not zones:
+        raise PermissionDenied(_("您没有新增问题的权限"))
+    wanted = _id(request.POST.get("zone") or request.GET.get("zone"))
+    zone = next((z for z in zones if z.pk == wanted), zones[0])
+    error: AppError | None = None
+    if request.method == "POST":
+        try:
+            values = _problem_input(request, zone=zone, action="problem.create")
+            problem = services.problem_create(actor=user, zone=zone, **values)
+        except AppError as exc:
+            error = exc
+        else:
+            messages.success(
+                request, _("已新增问题 %(code)s，等待督导组审核问题清单") % {"code": problem.code}
+            )
+            return redirect("ledger:detail", pk=problem.pk)
+    values = request.POST if request.method == "POST" else _create_defaults()
+    return _render_form(request, zone=zone, zones=zones, values=values, error=error)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = _problem(request, pk)
+    if not policy.can(request.user, "problem.edit", problem):
+        raise PermissionDenied(_("您没有修改此问题的权限"))
+    if problem.status not in workflow.EDITABLE:
+        messages.error(
+            request,
+            _("问题%(status)s，不能再修改") % {"status": problem.get_status_display()},
+        )
+        return redirect("ledger:detail", pk=problem.pk)
+    error: AppError | None = None
+    if request.method == "POST":
+        try:
+            # A set deadline moves only by an extension, which has its own form.
+            values = _problem_input(
+                request,
+                zone=problem.zone,
+                action="problem.edit",
+                with_deadline=problem.deadline is None,
+            )
+            services.problem_update(actor=request.user, problem=problem, **values)
+        except AppError as exc:
+            error = exc
+        else:
+            messages.success(request, _("已保存修改"))
+            return redirect("ledger:detail", pk=problem.pk)
+    values = request.POST if request.method == "POST" else _problem_values(problem)
+    return _render_form(
+        request,
+        zone=problem.zone,
+        zones=[problem.zone],
+        values=values,
+        error=error,
+        problem=problem,
+    )
+
+
+def _create_defaults() -> dict[str, str]:
+    return {
+        "source": Source.SELF_CHECK,
+        "kind": Kind.DEADLINE,
+        "found_on": timezone.localdate().isoformat(),
+    }
+
+
+def _problem_values(problem: Problem) -> dict[str, Any]:
+    return {
+        "source": problem.source,
+        "category": str(problem.category_id),
+        "description": problem.description,
+        "measures": problem.measures,
+        "goal": problem.goal,
+        "org": str(problem.org_id),
+        "leader": str(problem.leader_id or ""),
+        "owner": str(problem.owner_id or ""),
+        "kind": problem.kind,
+        "found_on": problem.found_on.isoformat(),
+        "deadline": problem.deadline.isoformat() if problem.deadline else "",
+        "needs_rule_change": "on" if problem.needs_rule_change else "",
+    }
+
+
+def _problem_input(
+    request: HttpRequest, *, zone: Any, action: str, with_deadline: bool = True
+) -> dict[str, Any]:
+    """The form's values for the service, with ids turned into the zone's
+    records (an id from elsewhere is simply not found)."""
+    post = request.POST
+    user = request.user
+
+    def pick(qs, name: str, label: str, *, required: bool = True):
+        raw = post.get(name, "").strip()
+        if not raw:
+            if required:
+                raise invalid(**{name: _("请选择%(label)s") % {"label": label}})
+            return None
+        found = qs.filter(pk=_id(raw)).first()
+        if found is None:
+            raise invalid(**{name: _("%(label)s不存在，请重新选择") % {"label": label}})
+        return found
+
+    people = selectors.assignable_people(user=user, zone=zone)
+    values = {
+        "source": post.get("source", ""),
+        "kind": post.get("kind", ""),
+        "description": post.get("description", ""),
+        "measures": post.get("measures", ""),
+        "goal": post.get("goal", ""),
+        "found_on": post.get("found_on", ""),
+        "needs_rule_change": post.get("needs_rule_change") == "on",
+        "category": pick(selectors.problem_categories(zone=zone), "category", _("问题类别")),
+        "org": pick(
+            orgs_visible_to(user=user, action=action).filter(zone=zone), "org", _("责任单位")
+        ),
+        "leader": pick(people, "leader", _("责任领导"), required=False),
+        "owner": pick(people, "owner", _("责任人"), required=False),
+    }
+    if with_deadline:
+        values["deadline"] = post.get("deadline", "")
+    return values
+
+
+def _render_form(
+    request: HttpRequest,
+    *,
+    zone: Any,
+    zones: list,
+    values: Any,
+    error: AppError | None,
+    problem: Problem | None = None,
+) -> HttpResponse:
+    action = "problem.edit" if problem else "problem.create"
+    context = {
+        "problem": problem,
+        "zone": zone,
+        "zones": zones,
+        "values": values,
+        "error": error,
+        "field_errors": error.fields if error else {},
+        "categories": list(selectors.problem_categories(zone=zone)),
+        "orgs": _org_options(request.user, zone, action),
+        "people": list(selectors.assignable_people(user=request.user, zone=zone)),
+        "sources": Source.choices,
+        "kinds": Kind.choices,
+        "deadline_locked": bool(problem and problem.deadline),
+        "today": timezone.localdate().isoformat(),
+    }
+    return render(request, "ledger/form.html", context, status=error.status if error else 200)
+
+
+# My work and the home panel ------------------------------------------------
+
+INBOX_SECTIONS = [
+    (
+        "rectify",
+        "problem.rectify",
+        _l("待我整改"),
+        _l("本单位暂无待整改的问题。新发现的问题可在台账中“新增问题”。"),
+    ),
+    (
+        "verify",
+        "problem.verify",
+        _l("待我审核销号"),
+        _l("暂无提交销号的问题。整改单位提交后会出现在这里。"),
+    ),
+    (
+        "review",
+        "problem.review",
+        _l("待我审核问题清单"),
+        _l("暂无待审核的问题清单。新增的问题会先出现在这里，请审核查摆是否深、准。"),
+    ),
+]
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    boxes = selectors.inbox_for(user=request.user)
+    sections = []
+    for key, permission, title, empty in INBOX_SECTIONS:
+        if not policy.can(request.user, permission):
+            continue
+        rows = [_decorate(p) for p in boxes[key][:INBOX_LIMIT]]
+        total = len(rows) if len(rows) < INBOX_LIMIT else boxes[key].count()
+        sections.append({"key": key, "title": title, "empty": empty, "rows": rows, "total": total})
+    return render(request, "ledger/inbox.html", {"sections": sections, "limit": INBOX_LIMIT})
+
+
+def home_panel(request: HttpRequest):
+    """工作台: my to-do counts and the red and yellow lights of what I can see."""
+    user = request.user
+    if not policy.can(user, "problem.view"):
+        return None
+    boxes = selectors.inbox_for(user=user)
+    todo = [
+        {"key": key, "title": title, "count": boxes[key].count()}
+        for key, permission, title, _empty in INBOX_SECTIONS
+        if policy.can(user, permission)
+    ]
+    lights = selectors.light_counts(
+        selectors.problems_visible_to(user=user).filter(status__in=workflow.ACTIVE)
+    )
+    return (
+        "ledger/_home_panel.html",
+        {"todo": todo, "red": lights[Light.RED], "yellow": lights[Light.YELLOW]},
+    )
