@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db.backends.signals import connection_created
 
 from shiji.orgs import services
@@ -64,6 +65,16 @@ def make_user(username: str, zone: Zone | None, grants: list[dict]) -> User:
     for g in grants:
         user.grants.create(**g)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; the fixture world creates a dozen accounts
+    # per test. Production keeps argon2 first (tests of hashing restore it).
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
 
 
 @pytest.fixture
@@ -172,3 +183,21 @@ def _sqlite_fast(sender, connection, **kwargs):
 
 
 connection_created.connect(_sqlite_fast)
+
+
+class QuickArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 with the same hash format as production ("argon2$argon2id$…") but
+    a tiny cost: at the production cost every test user takes about half a
+    second of CPU, which dominated the suite's run time."""
+
+    time_cost = 1
+    memory_cost = 256
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    settings.PASSWORD_HASHERS = [
+        "tests.conftest.QuickArgon2PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
