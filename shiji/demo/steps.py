@@ -1,0 +1,242 @@
+"""``load_demo`` as a list of steps, run in order, each once.
+
+A step does its work through the services and records itself as a
+``DemoStep`` in the same transaction, so a run that stops half way resumes
+at the step that failed, and a complete installation is recognized with one
+query. To add demo data later (sample problems, study sessions), write a
+function ``(progress) -> summary`` and append a ``Step`` to ``STEPS``: it
+runs once on every installation, including ones loaded before it existed.
+Steps also skip what already exists, so they are safe on a database where
+some of the data was made by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from shiji.assessment.models import Dimension, IndicatorKind
+from shiji.campaigns.models import Campaign
+from shiji.campaigns.services import campaign_load, zone_adopt_campaign
+from shiji.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoAccount
+from shiji.demo.models import DemoStep
+from shiji.demo.roster import plan_zone
+from shiji.demo.services import indicator_ensure, superuser_create, target_set
+from shiji.demo.zones import CAMPAIGN, ZONES
+from shiji.orgs.models import Organization, Person, User, Zone
+from shiji.orgs.services import org_create, person_create, user_create, user_update, zone_create
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # recorded in DemoStep; never rename a step that has shipped
+    label: str
+    run: Callable[[Progress], str]
+
+
+def load_campaign(progress: Progress) -> str:
+    return campaign_load(actor=None, path=CAMPAIGN).summary()
+
+
+def create_zones(progress: Progress) -> str:
+    made = 0
+    for spec in ZONES:
+        if Zone.objects.filter(code=spec.code).exists():
+            continue
+        zone_create(
+            actor=None,
+            code=spec.code,
+            name=spec.name,
+            short_name=spec.short_name,
+            province=spec.province,
+            city=spec.city,
+            is_sample=False,
+        )
+        made += 1
+        progress(f"{spec.name}（{spec.province}·{spec.city}）")
+    return f"新建 {made} 个高新区"
+
+
+def adopt_campaign(progress: Progress) -> str:
+    campaign = Campaign.objects.get(code=CAMPAIGN)
+    for spec in ZONES:
+        meeting = spec.meeting
+        zone_adopt_campaign(
+            actor=None,
+            zone=Zone.objects.get(code=spec.code),
+            campaign=campaign,
+            meeting_date=meeting.date,
+            meeting_name=meeting.name,
+            meeting_requirements=meeting.requirements,
+            meeting_source=meeting.source,
+        )
+        progress(f"{spec.name}：{meeting.date.month}月{meeting.date.day}日 {meeting.name}")
+    return f"{len(ZONES)} 个高新区启用“{campaign.name}”"
+
+
+def build_org_trees(progress: Progress) -> str:
+    total = 0
+    for spec in ZONES:
+        zone = Zone.objects.get(code=spec.code)
+        orgs = {o.name: o for o in Organization.objects.filter(zone=zone)}
+        made = 0
+        for plan in plan_zone(spec).orgs:
+            if plan.name in orgs:
+                continue
+            orgs[plan.name] = org_create(
+                actor=None,
+                zone=zone,
+                parent=orgs[plan.parent] if plan.parent else None,
+                name=plan.name,
+                kind=plan.kind,
+                sector=plan.sector,
+                is_sample=plan.is_sample,
+            )
+            made += 1
+        total += made
+        progress(f"{spec.name}：{made} 个组织")
+    return f"新建 {total} 个组织"
+
+
+def _grant(account: DemoAccount) -> dict:
+    grant: dict = {"role": account.role}
+    if account.org:
+        grant["org"] = Organization.objects.get(zone__code=account.zone, name=account.org).pk
+    elif account.zone:
+        grant["zone"] = Zone.objects.get(code=account.zone).pk
+    elif account.province:
+        grant["province"] = account.province
+    return grant
+
+
+def create_accounts(progress: Progress) -> str:
+    """The admin first (it creates the others, so the audit trail names it)."""
+    first = DEMO_ACCOUNTS[0]
+    admin = User.objects.filter(username=first.username).first()
+    made = 0
+    if admin is None:
+        admin = superuser_create(
+            actor=None, username=first.username, password=DEMO_PASSWORD, name=first.display_name
+        )
+        user_update(actor=admin, user=admin, grants=[_grant(first)])
+        made += 1
+    for account in DEMO_ACCOUNTS[1:]:
+        if User.objects.filter(username=account.username).exists():
+            continue
+        user_create(
+            actor=admin,
+            username=account.username,
+            password=DEMO_PASSWORD,
+            name=account.display_name,
+            grants=[_grant(account)],
+        )
+        made += 1
+        progress(f"{account.username}（{account.role_label}）")
+    return f"新建 {made} 个账号"
+
+
+def build_rosters(progress: Progress) -> str:
+    users = {
+        u.username: u for u in User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS])
+    }
+    linked = set(Person.objects.filter(user__isnull=False).values_list("user_id", flat=True))
+    accounts = {(a.zone, a.person): users.get(a.username) for a in DEMO_ACCOUNTS if a.person}
+    total = 0
+    for spec in ZONES:
+        zone = Zone.objects.get(code=spec.code)
+        orgs = {o.name: o for o in Organization.objects.filter(zone=zone)}
+        have = set(Person.objects.filter(zone=zone).values_list("org__name", "name"))
+        made = 0
+        for org in plan_zone(spec).orgs:
+            for person in org.people:
+                if (org.name, person.name) in have:
+                    continue
+                user = accounts.get((spec.code, (org.name, person.position)))
+                if user is not None and user.pk in linked:
+                    user = None
+                person_create(
+                    actor=None,
+                    org=orgs[org.name],
+                    name=person.name,
+                    position=person.position,
+                    is_party_member=person.is_party_member,
+                    user=user,
+                    is_sample=True,
+                )
+                made += 1
+        total += made
+        progress(f"{spec.name}：{made} 人")
+    return f"新建 {total} 名人员"
+
+
+def set_targets(progress: Progress) -> str:
+    made = 0
+    for spec in ZONES:
+        zone = Zone.objects.get(code=spec.code)
+        for t in spec.targets:
+            indicator = indicator_ensure(
+                actor=None,
+                code=t.indicator,
+                name=t.name,
+                kind=IndicatorKind.VISIBLE,
+                dimension=Dimension.QUALITY,
+                unit=t.unit,
+            )
+            target_set(
+                actor=None,
+                zone=zone,
+                indicator=indicator,
+                period=t.period,
+                comparator=t.comparator,
+                value=t.value,
+                source=t.source,
+                is_sample=False,
+            )
+            made += 1
+            progress(f"{spec.name}：“{t.period}”{t.name}超 {t.value} {t.unit}")
+    return f"{made} 项目标"
+
+
+STEPS: list[Step] = [
+    Step("campaign", "载入 2026 年学习教育预设", load_campaign),
+    Step("zones", "创建高新区", create_zones),
+    Step("adoptions", "启用学习教育并记录部署会议", adopt_campaign),
+    Step("orgs", "建立组织架构（示例）", build_org_trees),
+    Step("accounts", "创建演示账号", create_accounts),
+    Step("rosters", "建立人员名册（示例）", build_rosters),
+    Step("targets", "录入清远高新区“十五五”目标", set_targets),
+]
+
+
+def pending_steps() -> list[Step]:
+    """The steps not yet run here: one query, the whole of a repeated run's work."""
+    done = set(DemoStep.objects.values_list("name", flat=True))
+    return [step for step in STEPS if step.name not in done]
+
+
+def run_step(step: Step, progress: Progress) -> str:
+    with transaction.atomic():
+        summary = step.run(progress)
+        # Bookkeeping of the loader itself, not domain data: no audit event.
+        DemoStep.objects.create(name=step.name, done_at=timezone.now())
+    return summary
+
+
+def account_rows() -> list[tuple[str, str, str, str]]:
+    """(username, role, scope, name) of each demo account that exists."""
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).only(
+            "username", "name"
+        )
+    }
+    return [
+        (a.username, a.role_label, a.scope_text, users[a.username].name)
+        for a in DEMO_ACCOUNTS
+        if a.username in users
+    ]

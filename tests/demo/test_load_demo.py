@@ -1,0 +1,273 @@
+"""``manage.py load_demo``: the seed's zones, meetings and targets, sample org
+trees and rosters, the demo accounts, and cheap idempotent re-runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
+
+from shiji.assessment.models import Target
+from shiji.audit.models import AuditEvent
+from shiji.audit.verify import verify_chain
+from shiji.campaigns.models import ProblemCategory, ZoneCampaign
+from shiji.core.errors import invalid
+from shiji.demo import steps
+from shiji.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from shiji.demo.models import DemoStep
+from shiji.demo.roster import AVOID, ECONOMIC, ORGAN, plan_zone
+from shiji.demo.zones import ZONES
+from shiji.orgs import selectors
+from shiji.orgs.models import Organization, Person, User, Zone
+from shiji.orgs.services import authenticate_with_lockout, zone_create
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo loaded once for the whole module, inside a transaction rolled
+    back at the end. Each test runs in a savepoint of it (pytest-django's
+    ``db``), so what one test changes the next does not see. Passwords are
+    hashed with MD5 here: argon2 (the configured hasher, which ``make demo``
+    uses) costs about 0.2 s per hash and per check, twice 28 times."""
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast:
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield load_demo()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {m._meta.label: m.objects.count() for m in apps.get_models()}
+
+
+MARCH_3, MARCH_6 = dt.date(2026, 3, 3), dt.date(2026, 3, 6)
+SEED = {
+    # code: (name, province, city, meeting date, meeting name starts with, byline)
+    "guiyang": ("贵阳高新区", "贵州", "贵阳", MARCH_3, "党工委会议暨", "王轩禹"),
+    "wuxi": ("无锡高新区", "江苏", "无锡", MARCH_3, "党的建设工作领导小组会议", "陆思元"),
+    "qingyuan": ("清远高新区", "广东", "清远", MARCH_3, "2026年第4次党工委", "朱慧燕"),
+    "jingdezhen": ("景德镇高新区", "江西", "景德镇", MARCH_6, "学习教育部署会议", "朱唯 蔡湘"),
+    "longyan": ("龙岩高新区", "福建", "龙岩", MARCH_3, "党工委(扩大)会议", "杨润生"),
+}
+
+
+def test_load_demo_creates_the_five_seed_zones_with_their_deployment_meetings(demo, db):
+
+    zones = {z.code: z for z in Zone.objects.all()}
+    assert set(zones) == set(SEED)
+    for code, (name, province, city, day, meeting, byline) in SEED.items():
+        zone = zones[code]
+        assert (zone.name, zone.province, zone.city, zone.is_sample) == (
+            name,
+            province,
+            city,
+            False,
+        )
+        adoption = ZoneCampaign.objects.get(zone=zone)
+        assert adoption.campaign.code == "zhengjiguan-2026"
+        assert adoption.meeting_date == day
+        assert adoption.meeting_name.startswith(meeting)
+        assert adoption.meeting_source == (
+            f"国家高新区深入开展树立和践行正确政绩观学习教育① ({byline})"
+        )
+        assert "学习教育" in adoption.meeting_requirements
+        names = set(ProblemCategory.objects.filter(zone=zone).values_list("name", flat=True))
+        assert len(names) == 8 and {"新官不理旧账", "形象工程", "政绩工程"} <= names
+    assert "1000亿元" in ZoneCampaign.objects.get(zone=zones["qingyuan"]).meeting_requirements
+    assert "深" in ZoneCampaign.objects.get(zone=zones["wuxi"]).meeting_requirements
+    assert verify_chain().ok
+
+
+def test_demo_org_trees_and_rosters_are_plausible_and_marked_as_samples(demo, db):
+
+    for zone in Zone.objects.all():
+        orgs = list(Organization.objects.filter(zone=zone))
+        roots = [o for o in orgs if o.parent_id is None]
+        assert len(roots) == 1 and not roots[0].is_sample  # the seed names each zone's 党工委/区委
+        assert all(o.is_sample for o in orgs if o.parent_id)
+        by_name = {o.name: o for o in orgs}
+        departments = [o for o in orgs if o.parent_id == by_name[ORGAN].pk and o.sector == "organ"]
+        assert 4 <= len(departments) <= 6
+        firms = [o for o in orgs if o.parent_id == by_name[ECONOMIC].pk and o.sector == "private"]
+        assert 3 <= len(firms) <= 5
+        assert any(o.sector == "soe" for o in orgs)
+        people = Counter(Person.objects.filter(zone=zone).values_list("org_id", flat=True))
+        leaves = [o for o in orgs if not any(c.parent_id == o.pk for c in orgs)]
+        assert all(8 <= people[o.pk] <= 15 for o in leaves)
+        names = list(Person.objects.filter(zone=zone).values_list("name", flat=True))
+        assert len(names) == len(set(names)) and not set(names) & AVOID
+    assert not Person.objects.filter(is_sample=False).exists()
+
+
+def test_qingyuan_shiwuwu_targets_are_stored_as_real_targets(demo, db):
+
+    targets = Target.objects.select_related("indicator", "zone")
+    assert {t.zone.code for t in targets} == {"qingyuan"}
+    assert {(t.indicator.name, t.period, t.comparator, t.value) for t in targets} == {
+        ("规模以上工业总产值", "十五五", "gt", Decimal("1000.00")),
+        ("工业增加值", "十五五", "gt", Decimal("200.00")),
+    }
+    for target in targets:
+        assert not target.is_sample
+        assert target.indicator.unit == "亿元" and target.indicator.kind == "visible"
+        assert "朱慧燕" in target.source and "十五五" in target.source
+    assert AuditEvent.objects.filter(action="target.create", zone__code="qingyuan").count() == 2
+
+
+def test_every_demo_account_signs_in_with_the_demo_password(demo, db):
+
+    assert User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).count() == len(
+        DEMO_ACCOUNTS
+    )
+    for account in DEMO_ACCOUNTS:
+        user = authenticate_with_lockout(username=account.username, password=DEMO_PASSWORD)
+        assert user.pk and user.is_active
+        assert user.name == account.display_name
+
+
+def test_demo_accounts_hold_the_grants_and_roster_entries_the_list_describes(demo, db):
+
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.get(username=account.username)
+        grants = list(user.grants.select_related("zone", "org"))
+        assert len(grants) == 1, account.username
+        grant = grants[0]
+        assert grant.role == account.role
+        assert (grant.zone.code if grant.zone else "") == account.zone
+        assert (grant.org.name if grant.org else "") == account.org
+        assert grant.province == account.province
+        assert grant.scope_label == account.scope_text
+        if account.person:
+            person = Person.objects.select_related("org").get(user=user)
+            assert (person.org.name, person.position) == account.person
+            assert person.name == user.name and person.zone.code == account.zone
+        else:
+            assert not Person.objects.filter(user=user).exists()
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert AuditEvent.objects.filter(action="user.create").count() == len(DEMO_ACCOUNTS)
+    assert AuditEvent.objects.filter(action="user.create").exclude(actor=admin).count() == 1
+
+
+def test_demo_accounts_see_what_their_scope_covers(demo, db):
+    user = {u.username: u for u in User.objects.all()}
+
+    def zones_of(username):
+        return set(selectors.zones_visible_to(user=user[username]).values_list("code", flat=True))
+
+    assert zones_of("national") == set(SEED)
+    assert zones_of("guangdong") == {"qingyuan"}
+    assert zones_of("gy_admin") == {"guiyang"}
+    assert zones_of("ly_supervisor") == {"longyan"}
+    organ = Organization.objects.get(zone__code="wuxi", name=ORGAN)
+    visible = selectors.orgs_visible_to(user=user["wx_leader"])
+    assert visible.count() == Organization.objects.filter(path__startswith=organ.path).count()
+    assert set(
+        selectors.orgs_visible_to(user=user["qy_secretary"]).values_list("name", flat=True)
+    ) == {"经济发展局党支部"}
+
+
+def test_a_second_run_creates_nothing_and_returns_at_once(demo, db):
+    before = row_counts()
+    assert before["demo.DemoStep"] == len(steps.STEPS)
+
+    started = time.monotonic()
+    out = load_demo()
+    elapsed = time.monotonic() - started
+
+    assert row_counts() == before
+    assert elapsed < 1.0
+    assert "演示数据已加载" in out and "[1/" not in out
+    report = verify_chain()
+    assert report.ok and report.checked == before["audit.AuditEvent"]
+
+
+def test_load_demo_prints_progress_the_password_and_a_table_of_the_accounts(demo, db):
+    assert f"[1/{len(steps.STEPS)}]" in demo and "清远高新区：3月3日" in demo
+    table = demo[demo.index("演示账号") :]
+    assert DEMO_PASSWORD in table
+    for account in DEMO_ACCOUNTS:
+        line = next(x for x in table.splitlines() if x.split()[:1] == [account.username])
+        assert account.role_label in line and account.scope_text in line
+        assert account.display_name in line
+
+
+def test_a_step_added_later_runs_once_on_an_installation_loaded_before(demo, db, monkeypatch):
+    calls = []
+
+    def later(progress):
+        calls.append(1)
+        progress("示例问题")
+        return "完成"
+
+    monkeypatch.setattr(steps, "STEPS", [*steps.STEPS, steps.Step("later", "后加的步骤", later)])
+    out = load_demo()
+    assert calls == [1] and "[1/1] 后加的步骤" in out and "示例问题" in out
+    load_demo()
+    assert calls == [1]
+
+
+def test_a_failing_step_writes_nothing_and_the_next_run_resumes_there(demo, db, monkeypatch):
+    def broken(progress):
+        zone_create(
+            actor=None, code="half", name="半途高新区", short_name="半途", province="某", city="某"
+        )
+        raise invalid(code="模拟失败")
+
+    def fixed(progress):
+        return "修好了"
+
+    original = steps.STEPS
+    events = AuditEvent.objects.count()
+    monkeypatch.setattr(steps, "STEPS", [*original, steps.Step("extra", "新步骤", broken)])
+    with pytest.raises(CommandError, match="新步骤失败：模拟失败"):
+        load_demo()
+    assert not Zone.objects.filter(code="half").exists()
+    assert not DemoStep.objects.filter(name="extra").exists()
+    assert AuditEvent.objects.count() == events
+
+    monkeypatch.setattr(steps, "STEPS", [*original, steps.Step("extra", "新步骤", fixed)])
+    out = load_demo()
+    assert "[1/1] 新步骤" in out and "修好了" in out
+    assert DemoStep.objects.filter(name="extra").exists() and verify_chain().ok
+
+
+def test_the_demo_plan_is_the_same_on_every_run():
+    first = [plan_zone(z) for z in ZONES]
+    plan_zone.cache_clear()
+    assert [plan_zone(z) for z in ZONES] == first
+    # Accounts point at positions that exist, once each.
+    for account in DEMO_ACCOUNTS:
+        if account.person:
+            org, position = account.person
+            plan = plan_zone(next(z for z in ZONES if z.code == account.zone))
+            assert [p.position for p in plan.org(org).people].count(position) == 1
+
+
+def test_the_readme_lists_every_demo_account_and_the_password():
+    text = README.read_text(encoding="utf-8")
+    assert DEMO_PASSWORD in text
+    for account in DEMO_ACCOUNTS:
+        role = account.username.split("_", 1)[-1]
+        assert f"`{account.username}`" in text or f"`<zone>_{role}`" in text, account.username
