@@ -1,0 +1,741 @@
+"""Roster import: a zone's organizations and people from the .xlsx template.
+
+The flow is a dry run, then an all-or-nothing import of the same bytes:
+
+- ``roster_template_bytes`` builds the template: sheets “组织” (组织名称 |
+  上级组织 | 组织类型 | 领域) and “人员” (姓名 | 所属组织 | 职务 | 是否党员 |
+  联系电话), an instructions row above each header, drop-downs, and example
+  rows marked 【示例】 that the import skips.
+- ``roster_parse`` reads a file into a ``RosterPlan``: every problem by sheet,
+  Excel row and column, and what would be created or updated. It writes nothing.
+- ``roster_dry_run`` is the upload step: checks the right, parses, and parks a
+  clean file (``StagedUpload``) so it can be confirmed without uploading again.
+- ``roster_import`` applies a file in one transaction through the org and
+  person services, so every row gets its own audit event, plus one
+  ``roster.import`` summary event; any problem means nothing is written.
+  ``roster_confirm`` imports a parked file and discards it.
+
+Matching: organizations by name within the zone (an existing one is updated:
+type, sector, parent); people by (所属组织, 姓名) (an existing one is updated:
+position, party membership, phone, and put back on the roster if removed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.db import IntegrityError, transaction
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from shiji.audit.services import audit_record
+from shiji.core import staging
+from shiji.core.errors import Conflict, Forbidden, Invalid, NotFound
+from shiji.core.models import StagedUpload
+from shiji.core.uploads import MB, UploadInfo, check_upload
+from shiji.core.validation import clean_choice, clean_text
+from shiji.core.xlsx import (
+    ErrorList,
+    Row,
+    add_choice_validation,
+    find_header,
+    iter_rows,
+    open_workbook,
+    safe_cell,
+    workbook_bytes,
+)
+from shiji.orgs import policy, services
+from shiji.orgs.models import Organization, OrgKind, Person, Sector, Zone
+
+ORG_SHEET = "组织"
+PEOPLE_SHEET = "人员"
+ORG_HEADERS = ["组织名称", "上级组织", "组织类型", "领域"]
+PEOPLE_HEADERS = ["姓名", "所属组织", "职务", "是否党员", "联系电话"]
+SHEETS = (ORG_SHEET, PEOPLE_SHEET)
+MAX_BYTES = 5 * MB
+# Rows whose first cell starts with one of these are the template's examples.
+EXAMPLE_MARKS = ("【示例】", "[示例]", "［示例］")
+EXAMPLE = "【示例】"
+TEMPLATE_ROWS = 2000  # how far down the template's drop-downs reach
+
+_YES = {"是", "y", "yes", "true", "1", "党员", "中共党员", "预备党员", "√"}
+_NO = {"否", "n", "no", "false", "0", "群众", "非党员", "×"}
+_PHONE = re.compile(r"^[0-9+\-\s()（）#,，、/转]+$")
+
+
+class RosterErrors(Invalid):
+    """The file has problems; ``errors`` lists them by sheet, row and column."""
+
+    def __init__(self, errors: list[dict[str, Any]]):
+        super().__init__(f"花名册有 {len(errors)} 处问题，未导入任何数据")
+        self.errors = errors
+
+
+@dataclass
+class OrgPlan:
+    row: int
+    name: str
+    parent: str  # "" for a top-level org
+    kind: str  # OrgKind code
+    sector: str  # Sector code
+    existing: Organization | None = None
+    changes: dict[str, list[str]] = field(default_factory=dict)  # label: [old, new]
+    depth: int = 0  # in the tree after the import; parents go first
+
+    @property
+    def action(self) -> str:
+        if self.existing is None:
+            return "create"
+        return "update" if self.changes else "unchanged"
+
+    @property
+    def kind_label(self) -> str:
+        return OrgKind(self.kind).label
+
+    @property
+    def sector_label(self) -> str:
+        return Sector(self.sector).label
+
+
+@dataclass
+class PersonPlan:
+    row: int
+    name: str
+    org: str
+    position: str
+    is_party_member: bool
+    phone: str
+    existing: Person | None = None
+    changes: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def action(self) -> str:
+        if self.existing is None:
+            return "create"
+        return "update" if self.changes else "unchanged"
+
+
+@dataclass
+class RosterPlan:
+    """What a roster file would do to a zone, or why it cannot be imported."""
+
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    orgs: list[OrgPlan] = field(default_factory=list)
+    people: list[PersonPlan] = field(default_factory=list)
+    file_name: str = ""
+    sha256: str = ""
+    size: int = 0
+    staged_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {
+            f"{what}_{action}": 0
+            for what in ("orgs", "people")
+            for action in ("created", "updated", "unchanged")
+        }
+        names = {"create": "created", "update": "updated", "unchanged": "unchanged"}
+        for org in self.orgs:
+            out[f"orgs_{names[org.action]}"] += 1
+        for person in self.people:
+            out[f"people_{names[person.action]}"] += 1
+        return out
+
+    @property
+    def has_changes(self) -> bool:
+        c = self.counts
+        return any(
+            c[k] for k in ("orgs_created", "orgs_updated", "people_created", "people_updated")
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.counts, "errors": self.errors}
+
+
+# The template ------------------------------------------------------------------------
+
+_HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
+_NOTE_FILL = PatternFill("solid", fgColor="FFF8E1")
+_EXAMPLE_FONT = Font(italic=True, color="808080")
+
+
+def roster_template_bytes(*, zone: Zone | None = None) -> bytes:
+    """The roster template as .xlsx bytes (the examples use ``zone``'s name)."""
+    zone_name = zone.name if zone else "某某高新区"
+    wb = Workbook()
+    orgs = wb.active
+    orgs.title = ORG_SHEET
+    _template_sheet(
+        orgs,
+        ORG_HEADERS,
+        widths=[34, 34, 14, 14],
+        note=(
+            f"{zone_name}组织花名册。第 2 行是表头，请勿修改；从第 3 行起每行填写一个组织。"
+            "组织名称在本区内不能重复，已有的组织会按本表更新类型、领域和上级组织；"
+            "上级组织填写本表或系统中已有的组织名称，最上级组织留空；"
+            "组织类型、领域请从下拉列表选择。带【示例】的行导入时自动跳过，可删除。"
+        ),
+        examples=[
+            [
+                f"{EXAMPLE}{zone_name}党工委",
+                "",
+                OrgKind.WORKING_COMMITTEE.label,
+                Sector.ORGAN.label,
+            ],
+            [
+                f"{EXAMPLE}某某科技有限公司党支部",
+                f"{EXAMPLE}{zone_name}党工委",
+                OrgKind.BRANCH.label,
+                Sector.PRIVATE.label,
+            ],
+        ],
+    )
+    add_choice_validation(
+        orgs,
+        column="C",
+        first_row=3,
+        last_row=TEMPLATE_ROWS,
+        choices=OrgKind.labels,
+        title="组织类型",
+    )
+    add_choice_validation(
+        orgs, column="D", first_row=3, last_row=TEMPLATE_ROWS, choices=Sector.labels, title="领域"
+    )
+    people = wb.create_sheet(PEOPLE_SHEET)
+    _template_sheet(
+        people,
+        PEOPLE_HEADERS,
+        widths=[14, 34, 20, 12, 18],
+        note=(
+            "人员花名册。第 2 行是表头，请勿修改；从第 3 行起每行填写一人。"
+            "所属组织填写“组织”表或系统中已有的组织名称；同一组织内姓名不能重复，"
+            "已有的人员会按本表更新职务、是否党员和联系电话。"
+            "是否党员请选择“是”或“否”。带【示例】的行导入时自动跳过，可删除。"
+        ),
+        examples=[
+            [
+                f"{EXAMPLE}张三",
+                f"{EXAMPLE}某某科技有限公司党支部",
+                "党支部书记",
+                "是",
+                "13800000000",
+            ],
+            [f"{EXAMPLE}李四", f"{EXAMPLE}某某科技有限公司党支部", "党务联络员", "否", ""],
+        ],
+    )
+    add_choice_validation(
+        people,
+        column="D",
+        first_row=3,
+        last_row=TEMPLATE_ROWS,
+        choices=["是", "否"],
+        title="是否党员",
+    )
+    # Phone numbers as text, so leading zeros and long numbers survive Excel.
+    people.column_dimensions["E"].number_format = "@"
+    wb.active = 0
+    return workbook_bytes(wb)
+
+
+def _template_sheet(ws, headers, *, widths, note, examples) -> None:
+    last = get_column_letter(len(headers))
+    ws.merge_cells(f"A1:{last}1")
+    ws["A1"] = note
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="center")
+    ws["A1"].fill = _NOTE_FILL
+    ws.row_dimensions[1].height = 75
+    for index, (title, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        cell = ws.cell(row=2, column=index, value=title)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[get_column_letter(index)].width = width
+    for offset, values in enumerate(examples):
+        for index, value in enumerate(values, start=1):
+            cell = safe_cell(ws.cell(row=3 + offset, column=index), value or None)
+            cell.font = _EXAMPLE_FONT
+    ws.freeze_panes = "A3"
+
+
+# Parsing (the dry run) ------------------------------------------------------------------
+
+
+def roster_parse(file: IO[bytes] | Any, zone: Zone) -> RosterPlan:
+    """Check a roster file against ``zone`` and plan the import; writes nothing.
+
+    A file that cannot be a roster at all (empty, too large, not an .xlsx,
+    damaged) raises ``Invalid`` with the message under ``file``; everything
+    else is reported in ``plan.errors``. The caller checks the right to import.
+    """
+    info = check_upload(file, allowed={"xlsx"}, max_bytes=MAX_BYTES)
+    # Full (not read-only) load, so merged cells can be reported; the 5 MB
+    # cap and the unzipped-size cap keep that affordable.
+    wb = open_workbook(file, read_only=False, max_unzipped_bytes=60 * MB)
+    errors = ErrorList()
+    try:
+        org_rows = _sheet_rows(wb, ORG_SHEET, ORG_HEADERS, errors)
+        people_rows = _sheet_rows(wb, PEOPLE_SHEET, PEOPLE_HEADERS, errors)
+    finally:
+        wb.close()
+    if org_rows == [] and people_rows == []:
+        errors.add(
+            "",
+            None,
+            "",
+            "花名册中没有可导入的数据：“组织”和“人员”两个工作表都没有填写数据行"
+            "（带【示例】的行不算）",
+        )
+    plan = RosterPlan(
+        file_name=str(getattr(file, "name", "") or "")[-255:], sha256=info.sha256, size=info.size
+    )
+    existing_orgs = {
+        o.name: o for o in Organization.objects.filter(zone=zone).select_related("parent")
+    }
+    plan.orgs, file_orgs = _plan_orgs(org_rows or [], existing_orgs, errors)
+    plan.people = _plan_people(people_rows or [], file_orgs, existing_orgs, zone, errors)
+    plan.errors = errors.as_list(sheet_order=("", *SHEETS))
+    return plan
+
+
+def _sheet_rows(wb, name: str, headers: list[str], errors: ErrorList) -> list[Row] | None:
+    """The sheet's data rows without the examples; None if it cannot be read."""
+    sheet = next((s for s in wb.sheetnames if s.strip() == name), None)
+    if sheet is None:
+        errors.add(name, None, "", f"缺少工作表“{name}”，请使用下载的模板填写")
+        return None
+    ws = wb[sheet]
+    header = find_header(ws, headers, errors=errors)
+    if header is None:
+        return None
+    rows = []
+    for row in iter_rows(ws, header, errors=errors):
+        row.sheet = name
+        if row.text(headers[0]).startswith(EXAMPLE_MARKS):
+            continue
+        rows.append(row)
+    return rows
+
+
+def _cleaned(errors: ErrorList, row: Row, column: str, clean, *args, **kwargs) -> Any:
+    """Run a validation cleaner on one cell; record its message at the cell."""
+    if column in row.bad:
+        return None  # already reported by iter_rows
+    try:
+        return clean(*args, **kwargs)
+    except Invalid as exc:
+        errors.add(row.sheet, row.number, column, exc.message)
+        return None
+
+
+def _plan_orgs(
+    rows: list[Row], existing: dict[str, Organization], errors: ErrorList
+) -> tuple[list[OrgPlan], set[str]]:
+    """The importable org rows in dependency order, and every name the sheet
+    mentions in 组织名称 (rows in error included, so that rows referring to
+    them are not reported a second time)."""
+    plans: list[OrgPlan] = []
+    names: set[str] = set()
+    for row in rows:
+        name = _cleaned(
+            errors,
+            row,
+            "组织名称",
+            clean_text,
+            row.text("组织名称"),
+            field="name",
+            label="组织名称",
+            max_length=100,
+        )
+        parent = _cleaned(
+            errors,
+            row,
+            "上级组织",
+            clean_text,
+            row.text("上级组织"),
+            field="parent",
+            label="上级组织",
+            max_length=100,
+            required=False,
+        )
+        kind = _cleaned(
+            errors,
+            row,
+            "组织类型",
+            _choice,
+            row.text("组织类型"),
+            label="组织类型",
+            choices=OrgKind,
+        )
+        sector = _cleaned(
+            errors, row, "领域", _choice, row.text("领域"), label="领域", choices=Sector
+        )
+        if not name:
+            continue
+        names.add(name)
+        if parent == name:
+            errors.add(row.sheet, row.number, "上级组织", "上级组织不能是它自己")
+            continue
+        if kind and sector and parent is not None:
+            plans.append(
+                OrgPlan(row=row.number, name=name, parent=parent, kind=kind, sector=sector)
+            )
+
+    rows_by_name: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        text = row.text("组织名称")
+        if text:
+            rows_by_name[text].append(row.number)
+    for name, numbers in rows_by_name.items():
+        if len(numbers) > 1:
+            listed = "、".join(str(n) for n in numbers)
+            for number in numbers:
+                errors.add(
+                    ORG_SHEET,
+                    number,
+                    "组织名称",
+                    f"组织名称“{name}”重复出现（第 {listed} 行），同一名称只能填写一行",
+                )
+    plans = [p for p in plans if len(rows_by_name[p.name]) == 1]
+    for plan in plans:
+        if plan.parent and plan.parent not in names and plan.parent not in existing:
+            errors.add(
+                ORG_SHEET,
+                plan.row,
+                "上级组织",
+                f"上级组织“{plan.parent}”不存在：请在本表中添加该组织，或填写系统中已有的组织名称",
+            )
+    _order_by_dependency(plans, existing, errors)
+    for plan in plans:
+        org = existing.get(plan.name)
+        if org is not None:
+            plan.existing = org
+            plan.changes = _org_changes(org, plan)
+    return plans, names
+
+
+def _choice(text: str, *, label: str, choices: Any) -> str:
+    if not text:
+        allowed = "、".join(str(n) for _, n in choices.choices)
+        raise Invalid(f"请选择{label}（{allowed}）")
+    return clean_choice(text, field="value", label=label, choices=choices)
+
+
+# Organization.path holds 9 characters per level in 255.
+MAX_DEPTH = 255 // 9 - 1
+
+
+def _order_by_dependency(
+    plans: list[OrgPlan], existing: dict[str, Organization], errors: ErrorList
+) -> None:
+    """Work out the tree as it will be after the import: report parent cycles
+    and trees too deep to store, set each plan's depth, and sort the plans by
+    it. Importing parents first means every parent exists, and already sits
+    where it will stay, when its children are placed under it."""
+    parent_of = {name: (o.parent.name if o.parent_id else "") for name, o in existing.items()}
+    parent_of.update({p.name: p.parent for p in plans})
+    depth: dict[str, int | None] = {}  # None: in or under a cycle
+    row_of = {p.name: p.row for p in plans}
+    for start in parent_of:
+        chain: list[str] = []
+        node = start
+        while True:
+            if node not in parent_of:  # "" (top level) or an unknown parent
+                base: int | None = -1
+                break
+            if node in depth:
+                base = depth[node]
+                break
+            if node in chain:
+                cycle = chain[chain.index(node) :]
+                text = " → ".join([*cycle, node])
+                for name in cycle:
+                    if name in row_of:
+                        errors.add(
+                            ORG_SHEET,
+                            row_of[name],
+                            "上级组织",
+                            f"上级关系形成循环：{text}，请检查上级组织",
+                        )
+                    depth[name] = None
+                base = None
+                break
+            chain.append(node)
+            node = parent_of[node]
+        for name in reversed(chain):
+            if name in depth:  # a cycle member, already marked
+                continue
+            base = None if base is None else base + 1
+            depth[name] = base
+    too_deep = [n for n, d in depth.items() if d is not None and d > MAX_DEPTH]
+    for name in too_deep:
+        if name in row_of:
+            errors.add(ORG_SHEET, row_of[name], "上级组织", f"组织层级不能超过 {MAX_DEPTH + 1} 级")
+    if too_deep and not any(n in row_of for n in too_deep):
+        errors.add(
+            ORG_SHEET, None, "上级组织", f"调整上级后，部分下级组织将超过 {MAX_DEPTH + 1} 级"
+        )
+    for plan in plans:
+        plan.depth = depth.get(plan.name) or 0
+    plans.sort(key=lambda p: (p.depth, p.row))
+
+
+def _org_changes(org: Organization, plan: OrgPlan) -> dict[str, list[str]]:
+    changes = {}
+    if org.kind != plan.kind:
+        changes["组织类型"] = [org.get_kind_display(), plan.kind_label]
+    if org.sector != plan.sector:
+        changes["领域"] = [org.get_sector_display(), plan.sector_label]
+    old_parent = org.parent.name if org.parent_id else ""
+    if old_parent != plan.parent:
+        changes["上级组织"] = [old_parent or "（无）", plan.parent or "（无）"]
+    return changes
+
+
+def _plan_people(
+    rows: list[Row],
+    file_orgs: set[str],
+    existing_orgs: dict[str, Organization],
+    zone: Zone,
+    errors: ErrorList,
+) -> list[PersonPlan]:
+    plans: list[PersonPlan] = []
+    for row in rows:
+        name = _cleaned(
+            errors,
+            row,
+            "姓名",
+            clean_text,
+            row.text("姓名"),
+            field="name",
+            label="姓名",
+            max_length=50,
+        )
+        org = _cleaned(
+            errors,
+            row,
+            "所属组织",
+            clean_text,
+            row.text("所属组织"),
+            field="org",
+            label="所属组织",
+            max_length=100,
+        )
+        position = _cleaned(
+            errors,
+            row,
+            "职务",
+            clean_text,
+            row.text("职务"),
+            field="position",
+            label="职务",
+            max_length=100,
+            required=False,
+        )
+        party = _cleaned(errors, row, "是否党员", _party, row["是否党员"])
+        phone = _cleaned(errors, row, "联系电话", _phone, row.text("联系电话"))
+        if org and org not in file_orgs and org not in existing_orgs:
+            errors.add(
+                PEOPLE_SHEET,
+                row.number,
+                "所属组织",
+                f"所属组织“{org}”不存在：请先在“组织”表中添加，或填写系统中已有的组织名称",
+            )
+        if name and org:
+            plans.append(
+                PersonPlan(
+                    row=row.number,
+                    name=name,
+                    org=org,
+                    position=position or "",
+                    is_party_member=bool(party),
+                    phone=phone or "",
+                )
+            )
+    by_key: dict[tuple[str, str], list[PersonPlan]] = defaultdict(list)
+    for plan in plans:
+        by_key[(plan.org, plan.name)].append(plan)
+    for (org, name), same in by_key.items():
+        if len(same) > 1:
+            listed = "、".join(str(p.row) for p in same)
+            for plan in same:
+                errors.add(
+                    PEOPLE_SHEET,
+                    plan.row,
+                    "姓名",
+                    f"“{org}”的“{name}”重复出现（第 {listed} 行），同一组织内每人只能填写一行",
+                )
+    existing = {
+        (p.org.name, p.name): p
+        for p in Person.objects.filter(zone=zone, org__name__in={p.org for p in plans})
+        .select_related("org")
+        .order_by()
+    }
+    for plan in plans:
+        person = existing.get((plan.org, plan.name))
+        if person is not None:
+            plan.existing = person
+            plan.changes = _person_changes(person, plan)
+    return plans
+
+
+def _party(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = "" if value is None else str(value).strip().lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    if not text:
+        raise Invalid("请填写是否党员（是/否）")
+    raise Invalid("是否党员请填写“是”或“否”")
+
+
+def _phone(text: str) -> str:
+    if text and (not _PHONE.match(text) or sum(c.isdigit() for c in text) < 3):
+        raise Invalid("联系电话只能包含数字及 - + ( ) 等符号")
+    return clean_text(text, field="phone", label="联系电话", max_length=30, required=False)
+
+
+def _yes_no(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def _person_changes(person: Person, plan: PersonPlan) -> dict[str, list[str]]:
+    changes = {}
+    if person.position != plan.position:
+        changes["职务"] = [person.position or "（空）", plan.position or "（空）"]
+    if person.is_party_member != plan.is_party_member:
+        changes["是否党员"] = [_yes_no(person.is_party_member), _yes_no(plan.is_party_member)]
+    if person.phone != plan.phone:
+        changes["联系电话"] = [person.phone or "（空）", plan.phone or "（空）"]
+    if not person.is_active:
+        changes["在册"] = ["否", "是"]
+    return changes
+
+
+# Writes ------------------------------------------------------------------------------------
+
+
+def _require_import(actor: Any, zone: Zone) -> None:
+    if not policy.can(actor, "zone.view", zone):
+        raise NotFound("高新区不存在")
+    if not policy.can(actor, "roster.import", zone):
+        raise Forbidden("您没有权限导入本区花名册")
+
+
+@transaction.atomic
+def roster_dry_run(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
+    """Check an uploaded roster. A clean file with something to import is
+    parked for ``roster_confirm`` (``plan.staged_id``); nothing else is written."""
+    _require_import(actor, zone)
+    staging.staged_purge()
+    plan = roster_parse(file, zone)
+    if plan.ok and plan.has_changes:
+        info = UploadInfo(kind="xlsx", size=plan.size, sha256=plan.sha256)
+        staged = staging.staged_create(
+            actor=actor, zone=zone, purpose=StagedUpload.Purpose.ROSTER, file=file, info=info
+        )
+        plan.staged_id = staged.pk
+    return plan
+
+
+@transaction.atomic
+def roster_import(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
+    """Import a roster file, all or nothing. Raises ``RosterErrors`` listing
+    every problem when the file is not clean; returns the applied plan."""
+    _require_import(actor, zone)
+    # One import at a time per zone: the plan is made and applied under the lock.
+    zone = Zone.objects.select_for_update().get(pk=zone.pk)
+    plan = roster_parse(file, zone)
+    if not plan.ok:
+        raise RosterErrors(plan.errors)
+    try:
+        with transaction.atomic():
+            _apply(actor, zone, plan)
+    except IntegrityError:
+        # Someone added the same org or person between our checks and our insert.
+        raise Conflict("导入时本区数据正被他人修改，请稍后重新上传") from None
+    counts = plan.counts
+    audit_record(
+        actor=actor,
+        action="roster.import",
+        obj=zone,
+        changes={
+            **{k: [None, v] for k, v in counts.items() if not k.endswith("unchanged")},
+            "file": [None, plan.file_name],
+            "sha256": [None, plan.sha256],
+        },
+        note=(
+            f"导入花名册：新建组织 {counts['orgs_created']} 个、更新 {counts['orgs_updated']} 个，"
+            f"新建人员 {counts['people_created']} 名、更新 {counts['people_updated']} 名"
+        ),
+    )
+    return plan
+
+
+def _apply(actor: Any, zone: Zone, plan: RosterPlan) -> None:
+    def fresh(name: str) -> Organization | None:
+        # Moving an org rewrites its subtree's paths in the database, so
+        # parents are read afresh rather than from objects held since parsing.
+        return Organization.objects.get(zone=zone, name=name) if name else None
+
+    for op in plan.orgs:  # parents first (see _order_by_dependency)
+        parent = fresh(op.parent)
+        if op.existing is None:
+            services.org_create(
+                actor=actor,
+                zone=zone,
+                parent=parent,
+                name=op.name,
+                kind=op.kind,
+                sector=op.sector,
+            )
+        elif op.changes:
+            services.org_update(
+                actor=actor, org=op.existing, kind=op.kind, sector=op.sector, parent=parent
+            )
+    orgs = {
+        o.name: o
+        for o in Organization.objects.filter(zone=zone, name__in={p.org for p in plan.people})
+    }
+    for op in plan.people:
+        if op.existing is None:
+            services.person_create(
+                actor=actor,
+                org=orgs[op.org],
+                name=op.name,
+                position=op.position,
+                is_party_member=op.is_party_member,
+                phone=op.phone,
+            )
+        elif op.changes:
+            services.person_update(
+                actor=actor,
+                person=op.existing,
+                position=op.position,
+                is_party_member=op.is_party_member,
+                phone=op.phone,
+                is_active=True,
+            )
+
+
+@transaction.atomic
+def roster_confirm(*, actor: Any, staged_id: Any) -> tuple[Zone, RosterPlan]:
+    """Import the actor's own parked dry-run file, then discard it. Another
+    user's, a consumed or an expired one is NotFound."""
+    staged = staging.staged_get_for_user(
+        user=actor, pk=staged_id, purpose=StagedUpload.Purpose.ROSTER, lock=True
+    )
+    zone = staged.zone
+    plan = roster_import(actor=actor, zone=zone, file=staging.staged_file(staged))
+    staged.delete()
+    return zone, plan
