@@ -206,3 +206,152 @@ class StudyKind(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The task list (任务清单) ---------------------------------------------------------
+
+
+class Task(models.Model):
+    """A task of a zone's task list: from a campaign's ``TaskTemplate`` or added
+    by the zone's 工作专班, aimed at the sectors it suits (分类指导). Each
+    matching organization gets a ``TaskAssignment`` (see services.ASSIGNABLE_KINDS)."""
+
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="tasks")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="tasks")
+    arrangement = models.ForeignKey(
+        WorkArrangement, on_delete=models.PROTECT, related_name="tasks", verbose_name="工作安排"
+    )
+    template = models.ForeignKey(
+        TaskTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    title = models.CharField("任务", max_length=200)
+    description = models.TextField("说明", blank=True)
+    deadline = models.DateField("完成时限", null=True, blank=True)
+    sectors = models.JSONField("适用领域", default=list, help_text="orgs.Sector 代码列表")
+    created_by = models.ForeignKey(
+        "orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_sample = models.BooleanField("示例数据", default=False)
+
+    class Meta:
+        ordering = ["zone", "deadline", "pk"]
+        verbose_name = "任务"
+        verbose_name_plural = "任务"
+        constraints = [
+            # Adopting the templates twice must not list a task twice.
+            models.UniqueConstraint(
+                fields=["zone", "template"],
+                condition=models.Q(template__isnull=False),
+                name="task_template_once_per_zone",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def scope_zone_id(self) -> int:
+        return self.zone_id
+
+    scope_org_path = None
+
+    @property
+    def scope_province(self) -> str:
+        return self.zone.province
+
+    @property
+    def sector_labels(self) -> list[str]:
+        from shiji.orgs.models import Sector
+
+        labels = dict(Sector.choices)
+        return [str(labels.get(code, code)) for code in self.sectors]
+
+
+class AssignmentStatus(models.TextChoices):
+    PENDING = "pending", "待完成"
+    REPORTED = "reported", "已报送"
+    ACCEPTED = "accepted", "已通过"
+    RETURNED = "returned", "已退回"
+
+
+class TaskAssignment(models.Model):
+    """One organization's share of a task: it reports completion with a note
+    and evidence; the zone's 工作专班 accepts it or returns it with a reason
+    (the moves are in campaigns/workflow.py)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="task_assignments"
+    )
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=AssignmentStatus.choices,
+        default=AssignmentStatus.PENDING,
+        db_index=True,
+    )
+    report_note = models.TextField("完成情况", blank=True)
+    reported_by = models.ForeignKey(
+        "orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_at = models.DateTimeField("报送时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        "orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    return_reason = models.TextField("退回理由", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["task", "org__path"]
+        verbose_name = "任务分派"
+        verbose_name_plural = "任务分派"
+        constraints = [
+            models.UniqueConstraint(fields=["task", "org"], name="assignment_once_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} · {self.task}"
+
+    @property
+    def scope_zone_id(self) -> int:
+        return self.org.zone_id
+
+    @property
+    def scope_org_path(self) -> str:
+        return self.org.path
+
+    @property
+    def scope_province(self) -> str:
+        return self.org.zone.province
+
+
+def assignment_evidence_path(instance: "AssignmentEvidence", filename: str) -> str:
+    # Content-derived, like the ledger's evidence: the client's name is metadata only.
+    zone_id = instance.assignment.task.zone_id
+    return f"task-evidence/{zone_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class AssignmentEvidence(models.Model):
+    assignment = models.ForeignKey(
+        TaskAssignment, on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(upload_to=assignment_evidence_path, max_length=200)
+    original_name = models.CharField("文件名", max_length=200)
+    content_kind = models.CharField("类型", max_length=20)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        "orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["assignment", "uploaded_at", "pk"]
+        verbose_name = "任务完成凭证"
+        verbose_name_plural = "任务完成凭证"
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -13,24 +13,33 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
+from shiji.campaigns import workflow
 from shiji.campaigns.models import (
+    AssignmentEvidence,
     Campaign,
     CategoryTemplate,
     ProblemCategory,
     StudyKind,
+    Task,
+    TaskAssignment,
     TaskTemplate,
     WorkArrangement,
     ZoneCampaign,
+    assignment_evidence_path,
 )
 from shiji.campaigns.presets import Preset, preset_path, read_preset
-from shiji.core.errors import Forbidden, NotFound, invalid
+from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
+from shiji.core.uploads import EVIDENCE, MB, check_upload
 from shiji.core.validation import clean_date, clean_text
 from shiji.orgs import policy
-from shiji.orgs.models import Zone
+from shiji.orgs.models import Organization, OrgKind, Sector, Zone
 
 CAMPAIGN_FIELDS = [
     "code",
@@ -431,3 +440,415 @@ def _copy_categories(actor: Any, zone: Zone, campaign: Campaign) -> None:
             changes=created(category, CATEGORY_FIELDS),
             note=f"自“{campaign.name}”预设复制",
         )
+
+
+# Deployment meeting and problem categories ----------------------------------------
+
+
+@transaction.atomic
+def zone_campaign_update_meeting(
+    *,
+    actor: Any,
+    adoption: ZoneCampaign,
+    meeting_date: dt.date | str | None = None,
+    meeting_name: str = "",
+    meeting_requirements: str = "",
+    meeting_source: str = "",
+) -> ZoneCampaign:
+    """Edit the deployment meeting of an adopted campaign. Adoption already
+    validates and audits the meeting, so this is adoption again."""
+    return zone_adopt_campaign(
+        actor=actor,
+        zone=adoption.zone,
+        campaign=adoption.campaign,
+        meeting_date=meeting_date,
+        meeting_name=meeting_name,
+        meeting_requirements=meeting_requirements,
+        meeting_source=meeting_source,
+    )
+
+
+def _clean_category(name: Any, description: Any) -> dict[str, str]:
+    return {
+        "name": clean_text(name, field="name", label="类别名称", max_length=50),
+        "description": clean_text(
+            description, field="description", label="说明", max_length=2000, required=False
+        ),
+    }
+
+
+@transaction.atomic
+def category_create(
+    *, actor: Any, zone: Zone, campaign: Campaign, name: Any, description: Any = ""
+) -> ProblemCategory:
+    """A category the zone adds itself (its wording is its own: not a placeholder)."""
+    if actor is not None:
+        if not policy.can(actor, "zone.view", zone):
+            raise NotFound("高新区不存在")
+        _require(actor, "category.manage", zone)
+    if not ZoneCampaign.objects.filter(zone=zone, campaign=campaign).exists():
+        raise NotFound("本区尚未启用该学习教育")
+    values = _clean_category(name, description)
+    existing = ProblemCategory.objects.select_for_update().filter(zone=zone, campaign=campaign)
+    if existing.filter(name=values["name"]).exists():
+        raise invalid(name=f"已有名为“{values['name']}”的问题类别")
+    number = existing.count() + 1
+    codes = set(existing.values_list("code", flat=True))
+    while f"zone-{number}" in codes:
+        number += 1
+    order = max(existing.values_list("order", flat=True), default=0) + 1
+    category = ProblemCategory.objects.create(
+        zone=zone, campaign=campaign, code=f"zone-{number}", order=order, **values
+    )
+    audit_record(
+        actor=actor,
+        action="category.create",
+        obj=category,
+        changes=created(category, CATEGORY_FIELDS),
+    )
+    return category
+
+
+@transaction.atomic
+def category_update(
+    *,
+    actor: Any,
+    category: ProblemCategory,
+    name: Any = None,
+    description: Any = None,
+    is_active: bool | None = None,
+    is_placeholder: bool | None = None,
+) -> ProblemCategory:
+    """Rename, re-describe, deactivate or reactivate a zone's category.
+
+    Renaming a placeholder confirms its wording (the zone now uses the official
+    term), so it stops being flagged 待确认措辞 unless the caller says otherwise.
+    Deactivated categories stay on the problems that use them; new problems
+    cannot pick them.
+    """
+    category = ProblemCategory.objects.select_for_update().get(pk=category.pk)
+    if actor is not None:
+        if not policy.can(actor, "zone.view", category):
+            raise NotFound("问题类别不存在")
+        _require(actor, "category.manage", category)
+    before = snapshot(category, CATEGORY_FIELDS)
+    values = _clean_category(
+        category.name if name is None else name,
+        category.description if description is None else description,
+    )
+    if values["name"] != category.name:
+        clash = ProblemCategory.objects.filter(
+            zone_id=category.zone_id, campaign_id=category.campaign_id, name=values["name"]
+        ).exclude(pk=category.pk)
+        if clash.exists():
+            raise invalid(name=f"已有名为“{values['name']}”的问题类别")
+        if is_placeholder is None:
+            is_placeholder = False
+    category.name, category.description = values["name"], values["description"]
+    if is_active is not None:
+        category.is_active = bool(is_active)
+    if is_placeholder is not None:
+        category.is_placeholder = bool(is_placeholder)
+    changes = diff(before, snapshot(category, CATEGORY_FIELDS))
+    if changes:
+        category.save(update_fields=list(changes))
+        audit_record(actor=actor, action="category.update", obj=category, changes=changes)
+    return category
+
+
+# The task list (任务清单) ---------------------------------------------------------
+
+# 分类指导 reaches the party organisations that own work — 党委, 党总支,
+# 党支部 — and enterprise nodes. The 党工委 (the zone's root) sets the tasks
+# rather than doing them, and a 部门 works through its own 党支部, so
+# neither gets an assignment.
+ASSIGNABLE_KINDS = frozenset(
+    {OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH, OrgKind.ENTERPRISE}
+)
+TASK_FIELDS = [
+    "zone",
+    "campaign",
+    "arrangement",
+    "template",
+    "title",
+    "description",
+    "deadline",
+    "sectors",
+]
+ASSIGNMENT_FIELDS = ["task", "org", "status"]
+TASK_TEXT_LIMIT = 4000
+
+
+def clean_sectors(value: Any) -> list[str]:
+    """Sector codes or Chinese labels (机关, 国企, …) → codes in ``Sector`` order."""
+    if isinstance(value, str):
+        value = [p for p in value.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+    if not isinstance(value, (list, tuple, set)) or not value:
+        raise invalid(sectors="请至少选择一个适用领域")
+    known = {code: code for code in Sector.values} | {
+        str(label): code for code, label in Sector.choices
+    }
+    wanted = set()
+    for item in value:
+        text = str(item).strip()
+        if "\x00" in text or text not in known:
+            allowed = "、".join(str(label) for label in Sector.labels)
+            raise invalid(sectors=f"未知领域“{text[:20]}”，应为：{allowed}")
+        wanted.add(known[text])
+    return [code for code in Sector.values if code in wanted]
+
+
+def _matching_orgs(task: Task) -> Any:
+    return Organization.objects.filter(
+        zone_id=task.zone_id, kind__in=ASSIGNABLE_KINDS, sector__in=task.sectors
+    ).order_by("path")
+
+
+def _assign(actor: Any, task: Task, note: str = "") -> int:
+    """Give every matching organization without one an assignment. Returns
+    how many were made; each is audited."""
+    have = set(TaskAssignment.objects.filter(task=task).values_list("org_id", flat=True))
+    made = 0
+    for org in _matching_orgs(task).exclude(pk__in=have):
+        assignment = TaskAssignment.objects.create(task=task, org=org)
+        assignment.org = org
+        audit_record(
+            actor=actor,
+            action="task_assignment.create",
+            obj=assignment,
+            changes=created(assignment, ASSIGNMENT_FIELDS),
+            note=note,
+            zone_id=task.zone_id,
+        )
+        made += 1
+    return made
+
+
+def _require_task_manage(actor: Any, zone: Zone) -> None:
+    if actor is None:
+        return
+    if not policy.can(actor, "zone.view", zone):
+        raise NotFound("高新区不存在")
+    _require(actor, "task.manage", zone)
+
+
+def _adoption(zone: Zone, campaign: Campaign) -> ZoneCampaign:
+    adoption = ZoneCampaign.objects.filter(zone=zone, campaign=campaign).first()
+    if adoption is None:
+        raise invalid(campaign="本区尚未启用该学习教育，请先在活动设置中启用")
+    return adoption
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor: Any,
+    zone: Zone,
+    campaign: Campaign,
+    arrangement: Any,
+    title: Any,
+    sectors: Any,
+    deadline: Any = None,
+    description: Any = "",
+    is_sample: bool = False,
+) -> Task:
+    """A task added by hand; it is assigned at once to every matching org."""
+    _require_task_manage(actor, zone)
+    _adoption(zone, campaign)
+    if not isinstance(arrangement, WorkArrangement) or arrangement.campaign_id != campaign.pk:
+        raise invalid(arrangement="工作安排不存在")
+    values = {
+        "title": clean_text(title, field="title", label="任务", max_length=200),
+        "description": clean_text(
+            description,
+            field="description",
+            label="说明",
+            max_length=TASK_TEXT_LIMIT,
+            required=False,
+        ),
+        "deadline": clean_date(deadline, field="deadline", label="完成时限", required=False),
+        "sectors": clean_sectors(sectors),
+    }
+    if values["deadline"] and values["deadline"] < campaign.starts_on:
+        raise invalid(deadline=f"完成时限不能早于活动开始日期（{campaign.starts_on}）")
+    Zone.objects.select_for_update().filter(pk=zone.pk).first()  # serialize assignment
+    task = Task.objects.create(
+        zone=zone,
+        campaign=campaign,
+        arrangement=arrangement,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        is_sample=is_sample,
+        **values,
+    )
+    audit_record(actor=actor, action="task.create", obj=task, changes=created(task, TASK_FIELDS))
+    _assign(actor, task)
+    return task
+
+
+@dataclass
+class AdoptResult:
+    tasks: int = 0
+    assignments: int = 0
+
+
+@transaction.atomic
+def tasks_adopt_templates(
+    *, actor: Any, zone: Zone, campaign: Campaign, is_sample: bool = False
+) -> AdoptResult:
+    """Put the campaign's task templates on the zone's task list (those not
+    there yet) and assign each to the matching orgs. Safe to repeat."""
+    _require_task_manage(actor, zone)
+    _adoption(zone, campaign)
+    zone = Zone.objects.select_for_update().get(pk=zone.pk)
+    have = set(Task.objects.filter(zone=zone).values_list("template_id", flat=True))
+    result = AdoptResult()
+    templates = TaskTemplate.objects.filter(campaign=campaign).select_related(
+        "campaign", "arrangement"
+    )
+    for template in templates.order_by("order", "pk"):
+        if template.pk in have:
+            continue
+        task = Task.objects.create(
+            zone=zone,
+            campaign=campaign,
+            arrangement=template.arrangement,
+            template=template,
+            title=template.title,
+            description=template.description,
+            deadline=template.due_date,
+            sectors=list(template.sectors),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            is_sample=is_sample,
+        )
+        audit_record(
+            actor=actor,
+            action="task.create",
+            obj=task,
+            changes=created(task, TASK_FIELDS),
+            note=f"自“{campaign.name}”任务模板",
+        )
+        result.tasks += 1
+        result.assignments += _assign(actor, task)
+    return result
+
+
+@transaction.atomic
+def tasks_assign_missing(*, actor: Any, zone: Zone) -> int:
+    """补充分派: organizations added since a task was assigned get it now.
+    Returns the number of new assignments."""
+    _require_task_manage(actor, zone)
+    zone = Zone.objects.select_for_update().get(pk=zone.pk)
+    made = 0
+    for task in Task.objects.filter(zone=zone).order_by("pk"):
+        made += _assign(actor, task, note="补充分派")
+    return made
+
+
+def _locked_assignment(assignment: TaskAssignment) -> TaskAssignment:
+    return (
+        TaskAssignment.objects.select_for_update()
+        .select_related("task__zone", "org__zone")
+        .get(pk=assignment.pk)
+    )
+
+
+@transaction.atomic
+def assignment_add_evidence(
+    *, actor: Any, assignment: TaskAssignment, file: Any
+) -> AssignmentEvidence:
+    """Attach a file to an assignment the org still owes (pending or returned)."""
+    assignment = _locked_assignment(assignment)
+    _require(actor, "task.report", assignment)
+    if assignment.status not in workflow.OPEN:
+        raise Conflict(f"任务{assignment.get_status_display()}，不能再上传凭证")
+    return _store_evidence(actor, assignment, file)
+
+
+def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> AssignmentEvidence:
+    info = check_upload(file, allowed=EVIDENCE, max_bytes=settings.MAX_UPLOAD_MB * MB)
+    name = clean_text(
+        getattr(file, "name", "") or "凭证", field="file", label="文件名", max_length=200
+    ).rsplit("/", 1)[-1]
+    evidence = AssignmentEvidence(
+        assignment=assignment,
+        original_name=name,
+        content_kind=info.kind,
+        size=info.size,
+        sha256=info.sha256,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    path = assignment_evidence_path(evidence, name)
+    stored_now = False
+    if default_storage.exists(path):
+        evidence.file.name = path  # the same bytes are already stored for this zone
+    else:
+        file.seek(0)
+        evidence.file.save(name, file, save=False)
+        stored_now = True
+    try:
+        evidence.save()
+        audit_record(
+            actor=actor,
+            action="task_assignment.evidence",
+            obj=assignment,
+            changes={"evidence": [None, {"name": name, "sha256": info.sha256}]},
+        )
+    except Exception:
+        if stored_now:
+            default_storage.delete(evidence.file.name)
+        raise
+    return evidence
+
+
+@transaction.atomic
+def assignment_transition(
+    *,
+    actor: Any,
+    assignment: TaskAssignment,
+    action: str,
+    note: Any = "",
+    files: Sequence[Any] = (),
+) -> TaskAssignment:
+    """Make one move of campaigns/workflow.py: report (with a note and at least
+    one evidence file, new ``files`` included), accept, or return (with a reason)."""
+    move = workflow.MOVES.get(action)
+    if move is None:
+        raise invalid(action=f"未知操作：{action}")
+    assignment = _locked_assignment(assignment)
+    _require(actor, move.permission, assignment)
+    if assignment.status not in move.sources:
+        raise Conflict(f"任务当前为“{assignment.get_status_display()}”，不能{move.label}")
+    note = clean_text(
+        note,
+        field="note",
+        label=move.note_label,
+        max_length=TASK_TEXT_LIMIT,
+        required=move.needs_note,
+    )
+    now = timezone.now()
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    fields = ["status", "updated_at"]
+    if action == "report":
+        for file in files:
+            _store_evidence(actor, assignment, file)
+        if not assignment.evidence.exists():
+            raise invalid(file="报送完成情况须至少上传一份凭证")
+        assignment.report_note, assignment.reported_by, assignment.reported_at = note, user, now
+        fields += ["report_note", "reported_by", "reported_at"]
+    else:
+        if user is not None and assignment.reported_by_id == user.pk:
+            raise Conflict("报送人不能审核自己报送的任务")
+        assignment.reviewed_by, assignment.reviewed_at = user, now
+        assignment.return_reason = note if action == "return" else ""
+        fields += ["reviewed_by", "reviewed_at", "return_reason"]
+    old = assignment.status
+    assignment.status = move.target
+    assignment.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action=f"task_assignment.{action}",
+        obj=assignment,
+        changes={"status": [old, move.target]},
+        note=note,
+    )
+    return assignment

@@ -53,6 +53,22 @@ TABLE: dict[str, frozenset[str]] = {
     "problem.rectify": frozenset({R.LEADER, R.SECRETARY, R.LIAISON}),
     "ledger.export": ALL,
     "ledger.import": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    # Campaign settings and the task list (任务清单): the 工作专班 configures and
+    # reviews; each organization's secretary or liaison reports its own share.
+    "campaign.view": ALL,
+    "category.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "task.view": ALL,
+    "task.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "task.report": frozenset({R.SECRETARY, R.LIAISON}),
+    "task.review": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "task.export": ALL,
+    # Rule-making register (建章立制)
+    "regulation.view": ALL,
+    "regulation.edit": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "regulation.submit": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "regulation.issue": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY}),
+    "regulation.return": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY}),
+    "regulation.export": ALL,
 }
 
 # Which scopes each role may be granted with (checked when granting).

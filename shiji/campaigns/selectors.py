@@ -1,0 +1,264 @@
+"""Scoped reads for campaign settings and the task list (任务清单).
+
+Tasks belong to a zone (everyone in the zone sees the list); assignments
+belong to an organization and are scoped by its subtree, so a branch
+secretary sees and reports only their own share. The traffic light is
+computed in the query, as in ledger/selectors.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from shiji.campaigns.models import (
+    AssignmentStatus,
+    Campaign,
+    ProblemCategory,
+    Task,
+    TaskAssignment,
+    ZoneCampaign,
+)
+from shiji.core.errors import NotFound
+from shiji.ledger.models import Light
+from shiji.orgs import policy
+from shiji.orgs.models import Organization, Zone
+from shiji.orgs.selectors import _int
+
+YELLOW_DAYS = 7
+DONE = AssignmentStatus.ACCEPTED
+
+
+def assignment_light(today: dt.date | None = None, prefix: str = "") -> Case:
+    """red = past the task's deadline and not accepted; yellow = due within 7
+    days and not accepted; green otherwise (accepted, or no deadline)."""
+    today = today or timezone.localdate()
+    deadline = f"{prefix}task__deadline"
+    return Case(
+        When(Q(**{f"{prefix}status": DONE}) | Q(**{f"{deadline}__isnull": True}),
+             then=Value(Light.GREEN)),
+        When(**{f"{deadline}__lt": today}, then=Value(Light.RED)),
+        When(**{f"{deadline}__lte": today + dt.timedelta(days=YELLOW_DAYS)},
+             then=Value(Light.YELLOW)),
+        default=Value(Light.GREEN),
+        output_field=CharField(),
+    )  # fmt: skip
+
+
+# Campaign settings ---------------------------------------------------------------
+
+
+def adoptions_for(*, user: Any, zone: Zone) -> QuerySet[ZoneCampaign]:
+    """The zone's adopted campaigns, newest first (empty outside the user's scope)."""
+    qs = policy.scoped(ZoneCampaign.objects.all(), user, "campaign.view", org_path=None)
+    return (
+        qs.filter(zone=zone)
+        .select_related("campaign")
+        .prefetch_related("campaign__arrangements")
+        .order_by("-campaign__year", "-adopted_at")
+    )
+
+
+def adoption_get_for_user(*, user: Any, pk: Any) -> ZoneCampaign:
+    found = (
+        policy.scoped(ZoneCampaign.objects.all(), user, "campaign.view", org_path=None)
+        .select_related("zone", "campaign")
+        .filter(pk=_int(pk))
+        .first()
+    )
+    if found is None:
+        raise NotFound("该学习教育不存在")
+    return found
+
+
+def campaigns_available(*, zone: Zone) -> QuerySet[Campaign]:
+    """Loaded campaigns the zone has not adopted yet (presets are national)."""
+    return Campaign.objects.exclude(adoptions__zone=zone).order_by("-year", "code")
+
+
+def category_get_for_user(*, user: Any, pk: Any) -> ProblemCategory:
+    found = (
+        policy.scoped(ProblemCategory.objects.all(), user, "campaign.view", org_path=None)
+        .select_related("zone", "campaign")
+        .filter(pk=_int(pk))
+        .first()
+    )
+    if found is None:
+        raise NotFound("问题类别不存在")
+    return found
+
+
+def categories_for(*, zone: Zone, campaign: Campaign) -> QuerySet[ProblemCategory]:
+    return ProblemCategory.objects.filter(zone=zone, campaign=campaign).order_by("order", "pk")
+
+
+# Tasks ---------------------------------------------------------------------------
+
+
+def tasks_visible_to(*, user: Any, action: str = "task.view") -> QuerySet[Task]:
+    qs = Task.objects.select_related("zone", "campaign", "arrangement")
+    return policy.scoped(qs, user, action, org_path=None)
+
+
+def task_get_for_user(*, user: Any, pk: Any) -> Task:
+    task = tasks_visible_to(user=user).filter(pk=_int(pk)).first()
+    if task is None:
+        raise NotFound("任务不存在")
+    return task
+
+
+def with_progress(qs: QuerySet[Task], *, user: Any) -> QuerySet[Task]:
+    """Each task with ``total``, ``done`` (accepted), ``reported`` and
+    ``red`` counts over the assignments the user may see."""
+    q = policy.scope_q(
+        user, "task.view", zone="assignments__org__zone", org_path="assignments__org__path"
+    )
+    seen = Q(pk__in=[]) if q is None else q
+    today = timezone.localdate()
+    open_ = Q(assignments__status__in=[s for s in AssignmentStatus.values if s != DONE])
+    return qs.annotate(
+        total=Count("assignments", filter=seen),
+        done=Count("assignments", filter=seen & Q(assignments__status=DONE)),
+        reported=Count(
+            "assignments", filter=seen & Q(assignments__status=AssignmentStatus.REPORTED)
+        ),
+        red=Count("assignments", filter=seen & open_ & Q(deadline__lt=today)),
+    )
+
+
+TASK_SORTS = {
+    "deadline": ("deadline", "pk"),
+    "-deadline": ("-deadline", "pk"),
+    "arrangement": ("arrangement__order", "deadline", "pk"),
+}
+
+
+def task_filter(qs: QuerySet[Task], params: dict[str, Any]) -> QuerySet[Task]:
+    """The task list's filters (page and API). Unknown values match nothing."""
+    if params.get("zone"):
+        qs = qs.filter(zone_id=_int(params["zone"]))
+    if params.get("campaign"):
+        qs = qs.filter(campaign_id=_int(params["campaign"]))
+    if params.get("arrangement"):
+        qs = qs.filter(arrangement_id=_int(params["arrangement"]))
+    if params.get("sector"):
+        # JSON containment is not portable to SQLite; the codes are distinct
+        # words, so the quoted code inside the stored list is a safe match.
+        code = str(params["sector"]).replace("\x00", "")[:20]
+        qs = qs.filter(sectors__icontains=f'"{code}"')
+    if params.get("q"):
+        term = str(params["q"]).replace("\x00", "")[:100]
+        qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term))
+    return qs.order_by(*TASK_SORTS.get(params.get("sort") or "deadline", TASK_SORTS["deadline"]))
+
+
+def assignments_visible_to(*, user: Any, action: str = "task.view") -> QuerySet[TaskAssignment]:
+    qs = TaskAssignment.objects.select_related(
+        "task__zone", "task__arrangement", "org", "reported_by", "reviewed_by"
+    ).annotate(light=assignment_light())
+    return policy.scoped(qs, user, action, zone="org__zone", org_path="org__path")
+
+
+def assignment_get_for_user(*, user: Any, pk: Any) -> TaskAssignment:
+    found = assignments_visible_to(user=user).filter(pk=_int(pk)).first()
+    if found is None:
+        raise NotFound("任务分派不存在")
+    return found
+
+
+def assignment_filter(qs: QuerySet[TaskAssignment], params: dict[str, Any]) -> QuerySet:
+    if params.get("zone"):
+        qs = qs.filter(task__zone_id=_int(params["zone"]))
+    if params.get("task"):
+        qs = qs.filter(task_id=_int(params["task"]))
+    if params.get("arrangement"):
+        qs = qs.filter(task__arrangement_id=_int(params["arrangement"]))
+    if params.get("sector"):
+        qs = qs.filter(org__sector=str(params["sector"]))
+    if params.get("status"):
+        qs = qs.filter(status=str(params["status"]))
+    if params.get("light"):
+        qs = qs.filter(light=str(params["light"]))
+    if params.get("q"):
+        term = str(params["q"]).replace("\x00", "")[:100]
+        qs = qs.filter(Q(task__title__icontains=term) | Q(org__name__icontains=term))
+    return qs.order_by("task__deadline", "task_id", "org__path")
+
+
+def available_moves(*, user: Any, assignment: TaskAssignment) -> list:
+    from shiji.campaigns import workflow
+
+    return [
+        m
+        for m in workflow.moves_from(assignment.status)
+        if policy.can(user, m.permission, assignment)
+    ]
+
+
+# The org × task matrix -----------------------------------------------------------
+
+
+@dataclass
+class MatrixRow:
+    org: Organization
+    indent: int
+    cells: list[dict[str, Any] | None] = field(default_factory=list)
+    red: int = 0
+    yellow: int = 0
+    done: int = 0
+    total: int = 0
+
+
+@dataclass
+class Matrix:
+    tasks: list[Task]
+    rows: list[MatrixRow]
+    done: list[int]  # per task, accepted assignments
+    totals: list[int]  # per task, assignments
+    behind: list[MatrixRow]  # rows with red cells, most red first
+
+
+def task_matrix(*, user: Any, zone: Zone, params: dict[str, Any] | None = None) -> Matrix:
+    """Rows = the zone's organizations with assignments the user may see, in
+    tree order; columns = the zone's tasks; three queries whatever the size."""
+    params = {k: v for k, v in (params or {}).items() if k in ("arrangement", "campaign")}
+    tasks = list(task_filter(tasks_visible_to(user=user).filter(zone=zone), params))
+    index = {t.pk: i for i, t in enumerate(tasks)}
+    cells = (
+        assignments_visible_to(user=user)
+        .filter(task__zone=zone, task_id__in=list(index))
+        .order_by()
+        .values("pk", "task_id", "org_id", "status", "light")
+    )
+    by_org: dict[int, list[dict[str, Any] | None]] = {}
+    for cell in cells:
+        row = by_org.setdefault(cell["org_id"], [None] * len(tasks))
+        row[index[cell["task_id"]]] = cell
+    orgs = list(Organization.objects.filter(pk__in=list(by_org)).order_by("path"))
+    top = min((o.depth for o in orgs), default=0)
+    statuses = dict(AssignmentStatus.choices)
+    rows = []
+    done = [0] * len(tasks)
+    totals = [0] * len(tasks)
+    for org in orgs:
+        row = MatrixRow(org=org, indent=org.depth - top, cells=by_org[org.pk])
+        for i, cell in enumerate(row.cells):
+            if cell is None:
+                continue
+            cell["label"] = statuses.get(cell["status"], cell["status"])
+            row.total += 1
+            totals[i] += 1
+            if cell["status"] == DONE:
+                row.done += 1
+                done[i] += 1
+            if cell["light"] == Light.RED:
+                row.red += 1
+            elif cell["light"] == Light.YELLOW:
+                row.yellow += 1
+        rows.append(row)
+    behind = sorted((r for r in rows if r.red), key=lambda r: (-r.red, -r.yellow, r.org.path))
+    return Matrix(tasks=tasks, rows=rows, done=done, totals=totals, behind=behind)

@@ -1,0 +1,52 @@
+"""The life of a task assignment (任务清单), in one table:
+
+    pending ──report──▶ reported ──accept──▶ accepted
+       ▲                   │
+    returned ◀──return─────┘      (returned ──report──▶ reported)
+
+``assignment_transition`` in campaigns/services.py is the only code that
+changes an assignment's status; it looks the move up here and checks the
+role through the policy action named here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shiji.campaigns.models import AssignmentStatus
+
+S = AssignmentStatus
+
+
+@dataclass(frozen=True)
+class Move:
+    action: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    permission: str
+    needs_note: bool = False
+    note_label: str = "说明"
+
+
+MOVES: dict[str, Move] = {
+    m.action: m
+    for m in [
+        Move(
+            "report", "报送完成情况", frozenset({S.PENDING, S.RETURNED}), S.REPORTED,
+            "task.report", needs_note=True, note_label="完成情况",
+        ),
+        Move("accept", "审核通过", frozenset({S.REPORTED}), S.ACCEPTED, "task.review"),
+        Move(
+            "return", "退回", frozenset({S.REPORTED}), S.RETURNED, "task.review",
+            needs_note=True, note_label="退回理由",
+        ),
+    ]
+}  # fmt: skip
+
+ACTIONS = tuple(MOVES)
+OPEN = frozenset({S.PENDING, S.RETURNED})  # still owed by the organization
+
+
+def moves_from(status: str) -> list[Move]:
+    return [m for m in MOVES.values() if status in m.sources]

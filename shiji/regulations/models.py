@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Action(models.TextChoices):
+    NEW = "new", "新建"
+    REVISE = "revise", "修订"
+    REPEAL = "repeal", "废止"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "起草"
+    REVIEW = "review", "审议"
+    ISSUED = "issued", "印发"
+
+
+def regulation_file_path(instance: Regulation, filename: str) -> str:
+    # Content-derived: the client's file name is kept only as metadata.
+    return f"regulations/{instance.zone_id}/{instance.file_sha256[:2]}/{instance.file_sha256}"
+
+
+class Regulation(models.Model):
+    """A rule made, revised or repealed (建章立制), with the problems of the
+    ledger that led to it. Status moves are in regulations/workflow.py."""
+
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="regulations")
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="regulations",
+        verbose_name="制定单位",
+    )
+    title = models.CharField("制度名称", max_length=200)
+    doc_number = models.CharField("文号", max_length=100, blank=True)
+    action = models.CharField("类型", max_length=10, choices=Action.choices)
+    status = models.CharField(
+        "状态", max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    issued_on = models.DateField("印发日期", null=True, blank=True)
+    summary = models.TextField("主要内容", blank=True)
+    problems = models.ManyToManyField(
+        "ledger.Problem", blank=True, related_name="regulations", verbose_name="相关问题"
+    )
+    file = models.FileField(upload_to=regulation_file_path, max_length=200, blank=True)
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    file_kind = models.CharField(max_length=20, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    is_sample = models.BooleanField("示例数据", default=False)
+
+    class Meta:
+        ordering = ["zone", "-issued_on", "-pk"]
+        verbose_name = "制度"
+        verbose_name_plural = "制度"
+        indexes = [models.Index(fields=["zone", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def scope_zone_id(self) -> int:
+        return self.zone_id
+
+    @property
+    def scope_org_path(self) -> str:
+        return self.org.path
+
+    @property
+    def scope_province(self) -> str:
+        return self.zone.province

@@ -1,0 +1,91 @@
+"""Scoped reads of the rule-making register, and the ledger problems that
+need a rule change but have no regulation yet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from shiji.core.errors import NotFound
+from shiji.ledger.models import Problem
+from shiji.ledger.models import Status as ProblemStatus
+from shiji.ledger.selectors import problems_visible_to
+from shiji.orgs import policy
+from shiji.orgs.selectors import _int
+from shiji.regulations import workflow
+from shiji.regulations.models import Regulation
+
+
+def regulations_visible_to(*, user: Any, action: str = "regulation.view") -> QuerySet[Regulation]:
+    qs = Regulation.objects.select_related("zone", "org").annotate(
+        problem_count=Count("problems", distinct=True)
+    )
+    return policy.scoped(qs, user, action)
+
+
+def regulation_get_for_user(*, user: Any, pk: Any) -> Regulation:
+    found = regulations_visible_to(user=user).filter(pk=_int(pk)).first()
+    if found is None:
+        raise NotFound("制度不存在")
+    return found
+
+
+def regulation_filter(qs: QuerySet[Regulation], params: dict[str, Any], *, user: Any) -> QuerySet:
+    """The register's filters (page, export and API). Unknown values match nothing."""
+    if params.get("zone"):
+        qs = qs.filter(zone_id=_int(params["zone"]))
+    if params.get("org"):
+        from shiji.orgs.selectors import orgs_visible_to
+
+        org = orgs_visible_to(user=user).filter(pk=_int(params["org"])).first()
+        qs = qs.filter(org__path__startswith=org.path) if org else qs.none()
+    for key in ("status", "action"):
+        if params.get(key):
+            qs = qs.filter(**{key: str(params[key])})
+    if params.get("q"):
+        term = str(params["q"]).replace("\x00", "")[:100]
+        qs = qs.filter(Q(title__icontains=term) | Q(doc_number__icontains=term))
+    return qs.order_by("-issued_on", "-pk")
+
+
+def problems_needing_rules(*, user: Any, zone: Any = None) -> QuerySet[Problem]:
+    """需建章立制但尚无制度: visible problems marked ``needs_rule_change`` that
+    are not cancelled and are linked to no regulation at all."""
+    linked = Regulation.problems.through.objects.filter(problem_id=OuterRef("pk"))
+    qs = (
+        problems_visible_to(user=user)
+        .filter(needs_rule_change=True)
+        .exclude(status=ProblemStatus.CANCELLED)
+        .filter(~Exists(linked))
+    )
+    if zone is not None:
+        qs = qs.filter(zone=zone)
+    return qs.order_by("zone", "code")
+
+
+def linkable_problems(*, user: Any, regulation: Regulation) -> QuerySet[Problem]:
+    """Problems of the regulation's zone the user can see and that are not yet
+    linked to it (those marked 需建章立制 first)."""
+    return (
+        problems_visible_to(user=user)
+        .filter(zone_id=regulation.zone_id)
+        .exclude(regulations=regulation)
+        .exclude(status=ProblemStatus.CANCELLED)
+        .order_by("-needs_rule_change", "code")
+    )
+
+
+def linked_problems(*, user: Any, regulation: Regulation) -> list[Problem | None]:
+    """The regulation's problems; ones the user may not see count as None."""
+    ids = list(regulation.problems.order_by("code").values_list("pk", flat=True))
+    visible = {p.pk: p for p in problems_visible_to(user=user).filter(pk__in=ids)}
+    return [visible.get(pk) for pk in ids]
+
+
+def available_moves(*, user: Any, regulation: Regulation) -> list[workflow.Move]:
+    return [
+        m
+        for m in workflow.moves_from(regulation.status)
+        if policy.can(user, m.permission, regulation)
+    ]

@@ -1,0 +1,277 @@
+"""Writes to the rule-making register (建章立制). The HTML views, the API and
+the demo loader call these; each runs in one transaction with its audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from shiji.audit.services import audit_record, created, diff, snapshot
+from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
+from shiji.core.uploads import MB, OFFICE, check_upload
+from shiji.core.validation import clean_choice, clean_date, clean_text
+from shiji.ledger.models import Problem
+from shiji.orgs import policy
+from shiji.orgs.models import Organization, Zone
+from shiji.regulations import workflow
+from shiji.regulations.models import Action, Regulation, Status, regulation_file_path
+
+REGULATION_FIELDS = ["zone", "org", "title", "doc_number", "action", "summary", "issued_on"]
+EDIT_FIELDS = ["org", "title", "doc_number", "action", "summary", "issued_on"]
+FILE_KINDS = OFFICE | {"pdf"}
+TEXT_LIMIT = 4000
+
+
+def _require(actor: Any, action: str, obj: Any) -> None:
+    if actor is not None and not policy.can(actor, action, obj):
+        raise Forbidden("您没有权限执行此操作")
+
+
+def _locked(regulation: Regulation) -> Regulation:
+    return (
+        Regulation.objects.select_for_update().select_related("zone", "org").get(pk=regulation.pk)
+    )
+
+
+def _clean_issued_on(value: Any, *, required: bool) -> dt.date | None:
+    day = clean_date(value, field="issued_on", label="印发日期", required=required)
+    if day is not None and day > timezone.localdate():
+        raise invalid(issued_on="印发日期不能晚于今天")
+    return day
+
+
+def _clean(zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "org" in data:
+        org = data["org"]
+        if not isinstance(org, Organization) or org.zone_id != zone.pk:
+            raise invalid(org="制定单位不存在")
+        out["org"] = org
+    if "title" in data:
+        out["title"] = clean_text(data["title"], field="title", label="制度名称", max_length=200)
+    if "doc_number" in data:
+        out["doc_number"] = clean_text(
+            data["doc_number"], field="doc_number", label="文号", max_length=100, required=False
+        )
+    if "action" in data:
+        out["action"] = clean_choice(data["action"], field="action", label="类型", choices=Action)
+    if "summary" in data:
+        out["summary"] = clean_text(
+            data["summary"],
+            field="summary",
+            label="主要内容",
+            max_length=TEXT_LIMIT,
+            required=False,
+        )
+    if "issued_on" in data:
+        out["issued_on"] = _clean_issued_on(data["issued_on"], required=status == Status.ISSUED)
+    return out
+
+
+def _problems_of(zone: Zone, problems: Iterable[Any]) -> list[Problem]:
+    """The problems to link; one of another zone (or not a problem) is refused
+    before anything is written."""
+    out = []
+    for problem in problems:
+        if not isinstance(problem, Problem) or problem.zone_id != zone.pk:
+            raise invalid(problems="所选问题不属于本高新区，不能关联")
+        out.append(problem)
+    return out
+
+
+@transaction.atomic
+def regulation_create(
+    *,
+    actor: Any,
+    zone: Zone,
+    org: Any,
+    title: Any,
+    action: Any,
+    doc_number: Any = "",
+    summary: Any = "",
+    issued_on: Any = None,
+    problems: Iterable[Any] = (),
+    file: Any = None,
+    is_sample: bool = False,
+) -> Regulation:
+    """A new entry of the register, in status 起草."""
+    values = _clean(
+        zone,
+        {
+            "org": org, "title": title, "action": action, "doc_number": doc_number,
+            "summary": summary, "issued_on": issued_on,
+        },
+        Status.DRAFT,
+    )  # fmt: skip
+    _require(actor, "regulation.edit", values["org"])
+    linked = _problems_of(zone, problems)
+    regulation = Regulation.objects.create(
+        zone=zone,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        is_sample=is_sample,
+        **values,
+    )
+    audit_record(
+        actor=actor,
+        action="regulation.create",
+        obj=regulation,
+        changes=created(regulation, REGULATION_FIELDS),
+    )
+    if linked:
+        _link(actor, regulation, linked)
+    if file is not None:
+        _store_file(actor, regulation, file)
+    return regulation
+
+
+@transaction.atomic
+def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> Regulation:
+    regulation = _locked(regulation)
+    _require(actor, "regulation.edit", regulation)
+    unknown = set(fields) - set(EDIT_FIELDS)
+    if unknown:
+        raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
+    if regulation.status not in workflow.EDITABLE:
+        raise Conflict("制度已印发，不能再修改；如需调整请新建一条“修订”记录")
+    values = _clean(regulation.zone, fields, regulation.status)
+    if "org" in values and values["org"].pk != regulation.org_id:
+        _require(actor, "regulation.edit", values["org"])
+    before = snapshot(regulation, EDIT_FIELDS)
+    for key, value in values.items():
+        setattr(regulation, key, value)
+    changes = diff(before, snapshot(regulation, EDIT_FIELDS))
+    if changes:
+        regulation.save(update_fields=[*changes, "updated_at"])
+        audit_record(actor=actor, action="regulation.update", obj=regulation, changes=changes)
+    return regulation
+
+
+@transaction.atomic
+def regulation_transition(
+    *, actor: Any, regulation: Regulation, action: str, issued_on: Any = None, note: Any = ""
+) -> Regulation:
+    """One move of regulations/workflow.py. 印发 takes the issued date (or the
+    one already entered), which must be given and not in the future."""
+    move = workflow.MOVES.get(action)
+    if move is None:
+        raise invalid(action=f"未知操作：{action}")
+    regulation = _locked(regulation)
+    _require(actor, move.permission, regulation)
+    if regulation.status not in move.sources:
+        raise Conflict(f"制度当前为“{regulation.get_status_display()}”，不能{move.label}")
+    note = clean_text(
+        note, field="note", label="退回理由", max_length=TEXT_LIMIT, required=move.needs_note
+    )
+    changes: dict[str, Any] = {"status": [regulation.status, move.target]}
+    fields = ["status", "updated_at"]
+    if action == "issue":
+        given = issued_on if issued_on not in (None, "") else regulation.issued_on
+        day = _clean_issued_on(given, required=True)
+        if day != regulation.issued_on:
+            changes["issued_on"] = [regulation.issued_on, day]
+            regulation.issued_on = day
+            fields.append("issued_on")
+    regulation.status = move.target
+    regulation.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action=f"regulation.{action}",
+        obj=regulation,
+        changes=changes,
+        note=note,
+    )
+    return regulation
+
+
+def _link(actor: Any, regulation: Regulation, problems: list[Problem]) -> list[int]:
+    have = set(regulation.problems.values_list("pk", flat=True))
+    new = [p for p in problems if p.pk not in have]
+    if new:
+        regulation.problems.add(*new)
+        audit_record(
+            actor=actor,
+            action="regulation.link",
+            obj=regulation,
+            changes={"problems": [None, [p.code for p in new]]},
+        )
+    return [p.pk for p in new]
+
+
+@transaction.atomic
+def regulation_link_problems(
+    *, actor: Any, regulation: Regulation, problems: Iterable[Any]
+) -> list[int]:
+    """Link problems of the regulation's zone; returns the ids newly linked.
+    A problem of another zone refuses the whole request."""
+    regulation = _locked(regulation)
+    _require(actor, "regulation.edit", regulation)
+    linked = _problems_of(regulation.zone, problems)
+    if not linked:
+        raise invalid(problems="请选择要关联的问题")
+    return _link(actor, regulation, linked)
+
+
+@transaction.atomic
+def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: Any) -> None:
+    regulation = _locked(regulation)
+    _require(actor, "regulation.edit", regulation)
+    if not isinstance(problem, Problem) or not regulation.problems.filter(pk=problem.pk).exists():
+        raise NotFound("该问题未关联此制度")
+    regulation.problems.remove(problem)
+    audit_record(
+        actor=actor,
+        action="regulation.unlink",
+        obj=regulation,
+        changes={"problems": [[problem.code], None]},
+    )
+
+
+@transaction.atomic
+def regulation_attach_file(*, actor: Any, regulation: Regulation, file: Any) -> Regulation:
+    """Attach (or replace) the regulation's document: PDF or Office, checked by content."""
+    regulation = _locked(regulation)
+    _require(actor, "regulation.edit", regulation)
+    if regulation.status not in workflow.EDITABLE:
+        raise Conflict("制度已印发，不能再更换文件")
+    _store_file(actor, regulation, file)
+    return regulation
+
+
+def _store_file(actor: Any, regulation: Regulation, file: Any) -> None:
+    info = check_upload(file, allowed=FILE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * MB)
+    name = clean_text(
+        getattr(file, "name", "") or "制度文件", field="file", label="文件名", max_length=200
+    ).rsplit("/", 1)[-1]
+    before = {"name": regulation.file_name or None, "sha256": regulation.file_sha256 or None}
+    regulation.file_sha256 = info.sha256
+    path = regulation_file_path(regulation, name)
+    stored_now = False
+    if default_storage.exists(path):
+        regulation.file.name = path
+    else:
+        file.seek(0)
+        regulation.file.save(name, file, save=False)
+        stored_now = True
+    regulation.file_name, regulation.file_kind, regulation.file_size = name, info.kind, info.size
+    try:
+        regulation.save(
+            update_fields=["file", "file_name", "file_kind", "file_size", "file_sha256",
+                           "updated_at"]
+        )  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="regulation.file",
+            obj=regulation,
+            changes={"file": [before if before["sha256"] else None,
+                              {"name": name, "sha256": info.sha256}]},
+        )  # fmt: skip
+    except Exception:
+        if stored_now:
+            default_storage.delete(regulation.file.name)
+        raise
