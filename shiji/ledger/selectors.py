@@ -11,6 +11,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -76,12 +77,16 @@ def problem_get_for_user(*, user: Any, pk: Any) -> Problem:
     return problem
 
 
+# Problems without a deadline (长期坚持) come after the dated ones on every
+# database: SQLite sorts NULL first and PostgreSQL last.
+_DEADLINE = F("deadline").asc(nulls_last=True)
+
 SORTS = {
     "code": ("code",),
     "-code": ("-code",),
-    "deadline": ("deadline", "code"),
-    "-deadline": ("-deadline", "code"),
-    "light": ("light_order", "deadline", "code"),
+    "deadline": (_DEADLINE, "code"),
+    "-deadline": (F("deadline").desc(nulls_last=True), "code"),
+    "light": ("light_order", _DEADLINE, "code"),
     "status": ("status", "code"),
     "-updated": ("-updated_at",),
 }
