@@ -23,6 +23,7 @@ from shiji.campaigns.models import Campaign
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoAccount
 from shiji.demo.models import DemoStep
+from shiji.demo.problems import create_problems
 from shiji.demo.roster import plan_zone
 from shiji.demo.services import indicator_ensure, superuser_create, target_set
 from shiji.demo.zones import CAMPAIGN, ZONES
@@ -210,6 +211,7 @@ STEPS: list[Step] = [
     Step("accounts", "创建演示账号", create_accounts),
     Step("rosters", "建立人员名册（示例）", build_rosters),
     Step("targets", "录入清远高新区“十五五”目标", set_targets),
+    Step("problems", "录入示例问题并走完整改流程", create_problems),
 ]
 
 

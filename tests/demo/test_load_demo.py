@@ -34,13 +34,16 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo loaded once for the whole module, inside a transaction rolled
     back at the end. Each test runs in a savepoint of it (pytest-django's
     ``db``), so what one test changes the next does not see. Passwords are
     hashed with MD5 here: argon2 (the configured hasher, which ``make demo``
     uses) costs about 0.2 s per hash and per check, twice 28 times."""
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),  # the sample evidence files
+    )
     with django_db_blocker.unblock(), fast:
         outer = transaction.atomic()
         outer.__enter__()
@@ -133,6 +136,23 @@ def test_qingyuan_shiwuwu_targets_are_stored_as_real_targets(demo, db):
         assert target.indicator.unit == "亿元" and target.indicator.kind == "visible"
         assert "朱慧燕" in target.source and "十五五" in target.source
     assert AuditEvent.objects.filter(action="target.create", zone__code="qingyuan").count() == 2
+
+
+def test_each_demo_zone_has_sample_problems_in_every_status_and_light(demo, db):
+    from shiji.ledger.models import Light, ReviewState, Status
+    from shiji.ledger.selectors import problems_visible_to
+
+    admin = User.objects.get(username="admin")
+    for spec in ZONES:
+        problems = problems_visible_to(user=admin).filter(zone__code=spec.code)
+        assert set(problems.values_list("status", flat=True)) == set(Status.values)
+        assert set(problems.values_list("light", flat=True)) == set(Light.values)
+        assert problems.filter(review_state=ReviewState.REWORK).exists()
+        assert problems.filter(extension_count__gt=0).exists()
+        assert problems.filter(reused_evidence=True).count() == 2
+        assert all(problems.values_list("is_sample", flat=True))
+        for closed in problems.filter(status=Status.CLOSED):
+            assert closed.evidence.exists() and closed.verified_by_id != closed.submitted_by_id
 
 
 def test_every_demo_account_signs_in_with_the_demo_password(demo, db):
