@@ -12,6 +12,7 @@ AREAS = [
     ("home", _("工作台"), "home"),
     ("orgs", _("组织与人员"), "orgs:tree"),
     ("study", _("学习研讨"), "study:list"),
+    ("campaigns", _("任务清单"), "campaigns:tasks"),
     ("ledger", _("问题整改台账"), "ledger:list"),
     ("rules", _("建章立制"), "regulations:list"),
     ("outreach", _("开门教育"), "outreach:home"),

@@ -1,0 +1,264 @@
+"""The task list's JSON API: tasks, their assignments, and the report and
+review moves. Reads go through ``campaigns.selectors`` (out of scope is a
+404), writes through ``campaigns.services``, the same functions the pages call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status as Respond
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+from shiji.campaigns import selectors, services
+from shiji.campaigns.models import Task, TaskAssignment, WorkArrangement
+from shiji.core.errors import Forbidden, NotFound, invalid
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.orgs import policy
+from shiji.orgs.models import Sector
+from shiji.orgs.selectors import _int, zone_get_for_user
+
+router = Router(tags=["任务清单"])
+
+READ = {404: ErrorOut, **COMMON_ERRORS}
+WRITE = {403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS}
+MOVE = {409: ErrorOut, **WRITE}
+NO_NUL = r"^[^\x00]*$"
+PAGE_SIZE_MAX = 200
+# The report is multipart (a note and a file); the service requires the note.
+REPORT_NOTE = Form("", max_length=services.TASK_TEXT_LIMIT)
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
+
+
+class TaskFilters(Schema):
+    zone: Id | None = Field(None, description="高新区 id；不可见的高新区返回 404")
+    arrangement: Id | None = None
+    sector: Literal[tuple(Sector.values)] | None = None  # type: ignore[valid-type]
+    q: Text | None = Field(None, max_length=100)
+
+
+class TaskIn(Schema):
+    zone: Id
+    arrangement: Id = Field(description="工作安排 id（本区已启用的学习教育中的）")
+    title: Text = Field(max_length=200)
+    description: Text = Field("", max_length=services.TASK_TEXT_LIMIT)
+    deadline: dt.date | None = None
+    sectors: list[Text] = Field(
+        description="适用领域：organ、soe、institution、private、social 或中文名称", max_length=5
+    )
+
+
+class TaskOut(Schema):
+    id: int
+    zone: int
+    campaign: int
+    arrangement: int
+    arrangement_name: str
+    title: str
+    description: str
+    deadline: dt.date | None
+    sectors: list[str]
+    from_template: bool
+    total: int = Field(description="调用者可见的分派单位数")
+    done: int = Field(description="其中已通过的")
+
+    @staticmethod
+    def resolve_zone(obj: Task) -> int:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_campaign(obj: Task) -> int:
+        return obj.campaign_id
+
+    @staticmethod
+    def resolve_arrangement(obj: Task) -> int:
+        return obj.arrangement_id
+
+    @staticmethod
+    def resolve_arrangement_name(obj: Task) -> str:
+        return obj.arrangement.name
+
+    @staticmethod
+    def resolve_from_template(obj: Task) -> bool:
+        return obj.template_id is not None
+
+
+class TaskList(Schema):
+    count: int
+    items: list[TaskOut]
+
+
+class EvidenceOut(Schema):
+    id: int
+    name: str = Field(alias="original_name")
+    sha256: str
+    size: int
+
+
+class AssignmentOut(Schema):
+    id: int
+    task: int
+    org: int
+    org_name: str
+    status: str = Field(description="pending, reported, accepted, returned")
+    status_label: str
+    light: str = Field(description="red, yellow, green")
+    report_note: str
+    reported_at: dt.datetime | None
+    reviewed_at: dt.datetime | None
+    return_reason: str
+    evidence: list[EvidenceOut]
+
+    @staticmethod
+    def resolve_task(obj: TaskAssignment) -> int:
+        return obj.task_id
+
+    @staticmethod
+    def resolve_org(obj: TaskAssignment) -> int:
+        return obj.org_id
+
+    @staticmethod
+    def resolve_org_name(obj: TaskAssignment) -> str:
+        return obj.org.name
+
+    @staticmethod
+    def resolve_status_label(obj: TaskAssignment) -> str:
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_evidence(obj: TaskAssignment) -> list:
+        return list(obj.evidence.all())
+
+
+class ReviewIn(Schema):
+    decision: Literal["accept", "return"]
+    reason: Text = Field("", max_length=services.TASK_TEXT_LIMIT)
+
+
+def _task(request, pk: Any) -> Task:
+    qs = selectors.with_progress(selectors.tasks_visible_to(user=request.user), user=request.user)
+    task = qs.filter(pk=_int(pk)).first()
+    if task is None:
+        raise NotFound("任务不存在")
+    return task
+
+
+def _assignment(request, pk: Any) -> TaskAssignment:
+    return selectors.assignment_get_for_user(user=request.user, pk=pk)
+
+
+@router.get("tasks", response={200: TaskList, **READ}, summary="任务清单")
+def task_list(request, filters: Query[TaskFilters], page: int = Query(1, ge=1, le=100_000)):
+    params = filters.dict(exclude_none=True)
+    if "zone" in params:
+        zone_get_for_user(user=request.user, pk=params["zone"])
+    qs = selectors.with_progress(
+        selectors.task_filter(selectors.tasks_visible_to(user=request.user), params),
+        user=request.user,
+    )
+    start = (page - 1) * PAGE_SIZE_MAX
+    return {"count": qs.count(), "items": list(qs[start : start + PAGE_SIZE_MAX])}
+
+
+@router.post(
+    "tasks",
+    response={201: TaskOut, **WRITE},
+    summary="新增任务并按领域分派",
+    description=(
+        "保存后分派给本区所选领域的党委、党总支、党支部和企业（党工委与部门不分派）。"
+        "未知领域返回 422（字段 sectors）；非工作专班返回 403；不可见的高新区返回 404。"
+    ),
+)
+def task_create(request, payload: TaskIn):
+    zone = zone_get_for_user(user=request.user, pk=payload.zone)
+    arrangement = (
+        WorkArrangement.objects.filter(pk=payload.arrangement, campaign__adoptions__zone=zone)
+        .select_related("campaign")
+        .first()
+    )
+    if arrangement is None:
+        # The role first, so a refused role hears 403 rather than 422.
+        if not policy.can(request.user, "task.manage", zone):
+            raise Forbidden("您没有权限执行此操作")
+        raise invalid(arrangement="工作安排不存在")
+    task = services.task_create(
+        actor=request.user,
+        zone=zone,
+        campaign=arrangement.campaign,
+        arrangement=arrangement,
+        title=payload.title,
+        description=payload.description,
+        deadline=payload.deadline,
+        sectors=payload.sectors,
+    )
+    return Respond(201, _task(request, task.pk))
+
+
+@router.get(
+    "tasks/{task_id}/assignments",
+    response={200: list[AssignmentOut], **READ},
+    summary="任务的分派单位及完成情况",
+)
+def task_assignments(request, task_id: int):
+    task = _task(request, task_id)
+    return list(
+        selectors.assignments_visible_to(user=request.user)
+        .filter(task=task)
+        .prefetch_related("evidence")
+        .order_by("org__path")
+    )
+
+
+@router.post(
+    "assignments/{assignment_id}/report",
+    response={200: AssignmentOut, **MOVE},
+    summary="报送完成情况（附凭证）",
+    description=(
+        "multipart：`note`（完成情况，必填）、`file`（可选，图片、PDF 或 Office 文件）。"
+        "报送时须至少已有一份凭证（422，字段 file）。本单位以外的分派返回 404；"
+        "已报送或已通过的返回 409。"
+    ),
+)
+def assignment_report(
+    request,
+    assignment_id: int,
+    note: Text = REPORT_NOTE,
+    file: File[UploadedFile] = None,
+):
+    assignment = _assignment(request, assignment_id)
+    services.assignment_transition(
+        actor=request.user,
+        assignment=assignment,
+        action="report",
+        note=note,
+        files=[file] if file is not None else [],
+    )
+    return _assignment(request, assignment_id)
+
+
+@router.post(
+    "assignments/{assignment_id}/review",
+    response={200: AssignmentOut, **MOVE},
+    summary="审核：通过或退回",
+    description="`decision`：accept 或 return（须填写 `reason`）。未报送的返回 409。",
+)
+def assignment_review(request, assignment_id: int, payload: ReviewIn):
+    assignment = _assignment(request, assignment_id)
+    services.assignment_transition(
+        actor=request.user,
+        assignment=assignment,
+        action=payload.decision,
+        note=payload.reason,
+    )
+    return _assignment(request, assignment_id)

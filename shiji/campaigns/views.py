@@ -1,0 +1,510 @@
+"""Campaign settings (学习教育设置) and the task list (任务清单) pages.
+
+Views stay thin: read through ``selectors`` (another zone's record is a
+404), call one service, render or redirect. Field errors show next to their
+inputs; list pages answer htmx with their fragment and vary on HX-Request.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shiji.audit.selectors import timeline_for
+from shiji.campaigns import excel, selectors, services, workflow
+from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
+from shiji.core.errors import AppError, NotFound
+from shiji.core.uploads import CONTENT_TYPES
+from shiji.ledger.models import Light
+from shiji.orgs import policy
+from shiji.orgs.models import Sector
+from shiji.orgs.selectors import _int, zones_visible_to
+
+PAGE_SIZE = 50
+TASK_PARAMS = ("zone", "arrangement", "sector", "q")
+STATUS_BADGES = {
+    AssignmentStatus.PENDING: "bg-secondary-lt",
+    AssignmentStatus.REPORTED: "bg-orange-lt",
+    AssignmentStatus.ACCEPTED: "bg-green-lt",
+    AssignmentStatus.RETURNED: "bg-red-lt",
+}
+
+
+def _fragment(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _vary(response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _get(fn, **kw):
+    try:
+        return fn(**kw)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+def _zone(request: HttpRequest, zones: list) -> Any:
+    """The zone the page is about: the only one, or the one asked for."""
+    if not zones:
+        return None
+    if len(zones) == 1:
+        return zones[0]
+    wanted = _int(request.GET.get("zone") or request.POST.get("zone"))
+    return next((z for z in zones if z.pk == wanted), zones[0])
+
+
+# Campaign settings ---------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def settings_page(request: HttpRequest) -> HttpResponse:
+    return _render_settings(request)
+
+
+def _render_settings(
+    request: HttpRequest, *, error: AppError | None = None, form: str = "", status: int = 200
+) -> HttpResponse:
+    user = request.user
+    zones = list(zones_visible_to(user=user))
+    zone = _zone(request, zones)
+    adoptions = list(selectors.adoptions_for(user=user, zone=zone)) if zone else []
+    fields = error.fields if error else {}
+    for adoption in adoptions:
+        adoption.category_rows = list(
+            selectors.categories_for(zone=zone, campaign=adoption.campaign)
+        )
+        # Each form on the page shows only its own field errors.
+        adoption.meeting_errors = fields if form == f"meeting:{adoption.pk}" else {}
+        adoption.add_errors = fields if form == f"category_add:{adoption.pk}" else {}
+        for category in adoption.category_rows:
+            category.errors = fields if form == f"category:{category.pk}" else {}
+        adoption.task_count = adoption.campaign.tasks.filter(zone=zone).count()
+        adoption.template_count = adoption.campaign.task_templates.count()
+    context = {
+        "zones": zones,
+        "zone": zone,
+        "adoptions": adoptions,
+        "available": list(selectors.campaigns_available(zone=zone)) if zone else [],
+        "can_adopt": bool(zone) and policy.can(user, "campaign.adopt", zone),
+        "can_categories": bool(zone) and policy.can(user, "category.manage", zone),
+        "can_tasks": bool(zone) and policy.can(user, "task.manage", zone),
+        "error": error,
+        "form": form,
+        "field_errors": fields,
+        "posted": request.POST if error else {},
+    }
+    return render(request, "campaigns/settings.html", context, status=status)
+
+
+def _settings_url(zone: Any) -> str:
+    from django.urls import reverse
+
+    return f"{reverse('campaigns:settings')}?zone={zone.pk}"
+
+
+def _post_action(request: HttpRequest, form: str, call) -> HttpResponse:
+    try:
+        done, zone = call()
+    except AppError as exc:
+        if isinstance(exc, NotFound):
+            raise Http404(exc.message) from None
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from None
+        return _render_settings(request, error=exc, form=form, status=exc.status)
+    messages.success(request, done)
+    return redirect(_settings_url(zone))
+
+
+@login_required
+@require_POST
+def adopt(request: HttpRequest) -> HttpResponse:
+    def call():
+        zone = _get(_zone_get, user=request.user, pk=request.POST.get("zone"))
+        campaign = Campaign.objects.filter(pk=_int(request.POST.get("campaign"))).first()
+        if campaign is None:
+            raise NotFound("学习教育不存在")
+        services.zone_adopt_campaign(actor=request.user, zone=zone, campaign=campaign)
+        return _("已启用“%(name)s”，请填写部署会议") % {"name": campaign.name}, zone
+
+    return _post_action(request, "adopt", call)
+
+
+def _zone_get(*, user: Any, pk: Any) -> Any:
+    from shiji.orgs.selectors import zone_get_for_user
+
+    return zone_get_for_user(user=user, pk=pk)
+
+
+@login_required
+@require_POST
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    adoption = _get(selectors.adoption_get_for_user, user=request.user, pk=pk)
+
+    def call():
+        post = request.POST
+        services.zone_campaign_update_meeting(
+            actor=request.user,
+            adoption=adoption,
+            meeting_date=post.get("meeting_date", ""),
+            meeting_name=post.get("meeting_name", ""),
+            meeting_requirements=post.get("meeting_requirements", ""),
+            meeting_source=post.get("meeting_source", ""),
+        )
+        return _("已保存部署会议"), adoption.zone
+
+    return _post_action(request, f"meeting:{adoption.pk}", call)
+
+
+@login_required
+@require_POST
+def category_add(request: HttpRequest, pk: int) -> HttpResponse:
+    adoption = _get(selectors.adoption_get_for_user, user=request.user, pk=pk)
+
+    def call():
+        category = services.category_create(
+            actor=request.user,
+            zone=adoption.zone,
+            campaign=adoption.campaign,
+            name=request.POST.get("name", ""),
+            description=request.POST.get("description", ""),
+        )
+        return _("已新增问题类别“%(name)s”") % {"name": category.name}, adoption.zone
+
+    return _post_action(request, f"category_add:{adoption.pk}", call)
+
+
+@login_required
+@require_POST
+def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    category = _get(selectors.category_get_for_user, user=request.user, pk=pk)
+
+    def call():
+        post = request.POST
+        services.category_update(
+            actor=request.user,
+            category=category,
+            name=post.get("name", category.name),
+            description=post.get("description", category.description),
+            is_active=post.get("is_active") == "on",
+            is_placeholder=post.get("is_placeholder") == "on",
+        )
+        return _("已保存问题类别“%(name)s”") % {"name": category.name}, category.zone
+
+    return _post_action(request, f"category:{category.pk}", call)
+
+
+@login_required
+@require_POST
+def tasks_adopt(request: HttpRequest, pk: int) -> HttpResponse:
+    adoption = _get(selectors.adoption_get_for_user, user=request.user, pk=pk)
+
+    def call():
+        result = services.tasks_adopt_templates(
+            actor=request.user, zone=adoption.zone, campaign=adoption.campaign
+        )
+        return _("已从任务模板生成 %(t)d 项任务，分派 %(a)d 个单位次") % {
+            "t": result.tasks,
+            "a": result.assignments,
+        }, adoption.zone
+
+    return _post_action(request, f"tasks:{adoption.pk}", call)
+
+
+# Task list -----------------------------------------------------------------------
+
+
+def _task_zone_context(request: HttpRequest) -> tuple[list, Any]:
+    zones = list(zones_visible_to(user=request.user))
+    return zones, _zone(request, zones)
+
+
+@login_required
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    params = {key: request.GET.get(key, "").strip() for key in TASK_PARAMS}
+    zones, zone = _task_zone_context(request)
+    if zone:
+        params["zone"] = str(zone.pk)
+    rows = selectors.with_progress(
+        selectors.task_filter(selectors.tasks_visible_to(user=user), params), user=user
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    arrangements = (
+        list(
+            WorkArrangement.objects.filter(campaign__adoptions__zone=zone).order_by(
+                "campaign", "order"
+            )
+        )
+        if zone
+        else []
+    )
+    filtered = any(params[k] for k in TASK_PARAMS if k != "zone")
+    context = {
+        "page": page,
+        "params": params,
+        "zones": zones,
+        "zone": zone,
+        "arrangements": arrangements,
+        "sectors": Sector.choices,
+        "filtered": filtered,
+        "can_manage": bool(zone) and policy.can(user, "task.manage", zone),
+        "can_export": policy.can(user, "task.export"),
+        "today": timezone.localdate(),
+    }
+    template = "campaigns/_task_list_body.html" if _fragment(request) else "campaigns/tasks.html"
+    return _vary(render(request, template, context))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    zone_ids = policy.zone_ids_for(user, "task.manage")
+    zones = [z for z in zones_visible_to(user=user) if zone_ids is None or z.pk in zone_ids]
+    if not zones:
+        raise PermissionDenied(_("您没有新增任务的权限"))
+    zone = _zone(request, zones)
+    adoptions = list(selectors.adoptions_for(user=user, zone=zone))
+    arrangements = [a for ad in adoptions for a in ad.campaign.arrangements.all()]
+    error: AppError | None = None
+    if request.method == "POST":
+        post = request.POST
+        arrangement = next((a for a in arrangements if a.pk == _int(post.get("arrangement"))), None)
+        try:
+            if arrangement is None:
+                from shiji.core.errors import invalid
+
+                raise invalid(arrangement=_("请选择工作安排"))
+            task = services.task_create(
+                actor=user,
+                zone=zone,
+                campaign=arrangement.campaign,
+                arrangement=arrangement,
+                title=post.get("title", ""),
+                description=post.get("description", ""),
+                deadline=post.get("deadline", ""),
+                sectors=post.getlist("sectors"),
+            )
+        except AppError as exc:
+            error = exc
+        else:
+            n = task.assignments.count()
+            messages.success(request, _("已新增任务，分派给 %(n)d 个单位") % {"n": n})
+            return redirect("campaigns:task_detail", pk=task.pk)
+    context = {
+        "zone": zone,
+        "zones": zones,
+        "arrangements": arrangements,
+        "sectors": Sector.choices,
+        "values": request.POST if request.method == "POST" else {},
+        "chosen_sectors": request.POST.getlist("sectors") if request.method == "POST" else [],
+        "error": error,
+        "field_errors": error.fields if error else {},
+    }
+    return render(
+        request, "campaigns/task_form.html", context, status=error.status if error else 200
+    )
+
+
+@login_required
+@require_POST
+def tasks_assign(request: HttpRequest) -> HttpResponse:
+    zone = _get(_zone_get, user=request.user, pk=request.POST.get("zone"))
+    try:
+        made = services.tasks_assign_missing(actor=request.user, zone=zone)
+    except AppError as exc:
+        raise PermissionDenied(exc.message) from None
+    if made:
+        messages.success(request, _("补充分派完成：新增 %(n)d 个单位次") % {"n": made})
+    else:
+        messages.info(request, _("所有符合条件的单位均已分派，无需补充"))
+    from django.urls import reverse
+
+    return redirect(f"{reverse('campaigns:tasks')}?zone={zone.pk}")
+
+
+@login_required
+@require_GET
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    task = _get(selectors.task_get_for_user, user=user, pk=pk)
+    assignments = list(
+        selectors.assignments_visible_to(user=user).filter(task=task).order_by("org__path")
+    )
+    for a in assignments:
+        a.status_badge = STATUS_BADGES.get(a.status, "bg-secondary-lt")
+    done = sum(1 for a in assignments if a.status == AssignmentStatus.ACCEPTED)
+    return render(
+        request,
+        "campaigns/task_detail.html",
+        {"task": task, "assignments": assignments, "done": done},
+    )
+
+
+# Assignments ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _get(selectors.assignment_get_for_user, user=request.user, pk=pk)
+    return _render_assignment(request, assignment)
+
+
+def _render_assignment(
+    request: HttpRequest, assignment: Any, *, error: AppError | None = None, form: str = ""
+) -> HttpResponse:
+    assignment.status_badge = STATUS_BADGES.get(assignment.status, "bg-secondary-lt")
+    moves = selectors.available_moves(user=request.user, assignment=assignment)
+    context = {
+        "a": assignment,
+        "task": assignment.task,
+        "moves": {m.action: m for m in moves},
+        "evidence": list(assignment.evidence.select_related("uploaded_by")),
+        "timeline": list(timeline_for(assignment).order_by("seq")),
+        "error": error,
+        "form": form,
+        "field_errors": error.fields if error else {},
+        "posted": request.POST if error else {},
+    }
+    return render(
+        request, "campaigns/assignment.html", context, status=error.status if error else 200
+    )
+
+
+@login_required
+@require_POST
+def assignment_move(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = _get(selectors.assignment_get_for_user, user=request.user, pk=pk)
+    action = request.POST.get("action", "")
+    try:
+        services.assignment_transition(
+            actor=request.user,
+            assignment=assignment,
+            action=action,
+            note=request.POST.get("note", ""),
+            files=request.FILES.getlist("files"),
+        )
+    except AppError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from None
+        fresh = _get(selectors.assignment_get_for_user, user=request.user, pk=pk)
+        return _render_assignment(request, fresh, error=exc, form=action)
+    move = workflow.MOVES[action]
+    messages.success(request, _("已%(label)s") % {"label": move.label})
+    return redirect("campaigns:assignment", pk=assignment.pk)
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
+    assignment = _get(selectors.assignment_get_for_user, user=request.user, pk=pk)
+    item = assignment.evidence.filter(pk=evidence_id).first()
+    if item is None:
+        raise Http404(_("凭证不存在"))
+    try:
+        handle = item.file.open("rb")
+    except OSError:
+        raise Http404(_("凭证文件不存在")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=item.original_name,
+        content_type=CONTENT_TYPES.get(item.content_kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Matrix and export ---------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def matrix(request: HttpRequest) -> HttpResponse:
+    zones, zone = _task_zone_context(request)
+    params = {"arrangement": request.GET.get("arrangement", "").strip()}
+    grid = selectors.task_matrix(user=request.user, zone=zone, params=params) if zone else None
+    arrangements = (
+        list(WorkArrangement.objects.filter(campaign__adoptions__zone=zone).order_by("order"))
+        if zone
+        else []
+    )
+    context = {
+        "zones": zones,
+        "zone": zone,
+        "grid": grid,
+        "columns": list(zip(grid.tasks, grid.done, grid.totals, strict=True)) if grid else [],
+        "params": params,
+        "arrangements": arrangements,
+        "lights": Light,
+    }
+    template = "campaigns/_matrix_body.html" if _fragment(request) else "campaigns/matrix.html"
+    return _vary(render(request, template, context))
+
+
+@login_required
+@require_GET
+def tasks_export(request: HttpRequest) -> FileResponse:
+    if not policy.can(request.user, "task.export"):
+        raise PermissionDenied(_("您没有导出任务清单的权限"))
+    params = {
+        k: request.GET[k].strip()
+        for k in ("zone", "task", "arrangement", "sector", "status", "light", "q")
+        if request.GET.get(k, "").strip()
+    }
+    if params.get("zone"):
+        _get(_zone_get, user=request.user, pk=params["zone"])
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    excel.export_assignments(user=request.user, params=params, out=out)
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=excel.export_filename(),
+        content_type=CONTENT_TYPES["xlsx"],
+    )
+
+
+def home_panel(request: HttpRequest):
+    """工作台: tasks my organizations still owe, and reports waiting for review."""
+    user = request.user
+    if not policy.can(user, "task.view"):
+        return None
+    todo = (
+        selectors.assignments_visible_to(user=user, action="task.report")
+        .filter(status__in=workflow.OPEN)
+        .count()
+        if policy.can(user, "task.report")
+        else None
+    )
+    review = (
+        selectors.assignments_visible_to(user=user, action="task.review")
+        .filter(status=AssignmentStatus.REPORTED)
+        .count()
+        if policy.can(user, "task.review")
+        else None
+    )
+    red = (
+        selectors.assignments_visible_to(user=user)
+        .filter(status__in=workflow.OPEN, light=Light.RED)
+        .count()
+    )
+    return ("campaigns/_home_panel.html", {"todo": todo, "review": review, "red": red})

@@ -1,0 +1,384 @@
+"""The rule-making register (建章立制) pages: the list with the problems that
+still need a rule, a regulation's page (moves, linked problems, file), the
+create and edit forms, and the Excel export. Thin views over the services."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shiji.audit.selectors import timeline_for
+from shiji.core.errors import AppError, NotFound, invalid
+from shiji.core.uploads import CONTENT_TYPES
+from shiji.ledger.selectors import problems_visible_to
+from shiji.orgs import policy
+from shiji.orgs.selectors import _int, orgs_visible_to, zone_get_for_user, zones_visible_to
+from shiji.regulations import excel, selectors, services, workflow
+from shiji.regulations.models import Action, Regulation, Status
+
+PAGE_SIZE = 50
+LIST_PARAMS = ("zone", "org", "status", "action", "q")
+STATUS_BADGES = {
+    Status.DRAFT: "bg-secondary-lt",
+    Status.REVIEW: "bg-orange-lt",
+    Status.ISSUED: "bg-green-lt",
+}
+NEEDING_LIMIT = 50
+
+
+def _fragment(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _regulation(request: HttpRequest, pk: Any) -> Regulation:
+    try:
+        regulation = selectors.regulation_get_for_user(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    regulation.status_badge = STATUS_BADGES.get(regulation.status, "bg-secondary-lt")
+    return regulation
+
+
+def _zone(request: HttpRequest, zones: list) -> Any:
+    if len(zones) == 1:
+        return zones[0]
+    wanted = _int(request.GET.get("zone") or request.POST.get("zone"))
+    return next((z for z in zones if z.pk == wanted), None)
+
+
+def _org_options(user: Any, zone: Any, action: str = "org.view") -> list[tuple[int, str]]:
+    if zone is None:
+        return []
+    orgs = list(orgs_visible_to(user=user, action=action).filter(zone=zone).order_by("path"))
+    top = min((o.depth for o in orgs), default=0)
+    return [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in orgs]
+
+
+@login_required
+@require_GET
+def regulation_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    params = {key: request.GET.get(key, "").strip() for key in LIST_PARAMS}
+    zones = list(zones_visible_to(user=user))
+    zone = _zone(request, zones)
+    if zone:
+        params["zone"] = str(zone.pk)
+    rows = selectors.regulation_filter(
+        selectors.regulations_visible_to(user=user), params, user=user
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for r in page.object_list:
+        r.status_badge = STATUS_BADGES.get(r.status, "bg-secondary-lt")
+    needing = selectors.problems_needing_rules(user=user, zone=zone)
+    needing_rows = list(needing[:NEEDING_LIMIT])
+    context = {
+        "page": page,
+        "params": params,
+        "zones": zones,
+        "zone": zone,
+        "orgs": _org_options(user, zone),
+        "statuses": Status.choices,
+        "actions": Action.choices,
+        "filtered": any(params[k] for k in LIST_PARAMS if k != "zone"),
+        "needing": needing_rows,
+        "needing_total": len(needing_rows)
+        if len(needing_rows) < NEEDING_LIMIT
+        else needing.count(),
+        "can_create": policy.can(user, "regulation.edit"),
+        "can_export": policy.can(user, "regulation.export"),
+    }
+    template = "regulations/_list_body.html" if _fragment(request) else "regulations/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_GET
+def regulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _regulation(request, pk))
+
+
+def _render_detail(
+    request: HttpRequest, regulation: Regulation, *, error: AppError | None = None, form: str = ""
+) -> HttpResponse:
+    user = request.user
+    editable = policy.can(user, "regulation.edit", regulation)
+    context = {
+        "r": regulation,
+        "moves": selectors.available_moves(user=user, regulation=regulation),
+        "linked": selectors.linked_problems(user=user, regulation=regulation),
+        "linkable": list(selectors.linkable_problems(user=user, regulation=regulation)[:200])
+        if editable
+        else [],
+        "can_edit": editable and regulation.status in workflow.EDITABLE,
+        "can_link": editable,
+        "timeline": list(timeline_for(regulation).order_by("seq")),
+        "error": error,
+        "form": form,
+        "field_errors": error.fields if error else {},
+        "today": timezone.localdate().isoformat(),
+    }
+    return render(
+        request, "regulations/detail.html", context, status=error.status if error else 200
+    )
+
+
+def _act(request: HttpRequest, pk: int, form: str, call) -> HttpResponse:
+    regulation = _regulation(request, pk)
+    try:
+        done = call(regulation)
+    except AppError as exc:
+        if exc.status == 403:
+            raise PermissionDenied(exc.message) from None
+        if exc.status == 404:
+            raise Http404(exc.message) from None
+        return _render_detail(request, _regulation(request, pk), error=exc, form=form)
+    messages.success(request, done)
+    return redirect("regulations:detail", pk=regulation.pk)
+
+
+@login_required
+@require_POST
+def regulation_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    action = request.POST.get("action", "")
+
+    def call(regulation: Regulation) -> str:
+        services.regulation_transition(
+            actor=request.user,
+            regulation=regulation,
+            action=action,
+            issued_on=request.POST.get("issued_on", ""),
+            note=request.POST.get("note", ""),
+        )
+        move = workflow.MOVES[action]
+        return _("已%(label)s") % {"label": move.label}
+
+    return _act(request, pk, f"move:{action}", call)
+
+
+@login_required
+@require_POST
+def regulation_link(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(regulation: Regulation) -> str:
+        ids = [_int(v) for v in request.POST.getlist("problems")]
+        # Only problems the user can see; an id from elsewhere is refused
+        # by the service as a problem of another zone.
+        found = {p.pk: p for p in problems_visible_to(user=request.user).filter(pk__in=ids)}
+        chosen = [found.get(i, i) for i in ids]
+        made = services.regulation_link_problems(
+            actor=request.user, regulation=regulation, problems=chosen
+        )
+        return _("已关联 %(n)d 个问题") % {"n": len(made)}
+
+    return _act(request, pk, "link", call)
+
+
+@login_required
+@require_POST
+def regulation_unlink(request: HttpRequest, pk: int, problem_id: int) -> HttpResponse:
+    def call(regulation: Regulation) -> str:
+        problem = regulation.problems.filter(pk=problem_id).first()
+        services.regulation_unlink_problem(
+            actor=request.user, regulation=regulation, problem=problem
+        )
+        return _("已取消关联")
+
+    return _act(request, pk, "link", call)
+
+
+@login_required
+@require_POST
+def regulation_file_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    def call(regulation: Regulation) -> str:
+        services.regulation_attach_file(
+            actor=request.user, regulation=regulation, file=request.FILES.get("file")
+        )
+        return _("已上传制度文件")
+
+    return _act(request, pk, "file", call)
+
+
+@login_required
+@require_GET
+def regulation_file(request: HttpRequest, pk: int) -> FileResponse:
+    regulation = _regulation(request, pk)
+    if not regulation.file:
+        raise Http404(_("制度文件不存在"))
+    try:
+        handle = regulation.file.open("rb")
+    except OSError:
+        raise Http404(_("制度文件不存在")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=regulation.file_name,
+        content_type=CONTENT_TYPES.get(regulation.file_kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Create and edit -----------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def regulation_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    zone_ids = policy.zone_ids_for(user, "regulation.edit")
+    zones = [z for z in zones_visible_to(user=user) if zone_ids is None or z.pk in zone_ids]
+    if not zones:
+        raise PermissionDenied(_("您没有登记制度的权限"))
+    zone = _zone(request, zones) or zones[0]
+    error: AppError | None = None
+    if request.method == "POST":
+        try:
+            values = _input(request, zone)
+            ids = [_int(v) for v in request.POST.getlist("problems")]
+            found = {p.pk: p for p in problems_visible_to(user=user).filter(pk__in=ids)}
+            regulation = services.regulation_create(
+                actor=user,
+                zone=zone,
+                problems=[found.get(i, i) for i in ids],
+                file=request.FILES.get("file"),
+                **values,
+            )
+        except AppError as exc:
+            error = exc
+        else:
+            messages.success(request, _("已登记制度“%(t)s”") % {"t": regulation.title})
+            return redirect("regulations:detail", pk=regulation.pk)
+    initial = {"problems": request.GET.getlist("problem")}
+    return _render_form(
+        request, zone=zone, zones=zones, values=request.POST if error else initial, error=error
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def regulation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    regulation = _regulation(request, pk)
+    if not policy.can(request.user, "regulation.edit", regulation):
+        raise PermissionDenied(_("您没有修改此制度的权限"))
+    if regulation.status not in workflow.EDITABLE:
+        messages.error(request, _("制度已印发，不能再修改"))
+        return redirect("regulations:detail", pk=regulation.pk)
+    error: AppError | None = None
+    if request.method == "POST":
+        try:
+            services.regulation_update(
+                actor=request.user, regulation=regulation, **_input(request, regulation.zone)
+            )
+        except AppError as exc:
+            error = exc
+        else:
+            messages.success(request, _("已保存修改"))
+            return redirect("regulations:detail", pk=regulation.pk)
+    values = (
+        request.POST
+        if error
+        else {
+            "org": str(regulation.org_id),
+            "title": regulation.title,
+            "doc_number": regulation.doc_number,
+            "action": regulation.action,
+            "summary": regulation.summary,
+            "issued_on": regulation.issued_on.isoformat() if regulation.issued_on else "",
+        }
+    )
+    return _render_form(
+        request, zone=regulation.zone, zones=[regulation.zone], values=values, error=error,
+        regulation=regulation,
+    )  # fmt: skip
+
+
+def _input(request: HttpRequest, zone: Any) -> dict[str, Any]:
+    post = request.POST
+    org = (
+        orgs_visible_to(user=request.user, action="regulation.edit")
+        .filter(zone=zone, pk=_int(post.get("org")))
+        .first()
+    )
+    if org is None:
+        raise invalid(org=_("请选择制定单位"))
+    return {
+        "org": org,
+        "title": post.get("title", ""),
+        "doc_number": post.get("doc_number", ""),
+        "action": post.get("action", ""),
+        "summary": post.get("summary", ""),
+        "issued_on": post.get("issued_on", ""),
+    }
+
+
+def _render_form(
+    request: HttpRequest,
+    *,
+    zone: Any,
+    zones: list,
+    values: Any,
+    error: AppError | None,
+    regulation: Regulation | None = None,
+) -> HttpResponse:
+    problems = (
+        []
+        if regulation
+        else list(
+            problems_visible_to(user=request.user)
+            .filter(zone=zone)
+            .exclude(status="cancelled")
+            .order_by("-needs_rule_change", "code")[:200]
+        )
+    )
+    chosen = (
+        values.getlist("problems") if hasattr(values, "getlist") else values.get("problems", [])
+    )
+    context = {
+        "r": regulation,
+        "zone": zone,
+        "zones": zones,
+        "values": values,
+        "chosen": [str(c) for c in chosen],
+        "problems": problems,
+        "orgs": _org_options(request.user, zone, "regulation.edit"),
+        "actions": Action.choices,
+        "error": error,
+        "field_errors": error.fields if error else {},
+        "today": timezone.localdate().isoformat(),
+    }
+    return render(request, "regulations/form.html", context, status=error.status if error else 200)
+
+
+@login_required
+@require_GET
+def regulation_export(request: HttpRequest) -> FileResponse:
+    if not policy.can(request.user, "regulation.export"):
+        raise PermissionDenied(_("您没有导出制度清单的权限"))
+    params = {k: request.GET[k].strip() for k in LIST_PARAMS if request.GET.get(k, "").strip()}
+    if params.get("zone"):
+        try:
+            zone_get_for_user(user=request.user, pk=params["zone"])
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
+    excel.export_regulations(user=request.user, params=params, out=out)
+    out.seek(0)
+    return FileResponse(
+        out,
+        as_attachment=True,
+        filename=excel.export_filename(),
+        content_type=CONTENT_TYPES["xlsx"],
+    )
