@@ -572,11 +572,10 @@ def _plan_people(
                     "姓名",
                     f"“{org}”的“{name}”重复出现（第 {listed} 行），同一组织内每人只能填写一行",
                 )
+    # The whole zone in one query: no IN list to outgrow the database's limits.
     existing = {
         (p.org.name, p.name): p
-        for p in Person.objects.filter(zone=zone, org__name__in={p.org for p in plans})
-        .select_related("org")
-        .order_by()
+        for p in Person.objects.filter(zone=zone).select_related("org").order_by()
     }
     for plan in plans:
         person = existing.get((plan.org, plan.name))
@@ -703,10 +702,7 @@ def _apply(actor: Any, zone: Zone, plan: RosterPlan) -> None:
             services.org_update(
                 actor=actor, org=op.existing, kind=op.kind, sector=op.sector, parent=parent
             )
-    orgs = {
-        o.name: o
-        for o in Organization.objects.filter(zone=zone, name__in={p.org for p in plan.people})
-    }
+    orgs = {o.name: o for o in Organization.objects.filter(zone=zone)}  # paths now final
     for op in plan.people:
         if op.existing is None:
             services.person_create(
