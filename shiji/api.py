@@ -81,10 +81,12 @@ def _add_routers() -> None:
     from shiji.campaigns.api import router as campaigns_router
     from shiji.orgs.api import router as orgs_router
     from shiji.regulations.api import router as regulations_router
+    from shiji.study.api import router as study_router
 
     api.add_router("/", orgs_router)
     api.add_router("/", campaigns_router)
     api.add_router("/", regulations_router)
+    api.add_router("/", study_router)
 
 
 _add_routers()

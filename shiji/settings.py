@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "shiji.orgs",
     "shiji.campaigns",
     "shiji.ledger",
+    "shiji.study",
     "shiji.regulations",
     "shiji.assessment",
     "shiji.web",

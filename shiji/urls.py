@@ -19,6 +19,7 @@ urlpatterns = [
     path("orgs/", include("shiji.orgs.urls")),
     path("audit/", include("shiji.audit.urls")),
     path("ledger/", include("shiji.ledger.urls")),
+    path("study/", include("shiji.study.urls")),
     path("campaigns/", include("shiji.campaigns.urls")),
     path("regulations/", include("shiji.regulations.urls")),
     path("api/v1/", api.urls),

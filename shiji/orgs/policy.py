@@ -53,6 +53,11 @@ TABLE: dict[str, frozenset[str]] = {
     "problem.rectify": frozenset({R.LEADER, R.SECRETARY, R.LIAISON}),
     "ledger.export": ALL,
     "ledger.import": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    # Study and discussion (学习研讨): secretaries and liaisons record their
+    # subtree's sessions, the zone's task force the whole zone's; others read.
+    "study.view": ALL,
+    "study.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "study.export": ALL,
     # Campaign settings and the task list (任务清单): the 工作专班 configures and
     # reviews; each organization's secretary or liaison reports its own share.
     "campaign.view": ALL,

@@ -1,0 +1,364 @@
+"""The study API (学习研讨): sessions, their attendance, and coverage.
+
+Reads go through ``study.selectors`` (another zone's session is the same 404
+as a missing one) and writes through ``study.services``, the functions the
+pages and the sign-in sheet import call; their errors become 403/404/422 in
+``shiji/api.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as Respond
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+from shiji.core.errors import invalid
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
+from shiji.study import selectors, services
+from shiji.study.models import StudySession
+
+router = Router(tags=["学习研讨"])
+
+PAGE_SIZE_MAX = 200
+PAGE_MAX = 100_000
+READ = {404: ErrorOut, **COMMON_ERRORS}
+WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS}
+NO_NUL = r"^[^\x00]*$"
+SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text; refuse it at the door on every database.
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
+SomeText = Annotated[
+    str, AfterValidator(_no_nul), Field(min_length=1, json_schema_extra={"pattern": SOME_TEXT})
+]
+Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
+
+
+class SessionFilters(Schema):
+    zone: Id | None = Field(None, description="高新区 id；不可见的高新区返回 404")
+    org: Id | None = Field(None, description="组织单位 id（含下级）；不可见的组织返回 404")
+    kind: Id | None = Field(None, description="学习形式 id")
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+
+
+class CoverageFilters(Schema):
+    org: Id = Field(description="组织 id（含下级）；不可见的组织返回 404")
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+
+
+class MarkIn(Schema):
+    person: Id
+    present: bool
+    reason: Text = Field("", max_length=services.REASON_LIMIT, description="缺席时必填")
+
+
+class SessionIn(Schema):
+    org: Id = Field(description="组织单位；出勤人员须属于该组织及其下级组织")
+    kind: Id = Field(description="学习形式（本区启用的学习教育活动中的）")
+    date: dt.date = Field(description="不能晚于今天")
+    topic: SomeText = Field(max_length=200)
+    duration_hours: Hours
+    place: Text = Field("", max_length=200)
+    minutes: Text = Field("", max_length=services.TEXT_LIMIT)
+    attendance: list[MarkIn] | None = Field(None, max_length=5000)
+
+
+class SessionPatch(Schema):
+    org: Id = None
+    kind: Id = None
+    date: dt.date = None
+    topic: SomeText = Field(None, max_length=200)
+    duration_hours: Hours = None
+    place: Text = Field(None, max_length=200)
+    minutes: Text = Field(None, max_length=services.TEXT_LIMIT)
+
+
+class MarkOut(Schema):
+    person: int
+    person_name: str
+    org_name: str
+    present: bool
+    reason: str
+
+
+class SessionOut(Schema):
+    id: int
+    zone: int
+    org: int
+    org_name: str
+    kind: int
+    kind_name: str
+    date: dt.date
+    topic: str
+    duration_hours: Decimal
+    place: str
+    minutes: str
+    is_sample: bool
+    present_count: int
+    absent_count: int
+
+    @staticmethod
+    def resolve_zone(obj: StudySession) -> int:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_org(obj: StudySession) -> int:
+        return obj.org_id
+
+    @staticmethod
+    def resolve_org_name(obj: StudySession) -> str:
+        return obj.org.name
+
+    @staticmethod
+    def resolve_kind(obj: StudySession) -> int:
+        return obj.kind_id
+
+    @staticmethod
+    def resolve_kind_name(obj: StudySession) -> str:
+        return obj.kind.name
+
+
+class SessionDetail(SessionOut):
+    attendance: list[MarkOut]
+
+
+class SessionList(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[SessionOut]
+
+
+class CoverageRowOut(Schema):
+    org: int | None = Field(description="下级组织 id；null 表示直属本组织的人员")
+    name: str
+    members: int
+    reached: int
+    share: float = Field(description="参加过学习的人数 / 在册人数")
+    hours: Decimal = Field(description="参加学习的总时长（小时）")
+    hours_per_member: Decimal
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    org: int
+    org_name: str
+
+
+class CoverageOut(Schema):
+    org: int
+    date_from: dt.date | None
+    date_to: dt.date | None
+    total: CoverageRowOut
+    rows: list[CoverageRowOut]
+    never_reached: list[PersonOut]
+    never_reached_count: int
+
+
+# Helpers -------------------------------------------------------------------------
+
+
+def _visible(request) -> QuerySet[StudySession]:
+    return selectors.with_counts(selectors.sessions_visible_to(user=request.user))
+
+
+def _one(request, session_id: Any) -> StudySession:
+    return selectors.session_get_for_user(user=request.user, pk=session_id)
+
+
+def _detail(request, session_id: Any) -> dict[str, Any]:
+    session = _visible(request).filter(pk=_int(session_id)).first()
+    if session is None:
+        session = _one(request, session_id)  # raises the contract's 404
+    out = SessionOut.from_orm(session).dict()
+    out["attendance"] = [
+        {
+            "person": a.person_id,
+            "person_name": a.person.name,
+            "org_name": a.person.org.name,
+            "present": a.present,
+            "reason": a.reason,
+        }
+        for a in selectors.attendance_of(session)
+    ]
+    return out
+
+
+def _org(request, zone_id: int | None, pk: int) -> Any:
+    """The org to record a session for: one the caller may see (else a 422
+    under ``org``), in ``zone_id`` when given."""
+    qs = orgs_visible_to(user=request.user)
+    if zone_id is not None:
+        qs = qs.filter(zone_id=zone_id)
+    org = qs.filter(pk=_int(pk)).first()
+    if org is None:
+        raise invalid(org="组织单位不存在")
+    return org
+
+
+def _kind(zone: Any, pk: int) -> Any:
+    return services.zone_study_kinds(zone).filter(pk=_int(pk)).first() or pk
+
+
+def _marks(items: list[MarkIn] | None) -> list[dict[str, Any]] | None:
+    return None if items is None else [m.dict() for m in items]
+
+
+# Sessions ------------------------------------------------------------------------
+
+
+@router.get(
+    "study/sessions",
+    response={200: SessionList, **READ},
+    summary="学习研讨记录",
+    description="调用者可见的学习研讨，按日期倒序分页。`zone` 或 `org` 超出范围时返回 404。",
+)
+def session_list(
+    request,
+    filters: Query[SessionFilters],
+    page: int = Query(1, ge=1, le=PAGE_MAX),
+    page_size: int = Query(50, ge=1, description="每页条数，最大 200"),
+):
+    params = filters.dict(exclude_none=True)
+    if "zone" in params:
+        zone_get_for_user(user=request.user, pk=params["zone"])
+    if "org" in params:
+        params["org"] = org_get_for_user(user=request.user, pk=params["org"], action="study.view")
+    qs = selectors.session_filter(_visible(request), params)
+    page_size = min(page_size, PAGE_SIZE_MAX)
+    start = (page - 1) * page_size
+    return {
+        "count": qs.count(),
+        "page": page,
+        "page_size": page_size,
+        "items": list(qs[start : start + page_size]),
+    }
+
+
+@router.post(
+    "study/sessions",
+    response={201: SessionDetail, **WRITE},
+    summary="记录学习研讨（可同时提交出勤）",
+    description=(
+        "`org` 须为调用者可见的组织（否则 422）；角色不能为该组织记录时返回 403。"
+        "日期晚于今天、时长不在 (0, 24]、出勤人员不属于该组织及其下级组织、同一人重复、"
+        "缺席未填原因时返回 422，且不写入任何记录。"
+    ),
+)
+def session_create(request, payload: SessionIn):
+    org = _org(request, None, payload.org)
+    session = services.session_create(
+        actor=request.user,
+        zone=org.zone,
+        org=org,
+        kind=_kind(org.zone, payload.kind),
+        date=payload.date,
+        topic=payload.topic,
+        duration_hours=payload.duration_hours,
+        place=payload.place,
+        minutes=payload.minutes,
+        attendance=_marks(payload.attendance),
+    )
+    return Respond(201, _detail(request, session.pk))
+
+
+@router.get(
+    "study/sessions/{session_id}", response={200: SessionDetail, **READ}, summary="学习研讨详情"
+)
+def session_detail(request, session_id: int):
+    return _detail(request, session_id)
+
+
+@router.patch(
+    "study/sessions/{session_id}",
+    response={200: SessionDetail, **WRITE},
+    summary="修改学习研讨",
+    description=(
+        "只修改请求中给出的字段。改变组织单位时，已有出勤人员须属于新的组织，否则返回 409。"
+    ),
+)
+def session_patch(request, session_id: int, payload: SessionPatch):
+    session = _one(request, session_id)
+    data = payload.dict(exclude_unset=True)
+    if "org" in data:
+        data["org"] = _org(request, session.zone_id, data["org"])
+    if "kind" in data:
+        data["kind"] = _kind(session.zone, data["kind"])
+    services.session_update(actor=request.user, session=session, **data)
+    return _detail(request, session_id)
+
+
+@router.put(
+    "study/sessions/{session_id}/attendance",
+    response={200: SessionDetail, **WRITE},
+    summary="设置出勤（整体替换）",
+    description=(
+        "请求体为 `[{person, present, reason}]`，替换本次学习的全部出勤记录。"
+        "有任何一条不合格（不属于组织单位及其下级、重复、缺席未填原因）时返回 422，不写入任何记录。"
+    ),
+)
+def session_attendance(request, session_id: int, payload: list[MarkIn]):
+    session = _one(request, session_id)
+    services.session_set_attendance(
+        actor=request.user, session=session, entries=_marks(payload) or []
+    )
+    return _detail(request, session_id)
+
+
+# Coverage ------------------------------------------------------------------------
+
+
+def _row(row: selectors.CoverageRow) -> dict[str, Any]:
+    return {
+        "org": row.org.pk if row.org else None,
+        "name": row.label,
+        "members": row.members,
+        "reached": row.reached,
+        "share": round(row.share, 4),
+        "hours": row.hours,
+        "hours_per_member": row.hours_per_member,
+    }
+
+
+@router.get(
+    "study/coverage",
+    response={200: CoverageOut, **READ},
+    summary="学习覆盖情况",
+    description=(
+        "组织（含下级）在日期范围内的在册人员中参加过学习的比例、人均学习时长和从未参加的人员，"
+        "并按下级组织分列。`org` 超出调用者范围时返回 404。"
+    ),
+)
+def coverage(request, params: Query[CoverageFilters]):
+    date_from, date_to = params.date_from, params.date_to
+    found = org_get_for_user(user=request.user, pk=params.org, action="study.view")
+    figures = selectors.coverage(org=found, date_from=date_from, date_to=date_to)
+    return {
+        "org": found.pk,
+        "date_from": date_from,
+        "date_to": date_to,
+        "total": _row(figures.total),
+        "rows": [_row(r) for r in figures.rows],
+        "never_reached": [
+            {"id": p.pk, "name": p.name, "org": p.org_id, "org_name": p.org.name}
+            for p in figures.never_reached
+        ],
+        "never_reached_count": figures.never_reached_count,
+    }

@@ -1,0 +1,639 @@
+"""Study and discussion pages (学习研讨): the session list with its Excel
+export, a session's page (attendance, speeches, materials, timeline), the
+create and edit form with the roster to tick, the sign-in sheet import and
+the coverage page.
+
+Views stay thin: they parse the request, read through ``selectors`` (another
+zone's session is a 404), call one service and render. The list and the
+coverage page serve the full page or, for htmx, the fragment they swap, and
+vary on ``HX-Request``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shiji.audit.selectors import timeline_for
+from shiji.campaigns.models import ZoneCampaign
+from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
+from shiji.core.uploads import CONTENT_TYPES, size_label, upload_limit
+from shiji.orgs import policy
+from shiji.orgs.models import Organization, Zone
+from shiji.orgs.selectors import _int, orgs_visible_to, people_visible_to, zones_visible_to
+from shiji.study import excel, selectors, services
+from shiji.study.models import StudySession
+
+PAGE_SIZE = 50
+LIST_PARAMS = ("zone", "org", "kind", "from", "to")
+EVENT_LABELS = {
+    "study.create": _l("记录学习研讨"),
+    "study.update": _l("修改学习研讨"),
+    "study.attendance": _l("更新出勤"),
+    "study.material": _l("上传学习材料"),
+    "study.speech": _l("添加研讨发言"),
+}
+FIELD_LABELS = {
+    "org": _l("组织单位"),
+    "kind": _l("学习形式"),
+    "date": _l("日期"),
+    "topic": _l("主题"),
+    "duration_hours": _l("时长（小时）"),
+    "place": _l("地点"),
+    "minutes": _l("纪要"),
+    "attendance": _l("出勤"),
+    "material": _l("学习材料"),
+    "speech": _l("研讨发言"),
+}
+
+
+# Helpers -------------------------------------------------------------------
+
+
+def _fragment(request: HttpRequest) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _vary(response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _session(request: HttpRequest, pk: Any, action: str = "study.view") -> StudySession:
+    try:
+        return selectors.session_get_for_user(user=request.user, pk=pk, action=action)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+def _managed(request: HttpRequest, pk: Any) -> StudySession:
+    """A session the user may change: invisible is 404, read-only is 403."""
+    session = _session(request, pk)
+    if not policy.can(request.user, "study.manage", session):
+        raise Forbidden(_("您没有权限修改本单位的学习研讨记录"))
+    return session
+
+
+def _date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw.strip()) if raw and raw.strip() else None
+    except ValueError:
+        return None
+
+
+def _org_options(user: Any, zone: Zone | None, action: str) -> list[tuple[int, str]]:
+    if zone is None:
+        return []
+    orgs = list(orgs_visible_to(user=user, action=action).filter(zone=zone).order_by("path"))
+    top = min((o.depth for o in orgs), default=0)
+    return [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in orgs]
+
+
+def _chosen_zone(zones: list[Zone], raw: str) -> Zone | None:
+    if len(zones) == 1:
+        return zones[0]
+    wanted = _int(raw)
+    return next((z for z in zones if z.pk == wanted), None)
+
+
+def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The list's query parameters as typed (for the form) and as the
+    selector's filters. A zone or org out of sight is 404, as everywhere."""
+    user = request.user
+    params = {key: request.GET.get(key, "").strip() for key in LIST_PARAMS}
+    zones = list(zones_visible_to(user=user))
+    zone = _chosen_zone(zones, params["zone"])
+    org = None
+    if params["org"]:
+        org = orgs_visible_to(user=user, action="study.view").filter(pk=_int(params["org"])).first()
+        if org is None:
+            raise NotFound(_("组织不存在"))
+        if zone is None or zone.pk != org.zone_id:
+            zone = org.zone
+    filters = {
+        "zone": zone.pk if zone else None,
+        "org": org,
+        "kind": params["kind"],
+        "date_from": _date(params["from"]),
+        "date_to": _date(params["to"]),
+    }
+    return params, {"filters": filters, "zones": zones, "zone": zone, "org": org}
+
+
+# List and export -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    params, found = _list_filters(request)
+    zone = found["zone"]
+    qs = selectors.session_filter(selectors.sessions_visible_to(user=user), found["filters"])
+    page = Paginator(selectors.with_counts(qs), PAGE_SIZE).get_page(request.GET.get("page"))
+    kinds = list(services.zone_study_kinds(zone)) if zone else []
+    filtered = any(params[k] for k in ("org", "kind", "from", "to"))
+    context = {
+        "page": page,
+        "params": params,
+        "zones": found["zones"],
+        "zone": zone,
+        "show_zone": len(found["zones"]) > 1 and zone is None,
+        "orgs": _org_options(user, zone, "study.view"),
+        "kinds": kinds,
+        "filtered": filtered,
+        "can_manage": policy.can(user, "study.manage"),
+        "can_export": policy.can(user, "study.export"),
+    }
+    template = "study/_list_body.html" if _fragment(request) else "study/list.html"
+    return _vary(render(request, template, context))
+
+
+@login_required
+@require_GET
+def session_export(request: HttpRequest) -> FileResponse:
+    user = request.user
+    if not policy.can(user, "study.export"):
+        raise Forbidden(_("您没有导出学习研讨记录的权限"))
+    _params, found = _list_filters(request)
+    qs = selectors.session_filter(
+        selectors.sessions_visible_to(user=user, action="study.export"), found["filters"]
+    ).order_by("date", "pk")
+    where = found["org"].name if found["org"] else (found["zone"].name if found["zone"] else "")
+    title = f"{where}学习研讨记录"
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the response closes it
+    excel.export_workbook(sessions=qs, title=title, out=out)
+    out.seek(0)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response = FileResponse(
+        out, as_attachment=True, filename=f"{title}{stamp}.xlsx", content_type=CONTENT_TYPES["xlsx"]
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Detail ----------------------------------------------------------------------
+
+
+def _timeline(session: StudySession) -> list[dict[str, Any]]:
+    out = []
+    for event in timeline_for(session).order_by("seq"):
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        rows = []
+        for name, pair in changes.items():
+            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            rows.append(
+                {"label": str(FIELD_LABELS.get(name, name)), "old": _show(old), "new": _show(new)}
+            )
+        out.append(
+            {
+                "event": event,
+                "label": str(EVENT_LABELS.get(event.action, event.action)),
+                "changes": rows,
+            }
+        )
+    return out
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dict):
+        if "present" in value and "absent" in value:
+            absent = value["absent"] or []
+            text = _("出席 %(p)d 人，缺席 %(a)d 人") % {"p": value["present"], "a": len(absent)}
+            return text + (f"（{'；'.join(absent)}）" if absent else "")
+        return "，".join(f"{v}" for v in value.values() if v)
+    return str(value)
+
+
+@login_required
+@require_GET
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _session(request, pk)
+    return _render_detail(request, session)
+
+
+def _render_detail(
+    request: HttpRequest,
+    session: StudySession,
+    *,
+    form: str = "",
+    error: AppError | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    marks = list(selectors.attendance_of(session))
+    present = [m for m in marks if m.present]
+    absent = [m for m in marks if not m.present]
+    can_manage = policy.can(request.user, "study.manage", session)
+    context = {
+        "session": session,
+        "marks": marks,
+        "present_count": len(present),
+        "absent": absent,
+        "speeches": list(session.speeches.select_related("person__org")),
+        "materials": list(session.materials.all()),
+        "timeline": _timeline(session),
+        "can_manage": can_manage,
+        "speakers": list(selectors.roster_of(session.org)) if can_manage else [],
+        "form": form,
+        "error": error,
+        "field_errors": error.fields if error else {},
+        "posted": request.POST if error else {},
+        "max_upload": size_label(upload_limit()),
+    }
+    return render(request, "study/detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed(request, pk)
+    try:
+        item = services.material_add(
+            actor=request.user, session=session, file=request.FILES.get("file")
+        )
+    except Invalid as exc:
+        return _render_detail(request, session, form="material", error=exc, status=exc.status)
+    messages.success(request, _("已上传学习材料：%(name)s") % {"name": item.original_name})
+    return redirect("study:detail", pk=session.pk)
+
+
+@login_required
+@require_POST
+def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed(request, pk)
+    person = (
+        people_visible_to(user=request.user)
+        .filter(zone=session.zone, pk=_int(request.POST.get("person")))
+        .first()
+    )
+    try:
+        services.speech_add(
+            actor=request.user,
+            session=session,
+            person=person,
+            title=request.POST.get("title", ""),
+            text=request.POST.get("text", ""),
+            file=request.FILES.get("file"),
+        )
+    except Invalid as exc:
+        return _render_detail(request, session, form="speech", error=exc, status=exc.status)
+    messages.success(request, _("已添加研讨发言"))
+    return redirect("study:detail", pk=session.pk)
+
+
+def _download(field_file: Any, name: str, kind: str) -> FileResponse:
+    try:
+        handle = field_file.open("rb")
+    except (OSError, ValueError):
+        raise Http404(_("文件不存在")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name,
+        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
+    )
+    # The bytes were checked on upload; a browser must still never treat
+    # them as a page of this site.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def material_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
+    session = _session(request, pk)
+    item = session.materials.filter(pk=_int(item_id)).first()
+    if item is None:
+        raise Http404(_("材料不存在"))
+    return _download(item.file, item.original_name, item.content_kind)
+
+
+@login_required
+@require_GET
+def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
+    session = _session(request, pk)
+    item = session.speeches.filter(pk=_int(item_id)).exclude(file="").first()
+    if item is None:
+        raise Http404(_("发言材料不存在"))
+    return _download(item.file, item.original_name, item.content_kind)
+
+
+# Create and edit -------------------------------------------------------------
+
+
+def _manageable_orgs(user: Any) -> list[Organization]:
+    return list(orgs_visible_to(user=user, action="study.manage").order_by("zone__code", "path"))
+
+
+def _attendance_input(request: HttpRequest) -> tuple[list[dict[str, Any]], list[int]]:
+    """The ticked roster as service entries: ``roster`` lists every person
+    shown, ``present`` the ticked ones, ``reason_<id>`` each absence's reason
+    (posted whether or not JavaScript showed the field)."""
+    post = request.POST
+    ids = [_int(v) for v in post.getlist("roster")]
+    ticked = {_int(v) for v in post.getlist("present")}
+    entries = [
+        {
+            "person": pk,
+            "present": pk in ticked,
+            "reason": "" if pk in ticked else post.get(f"reason_{pk}", ""),
+        }
+        for pk in ids
+    ]
+    return entries, ids
+
+
+def _person_errors(error: AppError | None, ids: list[int]) -> dict[int, str]:
+    """Attendance field errors (``attendance[3].reason``) by person id, to
+    show each one on its row."""
+    out: dict[int, str] = {}
+    for key, message in (error.fields if error else {}).items():
+        if key.startswith("attendance[") and "]" in key:
+            index = key[len("attendance[") : key.index("]")]
+            if index.isdigit() and int(index) < len(ids):
+                out[ids[int(index)]] = message
+    return out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    orgs = _manageable_orgs(user)
+    if not orgs:
+        raise Forbidden(_("您没有记录学习研讨的权限"))
+    wanted = _int(request.POST.get("org") or request.GET.get("org"))
+    org = next((o for o in orgs if o.pk == wanted), orgs[0])
+    error: AppError | None = None
+    entries: list[dict[str, Any]] = []
+    ids: list[int] = []
+    if request.method == "POST":
+        entries, ids = _attendance_input(request)
+        try:
+            session = services.session_create(
+                actor=user,
+                zone=org.zone,
+                org=org,
+                kind=_kind(org.zone, request.POST.get("kind")),
+                date=request.POST.get("date", ""),
+                topic=request.POST.get("topic", ""),
+                duration_hours=request.POST.get("duration_hours", ""),
+                place=request.POST.get("place", ""),
+                minutes=request.POST.get("minutes", ""),
+                attendance=entries,
+            )
+        except AppError as exc:
+            error = exc
+        else:
+            present = sum(1 for e in entries if e["present"])
+            messages.success(
+                request,
+                _("已记录学习研讨：出席 %(p)d 人，缺席 %(a)d 人")
+                % {"p": present, "a": len(entries) - present},
+            )
+            return redirect("study:detail", pk=session.pk)
+    values = (
+        request.POST if request.method == "POST" else {"date": timezone.localdate().isoformat()}
+    )
+    return _render_form(
+        request, org=org, orgs=orgs, values=values, error=error, entries=entries, ids=ids
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed(request, pk)
+    error: AppError | None = None
+    entries: list[dict[str, Any]] = []
+    ids: list[int] = []
+    if request.method == "POST":
+        entries, ids = _attendance_input(request)
+        try:
+            services.session_update(
+                actor=request.user,
+                session=session,
+                kind=_kind(session.zone, request.POST.get("kind")),
+                date=request.POST.get("date", ""),
+                topic=request.POST.get("topic", ""),
+                duration_hours=request.POST.get("duration_hours", ""),
+                place=request.POST.get("place", ""),
+                minutes=request.POST.get("minutes", ""),
+                attendance=entries,
+            )
+        except AppError as exc:
+            error = exc
+        else:
+            messages.success(request, _("已保存修改"))
+            return redirect("study:detail", pk=session.pk)
+    if request.method == "POST":
+        values: Any = request.POST
+    else:
+        values = {
+            "kind": str(session.kind_id),
+            "date": session.date.isoformat(),
+            "topic": session.topic,
+            "duration_hours": f"{session.duration_hours.normalize():f}",
+            "place": session.place,
+            "minutes": session.minutes,
+        }
+        entries = [
+            {"person": a.person_id, "present": a.present, "reason": a.reason}
+            for a in session.attendance.all()
+        ]
+    return _render_form(
+        request,
+        org=session.org,
+        orgs=[session.org],
+        values=values,
+        error=error,
+        entries=entries,
+        ids=ids,
+        session=session,
+    )
+
+
+def _kind(zone: Zone, raw: Any) -> Any:
+    """The chosen study kind, or the raw value for the service to refuse."""
+    return services.zone_study_kinds(zone).filter(pk=_int(raw)).first() or raw
+
+
+def _render_form(
+    request: HttpRequest,
+    *,
+    org: Organization,
+    orgs: list[Organization],
+    values: Any,
+    error: AppError | None,
+    entries: list[dict[str, Any]],
+    ids: list[int],
+    session: StudySession | None = None,
+) -> HttpResponse:
+    roster = list(selectors.roster_of(org))
+    if session is not None:
+        # People who have left since still show with their recorded attendance.
+        shown = {p.pk for p in roster}
+        roster += [a.person for a in selectors.attendance_of(session) if a.person_id not in shown]
+    marks = {e["person"]: e for e in entries}
+    person_errors = _person_errors(error, ids)
+    for person in roster:
+        mark = marks.get(person.pk)
+        # A new form starts with everyone ticked: the absent are the exception.
+        person.ticked = mark["present"] if mark else True
+        person.reason = (mark or {}).get("reason", "")
+        person.error = person_errors.get(person.pk, "")
+    other_errors = {
+        k: v for k, v in (error.fields if error else {}).items() if not k.startswith("attendance[")
+    }
+    shown_ids = {p.pk for p in roster}
+    # A refusal with no field, or about someone not on the form, goes on top.
+    unplaced = error is not None and (
+        not error.fields or any(pk not in shown_ids for pk in person_errors)
+    )
+    zone_orgs = [o for o in orgs if o.zone_id == org.zone_id]
+    top = min((o.depth for o in zone_orgs), default=0)
+    context = {
+        "session": session,
+        "org": org,
+        "org_options": [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in zone_orgs],
+        "values": values,
+        "kinds": list(services.zone_study_kinds(org.zone)),
+        "roster": roster,
+        "error": error,
+        "field_errors": other_errors,
+        "unplaced_error": unplaced,
+        "today": timezone.localdate().isoformat(),
+    }
+    status = error.status if error else 200
+    return render(request, "study/form.html", context, status=status)
+
+
+# Sign-in sheet import --------------------------------------------------------
+
+
+@login_required
+@require_GET
+def signin_template(request: HttpRequest, pk: int) -> FileResponse:
+    session = _managed(request, pk)
+    return FileResponse(
+        io.BytesIO(excel.signin_template_bytes(session=session)),
+        as_attachment=True,
+        filename=excel.signin_template_name(session),
+        content_type=CONTENT_TYPES["xlsx"],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def signin_import(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed(request, pk)
+    context: dict[str, Any] = {
+        "session": session,
+        "max_size": size_label(excel.SIGNIN_MAX_BYTES),
+        "plan": None,
+        "file_error": "",
+    }
+    status = 200
+    if request.method == "POST":
+        try:
+            context["plan"] = excel.signin_dry_run(
+                actor=request.user, session=session, file=request.FILES.get("file")
+            )
+        except Invalid as exc:
+            context["file_error"] = exc.fields.get("file", exc.message)
+            status = 422
+        else:
+            status = 200 if context["plan"].ok else 422
+    return render(request, "study/signin_import.html", context, status=status)
+
+
+@login_required
+@require_POST
+def signin_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed(request, pk)
+    try:
+        plan = excel.signin_apply(
+            actor=request.user, session=session, staged_id=request.POST.get("staged")
+        )
+    except excel.SignInErrors as exc:
+        context = {
+            "session": session,
+            "max_size": size_label(excel.SIGNIN_MAX_BYTES),
+            "plan": excel.SignInPlan(errors=exc.errors),
+            "file_error": "",
+        }
+        return render(request, "study/signin_import.html", context, status=409)
+    except (NotFound, Invalid) as exc:
+        messages.error(request, exc.message)
+        return redirect("study:signin_import", pk=session.pk)
+    messages.success(
+        request,
+        _("签到表已导入：出席 %(p)d 人，缺席 %(a)d 人") % {"p": plan.present, "a": plan.absent},
+    )
+    return redirect("study:detail", pk=session.pk)
+
+
+# Coverage --------------------------------------------------------------------
+
+
+def default_period(zone: Zone) -> tuple[dt.date | None, dt.date]:
+    """From the start of the zone's latest adopted campaign up to today."""
+    adoption = (
+        ZoneCampaign.objects.filter(zone=zone)
+        .select_related("campaign")
+        .order_by("-campaign__starts_on")
+        .first()
+    )
+    return (adoption.campaign.starts_on if adoption else None), timezone.localdate()
+
+
+@login_required
+@require_GET
+def coverage(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    visible = orgs_visible_to(user=user, action="study.view")
+    raw = request.GET.get("org", "").strip()
+    if raw:
+        org = visible.filter(pk=_int(raw)).first()
+        if org is None:
+            raise NotFound(_("组织不存在"))
+    else:
+        # A zone named alone (the zone switch) opens at its top visible org.
+        zone_id = _int(request.GET.get("zone", "")) if request.GET.get("zone") else None
+        top = visible.filter(zone_id=zone_id) if zone_id else visible
+        org = top.order_by("depth", "zone__code", "path").first()
+    if org is None:
+        return render(request, "study/coverage.html", {"org": None})
+    start, end = default_period(org.zone)
+    date_from = _date(request.GET.get("from", "")) if "from" in request.GET else start
+    date_to = _date(request.GET.get("to", "")) if "to" in request.GET else end
+    figures = selectors.coverage(org=org, date_from=date_from, date_to=date_to)
+    context = {
+        "org": org,
+        "figures": figures,
+        "org_options": _org_options(user, org.zone, "study.view"),
+        "zones": list(zones_visible_to(user=user)),
+        "date_from": date_from.isoformat() if date_from else "",
+        "date_to": date_to.isoformat() if date_to else "",
+        "can_manage": policy.can(user, "study.manage", org),
+        "list_url": reverse("study:list"),
+    }
+    template = "study/_coverage_body.html" if _fragment(request) else "study/coverage.html"
+    return _vary(render(request, template, context))

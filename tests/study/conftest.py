@@ -1,0 +1,72 @@
+"""Fixtures for study and discussion: the 2026 preset adopted by both zones
+(its study kinds are the session kinds), and ``make_session`` recording a
+session through the service as the branch secretary would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from shiji.campaigns.models import StudyKind
+from shiji.campaigns.services import campaign_load, zone_adopt_campaign
+from shiji.orgs.models import Person
+from shiji.study import services
+
+DAY = dt.date(2026, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    # Material files of a test go to its own temporary folder, never var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def kinds(world) -> dict[str, StudyKind]:
+    campaign = campaign_load(actor=None, path="zhengjiguan-2026").campaign
+    for tree in (world.a, world.b):
+        zone_adopt_campaign(actor=None, zone=tree.zone, campaign=campaign)
+    return {k.name: k for k in StudyKind.objects.filter(campaign=campaign)}
+
+
+def person(org, name: str) -> Person:
+    return Person.objects.get(org=org, name=name)
+
+
+@pytest.fixture
+def make_session(world, kinds):
+    """``make_session(org=world.a.dept, present=["张三"], absent={"李四": "出差"})``."""
+
+    def _make(
+        *,
+        org=None,
+        actor=None,
+        kind: str = "支部学习",
+        date: dt.date = DAY,
+        hours: str = "2",
+        present=(),
+        absent=None,
+        topic: str = "学习正确政绩观重要论述",
+    ):
+        org = org or world.a.dept
+        actor = actor or world["zone_admin"]
+        people = {p.name: p for p in Person.objects.filter(org__path__startswith=org.path)}
+        marks = [{"person": people[n].pk, "present": True, "reason": ""} for n in present]
+        marks += [
+            {"person": people[n].pk, "present": False, "reason": r}
+            for n, r in (absent or {}).items()
+        ]
+        return services.session_create(
+            actor=actor,
+            zone=org.zone,
+            org=org,
+            kind=kinds[kind],
+            date=date,
+            topic=topic,
+            duration_hours=Decimal(hours),
+            attendance=marks,
+        )
+
+    return _make
