@@ -26,6 +26,7 @@ from shiji.demo.models import DemoStep
 from shiji.demo.problems import create_problems
 from shiji.demo.roster import plan_zone
 from shiji.demo.services import indicator_ensure, superuser_create, target_set
+from shiji.demo.tasks import create_regulations, create_tasks
 from shiji.demo.zones import CAMPAIGN, ZONES
 from shiji.orgs.models import Organization, Person, User, Zone
 from shiji.orgs.services import org_create, person_create, user_create, user_update, zone_create
@@ -212,6 +213,8 @@ STEPS: list[Step] = [
     Step("rosters", "建立人员名册（示例）", build_rosters),
     Step("targets", "录入清远高新区“十五五”目标", set_targets),
     Step("problems", "录入示例问题并走完整改流程", create_problems),
+    Step("tasks", "生成任务清单并模拟报送审核（示例）", create_tasks),
+    Step("regulations", "登记建章立制示例", create_regulations),
 ]
 
 
