@@ -18,7 +18,7 @@ from ninja.responses import Status as Respond
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from shiji.core.errors import invalid
+from shiji.core.errors import NotFound, invalid
 from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
 from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
 from shiji.study import selectors, services
@@ -137,6 +137,10 @@ class SessionOut(Schema):
 class SessionDetail(SessionOut):
     attendance: list[MarkOut]
 
+    @staticmethod
+    def resolve_attendance(obj: StudySession) -> list[dict[str, Any]]:
+        return obj.marks
+
 
 class SessionList(Schema):
     count: int
@@ -183,12 +187,11 @@ def _one(request, session_id: Any) -> StudySession:
     return selectors.session_get_for_user(user=request.user, pk=session_id)
 
 
-def _detail(request, session_id: Any) -> dict[str, Any]:
+def _detail(request, session_id: Any) -> StudySession:
     session = _visible(request).filter(pk=_int(session_id)).first()
     if session is None:
-        session = _one(request, session_id)  # raises the contract's 404
-    out = SessionOut.from_orm(session).dict()
-    out["attendance"] = [
+        raise NotFound("学习研讨记录不存在")
+    session.marks = [
         {
             "person": a.person_id,
             "person_name": a.person.name,
@@ -198,7 +201,7 @@ def _detail(request, session_id: Any) -> dict[str, Any]:
         }
         for a in selectors.attendance_of(session)
     ]
-    return out
+    return session
 
 
 def _org(request, zone_id: int | None, pk: int) -> Any:
