@@ -8,8 +8,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
-from shiji.core.errors import AppError
+from shiji.core.errors import AppError, Forbidden
 from shiji.orgs.services import token_user
 
 
@@ -24,10 +25,15 @@ class BearerToken(HttpBearer):
 class Session(SessionAuth):
     """Browser session, with Django's CSRF check on unsafe methods."""
 
-    def authenticate(self, request, key):
-        user = super().authenticate(request, key)
-        if user is not None and not user.is_active:
+    def __call__(self, request):
+        # Without a signed-in session there is nothing to protect: answer 401
+        # ("log in"), not a CSRF 403, to a client that sent no credentials.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
             return None
+        exempt = not self.csrf or getattr(request, "_ninja_csrf_exempt", False)
+        if not exempt and check_csrf(request) is not None:
+            raise Forbidden("CSRF 校验失败：请刷新页面后重试，或改用 API 令牌")
         return user
 
 
@@ -53,12 +59,53 @@ def app_error(request, exc: AppError):
     return _error(request, exc.status, exc.as_dict())
 
 
+def _field_path(loc) -> str:
+    """("body", "payload", "grants", 0, "role") -> "grants[0].role", the
+    same names the services use in their field errors."""
+    parts = list(loc)
+    if parts[:1] == ["body"] and len(parts) > 2:
+        # A JSON body read into one schema parameter: loc names the parameter.
+        parts = parts[2:]
+    elif parts[:1] and parts[0] in ("body", "form", "file", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "__all__"
+
+
+def _message(err: dict) -> str:
+    """Pydantic's message for a validation error, in Chinese where we know it."""
+    ctx = err.get("ctx") or {}
+    kind = err.get("type", "")
+    known = {
+        "missing": "必填",
+        "string_type": "应为字符串",
+        "int_type": "应为整数",
+        "int_parsing": "应为整数",
+        "int_from_float": "应为整数",
+        "bool_type": "应为 true 或 false",
+        "bool_parsing": "应为 true 或 false",
+        "list_type": "应为列表",
+        "dict_type": "应为对象",
+        "model_type": "应为对象",
+        "model_attributes_type": "应为对象",
+        "json_invalid": "不是有效的 JSON",
+        "string_too_long": f"不能超过 {ctx.get('max_length')} 个字符",
+        "string_too_short": f"至少 {ctx.get('min_length')} 个字符",
+        "greater_than_equal": f"不能小于 {ctx.get('ge')}",
+        "less_than_equal": f"不能大于 {ctx.get('le')}",
+        "literal_error": f"应为以下之一：{ctx.get('expected')}",
+        "enum": f"应为以下之一：{ctx.get('expected')}",
+    }
+    return known.get(kind) or str(err.get("msg", "输入有误"))
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc: NinjaValidationError):
-    errors = []
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "form")]
-        errors.append({"field": ".".join(loc) or "__all__", "message": err.get("msg", "")})
+    errors = [
+        {"field": _field_path(err.get("loc", [])), "message": _message(err)} for err in exc.errors
+    ]
     return _error(request, 422, {"detail": "输入有误", "code": "invalid", "errors": errors})
 
 
@@ -74,6 +121,8 @@ def unauthenticated(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        return _error(request, 400, {"detail": "请求体无法解析，应为 JSON", "code": "bad_request"})
     return _error(request, exc.status_code, {"detail": str(exc), "code": "error"})
 
 

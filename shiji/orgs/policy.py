@@ -88,6 +88,25 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 }
 
 
+# Roles that reach beyond one zone: only a system admin with an all-zones
+# grant may give them (a zone admin grants only inside their own zone).
+GLOBAL_ONLY_ROLES: frozenset[str] = frozenset({R.SYSTEM_ADMIN, R.VIEWER})
+
+
+def is_global_admin(user: Any) -> bool:
+    """A system admin over all zones (a Django superuser counts as one)."""
+    return any(g.role == R.SYSTEM_ADMIN and grant_scope_kind(g) == "all" for g in grants_of(user))
+
+
+def grantable_roles(user: Any) -> list[str]:
+    """Role codes ``user`` may hand out, in the order of ``Role``."""
+    if not can(user, "user.manage"):
+        return []
+    if is_global_admin(user):
+        return list(Role.values)
+    return [r for r in Role.values if r not in GLOBAL_ONLY_ROLES]
+
+
 def grant_scope_kind(grant: RoleGrant) -> str:
     if grant.org_id:
         return "org"

@@ -11,7 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -239,14 +240,46 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
 
 # Accounts ------------------------------------------------------------------------
 
+# Ids from clients: anything else, or a number no table can hold, matches nothing
+# (an out-of-range integer would crash the database driver instead).
+MAX_ID = 2**62
+
+SCOPE_KIND_LABELS = {
+    "all": "全部高新区",
+    "province": "一个省份",
+    "zone": "一个高新区",
+    "org": "一个组织",
+}
+
+
+def _may_manage(actor: Any, obj: Any = None) -> bool:
+    """``actor`` None is the system itself (seeding, commands), as elsewhere here."""
+    return actor is None or policy.can(actor, "user.manage", obj)
+
+
+def _is_global(actor: Any) -> bool:
+    return actor is None or policy.is_global_admin(actor)
+
+
+def _grant_key(grant: RoleGrant) -> tuple:
+    return (grant.role, grant.province, grant.zone_id, grant.org_id)
+
 
 def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
-    """Validate one ``{role, zone?, org?, province?}`` and check the actor may give it."""
+    """Validate one ``{role, zone?, org?, province?}`` and check the actor may give it.
+
+    The order matters: a zone or org the actor cannot manage is "not found"
+    (404) before anything else is said about it, so replies never reveal what
+    exists in another zone.
+    """
     field = f"grants[{index}]"
     role = spec.get("role")
-    if role not in Role.values:
-        raise invalid(**{f"{field}.role": f"未知角色：{role}"})
-    zone = org = None
+    if not isinstance(role, str) or role not in Role.values:
+        raise invalid(**{f"{field}.role": f"未知角色：{str(role)[:30]}"})
+    label = Role(role).label
+    if role in policy.GLOBAL_ONLY_ROLES and not _is_global(actor):
+        message = f"只有系统管理员可以授予“{label}”角色"
+        raise Forbidden(message, fields={f"{field}.role": message})
     province = clean_text(
         spec.get("province") or "",
         field=f"{field}.province",
@@ -254,70 +287,87 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
         max_length=20,
         required=False,
     )
-    if spec.get("org") not in (None, ""):
-        org = Organization.objects.select_related("zone").filter(pk=_pk(spec["org"])).first()
-        if org is None:
-            raise invalid(**{f"{field}.org": "组织不存在"})
+    zone = org = None
+    org_pk, zone_pk = spec.get("org"), spec.get("zone")
+    if org_pk not in (None, ""):
+        org = Organization.objects.select_related("zone").filter(pk=_pk(org_pk)).first()
+        if org is None or not _may_manage(actor, org):
+            raise NotFound("组织不存在", fields={f"{field}.org": "组织不存在"})
         zone = org.zone
-        if spec.get("zone") not in (None, "") and _pk(spec["zone"]) != zone.pk:
-            raise invalid(**{f"{field}.org": "组织不在所选高新区内"})
-    elif spec.get("zone") not in (None, ""):
-        zone = Zone.objects.filter(pk=_pk(spec["zone"])).first()
-        if zone is None:
-            raise invalid(**{f"{field}.zone": "高新区不存在"})
+    elif zone_pk not in (None, ""):
+        zone = Zone.objects.filter(pk=_pk(zone_pk)).first()
+        if zone is None or not _may_manage(actor, zone):
+            raise NotFound("高新区不存在", fields={f"{field}.zone": "高新区不存在"})
+    elif not _is_global(actor):
+        message = "只有系统管理员可以授予全国或省级范围的角色"
+        raise Forbidden(message, fields={f"{field}.zone": message})
+    if org is not None and zone_pk not in (None, "") and _pk(zone_pk) != zone.pk:
+        raise invalid(**{f"{field}.org": "组织不在所选高新区内"})
     grant = RoleGrant(role=role, zone=zone, org=org, province="" if zone else province)
     kind = policy.grant_scope_kind(grant)
     if kind not in policy.ROLE_SCOPES[role]:
-        raise invalid(**{f"{field}.role": f"角色“{Role(role).label}”不能授予此范围"})
-    # The actor must be able to manage users across the whole scope given:
-    # a zone admin grants only inside their zone, and never national roles.
-    anchor = org or zone
-    if anchor is None or role == Role.SYSTEM_ADMIN:
-        if not _is_global_admin(actor):
-            raise Forbidden("只有系统管理员可以授予全国或省级范围的角色")
-    elif not policy.can(actor, "user.manage", anchor):
-        raise NotFound("高新区不存在")
-    if role in (Role.SYSTEM_ADMIN, Role.VIEWER) and not _is_global_admin(actor):
-        raise Forbidden("只有系统管理员可以授予该角色")
+        allowed = "或".join(
+            SCOPE_KIND_LABELS[k] for k in SCOPE_KIND_LABELS if k in policy.ROLE_SCOPES[role]
+        )
+        raise invalid(**{f"{field}.role": f"“{label}”角色的范围应为{allowed}"})
     return grant
 
 
-def _is_global_admin(actor: Any) -> bool:
-    return any(
-        g.role == Role.SYSTEM_ADMIN and policy.grant_scope_kind(g) == "all"
-        for g in policy.grants_of(actor)
-    )
-
-
 def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    if isinstance(value, bool):
         return -1
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return -1
+    return number if 0 < number < MAX_ID else -1
 
 
-def _clean_password(password: str, user: User, field: str = "password") -> None:
-    if not password or "\x00" in password:
+def _clean_password(password: Any, user: User, field: str = "password") -> None:
+    if not isinstance(password, str) or not password:
         raise invalid(**{field: "请填写密码"})
+    if "\x00" in password:
+        raise invalid(**{field: "密码含有非法字符"})
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise invalid(**{field: "；".join(exc.messages)}) from None
 
 
+def _clean_email(value: Any) -> str:
+    email = clean_text(value, field="email", label="邮箱", max_length=254, required=False)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise invalid(email="邮箱格式不正确") from None
+    return email
+
+
 def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str]:
-    grants = [_grant_from_spec(actor, spec, i) for i, spec in enumerate(specs)]
-    keys = {(g.role, g.province, g.zone_id, g.org_id) for g in grants}
-    old = {(g.role, g.province, g.zone_id, g.org_id): g for g in user.grants.all()}
-    # A zone admin may not strip grants they could not give.
-    for key, g in old.items():
-        if key not in keys and g.zone_id and not policy.can(actor, "user.manage", g.org or g.zone):
+    grants: list[RoleGrant] = []
+    for i, spec in enumerate(specs):
+        grant = _grant_from_spec(actor, spec, i)
+        # The same grant twice is one grant, not two rows.
+        if _grant_key(grant) not in {_grant_key(g) for g in grants}:
+            grants.append(grant)
+    keys = {_grant_key(g) for g in grants}
+    old = {_grant_key(g): g for g in user.grants.select_related("zone", "org")}
+    removed = [g for key, g in old.items() if key not in keys]
+    for g in removed:
+        # Only a system admin takes away what only a system admin can give.
+        if (g.zone_id is None or g.role in policy.GLOBAL_ONLY_ROLES) and not _is_global(actor):
+            raise Forbidden("只有系统管理员可以撤销全国、省级范围或上级查看角色")
+        if g.zone_id and not _may_manage(actor, g.org or g.zone):
             raise NotFound("账号不存在")
-        if key not in keys and not g.zone_id and not _is_global_admin(actor):
-            raise Forbidden("只有系统管理员可以撤销全国或省级范围的角色")
-    RoleGrant.objects.filter(pk__in=[g.pk for k, g in old.items() if k not in keys]).delete()
+    if user.pk == getattr(actor, "pk", None) and any(
+        g.role in policy.TABLE["user.manage"] for g in removed
+    ):
+        # Otherwise an admin can lock themselves out with one click.
+        raise invalid(grants="不能撤销自己的账号管理角色，请由其他管理员操作")
+    RoleGrant.objects.filter(pk__in=[g.pk for g in removed]).delete()
     for g in grants:
-        if (g.role, g.province, g.zone_id, g.org_id) not in old:
+        if _grant_key(g) not in old:
             g.user = user
             g.save()
     user._shiji_grants = None
@@ -325,7 +375,30 @@ def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str
 
 
 def _grant_labels(user: User) -> list[str]:
-    return sorted(f"{Role(g.role).label}@{g.scope_label}" for g in user.grants.all())
+    return sorted(
+        f"{Role(g.role).label}@{g.scope_label}" for g in user.grants.select_related("zone", "org")
+    )
+
+
+def user_edit_refusal(*, actor: Any, user: User) -> str:
+    """Why ``actor`` may not edit ``user`` (an account they can see), or "".
+
+    A zone admin must not reset the password of an account that holds more
+    than they could grant (a system admin, a viewer, a grant in another zone):
+    that would let them sign in with powers they were never given.
+    """
+    if _is_global(actor):
+        return ""
+    if user.is_superuser:
+        return "该账号是超级管理员，只能由系统管理员修改"
+    for g in user.grants.select_related("zone", "org"):
+        if (
+            g.role in policy.GLOBAL_ONLY_ROLES
+            or g.zone_id is None
+            or not _may_manage(actor, g.org or g.zone)
+        ):
+            return "该账号拥有超出您管理范围的角色，只能由系统管理员修改"
+    return ""
 
 
 @transaction.atomic
@@ -339,44 +412,51 @@ def user_create(
     zone: Zone | None = None,
     grants: list[dict[str, Any]] | None = None,
 ) -> User:
+    """Create an account. ``zone`` (whose admins manage the account) defaults
+    to the zone its grants share, or to the actor's own zone."""
     grants = grants or []
+    if not _may_manage(actor):
+        raise Forbidden("您没有权限管理账号")
+    # Checked before anything else is said about the account, so a grant in a
+    # zone the actor cannot manage is "not found" whatever else is wrong.
+    checked = [_grant_from_spec(actor, spec, i) for i, spec in enumerate(grants)]
     username = clean_text(username, field="username", label="用户名", max_length=150)
     if not all(c.isalnum() or c in "@.+-_" for c in username):
         raise invalid(username="用户名只能包含字母、数字和 @ . + - _")
     if User.objects.filter(username__iexact=username).exists():
         raise invalid(username="该用户名已被使用")
     if zone is None:
-        # An account lives in the zone of its grants when they share one.
-        zones = {_grant_zone_id(g) for g in grants}
+        zones = {g.zone_id for g in checked}
         if len(zones) == 1 and None not in zones:
-            zone = Zone.objects.filter(pk=zones.pop()).first()
-    if zone is not None and not policy.can(actor, "user.manage", zone):
-        raise NotFound("高新区不存在")
-    if zone is None and not _is_global_admin(actor):
+            zone = checked[0].zone
+        elif not checked:
+            own = policy.zone_ids_for(actor, "user.manage")
+            if own is not None and len(own) == 1:
+                zone = Zone.objects.filter(pk=next(iter(own))).first()
+    if zone is not None and not _may_manage(actor, zone):
+        raise NotFound("高新区不存在", fields={"zone": "高新区不存在"})
+    if zone is None and not _is_global(actor):
         raise invalid(zone="请选择账号所属高新区")
     user = User(
         username=username,
         name=clean_text(name, field="name", label="姓名", max_length=50, required=False),
-        email=clean_text(email, field="email", label="邮箱", max_length=254, required=False),
+        email=_clean_email(email),
         zone=zone,
     )
     _clean_password(password, user)
     user.set_password(password)
-    user.save()
+    try:
+        # A savepoint, so that losing a race for the username is a field
+        # error rather than a broken transaction.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise invalid(username="该用户名已被使用") from None
     labels = _set_grants(actor, user, grants)
     changes = created(user, USER_FIELDS)
     changes["grants"] = [None, labels]
     audit_record(actor=actor, action="user.create", obj=user, changes=changes)
     return user
-
-
-def _grant_zone_id(spec: dict[str, Any]) -> int | None:
-    if spec.get("org") not in (None, ""):
-        org = Organization.objects.filter(pk=_pk(spec["org"])).first()
-        return org.zone_id if org else None
-    if spec.get("zone") not in (None, ""):
-        return _pk(spec["zone"])
-    return None
 
 
 @transaction.atomic
@@ -390,30 +470,44 @@ def user_update(
     is_active: bool | None = None,
     grants: list[dict[str, Any]] | None = None,
 ) -> User:
+    """Change an account. ``None`` leaves a field as it is; a new password
+    also lifts a lockout and ends the account's API tokens."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.zone_id:
-        if not policy.can(actor, "user.manage", user.zone):
+        if not _may_manage(actor, user.zone):
             raise NotFound("账号不存在")
-    elif not _is_global_admin(actor):
+    elif not _is_global(actor):
         raise NotFound("账号不存在")
+    refusal = user_edit_refusal(actor=actor, user=user)
+    if refusal:
+        raise Forbidden(refusal)
     before = snapshot(user, USER_FIELDS)
     old_grants = _grant_labels(user)
     if name is not None:
         user.name = clean_text(name, field="name", label="姓名", max_length=50, required=False)
     if email is not None:
-        user.email = clean_text(email, field="email", label="邮箱", max_length=254, required=False)
+        user.email = _clean_email(email)
     if is_active is not None:
         if not is_active and user.pk == getattr(actor, "pk", None):
             raise invalid(is_active="不能停用自己的账号")
-        user.is_active = is_active
-    fields = ["name", "email", "is_active"]
+        user.is_active = bool(is_active)
     changes = diff(before, snapshot(user, USER_FIELDS))
+    fields = [f for f in ("name", "email", "is_active") if f in changes]
     if password:
         _clean_password(password, user)
         user.set_password(password)
         fields.append("password")
         changes["password"] = ["***", "***"]
-    user.save(update_fields=fields)
+        if user.failed_logins or user.locked_until:
+            # An admin's reset is how a locked-out user gets back in.
+            changes["locked_until"] = [user.locked_until, None]
+            user.failed_logins, user.locked_until = 0, None
+            fields += ["failed_logins", "locked_until"]
+        revoked = _tokens_revoke(user)
+        if revoked:
+            changes["api_tokens"] = [revoked, 0]
+    if fields:
+        user.save(update_fields=fields)
     if grants is not None:
         new_grants = _set_grants(actor, user, grants)
         if new_grants != old_grants:
@@ -423,14 +517,23 @@ def user_update(
     return user
 
 
+def _tokens_revoke(user: User) -> int:
+    """Tokens were issued against the old password; they end with it."""
+    return ApiToken.objects.filter(user=user).delete()[0]
+
+
 @transaction.atomic
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
-    if not user.check_password(old_password or ""):
+    if not isinstance(old_password, str) or not user.check_password(old_password):
         raise invalid(old_password="原密码不正确")
     _clean_password(new_password, user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    audit_record(actor=user, action="user.password_change", obj=user, changes={})
+    changes: dict[str, Any] = {"password": ["***", "***"]}
+    revoked = _tokens_revoke(user)
+    if revoked:
+        changes["api_tokens"] = [revoked, 0]
+    audit_record(actor=user, action="user.password_change", obj=user, changes=changes)
 
 
 # Authentication with lockout ------------------------------------------------------
@@ -447,16 +550,21 @@ def authenticate_with_lockout(*, username: str, password: str, request: Any = No
     The same rule serves the login page and the token endpoint."""
     from django.contrib.auth import authenticate
 
-    username = (username or "").strip()[:150]
+    username = (username if isinstance(username, str) else "").strip()[:150]
+    password = password if isinstance(password, str) else ""
+    wrong = Invalid("用户名或密码不正确", fields={"password": "用户名或密码不正确"})
+    if not username or "\x00" in username or "\x00" in password:
+        # PostgreSQL refuses NUL in text; no real account has one anyway.
+        raise wrong
     now = timezone.now()
     user = User.objects.filter(username=username).first()
     if user is not None and user.locked_until and user.locked_until > now:
         raise LockedOut("登录失败次数过多，账号已临时锁定，请稍后再试")
-    authed = authenticate(request, username=username, password=password or "")
+    authed = authenticate(request, username=username, password=password)
     if authed is None:
         if user is not None:
             _login_failed(user, now)
-        raise Invalid("用户名或密码不正确", fields={"password": "用户名或密码不正确"})
+        raise wrong
     if authed.failed_logins or authed.locked_until:
         User.objects.filter(pk=authed.pk).update(failed_logins=0, locked_until=None)
     return authed
@@ -466,7 +574,9 @@ def _login_failed(user: User, now: dt.datetime) -> None:
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if locked.locked_until and locked.locked_until <= now:
-            locked.failed_logins = 0
+            # The last lock has run out: count afresh, and forget it, or the
+            # next run of failures could never lock the account again.
+            locked.failed_logins, locked.locked_until = 0, None
         locked.failed_logins += 1
         changes = {"failed_logins": [locked.failed_logins - 1, locked.failed_logins]}
         if locked.failed_logins >= settings.LOGIN_MAX_FAILURES:

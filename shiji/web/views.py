@@ -54,7 +54,7 @@ def password_change_view(request):
                 new_password=request.POST.get("new_password", ""),
             )
         except AppError as exc:
-            errors = exc.fields or {"__all__": exc.message}
+            errors = exc.fields or {"general": exc.message}
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改")

@@ -1,0 +1,413 @@
+"""账号管理: the account pages for zone admins and system admins.
+
+The views parse forms, read through the scoped selectors and call
+``services.user_create`` / ``services.user_update``; who may grant what is
+decided there and in ``orgs.policy``. The pickers only offer what the actor may
+grant, but the services check again, so a tampered form is still refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import zip_longest
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shiji.audit.selectors import timeline_for
+from shiji.core.errors import AppError, Forbidden, NotFound
+from shiji.orgs import policy, selectors, services
+from shiji.orgs.models import Role, RoleGrant, User, Zone
+
+PAGE_SIZE = 50
+BLANK_ROWS = 2
+MAX_ROWS = 50
+
+ACTION_LABELS = {
+    "user.create": gettext_lazy("新建账号"),
+    "user.update": gettext_lazy("修改账号"),
+    "user.locked": gettext_lazy("登录失败次数过多，账号被锁定"),
+    "user.password_change": gettext_lazy("本人修改密码"),
+    "user.token_issue": gettext_lazy("签发 API 令牌"),
+}
+FIELD_LABELS = {
+    "username": gettext_lazy("用户名"),
+    "name": gettext_lazy("姓名"),
+    "email": gettext_lazy("邮箱"),
+    "zone": gettext_lazy("所属高新区"),
+    "is_active": gettext_lazy("启用"),
+    "grants": gettext_lazy("角色"),
+    "password": gettext_lazy("密码"),
+    "locked_until": gettext_lazy("锁定至"),
+    "failed_logins": gettext_lazy("连续登录失败次数"),
+    "api_tokens": gettext_lazy("API 令牌数"),
+}
+_GRANT_FIELD = re.compile(r"^grants\[(\d+)\]")
+
+
+def _require_accounts(request) -> None:
+    if not policy.can(request.user, "user.view"):
+        raise Forbidden(_("您没有权限管理账号"))
+
+
+def _manageable_zones(user: Any) -> list[Zone]:
+    """Zones whose accounts ``user`` manages, for the zone pickers."""
+    ids = policy.zone_ids_for(user, "user.manage")
+    zones = selectors.zones_visible_to(user=user)
+    return list(zones if ids is None else zones.filter(pk__in=ids))
+
+
+# The account list -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def user_list(request):
+    _require_accounts(request)
+    users = selectors.users_visible_to(user=request.user)
+    zones = _manageable_zones(request.user)
+    is_global = policy.is_global_admin(request.user)
+    zone_param = request.GET.get("zone", "")
+    if zone_param == "none" and is_global:
+        users = users.filter(zone__isnull=True)
+    elif zone_param:
+        users = users.filter(zone=selectors.zone_get_for_user(user=request.user, pk=zone_param))
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:50]
+    if q:
+        users = users.filter(Q(username__icontains=q) | Q(name__icontains=q))
+    status = request.GET.get("status", "")
+    now = timezone.now()
+    if status == "active":
+        users = users.filter(is_active=True)
+    elif status == "inactive":
+        users = users.filter(is_active=False)
+    elif status == "locked":
+        users = users.filter(locked_until__gt=now)
+    page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+    for account in page:
+        account.is_locked = bool(account.locked_until and account.locked_until > now)
+    filtered = bool(zone_param or q or status)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "orgs/users_list.html",
+        {
+            "page": page,
+            "zones": zones,
+            "is_global": is_global,
+            "zone_param": zone_param,
+            "q": q,
+            "status": status,
+            "filtered": filtered,
+            "query": query.urlencode(),
+            "can_create": policy.can(request.user, "user.manage"),
+        },
+    )
+
+
+# The forms -------------------------------------------------------------------------
+
+
+@dataclass
+class GrantRow:
+    role: str = ""
+    scope: str = ""
+    error: str = ""
+
+
+@dataclass
+class AccountForm:
+    """What the create and edit pages show: values, pickers and errors."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    rows: list[GrantRow] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _scope_value(grant: RoleGrant) -> str:
+    if grant.org_id:
+        return f"org:{grant.org_id}"
+    if grant.zone_id:
+        return f"zone:{grant.zone_id}"
+    if grant.province:
+        return f"province:{grant.province}"
+    return "all"
+
+
+def _spec(row: GrantRow) -> dict[str, Any]:
+    """A form row as the ``{role, zone?, org?, province?}`` the services take."""
+    kind, _sep, value = row.scope.partition(":")
+    spec: dict[str, Any] = {"role": row.role}
+    if kind in ("zone", "org", "province"):
+        spec[kind] = value
+    return spec
+
+
+def _rows_from_post(post) -> list[GrantRow]:
+    pairs = zip_longest(post.getlist("grant_role"), post.getlist("grant_scope"), fillvalue="")
+    return [GrantRow(role=r.strip(), scope=s.strip()) for r, s in list(pairs)[:MAX_ROWS]]
+
+
+def _specs(form: AccountForm) -> tuple[list[dict[str, Any]], list[int]]:
+    """The filled rows as specs, and for each spec the row it came from."""
+    specs, where = [], []
+    for i, row in enumerate(form.rows):
+        if not row.role:
+            continue  # a blank row, or a grant being taken away
+        if not row.scope:
+            row.error = _("请选择授权范围")
+            continue
+        specs.append(_spec(row))
+        where.append(i)
+    return specs, where
+
+
+def _apply_error(form: AccountForm, exc: AppError, where: list[int]) -> None:
+    """Put a service's field errors next to their inputs; grant errors go to
+    the row they came from."""
+    if not exc.fields:
+        form.errors["general"] = exc.message
+    for name, message in exc.fields.items():
+        found = _GRANT_FIELD.match(name)
+        if found and int(found.group(1)) < len(where):
+            form.rows[where[int(found.group(1))]].error = message
+        else:
+            form.errors[name] = message
+
+
+def _pickers(actor: Any, zone: Zone | None, rows: list[GrantRow]) -> dict[str, Any]:
+    """Role and scope choices limited to what ``actor`` may grant for an
+    account in ``zone``; values already on the rows stay selectable, so that
+    editing never silently drops a grant."""
+    roles = [(code, Role(code).label) for code in policy.grantable_roles(actor)]
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    if policy.is_global_admin(actor):
+        provinces = sorted({z.province for z in selectors.zones_visible_to(user=actor)})
+        groups.append(
+            (
+                _("全国与省级"),
+                [("all", _("全部高新区"))] + [(f"province:{p}", p) for p in provinces],
+            )
+        )
+    zones = [zone] if zone is not None else _manageable_zones(actor)
+    groups.append((_("高新区"), [(f"zone:{z.pk}", z.name) for z in zones]))
+    if zone is not None:
+        orgs = (
+            selectors.orgs_visible_to(user=actor, action="user.manage")
+            .filter(zone=zone)
+            .order_by("path")
+        )
+        groups.append(
+            (_("组织（含下级）"), [(f"org:{o.pk}", "　" * o.depth + o.name) for o in orgs])
+        )
+    offered = {value for _label, options in groups for value, _name in options}
+    offered_roles = {code for code, _label in roles}
+    extra_roles = [(r.role, Role(r.role).label) for r in rows if r.role in Role.values]
+    roles += [
+        (code, label) for code, label in dict(extra_roles).items() if code not in offered_roles
+    ]
+    return {"roles": roles, "scope_groups": groups, "offered_scopes": offered}
+
+
+def _extra_scopes(user: User | None, rows: list[GrantRow], offered: set[str]) -> list:
+    """Labels for row values the pickers do not offer (an existing grant)."""
+    if user is None:
+        return []
+    labels = {_scope_value(g): g.scope_label for g in user.grants.select_related("zone", "org")}
+    wanted = {r.scope for r in rows if r.scope and r.scope not in offered}
+    return [(value, labels.get(value, value)) for value in sorted(wanted)]
+
+
+def _render_form(request, template: str, form: AccountForm, zone, **extra):
+    pickers = _pickers(request.user, zone, form.rows)
+    extra_scopes = _extra_scopes(extra.get("account"), form.rows, pickers.pop("offered_scopes"))
+    if extra_scopes:
+        pickers["scope_groups"].append((_("现有授权"), extra_scopes))
+    status = 422 if (form.errors or any(r.error for r in form.rows)) else 200
+    context = {"form": form, **pickers, "role_hints": _role_hints(), **extra}
+    return render(request, template, context, status=status)
+
+
+def _role_hints() -> list[tuple[str, str]]:
+    kinds = services.SCOPE_KIND_LABELS
+    return [
+        (Role(role).label, "或".join(str(kinds[k]) for k in kinds if k in scopes))
+        for role, scopes in policy.ROLE_SCOPES.items()
+    ]
+
+
+def _with_blank_rows(rows: list[GrantRow], extra: int = BLANK_ROWS) -> list[GrantRow]:
+    return rows + [GrantRow() for _i in range(extra)]
+
+
+# Create ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_create(request):
+    _require_accounts(request)
+    if not policy.can(request.user, "user.manage"):
+        raise Forbidden(_("您没有权限管理账号"))
+    zones = _manageable_zones(request.user)
+    is_global = policy.is_global_admin(request.user)
+    default_zone = "" if is_global or not zones else str(zones[0].pk)
+    if request.method == "GET":
+        form = AccountForm(values={"zone": default_zone}, rows=_with_blank_rows([]))
+        return _render_form(
+            request,
+            "orgs/users_create.html",
+            form,
+            _zone_or_none(request, default_zone),
+            zones=zones,
+        )
+
+    post = request.POST
+    form = AccountForm(
+        values={
+            "username": post.get("username", "").strip(),
+            "name": post.get("name", "").strip(),
+            "email": post.get("email", "").strip(),
+            "zone": post.get("zone", "").strip(),
+        },
+        rows=_rows_from_post(post),
+    )
+    zone = None
+    try:
+        zone = _zone_or_none(request, form.values["zone"])
+    except NotFound:
+        form.errors["zone"] = _("高新区不存在")
+    if "_refresh" in post or "_add_row" in post:
+        # Re-draw the form (new zone's orgs, one more row) without saving.
+        form.rows = _with_blank_rows(form.rows, 1 if "_add_row" in post else 0)
+        return _render_form(request, "orgs/users_create.html", form, zone, zones=zones)
+    specs, where = _specs(form)
+    if not form.errors and not any(r.error for r in form.rows):
+        try:
+            user = services.user_create(
+                actor=request.user,
+                username=form.values["username"],
+                password=post.get("password", ""),
+                name=form.values["name"],
+                email=form.values["email"],
+                zone=zone,
+                grants=specs,
+            )
+        except AppError as exc:
+            _apply_error(form, exc, where)
+        else:
+            messages.success(request, _("账号“%(name)s”已创建") % {"name": user.username})
+            return redirect("orgs:user_edit", pk=user.pk)
+    return _render_form(request, "orgs/users_create.html", form, zone, zones=zones)
+
+
+def _zone_or_none(request, value: str) -> Zone | None:
+    if not value:
+        return None
+    return selectors.zone_get_for_user(user=request.user, pk=value)
+
+
+# Edit ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request, pk: int):
+    _require_accounts(request)
+    account = selectors.user_get_for_user(user=request.user, pk=pk)
+    refusal = services.user_edit_refusal(actor=request.user, user=account)
+    existing = [
+        GrantRow(role=g.role, scope=_scope_value(g))
+        for g in account.grants.select_related("zone", "org")
+    ]
+    if request.method == "GET":
+        form = AccountForm(
+            values={"name": account.name, "email": account.email, "is_active": account.is_active},
+            rows=_with_blank_rows(existing),
+        )
+        return _render_edit(request, account, form, refusal)
+
+    post = request.POST
+    form = AccountForm(
+        values={
+            "name": post.get("name", "").strip(),
+            "email": post.get("email", "").strip(),
+            "is_active": post.get("is_active") == "1",
+        },
+        rows=_rows_from_post(post),
+    )
+    if "_add_row" in post:
+        form.rows = _with_blank_rows(form.rows, 1)
+        return _render_edit(request, account, form, refusal)
+    specs, where = _specs(form)
+    if not any(r.error for r in form.rows):
+        try:
+            services.user_update(
+                actor=request.user,
+                user=account,
+                name=form.values["name"],
+                email=form.values["email"],
+                password=post.get("password") or None,
+                is_active=form.values["is_active"],
+                grants=specs,
+            )
+        except AppError as exc:
+            _apply_error(form, exc, where)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("orgs:user_edit", pk=account.pk)
+    return _render_edit(request, account, form, refusal)
+
+
+def _render_edit(request, account: User, form: AccountForm, refusal: str):
+    now = timezone.now()
+    return _render_form(
+        request,
+        "orgs/users_edit.html",
+        form,
+        account.zone,
+        account=account,
+        refusal=refusal,
+        is_locked=bool(account.locked_until and account.locked_until > now),
+        timeline=_timeline(request.user, account),
+    )
+
+
+def _timeline(viewer: Any, account: User) -> list[dict[str, Any]]:
+    """The account's audit events, newest first, with readable changes."""
+    events = list(timeline_for(account).order_by("-seq")[:50])
+    zone_names = dict(selectors.zones_visible_to(user=viewer).values_list("pk", "name"))
+    return [
+        {
+            "event": e,
+            "label": ACTION_LABELS.get(e.action, e.action),
+            "changes": [
+                (FIELD_LABELS.get(k, k), _shown(k, v[0], zone_names), _shown(k, v[1], zone_names))
+                for k, v in (e.changes or {}).items()
+                if isinstance(v, list) and len(v) == 2
+            ],
+        }
+        for e in events
+    ]
+
+
+def _shown(key: str, value: Any, zone_names: dict[int, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if key == "zone":
+        return zone_names.get(value, str(value))
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value) or "—"
+    return str(value)

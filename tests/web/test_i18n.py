@@ -1,0 +1,58 @@
+"""The English switch in the layout: Chinese by default, English on request."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from shiji.web.context import AREAS
+
+
+def _switch(client, language: str, next_url: str = "/"):
+    return client.post("/i18n/setlang/", {"language": language, "next": next_url})
+
+
+def test_chinese_is_the_default(world, login):
+    body = login(world["zone_admin"]).get("/").content.decode()
+    assert '<html lang="zh-hans">' in body
+    assert "问题整改台账" in body and "Rectification ledger" not in body
+    assert 'name="language" value="en">English</button>' in body
+
+
+def test_switching_to_english_translates_the_layout_and_nav(world, login):
+    client = login(world["zone_admin"])
+    response = _switch(client, "en", "/orgs/")
+    assert response.status_code == 302
+    assert response["Location"] == "/orgs/"
+    body = client.get("/").content.decode()
+    assert '<html lang="en">' in body
+    for text in ("Rectification ledger", "Organizations &amp; people", "Dashboard", "Sign out"):
+        assert text in body, text
+    assert "Accounts" in body and "Audit log" in body
+    assert "问题整改台账" not in body
+    assert 'name="language" value="zh-hans">中文</button>' in body
+
+
+def test_every_nav_area_has_an_english_label():
+    for _key, label, _url in AREAS:
+        with translation.override("zh-hans"):
+            chinese = str(label)
+        with translation.override("en"):
+            assert str(label) != chinese, f"untranslated: {chinese}"
+
+
+def test_account_pages_in_english(world, login):
+    client = login(world["zone_admin"])
+    _switch(client, "en")
+    body = client.get("/orgs/users/").content.decode()
+    for text in ("Accounts", "New account", "Username", "Last sign-in", "Search by username"):
+        assert text in body, text
+    body = client.get("/orgs/users/new/").content.decode()
+    assert "Roles and scopes" in body and "Create account" in body
+
+
+def test_login_page_in_english_and_back_to_chinese(client, db):
+    _switch(client, "en", "/accounts/login/")
+    body = client.get("/accounts/login/").content.decode()
+    assert "Sign in to your account" in body and "登录账号" not in body
+    _switch(client, "zh-hans", "/accounts/login/")
+    assert "登录账号" in client.get("/accounts/login/").content.decode()
