@@ -50,8 +50,13 @@ def _require(actor: Any, action: str, obj: Any) -> None:
 def _locked(problem: Problem) -> Problem:
     """Re-read the row under a lock: two people acting at once queue up, and
     the second sees the first one's result."""
-    return Problem.objects.select_for_update().select_related("org", "zone", "owner").get(
-        pk=problem.pk
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the
+    # outer join that select_related("owner") makes; only the problem row
+    # needs the lock anyway.
+    return (
+        Problem.objects.select_for_update(of=("self",))
+        .select_related("org", "zone", "owner")
+        .get(pk=problem.pk)
     )
 
 
