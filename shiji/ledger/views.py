@@ -262,6 +262,13 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "extensions": list(problem.extensions.select_related("actor")),
         "timeline": _timeline(problem, user),
         "rework": problem.review_state == ReviewState.REWORK,
+        # Why the work is back on the owner's desk, if a verifier sent it back.
+        "sent_back": problem.reviews.filter(action__in=["return", "reopen"])
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+        if problem.status == Status.IN_PROGRESS
+        else None,
         "review_badge": {
             ReviewState.PENDING: "bg-secondary-lt",
             ReviewState.APPROVED: "bg-green-lt",
@@ -443,7 +450,8 @@ def _timeline(problem: Problem, user: Any) -> list[dict[str, Any]]:
                     "label": _field_label(field),
                     "old": _value_label(field, old, names),
                     "new": _value_label(field, new, names),
-                    "created": old is None,
+                    # The summary is the latest note: what replaced it is noise.
+                    "created": old is None or field == "progress_summary",
                 }
             )
         out.append(

@@ -60,10 +60,10 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture
-def categories(world) -> dict[str, list[ProblemCategory]]:
+def create_categories(world) -> dict[str, list[ProblemCategory]]:
     """``{"a": [...], "b": [...]}``: three active categories per zone, all of
-    one campaign (``categories["a"][0].campaign``)."""
+    one campaign (``categories["a"][0].campaign``). A plain function, so that
+    tests outside tests/ledger (the browser journeys) can use it too."""
     campaign = Campaign.objects.create(
         code="test-zhengjiguan-2026",
         name="树立和践行正确政绩观学习教育",
@@ -84,6 +84,11 @@ def categories(world) -> dict[str, list[ProblemCategory]]:
     return out
 
 
+@pytest.fixture
+def categories(world) -> dict[str, list[ProblemCategory]]:
+    return create_categories(world)
+
+
 def _workers(world, zone_key: str, problem: Problem):
     """Who rectifies, and who verifies, a problem in the fixture world."""
     if zone_key == "a":
@@ -98,9 +103,9 @@ def _workers(world, zone_key: str, problem: Problem):
     return world["outsider"], world["sysadmin"], world["outsider"]
 
 
-@pytest.fixture
-def make_problem(categories):
-    """``make_problem(world, zone="a", org=None, owner=None, status=None,
+def problem_maker(categories):
+    """The ``make_problem`` fixture, as a plain function for tests outside
+    tests/ledger: ``make_problem(world, zone="a", org=None, owner=None, status=None,
     deadline=..., **kw)``.
 
     Defaults: org = the zone's 经济发展局党支部 (where zone A's secretary and
@@ -179,3 +184,8 @@ def make_problem(categories):
         raise ValueError(f"make_problem: unknown status {status!r}")
 
     return _make
+
+
+@pytest.fixture
+def make_problem(categories):
+    return problem_maker(categories)

@@ -359,7 +359,6 @@ def test_detail_shows_fields_evidence_progress_and_timeline(world, login, make_p
         "张三",  # owner
         "限期整改",
         "待销号",
-        "审核：待审核",
         "已完成整改，审批时限压缩至 5 个工作日",  # completion note
         "已召开专题会部署整改",
         "整改后",  # the evidence stage
@@ -444,6 +443,7 @@ def test_send_back_reason_is_shown_prominently_to_the_owner(world, login, make_p
     assert "问题清单被督导组退回重查" in rework
     assert "问题描述笼统，未查到具体事、具体人" in rework
     assert reverse("ledger:edit", args=[problem.pk]) in rework
+    assert "审核：退回重查" in body
 
 
 # Actions through the page ---------------------------------------------------------
@@ -525,6 +525,10 @@ def test_return_through_the_page(world, login, make_problem):
     assert problem.status == Status.IN_PROGRESS
     [event] = events(problem, "problem.return")
     assert event.note == "凭证只有会议照片，未见实际成效"
+    # The owner's page leads with the reason.
+    body = text(login(world["secretary"]).get(reverse("ledger:detail", args=[problem.pk])))
+    assert "销号申请被退回，请继续整改" in body.split('id="sj-sent-back"')[1][:400]
+    assert "凭证只有会议照片，未见实际成效" in body.split('id="sj-sent-back"')[1][:600]
 
 
 def test_verify_through_the_page(world, login, make_problem):

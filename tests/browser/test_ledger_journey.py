@@ -1,0 +1,220 @@
+"""A problem's whole journey in a real Chromium: the liaison starts it and
+records progress and evidence, the secretary submits it, a supervisor returns
+it, the secretary resubmits and a second supervisor closes it (挂账销号)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from shiji.audit.models import AuditEvent
+from shiji.ledger.models import Problem, Status
+from tests.conftest import PASSWORD
+from tests.ledger.conftest import create_categories, png_bytes, problem_maker
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def problem(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    make = problem_maker(create_categories(world))
+    return make(world, description="企业反映项目环评审批久拖不决，平均超时 20 天")
+
+
+def sign_in(browser, browser_context_args, live_server, username: str) -> Page:
+    """A fresh browser session signed in through the real login form."""
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.js_errors = errors
+    page.goto(f"{live_server.url}{reverse('login')}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator(".sj-brand")).to_be_visible()
+    assert reverse("login") not in page.url
+    return page
+
+
+def open_problem(page: Page, live_server, problem: Problem) -> None:
+    page.goto(f"{live_server.url}{reverse('ledger:detail', args=[problem.pk])}")
+    expect(page.locator("#sj-problem")).to_be_visible()
+
+
+def status_badge(page: Page):
+    return page.locator("#sj-problem .card-header .badge").nth(0)
+
+
+def act(page: Page, form: str, button: str, note: str | None = None) -> None:
+    """Fill a form of the action panel and send it; htmx swaps the page body
+    in place, which the marker on ``window`` proves (a reload would drop it)."""
+    page.evaluate("window.__sjMarker = 'kept'")
+    panel = page.locator(f'form[data-form="{form}"]')
+    if note is not None:
+        panel.locator("textarea").fill(note)
+    panel.get_by_role("button", name=button, exact=True).click()
+
+
+def assert_no_reload(page: Page) -> None:
+    assert page.evaluate("window.__sjMarker") == "kept"
+
+
+def test_problem_goes_from_open_to_closed_through_the_pages(
+    live_server, world, problem, browser, browser_context_args, artifacts
+):
+    # The liaison finds the problem in the ledger, starts it, records progress
+    # and uploads a photo of the result.
+    liaison = sign_in(browser, browser_context_args, live_server, "liaison")
+    liaison.goto(f"{live_server.url}{reverse('ledger:list')}")
+    row = liaison.locator(f'tr[data-code="{problem.code}"]')
+    expect(row).to_contain_text("待整改")
+    liaison.screenshot(path=artifacts / "ledger-list.png", full_page=True)
+    row.get_by_role("link", name=problem.code).click()
+    expect(liaison.locator("#sj-problem")).to_contain_text("企业反映项目环评审批久拖不决")
+
+    act(liaison, "move:start", "开始整改")
+    expect(status_badge(liaison)).to_have_text("整改中")
+    expect(liaison.locator("#sj-problem .alert-success")).to_contain_text("已开始整改")
+    assert_no_reload(liaison)
+
+    act(liaison, "progress", "保存进展", note="已梳理环评审批环节，取消 3 项前置条件")
+    expect(liaison.locator("#sj-progress")).to_contain_text("已梳理环评审批环节")
+    assert_no_reload(liaison)
+
+    upload = liaison.locator('form[data-form="evidence"]')
+    upload.locator("input[type=file]").set_input_files(
+        files=[
+            {
+                "name": "整改后审批流程图.png",
+                "mimeType": "image/png",
+                "buffer": png_bytes("journey"),
+            }
+        ]
+    )
+    upload.locator("select[name=stage]").select_option("after")
+    upload.locator("input[name=note]").fill("新审批流程公示")
+    upload.get_by_role("button", name="上传", exact=True).click()
+    evidence = liaison.locator("#sj-evidence")
+    expect(evidence).to_contain_text("整改后审批流程图.png")
+    expect(evidence).to_contain_text("整改后")
+    assert_no_reload(liaison)
+    liaison.screenshot(path=artifacts / "ledger-detail-actions.png", full_page=True)
+    # Submitting is the secretary's job, not the liaison's.
+    expect(liaison.locator('form[data-form="move:submit"]')).to_have_count(0)
+
+    # The secretary submits it with the completion note.
+    secretary = sign_in(browser, browser_context_args, live_server, "secretary")
+    open_problem(secretary, live_server, problem)
+    act(secretary, "move:submit", "提交销号", note="环评审批时限压缩至 8 个工作日")
+    expect(status_badge(secretary)).to_have_text("待销号")
+    expect(secretary.locator("#sj-completion")).to_contain_text("压缩至 8 个工作日")
+
+    # A supervisor finds the evidence thin and returns it with a reason.
+    supervisor = sign_in(browser, browser_context_args, live_server, "supervisor")
+    supervisor.goto(f"{live_server.url}{reverse('ledger:inbox')}")
+    expect(supervisor.locator("#inbox-verify")).to_contain_text(problem.code)
+    supervisor.locator("#inbox-verify").get_by_role("link", name=problem.code).click()
+    expect(supervisor.locator('form[data-form="move:verify"]')).to_be_visible()
+    supervisor.screenshot(path=artifacts / "ledger-detail-verify.png", full_page=True)
+    act(supervisor, "move:return", "退回整改")
+    # The reason is required: the browser keeps the form from being sent.
+    expect(status_badge(supervisor)).to_have_text("待销号")
+    act(supervisor, "move:return", "退回整改", note="请补充企业评价和办理时限统计")
+    expect(status_badge(supervisor)).to_have_text("整改中")
+    expect(supervisor.locator("#sj-timeline")).to_contain_text("请补充企业评价和办理时限统计")
+    assert_no_reload(supervisor)
+
+    # The secretary sees it back on the home page and why, and resubmits
+    # (the completion note is kept).
+    secretary.goto(f"{live_server.url}/")
+    expect(secretary.locator('[data-todo="rectify"]')).to_contain_text("1")
+    secretary.screenshot(path=artifacts / "ledger-home.png", full_page=True)
+    open_problem(secretary, live_server, problem)
+    expect(secretary.locator("#sj-sent-back")).to_contain_text("请补充企业评价和办理时限统计")
+    expect(secretary.locator("#sj-timeline")).to_contain_text("退回理由：请补充企业评价")
+    submit = secretary.locator('form[data-form="move:submit"] textarea')
+    expect(submit).to_have_value("环评审批时限压缩至 8 个工作日")
+    act(
+        secretary,
+        "move:submit",
+        "提交销号",
+        note="环评审批时限压缩至 8 个工作日；走访 12 家企业，满意率 100%",
+    )
+    expect(status_badge(secretary)).to_have_text("待销号")
+
+    # A second supervisor verifies it: 已销号.
+    supervisor2 = sign_in(browser, browser_context_args, live_server, "supervisor2")
+    open_problem(supervisor2, live_server, problem)
+    act(supervisor2, "move:verify", "审核销号", note="现场核实，整改到位")
+    expect(status_badge(supervisor2)).to_have_text("已销号")
+    closed_on = supervisor2.locator(".datagrid-item", has_text="销号日期")
+    expect(closed_on).to_contain_text(timezone.localdate().isoformat())
+    expect(supervisor2.locator("[data-status-note]")).to_contain_text("问题已销号")
+    expect(supervisor2.locator('form[data-form="move:reopen"] summary')).to_contain_text("回头看")
+    supervisor2.screenshot(path=artifacts / "ledger-verified.png", full_page=True)
+
+    problem.refresh_from_db()
+    assert problem.status == Status.CLOSED
+    assert problem.verified_by == world["supervisor2"]
+    actions = list(
+        AuditEvent.objects.filter(object_type="ledger.problem", object_id=str(problem.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "problem.create",
+        "problem.start",
+        "problem.progress",
+        "problem.evidence",
+        "problem.submit",
+        "problem.return",
+        "problem.submit",
+        "problem.verify",
+    ]
+
+    # The evidence downloads through the access-checked view.
+    with supervisor2.expect_download() as download:
+        supervisor2.locator("#sj-evidence").get_by_role("link", name="整改后审批流程图.png").click()
+    assert download.value.suggested_filename == "整改后审批流程图.png"
+    assert Path(download.value.path()).read_bytes() == png_bytes("journey")
+
+    for page in (liaison, secretary, supervisor, supervisor2):
+        assert page.js_errors == []
+
+    try:
+        reverse("ledger:export")
+    except NoReverseMatch:
+        return
+    export_shows_closed(supervisor2, live_server, problem)
+
+
+def export_shows_closed(page: Page, live_server, problem: Problem) -> None:
+    """The ledger workbook exported from the list page shows the row as 已销号."""
+    from openpyxl import load_workbook
+
+    page.goto(f"{live_server.url}{reverse('ledger:list')}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出 Excel").click()
+    # The temporary download has no .xlsx suffix, which openpyxl insists on for paths.
+    data = io.BytesIO(Path(download.value.path()).read_bytes())
+    sheet = load_workbook(data, read_only=True)["整改台账"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header_at = next(i for i, r in enumerate(rows[:5]) if r and "台账编号" in r)
+    header = rows[header_at]
+    row = next(r for r in rows[header_at + 1 :] if r[header.index("台账编号")] == problem.code)
+    assert row[header.index("状态")] == "已销号"
