@@ -19,9 +19,9 @@ urlpatterns = [
     path("orgs/", include("shiji.orgs.urls")),
     path("audit/", include("shiji.audit.urls")),
     path("ledger/", include("shiji.ledger.urls")),
-    path("study/", include("shiji.study.urls")),
     path("campaigns/", include("shiji.campaigns.urls")),
     path("regulations/", include("shiji.regulations.urls")),
+    path("study/", include("shiji.study.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -26,6 +26,7 @@ from shiji.demo.models import DemoStep
 from shiji.demo.problems import create_problems
 from shiji.demo.roster import plan_zone
 from shiji.demo.services import indicator_ensure, superuser_create, target_set
+from shiji.demo.study import create_study_sessions
 from shiji.demo.tasks import create_regulations, create_tasks
 from shiji.demo.zones import CAMPAIGN, ZONES
 from shiji.orgs.models import Organization, Person, User, Zone
@@ -215,6 +216,7 @@ STEPS: list[Step] = [
     Step("problems", "录入示例问题并走完整改流程", create_problems),
     Step("tasks", "生成任务清单并模拟报送审核（示例）", create_tasks),
     Step("regulations", "登记建章立制示例", create_regulations),
+    Step("study", "记录学习研讨与出勤（示例，含各区部署会议）", create_study_sessions),
 ]
 
 

@@ -1,0 +1,74 @@
+"""The demo's study step: every zone's deployment meeting from the seed as a
+部署会议 session, sample sessions around it, and an idempotent second run."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
+
+from shiji.campaigns.models import ZoneCampaign
+from shiji.demo.zones import ZONES
+from shiji.study import selectors
+from shiji.study.models import Attendance, Speech, StudySession
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo loaded once for the module inside a transaction rolled back
+    at the end (argon2 would cost seconds for the demo accounts)."""
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+    )
+    with django_db_blocker.unblock(), fast:
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            out = StringIO()
+            call_command("load_demo", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def test_each_zone_has_its_deployment_meeting_as_a_session(demo, db):
+    assert len(ZONES) == 5
+    for spec in ZONES:
+        adoption = ZoneCampaign.objects.get(zone__code=spec.code)
+        meeting = StudySession.objects.get(zone__code=spec.code, kind__name="部署会议")
+        assert meeting.date == adoption.meeting_date == spec.meeting.date
+        assert meeting.topic == adoption.meeting_name == spec.meeting.name
+        assert meeting.minutes.startswith(adoption.meeting_requirements)
+        assert meeting.org.name == spec.root
+        assert meeting.is_sample
+        marks = list(meeting.attendance.select_related("person__org"))
+        assert len(marks) > 5
+        assert all(m.person.zone_id == meeting.zone_id for m in marks)
+        assert all(m.present or m.reason for m in marks)
+
+
+def test_sample_sessions_leave_branches_ahead_and_behind(demo, db):
+    kinds = set(StudySession.objects.values_list("kind__name", flat=True))
+    assert {"部署会议", "理论学习中心组", "支部学习", "研讨交流"} <= kinds
+    assert not StudySession.objects.filter(is_sample=False).exists()
+    assert Speech.objects.count() == 2 * len(ZONES)
+    assert Attendance.objects.filter(present=False, reason="").count() == 0
+    for spec in ZONES:
+        root = StudySession.objects.get(zone__code=spec.code, kind__name="部署会议").org
+        figures = selectors.coverage(org=root)
+        assert 0 < figures.total.reached < figures.total.members
+        percents = {r.percent for r in figures.rows if r.members}
+        assert len(percents) > 1
+
+
+def test_a_second_run_records_nothing_new(demo, db):
+    before = StudySession.objects.count()
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "演示数据已加载" in out.getvalue()
+    assert StudySession.objects.count() == before
