@@ -55,15 +55,14 @@ LIGHT_ORDER = Case(
 
 
 def problems_visible_to(*, user: Any, action: str = "problem.view") -> QuerySet[Problem]:
-    qs = Problem.objects.select_related(
-        "zone", "org", "category", "leader", "owner"
-    ).annotate(
+    qs = Problem.objects.select_related("zone", "org", "category", "leader", "owner").annotate(
         light=light_expression(),
         reused_evidence=Exists(
             Evidence.objects.filter(
-                problem__zone=OuterRef("zone"), sha256__in=Evidence.objects.filter(
-                    problem=OuterRef(OuterRef("pk"))
-                ).values("sha256")
+                problem__zone=OuterRef("zone"),
+                sha256__in=Evidence.objects.filter(problem=OuterRef(OuterRef("pk"))).values(
+                    "sha256"
+                ),
             ).exclude(problem=OuterRef("pk"))
         ),
     )
@@ -144,9 +143,11 @@ def evidence_reuse(*, problem: Problem, user: Any) -> dict[int, list[Problem]]:
         .exclude(problem=problem)
         .select_related("problem")
     )
-    visible = set(problems_visible_to(user=user).filter(
-        pk__in=[o.problem_id for o in others]
-    ).values_list("pk", flat=True))
+    visible = set(
+        problems_visible_to(user=user)
+        .filter(pk__in=[o.problem_id for o in others])
+        .values_list("pk", flat=True)
+    )
     out: dict[int, list] = {}
     for e in mine:
         out[e.pk] = [

@@ -71,7 +71,9 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     """Validate problem fields given as model objects or raw values."""
     out: dict[str, Any] = {}
     if "source" in data:
-        out["source"] = clean_choice(data["source"], field="source", label="问题来源", choices=Source)
+        out["source"] = clean_choice(
+            data["source"], field="source", label="问题来源", choices=Source
+        )
     if "kind" in data:
         out["kind"] = clean_choice(data["kind"], field="kind", label="整改类型", choices=Kind)
     for name, label, required in (
@@ -112,7 +114,7 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     if "needs_rule_change" in data:
         out["needs_rule_change"] = bool(data["needs_rule_change"])
     kind = out.get("kind", current.kind if current else None)
-    deadline = out["deadline"] if "deadline" in out else (current.deadline if current else None)
+    deadline = out.get("deadline", current.deadline if current else None)
     found_on = out.get("found_on", current.found_on if current else None)
     if kind in (Kind.IMMEDIATE, Kind.DEADLINE) and deadline is None:
         raise invalid(deadline="立行立改和限期整改的问题须填写整改时限")
@@ -172,10 +174,12 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
     problem = _locked(problem)
     _require(actor, "problem.edit", problem)
     if problem.status not in workflow.EDITABLE:
-        raise Conflict(f"问题{problem.get_status_display()}，不能再修改；如需调整请先退回或重新整改")
+        raise Conflict(
+            f"问题{problem.get_status_display()}，不能再修改；如需调整请先退回或重新整改"
+        )
     unknown = set(fields) - set(PROBLEM_FIELDS)
     if unknown:
-        raise invalid(**{k: "不能修改此字段" for k in unknown})
+        raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
     if "deadline" in fields and fields["deadline"] != problem.deadline and problem.deadline:
         # Moving a deadline is an extension, which needs a reason and is counted.
         new = clean_date(fields["deadline"], field="deadline", label="整改时限", required=False)
