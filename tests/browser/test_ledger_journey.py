@@ -84,6 +84,16 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
     row = liaison.locator(f'tr[data-code="{problem.code}"]')
     expect(row).to_contain_text("待整改")
     liaison.screenshot(path=artifacts / "ledger-list.png", full_page=True)
+    # Filters apply in place (htmx) and land in the address bar.
+    liaison.evaluate("window.__sjMarker = 'kept'")
+    liaison.select_option("#f-status", "closed")
+    expect(liaison.locator("#sj-ledger")).to_contain_text("没有符合筛选条件的问题")
+    assert "status=closed" in liaison.url
+    liaison.locator('a[data-light="green"]').click()
+    expect(liaison.locator("#f-light")).to_have_value("green")
+    liaison.select_option("#f-status", "open")
+    expect(row).to_be_visible()
+    assert_no_reload(liaison)
     row.get_by_role("link", name=problem.code).click()
     expect(liaison.locator("#sj-problem")).to_contain_text("企业反映项目环评审批久拖不决")
 
