@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from shiji.core.errors import Invalid, invalid
@@ -105,9 +106,9 @@ def open_workbook(
 ) -> Workbook:
     """Open an uploaded .xlsx, or raise ``Invalid`` (field ``file``) saying why.
 
-    ``read_only`` streams rows and suits large files, but openpyxl then knows
-    nothing of merged cells; pass ``read_only=False`` (for files of a few MB)
-    when ``iter_rows`` should report merged cells. Formulas are kept as
+    ``read_only`` streams rows and suits large files (openpyxl then knows
+    nothing of merged cells, so ``merged_ranges`` reads them from the sheet's
+    XML; ``iter_rows`` reports them either way). Formulas are kept as
     formulas (never their cached results) so they can be reported. Close the
     workbook when done (``wb.close()``): a read-only one holds the file open.
     """
@@ -252,9 +253,9 @@ def iter_rows(
     """The data rows under ``header``, skipping empty ones.
 
     Reports, per cell: formulas (a formula cell, or text starting with "="
-    unless Excel marks it as literal text), error values (#N/A, #REF! ...), merged cells
-    (when the workbook was opened with ``read_only=False``) and anything but a
-    real date in ``date_columns``. Stops with an error after ``max_rows``.
+    unless Excel marks it as literal text), error values (#N/A, #REF! ...),
+    merged cells (also in read-only mode, see ``merged_ranges``) and anything
+    but a real date in ``date_columns``. Stops with an error after ``max_rows``.
     """
     date_columns = set(date_columns)
     merged = _merged_cells(ws, header, errors)
@@ -329,10 +330,40 @@ def _row_number(cells: Sequence[Any], fallback: int) -> int:
     return fallback
 
 
+# A <mergeCell ref="A5:B6"/> element, with or without a namespace prefix.
+_MERGE_CELL = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)"'
+)
+
+
+def merged_ranges(ws: Any) -> list[CellRange]:
+    """The sheet's merged ranges, also for a sheet opened with ``read_only=True``.
+
+    openpyxl keeps merged cells only for fully loaded sheets; a streamed one
+    would need a second full load (hundreds of MB for 100,000 rows), so its
+    XML is scanned for ``<mergeCell>`` elements instead, a megabyte at a time.
+    Cell text cannot fake one: "<" is always escaped inside cell values.
+    """
+    merged = getattr(ws, "merged_cells", None)
+    if merged is not None:
+        return list(merged.ranges)
+    open_source = getattr(ws, "_get_source", None)  # openpyxl's ReadOnlyWorksheet
+    if open_source is None:
+        return []
+    refs: set[str] = set()
+    tail = b""
+    with open_source() as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            refs.update(m.group(1).decode("ascii") for m in _MERGE_CELL.finditer(data))
+            tail = data[-300:]  # an element cut in two by the chunk boundary
+    return [CellRange(ref.upper()) for ref in sorted(refs)]
+
+
 def _merged_cells(ws: Any, header: Header, errors: ErrorList) -> set[tuple[int, int]]:
     """Report each merged range that reaches the data rows; return its cells."""
     covered: set[tuple[int, int]] = set()
-    ranges = getattr(getattr(ws, "merged_cells", None), "ranges", ())
+    ranges = merged_ranges(ws)
     for rng in sorted(ranges, key=lambda r: (r.min_row, r.min_col)):
         if rng.max_row <= header.row or rng.min_col > header.last_column:
             continue

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class Status(models.TextChoices):
@@ -229,3 +232,73 @@ class CodeCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone_id}/{self.year}: {self.value}"
+
+
+class JobKind(models.TextChoices):
+    EXPORT = "export", "导出台账"
+    IMPORT_CHECK = "import_check", "检查导入文件"
+    IMPORT = "import", "导入台账"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+def job_file_path(instance: LedgerJob, filename: str) -> str:
+    # A random name: the download name is kept in ``file_name`` and the file
+    # is only ever served through the owner-checked job download view.
+    return f"ledger-jobs/{instance.user_id}/{uuid.uuid4().hex}.xlsx"
+
+
+class LedgerJob(models.Model):
+    """A long ledger export or import run by the background worker
+    (``ledger/tasks.py``); its page polls ``done``/``total`` for progress.
+
+    Only the user who started a job sees it. ``result`` is the import's
+    ``{created, updated, errors}`` (plus ``staged_id`` for a check) or the
+    export's ``{rows}``.
+    """
+
+    kind = models.CharField("类型", max_length=20, choices=JobKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger_jobs"
+    )
+    zone = models.ForeignKey("orgs.Zone", null=True, blank=True, on_delete=models.CASCADE)
+    state = models.CharField(
+        "状态", max_length=20, choices=JobState.choices, default=JobState.QUEUED, db_index=True
+    )
+    phase = models.CharField("进度说明", max_length=100, blank=True)
+    total = models.PositiveIntegerField("总行数", null=True, blank=True)
+    done = models.PositiveIntegerField("已处理", default=0)
+    params = models.JSONField("筛选条件", default=dict, blank=True)
+    staged = models.ForeignKey(
+        "core.StagedUpload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    file = models.FileField(upload_to=job_file_path, max_length=200, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "台账导入导出任务"
+        verbose_name_plural = "台账导入导出任务"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, self.done * 100 // self.total)

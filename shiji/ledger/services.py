@@ -123,6 +123,19 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     return out
 
 
+def problem_clean(
+    *, zone: Zone, fields: dict[str, Any], current: Problem | None = None
+) -> dict[str, Any]:
+    """Check ``fields`` the way ``problem_create`` (``current`` None) or
+    ``problem_update`` (only the changed fields) would, without writing.
+
+    Returns the cleaned values or raises ``Invalid`` naming the field. For
+    bulk imports, which report every row's mistakes before the first write;
+    the write itself still goes through the services, which check again.
+    """
+    return _clean_fields(zone, fields, current)
+
+
 @transaction.atomic
 def problem_create(
     *,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shiji.ledger import views
+from shiji.ledger import views, views_excel
 
 app_name = "ledger"
 
@@ -20,4 +20,10 @@ urlpatterns = [
     ),
     path("<int:pk>/review/", views.problem_review, name="review"),
     path("<int:pk>/extend/", views.problem_extend, name="extend"),
+    # The Excel round trip (views_excel.py)
+    path("export/", views_excel.ledger_export, name="export"),
+    path("import/", views_excel.ledger_import, name="import"),
+    path("import/confirm/", views_excel.ledger_import_confirm, name="import_confirm"),
+    path("jobs/<int:pk>/", views_excel.ledger_job, name="job"),
+    path("jobs/<int:pk>/download/", views_excel.ledger_job_download, name="job_download"),
 ]
