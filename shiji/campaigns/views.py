@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.selectors import timeline_for
@@ -377,7 +378,7 @@ def _render_assignment(
         "task": assignment.task,
         "moves": {m.action: m for m in moves},
         "evidence": list(assignment.evidence.select_related("uploaded_by")),
-        "timeline": list(timeline_for(assignment).order_by("seq")),
+        "timeline": _labelled(timeline_for(assignment).order_by("seq")),
         "error": error,
         "form": form,
         "field_errors": error.fields if error else {},
@@ -481,6 +482,21 @@ def tasks_export(request: HttpRequest) -> FileResponse:
         filename=excel.export_filename(),
         content_type=CONTENT_TYPES["xlsx"],
     )
+
+
+EVENT_LABELS = {
+    "task_assignment.create": _l("分派任务"),
+    "task_assignment.evidence": _l("上传凭证"),
+    **{f"task_assignment.{m.action}": m.label for m in workflow.MOVES.values()},
+}
+
+
+def _labelled(events) -> list:
+    """Audit events with a Chinese name for their action."""
+    out = list(events)
+    for event in out:
+        event.label = str(EVENT_LABELS.get(event.action, event.action))
+    return out
 
 
 def home_panel(request: HttpRequest):

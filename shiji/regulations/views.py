@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.selectors import timeline_for
@@ -35,6 +36,8 @@ STATUS_BADGES = {
     Status.ISSUED: "bg-green-lt",
 }
 NEEDING_LIMIT = 50
+# The layout's name for this area (shiji/web/context.py), which differs from the app's.
+AREA = "rules"
 
 
 def _fragment(request: HttpRequest) -> bool:
@@ -69,6 +72,7 @@ def _org_options(user: Any, zone: Any, action: str = "org.view") -> list[tuple[i
 @require_GET
 def regulation_list(request: HttpRequest) -> HttpResponse:
     user = request.user
+    request.area = AREA
     params = {key: request.GET.get(key, "").strip() for key in LIST_PARAMS}
     zones = list(zones_visible_to(user=user))
     zone = _zone(request, zones)
@@ -114,6 +118,7 @@ def _render_detail(
     request: HttpRequest, regulation: Regulation, *, error: AppError | None = None, form: str = ""
 ) -> HttpResponse:
     user = request.user
+    request.area = AREA
     editable = policy.can(user, "regulation.edit", regulation)
     context = {
         "r": regulation,
@@ -124,7 +129,7 @@ def _render_detail(
         else [],
         "can_edit": editable and regulation.status in workflow.EDITABLE,
         "can_link": editable,
-        "timeline": list(timeline_for(regulation).order_by("seq")),
+        "timeline": _labelled(timeline_for(regulation).order_by("seq")),
         "error": error,
         "form": form,
         "field_errors": error.fields if error else {},
@@ -133,6 +138,24 @@ def _render_detail(
     return render(
         request, "regulations/detail.html", context, status=error.status if error else 200
     )
+
+
+EVENT_LABELS = {
+    "regulation.create": _l("登记制度"),
+    "regulation.update": _l("修改制度"),
+    "regulation.link": _l("关联问题"),
+    "regulation.unlink": _l("取消关联问题"),
+    "regulation.file": _l("上传制度文件"),
+    **{f"regulation.{m.action}": m.label for m in workflow.MOVES.values()},
+}
+
+
+def _labelled(events) -> list:
+    """Audit events with a Chinese name for their action."""
+    out = list(events)
+    for event in out:
+        event.label = str(EVENT_LABELS.get(event.action, event.action))
+    return out
 
 
 def _act(request: HttpRequest, pk: int, form: str, call) -> HttpResponse:
@@ -333,6 +356,7 @@ def _render_form(
     error: AppError | None,
     regulation: Regulation | None = None,
 ) -> HttpResponse:
+    request.area = AREA
     problems = (
         []
         if regulation

@@ -408,3 +408,57 @@ def test_api_report_outside_the_callers_scope_is_404(world, make_task, api):
 @pytest.mark.parametrize("action", TASK_ACTIONS)
 def test_every_task_action_is_in_the_policy_table(action):
     assert action in policy.TABLE
+
+
+def test_evidence_of_another_zone_is_not_found(world, make_task, login, client):
+    theirs = make_task(zone="b")
+    a = theirs.assignments.first()
+    services.assignment_transition(
+        actor=None, assignment=a, action="report", note="完成", files=[png_upload(seed="b")]
+    )
+    evidence = a.evidence.get()
+    login(world["zone_admin"])
+    url = reverse("campaigns:evidence_download", args=[a.pk, evidence.pk])
+    assert client.get(url).status_code == 404
+
+
+def test_api_lists_only_the_callers_tasks_and_assignments(world, make_task, api):
+    mine = make_task(sectors=["organ", "private"])
+    make_task(zone="b")
+    body = api(world["zone_admin"]).get("/api/v1/tasks").json()
+    assert [t["id"] for t in body["items"]] == [mine.pk]
+    rows = api(world["secretary"]).get(f"/api/v1/tasks/{mine.pk}/assignments").json()
+    assert [r["org_name"] for r in rows] == [world.a.dept.name]
+
+
+def test_api_report_by_the_zone_admin_is_refused(world, make_task, api):
+    a = TaskAssignment.objects.get(task=make_task(), org=world.a.dept)
+    r = api(world["zone_admin"]).post(
+        f"/api/v1/assignments/{a.pk}/report", {"note": "x", "file": png_upload()},
+        format="multipart",
+    )  # fmt: skip
+    assert r.status_code == 403
+    assert not a.evidence.exists()
+
+
+def test_the_home_page_shows_what_the_branch_owes_and_what_waits_for_review(
+    world, make_task, login, client
+):
+    task = make_task()
+    login(world["secretary"])
+    html = client.get(reverse("home")).content.decode()
+    assert "本单位待报送" in html and 'data-todo="report">1<' in html
+    accept_ready = TaskAssignment.objects.get(task=task, org=world.a.dept)
+    services.assignment_transition(
+        actor=world["secretary"], assignment=accept_ready, action="report", note="完成",
+        files=[png_upload()],
+    )  # fmt: skip
+    login(world["zone_admin"])
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-todo="review">1<' in html
+
+
+def test_the_assignment_page_shows_the_timeline_in_chinese(world, make_task, login, client):
+    a = TaskAssignment.objects.get(task=make_task(), org=world.a.dept)
+    html = login(world["secretary"]).get(reverse("campaigns:assignment", args=[a.pk])).content
+    assert "分派任务" in html.decode() and "报送完成情况" in html.decode()
