@@ -75,6 +75,8 @@ def _clean(zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
         out["org"] = org
     if "kind" in data:
         kind = data["kind"]
+        if kind in (None, ""):
+            raise invalid(kind="请选择学习形式")
         if (
             not isinstance(kind, StudyKind)
             or not zone_study_kinds(zone).filter(pk=kind.pk).exists()

@@ -301,3 +301,72 @@ def test_uploading_a_disguised_file_shows_the_error_and_stores_nothing(
     assert response.status_code == 422
     assert "不支持此类文件" in response.content.decode()
     assert not branch_session.materials.exists()
+
+
+def test_speech_with_a_file_is_added_and_downloaded_only_in_scope(world, login, branch_session):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.ledger.conftest import png_bytes
+
+    zhang = person(world.a.dept, "张三")
+    response = login(world["secretary"]).post(
+        reverse("study:speech_add", args=[branch_session.pk]),
+        {
+            "person": zhang.pk,
+            "title": "新官要理旧账",
+            "text": "",
+            "file": SimpleUploadedFile("发言.png", png_bytes("speech")),
+        },
+    )
+    assert response.status_code == 302
+    speech = branch_session.speeches.get()
+    assert (speech.person, speech.original_name, len(speech.sha256)) == (zhang, "发言.png", 64)
+    body = login(world["leader"]).get(reverse("study:detail", args=[branch_session.pk])).content
+    assert "新官要理旧账" in body.decode()
+    url = reverse("study:speech_download", args=[branch_session.pk, speech.pk])
+    assert login(world["leader"]).get(url).status_code == 200
+    assert login(world["outsider"]).get(url).status_code == 404
+
+
+def test_speech_without_content_shows_the_error_next_to_the_field(world, login, branch_session):
+    zhang = person(world.a.dept, "张三")
+    response = login(world["secretary"]).post(
+        reverse("study:speech_add", args=[branch_session.pk]),
+        {"person": zhang.pk, "title": "体会", "text": ""},
+    )
+    assert response.status_code == 422
+    assert "请填写发言内容或上传发言材料" in response.content.decode()
+    assert not branch_session.speeches.exists()
+
+
+def test_coverage_serves_an_htmx_fragment(world, login, branch_session):
+    response = login(world["zone_admin"]).get(
+        reverse("study:coverage"), {"org": world.a.organ.pk}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert "<html" not in body and 'id="sj-coverage-figures"' in body
+    assert "HX-Request" in response["Vary"]
+
+
+def test_export_is_refused_to_an_account_without_a_role(world, login):
+    assert login(world["nobody"]).get(reverse("study:export")).status_code == 403
+
+
+def test_the_role_table_lets_branch_officers_record_and_others_read():
+    from shiji.orgs import policy
+
+    assert set(policy.TABLE["study.manage"]) == {
+        "system_admin",
+        "zone_admin",
+        "secretary",
+        "liaison",
+    }
+    assert set(policy.TABLE["study.view"]) == set(policy.ALL)
+
+
+def test_an_empty_form_asks_to_choose_the_kind(world, login, kinds):
+    data = form_data(world, kinds, kind="")
+    response = login(world["secretary"]).post(reverse("study:create"), data)
+    assert response.status_code == 422
+    assert "请选择学习形式" in response.content.decode()
+    assert not StudySession.objects.exists()
