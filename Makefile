@@ -68,5 +68,10 @@ vendor:
 	cp echarts-6.1.0/package/dist/echarts.min.js $$dest/echarts-6.1.0.min.js; \
 	rm -rf $$tmp
 
+# Benchmarks (not tests): time and peak memory of the streaming ledger export.
+BENCH_ROWS ?= 100000
+bench: install
+	$(BIN)/python bench/bench_ledger_export.py --rows $(BENCH_ROWS)
+
 clean:
 	rm -rf var test-artifacts
