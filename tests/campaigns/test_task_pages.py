@@ -462,3 +462,18 @@ def test_the_assignment_page_shows_the_timeline_in_chinese(world, make_task, log
     a = TaskAssignment.objects.get(task=make_task(), org=world.a.dept)
     html = login(world["secretary"]).get(reverse("campaigns:assignment", args=[a.pk])).content
     assert "分派任务" in html.decode() and "报送完成情况" in html.decode()
+
+
+@pytest.mark.parametrize("who", ["nobody", "national", "provincial", "leader", "supervisor"])
+def test_every_page_answers_users_without_a_zone_or_with_several(world, make_task, login, who):
+    make_task()
+    make_task(zone="b")
+    client = login(world[who])
+    for name in ("campaigns:settings", "campaigns:tasks", "campaigns:matrix",
+                 "regulations:list"):  # fmt: skip
+        assert client.get(reverse(name)).status_code == 200, name
+        assert client.get(reverse(name), {"zone": world.b.zone.pk}).status_code == 200, name
+    # An account with no role at all may export nothing.
+    expected = 403 if who == "nobody" else 200
+    assert client.get(reverse("campaigns:tasks_export")).status_code == expected
+    assert client.get(reverse("campaigns:task_create")).status_code == 403
