@@ -637,3 +637,30 @@ def coverage(request: HttpRequest) -> HttpResponse:
     }
     template = "study/_coverage_body.html" if _fragment(request) else "study/coverage.html"
     return _vary(render(request, template, context))
+
+
+def home_panel(request: HttpRequest):
+    """工作台: the study coverage of the user's top organization this campaign."""
+    user = request.user
+    if not policy.can(user, "study.view"):
+        return None
+    org = (
+        orgs_visible_to(user=user, action="study.view")
+        .order_by("depth", "zone__code", "path")
+        .first()
+    )
+    if org is None:
+        return None
+    start, end = default_period(org.zone)
+    figures = selectors.coverage(org=org, date_from=start, date_to=end)
+    return (
+        "study/_home_panel.html",
+        {
+            "org": org,
+            "total": figures.total,
+            "never": figures.never_reached_count,
+            "date_from": start.isoformat() if start else "",
+            "date_to": end.isoformat(),
+            "can_manage": policy.can(user, "study.manage", org),
+        },
+    )

@@ -370,3 +370,15 @@ def test_an_empty_form_asks_to_choose_the_kind(world, login, kinds):
     assert response.status_code == 422
     assert "请选择学习形式" in response.content.decode()
     assert not StudySession.objects.exists()
+
+
+def test_home_shows_the_branch_coverage(world, login, branch_session):
+    body = login(world["secretary"]).get(reverse("home")).content.decode()
+    panel = body[body.index('id="sj-study-panel"') :]
+    assert world.a.dept.name in panel
+    assert 'data-study="share">67%<' in panel
+
+
+def test_home_has_no_study_panel_for_an_account_without_a_role(world, login):
+    body = login(world["nobody"]).get(reverse("home")).content.decode()
+    assert "sj-study-panel" not in body
