@@ -12,7 +12,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
-from shiji.ledger.models import Problem
+from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
 from shiji.regulations import selectors, services, workflow
 from shiji.regulations.models import Action, Regulation, Status
@@ -122,10 +122,11 @@ def _get(request, pk: Any) -> Regulation:
     return selectors.regulation_get_for_user(user=request.user, pk=pk)
 
 
-def _problems(zone_id: int, ids: list[int]) -> list[Any]:
-    """The zone's problems for ``ids``; an id from elsewhere stays a bare id,
-    which the service refuses as a problem of another zone."""
-    found = {p.pk: p for p in Problem.objects.filter(zone_id=zone_id, pk__in=ids)}
+def _problems(request, zone_id: int, ids: list[int]) -> list[Any]:
+    """The zone's problems the caller can see for ``ids``; any other id stays a
+    bare id, which the service refuses (422) before writing anything."""
+    visible = problems_visible_to(user=request.user).filter(zone_id=zone_id, pk__in=ids)
+    found = {p.pk: p for p in visible}
     return [found.get(i, i) for i in ids]
 
 
@@ -167,7 +168,7 @@ def regulation_create(request, payload: RegulationIn):
         doc_number=payload.doc_number,
         summary=payload.summary,
         issued_on=payload.issued_on,
-        problems=_problems(zone.pk, payload.problems),
+        problems=_problems(request, zone.pk, payload.problems),
     )
     return Respond(201, _get(request, regulation.pk))
 
@@ -194,7 +195,7 @@ def regulation_patch(request, regulation_id: int, payload: RegulationPatch):
         services.regulation_link_problems(
             actor=request.user,
             regulation=regulation,
-            problems=_problems(regulation.zone_id, problems),
+            problems=_problems(request, regulation.zone_id, problems),
         )
     return _get(request, regulation_id)
 

@@ -80,7 +80,7 @@ def _problems_of(zone: Zone, problems: Iterable[Any]) -> list[Problem]:
     out = []
     for problem in problems:
         if not isinstance(problem, Problem) or problem.zone_id != zone.pk:
-            raise invalid(problems="所选问题不属于本高新区，不能关联")
+            raise invalid(problems="所选问题不存在或不属于本高新区，不能关联")
         out.append(problem)
     return out
 

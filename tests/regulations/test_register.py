@@ -349,3 +349,13 @@ def test_api_scope_and_roles(world, api):
     r = admin.post("/api/v1/regulations", {"zone": world.a.zone.pk, "org": world.a.organ.pk,
                                            "title": "a\x00b", "action": "new"})  # fmt: skip
     assert r.status_code == 422
+
+
+def test_api_links_only_problems_the_caller_can_see(world, make_problem, api):
+    elsewhere = make_problem(world, org=world.a.soe)  # same zone, outside the secretary's branch
+    r = api(world["secretary"]).post("/api/v1/regulations", {
+        "zone": world.a.zone.pk, "org": world.a.dept.pk, "title": "x", "action": "new",
+        "problems": [elsewhere.pk],
+    })  # fmt: skip
+    assert r.status_code == 422
+    assert not Regulation.objects.exists()
