@@ -128,6 +128,7 @@ def http_error(request, exc: HttpError):
 
 def _add_routers() -> None:
     from shiji.campaigns.api import router as campaigns_router
+    from shiji.ledger.api import router as ledger_router
     from shiji.orgs.api import router as orgs_router
     from shiji.regulations.api import router as regulations_router
     from shiji.study.api import router as study_router
@@ -135,6 +136,7 @@ def _add_routers() -> None:
     api.add_router("/", orgs_router)
     api.add_router("/", campaigns_router)
     api.add_router("/", regulations_router)
+    api.add_router("/", ledger_router)
     api.add_router("/", study_router)
 
 

@@ -1,0 +1,662 @@
+"""The ledger's JSON API (DESIGN.md §6): problems, their lifecycle, progress
+notes, evidence, history, and the ledger workbook.
+
+Every operation reads through ``ledger.selectors`` (out of scope and missing
+are the same 404) and writes through ``ledger.services``, the functions the
+HTML pages and the Excel import call, so each rule lives in one place; the
+errors those raise become 403/404/409/422 in ``shiji/api.py``.
+
+References in a request body (category, org, leader, owner) are ids inside
+the problem's zone: an id that does not exist there, or that the caller
+cannot see, is a 422 field error under the field's name. The zone itself is
+addressed like any other object: a zone outside the caller's scope is a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from typing import Annotated, Any, Literal
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status as Respond
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+
+from shiji.audit.selectors import timeline_for
+from shiji.campaigns.models import ProblemCategory
+from shiji.core.errors import Forbidden
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.core.uploads import CONTENT_TYPES
+from shiji.ledger import excel, selectors, services, workflow
+from shiji.ledger.models import Kind, Problem, ProgressNote, Source, Stage, Status
+from shiji.orgs import policy
+from shiji.orgs.models import Person, Zone
+from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
+
+router = Router(tags=["问题整改台账"])
+
+PAGE_SIZE_MAX = 200
+PAGE_MAX = 100_000
+TEXT_MAX = services.TEXT_LIMIT
+
+# The error responses each kind of operation can give (COMMON_ERRORS holds
+# ninja's own 400 and 422, which it does not list by itself). Writes can meet
+# a 403 from the role table, and a 403 from the CSRF check of a session.
+READ = {404: ErrorOut, **COMMON_ERRORS}
+WRITE = {403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS}
+MOVE = {409: ErrorOut, **WRITE}
+
+
+# Input types ---------------------------------------------------------------------
+
+# PostgreSQL refuses NUL in text (SQLite stores it), so it is refused at the
+# door; the pattern tells clients (and the fuzzer) the same thing.
+NO_NUL = r"^[^\x00]*$"
+SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
+# Required prose: the services strip it and refuse blanks with their own message.
+SomeText = Annotated[
+    str, AfterValidator(_no_nul), Field(min_length=1, json_schema_extra={"pattern": SOME_TEXT})
+]
+
+
+def _literal(values: list[str]) -> Any:
+    return Literal[tuple(values)]
+
+
+def _codes_and_labels(choices: Any) -> list[str]:
+    return [*choices.values, *(str(label) for label in choices.labels)]
+
+
+StatusCode = _literal(Status.values)
+LightCode = _literal(["red", "yellow", "green"])
+SourceCode = _literal(Source.values)
+KindCode = _literal(Kind.values)
+SortKey = _literal(list(selectors.SORTS))
+ReviewCode = _literal(["pending", "approved", "rework"])
+# Writes take a code or its Chinese label, as the services and the workbook do.
+SourceIn = _literal(_codes_and_labels(Source))
+KindIn = _literal(_codes_and_labels(Kind))
+StageIn = _literal(_codes_and_labels(Stage))
+Action = _literal(list(workflow.ACTIONS))
+
+
+class ProblemFilters(Schema):
+    # Typed without "| None" so the OpenAPI document offers no null, which a
+    # query string cannot carry; leaving a parameter out means "any".
+    zone: Id = Field(None, description="高新区 id；不可见的高新区返回 404")
+    org: Id = Field(None, description="责任单位 id（含下级）；不可见的组织返回 404")
+    status: StatusCode = None
+    category: Id = None
+    source: SourceCode = None
+    kind: KindCode = None
+    light: LightCode = None
+    review: ReviewCode = Field(None, description="问题清单审核状态")
+    q: Text = Field(None, max_length=100, description="在编号、描述、措施、责任单位中查找")
+    sort: SortKey = Field(None, description="默认按台账编号")
+
+
+class ProblemIn(Schema):
+    zone: Id
+    source: SourceIn
+    category: Id
+    description: SomeText = Field(max_length=TEXT_MAX)
+    org: Id
+    kind: KindIn
+    found_on: dt.date
+    deadline: dt.date | None = None
+    measures: Text = Field("", max_length=TEXT_MAX)
+    goal: Text = Field("", max_length=TEXT_MAX)
+    leader: Id | None = None
+    owner: Id | None = None
+    needs_rule_change: bool = False
+
+
+class ProblemPatch(Schema):
+    """Every field optional; only the ones sent change. ``leader``, ``owner``
+    and ``deadline`` may be null (none); moving an existing deadline needs
+    ``POST /problems/{id}/extensions``."""
+
+    source: SourceIn = None
+    category: Id = None
+    description: SomeText = Field(None, max_length=TEXT_MAX)
+    measures: Text = Field(None, max_length=TEXT_MAX)
+    goal: Text = Field(None, max_length=TEXT_MAX)
+    org: Id = None
+    leader: Id | None = None
+    owner: Id | None = None
+    kind: KindIn = None
+    found_on: dt.date = None
+    deadline: dt.date | None = None
+    needs_rule_change: bool = None
+
+
+class TransitionIn(Schema):
+    action: Action
+    note: Text = Field("", max_length=TEXT_MAX)
+
+
+class ReviewIn(Schema):
+    decision: Literal["approve", "send_back"]
+    note: Text = Field("", max_length=TEXT_MAX)
+
+
+class ExtensionIn(Schema):
+    new_deadline: dt.date
+    reason: SomeText = Field(max_length=TEXT_MAX)
+
+
+class EvidenceForm(Schema):
+    note: Text = Field("", max_length=200)
+    stage: StageIn = Field(
+        "after", description="before、during、after（或 整改前、整改中、整改后）"
+    )
+
+
+class ImportForm(Schema):
+    zone: Id
+    dry_run: bool = Field(False, description="true：只检查、报告，不写入")
+
+
+class ProgressIn(Schema):
+    text: SomeText = Field(max_length=TEXT_MAX)
+
+
+# Output types --------------------------------------------------------------------
+
+
+def _person_name(person: Person | None) -> str | None:
+    return None if person is None else person.name
+
+
+class ProblemOut(Schema):
+    id: int
+    code: str
+    zone: int
+    source: str
+    source_label: str
+    category: int
+    category_name: str
+    description: str
+    measures: str
+    goal: str
+    org: int
+    org_name: str
+    leader: int | None
+    leader_name: str | None
+    owner: int | None
+    owner_name: str | None
+    kind: str
+    kind_label: str
+    found_on: dt.date
+    deadline: dt.date | None
+    status: str = Field(description="open, in_progress, submitted, closed, cancelled")
+    status_label: str
+    light: str = Field(description="red, yellow, green")
+    review_state: str = Field(description="pending, approved, rework")
+    review_note: str
+    progress_summary: str
+    completion_note: str
+    closed_on: dt.date | None
+    extension_count: int
+    needs_rule_change: bool
+    reused_evidence: bool = Field(description="凭证与本区其他问题的凭证内容相同（疑似重复使用）")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    # Every value below comes from the selector's row (joins and annotations),
+    # so a page of problems is one query however many rows it has.
+    @staticmethod
+    def resolve_zone(obj: Problem) -> int:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_source_label(obj: Problem) -> str:
+        return obj.get_source_display()
+
+    @staticmethod
+    def resolve_category(obj: Problem) -> int:
+        return obj.category_id
+
+    @staticmethod
+    def resolve_category_name(obj: Problem) -> str:
+        return obj.category.name
+
+    @staticmethod
+    def resolve_org(obj: Problem) -> int:
+        return obj.org_id
+
+    @staticmethod
+    def resolve_org_name(obj: Problem) -> str:
+        return obj.org.name
+
+    @staticmethod
+    def resolve_leader(obj: Problem) -> int | None:
+        return obj.leader_id
+
+    @staticmethod
+    def resolve_leader_name(obj: Problem) -> str | None:
+        return _person_name(obj.leader)
+
+    @staticmethod
+    def resolve_owner(obj: Problem) -> int | None:
+        return obj.owner_id
+
+    @staticmethod
+    def resolve_owner_name(obj: Problem) -> str | None:
+        return _person_name(obj.owner)
+
+    @staticmethod
+    def resolve_kind_label(obj: Problem) -> str:
+        return obj.get_kind_display()
+
+    @staticmethod
+    def resolve_status_label(obj: Problem) -> str:
+        return obj.get_status_display()
+
+
+class ProblemList(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[ProblemOut]
+
+
+class ProgressOut(Schema):
+    id: int
+    text: str
+    created_at: dt.datetime
+    author: str | None = Field(description="记录人姓名")
+    author_id: int | None
+
+    @staticmethod
+    def resolve_author(obj: ProgressNote) -> str | None:
+        return obj.author.display_name if obj.author else None
+
+
+class EvidenceOut(Schema):
+    id: int
+    sha256: str
+    name: str = Field(alias="original_name")
+    kind: str = Field(alias="content_kind")
+    size: int
+    stage: str = Field(description="before, during, after")
+    note: str
+    uploaded_at: dt.datetime
+    reused: bool = Field(description="本区其他问题已使用内容相同的文件")
+
+
+class ExtensionOut(Schema):
+    id: int
+    old_deadline: dt.date | None
+    new_deadline: dt.date
+    reason: str
+    created_at: dt.datetime
+    problem: ProblemOut
+
+
+class EventOut(Schema):
+    seq: int
+    at: dt.datetime = Field(alias="created_at")
+    actor: str = Field(alias="actor_label")
+    actor_id: int | None
+    action: str
+    changes: dict[str, Any]
+    note: str
+
+
+class ReviewOut(Schema):
+    id: int
+    action: str = Field(
+        description="start, submit, verify, return, reopen, cancel, approve, send_back"
+    )
+    from_status: str
+    to_status: str
+    note: str
+    actor: str | None
+    actor_id: int | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str | None:
+        return obj.actor.display_name if obj.actor else None
+
+
+class HistoryOut(Schema):
+    events: list[EventOut] = Field(description="审计链中关于本问题的全部事件，按时间先后")
+    reviews: list[ReviewOut] = Field(description="流转与审核记录，按时间先后")
+
+
+class ImportRowError(Schema):
+    row: int = Field(description="Excel 行号；0 表示整个文件")
+    column: str = Field(description="表头名称；空表示整行")
+    message: str
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    errors: list[ImportRowError]
+
+
+class ImportRejectedOut(ImportOut):
+    """A workbook with errors: the same body, plus the usual detail and code."""
+
+    detail: str
+    code: str
+
+
+# Helpers ---------------------------------------------------------------------
+
+
+def _problem(request, problem_id: Any) -> Problem:
+    return selectors.problem_get_for_user(user=request.user, pk=problem_id)
+
+
+def _ref(qs: QuerySet, pk: int | None) -> Any:
+    """The object with ``pk`` in ``qs``, or the bare id when there is none
+    there: the service then refuses it with its own field message."""
+    if pk is None:
+        return None
+    found = qs.filter(pk=_int(pk)).first()
+    return pk if found is None else found
+
+
+def _refs(request, zone: Zone, data: dict[str, Any]) -> dict[str, Any]:
+    """Turn the ids in ``data`` into the zone's objects, in place."""
+    if "category" in data:
+        data["category"] = _ref(ProblemCategory.objects.filter(zone=zone), data["category"])
+    if "org" in data:
+        data["org"] = _ref(orgs_visible_to(user=request.user).filter(zone=zone), data["org"])
+    for name in ("leader", "owner"):
+        if name in data:
+            data[name] = _ref(Person.objects.filter(zone=zone), data[name])
+    return data
+
+
+def _check_named_scope(request, params: dict[str, Any]) -> None:
+    """The zone and the org a filter names are records like any other: outside
+    the caller's scope they are "not found", rather than an empty result."""
+    if "zone" in params:
+        zone_get_for_user(user=request.user, pk=params["zone"])
+    if "org" in params:
+        org_get_for_user(user=request.user, pk=params["org"])
+
+
+def _filtered(request, params: dict[str, Any]) -> QuerySet[Problem]:
+    _check_named_scope(request, params)
+    qs = selectors.problems_visible_to(user=request.user)
+    return selectors.problem_filter(qs, params, user=request.user)
+
+
+# Problems ------------------------------------------------------------------------
+
+
+@router.get(
+    "problems",
+    response={200: ProblemList, 404: ErrorOut, **COMMON_ERRORS},
+    summary="问题清单（整改台账）",
+    description=(
+        "调用者可见的问题，按筛选条件分页。`page_size` 最大 200（更大的值按 200 处理）。"
+        "`zone` 或 `org` 超出调用者范围时返回 404；其他筛选值不匹配时返回空列表。"
+    ),
+)
+def problem_list(
+    request,
+    filters: Query[ProblemFilters],
+    page: int = Query(1, ge=1, le=PAGE_MAX),
+    page_size: int = Query(50, ge=1, description="每页条数，最大 200"),
+):
+    qs = _filtered(request, filters.dict(exclude_none=True))
+    page_size = min(page_size, PAGE_SIZE_MAX)
+    start = (page - 1) * page_size
+    return {
+        "count": qs.count(),
+        "page": page,
+        "page_size": page_size,
+        "items": list(qs[start : start + page_size]),
+    }
+
+
+@router.post(
+    "problems",
+    response={201: ProblemOut, **WRITE},
+    summary="新建问题",
+    description=(
+        "`source`、`kind` 可用代码或中文名称。`zone` 超出调用者范围时返回 404；"
+        "`category`、`org`、`leader`、`owner` 须是该高新区中调用者可见的记录，否则返回 422"
+        "（字段错误）。调用者的角色不能在该责任单位新建问题时返回 403。"
+    ),
+)
+def problem_create(request, payload: ProblemIn):
+    data = payload.dict()
+    zone = zone_get_for_user(user=request.user, pk=data.pop("zone"))
+    problem = services.problem_create(actor=request.user, zone=zone, **_refs(request, zone, data))
+    return Respond(201, _problem(request, problem.pk))
+
+
+@router.get("problems/{problem_id}", response={200: ProblemOut, **READ}, summary="问题详情")
+def problem_detail(request, problem_id: int):
+    return _problem(request, problem_id)
+
+
+@router.patch(
+    "problems/{problem_id}",
+    response={200: ProblemOut, **MOVE},
+    summary="修改问题",
+    description=(
+        "只修改请求中给出的字段。待销号、已销号、已撤销的问题不能修改（409）。"
+        "已有整改时限的问题改时限须走 `POST /problems/{id}/extensions`（否则 422）。"
+    ),
+)
+def problem_patch(request, problem_id: int, payload: ProblemPatch):
+    problem = _problem(request, problem_id)
+    data = _refs(request, problem.zone, payload.dict(exclude_unset=True))
+    services.problem_update(actor=request.user, problem=problem, **data)
+    return _problem(request, problem_id)
+
+
+@router.post(
+    "problems/{problem_id}/transitions",
+    response={200: ProblemOut, **MOVE},
+    summary="流转：开始整改、提交销号、审核销号、退回、回头看重新整改、撤销",
+    description=(
+        "`action`：start、submit、verify、return、reopen、cancel。角色无权执行时返回 403；"
+        "当前状态不允许、提交时没有整改凭证、责任人或提交人自己审核销号时返回 409；"
+        "submit 缺完成情况，return、reopen、cancel 缺理由（`note`）时返回 422。"
+    ),
+)
+def problem_transition(request, problem_id: int, payload: TransitionIn):
+    problem = _problem(request, problem_id)
+    services.problem_transition(
+        actor=request.user, problem=problem, action=payload.action, note=payload.note
+    )
+    return _problem(request, problem_id)
+
+
+@router.post(
+    "problems/{problem_id}/review",
+    response={200: ProblemOut, **MOVE},
+    summary="审核问题清单：通过或退回重查",
+    description="`decision`：approve 或 send_back（须填写 `note`）。问题已开始整改时返回 409。",
+)
+def problem_review(request, problem_id: int, payload: ReviewIn):
+    problem = _problem(request, problem_id)
+    services.problem_review(
+        actor=request.user, problem=problem, decision=payload.decision, note=payload.note
+    )
+    return _problem(request, problem_id)
+
+
+@router.post(
+    "problems/{problem_id}/extensions",
+    response={201: ExtensionOut, **MOVE},
+    summary="申请延期（记录理由并计数）",
+    description="新的时限须晚于原时限。待销号、已销号、已撤销的问题不能延期（409）。",
+)
+def problem_extend(request, problem_id: int, payload: ExtensionIn):
+    problem = _problem(request, problem_id)
+    ext = services.problem_extend_deadline(
+        actor=request.user,
+        problem=problem,
+        new_deadline=payload.new_deadline,
+        reason=payload.reason,
+    )
+    return Respond(
+        201,
+        {
+            "id": ext.pk,
+            "old_deadline": ext.old_deadline,
+            "new_deadline": ext.new_deadline,
+            "reason": ext.reason,
+            "created_at": ext.created_at,
+            "problem": _problem(request, problem_id),
+        },
+    )
+
+
+@router.post(
+    "problems/{problem_id}/progress",
+    response={201: ProgressOut, **MOVE},
+    summary="记录整改进展",
+    description="已销号、已撤销的问题不能再记录进展（409）。",
+)
+def problem_progress(request, problem_id: int, payload: ProgressIn):
+    problem = _problem(request, problem_id)
+    note = services.problem_add_progress(actor=request.user, problem=problem, text=payload.text)
+    return Respond(201, note)
+
+
+@router.post(
+    "problems/{problem_id}/evidence",
+    response={201: EvidenceOut, **MOVE},
+    summary="上传整改凭证",
+    description=(
+        "multipart：`file`（图片、PDF 或 Office 文件，按内容识别类型，不看扩展名）、"
+        "`note`、`stage`（before、during、after，默认 after）。伪装的文件、空文件或超过大小"
+        "上限的文件返回 422（字段 `file`）。`reused` 表示本区其他问题已使用内容相同的文件。"
+        "待销号、已销号、已撤销的问题不能再上传（409）。"
+    ),
+)
+def problem_evidence(
+    request,
+    problem_id: int,
+    file: File[UploadedFile],
+    form: Form[EvidenceForm],
+):
+    problem = _problem(request, problem_id)
+    evidence = services.problem_add_evidence(
+        actor=request.user, problem=problem, file=file, stage=form.stage, note=form.note
+    )
+    reused = selectors.evidence_reuse(problem=problem, user=request.user)
+    return Respond(
+        201,
+        {
+            "id": evidence.pk,
+            "sha256": evidence.sha256,
+            "original_name": evidence.original_name,
+            "content_kind": evidence.content_kind,
+            "size": evidence.size,
+            "stage": evidence.stage,
+            "note": evidence.note,
+            "uploaded_at": evidence.uploaded_at,
+            "reused": evidence.pk in reused,
+        },
+    )
+
+
+@router.get(
+    "problems/{problem_id}/history",
+    response={200: HistoryOut, **READ},
+    summary="问题的全部记录：审计事件与流转审核",
+)
+def problem_history(request, problem_id: int):
+    problem = _problem(request, problem_id)
+    return {
+        "events": list(timeline_for(problem)),
+        "reviews": list(problem.reviews.select_related("actor")),
+    }
+
+
+# The ledger workbook -------------------------------------------------------------
+
+XLSX = CONTENT_TYPES["xlsx"]
+
+
+@router.get(
+    "ledger/export",
+    response={403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS},
+    summary="导出整改台账（.xlsx）",
+    description=(
+        "与问题清单相同的筛选参数；导出调用者可见的问题。`zone` 或 `org` 超出调用者范围时"
+        "返回 404。工作表“整改台账”的版式见 DESIGN.md §6，导出的文件可原样导入。"
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "整改台账工作簿",
+                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def ledger_export(request, filters: Query[ProblemFilters]):
+    if not policy.can(request.user, "ledger.export"):
+        raise Forbidden("您没有权限导出整改台账")
+    params = filters.dict(exclude_none=True)
+    _check_named_scope(request, params)
+    zone = excel.export_zone(user=request.user, params=params)
+    # A temporary file rather than memory: the writer streams rows into it and
+    # FileResponse streams it out, closing (and so deleting) it once sent.
+    out = tempfile.TemporaryFile()  # noqa: SIM115
+    excel.export_workbook(user=request.user, params=params, out=out)
+    out.seek(0)
+    return FileResponse(
+        out, as_attachment=True, filename=excel.export_filename(zone), content_type=XLSX
+    )
+
+
+@router.post(
+    "ledger/import",
+    response={
+        200: ImportOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        **COMMON_ERRORS,
+        422: ImportRejectedOut | ErrorOut,
+    },
+    summary="导入整改台账（.xlsx）",
+    description=(
+        "multipart：`file`（与导出相同版式的 .xlsx）、`zone`、`dry_run`（true 时只检查不写入）。"
+        "以台账编号为键：空编号新增，本区编号更新。全部成功才写入：工作簿中有任何错误时返回 "
+        "422，响应体仍为 `{created: 0, updated: 0, errors: [{row, column, message}]}`"
+        '（另有 `detail`、`code: "invalid_workbook"`），什么都不写入；`row` 为 Excel 行号'
+        "（0 表示整个文件），`column` 为表头名称。不是有效的 .xlsx 或超过大小上限时返回 422，"
+        "字段 `file`。`zone` 超出调用者范围时返回 404，角色无权导入时返回 403。"
+    ),
+)
+def ledger_import(
+    request,
+    file: File[UploadedFile],
+    form: Form[ImportForm],
+):
+    zone = zone_get_for_user(user=request.user, pk=form.zone)
+    result = excel.import_workbook(actor=request.user, zone=zone, file=file, dry_run=form.dry_run)
+    body = result.as_dict()
+    if result.errors:
+        count = len(body["errors"])
+        detail = f"整改台账有 {count} 处错误，未导入任何内容"
+        return Respond(422, {**body, "detail": detail, "code": "invalid_workbook"})
+    return body
