@@ -63,15 +63,25 @@ class Problem(models.Model):
     measures = models.TextField("整改措施", blank=True)
     goal = models.TextField("整改目标", blank=True)
     org = models.ForeignKey(
-        "orgs.Organization", on_delete=models.PROTECT, related_name="problems",
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="problems",
         verbose_name="责任单位",
     )
     leader = models.ForeignKey(
-        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "orgs.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="责任领导",
     )
     owner = models.ForeignKey(
-        "orgs.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "orgs.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name="责任人",
     )
     kind = models.CharField("整改类型", max_length=20, choices=Kind.choices)
@@ -88,17 +98,26 @@ class Problem(models.Model):
     completion_note = models.TextField("完成情况", blank=True)
     closed_on = models.DateField("销号日期", null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     extension_count = models.PositiveSmallIntegerField("延期次数", default=0)
     needs_rule_change = models.BooleanField("需建章立制", default=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -226,9 +245,7 @@ class CodeCounter(models.Model):
     value = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["zone", "year"], name="code_counter_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["zone", "year"], name="code_counter_unique")]
 
     def __str__(self) -> str:
         return f"{self.zone_id}/{self.year}: {self.value}"

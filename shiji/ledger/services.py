@@ -35,8 +35,18 @@ from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
 
 PROBLEM_FIELDS = [
-    "source", "category", "description", "measures", "goal", "org", "leader", "owner",
-    "kind", "found_on", "deadline", "needs_rule_change",
+    "source",
+    "category",
+    "description",
+    "measures",
+    "goal",
+    "org",
+    "leader",
+    "owner",
+    "kind",
+    "found_on",
+    "deadline",
+    "needs_rule_change",
 ]
 TEXT_LIMIT = 4000
 EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
@@ -98,9 +108,7 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     for name, label in (("leader", "责任领导"), ("owner", "责任人")):
         if name in data:
             person = data[name]
-            if person is not None and (
-                not isinstance(person, Person) or person.zone_id != zone.pk
-            ):
+            if person is not None and (not isinstance(person, Person) or person.zone_id != zone.pk):
                 raise invalid(**{name: f"{label}不在本区花名册中"})
             out[name] = person
     if "found_on" in data:
@@ -158,9 +166,17 @@ def problem_create(
     values = _clean_fields(
         zone,
         {
-            "source": source, "category": category, "description": description, "org": org,
-            "kind": kind, "found_on": found_on, "deadline": deadline, "measures": measures,
-            "goal": goal, "leader": leader, "owner": owner,
+            "source": source,
+            "category": category,
+            "description": description,
+            "org": org,
+            "kind": kind,
+            "found_on": found_on,
+            "deadline": deadline,
+            "measures": measures,
+            "goal": goal,
+            "leader": leader,
+            "owner": owner,
             "needs_rule_change": needs_rule_change,
         },
         None,
@@ -176,7 +192,9 @@ def problem_create(
     )
     problem.save()
     audit_record(
-        actor=actor, action="problem.create", obj=problem,
+        actor=actor,
+        action="problem.create",
+        obj=problem,
         changes=created(problem, ["code", *PROBLEM_FIELDS]),
     )
     return problem
@@ -229,7 +247,10 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
     if problem.status != Status.OPEN:
         raise Conflict("问题已开始整改，不能再审核问题清单")
     note = clean_text(
-        note, field="note", label="退回理由", max_length=TEXT_LIMIT,
+        note,
+        field="note",
+        label="退回理由",
+        max_length=TEXT_LIMIT,
         required=decision == "send_back",
     )
     new_state = ReviewState.APPROVED if decision == "approve" else ReviewState.REWORK
@@ -237,8 +258,12 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
     problem.review_state, problem.review_note = new_state, note
     problem.save(update_fields=["review_state", "review_note", "updated_at"])
     Review.objects.create(
-        problem=problem, action=decision, from_status=problem.status,
-        to_status=problem.status, note=note, actor=actor,
+        problem=problem,
+        action=decision,
+        from_status=problem.status,
+        to_status=problem.status,
+        note=note,
+        actor=actor,
     )
     audit_record(
         actor=actor, action=f"problem.review.{decision}", obj=problem, changes=changes, note=note
@@ -286,12 +311,19 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
     problem.status = move.target
     problem.save(update_fields=fields)
     Review.objects.create(
-        problem=problem, action=action, from_status=old, to_status=move.target, note=note,
+        problem=problem,
+        action=action,
+        from_status=old,
+        to_status=move.target,
+        note=note,
         actor=actor,
     )
     audit_record(
-        actor=actor, action=f"problem.{action}", obj=problem,
-        changes={"status": [old, move.target]}, note=note,
+        actor=actor,
+        action=f"problem.{action}",
+        obj=problem,
+        changes={"status": [old, move.target]},
+        note=note,
     )
     return problem
 
@@ -328,8 +360,14 @@ def problem_add_evidence(
         getattr(file, "name", "") or "凭证", field="file", label="文件名", max_length=200
     ).rsplit("/", 1)[-1]
     evidence = Evidence(
-        problem=problem, original_name=name, content_kind=info.kind, size=info.size,
-        sha256=info.sha256, stage=stage, note=note, uploaded_by=actor,
+        problem=problem,
+        original_name=name,
+        content_kind=info.kind,
+        size=info.size,
+        sha256=info.sha256,
+        stage=stage,
+        note=note,
+        uploaded_by=actor,
     )
     path = evidence_path(evidence, name)
     if default_storage.exists(path):
@@ -344,7 +382,9 @@ def problem_add_evidence(
     try:
         evidence.save()
         audit_record(
-            actor=actor, action="problem.evidence", obj=problem,
+            actor=actor,
+            action="problem.evidence",
+            obj=problem,
             changes={"evidence": [None, {"name": name, "sha256": info.sha256, "stage": stage}]},
         )
     except Exception:
@@ -369,7 +409,10 @@ def problem_extend_deadline(
     if new < problem.found_on:
         raise invalid(new_deadline="整改时限不能早于发现日期")
     ext = DeadlineExtension.objects.create(
-        problem=problem, old_deadline=problem.deadline, new_deadline=new, reason=reason,
+        problem=problem,
+        old_deadline=problem.deadline,
+        new_deadline=new,
+        reason=reason,
         actor=actor,
     )
     changes = {
