@@ -382,3 +382,20 @@ def test_home_shows_the_branch_coverage(world, login, branch_session):
 def test_home_has_no_study_panel_for_an_account_without_a_role(world, login):
     body = login(world["nobody"]).get(reverse("home")).content.decode()
     assert "sj-study-panel" not in body
+
+
+WRITE_PAGES = ["study:edit", "study:material_upload", "study:speech_add", "study:signin_import",
+               "study:signin_confirm"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", WRITE_PAGES)
+@pytest.mark.parametrize(("role", "status"), [("outsider", 404), ("firm_secretary", 404),
+                                              ("leader", 403), ("supervisor", 403)])  # fmt: skip
+def test_every_write_page_refuses_out_of_scope_and_read_only_roles(
+    world, login, branch_session, name, role, status
+):
+    before = (branch_session.updated_at, branch_session.speeches.count())
+    response = login(world[role]).post(reverse(name, args=[branch_session.pk]), {"title": "x"})
+    assert response.status_code == status
+    branch_session.refresh_from_db()
+    assert (branch_session.updated_at, branch_session.speeches.count()) == before
