@@ -57,6 +57,8 @@ _GRANT_FIELD = re.compile(r"^grants\[(\d+)\]")
 def _require_accounts(request) -> None:
     if not policy.can(request.user, "user.view"):
         raise Forbidden(_("您没有权限管理账号"))
+    # Accounts live in the admin menu, not under 组织与人员: highlight no area.
+    request.area = "accounts"
 
 
 def _manageable_zones(user: Any) -> list[Zone]:
@@ -234,15 +236,16 @@ def _render_form(request, template: str, form: AccountForm, zone, **extra):
     if extra_scopes:
         pickers["scope_groups"].append((_("现有授权"), extra_scopes))
     status = 422 if (form.errors or any(r.error for r in form.rows)) else 200
-    context = {"form": form, **pickers, "role_hints": _role_hints(), **extra}
+    context = {"form": form, **pickers, "role_hints": _role_hints(request.user), **extra}
     return render(request, template, context, status=status)
 
 
-def _role_hints() -> list[tuple[str, str]]:
+def _role_hints(actor: Any) -> list[tuple[str, str]]:
+    """For each role the actor may grant, the kinds of scope it takes."""
     kinds = services.SCOPE_KIND_LABELS
     return [
-        (Role(role).label, "或".join(str(kinds[k]) for k in kinds if k in scopes))
-        for role, scopes in policy.ROLE_SCOPES.items()
+        (Role(role).label, "或".join(str(kinds[k]) for k in kinds if k in policy.ROLE_SCOPES[role]))
+        for role in policy.grantable_roles(actor)
     ]
 
 
@@ -338,13 +341,16 @@ def user_edit(request, pk: int):
         return _render_edit(request, account, form, refusal)
 
     post = request.POST
+    # A field the request leaves out stays as it is (None to the service):
+    # a partial post must never switch an account off or strip its roles.
+    sent = {key: post[key].strip() for key in ("name", "email", "is_active") if key in post}
     form = AccountForm(
         values={
-            "name": post.get("name", "").strip(),
-            "email": post.get("email", "").strip(),
-            "is_active": post.get("is_active") == "1",
+            "name": sent.get("name", account.name),
+            "email": sent.get("email", account.email),
+            "is_active": sent.get("is_active", "1" if account.is_active else "0") == "1",
         },
-        rows=_rows_from_post(post),
+        rows=_rows_from_post(post) if "grant_role" in post else existing,
     )
     if "_add_row" in post:
         form.rows = _with_blank_rows(form.rows, 1)
@@ -355,11 +361,11 @@ def user_edit(request, pk: int):
             services.user_update(
                 actor=request.user,
                 user=account,
-                name=form.values["name"],
-                email=form.values["email"],
+                name=sent.get("name"),
+                email=sent.get("email"),
                 password=post.get("password") or None,
-                is_active=form.values["is_active"],
-                grants=specs,
+                is_active=form.values["is_active"] if "is_active" in sent else None,
+                grants=specs if "grant_role" in post else None,
             )
         except AppError as exc:
             _apply_error(form, exc, where)

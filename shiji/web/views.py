@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -35,7 +36,13 @@ def login_view(request):
     return render(
         request,
         "registration/login.html",
-        {"error": error, "username": username, "next": next_url},
+        {
+            "error": error,
+            "username": username,
+            "next": next_url,
+            "max_failures": settings.LOGIN_MAX_FAILURES,
+            "lockout_minutes": settings.LOGIN_LOCKOUT_MINUTES,
+        },
         status=status,
     )
 

@@ -395,3 +395,14 @@ def test_world_users_still_sign_in(client, world):
         client.post("/accounts/login/", {"username": "liaison", "password": PASSWORD}).status_code
         == 302
     )
+
+
+def test_a_partial_post_changes_only_what_it_sends(world, login):
+    account = _make(world)
+    response = login(world["zone_admin"]).post(f"/orgs/users/{account.pk}/", {"name": "只改姓名"})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert account.name == "只改姓名" and account.is_active
+    assert list(account.grants.values_list("role", flat=True)) == ["liaison"]
+    changes = AuditEvent.objects.get(action="user.update", object_id=str(account.pk)).changes
+    assert changes == {"name": ["王主任", "只改姓名"]}

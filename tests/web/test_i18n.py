@@ -56,3 +56,24 @@ def test_login_page_in_english_and_back_to_chinese(client, db):
     assert "Sign in to your account" in body and "登录账号" not in body
     _switch(client, "zh-hans", "/accounts/login/")
     assert "登录账号" in client.get("/accounts/login/").content.decode()
+
+
+def test_error_pages_follow_the_language(world, login):
+    client = login(world["zone_admin"])
+    response = client.get(f"/orgs/users/{world['outsider'].pk}/")
+    assert response.status_code == 404
+    assert "页面或记录不存在" in response.content.decode()
+    _switch(client, "en")
+    response = client.get(f"/orgs/users/{world['outsider'].pk}/")
+    assert response.status_code == 404
+    assert "Page or record not found" in response.content.decode()
+    forbidden = login(world["secretary"]).get("/orgs/users/")
+    assert forbidden.status_code == 403
+    assert "You may not do this" in forbidden.content.decode()
+
+
+def test_login_page_states_the_configured_lockout(client, settings, db):
+    settings.LOGIN_MAX_FAILURES, settings.LOGIN_LOCKOUT_MINUTES = 7, 30
+    assert (
+        "连续输错密码 7 次，账号将锁定 30 分钟。" in client.get("/accounts/login/").content.decode()
+    )
