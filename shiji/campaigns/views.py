@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns import excel, selectors, services, workflow
 from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
+from shiji.core.downloads import stored_file_response
 from shiji.core.errors import AppError, NotFound
 from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger.models import Light
@@ -419,19 +420,12 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
     item = assignment.evidence.filter(pk=evidence_id).first()
     if item is None:
         raise Http404(_("凭证不存在"))
-    try:
-        handle = item.file.open("rb")
-    except OSError:
-        raise Http404(_("凭证文件不存在")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return stored_file_response(
+        item.file,
         filename=item.original_name,
-        content_type=CONTENT_TYPES.get(item.content_kind, "application/octet-stream"),
+        kind=item.content_kind,
+        missing_message=_("凭证文件不存在"),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Matrix and export ---------------------------------------------------------------

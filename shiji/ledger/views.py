@@ -35,8 +35,8 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.selectors import timeline_for
+from shiji.core.downloads import stored_file_response
 from shiji.core.errors import AppError, NotFound, invalid
-from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
 from shiji.orgs import policy
@@ -362,21 +362,12 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
     item = problem.evidence.filter(pk=evidence_id).first()
     if item is None:
         raise Http404(_("凭证不存在"))
-    try:
-        handle = item.file.open("rb")
-    except OSError:
-        raise Http404(_("凭证文件不存在")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return stored_file_response(
+        item.file,
         filename=item.original_name,
-        content_type=CONTENT_TYPES.get(item.content_kind, "application/octet-stream"),
+        kind=item.content_kind,
+        missing_message=_("凭证文件不存在"),
     )
-    # The bytes were checked on upload, but a browser must still never
-    # reinterpret them as a page of this site.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.selectors import timeline_for
+from shiji.core.downloads import stored_file_response
 from shiji.core.errors import AppError, NotFound, invalid
 from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger.selectors import problems_visible_to
@@ -237,21 +238,12 @@ def regulation_file_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def regulation_file(request: HttpRequest, pk: int) -> FileResponse:
     regulation = _regulation(request, pk)
-    if not regulation.file:
-        raise Http404(_("制度文件不存在"))
-    try:
-        handle = regulation.file.open("rb")
-    except OSError:
-        raise Http404(_("制度文件不存在")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return stored_file_response(
+        regulation.file,
         filename=regulation.file_name,
-        content_type=CONTENT_TYPES.get(regulation.file_kind, "application/octet-stream"),
+        kind=regulation.file_kind,
+        missing_message=_("制度文件不存在"),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Create and edit -----------------------------------------------------------------

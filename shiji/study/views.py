@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ZoneCampaign
+from shiji.core.downloads import stored_file_response
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
 from shiji.core.uploads import CONTENT_TYPES, size_label, upload_limit
 from shiji.orgs import policy
@@ -297,24 +298,6 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("study:detail", pk=session.pk)
 
 
-def _download(field_file: Any, name: str, kind: str) -> FileResponse:
-    try:
-        handle = field_file.open("rb")
-    except (OSError, ValueError):
-        raise Http404(_("文件不存在")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=name,
-        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
-    )
-    # The bytes were checked on upload; a browser must still never treat
-    # them as a page of this site.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 @require_GET
 def material_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
@@ -322,7 +305,12 @@ def material_download(request: HttpRequest, pk: int, item_id: int) -> FileRespon
     item = session.materials.filter(pk=_int(item_id)).first()
     if item is None:
         raise Http404(_("材料不存在"))
-    return _download(item.file, item.original_name, item.content_kind)
+    return stored_file_response(
+        item.file,
+        filename=item.original_name,
+        kind=item.content_kind,
+        missing_message=_("文件不存在"),
+    )
 
 
 @login_required
@@ -332,7 +320,12 @@ def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse
     item = session.speeches.filter(pk=_int(item_id)).exclude(file="").first()
     if item is None:
         raise Http404(_("发言材料不存在"))
-    return _download(item.file, item.original_name, item.content_kind)
+    return stored_file_response(
+        item.file,
+        filename=item.original_name,
+        kind=item.content_kind,
+        missing_message=_("文件不存在"),
+    )
 
 
 # Create and edit -------------------------------------------------------------

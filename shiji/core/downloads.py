@@ -1,0 +1,41 @@
+"""Responses that hand a stored file back to the browser.
+
+The views look the record up through their own scoped selectors (another
+zone's file is a 404 like a missing one); this module only turns the file
+into the response, so every download gets the same headers.
+"""
+
+from __future__ import annotations
+
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404
+
+from shiji.core.uploads import CONTENT_TYPES
+
+
+def stored_file_response(
+    field_file: FieldFile, *, filename: str, kind: str, missing_message: str
+) -> FileResponse:
+    """``field_file`` as an attachment named ``filename``, typed by its sniffed
+    ``kind`` (see ``CONTENT_TYPES``). An empty field or a file the storage
+    cannot open is a 404 with ``missing_message``."""
+    # FieldFile.open raises ValueError for an empty field and OSError when the
+    # bytes are gone from storage; to the user both mean "not there".
+    if not field_file:
+        raise Http404(missing_message)
+    try:
+        handle = field_file.open("rb")
+    except (OSError, ValueError):
+        raise Http404(missing_message) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
+    )
+    # The bytes were checked on upload, but a browser must still never
+    # reinterpret them as a page of this site, and a shared cache must never
+    # keep one zone's file for another's user.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
