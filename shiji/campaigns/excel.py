@@ -1,30 +1,36 @@
 """The task list as a workbook (任务清单): one row per organization's share,
-streamed with XlsxWriter. User text never becomes a formula; dates are real
-date cells; the header row is frozen."""
+streamed with XlsxWriter (``write_list_workbook``). User text never becomes
+a formula; dates are real date cells; the header row is frozen."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
-import xlsxwriter
 from django.utils import timezone
 
 from shiji.campaigns import selectors
 from shiji.campaigns.models import AssignmentStatus
-from shiji.core.xlsx import FORMULA_TRIGGERS
+from shiji.core.xlsx import Column, write_list_workbook
 from shiji.ledger.models import Light
 from shiji.orgs.models import Sector
 
 SHEET = "任务清单"
-HEADERS = [
-    "序号", "高新区", "工作安排", "任务", "完成时限", "单位", "领域", "状态", "红黄绿灯",
-    "完成情况", "报送日期", "审核日期", "退回理由",
-]  # fmt: skip
-WIDTHS = [6, 14, 12, 40, 12, 28, 10, 10, 10, 40, 12, 12, 24]
-DATE_COLUMNS = {4, 10, 11}
-WRAPPED = {3, 9, 12}
+COLUMNS = [
+    Column("序号", 6),
+    Column("高新区", 14),
+    Column("工作安排", 12),
+    Column("任务", 40, wrap=True),
+    Column("完成时限", 12, date=True),
+    Column("单位", 28),
+    Column("领域", 10),
+    Column("状态", 10),
+    Column("红黄绿灯", 10),
+    Column("完成情况", 40, wrap=True),
+    Column("报送日期", 12, date=True),
+    Column("审核日期", 12, date=True),
+    Column("退回理由", 24, wrap=True),
+]
 
 
 def export_filename() -> str:
@@ -37,35 +43,15 @@ def export_assignments(*, user: Any, params: Mapping[str, Any], out: IO[bytes] |
     qs = selectors.assignment_filter(
         selectors.assignments_visible_to(user=user, action="task.export"), dict(params)
     )
-    book = xlsxwriter.Workbook(
-        out,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
-    sheet = book.add_worksheet(SHEET)
-    base = {"border": 1, "valign": "top", "font_size": 10}
-    header = book.add_format({**base, "bold": True, "align": "center", "bg_color": "#D9E1F2"})
-    date = book.add_format({**base, "num_format": "yyyy-mm-dd", "align": "center"})
-    number = book.add_format({**base, "align": "center"})
-    text = {
-        (wrap, quoted): book.add_format({**base, "text_wrap": wrap, "quote_prefix": quoted})
-        for wrap in (False, True)
-        for quoted in (False, True)
-    }
-    for col, (title, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
-        sheet.set_column(col, col, width)
-        sheet.write_string(0, col, title, header)
-    sheet.freeze_panes(1, 0)
+    return write_list_workbook(out, sheet=SHEET, columns=COLUMNS, rows=_rows(qs))
+
+
+def _rows(qs: Any) -> Iterator[tuple[Any, ...]]:
     statuses, sectors = dict(AssignmentStatus.choices), dict(Sector.choices)
     lights = dict(Light.choices)
-    rows = 0
-    for rows, a in enumerate(qs.iterator(chunk_size=1000), start=1):
-        cells = (
-            rows,
+    for number, a in enumerate(qs.iterator(chunk_size=1000), start=1):
+        yield (
+            number,
             a.task.zone.name,
             a.task.arrangement.name,
             a.task.title,
@@ -79,19 +65,3 @@ def export_assignments(*, user: Any, params: Mapping[str, Any], out: IO[bytes] |
             timezone.localtime(a.reviewed_at).date() if a.reviewed_at else None,
             a.return_reason,
         )
-        for col, value in enumerate(cells):
-            if value is None or value == "":
-                sheet.write_blank(
-                    rows, col, None, date if col in DATE_COLUMNS else text[(False, False)]
-                )
-            elif isinstance(value, dt.date):
-                sheet.write_datetime(rows, col, value, date)
-            elif isinstance(value, int):
-                sheet.write_number(rows, col, value, number)
-            else:
-                value = str(value).replace("\r\n", "\n")
-                quoted = value.startswith(FORMULA_TRIGGERS)
-                sheet.write_string(rows, col, value, text[(col in WRAPPED, quoted)])
-    sheet.autofilter(0, 0, max(rows, 1), len(HEADERS) - 1)
-    book.close()
-    return rows

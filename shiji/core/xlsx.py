@@ -26,6 +26,14 @@ LibreOffice and CSV readers). Put user text into cells with ``safe_cell``
 (literal text, shown as typed) or, where no cell object exists (CSV),
 ``safe_cell_text`` (prefixes a single quote, which ``cell_text`` drops again
 on import so an exported file imports back unchanged).
+
+Streamed exports (XlsxWriter, rows written in order and never held in
+memory): ``streaming_workbook`` opens one with the safe options,
+``ExportFormats`` makes the shared cell formats, and ``write_list_workbook``
+writes a whole flat list (header row, widths, frozen header, autofilter)::
+
+    COLUMNS = [Column("序号", 6), Column("日期", 12, date=True), Column("纪要", 40, wrap=True)]
+    count = write_list_workbook(out, sheet="清单", columns=COLUMNS, rows=cells)
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import xlsxwriter
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -470,3 +479,100 @@ def workbook_bytes(wb: Workbook) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# Streamed exports (XlsxWriter) ---------------------------------------------------
+
+# Constant memory: each row goes to disk as it is written, so a long list never
+# sits in memory. Text is text: nothing a user typed may become a formula, a
+# number or a link in someone else's spreadsheet.
+STREAMING_OPTIONS: dict[str, bool] = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
+
+def streaming_workbook(out: IO[bytes] | Any) -> xlsxwriter.Workbook:
+    """An XlsxWriter workbook writing to ``out`` with ``STREAMING_OPTIONS``;
+    rows must be written top to bottom. Close it to finish the file."""
+    return xlsxwriter.Workbook(out, dict(STREAMING_OPTIONS))
+
+
+class ExportFormats:
+    """The cell formats of a list export, made once per workbook (XlsxWriter
+    keeps each distinct format in the workbook's style table): a shaded bold
+    header, centred dates and numbers, and text with or without wrapping and
+    Excel's quote prefix (shown as typed, never evaluated)."""
+
+    def __init__(self, book: Any, *, header_valign: str = "top") -> None:
+        base = {"border": 1, "valign": "top", "font_size": 10}
+        self.header = book.add_format(
+            {
+                **base,
+                "bold": True,
+                "align": "center",
+                "valign": header_valign,
+                "bg_color": "#D9E1F2",
+            }
+        )
+        self.date = book.add_format({**base, "num_format": "yyyy-mm-dd", "align": "center"})
+        self.number = book.add_format({**base, "align": "center"})
+        self.text: dict[tuple[bool, bool], Any] = {
+            (wrap, quoted): book.add_format({**base, "text_wrap": wrap, "quote_prefix": quoted})
+            for wrap in (False, True)
+            for quoted in (False, True)
+        }
+
+    def text_for(self, value: str, *, wrap: bool) -> Any:
+        """The text format for ``value``: quote-prefixed when a spreadsheet
+        would otherwise read it as a formula."""
+        return self.text[(wrap, value.startswith(FORMULA_TRIGGERS))]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a list export: its header, width and how its cells look."""
+
+    header: str
+    width: int
+    date: bool = False  # blank cells keep the date format
+    wrap: bool = False
+
+
+def write_list_workbook(
+    out: IO[bytes] | Any,
+    *,
+    sheet: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Write a one-sheet list to ``out``: the header row (frozen, with an
+    autofilter), then one row per item of ``rows``, a value per column.
+    Dates become date cells, ints numbers, anything else text (None and ""
+    stay blank). Returns the number of data rows."""
+    book = streaming_workbook(out)
+    ws = book.add_worksheet(sheet)
+    formats = ExportFormats(book)
+    for col, column in enumerate(columns):
+        ws.set_column(col, col, column.width)
+        ws.write_string(0, col, column.header, formats.header)
+    ws.freeze_panes(1, 0)
+    count = 0
+    for count, cells in enumerate(rows, start=1):
+        for col, value in enumerate(cells):
+            if value is None or value == "":
+                blank = formats.date if columns[col].date else formats.text[(False, False)]
+                ws.write_blank(count, col, None, blank)
+            elif isinstance(value, dt.date):
+                ws.write_datetime(count, col, value, formats.date)
+            elif isinstance(value, int):
+                ws.write_number(count, col, value, formats.number)
+            else:
+                # Excel's own line break is LF; forms submit CRLF.
+                text = str(value).replace("\r\n", "\n")
+                ws.write_string(count, col, text, formats.text_for(text, wrap=columns[col].wrap))
+    ws.autofilter(0, 0, max(count, 1), len(columns) - 1)
+    book.close()
+    return count

@@ -55,7 +55,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Any
 
-import xlsxwriter
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -76,6 +75,7 @@ from shiji.core.xlsx import (
     find_header,
     iter_rows,
     open_workbook,
+    streaming_workbook,
 )
 from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Problem, Source, Status
@@ -266,17 +266,7 @@ def export_workbook(
     if total is not None and total > EXCEL_MAX_ROWS - 2:
         raise Invalid(TOO_MANY_ROWS)
 
-    book = xlsxwriter.Workbook(
-        out,
-        {
-            "constant_memory": True,
-            # Text is text: nothing a user typed may become a formula, a
-            # number or a link in someone else's spreadsheet.
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = streaming_workbook(out)  # text stays text (see STREAMING_OPTIONS)
     title = export_title(zone)
     book.set_properties({"title": title, "author": "实绩", "company": zone.name if zone else ""})
     sheet = book.add_worksheet(SHEET)

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import xlsxwriter
 from django.db import transaction
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -26,13 +25,14 @@ from shiji.core import staging
 from shiji.core.errors import Forbidden, Invalid, NotFound
 from shiji.core.uploads import MB, check_upload
 from shiji.core.xlsx import (
-    FORMULA_TRIGGERS,
     ErrorList,
+    ExportFormats,
     add_choice_validation,
     find_header,
     iter_rows,
     open_workbook,
     safe_cell,
+    streaming_workbook,
     workbook_bytes,
 )
 from shiji.orgs import policy
@@ -65,39 +65,23 @@ EXCEL_MAX_ROWS = 1_048_576
 def export_workbook(*, sessions: Any, title: str, out: IO[bytes] | Any) -> int:
     """Write ``sessions`` (a queryset from the scoped selectors) to ``out``;
     returns the number of rows."""
-    book = xlsxwriter.Workbook(
-        out,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = streaming_workbook(out)
     book.set_properties({"title": title, "author": "实绩"})
     sheet = book.add_worksheet(EXPORT_SHEET)
-    base = {"border": 1, "valign": "top", "font_size": 10}
     f_title = book.add_format(
         {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
     )
-    f_header = book.add_format(
-        {**base, "bold": True, "align": "center", "valign": "vcenter", "bg_color": "#D9E1F2"}
+    formats = ExportFormats(book, header_valign="vcenter")
+    f_hours = book.add_format(
+        {"border": 1, "valign": "top", "font_size": 10, "align": "center", "num_format": "0.0"}
     )
-    f_date = book.add_format({**base, "num_format": "yyyy-mm-dd", "align": "center"})
-    f_number = book.add_format({**base, "align": "center"})
-    f_hours = book.add_format({**base, "align": "center", "num_format": "0.0"})
-    f_text = {
-        (wrap, quoted): book.add_format({**base, "text_wrap": wrap, "quote_prefix": quoted})
-        for wrap in (False, True)
-        for quoted in (False, True)
-    }
     last = len(EXPORT_HEADERS) - 1
     for index, width in enumerate(EXPORT_WIDTHS):
         sheet.set_column(index, index, width)
     sheet.set_row(0, 30)
     sheet.merge_range(0, 0, 0, last, title, f_title)
     for index, header in enumerate(EXPORT_HEADERS):
-        sheet.write_string(1, index, header, f_header)
+        sheet.write_string(1, index, header, formats.header)
     sheet.freeze_panes(2, 0)
     sheet.repeat_rows(0, 1)
     sheet.set_landscape()
@@ -108,9 +92,9 @@ def export_workbook(*, sessions: Any, title: str, out: IO[bytes] | Any) -> int:
         value = (value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
         wrap = EXPORT_HEADERS[c] in WRAPPED
         if not value:
-            sheet.write_blank(r, c, None, f_text[(wrap, False)])
+            sheet.write_blank(r, c, None, formats.text[(wrap, False)])
         else:
-            sheet.write_string(r, c, value, f_text[(wrap, value.startswith(FORMULA_TRIGGERS))])
+            sheet.write_string(r, c, value, formats.text_for(value, wrap=wrap))
 
     absentees = _absentees(sessions)
     rows = 0
@@ -118,16 +102,16 @@ def export_workbook(*, sessions: Any, title: str, out: IO[bytes] | Any) -> int:
         r = rows + 1
         if r >= EXCEL_MAX_ROWS:
             raise Invalid("记录超过 Excel 的行数上限，请缩小筛选范围后分批导出")
-        sheet.write_number(r, 0, rows, f_number)
-        sheet.write_datetime(r, 1, dt.datetime.combine(s.date, dt.time()), f_date)
+        sheet.write_number(r, 0, rows, formats.number)
+        sheet.write_datetime(r, 1, dt.datetime.combine(s.date, dt.time()), formats.date)
         text(r, 2, s.kind.name)
         text(r, 3, s.topic)
         text(r, 4, s.org.name)
         sheet.write_number(r, 5, float(s.duration_hours), f_hours)
         text(r, 6, s.place)
-        sheet.write_number(r, 7, s.present_count + s.absent_count, f_number)
-        sheet.write_number(r, 8, s.present_count, f_number)
-        sheet.write_number(r, 9, s.absent_count, f_number)
+        sheet.write_number(r, 7, s.present_count + s.absent_count, formats.number)
+        sheet.write_number(r, 8, s.present_count, formats.number)
+        sheet.write_number(r, 9, s.absent_count, formats.number)
         text(r, 10, "；".join(absentees.get(s.pk, [])))
         text(r, 11, s.minutes)
     sheet.autofilter(1, 0, max(rows + 1, 1), last)
