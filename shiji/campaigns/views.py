@@ -7,7 +7,6 @@ inputs; list pages answer htmx with their fragment and vary on HX-Request.
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 from django.contrib import messages
@@ -25,9 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns import excel, selectors, services, workflow
 from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
-from shiji.core.downloads import stored_file_response
+from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound
-from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger.models import Light
 from shiji.orgs import policy
 from shiji.orgs.models import Sector
@@ -467,14 +465,9 @@ def tasks_export(request: HttpRequest) -> FileResponse:
     }
     if params.get("zone"):
         _get(_zone_get, user=request.user, pk=params["zone"])
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    excel.export_assignments(user=request.user, params=params, out=out)
-    out.seek(0)
-    return FileResponse(
-        out,
-        as_attachment=True,
+    return export_response(
+        lambda out: excel.export_assignments(user=request.user, params=params, out=out),
         filename=excel.export_filename(),
-        content_type=CONTENT_TYPES["xlsx"],
     )
 
 

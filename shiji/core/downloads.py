@@ -1,11 +1,17 @@
 """Responses that hand a stored file back to the browser.
 
+``export_response`` serves a workbook that is written on the fly.
+
 The views look the record up through their own scoped selectors (another
 zone's file is a 404 like a missing one); this module only turns the file
 into the response, so every download gets the same headers.
 """
 
 from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from typing import IO, Any
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
@@ -39,3 +45,20 @@ def stored_file_response(
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def export_response(write: Callable[[IO[bytes]], Any], *, filename: str) -> FileResponse:
+    """An .xlsx attachment named ``filename`` holding what ``write(out)``
+    writes into a binary file ``out``."""
+    # A temporary file rather than memory: the writer streams rows into it and
+    # FileResponse streams it out, closing (and so deleting) it once sent.
+    out = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        write(out)
+    except BaseException:
+        out.close()  # no response will own it
+        raise
+    out.seek(0)
+    return FileResponse(
+        out, as_attachment=True, filename=filename, content_type=CONTENT_TYPES["xlsx"]
+    )

@@ -15,11 +15,9 @@ addressed like any other object: a zone outside the caller's scope is a 404.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
-from django.http import FileResponse
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
@@ -28,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ProblemCategory
+from shiji.core.downloads import export_response
 from shiji.core.errors import Forbidden
 from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
 from shiji.core.uploads import CONTENT_TYPES
@@ -618,13 +617,9 @@ def ledger_export(request, filters: Query[ProblemFilters]):
     params = filters.dict(exclude_none=True)
     _check_named_scope(request, params)
     zone = excel.export_zone(user=request.user, params=params)
-    # A temporary file rather than memory: the writer streams rows into it and
-    # FileResponse streams it out, closing (and so deleting) it once sent.
-    out = tempfile.TemporaryFile()  # noqa: SIM115
-    excel.export_workbook(user=request.user, params=params, out=out)
-    out.seek(0)
-    return FileResponse(
-        out, as_attachment=True, filename=excel.export_filename(zone), content_type=XLSX
+    return export_response(
+        lambda out: excel.export_workbook(user=request.user, params=params, out=out),
+        filename=excel.export_filename(zone),
     )
 
 

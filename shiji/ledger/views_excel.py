@@ -10,7 +10,6 @@ without a background worker; the thresholds are in ``ledger/excel.py``.
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.core import staging
+from shiji.core.downloads import export_response
 from shiji.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import CONTENT_TYPES
@@ -56,15 +56,9 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
         job = tasks.job_start_export(user=request.user, params=params)
         return redirect("ledger:job", pk=job.pk)
     zone = excel.export_zone(user=request.user, params=params)
-    # Not a with-block: FileResponse streams the file and closes it once sent.
-    out = tempfile.TemporaryFile()  # noqa: SIM115
-    excel.export_workbook(user=request.user, params=params, out=out)
-    out.seek(0)
-    return FileResponse(
-        out,
-        as_attachment=True,
+    return export_response(
+        lambda out: excel.export_workbook(user=request.user, params=params, out=out),
         filename=excel.export_filename(zone),
-        content_type=CONTENT_TYPES["xlsx"],
     )
 
 

@@ -4,7 +4,6 @@ create and edit forms, and the Excel export. Thin views over the services."""
 
 from __future__ import annotations
 
-import tempfile
 from typing import Any
 
 from django.contrib import messages
@@ -20,9 +19,8 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.selectors import timeline_for
-from shiji.core.downloads import stored_file_response
+from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound, invalid
-from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
 from shiji.orgs.selectors import _int, orgs_visible_to, zone_get_for_user, zones_visible_to
@@ -389,12 +387,7 @@ def regulation_export(request: HttpRequest) -> FileResponse:
             zone_get_for_user(user=request.user, pk=params["zone"])
         except NotFound as exc:
             raise Http404(exc.message) from None
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it once sent
-    excel.export_regulations(user=request.user, params=params, out=out)
-    out.seek(0)
-    return FileResponse(
-        out,
-        as_attachment=True,
+    return export_response(
+        lambda out: excel.export_regulations(user=request.user, params=params, out=out),
         filename=excel.export_filename(),
-        content_type=CONTENT_TYPES["xlsx"],
     )

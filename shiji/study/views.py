@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import tempfile
 from typing import Any
 
 from django.contrib import messages
@@ -30,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ZoneCampaign
-from shiji.core.downloads import stored_file_response
+from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
 from shiji.core.uploads import CONTENT_TYPES, size_label, upload_limit
 from shiji.orgs import policy
@@ -176,12 +175,10 @@ def session_export(request: HttpRequest) -> FileResponse:
     ).order_by("date", "pk")
     where = found["org"].name if found["org"] else (found["zone"].name if found["zone"] else "")
     title = f"{where}学习研讨记录"
-    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - the response closes it
-    excel.export_workbook(sessions=qs, title=title, out=out)
-    out.seek(0)
     stamp = timezone.localdate().strftime("%Y%m%d")
-    response = FileResponse(
-        out, as_attachment=True, filename=f"{title}{stamp}.xlsx", content_type=CONTENT_TYPES["xlsx"]
+    response = export_response(
+        lambda out: excel.export_workbook(sessions=qs, title=title, out=out),
+        filename=f"{title}{stamp}.xlsx",
     )
     response["Cache-Control"] = "private, no-store"
     return response
