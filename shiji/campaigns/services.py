@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
@@ -36,7 +35,7 @@ from shiji.campaigns.models import (
 )
 from shiji.campaigns.presets import Preset, preset_path, read_preset
 from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
-from shiji.core.uploads import EVIDENCE, MB, check_upload
+from shiji.core.uploads import EVIDENCE, MB, check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_date, clean_text
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, OrgKind, Sector, Zone
@@ -772,9 +771,7 @@ def assignment_add_evidence(
 
 def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> AssignmentEvidence:
     info = check_upload(file, allowed=EVIDENCE, max_bytes=settings.MAX_UPLOAD_MB * MB)
-    name = clean_text(
-        getattr(file, "name", "") or "凭证", field="file", label="文件名", max_length=200
-    ).rsplit("/", 1)[-1]
+    name = upload_name(file, default="凭证")
     evidence = AssignmentEvidence(
         assignment=assignment,
         original_name=name,
@@ -784,14 +781,7 @@ def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> Assign
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     path = assignment_evidence_path(evidence, name)
-    stored_now = False
-    if default_storage.exists(path):
-        evidence.file.name = path  # the same bytes are already stored for this zone
-    else:
-        file.seek(0)
-        evidence.file.save(name, file, save=False)
-        stored_now = True
-    try:
+    with stored_upload(evidence.file, file, path=path, name=name):
         evidence.save()
         audit_record(
             actor=actor,
@@ -799,10 +789,6 @@ def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> Assign
             obj=assignment,
             changes={"evidence": [None, {"name": name, "sha256": info.sha256}]},
         )
-    except Exception:
-        if stored_now:
-            default_storage.delete(evidence.file.name)
-        raise
     return evidence
 
 

@@ -10,6 +10,11 @@ so every upload (rosters, ledger workbooks, evidence) is judged by its bytes:
 empty, too large (the smaller of ``max_bytes`` and ``settings.MAX_UPLOAD_MB``)
 or not of an allowed kind, raising ``Invalid`` with a Chinese message under
 the form field ``file``.
+
+Keeping an accepted upload: ``upload_name`` is the name to show for it, and
+``stored_upload`` puts its bytes under their content address (shared with an
+identical file already there) for the length of the block that writes the
+row, deleting them again if that block fails.
 """
 
 from __future__ import annotations
@@ -18,12 +23,16 @@ import contextlib
 import hashlib
 import struct
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db.models.fields.files import FieldFile
 
 from shiji.core.errors import invalid
+from shiji.core.validation import clean_text
 
 MB = 1024 * 1024
 
@@ -166,6 +175,40 @@ def check_upload(
     if kind not in allowed:
         raise invalid(**{field: _kind_message(kind, allowed)})
     return UploadInfo(kind=kind, size=size, sha256=digest.hexdigest())
+
+
+def upload_name(file: Any, *, default: str) -> str:
+    """The uploaded file's own name (what a download is called again), cleaned
+    like any text and without a folder the browser may have sent; ``default``
+    when the upload has none. Invalid under ``file`` when it is too long."""
+    name = getattr(file, "name", "") or default
+    return clean_text(name, field="file", label="文件名", max_length=200).rsplit("/", 1)[-1]
+
+
+@contextlib.contextmanager
+def stored_upload(field_file: FieldFile, file: Any, *, path: str, name: str) -> Iterator[None]:
+    """Store ``file`` in ``field_file`` for the block that saves its row.
+
+    ``path`` is the content address (zone and SHA-256) the field's
+    ``upload_to`` gives. When those bytes are already stored there they are
+    shared, not written twice: the rows stay separate, which is what flags the
+    reuse to verifiers. When the block raises (the row or its audit event
+    could not be written), bytes written here are deleted again, so storage
+    never keeps a file no row points to; shared bytes are left alone.
+    """
+    if default_storage.exists(path):
+        field_file.name = path
+        stored_now = False
+    else:
+        file.seek(0)
+        field_file.save(name, file, save=False)
+        stored_now = True
+    try:
+        yield
+    except Exception:
+        if stored_now:
+            default_storage.delete(field_file.name)
+        raise
 
 
 def _kind_message(kind: str | None, allowed: set[str] | frozenset[str]) -> str:

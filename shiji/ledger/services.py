@@ -7,14 +7,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Conflict, Forbidden, invalid
-from shiji.core.uploads import check_upload
+from shiji.core.uploads import check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text
 from shiji.ledger import workflow
 from shiji.ledger.models import (
@@ -356,9 +355,7 @@ def problem_add_evidence(
     info = check_upload(
         file, allowed=EVIDENCE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024
     )
-    name = clean_text(
-        getattr(file, "name", "") or "凭证", field="file", label="文件名", max_length=200
-    ).rsplit("/", 1)[-1]
+    name = upload_name(file, default="凭证")
     evidence = Evidence(
         problem=problem,
         original_name=name,
@@ -369,17 +366,7 @@ def problem_add_evidence(
         note=note,
         uploaded_by=actor,
     )
-    path = evidence_path(evidence, name)
-    if default_storage.exists(path):
-        # Same content already stored for this zone: share the bytes. The rows
-        # stay separate, which is what flags the reuse to verifiers.
-        evidence.file.name = path
-        stored_now = False
-    else:
-        file.seek(0)
-        evidence.file.save(name, file, save=False)
-        stored_now = True
-    try:
+    with stored_upload(evidence.file, file, path=evidence_path(evidence, name), name=name):
         evidence.save()
         audit_record(
             actor=actor,
@@ -387,10 +374,6 @@ def problem_add_evidence(
             obj=problem,
             changes={"evidence": [None, {"name": name, "sha256": info.sha256, "stage": stage}]},
         )
-    except Exception:
-        if stored_now:
-            default_storage.delete(evidence.file.name)
-        raise
     return evidence
 
 

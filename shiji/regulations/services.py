@@ -8,13 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
-from shiji.core.uploads import MB, OFFICE, check_upload
+from shiji.core.uploads import MB, OFFICE, check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text
 from shiji.ledger.models import Problem
 from shiji.orgs import policy
@@ -245,21 +244,12 @@ def regulation_attach_file(*, actor: Any, regulation: Regulation, file: Any) -> 
 
 def _store_file(actor: Any, regulation: Regulation, file: Any) -> None:
     info = check_upload(file, allowed=FILE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * MB)
-    name = clean_text(
-        getattr(file, "name", "") or "制度文件", field="file", label="文件名", max_length=200
-    ).rsplit("/", 1)[-1]
+    name = upload_name(file, default="制度文件")
     before = {"name": regulation.file_name or None, "sha256": regulation.file_sha256 or None}
     regulation.file_sha256 = info.sha256
-    path = regulation_file_path(regulation, name)
-    stored_now = False
-    if default_storage.exists(path):
-        regulation.file.name = path
-    else:
-        file.seek(0)
-        regulation.file.save(name, file, save=False)
-        stored_now = True
     regulation.file_name, regulation.file_kind, regulation.file_size = name, info.kind, info.size
-    try:
+    path = regulation_file_path(regulation, name)
+    with stored_upload(regulation.file, file, path=path, name=name):
         regulation.save(
             update_fields=["file", "file_name", "file_kind", "file_size", "file_sha256",
                            "updated_at"]
@@ -271,7 +261,3 @@ def _store_file(actor: Any, regulation: Regulation, file: Any) -> None:
             changes={"file": [before if before["sha256"] else None,
                               {"name": name, "sha256": info.sha256}]},
         )  # fmt: skip
-    except Exception:
-        if stored_now:
-            default_storage.delete(regulation.file.name)
-        raise

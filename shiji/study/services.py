@@ -4,20 +4,20 @@ transaction with its audit event."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
 from shiji.core.errors import Conflict, Forbidden, invalid
-from shiji.core.uploads import EVIDENCE, check_upload
+from shiji.core.uploads import EVIDENCE, check_upload, stored_upload
 from shiji.core.validation import clean_date, clean_text
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
@@ -334,18 +334,6 @@ def session_set_attendance(
 # Files ---------------------------------------------------------------------------
 
 
-def _store(zone_id: int, file: Any, info: Any, field_file: Any, name: str) -> bool:
-    """Put the bytes under their content address; returns whether they were
-    written now (to delete them again if the transaction fails)."""
-    path = stored_path(zone_id, info.sha256)
-    if default_storage.exists(path):
-        field_file.name = path  # same content already stored in this zone: share it
-        return False
-    file.seek(0)
-    field_file.save(name, file, save=False)
-    return True
-
-
 def _file_name(file: Any, field: str) -> str:
     return (
         clean_text(getattr(file, "name", "") or "文件", field=field, label="文件名", max_length=200)
@@ -368,8 +356,8 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
         sha256=info.sha256,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    stored_now = _store(session.zone_id, file, info, material.file, name)
-    try:
+    path = stored_path(session.zone_id, info.sha256)
+    with stored_upload(material.file, file, path=path, name=name):
         material.save()
         session.save(update_fields=["updated_at"])
         audit_record(
@@ -378,10 +366,6 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
             obj=session,
             changes={"material": [None, {"name": name, "sha256": info.sha256}]},
         )
-    except Exception:
-        if stored_now:
-            default_storage.delete(material.file.name)
-        raise
     return material
 
 
@@ -416,13 +400,15 @@ def speech_add(
         text=text,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    stored_now = False
+    # A speech without a file stores nothing, so there is nothing to undo.
+    stored: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if file is not None:
         info = check_upload(file, allowed=FILE_KINDS)
         speech.original_name = _file_name(file, "file")
         speech.content_kind, speech.size, speech.sha256 = info.kind, info.size, info.sha256
-        stored_now = _store(session.zone_id, file, info, speech.file, speech.original_name)
-    try:
+        path = stored_path(session.zone_id, info.sha256)
+        stored = stored_upload(speech.file, file, path=path, name=speech.original_name)
+    with stored:
         speech.save()
         session.save(update_fields=["updated_at"])
         audit_record(
@@ -436,10 +422,6 @@ def speech_add(
                 ]
             },
         )
-    except Exception:
-        if stored_now:
-            default_storage.delete(speech.file.name)
-        raise
     return speech
 
 
