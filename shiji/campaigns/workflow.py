@@ -11,22 +11,10 @@ role through the policy action named here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from shiji.campaigns.models import AssignmentStatus
+from shiji.core.workflow import Move
 
 S = AssignmentStatus
-
-
-@dataclass(frozen=True)
-class Move:
-    action: str
-    label: str
-    sources: frozenset[str]
-    target: str
-    permission: str
-    needs_note: bool = False
-    note_label: str = "说明"
 
 
 MOVES: dict[str, Move] = {

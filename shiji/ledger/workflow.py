@@ -13,22 +13,10 @@ policy action named here, then the guards below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from shiji.core.workflow import Move
 from shiji.ledger.models import Status
 
 S = Status
-
-
-@dataclass(frozen=True)
-class Move:
-    action: str
-    label: str
-    sources: frozenset[str]
-    target: str
-    permission: str
-    needs_note: bool = False
-    note_label: str = "说明"
 
 
 MOVES: dict[str, Move] = {

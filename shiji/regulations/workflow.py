@@ -10,21 +10,10 @@ changes a regulation's status; 印发 needs an issued date not in the future.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from shiji.core.workflow import Move
 from shiji.regulations.models import Status
 
 S = Status
-
-
-@dataclass(frozen=True)
-class Move:
-    action: str
-    label: str
-    sources: frozenset[str]
-    target: str
-    permission: str
-    needs_note: bool = False
 
 
 MOVES: dict[str, Move] = {

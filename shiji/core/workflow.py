@@ -1,0 +1,22 @@
+"""The shape of a move in every state machine (ledger problems, task
+assignments, regulations). Each app keeps its own table of moves in its
+``workflow.py``, where a reader looks for it; only the row type is shared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Move:
+    """``action`` takes a record from any of ``sources`` to ``target``, for
+    whoever holds ``permission``; ``needs_note`` makes the note (asked for
+    as ``note_label``) required."""
+
+    action: str
+    label: str
+    sources: frozenset[str]
+    target: str
+    permission: str
+    needs_note: bool = False
+    note_label: str = "说明"
