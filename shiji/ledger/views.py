@@ -40,7 +40,7 @@ from shiji.core.errors import AppError, NotFound, invalid
 from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
 from shiji.orgs import policy
-from shiji.orgs.selectors import orgs_visible_to, people_visible_to, zones_visible_to
+from shiji.orgs.selectors import org_options, orgs_visible_to, people_visible_to, zones_visible_to
 
 PAGE_SIZE = 50
 INBOX_LIMIT = 50
@@ -132,7 +132,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         # A link to one org's problems names no zone; the org implies it.
         org = orgs_visible_to(user=user).filter(pk=_id(params["org"])).first()
         zone = org.zone if org else None
-    orgs = _org_options(user, zone)
+    orgs = org_options(user=user, zone=zone)
     categories = list(selectors.problem_categories(zone=zone, active_only=False)) if zone else []
     if zone:
         params["zone"] = str(zone.pk) if len(zones) > 1 else ""
@@ -180,15 +180,6 @@ def _chosen_zone(zones: list, raw: str):
         return zones[0]
     wanted = _id(raw)
     return next((z for z in zones if z.pk == wanted), None)
-
-
-def _org_options(user: Any, zone: Any, action: str = "org.view") -> list[tuple[int, str]]:
-    """The zone's orgs in tree order, indented by depth for a select."""
-    if zone is None:
-        return []
-    orgs = list(orgs_visible_to(user=user, action=action).filter(zone=zone).order_by("path"))
-    top = min((o.depth for o in orgs), default=0)
-    return [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in orgs]
 
 
 # Detail and its actions ----------------------------------------------------
@@ -669,7 +660,7 @@ def _render_form(
         "error": error,
         "field_errors": error.fields if error else {},
         "categories": list(selectors.problem_categories(zone=zone)),
-        "orgs": _org_options(request.user, zone, action),
+        "orgs": org_options(user=request.user, zone=zone, action=action),
         "people": list(selectors.assignable_people(user=request.user, zone=zone)),
         "sources": Source.choices,
         "kinds": Kind.choices,

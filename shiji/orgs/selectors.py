@@ -28,6 +28,16 @@ def orgs_visible_to(*, user: Any, action: str = "org.view") -> QuerySet[Organiza
     return policy.scoped(Organization.objects.select_related("zone"), user, action, org_path="path")
 
 
+def org_options(*, user: Any, zone: Zone | None, action: str = "org.view") -> list[tuple[int, str]]:
+    """``zone``'s orgs that ``user`` may see for ``action``, in tree order, as
+    (pk, name indented by depth) pairs for a select; none without a zone."""
+    if zone is None:
+        return []
+    orgs = list(orgs_visible_to(user=user, action=action).filter(zone=zone).order_by("path"))
+    top = min((o.depth for o in orgs), default=0)
+    return [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in orgs]
+
+
 def org_get_for_user(*, user: Any, pk: Any, action: str = "org.view") -> Organization:
     org = orgs_visible_to(user=user, action=action).filter(pk=_int(pk)).first()
     if org is None:

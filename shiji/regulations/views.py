@@ -23,7 +23,13 @@ from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound, invalid
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
-from shiji.orgs.selectors import _int, orgs_visible_to, zone_get_for_user, zones_visible_to
+from shiji.orgs.selectors import (
+    _int,
+    org_options,
+    orgs_visible_to,
+    zone_get_for_user,
+    zones_visible_to,
+)
 from shiji.regulations import excel, selectors, services, workflow
 from shiji.regulations.models import Action, Regulation, Status
 
@@ -59,14 +65,6 @@ def _zone(request: HttpRequest, zones: list) -> Any:
     return next((z for z in zones if z.pk == wanted), None)
 
 
-def _org_options(user: Any, zone: Any, action: str = "org.view") -> list[tuple[int, str]]:
-    if zone is None:
-        return []
-    orgs = list(orgs_visible_to(user=user, action=action).filter(zone=zone).order_by("path"))
-    top = min((o.depth for o in orgs), default=0)
-    return [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in orgs]
-
-
 @login_required
 @require_GET
 def regulation_list(request: HttpRequest) -> HttpResponse:
@@ -90,7 +88,7 @@ def regulation_list(request: HttpRequest) -> HttpResponse:
         "params": params,
         "zones": zones,
         "zone": zone,
-        "orgs": _org_options(user, zone),
+        "orgs": org_options(user=user, zone=zone),
         "statuses": Status.choices,
         "actions": Action.choices,
         "filtered": any(params[k] for k in LIST_PARAMS if k != "zone"),
@@ -367,7 +365,7 @@ def _render_form(
         "values": values,
         "chosen": [str(c) for c in chosen],
         "problems": problems,
-        "orgs": _org_options(request.user, zone, "regulation.edit"),
+        "orgs": org_options(user=request.user, zone=zone, action="regulation.edit"),
         "actions": Action.choices,
         "error": error,
         "field_errors": error.fields if error else {},

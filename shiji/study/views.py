@@ -34,7 +34,13 @@ from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
 from shiji.core.uploads import CONTENT_TYPES, size_label, upload_limit
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
-from shiji.orgs.selectors import _int, orgs_visible_to, people_visible_to, zones_visible_to
+from shiji.orgs.selectors import (
+    _int,
+    org_options,
+    orgs_visible_to,
+    people_visible_to,
+    zones_visible_to,
+)
 from shiji.study import excel, selectors, services
 from shiji.study.models import StudySession
 
@@ -95,14 +101,6 @@ def _date(raw: str) -> dt.date | None:
         return None
 
 
-def _org_options(user: Any, zone: Zone | None, action: str) -> list[tuple[int, str]]:
-    if zone is None:
-        return []
-    orgs = list(orgs_visible_to(user=user, action=action).filter(zone=zone).order_by("path"))
-    top = min((o.depth for o in orgs), default=0)
-    return [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in orgs]
-
-
 def _chosen_zone(zones: list[Zone], raw: str) -> Zone | None:
     if len(zones) == 1:
         return zones[0]
@@ -153,7 +151,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "zones": found["zones"],
         "zone": zone,
         "show_zone": len(found["zones"]) > 1 and zone is None,
-        "orgs": _org_options(user, zone, "study.view"),
+        "orgs": org_options(user=user, zone=zone, action="study.view"),
         "kinds": kinds,
         "filtered": filtered,
         "can_manage": policy.can(user, "study.manage"),
@@ -618,7 +616,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     context = {
         "org": org,
         "figures": figures,
-        "org_options": _org_options(user, org.zone, "study.view"),
+        "org_options": org_options(user=user, zone=org.zone, action="study.view"),
         "zones": list(zones_visible_to(user=user)),
         "date_from": date_from.isoformat() if date_from else "",
         "date_to": date_to.isoformat() if date_to else "",
