@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -26,6 +25,7 @@ from shiji.campaigns import excel, selectors, services, workflow
 from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
 from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound
+from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.ledger.models import Light
 from shiji.orgs import policy
 from shiji.orgs.models import Sector
@@ -39,15 +39,6 @@ STATUS_BADGES = {
     AssignmentStatus.ACCEPTED: "bg-green-lt",
     AssignmentStatus.RETURNED: "bg-red-lt",
 }
-
-
-def _fragment(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _get(fn, **kw):
@@ -267,8 +258,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "can_export": policy.can(user, "task.export"),
         "today": timezone.localdate(),
     }
-    template = "campaigns/_task_list_body.html" if _fragment(request) else "campaigns/tasks.html"
-    return _vary(render(request, template, context))
+    template = (
+        "campaigns/_task_list_body.html" if wants_fragment(request) else "campaigns/tasks.html"
+    )
+    return vary_on_htmx(render(request, template, context))
 
 
 @login_required
@@ -449,8 +442,8 @@ def matrix(request: HttpRequest) -> HttpResponse:
         "arrangements": arrangements,
         "lights": Light,
     }
-    template = "campaigns/_matrix_body.html" if _fragment(request) else "campaigns/matrix.html"
-    return _vary(render(request, template, context))
+    template = "campaigns/_matrix_body.html" if wants_fragment(request) else "campaigns/matrix.html"
+    return vary_on_htmx(render(request, template, context))
 
 
 @login_required

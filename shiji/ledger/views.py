@@ -28,7 +28,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -37,6 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import stored_file_response
 from shiji.core.errors import AppError, NotFound, invalid
+from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
 from shiji.orgs import policy
@@ -77,17 +77,6 @@ MOVE_DONE = {
 
 
 # Helpers -------------------------------------------------------------------
-
-
-def _fragment(request: HttpRequest) -> bool:
-    """htmx wants the fragment; a history restore (the back button after
-    htmx's cache expired) needs the whole page."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _problem(request: HttpRequest, pk: Any) -> Problem:
@@ -171,8 +160,8 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         "export_url": _url("ledger:export") if policy.can(user, "ledger.export") else None,
         "import_url": _url("ledger:import") if policy.can(user, "ledger.import") else None,
     }
-    template = "ledger/_list_body.html" if _fragment(request) else "ledger/list.html"
-    return _vary(render(request, template, context))
+    template = "ledger/_list_body.html" if wants_fragment(request) else "ledger/list.html"
+    return vary_on_htmx(render(request, template, context))
 
 
 def _chosen_zone(zones: list, raw: str):
@@ -209,8 +198,8 @@ def _render_detail(
         flash=flash,
         orphan_error=error if error and form not in context["forms"] else None,
     )
-    template = "ledger/_detail_body.html" if _fragment(request) else "ledger/detail.html"
-    return _vary(render(request, template, context, status=status))
+    template = "ledger/_detail_body.html" if wants_fragment(request) else "ledger/detail.html"
+    return vary_on_htmx(render(request, template, context, status=status))
 
 
 def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
@@ -296,9 +285,9 @@ def _act(request: HttpRequest, pk: int, form: str, call: Callable[[Problem], str
         # Re-read: the service rolled back, but the page should show the
         # problem as it now stands (someone else may have moved it).
         problem = _problem(request, pk)
-        status = 200 if _fragment(request) else exc.status
+        status = 200 if wants_fragment(request) else exc.status
         return _render_detail(request, problem, form=form, error=exc, status=status)
-    if _fragment(request):
+    if wants_fragment(request):
         return _render_detail(request, _problem(request, pk), flash=done)
     messages.success(request, done)
     return redirect("ledger:detail", pk=problem.pk)

@@ -17,12 +17,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.core import staging
 from shiji.core.downloads import export_response
 from shiji.core.errors import Conflict, Forbidden, Invalid, NotFound
+from shiji.core.htmx import vary_on_htmx
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger import excel, tasks
@@ -175,9 +175,7 @@ def ledger_job(request: HttpRequest, pk: int) -> HttpResponse:
     if job.kind == JobKind.IMPORT_CHECK and job.staged_id is None:
         context["staged_id"] = None  # imported or expired since the check
     template = "ledger/excel_job_status.html" if request.htmx else "ledger/excel_job.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return vary_on_htmx(render(request, template, context))
 
 
 @login_required

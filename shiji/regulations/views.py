@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound, invalid
+from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
 from shiji.orgs.selectors import (
@@ -43,10 +43,6 @@ STATUS_BADGES = {
 NEEDING_LIMIT = 50
 # The layout's name for this area (shiji/web/context.py), which differs from the app's.
 AREA = "rules"
-
-
-def _fragment(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _regulation(request: HttpRequest, pk: Any) -> Regulation:
@@ -99,10 +95,8 @@ def regulation_list(request: HttpRequest) -> HttpResponse:
         "can_create": policy.can(user, "regulation.edit"),
         "can_export": policy.can(user, "regulation.export"),
     }
-    template = "regulations/_list_body.html" if _fragment(request) else "regulations/list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    template = "regulations/_list_body.html" if wants_fragment(request) else "regulations/list.html"
+    return vary_on_htmx(render(request, template, context))
 
 
 @login_required

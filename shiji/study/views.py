@@ -22,7 +22,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +30,7 @@ from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ZoneCampaign
 from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
+from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.uploads import CONTENT_TYPES, size_label, upload_limit
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
@@ -68,15 +68,6 @@ FIELD_LABELS = {
 
 
 # Helpers -------------------------------------------------------------------
-
-
-def _fragment(request: HttpRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _session(request: HttpRequest, pk: Any, action: str = "study.view") -> StudySession:
@@ -157,8 +148,8 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "can_manage": policy.can(user, "study.manage"),
         "can_export": policy.can(user, "study.export"),
     }
-    template = "study/_list_body.html" if _fragment(request) else "study/list.html"
-    return _vary(render(request, template, context))
+    template = "study/_list_body.html" if wants_fragment(request) else "study/list.html"
+    return vary_on_htmx(render(request, template, context))
 
 
 @login_required
@@ -623,8 +614,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "can_manage": policy.can(user, "study.manage", org),
         "list_url": reverse("study:list"),
     }
-    template = "study/_coverage_body.html" if _fragment(request) else "study/coverage.html"
-    return _vary(render(request, template, context))
+    template = "study/_coverage_body.html" if wants_fragment(request) else "study/coverage.html"
+    return vary_on_htmx(render(request, template, context))
 
 
 def home_panel(request: HttpRequest):
