@@ -1,5 +1,7 @@
 from django.db import models
 
+from shiji.orgs.scope import ZoneScoped
+
 
 class IndicatorKind(models.TextChoices):
     VISIBLE = "visible", "显绩"
@@ -42,7 +44,7 @@ class Comparator(models.TextChoices):
     EQ = "eq", "达到"
 
 
-class Target(models.Model):
+class Target(ZoneScoped, models.Model):
     """A zone's target for an indicator over a period (a year or a plan, e.g. 十五五)."""
 
     zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="targets")
@@ -65,9 +67,3 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone} {self.indicator} {self.period}"
-
-    @property
-    def scope_zone_id(self) -> int:
-        return self.zone_id
-
-    scope_org_path = None

@@ -2,6 +2,8 @@ import datetime as dt
 
 from django.db import models
 
+from shiji.orgs.scope import ZoneScoped
+
 
 class Campaign(models.Model):
     """A study-and-rectification campaign, loaded from a preset file."""
@@ -46,7 +48,7 @@ class WorkArrangement(models.Model):
         return self.name
 
 
-class ZoneCampaign(models.Model):
+class ZoneCampaign(ZoneScoped, models.Model):
     """A zone's adoption of a campaign, with its deployment meeting."""
 
     zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="campaigns")
@@ -68,14 +70,8 @@ class ZoneCampaign(models.Model):
     def __str__(self) -> str:
         return f"{self.zone} · {self.campaign}"
 
-    @property
-    def scope_zone_id(self) -> int:
-        return self.zone_id
 
-    scope_org_path = None
-
-
-class ProblemCategory(models.Model):
+class ProblemCategory(ZoneScoped, models.Model):
     """A category of prominent problems. Copied from the campaign preset into
     each adopting zone, where the zone admin may rename or add to it."""
 
@@ -105,12 +101,6 @@ class ProblemCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def scope_zone_id(self) -> int:
-        return self.zone_id
-
-    scope_org_path = None
 
 
 class CategoryTemplate(models.Model):
@@ -211,7 +201,7 @@ class StudyKind(models.Model):
 # The task list (任务清单) ---------------------------------------------------------
 
 
-class Task(models.Model):
+class Task(ZoneScoped, models.Model):
     """A task of a zone's task list: from a campaign's ``TaskTemplate`` or added
     by the zone's 工作专班, aimed at the sectors it suits (分类指导). Each
     matching organization gets a ``TaskAssignment`` (see services.ASSIGNABLE_KINDS)."""
@@ -249,16 +239,6 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def scope_zone_id(self) -> int:
-        return self.zone_id
-
-    scope_org_path = None
-
-    @property
-    def scope_province(self) -> str:
-        return self.zone.province
 
     @property
     def sector_labels(self) -> list[str]:

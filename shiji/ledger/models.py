@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from shiji.orgs.scope import OrgScoped
+
 
 class Status(models.TextChoices):
     OPEN = "open", "待整改"
@@ -47,7 +49,7 @@ class Light(models.TextChoices):
     GREEN = "green", "绿灯"
 
 
-class Problem(models.Model):
+class Problem(OrgScoped, models.Model):
     """A row of the problem list and rectification ledger (问题清单 + 整改台账)."""
 
     zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="problems")
@@ -138,18 +140,6 @@ class Problem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.description[:30]}"
-
-    @property
-    def scope_zone_id(self) -> int:
-        return self.zone_id
-
-    @property
-    def scope_org_path(self) -> str:
-        return self.org.path
-
-    @property
-    def scope_province(self) -> str:
-        return self.zone.province
 
 
 class ProgressNote(models.Model):

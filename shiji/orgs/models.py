@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
+from shiji.orgs.scope import OrgScoped
+
 
 class Zone(models.Model):
     """A national high-tech zone: the tenant every record belongs to."""
@@ -98,7 +100,7 @@ class Organization(models.Model):
         return Q(**{f"{prefix}path__startswith": self.path})
 
 
-class Person(models.Model):
+class Person(OrgScoped, models.Model):
     """A roster entry: a member of an organization, optionally with a login."""
 
     zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="people")
@@ -123,18 +125,6 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def scope_zone_id(self) -> int:
-        return self.zone_id
-
-    @property
-    def scope_org_path(self) -> str:
-        return self.org.path
-
-    @property
-    def scope_province(self) -> str:
-        return self.zone.province
 
 
 class User(AbstractUser):

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shiji.orgs.scope import OrgScoped
+
 
 class Action(models.TextChoices):
     NEW = "new", "新建"
@@ -21,7 +23,7 @@ def regulation_file_path(instance: Regulation, filename: str) -> str:
     return f"regulations/{instance.zone_id}/{instance.file_sha256[:2]}/{instance.file_sha256}"
 
 
-class Regulation(models.Model):
+class Regulation(OrgScoped, models.Model):
     """A rule made, revised or repealed (建章立制), with the problems of the
     ledger that led to it. Status moves are in regulations/workflow.py."""
 
@@ -67,15 +69,3 @@ class Regulation(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def scope_zone_id(self) -> int:
-        return self.zone_id
-
-    @property
-    def scope_org_path(self) -> str:
-        return self.org.path
-
-    @property
-    def scope_province(self) -> str:
-        return self.zone.province

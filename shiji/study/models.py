@@ -10,8 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shiji.orgs.scope import OrgScoped
 
-class StudySession(models.Model):
+
+class StudySession(OrgScoped, models.Model):
     zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="study_sessions")
     org = models.ForeignKey(
         "orgs.Organization",
@@ -46,18 +48,6 @@ class StudySession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.topic}"
-
-    @property
-    def scope_zone_id(self) -> int:
-        return self.zone_id
-
-    @property
-    def scope_org_path(self) -> str:
-        return self.org.path
-
-    @property
-    def scope_province(self) -> str:
-        return self.zone.province
 
 
 class Attendance(models.Model):

@@ -23,7 +23,11 @@ from tests.conftest import make_user
 from tests.ledger.conftest import png_bytes, png_upload
 
 HX = {"HX-Request": "true"}
-TODAY = timezone.localdate()
+
+
+def today():
+    # Read at use, not at import: a run that crosses midnight must not fail.
+    return timezone.localdate()
 
 
 def codes(response) -> list[str]:
@@ -126,9 +130,9 @@ def varied(world, make_problem, categories):
     return {
         "plain": make_problem(world),
         "red": make_problem(
-            world, deadline=TODAY - dt.timedelta(days=3), description="超期未改的审批问题"
+            world, deadline=today() - dt.timedelta(days=3), description="超期未改的审批问题"
         ),
-        "yellow": make_problem(world, deadline=TODAY + dt.timedelta(days=2)),
+        "yellow": make_problem(world, deadline=today() + dt.timedelta(days=2)),
         "firm": make_problem(world, org=world.a.firm, source="public"),
         "category": make_problem(world, category=categories["a"][2], kind="immediate"),
         "closed": make_problem(world, status="closed"),
@@ -212,7 +216,7 @@ def test_list_shows_badges_for_extensions_rework_and_reused_evidence(world, logi
     services.problem_extend_deadline(
         actor=world["zone_admin"],
         problem=extended,
-        new_deadline=TODAY + dt.timedelta(days=60),
+        new_deadline=today() + dt.timedelta(days=60),
         reason="需协调上级审批",
     )
     reworked = make_problem(world)
@@ -537,7 +541,7 @@ def test_verify_through_the_page(world, login, make_problem):
     post(client, "transition", problem, {"action": "verify", "note": "现场核实，整改到位"})
     problem.refresh_from_db()
     assert problem.status == Status.CLOSED
-    assert problem.verified_by == world["supervisor2"] and problem.closed_on == TODAY
+    assert problem.verified_by == world["supervisor2"] and problem.closed_on == today()
     assert events(problem, "problem.verify")
     body = text(client.get(reverse("ledger:detail", args=[problem.pk])))
     assert '<span class="badge bg-green-lt">已销号</span>' in body
@@ -660,7 +664,7 @@ def test_extend_to_an_earlier_date_is_refused_inline(world, login, make_problem)
         login(world["leader"]),
         "extend",
         problem,
-        {"new_deadline": TODAY.isoformat(), "reason": "提前"},
+        {"new_deadline": today().isoformat(), "reason": "提前"},
     )
     assert response.status_code == 422
     form = text(response).split('data-form="extend"')[1].split("</form>")[0]
@@ -757,8 +761,8 @@ def form_data(world, categories, **over):
         "org": world.a.dept.pk,
         "leader": Person.objects.get(name="李四", zone=world.a.zone).pk,
         "owner": Person.objects.get(name="张三", zone=world.a.zone).pk,
-        "found_on": TODAY.isoformat(),
-        "deadline": (TODAY + dt.timedelta(days=45)).isoformat(),
+        "found_on": today().isoformat(),
+        "deadline": (today() + dt.timedelta(days=45)).isoformat(),
         "needs_rule_change": "on",
     }
     data.update(over)
@@ -804,7 +808,7 @@ def test_create_with_errors_shows_them_next_to_the_inputs(world, login, categori
     assert "请填写问题描述" in body
     assert "拆除多余景观灯" in body  # the rest of the input is kept
     assert not Problem.objects.exists()
-    late = (TODAY - dt.timedelta(days=1)).isoformat()
+    late = (today() - dt.timedelta(days=1)).isoformat()
     response = client.post(reverse("ledger:create"), form_data(world, categories, deadline=late))
     assert "整改时限不能早于发现日期" in text(response)
     assert not Problem.objects.exists()
@@ -882,8 +886,8 @@ def test_inbox_empty_states_say_what_happens_next(world, login, categories):
 
 
 def test_home_panel_shows_todo_and_light_counts(world, login, make_problem):
-    make_problem(world, deadline=TODAY - dt.timedelta(days=1))
-    make_problem(world, deadline=TODAY + dt.timedelta(days=3))
+    make_problem(world, deadline=today() - dt.timedelta(days=1))
+    make_problem(world, deadline=today() + dt.timedelta(days=3))
     make_problem(world)
     body = text(login(world["secretary"]).get("/"))
     panel = body.split('id="sj-ledger-panel"')[1]

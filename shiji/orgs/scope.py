@@ -1,0 +1,28 @@
+"""Scope anchors: what ``orgs.policy`` reads from a record to decide whether a
+grant covers it. Tenant models mix in one of these instead of each writing
+the same three properties."""
+
+from __future__ import annotations
+
+
+class ZoneScoped:
+    """A record that belongs to a zone as a whole (``zone`` FK)."""
+
+    scope_org_path: str | None = None
+
+    @property
+    def scope_zone_id(self) -> int:
+        return self.zone_id
+
+    @property
+    def scope_province(self) -> str:
+        return self.zone.province
+
+
+class OrgScoped(ZoneScoped):
+    """A record that belongs to an organization (``zone`` and ``org`` FKs):
+    org-subtree grants cover it when the org is in their subtree."""
+
+    @property
+    def scope_org_path(self) -> str:  # type: ignore[override]
+        return self.org.path
