@@ -31,7 +31,6 @@ from shiji.campaigns.models import (
     TaskTemplate,
     WorkArrangement,
     ZoneCampaign,
-    assignment_evidence_path,
 )
 from shiji.campaigns.presets import Preset, preset_path, read_preset
 from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
@@ -780,8 +779,7 @@ def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> Assign
         sha256=info.sha256,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    path = assignment_evidence_path(evidence, name)
-    with stored_upload(evidence.file, file, path=path, name=name):
+    with stored_upload(evidence.file, file, name=name):
         evidence.save()
         audit_record(
             actor=actor,

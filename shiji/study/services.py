@@ -21,7 +21,7 @@ from shiji.core.uploads import EVIDENCE, check_upload, stored_upload
 from shiji.core.validation import clean_date, clean_text
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
-from shiji.study.models import Attendance, Material, Speech, StudySession, stored_path
+from shiji.study.models import Attendance, Material, Speech, StudySession
 
 SESSION_FIELDS = ["org", "kind", "date", "topic", "duration_hours", "place", "minutes"]
 TEXT_LIMIT = 20000
@@ -356,8 +356,7 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
         sha256=info.sha256,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    path = stored_path(session.zone_id, info.sha256)
-    with stored_upload(material.file, file, path=path, name=name):
+    with stored_upload(material.file, file, name=name):
         material.save()
         session.save(update_fields=["updated_at"])
         audit_record(
@@ -406,8 +405,7 @@ def speech_add(
         info = check_upload(file, allowed=FILE_KINDS)
         speech.original_name = _file_name(file, "file")
         speech.content_kind, speech.size, speech.sha256 = info.kind, info.size, info.sha256
-        path = stored_path(session.zone_id, info.sha256)
-        stored = stored_upload(speech.file, file, path=path, name=speech.original_name)
+        stored = stored_upload(speech.file, file, name=speech.original_name)
     with stored:
         speech.save()
         session.save(update_fields=["updated_at"])
