@@ -65,7 +65,7 @@ class RegulationPatch(Schema):
     problems: list[Id] = Field(None, max_length=500, description="追加关联的问题 id")
 
 
-class TransitionIn(Schema):
+class RegulationTransitionIn(Schema):  # unique name: see campaigns.api
     action: Literal[tuple(workflow.ACTIONS)]  # type: ignore[valid-type]
     issued_on: dt.date | None = Field(None, description="印发日期（issue 时必填，不能晚于今天）")
     note: Text = Field("", max_length=services.TEXT_LIMIT)
@@ -206,7 +206,7 @@ def regulation_patch(request, regulation_id: int, payload: RegulationPatch):
     summary="流转：提交审议、印发、退回修改",
     description="`action`：submit、issue、return。印发须有不晚于今天的 `issued_on`（422）。",
 )
-def regulation_transition(request, regulation_id: int, payload: TransitionIn):
+def regulation_transition(request, regulation_id: int, payload: RegulationTransitionIn):
     regulation = _get(request, regulation_id)
     services.regulation_transition(
         actor=request.user,
