@@ -540,7 +540,7 @@ def problem_progress(request, problem_id: int, payload: ProgressIn):
 
 @router.post(
     "problems/{problem_id}/evidence",
-    response={201: EvidenceOut, **MOVE},
+    response={201: EvidenceOut, 503: ErrorOut, **MOVE},  # 503: the file store refused it
     summary="上传整改凭证",
     description=(
         "multipart：`file`（图片、PDF 或 Office 文件，按内容识别类型，不看扩展名）、"
