@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 from shiji.campaigns import selectors, services
 from shiji.campaigns.models import Task, TaskAssignment, WorkArrangement
 from shiji.core.errors import Forbidden, NotFound, invalid
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In
 from shiji.orgs import policy
 from shiji.orgs.models import Sector
 from shiji.orgs.selectors import _int, zone_get_for_user
@@ -48,12 +48,12 @@ class TaskFilters(Schema):
     q: Text | None = Field(None, max_length=100)
 
 
-class TaskIn(Schema):
+class TaskIn(In):
     zone: Id
     arrangement: Id = Field(description="工作安排 id（本区已启用的学习教育中的）")
     title: Text = Field(max_length=200)
     description: Text = Field("", max_length=services.TASK_TEXT_LIMIT)
-    deadline: dt.date | None = None
+    deadline: Day | None = None
     sectors: list[Text] = Field(
         description="适用领域：organ、soe、institution、private、social 或中文名称", max_length=5
     )
@@ -145,7 +145,7 @@ class AssignmentOut(Schema):
         return list(obj.evidence.all())
 
 
-class AssignmentReviewIn(Schema):
+class AssignmentReviewIn(In):
     decision: Literal["accept", "return"]
     reason: Text = Field("", max_length=services.TASK_TEXT_LIMIT)
 

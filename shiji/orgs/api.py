@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from shiji.core.errors import AppError, invalid
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, In
 from shiji.orgs import selectors, services
 from shiji.orgs.models import User, Zone
 from shiji.orgs.policy import roles_of
@@ -14,7 +14,7 @@ from shiji.orgs.policy import roles_of
 router = Router(tags=["组织与账号"])
 
 
-class TokenIn(Schema):
+class TokenIn(In):
     username: str = Field(max_length=150)
     password: str = Field(max_length=256)
 
@@ -88,7 +88,7 @@ class MeOut(UserOut):
         return sorted(roles_of(obj))
 
 
-class UserIn(Schema):
+class UserIn(In):
     username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
     password: str = Field(min_length=8, max_length=256)
     name: str = Field("", max_length=50)
@@ -97,7 +97,7 @@ class UserIn(Schema):
     grants: list[GrantSchema] = Field(default_factory=list, max_length=50)
 
 
-class UserPatch(Schema):
+class UserPatch(In):
     name: str | None = Field(None, max_length=50)
     email: str | None = Field(None, max_length=254)
     password: str | None = Field(None, min_length=8, max_length=256)
