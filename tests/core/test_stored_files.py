@@ -20,6 +20,7 @@ from django.urls import reverse
 from shiji.audit.models import AuditEvent
 from shiji.campaigns import services as campaigns
 from shiji.campaigns.models import AssignmentEvidence, StudyKind, TaskAssignment, WorkArrangement
+from shiji.core.errors import Invalid
 from shiji.core.uploads import STORAGE_MESSAGE, StorageUnavailable
 from shiji.ledger import services as ledger
 from shiji.ledger.models import Evidence, Problem
@@ -293,3 +294,57 @@ def test_a_multipart_body_without_a_boundary_is_a_400_in_json(path, places, worl
     assert response.json()["code"] == "bad_request"
     assert "boundary" in response.json()["detail"]
     assert AuditEvent.objects.count() == events
+
+
+def test_a_report_whose_second_file_is_refused_keeps_none_of_its_files(places, world, settings):
+    assignment = TaskAssignment.objects.get(org=world.a.dept)
+    events = AuditEvent.objects.count()
+    files = [
+        SimpleUploadedFile("现场.jpg", image_bytes("jpeg", "first")),
+        SimpleUploadedFile("说明.pdf", b"%PDF-1.7 but not really"),
+    ]
+
+    with pytest.raises(Invalid):
+        campaigns.assignment_transition(
+            actor=world["secretary"],
+            assignment=assignment,
+            action="report",
+            note="已完成",
+            files=files,
+        )
+
+    assert not assignment.evidence.exists() and AuditEvent.objects.count() == events
+    assert stored_files(settings) == []
+
+
+def test_a_report_whose_second_file_the_storage_refuses_keeps_none_of_its_files(
+    places, world, settings, monkeypatch
+):
+    assignment = TaskAssignment.objects.get(org=world.a.dept)
+    real_save = FileSystemStorage._save
+    calls = []
+
+    def second_fails(self, name, content):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_save(self, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", second_fails)
+    files = [
+        SimpleUploadedFile("现场.jpg", image_bytes("jpeg", "first")),
+        SimpleUploadedFile("现场2.jpg", image_bytes("jpeg", "second")),
+    ]
+
+    with pytest.raises(StorageUnavailable):
+        campaigns.assignment_transition(
+            actor=world["secretary"],
+            assignment=assignment,
+            action="report",
+            note="已完成",
+            files=files,
+        )
+
+    assert len(calls) == 2
+    assert not assignment.evidence.exists()
+    assert stored_files(settings) == []
