@@ -328,7 +328,8 @@ def _size(file: Any) -> int | None:
 
 def _kind_message(kind: str | None, allowed: set[str] | frozenset[str]) -> str:
     if kind == "encrypted":
-        return "文件设置了打开密码，请在 Office 中取消密码后再上传"
+        # An Office file (OLE-wrapped) or a PDF that needs a password to open.
+        return "文件设置了打开密码，请取消密码后再上传"
     if allowed == {"xlsx"}:
         if kind == "xls":
             return "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再上传"
