@@ -293,7 +293,7 @@ def _one(request, session_id: Any) -> StudySession:
 
 
 def _detail(request, session_id: Any) -> StudySession:
-    session = _visible(request).select_related("attendee_group").filter(pk=_int(session_id)).first()
+    session = _visible(request).filter(pk=_int(session_id)).first()
     if session is None:
         raise NotFound("学习研讨记录不存在")
     session.marks = [

@@ -38,7 +38,7 @@ PATH_STEP = 9
 
 
 def sessions_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[StudySession]:
-    qs = StudySession.objects.select_related("zone", "org", "kind")
+    qs = StudySession.objects.select_related("zone", "org", "kind", "attendee_group")
     return policy.scoped(qs, user, action)
 
 

@@ -141,9 +141,8 @@ class Attendees:
 
 
 def _group_ref(zone: Zone, group: Any) -> AttendeeGroup | None:
-    if isinstance(group, AttendeeGroup):
-        return group if group.zone_id == zone.pk else None
-    pk = _id(group)
+    # Read afresh even when given a group: it may have been stopped since.
+    pk = group.pk if isinstance(group, AttendeeGroup) else _id(group)
     if pk is None:
         return None
     return AttendeeGroup.objects.filter(pk=pk, zone=zone).select_related("org").first()

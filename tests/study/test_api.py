@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from shiji.audit.models import AuditEvent
+from shiji.study import services
 from shiji.study.models import Attendance, StudySession
 from tests.study.conftest import DAY, person
 
@@ -126,8 +127,14 @@ def test_list_filters(world, make_session, kinds, api):
 
 def test_list_query_count_is_pinned(world, make_session, api, django_assert_num_queries):
     client = api(world["zone_admin"])
+    group = services.group_create(
+        actor=world["zone_admin"],
+        org=world.a.dept,
+        name="支部委员",
+        members=[person(world.a.dept, "张三")],
+    )
     for i in range(4):
-        make_session(present=["张三"], topic=f"第{i}次")
+        make_session(present=["张三"], topic=f"第{i}次", attendees="group", group=group)
     with django_assert_num_queries(5):  # token and user, its last use, grants, count, page
         response = client.get(f"{BASE}/sessions")
     assert response.json()["count"] == 4

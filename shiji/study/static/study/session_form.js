@@ -21,30 +21,46 @@
       return form.querySelectorAll(".sj-att");
     }
 
+    function commonReason() {
+      if (!common) return "";
+      if (common.value === "other" || common.value === "") {
+        var text = form.querySelector('input[name="common_reason_other"]');
+        return text ? text.value.trim() : "";
+      }
+      return common.value;
+    }
+
     function sync() {
       var ticked = 0;
+      var missing = 0;
       var all = rows();
+      var shared = commonReason();
       all.forEach(function (row) {
         var box = row.querySelector('input[name="present"]');
+        var own = row.querySelector(".sj-reason input");
         row.classList.toggle("sj-ticked", box.checked);
         if (box.checked) ticked += 1;
+        else if (!shared && !(own && own.value.trim())) missing += 1;
       });
       form.classList.toggle("sj-recording", ticked > 0);
       if (summary) {
         var text = ticked ? summary.dataset.some : summary.dataset.none;
+        if (ticked && missing) text += summary.dataset.missing;
         summary.textContent = text
           .replace("{p}", String(ticked))
-          .replace("{a}", String(all.length - ticked));
+          .replace("{a}", String(all.length - ticked))
+          .replace("{m}", String(missing));
       }
     }
 
     function syncReason() {
       if (!common) return;
-      var isOther = common.value === "other";
-      if (other) other.classList.toggle("sj-other-hidden", !isOther);
-      var shown = isOther ? "" : common.value;
+      if (other) other.classList.toggle("sj-other-hidden", common.value !== "other");
+      var shared = commonReason();
       form.querySelectorAll(".sj-reason input").forEach(function (input) {
-        input.placeholder = shown ? shown + " ✓" : input.dataset.placeholder;
+        input.placeholder = shared
+          ? input.dataset.common.replace("{r}", shared)
+          : input.dataset.placeholder;
       });
     }
 
@@ -57,6 +73,10 @@
       }
       if (target === common) syncReason();
       sync();
+    });
+    form.addEventListener("input", function (event) {
+      if (event.target.name === "common_reason_other") syncReason();
+      if (event.target.closest(".sj-reason") || event.target.name === "common_reason_other") sync();
     });
 
     var allPresent = document.getElementById("sj-all-present");
