@@ -366,13 +366,19 @@ def _attendee_options(org: Organization, session: StudySession | None) -> list[t
         where = "" if group.org_id == org.pk else f" · {group.org.name}"
         label = _("名单：%(name)s（%(n)d 人）") % {"name": group.name, "n": group.member_count}
         options.append((f"group-{group.pk}", label + where))
-    if session is not None and session.attendee_group_id:
-        value = f"group-{session.attendee_group_id}"
-        if all(v != value for v, _label in options):
-            name = session.attendee_group.name
-            options.append(
-                (value, _("名单：%(name)s（已停用，保留记录时的人员）") % {"name": name})
-            )
+    stored = _choice_value(session.attendee_scope, session.attendee_group_id) if session else ""
+    if session is not None and all(value != stored for value, _label in options):
+        # What the session was recorded with stays offered (a group stopped
+        # since, a subtree that has shrunk to the org alone): its list is kept.
+        if session.attendee_group_id:
+            label = _("名单：%(name)s（已停用，保留记录时的人员）") % {
+                "name": session.attendee_group.name
+            }
+        else:
+            label = _("%(scope)s（保留记录时的人员）") % {
+                "scope": session.get_attendee_scope_display()
+            }
+        options.append((stored, label))
     return options
 
 
@@ -583,6 +589,11 @@ def _render_form(
     error: AppError | None,
     session: StudySession | None = None,
 ) -> HttpResponse:
+    options = _attendee_options(org, session)
+    if all(value != choice for value, _label in options):
+        # A choice this org does not offer (the org was just switched, or a
+        # link named a stopped group) starts over at the org's own people.
+        choice = AttendeeScope.ORG.value
     choice, roster, choice_error = _form_people(org, choice, session)
     posted = request.method == "POST"
     ids = [_int(v) for v in request.POST.getlist("roster")] if posted else []
@@ -621,7 +632,7 @@ def _render_form(
         "values": values,
         "kinds": list(services.zone_study_kinds(org.zone)),
         "choice": choice,
-        "attendee_options": _attendee_options(org, session),
+        "attendee_options": options,
         "roster": roster,
         "ticked_count": sum(1 for p in roster if p.ticked),
         "common_reasons": [str(r) for r in COMMON_REASONS],

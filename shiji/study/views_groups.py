@@ -51,12 +51,10 @@ def group_list(request: HttpRequest) -> HttpResponse:
         if org is None:
             raise NotFound(_("组织不存在"))
         groups = groups.filter(zone_id=org.zone_id, org__path__startswith=org.path)
-    groups = selectors.with_member_counts(groups.order_by("zone__code", "-is_active", "org__path"))
-    context = {
-        "groups": list(groups),
-        "org": org,
-        "show_zone": len({g.zone_id for g in groups}) > 1,
-    }
+    groups = list(
+        selectors.with_member_counts(groups.order_by("zone__code", "-is_active", "org__path"))
+    )
+    context = {"groups": groups, "org": org, "show_zone": len({g.zone_id for g in groups}) > 1}
     return render(request, "study/groups.html", context)
 
 

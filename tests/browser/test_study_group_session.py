@@ -160,6 +160,18 @@ def test_a_central_group_session_from_a_saved_group_counts_only_those_present(
     figures = page.locator("#sj-coverage-figures")
     expect(figures.locator('[data-figure="reached"]')).to_have_text("3 / 8")
     expect(figures.locator('[data-figure="share"]')).to_have_text("38%")
+
+    # The saved groups: listed with their size, editable with a filter over
+    # the roster and 保存 always in reach.
+    page.goto(f"{live_server.url}{reverse('study:groups')}")
+    expect(page.locator(f'[data-group="{central_group.pk}"]')).to_contain_text("5 人")
+    page.screenshot(path=artifacts / f"study-groups-{tag}.png")
+    page.locator(f'[data-group="{central_group.pk}"]').get_by_role("link", name="修改").click()
+    expect(page.locator('input[name="members"]:checked')).to_have_count(5)
+    page.fill("#sj-member-filter", "钱")
+    expect(page.locator(".sj-member:visible")).to_have_count(1)
+    assert_on_first_screen(page, "#id_name", "#sj-member-filter")
+    page.screenshot(path=artifacts / f"study-group-edit-{tag}.png")
     assert page.js_errors == []
 
 

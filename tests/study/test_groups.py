@@ -203,8 +203,16 @@ def test_a_branch_liaison_cannot_use_or_edit_a_group_outside_their_subtree(
         assert response.status_code == 404
     response = client.post(
         reverse("study:create"),
-        {"org": world.a.dept.pk, "attendees": f"group-{zone_group.pk}", "kind": "", "topic": ""},
+        {
+            "org": world.a.dept.pk,
+            "attendees": f"group-{zone_group.pk}",
+            "kind": kinds["支部学习"].pk,
+            "date": DAY.isoformat(),
+            "topic": "学习",
+            "duration_hours": "1",
+        },
     )
+    assert response.status_code == 422
     assert "参会名单不存在" in response.content.decode()
     assert api(liaison).patch(f"{GROUPS}/{zone_group.pk}", {"name": "改名"}).status_code == 404
     assert api(liaison).get(f"{GROUPS}/{zone_group.pk}").status_code == 404
