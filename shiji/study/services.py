@@ -500,11 +500,15 @@ def session_update(
     changes = diff(snap, snapshot(session, SESSION_FIELDS))
     update_fields = list(changes)
     if chosen is not None:
-        old_label = _choice_label(session, len(before))
+        old = (
+            session.attendee_scope,
+            session.attendee_group_id,
+            _choice_label(session, len(before)),
+        )
         session.attendee_scope, session.attendee_group = chosen.scope, chosen.group
-        if old_label != chosen.label():
-            changes["attendees"] = [old_label, chosen.label()]
-        update_fields += ["attendee_scope", "attendee_group"]
+        if old != (session.attendee_scope, session.attendee_group_id, chosen.label()):
+            changes["attendees"] = [old[2], chosen.label()]
+            update_fields += ["attendee_scope", "attendee_group"]
     changes.update(_attendance_changes(before, rows))
     if not changes:
         return session

@@ -328,7 +328,8 @@ def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse
 
 FORM_ACTIONS = ("save", "refresh", "all_present")
 # The quick choices for one absence reason given to several people at once.
-COMMON_REASONS = (_l("请假"), _l("因公外出"), _l("病假"))
+# They are recorded as data (like a reason typed by hand), so not translated.
+COMMON_REASONS = ("请假", "因公外出", "病假")
 OTHER_REASON = "other"
 
 
@@ -385,7 +386,7 @@ def _attendee_options(org: Organization, session: StudySession | None) -> list[t
 def _common_reason(post: Any) -> str:
     """The one reason given to every unticked person without their own."""
     choice = post.get("common_reason", "").strip()
-    if choice in {str(r) for r in COMMON_REASONS}:
+    if choice in COMMON_REASONS:
         return choice
     if choice in ("", OTHER_REASON):
         return post.get("common_reason_other", "").strip()
@@ -445,7 +446,11 @@ def _saved_message(session: StudySession) -> str:
 
 
 def _form_action(request: HttpRequest) -> str:
-    action = request.POST.get("do", "save") if request.method == "POST" else ""
+    """What a POST of the session form asks: save (also for Enter in a
+    field), refresh the list (更新名单), or tick everyone (全部出席)."""
+    if request.method != "POST":
+        return ""
+    action = request.POST.get("do", "save")
     return action if action in FORM_ACTIONS else "save"
 
 
@@ -635,7 +640,7 @@ def _render_form(
         "attendee_options": options,
         "roster": roster,
         "ticked_count": sum(1 for p in roster if p.ticked),
-        "common_reasons": [str(r) for r in COMMON_REASONS],
+        "common_reasons": COMMON_REASONS,
         "common_reason": common,
         "other_reason": OTHER_REASON,
         "all_present": action == "all_present",

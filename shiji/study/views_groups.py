@@ -23,15 +23,12 @@ from shiji.orgs.models import Organization
 from shiji.orgs.selectors import _int, orgs_visible_to
 from shiji.study import selectors, services
 from shiji.study.models import AttendeeGroup
+from shiji.study.views import _manageable_orgs
 
 
 def _group(request: HttpRequest, pk: Any, action: str = "study.manage") -> AttendeeGroup:
     # Out of the user's subtree looks the same as missing: 404.
     return selectors.group_get_for_user(user=request.user, pk=pk, action=action)
-
-
-def _manageable_orgs(user: Any) -> list[Organization]:
-    return list(orgs_visible_to(user=user, action="study.manage").order_by("zone__code", "path"))
 
 
 @login_required
