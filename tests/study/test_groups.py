@@ -361,3 +361,23 @@ def test_the_api_refuses_bad_groups_with_field_errors(world, api):
     )
     assert api(world["outsider"]).get(f"{GROUPS}?org={world.a.dept.pk}").status_code == 404
     assert not AttendeeGroup.objects.exists()
+
+
+def test_the_group_list_query_count_does_not_grow_with_groups(
+    world, login, zone_group, django_assert_num_queries
+):
+    client = login(world["zone_admin"])
+    client.get(reverse("study:groups"))
+    # session, user, grants, the groups with their member counts.
+    with django_assert_num_queries(4):
+        client.get(reverse("study:groups"))
+    for i in range(5):
+        services.group_create(
+            actor=world["zone_admin"],
+            org=world.a.root,
+            name=f"名单{i}",
+            members=[person(world.a.dept, "李四")],
+        )
+    with django_assert_num_queries(4):
+        body = client.get(reverse("study:groups")).content.decode()
+    assert body.count('data-group="') == 6
