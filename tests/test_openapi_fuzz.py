@@ -126,6 +126,12 @@ def targets(world) -> dict[str, int]:
         duration_hours=Decimal("2"),
         attendance=[{"person": p.pk, "present": True} for p in world.a.dept.people.all()],
     )
+    group = study.group_create(
+        actor=admin,
+        org=world.a.dept,
+        name="支部委员",
+        members=[p.pk for p in world.a.dept.people.all()],
+    )
     study.material_add(
         actor=admin,
         session=session,
@@ -139,6 +145,7 @@ def targets(world) -> dict[str, int]:
         "assignment_id": assignment.pk,
         "regulation_id": regulation.pk,
         "session_id": session.pk,
+        "group_id": group.pk,
         "zone": world.a.zone.pk,
     }
 
