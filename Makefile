@@ -57,6 +57,8 @@ check: install
 		ALLOWED_HOSTS=shiji.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Re-vendor the front-end assets from the npm registry (versions: shiji/web/static/vendor/README.md).
+# The source-map comments are stripped: the maps are not vendored, and the
+# production static storage refuses a file that references a missing one.
 vendor:
 	@set -e; tmp=$$(mktemp -d); cd $$tmp; \
 	npm pack -s htmx.org@2.0.11 @tabler/core@1.6.1 echarts@6.1.0 >/dev/null; \
@@ -66,6 +68,8 @@ vendor:
 	cp tabler-core-1.6.1/package/dist/css/tabler.min.css $$dest/tabler-1.6.1.min.css; \
 	cp tabler-core-1.6.1/package/dist/js/tabler.min.js $$dest/tabler-1.6.1.min.js; \
 	cp echarts-6.1.0/package/dist/echarts.min.js $$dest/echarts-6.1.0.min.js; \
+	sed -i -E '/^\/[*\/]# sourceMappingURL=/d' $$dest/*.js $$dest/*.css; \
+	! grep -l 'sourceMappingURL=' $$dest/*.js $$dest/*.css; \
 	rm -rf $$tmp
 
 # Benchmarks (not tests): time and peak memory of the streaming ledger export.
