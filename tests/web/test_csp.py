@@ -177,6 +177,16 @@ def test_no_template_holds_inline_code():
     assert offenders == {}
 
 
+def test_the_api_docs_page_loads_everything_from_the_site(client, db):
+    """Swagger UI comes from django-ninja's own static files, not a CDN."""
+    html = client.get("/api/v1/docs").content.decode()
+    urls = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert "/static/ninja/swagger-ui-bundle.js" in urls
+    assert "/static/ninja/swagger-ui.css" in urls
+    assert [u for u in urls if not u.startswith("/")] == []
+    assert "http://" not in html and "https://" not in html and "//cdn" not in html
+
+
 def test_the_500_page_styles_itself_from_a_static_file(client, settings):
     from django.template.loader import render_to_string
 
