@@ -187,9 +187,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Lockout: this many failed logins within the window lock the account for the window.
-LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, 1, 100)
-LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, 1, 24 * 60)
+# Lockout, per username and client address: this many failures in a row lock
+# sign-in for LOGIN_LOCKOUT_MINUTES; each further failure doubles the wait, up
+# to LOGIN_LOCKOUT_MAX_MINUTES. A success or an admin's unlock starts afresh.
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, 1, 1000)
+LOGIN_LOCKOUT_MAX_MINUTES = env_int("LOGIN_LOCKOUT_MAX_MINUTES", 24 * 60, 1, 30 * 24 * 60)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, 1, LOGIN_LOCKOUT_MAX_MINUTES)
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, 1, 365)
 
 LANGUAGE_CODE = "zh-hans"
@@ -238,9 +241,10 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, 300, 30 * 24 * 3600
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
-)
+# Behind the TLS proxy, trust its X-Forwarded-Proto; the client address is
+# then the proxy's last X-Forwarded-For entry (shiji.core.client), else REMOTE_ADDR.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 # Content-Security-Policy (django-csp) on every response that has none of its
 # own (an evidence download may set a stricter one, which is kept). No inline
 # scripts, styles or style attributes anywhere: they live in static files.

@@ -47,7 +47,11 @@ STEPS = [
 ]
 SERVER = "gunicorn shiji.wsgi --bind 127.0.0.1:{port} --workers 3"
 WORKER = "manage.py db_worker"
-CRON = ["manage.py ledger_purge_jobs", "manage.py purge_staged_uploads"]
+CRON = [
+    "manage.py ledger_purge_jobs",
+    "manage.py purge_staged_uploads",
+    "manage.py purge_login_throttles",
+]
 
 
 def free_port() -> int:

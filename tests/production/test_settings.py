@@ -112,12 +112,17 @@ def test_a_named_env_file_that_is_missing_stops_the_start(tmp_path):
         (
             "LOGIN_MAX_FAILURES",
             "-1",
-            "LOGIN_MAX_FAILURES must be a whole number from 1 to 100, not '-1'",
+            "LOGIN_MAX_FAILURES must be a whole number from 1 to 1000, not '-1'",
         ),
         (
             "LOGIN_LOCKOUT_MINUTES",
             "1441",
             "LOGIN_LOCKOUT_MINUTES must be a whole number from 1 to 1440, not '1441'",
+        ),
+        (
+            "LOGIN_LOCKOUT_MAX_MINUTES",
+            "43201",
+            "LOGIN_LOCKOUT_MAX_MINUTES must be a whole number from 1 to 43200, not '43201'",
         ),
         ("API_TOKEN_DAYS", "0", "API_TOKEN_DAYS must be a whole number from 1 to 365, not '0'"),
         (
@@ -143,6 +148,13 @@ def test_a_bad_value_stops_the_start_naming_the_variable_and_its_range(
     # The same from the settings file.
     env_file.write_text(f"{name}={value}\n")
     assert refusal(env_file) == message
+
+
+def test_the_first_lockout_wait_cannot_exceed_the_longest(env_file):
+    assert (
+        refusal(env_file, LOGIN_LOCKOUT_MAX_MINUTES="60", LOGIN_LOCKOUT_MINUTES="90")
+        == "LOGIN_LOCKOUT_MINUTES must be a whole number from 1 to 60, not '90'"
+    )
 
 
 def test_conn_max_age_is_checked_for_postgresql(env_file):
