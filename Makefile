@@ -32,6 +32,8 @@ demo: install
 	@echo "Shiji: http://127.0.0.1:$(PORT)/"
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite includes tests/production (collectstatic, gunicorn and a browser
+# with production settings), so every run proves the production deploy too.
 test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

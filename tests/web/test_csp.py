@@ -187,7 +187,7 @@ def test_the_api_docs_page_loads_everything_from_the_site(client, db):
     assert "http://" not in html and "https://" not in html and "//cdn" not in html
 
 
-def test_the_500_page_styles_itself_from_a_static_file(client, settings):
+def test_the_500_page_styles_itself_from_a_static_file():
     from django.template.loader import render_to_string
 
     html = render_to_string("500.html")
