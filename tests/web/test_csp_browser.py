@@ -86,17 +86,16 @@ def test_main_pages_work_under_the_policy_without_a_violation(live_server, world
     expect(page.locator("#sj-problem")).to_contain_text(problem.description)
     watched.assert_clean("problem detail")
 
-    # The study form's roster script (moved out of the template): unticking
-    # someone marks the row absent, shows the reason field and counts them.
+    # The study form and its own script and styles (study/session_form.js):
+    # ticking someone counts them and shows the reason fields of the others.
     page.goto(live_server.url + reverse("study:create"))
     summary = page.locator("#sj-roster-summary")
-    expect(summary).to_have_text("出席 3 人，缺席 0 人")
-    row = page.locator("#sj-roster tr.sj-att", has_text="李四")
+    expect(summary).to_contain_text("出勤待补录")
+    row = page.locator("#sj-roster .sj-att", has_text="李四")
     expect(row.locator(".sj-reason input")).to_be_hidden()
-    row.locator('input[name="present"]').uncheck()
+    page.locator("#sj-roster .sj-att", has_text="张三").locator('input[name="present"]').check()
     expect(row.locator(".sj-reason input")).to_be_visible()
-    expect(row.locator(".sj-reason input")).to_be_focused()
-    expect(summary).to_have_text("出席 2 人，缺席 1 人")
+    expect(summary).to_contain_text("出席 1 人，缺席 2 人")
     watched.assert_clean("study form")
 
 

@@ -28,35 +28,3 @@ document.addEventListener("change", function (event) {
   const auto = event.target.closest("[data-sj-autosubmit]");
   if (auto && auto.form) auto.form.submit();
 });
-// The study form's attendance roster (<form data-sj-attendance>): unticked rows
-// are marked absent and show their reason field; the summary counts both.
-(function () {
-  const form = document.querySelector("form[data-sj-attendance]");
-  if (!form) return;
-  form.classList.add("sj-js");
-  const summary = form.querySelector("[data-sj-summary]");
-  function sync() {
-    const rows = form.querySelectorAll("tr.sj-att");
-    let absent = 0;
-    rows.forEach(function (row) {
-      const box = row.querySelector('input[name="present"]');
-      row.classList.toggle("sj-absent", !box.checked);
-      if (!box.checked) absent += 1;
-    });
-    const all = form.querySelector("[data-sj-check-all]");
-    if (all) all.checked = absent === 0;
-    if (summary) summary.textContent = summary.dataset.sjSummary.replace("{present}", rows.length - absent).replace("{absent}", absent);
-  }
-  form.addEventListener("change", function (event) {
-    // The select-all handler above runs after this one; read the boxes once it has.
-    setTimeout(function () {
-      sync();
-      const box = event.target;
-      if (box.name === "present" && !box.checked) {
-        const reason = document.getElementById("reason_" + box.value);
-        if (reason) reason.focus();
-      }
-    }, 0);
-  });
-  sync();
-})();
