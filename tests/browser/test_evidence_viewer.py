@@ -282,7 +282,7 @@ def test_a_pdf_opens_in_the_browser_in_a_sandbox(
     for _attempt in range(20):
         viewer.wait_for_timeout(500)
         viewer.screenshot(path=shot)
-        pixels = Image.open(shot).convert("RGB").getdata()
+        pixels = Image.open(shot).convert("RGB").get_flattened_data()
         if sum(1 for r, g, b in pixels if r > 150 and g < 70 and b < 70) > 20000:
             break
     else:

@@ -199,6 +199,8 @@
     viewer.dialog.classList.toggle("sj-viewer-single", viewer.links.length < 2);
     if (!viewer.dialog.open) viewer.dialog.showModal();
     show(viewer.links.indexOf(link));
+    // Keys work from the first moment; Enter or Space on it closes again.
+    viewer.dialog.querySelector(".sj-viewer-close").focus();
   }
 
   function close() {
@@ -220,7 +222,6 @@
     viewer.count.textContent = (viewer.index + 1) + " / " + n;
     viewer.caption.textContent = link.dataset.sjCaption || "";
     viewer.download.href = link.dataset.sjDownload || link.href;
-    viewer.dialog.querySelector(".sj-viewer-close").focus();
   }
 
   // The fitted size: the whole image within the stage, never enlarged.
