@@ -185,3 +185,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Audit trail (shiji/audit; README "Audit trail") --------------------------
+# AUDIT_HMAC_KEYS signs the event chains: "id:secret[,id:secret…]", the first
+# key signs, the others still verify (rotation). Development derives a key from
+# SECRET_KEY; production must be given real keys. Checkpoints of the chains go
+# to an append-only file outside the database, optionally also POSTed to a URL.
+AUDIT_HMAC_KEYS = env.str("AUDIT_HMAC_KEYS", default="")
+if PRODUCTION and not AUDIT_HMAC_KEYS:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEYS must be set in production (see README).")
+AUDIT_CHECKPOINT_FILE = Path(
+    env.str("AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit" / "checkpoints.jsonl"))
+)
+AUDIT_CHECKPOINT_URL = env.str("AUDIT_CHECKPOINT_URL", default="")

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
 from shiji.core.errors import Conflict, Forbidden, invalid
@@ -267,7 +268,7 @@ def session_create(
             None,
             _attendance_summary((m.person.name, m.present, m.reason) for m in marks),
         ]
-    audit_record(actor=actor, action="study.create", obj=session, changes=changes)
+    audit_record(actor=actor, action=EventKind.STUDY_CREATE, obj=session, changes=changes)
     return session
 
 
@@ -308,7 +309,7 @@ def session_update(
     if not changes:
         return session
     session.save(update_fields=[*[k for k in changes if k in SESSION_FIELDS], "updated_at"])
-    audit_record(actor=actor, action="study.update", obj=session, changes=changes)
+    audit_record(actor=actor, action=EventKind.STUDY_UPDATE, obj=session, changes=changes)
     return session
 
 
@@ -326,7 +327,7 @@ def session_set_attendance(
     if changes:
         session.save(update_fields=["updated_at"])
         audit_record(
-            actor=actor, action="study.attendance", obj=session, changes=changes, note=note
+            actor=actor, action=EventKind.STUDY_ATTENDANCE, obj=session, changes=changes, note=note
         )
     return session
 
@@ -362,7 +363,7 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
         session.save(update_fields=["updated_at"])
         audit_record(
             actor=actor,
-            action="study.material",
+            action=EventKind.STUDY_MATERIAL,
             obj=session,
             changes={"material": [None, {"name": name, "sha256": info.sha256}]},
         )
@@ -413,7 +414,7 @@ def speech_add(
         session.save(update_fields=["updated_at"])
         audit_record(
             actor=actor,
-            action="study.speech",
+            action=EventKind.STUDY_SPEECH,
             obj=session,
             changes={
                 "speech": [
