@@ -119,11 +119,12 @@ def rechain(apps, schema_editor):
     seq, tip = tips.get(system, (0, GENESIS))
     shown = breaks[:SHOWN_BREAKS]
     more = len(breaks) - len(shown)
+    found = "完整" if not breaks else f"发现 {len(breaks)} 处断裂：" + "；".join(shown)
+    if more > 0:
+        found += f"；另有 {more} 处未列出"
     note = (
-        f"原审计链（{total} 条事件）按旧规则校验："
-        + ("完整。" if not breaks else f"发现 {len(breaks)} 处断裂：" + "；".join(shown))
-        + (f"；另有 {more} 处未列出" if more > 0 else "")
-        + f"。已按高新区拆分为 {len(tips)} 条链，并以密钥 {key_id} 重新签名。"
+        f"原审计链（{total} 条事件）按旧规则校验：{found}。"
+        f"已按高新区拆分为 {len(tips | {chain_of(None): None})} 条链，并以密钥 {key_id} 重新签名。"
     )
     event = Event(
         chain=system,
