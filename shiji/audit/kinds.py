@@ -86,10 +86,11 @@ class EventKind(StrEnum):
     USER_PASSWORD_CHANGE = "user.password_change", "本人修改密码", "Password changed by its owner"
     USER_LOCKED = (
         "user.locked",
-        "登录失败次数过多，账号被锁定",
-        "Account locked after failed sign-ins",
+        "登录失败次数过多，该地址的登录被锁定",
+        "Sign-ins from one address locked after failures",
     )
     USER_TOKEN_ISSUE = "user.token_issue", "签发 API 令牌", "API token issued"
+    USER_TOKEN_REVOKE = "user.token_revoke", "注销 API 令牌", "API token revoked"
 
     # The problem list and rectification ledger
     PROBLEM_CREATE = "problem.create", "新增问题", "Problem added"
@@ -309,6 +310,7 @@ FIELD_LABELS: dict[str, FieldLabel] = {
     "locked_until": FieldLabel("锁定至", "Locked until"),
     "failed_logins": FieldLabel("连续登录失败次数", "Failed sign-ins in a row"),
     "api_tokens": FieldLabel("API 令牌数", "API tokens"),
+    "api_token": FieldLabel("API 令牌", "API token"),
     "head": FieldLabel("链头", "Chain head"),
     "events": FieldLabel("事件数", "Events"),
     "chains": FieldLabel("链数", "Chains"),
