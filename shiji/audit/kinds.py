@@ -193,6 +193,14 @@ class EventKind(StrEnum):
     STUDY_ATTENDANCE = "study.attendance", "更新出勤", "Attendance updated"
     STUDY_MATERIAL = "study.material", "上传学习材料", "Material uploaded"
     STUDY_SPEECH = "study.speech", "添加研讨发言", "Speech added"
+    STUDY_GROUP_CREATE = "study.group.create", "新建参会名单", "Attendee group created"
+    STUDY_GROUP_UPDATE = "study.group.update", "修改参会名单", "Attendee group changed"
+    STUDY_GROUP_DEACTIVATE = "study.group.deactivate", "停用参会名单", "Attendee group retired"
+    STUDY_GROUP_REACTIVATE = (
+        "study.group.reactivate",
+        "启用参会名单",
+        "Attendee group offered again",
+    )
 
     # Assessment (政绩考核)
     INDICATOR_CREATE = "indicator.create", "新增考核指标", "Indicator added"
@@ -277,6 +285,7 @@ class FieldLabel(NamedTuple):
     zh: str
     en: str
     row: str = ""
+    sep: str = "、"  # between the items of a list value
 
     @property
     def label(self) -> str:
@@ -293,6 +302,9 @@ FIELD_LABELS: dict[str, FieldLabel] = {
     "material": FieldLabel("学习材料", "Material", "study.material"),
     "speech": FieldLabel("研讨发言", "Speech", "study.speech"),
     "attendance": FieldLabel("出勤", "Attendance"),
+    "attendees": FieldLabel("应到人员", "Expected attendees"),
+    "marks": FieldLabel("出勤明细", "Attendance in detail", sep="；"),
+    "members": FieldLabel("成员", "Members"),
     "file": FieldLabel("文件", "File"),
     "sha256": FieldLabel("文件指纹（SHA-256）", "File fingerprint (SHA-256)"),
     "problems": FieldLabel("关联问题", "Linked problems"),

@@ -143,11 +143,12 @@ def _value(model: type[models.Model] | None, name: str, value: Any, names: _Name
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, list):
-        return "、".join(_value(model, name, v, names) for v in value)
+        sep = FIELD_LABELS[name].sep if name in FIELD_LABELS else "、"
+        return sep.join(_value(model, name, v, names) for v in value)
     if isinstance(value, dict):
         return _compound(name, value)
     target = _related_model(model, name)
-    if target is not None:
+    if target is not None and isinstance(value, int):
         return names.name(target, value)
     choices = _choices(_field(model, name))
     if choices and value in choices:
@@ -160,7 +161,10 @@ def _compound(name: str, value: dict[str, Any]) -> str:
     if "present" in value and "absent" in value:
         absent = value["absent"] or []
         text = _("出席 %(p)d 人，缺席 %(a)d 人") % {"p": value["present"], "a": len(absent)}
-        return text + (f"（{'；'.join(absent)}）" if absent else "")
+        text += f"（{'；'.join(absent)}）" if absent else ""
+        if value.get("pending"):
+            text += _("，待补录 %(n)d 人") % {"n": value["pending"]}
+        return text
     spec = FIELD_LABELS.get(name, FieldLabel("", ""))
     row_model = _model(spec.row) if spec.row else None
     title = value.get("name") or value.get("title") or ""

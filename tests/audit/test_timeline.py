@@ -152,3 +152,27 @@ def test_no_view_keeps_its_own_event_labels():
         source = path.read_text(encoding="utf-8")
         for name in ("EVENT_LABELS", "NOTE_LABELS", "ACTION_LABELS", "FIELD_LABELS"):
             assert name not in source, f"{path.relative_to(SHIJI)}: {name}"
+
+
+def test_a_study_session_reads_with_attendance_in_words(world):
+    from shiji.campaigns.models import StudyKind
+    from shiji.study import services as study
+
+    campaign = adopted_campaign(world)
+    people = {p.name: p.pk for p in Person.objects.filter(org=world.a.dept)}
+    session = study.session_create(
+        actor=world["zone_admin"], zone=world.a.zone, org=world.a.dept,
+        kind=StudyKind.objects.filter(campaign=campaign).first(), date=dt.date(2026, 3, 10),
+        topic="学习正确政绩观", duration_hours="2",
+        attendance=[
+            {"person": people["张三"], "present": True, "reason": ""},
+            {"person": people["李四"], "present": False, "reason": "出差"},
+        ],
+    )  # fmt: skip
+    row = timeline(session, world["zone_admin"])[0]
+    fields = {c.label: c.new for c in row.changes}
+    assert row.label == "记录学习研讨"
+    assert fields["组织单位"] == world.a.dept.name
+    assert fields["出勤"] == "出席 1 人，缺席 1 人（李四：出差），待补录 1 人"
+    assert fields["出勤明细"] == "张三：出席；李四：缺席（出差）"
+    assert "应到人员" in fields
