@@ -29,7 +29,6 @@ from shiji.ledger.models import (
     Source,
     Stage,
     Status,
-    evidence_path,
 )
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
@@ -367,7 +366,7 @@ def problem_add_evidence(
         note=note,
         uploaded_by=actor,
     )
-    with stored_upload(evidence.file, file, path=evidence_path(evidence, name), name=name):
+    with stored_upload(evidence.file, file, name=name):
         evidence.save()
         audit_record(
             actor=actor,
