@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.timeline import timeline
-from shiji.core.downloads import export_response, stored_file_response
+from shiji.core.downloads import export_filename, export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound, invalid
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
 from shiji.orgs.selectors import (
     _int,
+    export_zone,
     org_options,
     orgs_visible_to,
     zone_get_for_user,
@@ -356,12 +357,19 @@ def regulation_export(request: HttpRequest) -> FileResponse:
     if not policy.can(request.user, "regulation.export"):
         raise PermissionDenied(_("您没有导出制度清单的权限"))
     params = {k: request.GET[k].strip() for k in LIST_PARAMS if request.GET.get(k, "").strip()}
+    requested = None
     if params.get("zone"):
         try:
-            zone_get_for_user(user=request.user, pk=params["zone"])
+            requested = zone_get_for_user(user=request.user, pk=params["zone"])
         except NotFound as exc:
             raise Http404(exc.message) from None
+    zone = export_zone(
+        user=request.user,
+        action="regulation.export",
+        qs=excel.export_queryset(user=request.user, params=params),
+        requested=requested,
+    )
     return export_response(
-        lambda out: excel.export_regulations(user=request.user, params=params, out=out),
-        filename=excel.export_filename(),
+        lambda out: excel.export_regulations(user=request.user, params=params, zone=zone, out=out),
+        filename=export_filename(excel.WHAT, zone_name=zone.name if zone else None),
     )
