@@ -248,6 +248,12 @@ def print_to_pdf(data: bytes, *, name: str, workdir: Path, profile: Path) -> Pdf
     assert pdf.exists(), f"LibreOffice did not print {source.name}"
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(pdf, ARTIFACTS / pdf.name)
+    return read_pdf(pdf)
+
+
+def read_pdf(pdf: Path) -> Pdf:
+    """A PDF's page sizes (pdfinfo), words with their boxes and its text
+    laid out (pdftotext)."""
     info = _run("pdfinfo", "-f", "1", "-l", "100000", str(pdf))
     pages = [
         (float(w), float(h))
