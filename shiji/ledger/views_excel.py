@@ -5,7 +5,7 @@ shows the progress of long work (``ledger/tasks.py``).
 The rules live elsewhere: what may be exported or imported in
 ``orgs/policy.py`` and the selectors, what a workbook must look like in
 ``ledger/excel.py``. Small work is done within the request so the pages work
-without a background worker; the thresholds are in ``ledger/excel.py``.
+without a background worker; the thresholds are in ``ledger/tasks.py``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
         key: request.GET[key].strip() for key in EXPORT_PARAMS if request.GET.get(key, "").strip()
     }
     count = excel.export_count(user=request.user, params=params)
-    if count > excel.EXPORT_SYNC_MAX_ROWS:
+    if count > tasks.EXPORT_SYNC_MAX_ROWS:
         job = tasks.job_start_export(user=request.user, params=params)
         return redirect("ledger:job", pk=job.pk)
     zone = excel.export_zone(user=request.user, params=params)
@@ -88,7 +88,7 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         info = excel.import_check_file(upload)
-        if excel.import_is_large(upload):
+        if tasks.import_is_large(upload):
             staged = _stage(request, zone, upload, info)
             job = tasks.job_start_import(actor=request.user, staged=staged, dry_run=True)
             return redirect("ledger:job", pk=job.pk)
@@ -129,7 +129,7 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
     zone = staged.zone
     excel.import_require(actor=request.user, zone=zone)
     try:
-        if staged.size > excel.IMPORT_SYNC_MAX_BYTES or excel.import_is_large(
+        if staged.size > tasks.IMPORT_SYNC_MAX_BYTES or tasks.import_is_large(
             staging.staged_file(staged)
         ):
             job = tasks.job_start_import(actor=request.user, staged=staged, dry_run=False)

@@ -20,6 +20,7 @@ from shiji.campaigns.models import ZoneCampaign
 from shiji.core.errors import Forbidden, Invalid, NotFound
 from shiji.ledger import excel, services
 from shiji.ledger.excel import HEADERS, export_workbook, import_workbook
+from shiji.ledger.excel import apply as excel_apply
 from shiji.ledger.models import Problem, ProgressNote, Status
 from shiji.orgs import services as org_services
 
@@ -659,13 +660,13 @@ def test_a_service_refusal_while_writing_rolls_everything_back(world, ledger, mo
     ws.cell(r, COL["整改措施"], "更新后的措施")
     append_row(ws, **new_row_values(world))
     data = save(wb)
-    real_apply = excel._apply
+    real_apply = excel_apply._apply
 
     def submitted_meanwhile(*args, **kwargs):
         Problem.objects.filter(pk=target.pk).update(status=Status.SUBMITTED)
         return real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(excel, "_apply", submitted_meanwhile)
+    monkeypatch.setattr(excel_apply, "_apply", submitted_meanwhile)
     problems, events = Problem.objects.count(), AuditEvent.objects.count()
 
     result = run_import(world, data)

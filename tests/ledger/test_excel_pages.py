@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from shiji.audit.models import AuditEvent
 from shiji.core.models import StagedUpload
-from shiji.ledger import excel
+from shiji.ledger import tasks
 from shiji.ledger.excel import HEADERS
 from shiji.ledger.models import JobKind, JobState, LedgerJob, Problem, Status
 from tests.ledger.test_excel import (
@@ -95,7 +95,7 @@ def test_export_refuses_post(world, login):
 def test_large_export_becomes_a_job_and_says_when_no_worker_runs(
     world, problems, login, monkeypatch
 ):
-    monkeypatch.setattr(excel, "EXPORT_SYNC_MAX_ROWS", 1)
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 1)
     client = login(world["zone_admin"])
 
     response = client.get(reverse("ledger:export"))
@@ -121,7 +121,7 @@ def test_large_export_becomes_a_job_and_says_when_no_worker_runs(
 def test_large_export_runs_in_the_worker_with_progress_and_download(
     world, problems, login, monkeypatch
 ):
-    monkeypatch.setattr(excel, "EXPORT_SYNC_MAX_ROWS", 1)
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 1)
     client = login(world["zone_admin"])
     location = client.get(reverse("ledger:export"), {"kind": "deadline"})["Location"]
 
@@ -265,7 +265,7 @@ def test_confirming_someone_elses_upload_is_refused(world, problems, login):
 
 @pytest.mark.django_db(transaction=True)
 def test_large_import_is_checked_and_imported_by_the_worker(world, problems, login, monkeypatch):
-    monkeypatch.setattr(excel, "IMPORT_SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(tasks, "IMPORT_SYNC_MAX_ROWS", 0)
     client = login(world["zone_admin"])
     data = edited_workbook(world, problems)
 
@@ -302,9 +302,8 @@ def test_large_import_is_checked_and_imported_by_the_worker(world, problems, log
 
 
 def test_job_that_fails_says_why(world, problems, login, monkeypatch):
-    from shiji.ledger import tasks
 
-    monkeypatch.setattr(excel, "IMPORT_SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(tasks, "IMPORT_SYNC_MAX_ROWS", 0)
     client = login(world["zone_admin"])
     client.post(
         reverse("ledger:import"),
@@ -320,9 +319,8 @@ def test_job_that_fails_says_why(world, problems, login, monkeypatch):
 
 
 def test_old_jobs_and_their_files_are_purged(world, problems, monkeypatch, tmp_path):
-    from shiji.ledger import tasks
 
-    monkeypatch.setattr(excel, "EXPORT_SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 0)
     job = tasks.job_start_export(user=world["zone_admin"], params={})
     tasks.job_run(job_id=job.pk)
     job.refresh_from_db()
@@ -439,9 +437,7 @@ def test_job_page_follows_the_worker_without_reloading(
 ):
     from playwright.sync_api import expect
 
-    from shiji.ledger import tasks
-
-    monkeypatch.setattr(excel, "EXPORT_SYNC_MAX_ROWS", 1)
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 1)
     page = signed_in
     page.goto(f"{live_server.url}{reverse('ledger:export')}")
     expect(page.locator("[data-state=queued]")).to_be_visible()
