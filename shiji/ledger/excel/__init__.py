@@ -72,7 +72,7 @@ from shiji.ledger.excel.plan import (
     import_check_file,
     import_plan,
     import_require,
-    import_row_estimate,
+    import_row_count,
 )
 
 __all__ = [
@@ -93,7 +93,7 @@ __all__ = [
     "import_check_file",
     "import_plan",
     "import_require",
-    "import_row_estimate",
+    "import_row_count",
     "import_staged",
     "import_workbook",
 ]

@@ -32,6 +32,7 @@ def import_workbook(
     dry_run: bool,
     progress: Progress | None = None,
     claim: Callable[[], None] | None = None,
+    written: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Import a ledger workbook into ``zone``, all or nothing.
 
@@ -41,7 +42,9 @@ def import_workbook(
     in ``errors``, and then nothing is written. A dry run only checks.
     ``claim`` runs first inside the import's transaction (e.g. to take the
     staged upload, so that a second confirmation of the same file fails
-    before writing anything); it commits or rolls back with the import.
+    before writing anything); it commits or rolls back with the import, and
+    so does ``written(result)``, called last inside the transaction (a job
+    records that it is done there).
     """
     today = timezone.localdate()
     checked = import_plan(actor=actor, zone=zone, file=file, today=today, progress=progress)
@@ -74,6 +77,8 @@ def import_workbook(
             },
             note=f"导入整改台账：新增 {result.created} 条、更新 {result.updated} 条",
         )
+        if written is not None:
+            written(result)
     if progress:
         progress(PHASE_WRITE, len(plans), len(plans))
     return result
@@ -85,6 +90,7 @@ def import_staged(
     staged: StagedUpload,
     dry_run: bool,
     progress: Progress | None = None,
+    written: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Check or import an upload parked after its dry run. A real import
     discards the parked copy in its own transaction, so the same bytes are
@@ -102,6 +108,7 @@ def import_staged(
         dry_run=dry_run,
         progress=progress,
         claim=None if dry_run else consume,
+        written=written,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from shiji.core.uploads import MB
+from shiji.core.xlsx import ReadLimits
 
 SHEET = "整改台账"
 HEADERS = [
@@ -56,10 +57,19 @@ TOO_MANY_ROWS = (
 )
 
 IMPORT_MAX_ROWS = 100_000
-# The zipped upload is limited by settings.MAX_UPLOAD_MB; this bounds what it
-# may unpack to. Rows are streamed from the zip, so this is about time, not
-# memory: only the rows that will write are kept, as small plans.
-IMPORT_MAX_UNZIPPED = 600 * MB
+# What one read of an uploaded ledger may cost (core.xlsx.ReadLimits). The
+# zipped upload is limited by settings.MAX_UPLOAD_MB; rows are streamed from
+# the zip and only the rows that will write are kept (as small plans), so
+# the unpacked size is about time, not memory. 100,000 rows of long texts
+# unpack to about 150 MB and take about 30 s to check; the sixteen columns
+# get room for a few the user added (they are reported by name).
+READ_LIMITS = ReadLimits(
+    max_rows=IMPORT_MAX_ROWS,
+    max_columns=40,
+    max_sheet_bytes=500 * MB,
+    max_unzipped_bytes=600 * MB,
+    max_seconds=300,
+)
 EXPORT_CHUNK = 2000
 PROGRESS_EVERY = 1000
 

@@ -13,11 +13,10 @@ from itertools import islice
 from typing import IO, Any
 
 from shiji.campaigns.models import ProblemCategory
-from shiji.core.errors import Forbidden, Invalid, NotFound, invalid
+from shiji.core.errors import Forbidden, Invalid, NotFound
 from shiji.core.uploads import check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
-    NOT_XLSX,
     ErrorList,
     Row,
     cell_text,
@@ -30,10 +29,9 @@ from shiji.ledger.excel.layout import (
     DATE_COLUMNS,
     FIELD_COLUMNS,
     HEADERS,
-    IMPORT_MAX_ROWS,
-    IMPORT_MAX_UNZIPPED,
     MAX_ERRORS,
     PHASE_CHECK,
+    READ_LIMITS,
     SHEET,
     Progress,
 )
@@ -102,14 +100,27 @@ def import_check_file(file: IO[bytes] | Any) -> Any:
     return check_upload(file, allowed={"xlsx"})
 
 
-def import_row_estimate(file: IO[bytes] | Any) -> int | None:
-    """About how many data rows the upload has, from the sheet's recorded
-    size (no rows are read); None when the file does not say."""
-    book = open_workbook(file, read_only=True, max_unzipped_bytes=IMPORT_MAX_UNZIPPED)
+def import_row_count(file: IO[bytes] | Any, *, stop_after: int) -> int | None:
+    """How many data rows the upload has, counted (never taken from the
+    sheet's ``<dimension>``), up to ``stop_after`` + 1; None when reading
+    that far costs more than ``stop_after`` rows of cells would (rows of
+    stray cells outside the ledger's columns). A workbook past the import's
+    limits is refused here already (``WorkbookTooLarge``)."""
+    book = open_workbook(file, limits=READ_LIMITS)
     try:
-        sheet = _reading(lambda: _sheet(book))
-        rows = sheet.max_row
-        return max(0, rows - 2) if isinstance(rows, int) else None
+        sheet = _sheet(book)
+        header = find_header(sheet, HEADERS, errors=ErrorList())
+        if header is None:
+            return 0
+        count = 0
+        cells = (stop_after + header.row + 1) * READ_LIMITS.max_columns
+        for _ in iter_rows(sheet, header, errors=ErrorList()):
+            count += 1
+            if count > stop_after:
+                break
+            if sheet.budget.cells > cells:
+                return None
+        return count
     finally:
         book.close()
         file.seek(0)
@@ -151,26 +162,15 @@ def import_plan(
     info = import_check_file(file)
     errors = ErrorList()
     plans: list[Plan] = []
-    total: int | None = None
-    book = open_workbook(file, read_only=True, max_unzipped_bytes=IMPORT_MAX_UNZIPPED)
+    book = open_workbook(file, limits=READ_LIMITS)
     try:
-        sheet = _reading(lambda: _sheet(book))
-        header = _reading(lambda: find_header(sheet, HEADERS, errors=errors))
+        sheet = _sheet(book)
+        header = find_header(sheet, HEADERS, errors=errors)
         if header is not None:
             _check_columns(sheet.title, header, errors)
-            rows_recorded = sheet.max_row  # from the sheet's <dimension>, if any
-            total = rows_recorded - header.row if isinstance(rows_recorded, int) else None
         if not errors and header is not None:
             names = _Names(actor, zone)
-            rows = _guarded(
-                iter_rows(
-                    sheet,
-                    header,
-                    errors=errors,
-                    date_columns=DATE_COLUMNS,
-                    max_rows=IMPORT_MAX_ROWS,
-                )
-            )
+            rows = iter_rows(sheet, header, errors=errors, date_columns=DATE_COLUMNS)
             done = 0
             seen: dict[str, int] = {}
             for batch in _batched(rows, 500):
@@ -187,31 +187,16 @@ def import_plan(
                 if len(errors) >= MAX_ERRORS:
                     break
                 if progress:
-                    progress(PHASE_CHECK, done, total)
+                    # The total is known only at the end: a sheet's recorded
+                    # size is not to be trusted, and counting first would read
+                    # the file twice.
+                    progress(PHASE_CHECK, done, None)
+            if progress:
+                progress(PHASE_CHECK, done, done)
     finally:
         book.close()
         file.seek(0)
     return ImportPlan(plans=plans, errors=errors, info=info)
-
-
-def _reading(read: Callable[[], Any]) -> Any:
-    """Run ``read`` on a streamed sheet. Its XML is parsed only as rows are
-    read, so a damaged file fails here rather than when it was opened; any
-    parser error means the same to the user and none may become a 500."""
-    try:
-        return read()
-    except Invalid:
-        raise
-    except Exception:
-        raise invalid(file=NOT_XLSX) from None
-
-
-def _guarded(rows: Iterator[Row]) -> Iterator[Row]:
-    while True:
-        row = _reading(lambda: next(rows, None))
-        if row is None:
-            return
-        yield row
 
 
 def _sheet(book: Any) -> Any:
