@@ -77,10 +77,10 @@ def import_workbook(
             },
             note=f"导入整改台账：新增 {result.created} 条、更新 {result.updated} 条",
         )
+        if progress:
+            progress(PHASE_WRITE, len(plans), len(plans))
         if written is not None:
             written(result)
-    if progress:
-        progress(PHASE_WRITE, len(plans), len(plans))
     return result
 
 
