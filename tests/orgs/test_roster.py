@@ -93,6 +93,7 @@ def test_template_downloads_as_a_real_workbook_that_parses_back(world, login):
     client = login(world["zone_admin"])
     response = client.get(f"/orgs/roster/template/?zone={world.a.zone.pk}")
     assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
     assert response["Content-Type"] == XLSX
     assert "attachment" in response["Content-Disposition"]
     data = b"".join(response.streaming_content)

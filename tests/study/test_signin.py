@@ -46,6 +46,7 @@ def dry_run(client, session, file):
 def test_template_lists_the_roster_with_recorded_attendance(world, login, session):
     response = login(world["secretary"]).get(reverse("study:signin_template", args=[session.pk]))
     assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = [tuple(c.value for c in r) for r in ws.iter_rows()]
     assert rows[0] == tuple(HEADERS)
