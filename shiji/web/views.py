@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from shiji.core.client import client_address
 from shiji.core.errors import AppError, invalid
 from shiji.orgs import services
 from shiji.orgs.selectors import zones_visible_to
@@ -20,25 +21,30 @@ def login_view(request):
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         next_url = ""
     error = ""
+    status = 200
     username = ""
     if request.method == "POST":
         username = request.POST.get("username", "")
         try:
             user = services.authenticate_with_lockout(
-                username=username, password=request.POST.get("password", ""), request=request
+                username=username,
+                password=request.POST.get("password", ""),
+                client=client_address(request),
+                request=request,
             )
+        except services.LockedOut as exc:
+            error, status = exc.message, 429
         except AppError as exc:
-            error = exc.message
+            error, status = exc.message, 400
         else:
             login(request, user)
             return redirect(next_url or "home")
-    status = 400 if error else 200
     return render(
         request,
         "registration/login.html",
         {
             "error": error,
-            "username": username,
+            "username": username[:150],
             "next": next_url,
             "max_failures": settings.LOGIN_MAX_FAILURES,
             "lockout_minutes": settings.LOGIN_LOCKOUT_MINUTES,
@@ -51,6 +57,7 @@ def login_view(request):
 @require_http_methods(["GET", "POST"])
 def password_change_view(request):
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         try:
             if request.POST.get("new_password") != request.POST.get("new_password2"):
@@ -59,19 +66,17 @@ def password_change_view(request):
                 user=request.user,
                 old_password=request.POST.get("old_password", ""),
                 new_password=request.POST.get("new_password", ""),
+                client=client_address(request),
             )
         except AppError as exc:
             errors = exc.fields or {"general": exc.message}
+            status = 429 if isinstance(exc, services.LockedOut) else 422
         else:
+            # Every other session ended with the old password; keep this one.
             update_session_auth_hash(request, request.user)
             messages.success(request, "密码已修改")
             return redirect("home")
-    return render(
-        request,
-        "registration/password_change.html",
-        {"errors": errors},
-        status=422 if errors else 200,
-    )
+    return render(request, "registration/password_change.html", {"errors": errors}, status=status)
 
 
 @login_required
