@@ -92,11 +92,27 @@ def merged_workbook(rows: Sequence[Sequence[str]], ref: str) -> bytes:
     return workbook([("Sheet1", chunks)])
 
 
-def workbook(sheets: Sequence[tuple[str, Iterable[bytes]]]) -> bytes:
-    """An .xlsx of ``sheets`` (name, chunks of sheet XML), deflated hard."""
+_STRINGS_TYPE = (
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+)
+_STRINGS_REL = (
+    '<Relationship Id="rIdS" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+    'Target="sharedStrings.xml"/>'
+)
+
+
+def workbook(
+    sheets: Sequence[tuple[str, Iterable[bytes]]], *, strings: Iterable[bytes] | None = None
+) -> bytes:
+    """An .xlsx of ``sheets`` (name, chunks of sheet XML) and, when given, a
+    shared strings part (chunks of ``<si>`` elements), deflated hard."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         types = "".join(_SHEET_TYPE.format(n=n) for n in range(1, len(sheets) + 1))
+        if strings is not None:
+            types += _STRINGS_TYPE
         z.writestr("[Content_Types].xml", _CONTENT_TYPES.format(sheets=types))
         z.writestr("_rels/.rels", _ROOT_RELS)
         z.writestr(
@@ -112,8 +128,15 @@ def workbook(sheets: Sequence[tuple[str, Iterable[bytes]]]) -> bytes:
             "xl/_rels/workbook.xml.rels",
             _WORKBOOK_RELS.format(
                 rels="".join(_SHEET_REL.format(n=n) for n in range(1, len(sheets) + 1))
+                + (_STRINGS_REL if strings is not None else "")
             ),
         )
+        if strings is not None:
+            with z.open("xl/sharedStrings.xml", "w") as part:
+                part.write(f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{MAIN}">'.encode())
+                for chunk in strings:
+                    part.write(chunk)
+                part.write(b"</sst>")
         for n, (_, chunks) in enumerate(sheets, start=1):
             with z.open(f"xl/worksheets/sheet{n}.xml", "w") as part:
                 for chunk in chunks:
@@ -145,6 +168,13 @@ def empty_cells_bomb(
     sheets = [(sheet, sheet_xml(empty_cells_rows(headers, cells=cells, per_row=per_row)))]
     sheets += [(name, sheet_xml([_text_row(1, hs)])) for name, hs in others]
     return workbook(sheets)
+
+
+def shared_strings_bomb(headers: Sequence[str], *, count: int = 1_000_000) -> bytes:
+    """A header row and a table of ``count`` distinct shared strings that
+    no cell uses (a reader that loads the table holds them all)."""
+    strings = (f"<si><t>{n}</t></si>".encode() for n in range(count))
+    return workbook([("Sheet1", sheet_xml([_text_row(1, headers)]))], strings=strings)
 
 
 def one_row_bomb(headers: Sequence[str], *, sheet: str = "Sheet1", cells: int = 5_000_000) -> bytes:

@@ -56,7 +56,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.xml.constants import SHEET_MAIN_NS
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 # The XML parser openpyxl itself uses (the standard library's, or
 # defusedxml's when installed): it never fetches external entities.
@@ -152,6 +152,13 @@ class ReadLimits:
         # Each row element counts too, and the rows above the data (titles,
         # instructions, the header) get a little room.
         return (self.max_rows + 10) * (self.max_columns + 1)
+
+    @property
+    def max_strings(self) -> int:
+        # The shared strings table is held in memory for the whole read (cells
+        # refer to it by index). Each string is used by some cell, and most
+        # cells hold numbers, dates, blanks or a repeated text.
+        return self.max_cells // 4
 
 
 DEFAULT_LIMITS = ReadLimits(max_rows=DEFAULT_MAX_ROWS, max_columns=50)
@@ -327,6 +334,28 @@ class _BoundedReader(ExcelReader):
         self.archive.budget = budget
         self.budget = budget
 
+    def read_strings(self) -> None:
+        """openpyxl's table of shared strings, counted as it is read (and
+        each entry's elements dropped once read, which openpyxl does not)."""
+        part = self.package.find(SHARED_STRINGS)
+        if part is None:
+            return
+        limit = self.budget.limits.max_strings
+        strings: list[str] = []
+        with self.archive.open(part.PartName[1:]) as source:
+            root = None
+            for event, node in iterparse(source, events=("start", "end")):
+                if root is None:
+                    root = node
+                if event == "end" and node.tag == _STRING:
+                    strings.append(_string_text(node))
+                    root.remove(node)
+                    if len(strings) > limit:
+                        raise WorkbookTooLarge(
+                            f"工作簿中的文字过多（超过 {limit} 段），请拆分后导入"
+                        )
+        self.shared_strings = strings
+
     def read_worksheets(self) -> None:
         for sheet, rel in self.parser.find_sheets():
             if rel.target not in self.valid_files or "chartsheet" in rel.Type:
@@ -338,6 +367,25 @@ class _BoundedReader(ExcelReader):
 
 
 _ROW, _CELL = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}c"
+_STRING = f"{{{SHEET_MAIN_NS}}}si"
+_TEXT, _RUN = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
+
+
+def _string_text(node: Any) -> str:
+    """A shared string's text: its ``<t>``, or the ``<t>`` of each rich-text
+    run (phonetic guides, ``<rPh>``, are not part of it), as openpyxl reads
+    it (``Text.content``, and its undoing of the "_x005F" escape)."""
+    parts = []
+    for child in node:
+        if child.tag == _TEXT:
+            parts.append(child.text or "")
+        elif child.tag == _RUN:
+            text = child.find(_TEXT)
+            if text is not None:
+                parts.append(text.text or "")
+    return "".join(parts).replace("x005F_", "")
+
+
 _SHEET_DATA = f"{{{SHEET_MAIN_NS}}}sheetData"
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?[0-9]*$")
 

@@ -109,6 +109,27 @@ def test_five_million_empty_cells_are_refused_in_seconds_and_little_memory(build
     assert measured["growth_mb"] < 50
 
 
+def test_a_table_of_shared_strings_past_the_limit_is_refused_in_bounded_memory():
+    limits = ReadLimits(max_rows=5000, max_columns=20)  # a sign-in sheet's
+    data = xlsx_attacks.shared_strings_bomb(HEADERS, count=30_000)
+
+    def read():
+        with pytest.raises(WorkbookTooLarge) as caught:
+            read_all(data, limits)
+        return caught
+
+    caught, seconds, peak = xlsx_attacks.measured(read)
+
+    assert caught.value.fields["file"] == "工作簿中的文字过多（超过 26302 段），请拆分后导入"
+    assert peak < 50 and seconds < 20
+
+
+def test_shared_strings_are_read_as_before():
+    """Excel (and openpyxl) write text as shared strings; they still read."""
+    rows, errors = read_all(rows_workbook(3))
+    assert errors == [] and [r["问题描述"] for r in rows] == ["问题1", "问题2", "问题3"]
+
+
 def test_the_cell_budget_stops_a_sheet_of_stray_values():
     """Cells with content outside the expected columns are not empty, so the
     empty-cell rule does not see them; the cell budget does."""
