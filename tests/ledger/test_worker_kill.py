@@ -26,7 +26,7 @@ from shiji.ledger.models import JobKind, JobState, LedgerJob, Problem
 from tests.ledger.test_excel import append_row, export_bytes, new_row_values, open_xlsx, save
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-ROWS = 300  # about 20 ms each to write: the write phase lasts seconds
+ROWS = 1000  # 5 to 20 ms each to write: the write phase lasts seconds
 
 
 def database_url() -> str:
@@ -90,7 +90,7 @@ def test_a_worker_killed_mid_import_leaves_a_failed_job_that_a_retry_completes(
     try:
         # Let it get into the write phase (one transaction), then kill it.
         wait_for(lambda: LedgerJob.objects.filter(pk=job.pk, phase=excel.PHASE_WRITE).exists())
-        time.sleep(1)
+        time.sleep(0.3)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
