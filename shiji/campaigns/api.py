@@ -16,7 +16,7 @@ from pydantic_core import PydanticCustomError
 from shiji.campaigns import selectors, services
 from shiji.campaigns.models import Task, TaskAssignment, WorkArrangement
 from shiji.core.errors import Forbidden, NotFound, invalid
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In
 from shiji.orgs import policy
 from shiji.orgs.models import Sector
 from shiji.orgs.selectors import _int, zone_get_for_user
@@ -48,12 +48,12 @@ class TaskFilters(Schema):
     q: Text | None = Field(None, max_length=100)
 
 
-class TaskIn(Schema):
+class TaskIn(In):
     zone: Id
     arrangement: Id = Field(description="工作安排 id（本区已启用的学习教育中的）")
     title: Text = Field(max_length=200)
     description: Text = Field("", max_length=services.TASK_TEXT_LIMIT)
-    deadline: dt.date | None = None
+    deadline: Day | None = None
     sectors: list[Text] = Field(
         description="适用领域：organ、soe、institution、private、social 或中文名称", max_length=5
     )
@@ -99,9 +99,13 @@ class TaskList(Schema):
     items: list[TaskOut]
 
 
-class EvidenceOut(Schema):
+# Schema names are unique across the API: django-ninja files each under its
+# class name and keeps the last, so a second "EvidenceOut" or "ReviewIn" would
+# make the OpenAPI document describe another app's schema here.
+class AssignmentEvidenceOut(Schema):
     id: int
     name: str = Field(alias="original_name")
+    kind: str = Field(alias="content_kind", description="按内容识别的类型：jpeg、pdf、docx 等")
     sha256: str
     size: int
 
@@ -118,7 +122,7 @@ class AssignmentOut(Schema):
     reported_at: dt.datetime | None
     reviewed_at: dt.datetime | None
     return_reason: str
-    evidence: list[EvidenceOut]
+    evidence: list[AssignmentEvidenceOut]
 
     @staticmethod
     def resolve_task(obj: TaskAssignment) -> int:
@@ -141,7 +145,7 @@ class AssignmentOut(Schema):
         return list(obj.evidence.all())
 
 
-class ReviewIn(Schema):
+class AssignmentReviewIn(In):
     decision: Literal["accept", "return"]
     reason: Text = Field("", max_length=services.TASK_TEXT_LIMIT)
 
@@ -222,7 +226,7 @@ def task_assignments(request, task_id: int):
 
 @router.post(
     "assignments/{assignment_id}/report",
-    response={200: AssignmentOut, **MOVE},
+    response={200: AssignmentOut, 503: ErrorOut, **MOVE},  # 503: the file store refused it
     summary="报送完成情况（附凭证）",
     description=(
         "multipart：`note`（完成情况，必填）、`file`（可选，图片、PDF 或 Office 文件）。"
@@ -253,7 +257,7 @@ def assignment_report(
     summary="审核：通过或退回",
     description="`decision`：accept 或 return（须填写 `reason`）。未报送的返回 409。",
 )
-def assignment_review(request, assignment_id: int, payload: ReviewIn):
+def assignment_review(request, assignment_id: int, payload: AssignmentReviewIn):
     assignment = _assignment(request, assignment_id)
     services.assignment_transition(
         actor=request.user,

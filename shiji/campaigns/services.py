@@ -7,8 +7,9 @@ and records nothing, and an edited file updates the campaign in place.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,6 @@ from shiji.campaigns.models import (
     TaskTemplate,
     WorkArrangement,
     ZoneCampaign,
-    assignment_evidence_path,
 )
 from shiji.campaigns.presets import Preset, preset_path, read_preset
 from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
@@ -766,10 +766,17 @@ def assignment_add_evidence(
     _require_unless_system(actor, "task.report", assignment)
     if assignment.status not in workflow.OPEN:
         raise Conflict(f"任务{assignment.get_status_display()}，不能再上传凭证")
-    return _store_evidence(actor, assignment, file)
+    with _evidence_stored(actor, assignment, file) as evidence:
+        return evidence
 
 
-def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> AssignmentEvidence:
+@contextlib.contextmanager
+def _evidence_stored(
+    actor: Any, assignment: TaskAssignment, file: Any
+) -> Iterator[AssignmentEvidence]:
+    """Check, store and record one evidence file for the block that follows:
+    if it fails (a later file of the same report, the move itself), the bytes
+    written here are deleted with the rolled-back row (see stored_upload)."""
     info = check_upload(file, allowed=EVIDENCE, max_bytes=settings.MAX_UPLOAD_MB * MB)
     name = upload_name(file, default="凭证")
     evidence = AssignmentEvidence(
@@ -780,8 +787,7 @@ def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> Assign
         sha256=info.sha256,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    path = assignment_evidence_path(evidence, name)
-    with stored_upload(evidence.file, file, path=path, name=name):
+    with stored_upload(evidence.file, file, name=name):
         evidence.save()
         audit_record(
             actor=actor,
@@ -789,7 +795,7 @@ def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> Assign
             obj=assignment,
             changes={"evidence": [None, {"name": name, "sha256": info.sha256}]},
         )
-    return evidence
+        yield evidence
 
 
 @transaction.atomic
@@ -820,27 +826,29 @@ def assignment_transition(
     now = timezone.now()
     user = actor if getattr(actor, "is_authenticated", False) else None
     fields = ["status", "updated_at"]
-    if action == "report":
-        for file in files:
-            _store_evidence(actor, assignment, file)
-        if not assignment.evidence.exists():
-            raise invalid(file="报送完成情况须至少上传一份凭证")
-        assignment.report_note, assignment.reported_by, assignment.reported_at = note, user, now
-        fields += ["report_note", "reported_by", "reported_at"]
-    else:
-        if user is not None and assignment.reported_by_id == user.pk:
-            raise Conflict("报送人不能审核自己报送的任务")
-        assignment.reviewed_by, assignment.reviewed_at = user, now
-        assignment.return_reason = note if action == "return" else ""
-        fields += ["reviewed_by", "reviewed_at", "return_reason"]
-    old = assignment.status
-    assignment.status = move.target
-    assignment.save(update_fields=fields)
-    audit_record(
-        actor=actor,
-        action=f"task_assignment.{action}",
-        obj=assignment,
-        changes={"status": [old, move.target]},
-        note=note,
-    )
+    # Files of a report stay stored only if the whole move is saved.
+    with contextlib.ExitStack() as stored:
+        if action == "report":
+            for file in files:
+                stored.enter_context(_evidence_stored(actor, assignment, file))
+            if not assignment.evidence.exists():
+                raise invalid(file="报送完成情况须至少上传一份凭证")
+            assignment.report_note, assignment.reported_by, assignment.reported_at = note, user, now
+            fields += ["report_note", "reported_by", "reported_at"]
+        else:
+            if user is not None and assignment.reported_by_id == user.pk:
+                raise Conflict("报送人不能审核自己报送的任务")
+            assignment.reviewed_by, assignment.reviewed_at = user, now
+            assignment.return_reason = note if action == "return" else ""
+            fields += ["reviewed_by", "reviewed_at", "return_reason"]
+        old = assignment.status
+        assignment.status = move.target
+        assignment.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action=f"task_assignment.{action}",
+            obj=assignment,
+            changes={"status": [old, move.target]},
+            note=note,
+        )
     return assignment

@@ -28,7 +28,6 @@ from shiji.ledger.models import (
     Source,
     Stage,
     Status,
-    evidence_path,
 )
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
@@ -366,7 +365,7 @@ def problem_add_evidence(
         note=note,
         uploaded_by=actor,
     )
-    with stored_upload(evidence.file, file, path=evidence_path(evidence, name), name=name):
+    with stored_upload(evidence.file, file, name=name):
         evidence.save()
         audit_record(
             actor=actor,

@@ -11,7 +11,7 @@ from ninja.responses import Status as Respond
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
 from shiji.regulations import selectors, services, workflow
@@ -44,30 +44,30 @@ class RegulationFilters(Schema):
     q: Text | None = Field(None, max_length=100)
 
 
-class RegulationIn(Schema):
+class RegulationIn(In):
     zone: Id
     org: Id
     title: Text = Field(max_length=200)
     action: ActionIn
     doc_number: Text = Field("", max_length=100)
     summary: Text = Field("", max_length=services.TEXT_LIMIT)
-    issued_on: dt.date | None = None
+    issued_on: Day | None = None
     problems: list[Id] = Field([], max_length=500, description="本区问题 id；他区问题返回 422")
 
 
-class RegulationPatch(Schema):
+class RegulationPatch(In):
     org: Id = None
     title: Text = Field(None, max_length=200)
     action: ActionIn = None
     doc_number: Text = Field(None, max_length=100)
     summary: Text = Field(None, max_length=services.TEXT_LIMIT)
-    issued_on: dt.date | None = None
+    issued_on: Day | None = None
     problems: list[Id] = Field(None, max_length=500, description="追加关联的问题 id")
 
 
-class TransitionIn(Schema):
+class RegulationTransitionIn(In):  # unique name: see campaigns.api
     action: Literal[tuple(workflow.ACTIONS)]  # type: ignore[valid-type]
-    issued_on: dt.date | None = Field(None, description="印发日期（issue 时必填，不能晚于今天）")
+    issued_on: Day | None = Field(None, description="印发日期（issue 时必填，不能晚于今天）")
     note: Text = Field("", max_length=services.TEXT_LIMIT)
 
 
@@ -206,7 +206,7 @@ def regulation_patch(request, regulation_id: int, payload: RegulationPatch):
     summary="流转：提交审议、印发、退回修改",
     description="`action`：submit、issue、return。印发须有不晚于今天的 `issued_on`（422）。",
 )
-def regulation_transition(request, regulation_id: int, payload: TransitionIn):
+def regulation_transition(request, regulation_id: int, payload: RegulationTransitionIn):
     regulation = _get(request, regulation_id)
     services.regulation_transition(
         actor=request.user,

@@ -19,7 +19,7 @@ from shiji.ledger.models import Problem
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
 from shiji.regulations import workflow
-from shiji.regulations.models import Action, Regulation, Status, regulation_file_path
+from shiji.regulations.models import Action, Regulation, Status
 
 REGULATION_FIELDS = ["zone", "org", "title", "doc_number", "action", "summary", "issued_on"]
 EDIT_FIELDS = ["org", "title", "doc_number", "action", "summary", "issued_on"]
@@ -248,8 +248,7 @@ def _store_file(actor: Any, regulation: Regulation, file: Any) -> None:
     before = {"name": regulation.file_name or None, "sha256": regulation.file_sha256 or None}
     regulation.file_sha256 = info.sha256
     regulation.file_name, regulation.file_kind, regulation.file_size = name, info.kind, info.size
-    path = regulation_file_path(regulation, name)
-    with stored_upload(regulation.file, file, path=path, name=name):
+    with stored_upload(regulation.file, file, name=name):
         regulation.save(
             update_fields=["file", "file_name", "file_kind", "file_size", "file_sha256",
                            "updated_at"]

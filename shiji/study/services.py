@@ -29,7 +29,6 @@ from shiji.study.models import (
     Material,
     Speech,
     StudySession,
-    stored_path,
 )
 
 SESSION_FIELDS = ["org", "kind", "date", "topic", "duration_hours", "place", "minutes"]
@@ -702,8 +701,7 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
         sha256=info.sha256,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    path = stored_path(session.zone_id, info.sha256)
-    with stored_upload(material.file, file, path=path, name=name):
+    with stored_upload(material.file, file, name=name):
         material.save()
         session.save(update_fields=["updated_at"])
         audit_record(
@@ -752,8 +750,7 @@ def speech_add(
         info = check_upload(file, allowed=FILE_KINDS)
         speech.original_name = _file_name(file, "file")
         speech.content_kind, speech.size, speech.sha256 = info.kind, info.size, info.sha256
-        path = stored_path(session.zone_id, info.sha256)
-        stored = stored_upload(speech.file, file, path=path, name=speech.original_name)
+        stored = stored_upload(speech.file, file, name=speech.original_name)
     with stored:
         speech.save()
         session.save(update_fields=["updated_at"])

@@ -261,7 +261,7 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
         item = services.material_add(
             actor=request.user, session=session, file=request.FILES.get("file")
         )
-    except Invalid as exc:
+    except AppError as exc:  # bad input (422) or a storage that refused the file (503)
         return _render_detail(request, session, form="material", error=exc, status=exc.status)
     messages.success(request, _("已上传学习材料：%(name)s") % {"name": item.original_name})
     return redirect("study:detail", pk=session.pk)
@@ -285,7 +285,7 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
             text=request.POST.get("text", ""),
             file=request.FILES.get("file"),
         )
-    except Invalid as exc:
+    except AppError as exc:
         return _render_detail(request, session, form="speech", error=exc, status=exc.status)
     messages.success(request, _("已添加研讨发言"))
     return redirect("study:detail", pk=session.pk)

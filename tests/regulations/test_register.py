@@ -18,8 +18,9 @@ from shiji.orgs import policy
 from shiji.orgs.models import Role
 from shiji.regulations import selectors, services
 from shiji.regulations.models import Regulation, Status
+from tests.samples import pdf_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes("管理办法")
 
 
 def make(world, zone="a", actor="zone_admin", **kw):
