@@ -37,7 +37,7 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def start_worker(media_root: Path) -> subprocess.Popen:
+def start_worker(media_root: Path, log: Path) -> subprocess.Popen:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -56,22 +56,22 @@ def start_worker(media_root: Path) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
 
 
-def wait_for(condition, *, timeout: float = 60) -> None:
+def wait_for(condition, *, log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail("timed out waiting for the worker")
+            pytest.fail("timed out waiting for the worker; its output:\n" + log.read_text()[-3000:])
         time.sleep(0.05)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_import_leaves_a_failed_job_that_a_retry_completes(
-    world, categories, login, monkeypatch, settings
+    world, categories, login, monkeypatch, settings, tmp_path
 ):
     monkeypatch.setattr(tasks, "IMPORT_SYNC_MAX_ROWS", 0)  # every upload goes to a job
     client = login(world["zone_admin"])
@@ -86,10 +86,13 @@ def test_a_worker_killed_mid_import_leaves_a_failed_job_that_a_retry_completes(
     client.post(reverse("ledger:import_confirm"), {"staged": staged.pk})
     job = LedgerJob.objects.get(kind=JobKind.IMPORT)
 
-    worker = start_worker(Path(settings.MEDIA_ROOT))
+    log = tmp_path / "worker.log"
+    worker = start_worker(Path(settings.MEDIA_ROOT), log)
     try:
         # Let it get into the write phase (one transaction), then kill it.
-        wait_for(lambda: LedgerJob.objects.filter(pk=job.pk, phase=excel.PHASE_WRITE).exists())
+        wait_for(
+            lambda: LedgerJob.objects.filter(pk=job.pk, phase=excel.PHASE_WRITE).exists(), log=log
+        )
         time.sleep(0.3)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
