@@ -56,6 +56,7 @@ format: install
 
 check: install
 	SHIJI_ENV=production SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
+		AUDIT_HMAC_KEYS=check:$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(48))') \
 		ALLOWED_HOSTS=shiji.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Re-vendor the front-end assets from the npm registry (versions: shiji/web/static/vendor/README.md).

@@ -274,3 +274,17 @@ LOGGING = {
         "level": env_choice("LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR")),
     },
 }
+
+# --- Audit trail (shiji/audit; README "Audit trail") --------------------------
+# AUDIT_HMAC_KEYS signs the event chains: "id:secret[,id:secret…]", the first
+# key signs, the others still verify (rotation). Development derives a key from
+# SECRET_KEY; production must be given real keys. Checkpoints of the chains go
+# to an append-only file outside the database, optionally also POSTed to a URL.
+# The keys' format is checked when the audit app starts (shiji/audit/keys.py).
+AUDIT_HMAC_KEYS = env_str("AUDIT_HMAC_KEYS", "")
+if PRODUCTION and not AUDIT_HMAC_KEYS:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEYS must be set in production (see README).")
+AUDIT_CHECKPOINT_FILE = BASE_DIR / env_str(
+    "AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+AUDIT_CHECKPOINT_URL = env_str("AUDIT_CHECKPOINT_URL", "")

@@ -19,6 +19,8 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
+from shiji.audit import kinds
+from shiji.audit.kinds import ASSIGNMENT_MOVES, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns import workflow
 from shiji.campaigns.models import (
@@ -144,13 +146,13 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         result.created += 1
         audit_record(
             actor=actor,
-            action="campaign.create",
+            action=EventKind.CAMPAIGN_CREATE,
             obj=campaign,
             changes=created(campaign, CAMPAIGN_FIELDS),
             note=note,
         )
     else:
-        _update(actor, campaign, values, CAMPAIGN_FIELDS, "campaign.update", note, result)
+        _update(actor, campaign, values, CAMPAIGN_FIELDS, EventKind.CAMPAIGN_UPDATE, note, result)
 
     arrangements = _sync(
         actor,
@@ -158,7 +160,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         note,
         model=WorkArrangement,
         campaign=campaign,
-        action="arrangement",
+        family=kinds.ARRANGEMENT,
         fields=ARRANGEMENT_FIELDS,
         unique=("code",),
         specs=[
@@ -181,7 +183,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         note,
         model=TaskTemplate,
         campaign=campaign,
-        action="task_template",
+        family=kinds.TASK_TEMPLATE,
         fields=TASK_TEMPLATE_FIELDS,
         unique=("code",),
         specs=[
@@ -201,7 +203,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         ],
     )
     _delete_missing(
-        actor, result, note, WorkArrangement, campaign, "arrangement", ARRANGEMENT_FIELDS,
+        actor, result, note, WorkArrangement, campaign, kinds.ARRANGEMENT, ARRANGEMENT_FIELDS,
         keep={a.code for a in preset.arrangements},
     )  # fmt: skip
     _sync(
@@ -210,7 +212,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         note,
         model=CategoryTemplate,
         campaign=campaign,
-        action="category_template",
+        family=kinds.CATEGORY_TEMPLATE,
         fields=CATEGORY_TEMPLATE_FIELDS,
         unique=("code", "name"),
         specs=[
@@ -232,7 +234,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         note,
         model=StudyKind,
         campaign=campaign,
-        action="study_kind",
+        family=kinds.STUDY_KIND,
         fields=STUDY_KIND_FIELDS,
         unique=("code", "name"),
         specs=[
@@ -248,7 +250,7 @@ def _update(
     obj: models.Model,
     values: dict[str, Any],
     fields: list[str],
-    action: str,
+    action: EventKind,
     note: str,
     result: LoadResult,
 ) -> None:
@@ -269,7 +271,7 @@ def _sync(
     *,
     model: type[models.Model],
     campaign: Campaign,
-    action: str,
+    family: kinds.Family,
     fields: list[str],
     unique: Sequence[str],
     specs: list[tuple[str, dict[str, Any]]],
@@ -287,7 +289,7 @@ def _sync(
     }
     wanted = dict(specs)
     if delete:
-        _delete_missing(actor, result, note, model, campaign, action, fields, keep=set(wanted))
+        _delete_missing(actor, result, note, model, campaign, family, fields, keep=set(wanted))
     moving = [
         row
         for code, row in existing.items()
@@ -305,7 +307,7 @@ def _sync(
             result.created += 1
             audit_record(
                 actor=actor,
-                action=f"{action}.create",
+                action=family.create,
                 obj=row,
                 changes=created(row, fields),
                 note=note,
@@ -313,7 +315,7 @@ def _sync(
         else:
             # A parked row still holds its old name in memory, so the diff
             # below includes the name and the save writes the real one.
-            _update(actor, row, values, fields, f"{action}.update", note, result)
+            _update(actor, row, values, fields, family.update, note, result)
         out[code] = row
     return out
 
@@ -324,7 +326,7 @@ def _delete_missing(
     note: str,
     model: type[models.Model],
     campaign: Campaign,
-    action: str,
+    family: kinds.Family,
     fields: list[str],
     *,
     keep: set[str],
@@ -336,11 +338,11 @@ def _delete_missing(
             row.delete()
         except (ProtectedError, RestrictedError):
             raise invalid(
-                **{action: f"“{row}”已被使用，不能从预设中删除；请保留它并改为调整措辞"}
+                **{family.name: f"“{row}”已被使用，不能从预设中删除；请保留它并改为调整措辞"}
             ) from None
         result.deleted += 1
         row.pk = pk  # delete() clears it; the audit event names the row that was
-        audit_record(actor=actor, action=f"{action}.delete", obj=row, changes=changes, note=note)
+        audit_record(actor=actor, action=family.delete, obj=row, changes=changes, note=note)
 
 
 # Adoption by a zone ---------------------------------------------------------------
@@ -398,7 +400,7 @@ def zone_adopt_campaign(
         adoption = ZoneCampaign.objects.create(zone=zone, campaign=campaign, **values)
         audit_record(
             actor=actor,
-            action="zone_campaign.adopt",
+            action=EventKind.ZONE_CAMPAIGN_ADOPT,
             obj=adoption,
             changes=created(adoption, ZONE_CAMPAIGN_FIELDS),
         )
@@ -409,7 +411,9 @@ def zone_adopt_campaign(
         changes = diff(before, snapshot(adoption, ZONE_CAMPAIGN_FIELDS))
         if changes:
             adoption.save(update_fields=list(changes))
-            audit_record(actor=actor, action="zone_campaign.update", obj=adoption, changes=changes)
+            audit_record(
+                actor=actor, action=EventKind.ZONE_CAMPAIGN_UPDATE, obj=adoption, changes=changes
+            )
     _copy_categories(actor, zone, campaign)
     return adoption
 
@@ -434,7 +438,7 @@ def _copy_categories(actor: Any, zone: Zone, campaign: Campaign) -> None:
         )
         audit_record(
             actor=actor,
-            action="category.create",
+            action=EventKind.CATEGORY_CREATE,
             obj=category,
             changes=created(category, CATEGORY_FIELDS),
             note=f"自“{campaign.name}”预设复制",
@@ -501,7 +505,7 @@ def category_create(
     )
     audit_record(
         actor=actor,
-        action="category.create",
+        action=EventKind.CATEGORY_CREATE,
         obj=category,
         changes=created(category, CATEGORY_FIELDS),
     )
@@ -551,7 +555,7 @@ def category_update(
     changes = diff(before, snapshot(category, CATEGORY_FIELDS))
     if changes:
         category.save(update_fields=list(changes))
-        audit_record(actor=actor, action="category.update", obj=category, changes=changes)
+        audit_record(actor=actor, action=EventKind.CATEGORY_UPDATE, obj=category, changes=changes)
     return category
 
 
@@ -613,7 +617,7 @@ def _assign(actor: Any, task: Task, note: str = "") -> int:
         assignment.org = org
         audit_record(
             actor=actor,
-            action="task_assignment.create",
+            action=EventKind.TASK_ASSIGNMENT_CREATE,
             obj=assignment,
             changes=created(assignment, ASSIGNMENT_FIELDS),
             note=note,
@@ -679,7 +683,9 @@ def task_create(
         is_sample=is_sample,
         **values,
     )
-    audit_record(actor=actor, action="task.create", obj=task, changes=created(task, TASK_FIELDS))
+    audit_record(
+        actor=actor, action=EventKind.TASK_CREATE, obj=task, changes=created(task, TASK_FIELDS)
+    )
     _assign(actor, task)
     return task
 
@@ -721,7 +727,7 @@ def tasks_adopt_templates(
         )
         audit_record(
             actor=actor,
-            action="task.create",
+            action=EventKind.TASK_CREATE,
             obj=task,
             changes=created(task, TASK_FIELDS),
             note=f"自“{campaign.name}”任务模板",
@@ -791,7 +797,7 @@ def _evidence_stored(
         evidence.save()
         audit_record(
             actor=actor,
-            action="task_assignment.evidence",
+            action=EventKind.TASK_ASSIGNMENT_EVIDENCE,
             obj=assignment,
             changes={"evidence": [None, {"name": name, "sha256": info.sha256}]},
         )
@@ -846,7 +852,7 @@ def assignment_transition(
         assignment.save(update_fields=fields)
         audit_record(
             actor=actor,
-            action=f"task_assignment.{action}",
+            action=ASSIGNMENT_MOVES[action],
             obj=assignment,
             changes={"status": [old, move.target]},
             note=note,

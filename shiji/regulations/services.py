@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shiji.audit.kinds import REGULATION_MOVES, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
 from shiji.core.uploads import MB, OFFICE, check_upload, stored_upload, upload_name
@@ -118,7 +119,7 @@ def regulation_create(
     )
     audit_record(
         actor=actor,
-        action="regulation.create",
+        action=EventKind.REGULATION_CREATE,
         obj=regulation,
         changes=created(regulation, REGULATION_FIELDS),
     )
@@ -147,7 +148,9 @@ def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> R
     changes = diff(before, snapshot(regulation, EDIT_FIELDS))
     if changes:
         regulation.save(update_fields=[*changes, "updated_at"])
-        audit_record(actor=actor, action="regulation.update", obj=regulation, changes=changes)
+        audit_record(
+            actor=actor, action=EventKind.REGULATION_UPDATE, obj=regulation, changes=changes
+        )
     return regulation
 
 
@@ -180,7 +183,7 @@ def regulation_transition(
     regulation.save(update_fields=fields)
     audit_record(
         actor=actor,
-        action=f"regulation.{action}",
+        action=REGULATION_MOVES[action],
         obj=regulation,
         changes=changes,
         note=note,
@@ -195,7 +198,7 @@ def _link(actor: Any, regulation: Regulation, problems: list[Problem]) -> list[i
         regulation.problems.add(*new)
         audit_record(
             actor=actor,
-            action="regulation.link",
+            action=EventKind.REGULATION_LINK,
             obj=regulation,
             changes={"problems": [None, [p.code for p in new]]},
         )
@@ -225,7 +228,7 @@ def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: An
     regulation.problems.remove(problem)
     audit_record(
         actor=actor,
-        action="regulation.unlink",
+        action=EventKind.REGULATION_UNLINK,
         obj=regulation,
         changes={"problems": [[problem.code], None]},
     )
@@ -255,7 +258,7 @@ def _store_file(actor: Any, regulation: Regulation, file: Any) -> None:
         )  # fmt: skip
         audit_record(
             actor=actor,
-            action="regulation.file",
+            action=EventKind.REGULATION_FILE,
             obj=regulation,
             changes={"file": [before if before["sha256"] else None,
                               {"name": name, "sha256": info.sha256}]},

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
 from shiji.core.errors import Conflict, Forbidden, Invalid, invalid
@@ -423,7 +424,7 @@ def session_create(
     changes = created(session, SESSION_FIELDS)
     changes["attendees"] = [None, chosen.label()]
     changes.update(_attendance_changes({}, rows))
-    audit_record(actor=actor, action="study.create", obj=session, changes=changes)
+    audit_record(actor=actor, action=EventKind.STUDY_CREATE, obj=session, changes=changes)
     return session
 
 
@@ -513,7 +514,7 @@ def session_update(
         return session
     _write_attendance(session, before, rows)
     session.save(update_fields=[*update_fields, "updated_at"])
-    audit_record(actor=actor, action="study.update", obj=session, changes=changes)
+    audit_record(actor=actor, action=EventKind.STUDY_UPDATE, obj=session, changes=changes)
     return session
 
 
@@ -540,7 +541,7 @@ def session_set_attendance(
         _write_attendance(session, before, rows)
         session.save(update_fields=["updated_at"])
         audit_record(
-            actor=actor, action="study.attendance", obj=session, changes=changes, note=note
+            actor=actor, action=EventKind.STUDY_ATTENDANCE, obj=session, changes=changes, note=note
         )
     return session
 
@@ -611,7 +612,7 @@ def group_create(*, actor: Any, org: Any, name: Any, members: Any) -> AttendeeGr
     group.members.set(people)
     audit_record(
         actor=actor,
-        action="study.group.create",
+        action=EventKind.STUDY_GROUP_CREATE,
         obj=group,
         changes={
             "org": [None, org.name],
@@ -653,7 +654,7 @@ def group_update(
     if not changes:
         return group
     group.save(update_fields=["name", "updated_at"])
-    audit_record(actor=actor, action="study.group.update", obj=group, changes=changes)
+    audit_record(actor=actor, action=EventKind.STUDY_GROUP_UPDATE, obj=group, changes=changes)
     return group
 
 
@@ -669,7 +670,7 @@ def group_set_active(*, actor: Any, group: AttendeeGroup, active: bool) -> Atten
     group.save(update_fields=["is_active", "updated_at"])
     audit_record(
         actor=actor,
-        action="study.group.reactivate" if active else "study.group.deactivate",
+        action=EventKind.STUDY_GROUP_REACTIVATE if active else EventKind.STUDY_GROUP_DEACTIVATE,
         obj=group,
         changes={"is_active": [not active, active]},
     )
@@ -706,7 +707,7 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
         session.save(update_fields=["updated_at"])
         audit_record(
             actor=actor,
-            action="study.material",
+            action=EventKind.STUDY_MATERIAL,
             obj=session,
             changes={"material": [None, {"name": name, "sha256": info.sha256}]},
         )
@@ -756,7 +757,7 @@ def speech_add(
         session.save(update_fields=["updated_at"])
         audit_record(
             actor=actor,
-            action="study.speech",
+            action=EventKind.STUDY_SPEECH,
             obj=session,
             changes={
                 "speech": [

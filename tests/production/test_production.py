@@ -51,6 +51,7 @@ CRON = [
     "manage.py ledger_purge_jobs",
     "manage.py purge_staged_uploads",
     "manage.py purge_login_throttles",
+    "manage.py audit_checkpoint",
 ]
 
 
@@ -98,6 +99,7 @@ def deployment(tmp_path, database_url):
     settings = {
         "SHIJI_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "AUDIT_HMAC_KEYS": "prod:" + secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1",
         # The origin the browser is at; in a real deployment https://<host>.
         "CSRF_TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
@@ -275,5 +277,10 @@ def test_the_readme_gives_the_steps_this_check_runs():
     section = (ROOT / "README.md").read_text().split("## Production", 1)[1].split("\n## ", 1)[0]
     for line in [*STEPS, SERVER.format(port=8000), WORKER, *CRON]:
         assert line in section, line
-    for name in ("SHIJI_ENV=production", "SECRET_KEY=", "BEHIND_TLS_PROXY=true"):
+    for name in (
+        "SHIJI_ENV=production",
+        "SECRET_KEY=",
+        "AUDIT_HMAC_KEYS=",
+        "BEHIND_TLS_PROXY=true",
+    ):
         assert name in section, name

@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 SETTINGS_PY = (ROOT / "shiji" / "settings.py").read_text()
-PRODUCTION = {"SHIJI_ENV": "production", "SECRET_KEY": "k" * 50}
+PRODUCTION = {"SHIJI_ENV": "production", "SECRET_KEY": "k" * 50, "AUDIT_HMAC_KEYS": "t:" + "k" * 40}
 
 # Prints every setting (paths resolved) as JSON.
 DUMP = """

@@ -61,7 +61,7 @@ def test_a_regulation_is_drafted_submitted_and_issued_with_an_audit_trail(world,
     assert (r.status, r.issued_on) == (Status.ISSUED, dt.date(2026, 6, 1))
     actions = list(
         AuditEvent.objects.filter(object_type="regulations.regulation", object_id=str(r.pk))
-        .order_by("seq").values_list("action", flat=True)
+        .order_by("pk").values_list("action", flat=True)
     )  # fmt: skip
     assert actions == ["regulation.create", "regulation.link", "regulation.submit",
                        "regulation.issue"]  # fmt: skip

@@ -12,6 +12,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 
+from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.core import staging
 from shiji.core.errors import AppError, Conflict
@@ -67,7 +68,7 @@ def import_workbook(
         name = str(getattr(file, "name", "") or "").rsplit("/", 1)[-1][:200]
         audit_record(
             actor=actor,
-            action="ledger.import",
+            action=EventKind.LEDGER_IMPORT,
             obj=zone,
             changes={
                 "created": [None, result.created],
