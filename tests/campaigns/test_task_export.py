@@ -22,6 +22,7 @@ from tests.paper import assert_prints_on_a4
 def download(client, name: str, params=None):
     response = client.get(reverse(name), params or {})
     assert response.status_code == 200, response.content[:300]
+    assert response["Cache-Control"] == "private, no-store"  # a zone's records
     return response, load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
 
