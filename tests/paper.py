@@ -183,7 +183,9 @@ class Pdf:
 
     def overprinted(self) -> list[tuple[Word, Word]]:
         """Pairs of words drawn over each other: text that ran out of its
-        row into the next, or out of its column."""
+        row into the next, or out of its column. (The boxes of two lines of
+        one cell may touch: a box is the font's full height, a little more
+        than the line spacing; words over each other overlap far more.)"""
         found = []
         by_page: dict[int, list[Word]] = {}
         for w in self.words:
@@ -192,9 +194,11 @@ class Pdf:
             words.sort(key=lambda w: w.y0)
             for i, a in enumerate(words):
                 for b in words[i + 1 :]:
-                    if b.y0 >= a.y1 - 0.5:
+                    if b.y0 >= a.y1:
                         break
-                    if b.x0 < a.x1 - 0.5 and a.x0 < b.x1 - 0.5:
+                    shared = min(a.y1, b.y1) - b.y0
+                    lower = min(a.y1 - a.y0, b.y1 - b.y0)
+                    if shared > 0.4 * lower and b.x0 < a.x1 - 0.5 and a.x0 < b.x1 - 0.5:
                         found.append((a, b))
         return found
 
