@@ -37,18 +37,18 @@ ZONE_COLUMN = Column("高新区", 8)
 TASK_COLUMNS = [
     Column("序号", 5),
     Column("工作安排", 9),
-    Column("任务", 34),
+    Column("任务", 40),
     Column("适用领域", 9),
     Column("完成时限", 11.5, date=True),
-    Column("完成情况", 20),
-    Column("逾期未完成的单位", 26),
+    Column("完成情况", 22),
+    Column("逾期未完成的单位", 30),
 ]
 DETAIL_COLUMNS = [
     Column("序号", 5),
-    Column("任务", 22),
+    Column("任务", 20),
     Column("完成时限", 11.5, date=True),
     Column("单位", 14),
-    Column("领域", 6.5),
+    Column("领域", 8.5),
     Column("状态", 6.5),
     Column("红黄绿灯", 6),
     Column("完成情况", 26),

@@ -1253,7 +1253,10 @@ class SheetWriter:
         ws.set_footer(PAGE_NUMBERS, {"margin": MARGIN_HEADER})
         if page_header:
             left, right = (page_text(t) for t in page_header)
-            ws.set_header(f"&L{left}&R{right}", {"margin": MARGIN_HEADER})
+            ws.set_header(
+                (f"&L{left}" if left else "") + (f"&R{right}" if right else ""),
+                {"margin": MARGIN_HEADER},
+            )
 
     def _merge(self, row: int, first: int, last: int, text: str, fmt: Any) -> None:
         if first == last:

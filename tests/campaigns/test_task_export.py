@@ -16,7 +16,7 @@ from shiji.campaigns import excel
 from shiji.campaigns.models import TaskAssignment
 from tests.campaigns.test_task_pages import accept
 from tests.campaigns.test_tasks import report
-from tests.paper import assert_prints_on_a4
+from tests.paper import assert_prints_on_a4, page_numbers_printed, print_to_pdf
 
 
 def download(client, name: str, params=None):
@@ -200,3 +200,29 @@ def test_the_matrix_export_is_refused_without_the_right_and_outside_scope(world,
     assert (
         client.get(reverse("campaigns:matrix_export"), {"zone": world.b.zone.pk}).status_code == 404
     )
+
+
+def test_libreoffice_prints_the_task_list_across_a4_pages_whole(
+    world, make_task, login, tmp_path, libreoffice_profile
+):
+    titles = [
+        f"第{n}项任务：" + "对照正确政绩观要求检视本单位投资决策和经营业绩考核，形成问题清单。" * n
+        for n in range(1, 6)
+    ]
+    for title in titles:
+        make_task(title=title[:200], sectors=["organ", "private"], days=-1)
+    _, book = download(login(world["zone_admin"]), "campaigns:tasks_export")
+    out = io.BytesIO()
+    book.save(out)  # as downloaded: openpyxl keeps what the file says
+
+    pdf = print_to_pdf(
+        out.getvalue(), name="任务清单", workdir=tmp_path, profile=libreoffice_profile
+    )
+
+    assert pdf.landscape and page_numbers_printed(pdf)
+    assert min(pdf.printed_sizes()) >= 9.0 - 0.05
+    assert not pdf.overprinted(), pdf.overprinted()[:3]
+    for title in titles:
+        assert pdf.cell_text(title[:200]) == title[:200]
+    # Both sheets: the tasks, then the detail.
+    assert {"甲高新区任务清单", "甲高新区任务清单（分单位明细）"} <= {w.text for w in pdf.words}
