@@ -5,40 +5,29 @@ review moves. Reads go through ``campaigns.selectors`` (out of scope is a
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 
 from shiji.campaigns import selectors, services
 from shiji.campaigns.models import Task, TaskAssignment, WorkArrangement
 from shiji.core.errors import Forbidden, NotFound, invalid
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, Text
+from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Sector
-from shiji.orgs.selectors import _int, zone_get_for_user
+from shiji.orgs.selectors import zone_get_for_user
 
 router = Router(tags=["任务清单"])
 
 READ = {404: ErrorOut, **COMMON_ERRORS}
 WRITE = {403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS}
 MOVE = {409: ErrorOut, **WRITE}
-NO_NUL = r"^[^\x00]*$"
 PAGE_SIZE_MAX = 200
 # The report is multipart (a note and a file); the service requires the note.
 REPORT_NOTE = Form("", max_length=services.TASK_TEXT_LIMIT)
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
 
 
 class TaskFilters(Schema):
@@ -148,7 +137,7 @@ class ReviewIn(Schema):
 
 def _task(request, pk: Any) -> Task:
     qs = selectors.with_progress(selectors.tasks_visible_to(user=request.user), user=request.user)
-    task = qs.filter(pk=_int(pk)).first()
+    task = qs.filter(pk=parse_id(pk)).first()
     if task is None:
         raise NotFound("任务不存在")
     return task

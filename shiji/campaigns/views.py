@@ -26,10 +26,11 @@ from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
 from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.validation import parse_id
 from shiji.ledger.models import Light
 from shiji.orgs import policy
 from shiji.orgs.models import Sector
-from shiji.orgs.selectors import _int, zones_visible_to
+from shiji.orgs.selectors import zones_visible_to
 
 PAGE_SIZE = 50
 TASK_PARAMS = ("zone", "arrangement", "sector", "q")
@@ -54,7 +55,7 @@ def _zone(request: HttpRequest, zones: list) -> Any:
         return None
     if len(zones) == 1:
         return zones[0]
-    wanted = _int(request.GET.get("zone") or request.POST.get("zone"))
+    wanted = parse_id(request.GET.get("zone") or request.POST.get("zone"))
     return next((z for z in zones if z.pk == wanted), zones[0])
 
 
@@ -126,7 +127,7 @@ def _post_action(request: HttpRequest, form: str, call) -> HttpResponse:
 def adopt(request: HttpRequest) -> HttpResponse:
     def call():
         zone = _get(_zone_get, user=request.user, pk=request.POST.get("zone"))
-        campaign = Campaign.objects.filter(pk=_int(request.POST.get("campaign"))).first()
+        campaign = Campaign.objects.filter(pk=parse_id(request.POST.get("campaign"))).first()
         if campaign is None:
             raise NotFound("学习教育不存在")
         services.zone_adopt_campaign(actor=request.user, zone=zone, campaign=campaign)
@@ -278,7 +279,9 @@ def task_create(request: HttpRequest) -> HttpResponse:
     error: AppError | None = None
     if request.method == "POST":
         post = request.POST
-        arrangement = next((a for a in arrangements if a.pk == _int(post.get("arrangement"))), None)
+        arrangement = next(
+            (a for a in arrangements if a.pk == parse_id(post.get("arrangement"))), None
+        )
         try:
             if arrangement is None:
                 from shiji.core.errors import invalid

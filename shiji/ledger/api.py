@@ -15,26 +15,25 @@ addressed like any other object: a zone outside the caller's scope is a 404.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.downloads import export_response
 from shiji.core.errors import Forbidden
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, SomeText, Text
 from shiji.core.uploads import CONTENT_TYPES
+from shiji.core.validation import parse_id
 from shiji.ledger import excel, selectors, services, workflow
 from shiji.ledger.models import Kind, Problem, ProgressNote, Source, Stage, Status
 from shiji.orgs import policy
 from shiji.orgs.models import Person, Zone
-from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
+from shiji.orgs.selectors import org_get_for_user, orgs_visible_to, zone_get_for_user
 
 router = Router(tags=["问题整改台账"])
 
@@ -51,24 +50,6 @@ MOVE = {409: ErrorOut, **WRITE}
 
 
 # Input types ---------------------------------------------------------------------
-
-# PostgreSQL refuses NUL in text (SQLite stores it), so it is refused at the
-# door; the pattern tells clients (and the fuzzer) the same thing.
-NO_NUL = r"^[^\x00]*$"
-SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
-# Required prose: the services strip it and refuse blanks with their own message.
-SomeText = Annotated[
-    str, AfterValidator(_no_nul), Field(min_length=1, json_schema_extra={"pattern": SOME_TEXT})
-]
 
 
 def _literal(values: list[str]) -> Any:
@@ -369,7 +350,7 @@ def _ref(qs: QuerySet, pk: int | None) -> Any:
     there: the service then refuses it with its own field message."""
     if pk is None:
         return None
-    found = qs.filter(pk=_int(pk)).first()
+    found = qs.filter(pk=parse_id(pk)).first()
     return pk if found is None else found
 
 

@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import NotFound
+from shiji.core.validation import clean_search, parse_id
 from shiji.ledger import workflow
 from shiji.ledger.models import Evidence, Light, Problem, ReviewState, Status
 from shiji.orgs import policy
 from shiji.orgs.models import Person
-from shiji.orgs.selectors import _int
 
 YELLOW_DAYS = 7
 CLOSED_STATES = [Status.CLOSED, Status.CANCELLED]
@@ -70,7 +70,7 @@ def problems_visible_to(*, user: Any, action: str = "problem.view") -> QuerySet[
 
 
 def problem_get_for_user(*, user: Any, pk: Any) -> Problem:
-    problem = problems_visible_to(user=user).filter(pk=_int(pk)).first()
+    problem = problems_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if problem is None:
         raise NotFound("问题不存在")
     return problem
@@ -95,23 +95,23 @@ def problem_filter(qs: QuerySet[Problem], params: dict[str, Any], *, user: Any) 
     """Apply the list filters of the ledger page and the API. Unknown values
     simply match nothing rather than failing."""
     if params.get("zone"):
-        qs = qs.filter(zone_id=_int(params["zone"]))
+        qs = qs.filter(zone_id=parse_id(params["zone"]))
     if params.get("org"):
         from shiji.orgs.selectors import orgs_visible_to
 
-        org = orgs_visible_to(user=user).filter(pk=_int(params["org"])).first()
+        org = orgs_visible_to(user=user).filter(pk=parse_id(params["org"])).first()
         qs = qs.filter(org__path__startswith=org.path) if org else qs.none()
     for key in ("status", "source", "kind"):
         if params.get(key):
             qs = qs.filter(**{key: params[key]})
     if params.get("category"):
-        qs = qs.filter(category_id=_int(params["category"]))
+        qs = qs.filter(category_id=parse_id(params["category"]))
     if params.get("light"):
         qs = qs.filter(light=params["light"])
     if params.get("review"):
         qs = qs.filter(review_state=params["review"])
     if params.get("q"):
-        term = str(params["q"]).replace("\x00", "")[:100]
+        term = clean_search(params["q"])
         qs = qs.filter(
             Q(code__icontains=term)
             | Q(description__icontains=term)

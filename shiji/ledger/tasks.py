@@ -29,9 +29,9 @@ from django_tasks import task
 
 from shiji.core.errors import AppError, NotFound
 from shiji.core.models import StagedUpload
+from shiji.core.validation import parse_id
 from shiji.ledger import excel
 from shiji.ledger.models import JobKind, JobState, LedgerJob
-from shiji.orgs.selectors import _int
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def _enqueue(job: LedgerJob) -> None:
 def job_get_for_user(*, user: Any, pk: Any) -> LedgerJob:
     job = (
         LedgerJob.objects.select_related("zone")
-        .filter(pk=_int(pk), user_id=getattr(user, "pk", None))
+        .filter(pk=parse_id(pk), user_id=getattr(user, "pk", None))
         .first()
     )
     if job is None:

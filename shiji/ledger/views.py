@@ -37,6 +37,7 @@ from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import stored_file_response
 from shiji.core.errors import AppError, NotFound, invalid
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.validation import parse_id
 from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
 from shiji.orgs import policy
@@ -86,14 +87,6 @@ def _problem(request: HttpRequest, pk: Any) -> Problem:
         raise Http404(exc.message) from None
 
 
-def _id(raw: Any) -> int:
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return -1
-    return value if 0 < value < 2**62 else -1
-
-
 def _url(name: str) -> str | None:
     """The URL of a page another engineer may not have built yet."""
     try:
@@ -119,7 +112,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     zone = _chosen_zone(zones, params["zone"])
     if zone is None and params["org"]:
         # A link to one org's problems names no zone; the org implies it.
-        org = orgs_visible_to(user=user).filter(pk=_id(params["org"])).first()
+        org = orgs_visible_to(user=user).filter(pk=parse_id(params["org"])).first()
         zone = org.zone if org else None
     orgs = org_options(user=user, zone=zone)
     categories = list(selectors.problem_categories(zone=zone, active_only=False)) if zone else []
@@ -127,9 +120,9 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         params["zone"] = str(zone.pk) if len(zones) > 1 else ""
         # After switching zones the form still carries the old zone's org and
         # category; drop them rather than silently matching nothing.
-        if params["org"] and _id(params["org"]) not in {pk for pk, _label in orgs}:
+        if params["org"] and parse_id(params["org"]) not in {pk for pk, _label in orgs}:
             params["org"] = ""
-        if params["category"] and _id(params["category"]) not in {c.pk for c in categories}:
+        if params["category"] and parse_id(params["category"]) not in {c.pk for c in categories}:
             params["category"] = ""
     visible = selectors.problems_visible_to(user=user)
     rows = selectors.problem_filter(visible, params, user=user)
@@ -167,7 +160,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 def _chosen_zone(zones: list, raw: str):
     if len(zones) == 1:
         return zones[0]
-    wanted = _id(raw)
+    wanted = parse_id(raw)
     return next((z for z in zones if z.pk == wanted), None)
 
 
@@ -509,7 +502,7 @@ def problem_create(request: HttpRequest) -> HttpResponse:
     zones = [z for z in zones_visible_to(user=user) if zone_ids is None or z.pk in zone_ids]
     if not zones:
         raise PermissionDenied(_("您没有新增问题的权限"))
-    wanted = _id(request.POST.get("zone") or request.GET.get("zone"))
+    wanted = parse_id(request.POST.get("zone") or request.GET.get("zone"))
     zone = next((z for z in zones if z.pk == wanted), zones[0])
     error: AppError | None = None
     if request.method == "POST":
@@ -605,7 +598,7 @@ def _problem_input(
             if required:
                 raise invalid(**{name: _("请选择%(label)s") % {"label": label}})
             return None
-        found = qs.filter(pk=_id(raw)).first()
+        found = qs.filter(pk=parse_id(raw)).first()
         if found is None:
             raise invalid(**{name: _("%(label)s不存在，请重新选择") % {"label": label}})
         return found

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from shiji.core.errors import NotFound
+from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, User, Zone
 
@@ -18,7 +19,7 @@ def zones_visible_to(*, user: Any) -> QuerySet[Zone]:
 
 
 def zone_get_for_user(*, user: Any, pk: Any) -> Zone:
-    zone = zones_visible_to(user=user).filter(pk=_int(pk)).first()
+    zone = zones_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if zone is None:
         raise NotFound("高新区不存在")
     return zone
@@ -39,7 +40,7 @@ def org_options(*, user: Any, zone: Zone | None, action: str = "org.view") -> li
 
 
 def org_get_for_user(*, user: Any, pk: Any, action: str = "org.view") -> Organization:
-    org = orgs_visible_to(user=user, action=action).filter(pk=_int(pk)).first()
+    org = orgs_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if org is None:
         raise NotFound("组织不存在")
     return org
@@ -83,7 +84,7 @@ def people_visible_to(*, user: Any, action: str = "person.view") -> QuerySet[Per
 
 
 def person_get_for_user(*, user: Any, pk: Any, action: str = "person.view") -> Person:
-    person = people_visible_to(user=user, action=action).filter(pk=_int(pk)).first()
+    person = people_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if person is None:
         raise NotFound("人员不存在")
     return person
@@ -104,16 +105,7 @@ def users_visible_to(*, user: Any) -> QuerySet[User]:
 
 
 def user_get_for_user(*, user: Any, pk: Any) -> User:
-    found = users_visible_to(user=user).filter(pk=_int(pk)).first()
+    found = users_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
         raise NotFound("账号不存在")
     return found
-
-
-def _int(pk: Any) -> int:
-    """Ids from URLs and query strings; garbage is simply 'not found'."""
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        return -1
-    return value if 0 < value < 2**62 else -1

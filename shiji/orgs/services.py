@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import Forbidden, Invalid, NotFound, invalid
-from shiji.core.validation import clean_choice, clean_text
+from shiji.core.validation import clean_choice, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import (
     ApiToken,
@@ -240,10 +240,6 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
 
 # Accounts ------------------------------------------------------------------------
 
-# Ids from clients: anything else, or a number no table can hold, matches nothing
-# (an out-of-range integer would crash the database driver instead).
-MAX_ID = 2**62
-
 SCOPE_KIND_LABELS = {
     "all": "全部高新区",
     "province": "一个省份",
@@ -290,18 +286,18 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
     zone = org = None
     org_pk, zone_pk = spec.get("org"), spec.get("zone")
     if org_pk not in (None, ""):
-        org = Organization.objects.select_related("zone").filter(pk=_pk(org_pk)).first()
+        org = Organization.objects.select_related("zone").filter(pk=parse_id(org_pk)).first()
         if org is None or not _may_manage(actor, org):
             raise NotFound("组织不存在", fields={f"{field}.org": "组织不存在"})
         zone = org.zone
     elif zone_pk not in (None, ""):
-        zone = Zone.objects.filter(pk=_pk(zone_pk)).first()
+        zone = Zone.objects.filter(pk=parse_id(zone_pk)).first()
         if zone is None or not _may_manage(actor, zone):
             raise NotFound("高新区不存在", fields={f"{field}.zone": "高新区不存在"})
     elif not _is_global(actor):
         message = "只有系统管理员可以授予全国或省级范围的角色"
         raise Forbidden(message, fields={f"{field}.zone": message})
-    if org is not None and zone_pk not in (None, "") and _pk(zone_pk) != zone.pk:
+    if org is not None and zone_pk not in (None, "") and parse_id(zone_pk) != zone.pk:
         raise invalid(**{f"{field}.org": "组织不在所选高新区内"})
     grant = RoleGrant(role=role, zone=zone, org=org, province="" if zone else province)
     kind = policy.grant_scope_kind(grant)
@@ -311,16 +307,6 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
         )
         raise invalid(**{f"{field}.role": f"“{label}”角色的范围应为{allowed}"})
     return grant
-
-
-def _pk(value: Any) -> int:
-    if isinstance(value, bool):
-        return -1
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return -1
-    return number if 0 < number < MAX_ID else -1
 
 
 def _clean_password(password: Any, user: User, field: str = "password") -> None:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.errors import AppError, Forbidden, NotFound
+from shiji.core.validation import clean_search
 from shiji.orgs import policy, selectors, services
 from shiji.orgs.models import Role, RoleGrant, User, Zone
 
@@ -83,7 +84,7 @@ def user_list(request):
         users = users.filter(zone__isnull=True)
     elif zone_param:
         users = users.filter(zone=selectors.zone_get_for_user(user=request.user, pk=zone_param))
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:50]
+    q = clean_search(request.GET.get("q"), max_length=50)
     if q:
         users = users.filter(Q(username__icontains=q) | Q(name__icontains=q))
     status = request.GET.get("status", "")

@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, Text
+from shiji.core.validation import parse_id
 from shiji.ledger.selectors import problems_visible_to
-from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
+from shiji.orgs.selectors import org_get_for_user, orgs_visible_to, zone_get_for_user
 from shiji.regulations import selectors, services, workflow
 from shiji.regulations.models import Action, Regulation, Status
 
@@ -22,17 +21,9 @@ router = Router(tags=["建章立制"])
 READ = {404: ErrorOut, **COMMON_ERRORS}
 WRITE = {403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS}
 MOVE = {409: ErrorOut, **WRITE}
-NO_NUL = r"^[^\x00]*$"
 PAGE_SIZE = 200
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
 ActionIn = Literal[(*Action.values, *(str(x) for x in Action.labels))]  # type: ignore[valid-type]
 
 
@@ -131,7 +122,7 @@ def _problems(request, zone_id: int, ids: list[int]) -> list[Any]:
 
 
 def _org(request, zone: Any, pk: int) -> Any:
-    org = orgs_visible_to(user=request.user).filter(zone=zone, pk=_int(pk)).first()
+    org = orgs_visible_to(user=request.user).filter(zone=zone, pk=parse_id(pk)).first()
     return org if org is not None else pk
 
 

@@ -21,10 +21,10 @@ from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound, invalid
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.validation import parse_id
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
 from shiji.orgs.selectors import (
-    _int,
     org_options,
     orgs_visible_to,
     zone_get_for_user,
@@ -57,7 +57,7 @@ def _regulation(request: HttpRequest, pk: Any) -> Regulation:
 def _zone(request: HttpRequest, zones: list) -> Any:
     if len(zones) == 1:
         return zones[0]
-    wanted = _int(request.GET.get("zone") or request.POST.get("zone"))
+    wanted = parse_id(request.GET.get("zone") or request.POST.get("zone"))
     return next((z for z in zones if z.pk == wanted), None)
 
 
@@ -186,7 +186,7 @@ def regulation_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def regulation_link(request: HttpRequest, pk: int) -> HttpResponse:
     def call(regulation: Regulation) -> str:
-        ids = [_int(v) for v in request.POST.getlist("problems")]
+        ids = [parse_id(v) for v in request.POST.getlist("problems")]
         # Only problems the user can see; an id from elsewhere is refused
         # by the service as a problem of another zone.
         found = {p.pk: p for p in problems_visible_to(user=request.user).filter(pk__in=ids)}
@@ -252,7 +252,7 @@ def regulation_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             values = _input(request, zone)
-            ids = [_int(v) for v in request.POST.getlist("problems")]
+            ids = [parse_id(v) for v in request.POST.getlist("problems")]
             found = {p.pk: p for p in problems_visible_to(user=user).filter(pk__in=ids)}
             regulation = services.regulation_create(
                 actor=user,
@@ -314,7 +314,7 @@ def _input(request: HttpRequest, zone: Any) -> dict[str, Any]:
     post = request.POST
     org = (
         orgs_visible_to(user=request.user, action="regulation.edit")
-        .filter(zone=zone, pk=_int(post.get("org")))
+        .filter(zone=zone, pk=parse_id(post.get("org")))
         .first()
     )
     if org is None:

@@ -15,12 +15,11 @@ from typing import Annotated, Any
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 
 from shiji.core.errors import NotFound, invalid
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
-from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, SomeText, Text
+from shiji.core.validation import parse_id
+from shiji.orgs.selectors import org_get_for_user, orgs_visible_to, zone_get_for_user
 from shiji.study import selectors, services
 from shiji.study.models import StudySession
 
@@ -30,21 +29,8 @@ PAGE_SIZE_MAX = 200
 PAGE_MAX = 100_000
 READ = {404: ErrorOut, **COMMON_ERRORS}
 WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS}
-NO_NUL = r"^[^\x00]*$"
-SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL refuses NUL in text; refuse it at the door on every database.
-    if "\x00" in value:
-        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
-SomeText = Annotated[
-    str, AfterValidator(_no_nul), Field(min_length=1, json_schema_extra={"pattern": SOME_TEXT})
-]
 Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
 
 
@@ -188,7 +174,7 @@ def _one(request, session_id: Any) -> StudySession:
 
 
 def _detail(request, session_id: Any) -> StudySession:
-    session = _visible(request).filter(pk=_int(session_id)).first()
+    session = _visible(request).filter(pk=parse_id(session_id)).first()
     if session is None:
         raise NotFound("学习研讨记录不存在")
     session.marks = [
@@ -210,14 +196,14 @@ def _org(request, zone_id: int | None, pk: int) -> Any:
     qs = orgs_visible_to(user=request.user)
     if zone_id is not None:
         qs = qs.filter(zone_id=zone_id)
-    org = qs.filter(pk=_int(pk)).first()
+    org = qs.filter(pk=parse_id(pk)).first()
     if org is None:
         raise invalid(org="组织单位不存在")
     return org
 
 
 def _kind(zone: Any, pk: int) -> Any:
-    return services.zone_study_kinds(zone).filter(pk=_int(pk)).first() or pk
+    return services.zone_study_kinds(zone).filter(pk=parse_id(pk)).first() or pk
 
 
 def _marks(items: list[MarkIn] | None) -> list[dict[str, Any]] | None:

@@ -18,7 +18,7 @@ from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
 from shiji.core.errors import Conflict, Forbidden, invalid
 from shiji.core.uploads import EVIDENCE, check_upload, stored_upload
-from shiji.core.validation import clean_date, clean_text
+from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
 from shiji.study.models import Attendance, Material, Speech, StudySession, stored_path
@@ -128,7 +128,7 @@ def attendance_clean(*, org: Organization, entries: Iterable[Mapping[str, Any]])
         person = entry.get("person")
         if isinstance(person, Person):
             ids.add(person.pk)
-        elif isinstance(person, int) and not isinstance(person, bool) and 0 < person < 2**62:
+        elif isinstance(person, int) and parse_id(person) > 0:
             ids.add(person)
     people = {
         p.pk: p

@@ -32,10 +32,10 @@ from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.uploads import CONTENT_TYPES, size_label, upload_limit
+from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
 from shiji.orgs.selectors import (
-    _int,
     org_options,
     orgs_visible_to,
     people_visible_to,
@@ -95,7 +95,7 @@ def _date(raw: str) -> dt.date | None:
 def _chosen_zone(zones: list[Zone], raw: str) -> Zone | None:
     if len(zones) == 1:
         return zones[0]
-    wanted = _int(raw)
+    wanted = parse_id(raw)
     return next((z for z in zones if z.pk == wanted), None)
 
 
@@ -108,7 +108,11 @@ def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Any]]
     zone = _chosen_zone(zones, params["zone"])
     org = None
     if params["org"]:
-        org = orgs_visible_to(user=user, action="study.view").filter(pk=_int(params["org"])).first()
+        org = (
+            orgs_visible_to(user=user, action="study.view")
+            .filter(pk=parse_id(params["org"]))
+            .first()
+        )
         if org is None:
             raise NotFound(_("组织不存在"))
         if zone is None or zone.pk != org.zone_id:
@@ -266,7 +270,7 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = _managed(request, pk)
     person = (
         people_visible_to(user=request.user)
-        .filter(zone=session.zone, pk=_int(request.POST.get("person")))
+        .filter(zone=session.zone, pk=parse_id(request.POST.get("person")))
         .first()
     )
     try:
@@ -288,7 +292,7 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def material_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
     session = _session(request, pk)
-    item = session.materials.filter(pk=_int(item_id)).first()
+    item = session.materials.filter(pk=parse_id(item_id)).first()
     if item is None:
         raise Http404(_("材料不存在"))
     return stored_file_response(
@@ -303,7 +307,7 @@ def material_download(request: HttpRequest, pk: int, item_id: int) -> FileRespon
 @require_GET
 def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
     session = _session(request, pk)
-    item = session.speeches.filter(pk=_int(item_id)).exclude(file="").first()
+    item = session.speeches.filter(pk=parse_id(item_id)).exclude(file="").first()
     if item is None:
         raise Http404(_("发言材料不存在"))
     return stored_file_response(
@@ -326,8 +330,8 @@ def _attendance_input(request: HttpRequest) -> tuple[list[dict[str, Any]], list[
     shown, ``present`` the ticked ones, ``reason_<id>`` each absence's reason
     (posted whether or not JavaScript showed the field)."""
     post = request.POST
-    ids = [_int(v) for v in post.getlist("roster")]
-    ticked = {_int(v) for v in post.getlist("present")}
+    ids = [parse_id(v) for v in post.getlist("roster")]
+    ticked = {parse_id(v) for v in post.getlist("present")}
     entries = [
         {
             "person": pk,
@@ -358,7 +362,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
     orgs = _manageable_orgs(user)
     if not orgs:
         raise Forbidden(_("您没有记录学习研讨的权限"))
-    wanted = _int(request.POST.get("org") or request.GET.get("org"))
+    wanted = parse_id(request.POST.get("org") or request.GET.get("org"))
     org = next((o for o in orgs if o.pk == wanted), orgs[0])
     error: AppError | None = None
     entries: list[dict[str, Any]] = []
@@ -451,7 +455,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _kind(zone: Zone, raw: Any) -> Any:
     """The chosen study kind, or the raw value for the service to refuse."""
-    return services.zone_study_kinds(zone).filter(pk=_int(raw)).first() or raw
+    return services.zone_study_kinds(zone).filter(pk=parse_id(raw)).first() or raw
 
 
 def _render_form(
@@ -590,12 +594,12 @@ def coverage(request: HttpRequest) -> HttpResponse:
     visible = orgs_visible_to(user=user, action="study.view")
     raw = request.GET.get("org", "").strip()
     if raw:
-        org = visible.filter(pk=_int(raw)).first()
+        org = visible.filter(pk=parse_id(raw)).first()
         if org is None:
             raise NotFound(_("组织不存在"))
     else:
         # A zone named alone (the zone switch) opens at its top visible org.
-        zone_id = _int(request.GET.get("zone", "")) if request.GET.get("zone") else None
+        zone_id = parse_id(request.GET.get("zone", "")) if request.GET.get("zone") else None
         top = visible.filter(zone_id=zone_id) if zone_id else visible
         org = top.order_by("depth", "zone__code", "path").first()
     if org is None:
