@@ -34,7 +34,7 @@ from shiji.campaigns.models import (
     assignment_evidence_path,
 )
 from shiji.campaigns.presets import Preset, preset_path, read_preset
-from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
+from shiji.core.errors import Conflict, NotFound, invalid
 from shiji.core.uploads import EVIDENCE, MB, check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_date, clean_text
 from shiji.orgs import policy
@@ -83,11 +83,6 @@ CATEGORY_FIELDS = [
 ]
 
 
-def _require(actor: Any, action: str, obj: Any) -> None:
-    if not policy.can(actor, action, obj):
-        raise Forbidden("您没有权限执行此操作")
-
-
 # Loading presets -----------------------------------------------------------------
 
 
@@ -116,11 +111,10 @@ def campaign_load(*, actor: Any, path: str | Path) -> LoadResult:
     """Load a preset file (or a built-in preset by code) into the database.
 
     The file is checked completely before the first write; ``PresetInvalid``
-    names the file, line and field of the first mistake. ``actor`` None is the
-    system (management commands, the demo loader).
+    names the file, line and field of the first mistake. Management commands
+    and the demo loader act as ``policy.system(...)``.
     """
-    if actor is not None:
-        _require(actor, "campaign.manage", None)
+    policy.require(actor, "campaign.manage")
     preset = read_preset(preset_path(path))
     return _apply_preset(actor, preset)
 
@@ -364,10 +358,7 @@ def zone_adopt_campaign(
     Adopting again updates the meeting and adds categories the preset gained
     since, without touching the zone's copies.
     """
-    if actor is not None:
-        if not policy.can(actor, "zone.view", zone):
-            raise NotFound("高新区不存在")
-        _require(actor, "campaign.adopt", zone)
+    policy.require(actor, "campaign.adopt", zone, view="zone.view", missing="高新区不存在")
     # Serializes two admins adopting at once (the category copy reads, then writes).
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     values = {
@@ -481,10 +472,7 @@ def category_create(
     *, actor: Any, zone: Zone, campaign: Campaign, name: Any, description: Any = ""
 ) -> ProblemCategory:
     """A category the zone adds itself (its wording is its own: not a placeholder)."""
-    if actor is not None:
-        if not policy.can(actor, "zone.view", zone):
-            raise NotFound("高新区不存在")
-        _require(actor, "category.manage", zone)
+    policy.require(actor, "category.manage", zone, view="zone.view", missing="高新区不存在")
     if not ZoneCampaign.objects.filter(zone=zone, campaign=campaign).exists():
         raise NotFound("本区尚未启用该学习教育")
     values = _clean_category(name, description)
@@ -526,10 +514,7 @@ def category_update(
     cannot pick them.
     """
     category = ProblemCategory.objects.select_for_update().get(pk=category.pk)
-    if actor is not None:
-        if not policy.can(actor, "zone.view", category):
-            raise NotFound("问题类别不存在")
-        _require(actor, "category.manage", category)
+    policy.require(actor, "category.manage", category, view="zone.view", missing="问题类别不存在")
     before = snapshot(category, CATEGORY_FIELDS)
     values = _clean_category(
         category.name if name is None else name,
@@ -623,14 +608,6 @@ def _assign(actor: Any, task: Task, note: str = "") -> int:
     return made
 
 
-def _require_task_manage(actor: Any, zone: Zone) -> None:
-    if actor is None:
-        return
-    if not policy.can(actor, "zone.view", zone):
-        raise NotFound("高新区不存在")
-    _require(actor, "task.manage", zone)
-
-
 def _adoption(zone: Zone, campaign: Campaign) -> ZoneCampaign:
     adoption = ZoneCampaign.objects.filter(zone=zone, campaign=campaign).first()
     if adoption is None:
@@ -652,7 +629,7 @@ def task_create(
     is_sample: bool = False,
 ) -> Task:
     """A task added by hand; it is assigned at once to every matching org."""
-    _require_task_manage(actor, zone)
+    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
     _adoption(zone, campaign)
     if not isinstance(arrangement, WorkArrangement) or arrangement.campaign_id != campaign.pk:
         raise invalid(arrangement="工作安排不存在")
@@ -675,7 +652,7 @@ def task_create(
         zone=zone,
         campaign=campaign,
         arrangement=arrangement,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
         is_sample=is_sample,
         **values,
     )
@@ -696,7 +673,7 @@ def tasks_adopt_templates(
 ) -> AdoptResult:
     """Put the campaign's task templates on the zone's task list (those not
     there yet) and assign each to the matching orgs. Safe to repeat."""
-    _require_task_manage(actor, zone)
+    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
     _adoption(zone, campaign)
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     have = set(Task.objects.filter(zone=zone).values_list("template_id", flat=True))
@@ -716,7 +693,7 @@ def tasks_adopt_templates(
             description=template.description,
             deadline=template.due_date,
             sectors=list(template.sectors),
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=policy.user_of(actor),
             is_sample=is_sample,
         )
         audit_record(
@@ -735,18 +712,12 @@ def tasks_adopt_templates(
 def tasks_assign_missing(*, actor: Any, zone: Zone) -> int:
     """补充分派: organizations added since a task was assigned get it now.
     Returns the number of new assignments."""
-    _require_task_manage(actor, zone)
+    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     made = 0
     for task in Task.objects.filter(zone=zone).order_by("pk"):
         made += _assign(actor, task, note="补充分派")
     return made
-
-
-def _require_unless_system(actor: Any, action: str, obj: Any) -> None:
-    """``actor`` None is the system (the demo loader, management commands)."""
-    if actor is not None:
-        _require(actor, action, obj)
 
 
 def _locked_assignment(assignment: TaskAssignment) -> TaskAssignment:
@@ -763,7 +734,7 @@ def assignment_add_evidence(
 ) -> AssignmentEvidence:
     """Attach a file to an assignment the org still owes (pending or returned)."""
     assignment = _locked_assignment(assignment)
-    _require_unless_system(actor, "task.report", assignment)
+    policy.require(actor, "task.report", assignment)
     if assignment.status not in workflow.OPEN:
         raise Conflict(f"任务{assignment.get_status_display()}，不能再上传凭证")
     return _store_evidence(actor, assignment, file)
@@ -778,7 +749,7 @@ def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> Assign
         content_kind=info.kind,
         size=info.size,
         sha256=info.sha256,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=policy.user_of(actor),
     )
     path = assignment_evidence_path(evidence, name)
     with stored_upload(evidence.file, file, path=path, name=name):
@@ -807,7 +778,7 @@ def assignment_transition(
     if move is None:
         raise invalid(action=f"未知操作：{action}")
     assignment = _locked_assignment(assignment)
-    _require_unless_system(actor, move.permission, assignment)
+    policy.require(actor, move.permission, assignment)
     if assignment.status not in move.sources:
         raise Conflict(f"任务当前为“{assignment.get_status_display()}”，不能{move.label}")
     note = clean_text(
@@ -818,7 +789,7 @@ def assignment_transition(
         required=move.needs_note,
     )
     now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = policy.user_of(actor)
     fields = ["status", "updated_at"]
     if action == "report":
         for file in files:

@@ -62,7 +62,7 @@ from django.utils import timezone
 from shiji.audit.services import audit_record
 from shiji.campaigns.models import ProblemCategory, ZoneCampaign
 from shiji.core import staging
-from shiji.core.errors import AppError, Conflict, Forbidden, Invalid, NotFound, invalid
+from shiji.core.errors import AppError, Conflict, Invalid, invalid
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import MB, check_upload
 from shiji.core.validation import clean_choice, clean_text
@@ -436,10 +436,14 @@ class _CellError(Exception):
 def import_require(*, actor: Any, zone: Zone) -> None:
     """Another zone is NotFound (as if it did not exist); a role without
     ``ledger.import`` on the zone is Forbidden."""
-    if not policy.can(actor, "zone.view", zone):
-        raise NotFound("高新区不存在")
-    if not policy.can(actor, "ledger.import", zone):
-        raise Forbidden("您没有权限导入本区的整改台账")
+    policy.require(
+        actor,
+        "ledger.import",
+        zone,
+        view="zone.view",
+        missing="高新区不存在",
+        message="您没有权限导入本区的整改台账",
+    )
 
 
 def import_check_file(file: IO[bytes] | Any) -> Any:

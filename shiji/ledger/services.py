@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import ProblemCategory
-from shiji.core.errors import Conflict, Forbidden, invalid
+from shiji.core.errors import Conflict, invalid
 from shiji.core.uploads import check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text
 from shiji.ledger import workflow
@@ -49,11 +49,6 @@ PROBLEM_FIELDS = [
 ]
 TEXT_LIMIT = 4000
 EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
-
-
-def _require(actor: Any, action: str, obj: Any) -> None:
-    if actor is not None and not policy.can(actor, action, obj):
-        raise Forbidden("您没有权限执行此操作")
 
 
 def _locked(problem: Problem) -> Problem:
@@ -180,12 +175,12 @@ def problem_create(
         },
         None,
     )
-    _require(actor, "problem.create", values["org"])
+    policy.require(actor, "problem.create", values["org"])
     problem = Problem(
         zone=zone,
         campaign_id=values["category"].campaign_id,
         code=_next_code(zone, values["found_on"].year),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
         is_sample=is_sample,
         **values,
     )
@@ -202,7 +197,7 @@ def problem_create(
 @transaction.atomic
 def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
     problem = _locked(problem)
-    _require(actor, "problem.edit", problem)
+    policy.require(actor, "problem.edit", problem)
     if problem.status not in workflow.EDITABLE:
         raise Conflict(
             f"问题{problem.get_status_display()}，不能再修改；如需调整请先退回或重新整改"
@@ -217,7 +212,7 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
             raise invalid(deadline="修改整改时限请使用“申请延期”，并说明理由")
     values = _clean_fields(problem.zone, fields, problem)
     if "org" in values and values["org"].pk != problem.org_id:
-        _require(actor, "problem.edit", values["org"])
+        policy.require(actor, "problem.edit", values["org"])
     before = snapshot(problem, PROBLEM_FIELDS)
     for key, value in values.items():
         setattr(problem, key, value)
@@ -240,7 +235,7 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
     """Review a problem list entry before rectification starts: approve it, or
     send it back because it is vague (查摆不深不准)."""
     problem = _locked(problem)
-    _require(actor, "problem.review", problem)
+    policy.require(actor, "problem.review", problem)
     if decision not in ("approve", "send_back"):
         raise invalid(decision="审核结论应为 approve 或 send_back")
     if problem.status != Status.OPEN:
@@ -262,7 +257,7 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
         from_status=problem.status,
         to_status=problem.status,
         note=note,
-        actor=actor,
+        actor=policy.user_of(actor),
     )
     audit_record(
         actor=actor, action=f"problem.review.{decision}", obj=problem, changes=changes, note=note
@@ -277,7 +272,7 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
     if move is None:
         raise invalid(action=f"未知操作：{action}")
     problem = _locked(problem)
-    _require(actor, move.permission, problem)
+    policy.require(actor, move.permission, problem)
     if problem.status not in move.sources:
         raise Conflict(f"问题当前为“{problem.get_status_display()}”，不能{move.label}")
     note = clean_text(
@@ -292,7 +287,7 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
             raise invalid(note="提交销号须填写完成情况")
         if not problem.evidence.exists():
             raise Conflict("提交销号须至少上传一份整改凭证")
-        problem.completion_note, problem.submitted_by = note, actor
+        problem.completion_note, problem.submitted_by = note, policy.user_of(actor)
         fields += ["completion_note", "submitted_by"]
     elif move.needs_note and not note:
         raise invalid(note=f"请填写{move.note_label}")
@@ -301,7 +296,7 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
             raise Conflict("责任人不能审核销号自己负责的问题")
         if problem.submitted_by_id == actor.pk:
             raise Conflict("提交人不能审核销号自己提交的问题")
-        problem.verified_by, problem.closed_on = actor, timezone.localdate()
+        problem.verified_by, problem.closed_on = policy.user_of(actor), timezone.localdate()
         fields += ["verified_by", "closed_on"]
     if action == "reopen":
         problem.closed_on, problem.verified_by = None, None
@@ -315,7 +310,7 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
         from_status=old,
         to_status=move.target,
         note=note,
-        actor=actor,
+        actor=policy.user_of(actor),
     )
     audit_record(
         actor=actor,
@@ -330,11 +325,11 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
 @transaction.atomic
 def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> ProgressNote:
     problem = _locked(problem)
-    _require(actor, "problem.progress", problem)
+    policy.require(actor, "problem.progress", problem)
     if problem.status not in workflow.ACTIVE:
         raise Conflict(f"问题{problem.get_status_display()}，不能再记录进展")
     text = clean_text(text, field="text", label="整改进展", max_length=TEXT_LIMIT)
-    note = ProgressNote.objects.create(problem=problem, author=actor, text=text)
+    note = ProgressNote.objects.create(problem=problem, author=policy.user_of(actor), text=text)
     changes = {"progress_summary": [problem.progress_summary, text]}
     problem.progress_summary = text
     problem.save(update_fields=["progress_summary", "updated_at"])
@@ -347,7 +342,7 @@ def problem_add_evidence(
     *, actor: Any, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
 ) -> Evidence:
     problem = _locked(problem)
-    _require(actor, "problem.evidence", problem)
+    policy.require(actor, "problem.evidence", problem)
     if problem.status not in workflow.ACTIVE - {Status.SUBMITTED}:
         raise Conflict(f"问题{problem.get_status_display()}，不能再上传凭证")
     stage = clean_choice(stage, field="stage", label="凭证阶段", choices=Stage)
@@ -364,7 +359,7 @@ def problem_add_evidence(
         sha256=info.sha256,
         stage=stage,
         note=note,
-        uploaded_by=actor,
+        uploaded_by=policy.user_of(actor),
     )
     with stored_upload(evidence.file, file, path=evidence_path(evidence, name), name=name):
         evidence.save()
@@ -382,7 +377,7 @@ def problem_extend_deadline(
     *, actor: Any, problem: Problem, new_deadline: Any, reason: Any
 ) -> DeadlineExtension:
     problem = _locked(problem)
-    _require(actor, "problem.extend", problem)
+    policy.require(actor, "problem.extend", problem)
     if problem.status not in workflow.EDITABLE:
         raise Conflict(f"问题{problem.get_status_display()}，不能延期")
     new = clean_date(new_deadline, field="new_deadline", label="新的整改时限")
@@ -396,7 +391,7 @@ def problem_extend_deadline(
         old_deadline=problem.deadline,
         new_deadline=new,
         reason=reason,
-        actor=actor,
+        actor=policy.user_of(actor),
     )
     changes = {
         "deadline": [problem.deadline, new],

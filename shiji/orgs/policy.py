@@ -4,17 +4,24 @@
 a role within a scope (all zones, a province, a zone, or an org subtree);
 ``can(user, action, obj)`` checks one record and ``scope_q`` builds the filter
 that every selector applies, so the list pages, the API, exports and
-downloads share the same rule. Tests enumerate this table.
+downloads share the same rule. Every service checks with ``require``.
+
+Whoever acts is a signed-in ``User`` or the explicit ``SystemActor`` of a
+management command, the demo loader or a background job with no user behind
+it. There is no third kind: ``None`` is refused (``TypeError``), so a
+forgotten actor is a bug that shows, never a silent bypass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 
-from shiji.orgs.models import Role, RoleGrant
+from shiji.core.errors import Forbidden, NotFound
+from shiji.orgs.models import Role, RoleGrant, User
 
 R = Role
 ALL = frozenset(Role)
@@ -76,6 +83,79 @@ TABLE: dict[str, frozenset[str]] = {
     "regulation.export": ALL,
 }
 
+
+# Who acts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The platform itself: ``source`` names what acted (``load_demo``,
+    ``load_campaign``, a job), and the audit trail shows it as
+    "系统（load_demo）". It may take every action, everywhere; it is not a
+    user, so it owns no records (``user_of`` is None) and never counts as
+    one of the people a four-eyes rule keeps apart."""
+
+    source: str
+
+    # Read by code that handles users and the system alike (the audit trail
+    # stores no user for it; templates and sessions never see it).
+    is_authenticated = False
+    is_active = True
+    pk = None
+
+    def __str__(self) -> str:
+        return f"系统（{self.source}）"
+
+
+def system(source: str) -> SystemActor:
+    """The system actor for ``source``: ``policy.system("load_demo")``."""
+    return SystemActor(source)
+
+
+Actor = User | SystemActor
+
+
+def is_system(actor: Any) -> bool:
+    return isinstance(actor, SystemActor)
+
+
+def user_of(actor: Actor) -> User | None:
+    """The account behind ``actor``, for "created by" columns; None for the system."""
+    return actor if isinstance(actor, User) else None
+
+
+def _check_actor(actor: Any) -> None:
+    # AnonymousUser passes (it then may do nothing); None and stray objects do not.
+    if actor is None or not (is_system(actor) or hasattr(actor, "is_authenticated")):
+        raise TypeError(
+            f"actor must be a user or policy.system(...), not {actor!r}: "
+            "there is no implicit system actor"
+        )
+
+
+def require(
+    actor: Actor,
+    action: str,
+    obj: Any = None,
+    *,
+    message: str = "您没有权限执行此操作",
+    view: str | None = None,
+    missing: str = "记录不存在",
+) -> None:
+    """Raise unless ``actor`` may take ``action`` on ``obj``: the one check of
+    every service.
+
+    ``Forbidden`` (403) for a role that may not; with ``view``, an actor who may
+    not even take that action on ``obj`` gets ``NotFound(missing)`` (404)
+    instead, the same as for a record that does not exist.
+    """
+    _check_actor(actor)
+    if view is not None and not can(actor, view, obj):
+        raise NotFound(missing)
+    if not can(actor, action, obj):
+        raise Forbidden(message)
+
+
 # Which scopes each role may be granted with (checked when granting).
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     R.SYSTEM_ADMIN: frozenset({"all"}),
@@ -94,17 +174,60 @@ GLOBAL_ONLY_ROLES: frozenset[str] = frozenset({R.SYSTEM_ADMIN, R.VIEWER})
 
 
 def is_global_admin(user: Any) -> bool:
-    """A system admin over all zones (a Django superuser counts as one)."""
+    """A system admin over all zones (a Django superuser counts as one, and so
+    does the system itself)."""
+    if is_system(user):
+        return True
     return any(g.role == R.SYSTEM_ADMIN and grant_scope_kind(g) == "all" for g in grants_of(user))
+
+
+# The authority to grant roles -------------------------------------------------------
+# A zone admin hands out and takes back roles inside the zones and subtrees
+# where they manage accounts; what reaches beyond one zone (the system admin
+# and viewer roles, grants over all zones or a province) only a system admin
+# over all zones gives or takes away.
 
 
 def grantable_roles(user: Any) -> list[str]:
     """Role codes ``user`` may hand out, in the order of ``Role``."""
-    if not can(user, "user.manage"):
-        return []
-    if is_global_admin(user):
-        return list(Role.values)
-    return [r for r in Role.values if r not in GLOBAL_ONLY_ROLES]
+    return [r for r in Role.values if may_give_role(user, r)]
+
+
+def may_give_role(actor: Any, role: str) -> bool:
+    if not can(actor, "user.manage"):
+        return False
+    return role not in GLOBAL_ONLY_ROLES or is_global_admin(actor)
+
+
+def may_grant_in(actor: Any, scope: Any) -> bool:
+    """May ``actor`` grant a role over ``scope`` (a zone or an org; None is all
+    zones or a province)?"""
+    if scope is None:
+        return is_global_admin(actor)
+    return can(actor, "user.manage", scope)
+
+
+def may_revoke(actor: Any, grant: RoleGrant) -> bool:
+    """May ``actor`` take ``grant`` away? Only who could give it."""
+    if grant.zone_id is None or grant.role in GLOBAL_ONLY_ROLES:
+        return is_global_admin(actor)
+    return can(actor, "user.manage", grant.org or grant.zone)
+
+
+def account_edit_refusal(actor: Any, user: User) -> str:
+    """Why ``actor`` may not edit ``user`` (an account they can see), or "".
+
+    A zone admin must not reset the password of an account that holds more
+    than they could grant (a system admin, a viewer, a grant in another zone):
+    that would let them sign in with powers they were never given.
+    """
+    if is_global_admin(actor):
+        return ""
+    if user.is_superuser:
+        return "该账号是超级管理员，只能由系统管理员修改"
+    if any(not may_revoke(actor, g) for g in user.grants.select_related("zone", "org")):
+        return "该账号拥有超出您管理范围的角色，只能由系统管理员修改"
+    return ""
 
 
 def grant_scope_kind(grant: RoleGrant) -> str:
@@ -158,6 +281,9 @@ def _covers(grant: RoleGrant, obj: Any) -> bool:
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """May ``user`` take ``action`` on ``obj``? With no object: anywhere at all."""
+    if is_system(user):
+        TABLE[action]  # an unknown action is a bug for the system too
+        return True
     grants = _grants_for(user, action)
     if obj is None:
         return any(True for _ in grants)
@@ -178,6 +304,9 @@ def scope_q(
     its org's path (None for models without an org). Returns None when nothing
     is in scope, so callers can return ``.none()``.
     """
+    if is_system(user):
+        TABLE[action]
+        return Q()
     province = province or f"{zone}__province"
     q: Q | None = None
     for grant in _grants_for(user, action):

@@ -329,7 +329,7 @@ def _zone_or_none(request, value: str) -> Zone | None:
 def user_edit(request, pk: int):
     _require_accounts(request)
     account = selectors.user_get_for_user(user=request.user, pk=pk)
-    refusal = services.user_edit_refusal(actor=request.user, user=account)
+    refusal = policy.account_edit_refusal(request.user, account)
     existing = [
         GrantRow(role=g.role, scope=_scope_value(g))
         for g in account.grants.select_related("zone", "org")

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
-from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
+from shiji.core.errors import Conflict, NotFound, invalid
 from shiji.core.uploads import MB, OFFICE, check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text
 from shiji.ledger.models import Problem
@@ -25,11 +25,6 @@ REGULATION_FIELDS = ["zone", "org", "title", "doc_number", "action", "summary", 
 EDIT_FIELDS = ["org", "title", "doc_number", "action", "summary", "issued_on"]
 FILE_KINDS = OFFICE | {"pdf"}
 TEXT_LIMIT = 4000
-
-
-def _require(actor: Any, action: str, obj: Any) -> None:
-    if actor is not None and not policy.can(actor, action, obj):
-        raise Forbidden("您没有权限执行此操作")
 
 
 def _locked(regulation: Regulation) -> Regulation:
@@ -108,11 +103,11 @@ def regulation_create(
         },
         Status.DRAFT,
     )  # fmt: skip
-    _require(actor, "regulation.edit", values["org"])
+    policy.require(actor, "regulation.edit", values["org"])
     linked = _problems_of(zone, problems)
     regulation = Regulation.objects.create(
         zone=zone,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
         is_sample=is_sample,
         **values,
     )
@@ -132,7 +127,7 @@ def regulation_create(
 @transaction.atomic
 def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> Regulation:
     regulation = _locked(regulation)
-    _require(actor, "regulation.edit", regulation)
+    policy.require(actor, "regulation.edit", regulation)
     unknown = set(fields) - set(EDIT_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
@@ -140,7 +135,7 @@ def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> R
         raise Conflict("制度已印发，不能再修改；如需调整请新建一条“修订”记录")
     values = _clean(regulation.zone, fields, regulation.status)
     if "org" in values and values["org"].pk != regulation.org_id:
-        _require(actor, "regulation.edit", values["org"])
+        policy.require(actor, "regulation.edit", values["org"])
     before = snapshot(regulation, EDIT_FIELDS)
     for key, value in values.items():
         setattr(regulation, key, value)
@@ -161,7 +156,7 @@ def regulation_transition(
     if move is None:
         raise invalid(action=f"未知操作：{action}")
     regulation = _locked(regulation)
-    _require(actor, move.permission, regulation)
+    policy.require(actor, move.permission, regulation)
     if regulation.status not in move.sources:
         raise Conflict(f"制度当前为“{regulation.get_status_display()}”，不能{move.label}")
     note = clean_text(
@@ -209,7 +204,7 @@ def regulation_link_problems(
     """Link problems of the regulation's zone; returns the ids newly linked.
     A problem of another zone refuses the whole request."""
     regulation = _locked(regulation)
-    _require(actor, "regulation.edit", regulation)
+    policy.require(actor, "regulation.edit", regulation)
     linked = _problems_of(regulation.zone, problems)
     if not linked:
         raise invalid(problems="请选择要关联的问题")
@@ -219,7 +214,7 @@ def regulation_link_problems(
 @transaction.atomic
 def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: Any) -> None:
     regulation = _locked(regulation)
-    _require(actor, "regulation.edit", regulation)
+    policy.require(actor, "regulation.edit", regulation)
     if not isinstance(problem, Problem) or not regulation.problems.filter(pk=problem.pk).exists():
         raise NotFound("该问题未关联此制度")
     regulation.problems.remove(problem)
@@ -235,7 +230,7 @@ def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: An
 def regulation_attach_file(*, actor: Any, regulation: Regulation, file: Any) -> Regulation:
     """Attach (or replace) the regulation's document: PDF or Office, checked by content."""
     regulation = _locked(regulation)
-    _require(actor, "regulation.edit", regulation)
+    policy.require(actor, "regulation.edit", regulation)
     if regulation.status not in workflow.EDITABLE:
         raise Conflict("制度已印发，不能再更换文件")
     _store_file(actor, regulation, file)

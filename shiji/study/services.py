@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
-from shiji.core.errors import Conflict, Forbidden, invalid
+from shiji.core.errors import Conflict, invalid
 from shiji.core.uploads import EVIDENCE, check_upload, stored_upload
 from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
@@ -30,9 +30,7 @@ MAX_HOURS = Decimal(24)
 FILE_KINDS = EVIDENCE  # images, PDF and Office files, judged by their bytes
 
 
-def _require(actor: Any, obj: Any) -> None:
-    if actor is not None and not policy.can(actor, "study.manage", obj):
-        raise Forbidden("您没有权限记录本单位的学习研讨")
+REFUSED = "您没有权限记录本单位的学习研讨"
 
 
 def _locked(session: StudySession) -> StudySession:
@@ -251,12 +249,12 @@ def session_create(
             "minutes": minutes,
         },
     )
-    _require(actor, values["org"])
+    policy.require(actor, "study.manage", values["org"], message=REFUSED)
     marks = attendance_clean(org=values["org"], entries=attendance) if attendance else []
     session = StudySession(
         zone=zone,
         is_sample=is_sample,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
         **values,
     )
     session.save()
@@ -282,13 +280,13 @@ def session_update(
     """Change the fields given and, when ``attendance`` is given, replace the
     attendance list with it; one transaction, one audit event."""
     session = _locked(session)
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=REFUSED)
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(sorted(unknown), "不能修改此字段"))
     values = _clean(session.zone, fields)
     if "org" in values and values["org"].pk != session.org_id:
-        _require(actor, values["org"])
+        policy.require(actor, "study.manage", values["org"], message=REFUSED)
         if attendance is None:
             outside = session.attendance.exclude(
                 person__org__path__startswith=values["org"].path
@@ -318,7 +316,7 @@ def session_set_attendance(
 ) -> StudySession:
     """Replace the session's attendance with ``entries`` (all or nothing)."""
     session = _locked(session)
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=REFUSED)
     marks = attendance_clean(org=session.org, entries=entries)
     before = _current_summary(session)
     _write_attendance(session, marks)
@@ -345,7 +343,7 @@ def _file_name(file: Any, field: str) -> str:
 @transaction.atomic
 def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
     session = _locked(session)
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=REFUSED)
     info = check_upload(file, allowed=FILE_KINDS)
     name = _file_name(file, "file")
     material = Material(
@@ -354,7 +352,7 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
         content_kind=info.kind,
         size=info.size,
         sha256=info.sha256,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=policy.user_of(actor),
     )
     path = stored_path(session.zone_id, info.sha256)
     with stored_upload(material.file, file, path=path, name=name):
@@ -382,7 +380,7 @@ def speech_add(
     """A speech or written reflection (研讨发言) by someone of the session's
     org subtree: a text, a file, or both."""
     session = _locked(session)
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=REFUSED)
     if (
         not isinstance(person, Person)
         or person.zone_id != session.zone_id
@@ -398,7 +396,7 @@ def speech_add(
         person=person,
         title=title,
         text=text,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
     )
     # A speech without a file stores nothing, so there is nothing to undo.
     stored: contextlib.AbstractContextManager[None] = contextlib.nullcontext()

@@ -11,6 +11,7 @@ from shiji.campaigns.models import AssignmentStatus, Task, TaskAssignment, TaskT
 from shiji.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shiji.orgs.models import OrgKind, Sector
 from shiji.orgs.services import org_create
+from tests.conftest import SYSTEM
 from tests.ledger.conftest import png_upload
 
 
@@ -51,7 +52,7 @@ def test_sectors_may_be_given_by_their_chinese_names(world, make_task):
 
 def test_departments_and_the_working_committee_get_no_assignment(world, make_task):
     org_create(
-        actor=None, zone=world.a.zone, parent=world.a.organ, name="甲办公室",
+        actor=SYSTEM, zone=world.a.zone, parent=world.a.organ, name="甲办公室",
         kind=OrgKind.DEPARTMENT, sector="organ",
     )  # fmt: skip
     task = make_task(sectors=["organ"])
@@ -111,7 +112,7 @@ def test_adopting_the_templates_assigns_each_by_its_sectors_and_is_safe_to_repea
 def test_an_org_added_later_is_assigned_by_supplementary_assignment(world, make_task):
     task = make_task(sectors=["private"])
     late = org_create(
-        actor=None, zone=world.a.zone, parent=world.a.econ, name="甲新材料公司党支部",
+        actor=SYSTEM, zone=world.a.zone, parent=world.a.econ, name="甲新材料公司党支部",
         kind=OrgKind.BRANCH, sector="private",
     )  # fmt: skip
     assert late.name not in orgs_of(task)

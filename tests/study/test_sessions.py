@@ -14,6 +14,7 @@ from shiji.audit.models import AuditEvent
 from shiji.core.errors import Conflict, Forbidden, Invalid
 from shiji.study import services
 from shiji.study.models import Attendance, Material, Speech, StudySession
+from tests.conftest import SYSTEM
 from tests.study.conftest import DAY, person
 
 
@@ -182,7 +183,7 @@ def test_kind_must_come_from_a_campaign_the_zone_adopted(world, kinds):
     from shiji.campaigns.models import StudyKind
     from shiji.campaigns.services import campaign_load
 
-    other = campaign_load(actor=None, path="dangji-2024").campaign
+    other = campaign_load(actor=SYSTEM, path="dangji-2024").campaign
     foreign = StudyKind.objects.filter(campaign=other).first()
     with pytest.raises(Invalid) as exc:
         services.session_create(

@@ -14,6 +14,7 @@ from shiji.audit.models import AuditEvent
 from shiji.core.models import StagedUpload
 from shiji.study import excel
 from shiji.study.models import Attendance
+from tests.conftest import SYSTEM
 
 HEADERS = ["姓名", "所属组织", "签到(是/否)", "缺席原因"]
 
@@ -94,7 +95,7 @@ def test_errors_are_named_by_row_and_column_and_nothing_is_written(world, login,
     from shiji.orgs.services import person_create
     from tests.study.conftest import person
 
-    person_create(actor=None, org=world.a.organ, name="李四", position="干部")  # a namesake
+    person_create(actor=SYSTEM, org=world.a.organ, name="李四", position="干部")  # a namesake
     client = login(world["secretary"])
     before = marks(session)
     rows = [
