@@ -458,6 +458,23 @@ def zone_campaign_update_meeting(
     )
 
 
+@transaction.atomic
+def zone_campaign_set_list_review(
+    *, actor: Any, adoption: ZoneCampaign, required: bool
+) -> ZoneCampaign:
+    """Whether the zone's problems of this campaign start rectification only
+    after their list entry passed review (问题清单审核)."""
+    adoption = ZoneCampaign.objects.select_for_update().select_related("zone").get(pk=adoption.pk)
+    policy.require(actor, "campaign.adopt", adoption.zone, view="zone.view", missing="高新区不存在")
+    required = bool(required)
+    if adoption.requires_list_review != required:
+        changes = {"requires_list_review": [adoption.requires_list_review, required]}
+        adoption.requires_list_review = required
+        adoption.save(update_fields=["requires_list_review"])
+        audit_record(actor=actor, action="zone_campaign.update", obj=adoption, changes=changes)
+    return adoption
+
+
 def _clean_category(name: Any, description: Any) -> dict[str, str]:
     return {
         "name": clean_text(name, field="name", label="类别名称", max_length=50),

@@ -164,6 +164,23 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def list_review(request: HttpRequest, pk: int) -> HttpResponse:
+    adoption = _get(selectors.adoption_get_for_user, user=request.user, pk=pk)
+
+    def call():
+        required = request.POST.get("requires_list_review") == "on"
+        services.zone_campaign_set_list_review(
+            actor=request.user, adoption=adoption, required=required
+        )
+        if required:
+            return _("已设置：问题清单审核通过后方可开始整改"), adoption.zone
+        return _("已设置：问题清单无须审核即可开始整改"), adoption.zone
+
+    return _post_action(request, f"list_review:{adoption.pk}", call)
+
+
+@login_required
+@require_POST
 def category_add(request: HttpRequest, pk: int) -> HttpResponse:
     adoption = _get(selectors.adoption_get_for_user, user=request.user, pk=pk)
 

@@ -948,15 +948,15 @@ def _changed(name: str, value: Any, current: dict[str, Any]) -> bool:
 def _state_error(
     current: dict[str, Any], fields: dict[str, Any], progress: str
 ) -> tuple[str, str] | None:
-    """The lifecycle's guards on a changed row, checked before any write.
-    They mirror ``problem_update`` and ``problem_add_progress``, which
-    remain the authority when the rows are written."""
+    """The lifecycle's guards on a changed row (``workflow.GUARDS``, which the
+    services apply again when the rows are written), checked before any write."""
     status = current["status"]
     label = Status(status).label
-    if fields and status not in workflow.EDITABLE:
+    problem = Problem(status=status)
+    if fields and not workflow.allows("edit", problem):
         column = FIELD_COLUMNS[next(iter(fields))]
         return column, f"问题{label}，不能再修改；如需调整请先在台账中退回或重新整改"
-    if progress and status not in workflow.ACTIVE:
+    if progress and not workflow.allows("progress", problem):
         return "整改进展", f"问题{label}，不能再记录进展"
     if "deadline" in fields and current["deadline"] is not None:
         return "整改时限", "修改整改时限请在台账中使用“申请延期”，并说明理由"

@@ -21,11 +21,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from shiji.campaigns.models import ProblemCategory
+from shiji.campaigns.models import ProblemCategory, ZoneCampaign
 from shiji.core.errors import NotFound
 from shiji.core.validation import clean_search, parse_id
 from shiji.ledger import workflow
-from shiji.ledger.models import Evidence, Light, Problem, ReviewState, Status
+from shiji.ledger.models import Evidence, Light, Problem, Review, ReviewState, Status
 from shiji.orgs import policy
 from shiji.orgs.models import Person
 
@@ -167,8 +167,16 @@ def inbox_for(*, user: Any) -> dict[str, QuerySet[Problem]]:
         .exclude(submitted_by=user)
         .exclude(owner__user=user)
     )
-    review = problems_visible_to(user=user, action="problem.review").filter(
-        status=Status.OPEN, review_state=ReviewState.PENDING
+    # Entries to review: new ones, and approved ones whose description or
+    # measures changed while rectification runs (workflow.GUARDS["review"]).
+    approved_before = Review.objects.filter(problem=OuterRef("pk"), action="approve")
+    review = (
+        problems_visible_to(user=user, action="problem.review")
+        .annotate(was_approved=Exists(approved_before))
+        .filter(
+            Q(status=Status.OPEN) | Q(status=Status.IN_PROGRESS, was_approved=True),
+            review_state=ReviewState.PENDING,
+        )
     )
     order = ("deadline", "code")
     return {
@@ -208,16 +216,18 @@ def assignable_people(*, user: Any, zone: Any) -> QuerySet[Person]:
 
 def available_actions(*, user: Any, problem: Problem) -> set[str]:
     """Besides the lifecycle moves: which forms to offer on the detail page
-    (edit, progress, evidence, review, extend). Mirrors the state guards of
-    the matching services, which remain the authority."""
-    status = problem.status
-    checks = {
-        "edit": ("problem.edit", status in workflow.EDITABLE),
-        "progress": ("problem.progress", status in workflow.ACTIVE),
-        "evidence": ("problem.evidence", status in workflow.ACTIVE - {Status.SUBMITTED}),
-        "review": ("problem.review", status == Status.OPEN),
-        "extend": ("problem.extend", status in workflow.EDITABLE),
-    }
+    (edit, progress, evidence, review, extend): the guards of
+    ``workflow.GUARDS`` that the problem's state and the user's role allow."""
     return {
-        name for name, (action, ok) in checks.items() if ok and policy.can(user, action, problem)
+        name
+        for name, guard in workflow.GUARDS.items()
+        if guard.allows(problem) and policy.can(user, guard.permission, problem)
     }
+
+
+def list_review_required(problem: Problem) -> bool:
+    """Does the problem's zone require its list entry to pass review before
+    rectification starts (its adoption of the problem's campaign says so)?"""
+    return ZoneCampaign.objects.filter(
+        zone_id=problem.zone_id, campaign_id=problem.campaign_id, requires_list_review=True
+    ).exists()

@@ -15,7 +15,7 @@ from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Conflict, invalid
 from shiji.core.uploads import check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text
-from shiji.ledger import workflow
+from shiji.ledger import selectors, workflow
 from shiji.ledger.models import (
     CodeCounter,
     DeadlineExtension,
@@ -27,7 +27,6 @@ from shiji.ledger.models import (
     ReviewState,
     Source,
     Stage,
-    Status,
     evidence_path,
 )
 from shiji.orgs import policy
@@ -198,10 +197,7 @@ def problem_create(
 def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
     problem = _locked(problem)
     policy.require(actor, "problem.edit", problem)
-    if problem.status not in workflow.EDITABLE:
-        raise Conflict(
-            f"问题{problem.get_status_display()}，不能再修改；如需调整请先退回或重新整改"
-        )
+    workflow.check("edit", problem)
     unknown = set(fields) - set(PROBLEM_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
@@ -220,10 +216,10 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
     if not changes:
         return problem
     update_fields = list(changes)
-    if problem.review_state == ReviewState.REWORK:
-        # A reworked entry goes back to the supervisors for review.
-        problem.review_state = ReviewState.PENDING
-        changes["review_state"] = [ReviewState.REWORK, ReviewState.PENDING]
+    review_state = workflow.review_state_after_edit(problem.review_state, set(changes))
+    if review_state != problem.review_state:
+        changes["review_state"] = [problem.review_state, review_state]
+        problem.review_state = review_state
         update_fields.append("review_state")
     problem.save(update_fields=[*update_fields, "updated_at"])
     audit_record(actor=actor, action="problem.update", obj=problem, changes=changes)
@@ -238,8 +234,7 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
     policy.require(actor, "problem.review", problem)
     if decision not in ("approve", "send_back"):
         raise invalid(decision="审核结论应为 approve 或 send_back")
-    if problem.status != Status.OPEN:
-        raise Conflict("问题已开始整改，不能再审核问题清单")
+    workflow.check("review", problem)
     note = clean_text(
         note,
         field="note",
@@ -279,8 +274,12 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
         note, field="note", label=move.note_label, max_length=TEXT_LIMIT, required=False
     )
     fields = ["status", "updated_at"]
-    if action == "start" and problem.review_state == ReviewState.REWORK:
-        raise Conflict("问题清单已被退回重查，请先修改问题描述")
+    if action == "start":
+        blocked = workflow.start_blocked(
+            problem, review_required=selectors.list_review_required(problem)
+        )
+        if blocked:
+            raise Conflict(blocked)
     if action == "submit":
         note = note or problem.completion_note
         if not note:
@@ -326,8 +325,7 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
 def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> ProgressNote:
     problem = _locked(problem)
     policy.require(actor, "problem.progress", problem)
-    if problem.status not in workflow.ACTIVE:
-        raise Conflict(f"问题{problem.get_status_display()}，不能再记录进展")
+    workflow.check("progress", problem)
     text = clean_text(text, field="text", label="整改进展", max_length=TEXT_LIMIT)
     note = ProgressNote.objects.create(problem=problem, author=policy.user_of(actor), text=text)
     changes = {"progress_summary": [problem.progress_summary, text]}
@@ -343,8 +341,7 @@ def problem_add_evidence(
 ) -> Evidence:
     problem = _locked(problem)
     policy.require(actor, "problem.evidence", problem)
-    if problem.status not in workflow.ACTIVE - {Status.SUBMITTED}:
-        raise Conflict(f"问题{problem.get_status_display()}，不能再上传凭证")
+    workflow.check("evidence", problem)
     stage = clean_choice(stage, field="stage", label="凭证阶段", choices=Stage)
     note = clean_text(note, field="note", label="说明", max_length=200, required=False)
     info = check_upload(
@@ -378,8 +375,7 @@ def problem_extend_deadline(
 ) -> DeadlineExtension:
     problem = _locked(problem)
     policy.require(actor, "problem.extend", problem)
-    if problem.status not in workflow.EDITABLE:
-        raise Conflict(f"问题{problem.get_status_display()}，不能延期")
+    workflow.check("extend", problem)
     new = clean_date(new_deadline, field="new_deadline", label="新的整改时限")
     reason = clean_text(reason, field="reason", label="延期理由", max_length=TEXT_LIMIT)
     if problem.deadline and new <= problem.deadline:
