@@ -8,9 +8,9 @@ shown where it belongs: field messages next to their inputs, other refusals
 as an alert in the form that was sent.
 
 One URL serves the full page or, for htmx, the fragment it swaps; every such
-response varies on ``HX-Request``. htmx 2 does not swap 4xx responses, so an
-htmx request that fails validation gets its fragment (with the errors) as a
-200; a plain form post gets the full page with the error's real status.
+response varies on ``HX-Request``. Errors become pages through
+``core.pages.error_response``, with the API's statuses for htmx and plain
+posts alike.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import stored_file_response
-from shiji.core.errors import AppError, NotFound, invalid
+from shiji.core.errors import AppError, invalid
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.pages import error_response
 from shiji.core.validation import parse_id
 from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
@@ -81,10 +82,7 @@ MOVE_DONE = {
 
 
 def _problem(request: HttpRequest, pk: Any) -> Problem:
-    try:
-        return selectors.problem_get_for_user(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    return selectors.problem_get_for_user(user=request.user, pk=pk)
 
 
 def _url(name: str) -> str | None:
@@ -97,7 +95,32 @@ def _url(name: str) -> str | None:
 
 def _decorate(problem: Problem) -> Problem:
     problem.status_badge = STATUS_BADGES.get(problem.status, "bg-secondary-lt")
+    problem.rework = problem.review_state == ReviewState.REWORK
     return problem
+
+
+def _status_note(problem: Problem, moves: list, forms: set[str]) -> str:
+    """The line above the action forms that says where the problem stands
+    and who acts next ("" when the forms say enough)."""
+    status = problem.status
+    if status == Status.CLOSED:
+        return _("问题已销号。回头看发现问题反弹的，督导组或工作专班可要求重新整改。")
+    if status == Status.CANCELLED:
+        return _("问题已撤销，无需再操作。")
+    if status == Status.SUBMITTED:
+        if moves:
+            return _(
+                "整改单位已提交销号。请核实完成情况和整改凭证：整改到位的审核销号，"
+                "不到位的退回整改并说明理由。"
+            )
+        return _("已提交销号，等待督导组或工作专班审核。")
+    if moves:
+        return ""
+    if not forms:
+        return _("您对该问题暂无可执行的操作。")
+    if status == Status.OPEN:
+        return _("开始整改由本单位书记或联络员办理。")
+    return _("整改完成并上传凭证后，由本单位书记或分管领导提交销号。")
 
 
 # List ----------------------------------------------------------------------
@@ -180,7 +203,6 @@ def _render_detail(
     form: str = "",
     error: AppError | None = None,
     flash: str = "",
-    status: int = 200,
 ) -> HttpResponse:
     context = _detail_context(request, problem)
     context.update(
@@ -192,7 +214,7 @@ def _render_detail(
         orphan_error=error if error and form not in context["forms"] else None,
     )
     template = "ledger/_detail_body.html" if wants_fragment(request) else "ledger/detail.html"
-    return vary_on_htmx(render(request, template, context, status=status))
+    return vary_on_htmx(render(request, template, context))
 
 
 def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
@@ -227,6 +249,10 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "moves": moves,
         "actions": actions,
         "forms": forms,
+        "status_note": _status_note(problem, moves, forms),
+        # A new entry shows that it awaits review; later, only a decision.
+        "show_review_state": problem.status == Status.OPEN
+        or problem.review_state != ReviewState.PENDING,
         "evidence": evidence,
         "evidence_stages": [(label, items) for label, items in stages if items],
         "stage_choices": Stage.choices,
@@ -234,7 +260,7 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "progress": list(problem.progress.select_related("author")),
         "extensions": list(problem.extensions.select_related("actor")),
         "timeline": _timeline(problem, user),
-        "rework": problem.review_state == ReviewState.REWORK,
+        "rework": problem.rework,
         # Why the work is back on the owner's desk, if a verifier sent it back.
         "sent_back": problem.reviews.filter(action__in=["return", "reopen"])
         .select_related("actor")
@@ -277,9 +303,11 @@ def _act(request: HttpRequest, pk: int, form: str, call: Callable[[Problem], str
     except AppError as exc:
         # Re-read: the service rolled back, but the page should show the
         # problem as it now stands (someone else may have moved it).
-        problem = _problem(request, pk)
-        status = 200 if wants_fragment(request) else exc.status
-        return _render_detail(request, problem, form=form, error=exc, status=status)
+        return error_response(
+            request,
+            exc,
+            lambda e: _render_detail(request, _problem(request, pk), form=form, error=e),
+        )
     if wants_fragment(request):
         return _render_detail(request, _problem(request, pk), flash=done)
     messages.success(request, done)
@@ -504,20 +532,23 @@ def problem_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("您没有新增问题的权限"))
     wanted = parse_id(request.POST.get("zone") or request.GET.get("zone"))
     zone = next((z for z in zones if z.pk == wanted), zones[0])
-    error: AppError | None = None
     if request.method == "POST":
         try:
             values = _problem_input(request, zone=zone, action="problem.create")
             problem = services.problem_create(actor=user, zone=zone, **values)
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(
-                request, _("已新增问题 %(code)s，等待督导组审核问题清单") % {"code": problem.code}
+            return error_response(
+                request,
+                exc,
+                lambda e: _render_form(
+                    request, zone=zone, zones=zones, values=request.POST, error=e
+                ),
             )
-            return redirect("ledger:detail", pk=problem.pk)
-    values = request.POST if request.method == "POST" else _create_defaults()
-    return _render_form(request, zone=zone, zones=zones, values=values, error=error)
+        messages.success(
+            request, _("已新增问题 %(code)s，等待督导组审核问题清单") % {"code": problem.code}
+        )
+        return redirect("ledger:detail", pk=problem.pk)
+    return _render_form(request, zone=zone, zones=zones, values=_create_defaults(), error=None)
 
 
 @login_required
@@ -526,13 +557,23 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
     problem = _problem(request, pk)
     if not policy.can(request.user, "problem.edit", problem):
         raise PermissionDenied(_("您没有修改此问题的权限"))
-    if problem.status not in workflow.EDITABLE:
+    if not workflow.allows("edit", problem):
         messages.error(
             request,
             _("问题%(status)s，不能再修改") % {"status": problem.get_status_display()},
         )
         return redirect("ledger:detail", pk=problem.pk)
-    error: AppError | None = None
+
+    def page(values: Any, error: AppError | None) -> HttpResponse:
+        return _render_form(
+            request,
+            zone=problem.zone,
+            zones=[problem.zone],
+            values=values,
+            error=error,
+            problem=problem,
+        )
+
     if request.method == "POST":
         try:
             # A set deadline moves only by an extension, which has its own form.
@@ -544,19 +585,10 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
             )
             services.problem_update(actor=request.user, problem=problem, **values)
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _("已保存修改"))
-            return redirect("ledger:detail", pk=problem.pk)
-    values = request.POST if request.method == "POST" else _problem_values(problem)
-    return _render_form(
-        request,
-        zone=problem.zone,
-        zones=[problem.zone],
-        values=values,
-        error=error,
-        problem=problem,
-    )
+            return error_response(request, exc, lambda e: page(request.POST, e))
+        messages.success(request, _("已保存修改"))
+        return redirect("ledger:detail", pk=problem.pk)
+    return page(_problem_values(problem), None)
 
 
 def _create_defaults() -> dict[str, str]:
@@ -634,6 +666,8 @@ def _render_form(
     problem: Problem | None = None,
 ) -> HttpResponse:
     action = "problem.edit" if problem else "problem.create"
+    if problem is not None:
+        _decorate(problem)
     context = {
         "problem": problem,
         "zone": zone,
@@ -649,7 +683,7 @@ def _render_form(
         "deadline_locked": bool(problem and problem.deadline),
         "today": timezone.localdate().isoformat(),
     }
-    return render(request, "ledger/form.html", context, status=error.status if error else 200)
+    return render(request, "ledger/form.html", context)
 
 
 # My work and the home panel ------------------------------------------------

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.errors import AppError, Forbidden, NotFound
+from shiji.core.pages import error_response
 from shiji.core.validation import clean_search
 from shiji.orgs import policy, selectors, services
 from shiji.orgs.models import Role, RoleGrant, User, Zone
@@ -308,10 +309,14 @@ def user_create(request):
                 grants=specs,
             )
         except AppError as exc:
-            _apply_error(form, exc, where)
-        else:
-            messages.success(request, _("账号“%(name)s”已创建") % {"name": user.username})
-            return redirect("orgs:user_edit", pk=user.pk)
+
+            def redisplay(error: AppError):
+                _apply_error(form, error, where)
+                return _render_form(request, "orgs/users_create.html", form, zone, zones=zones)
+
+            return error_response(request, exc, redisplay)
+        messages.success(request, _("账号“%(name)s”已创建") % {"name": user.username})
+        return redirect("orgs:user_edit", pk=user.pk)
     return _render_form(request, "orgs/users_create.html", form, zone, zones=zones)
 
 
@@ -369,10 +374,14 @@ def user_edit(request, pk: int):
                 grants=specs if "grant_role" in post else None,
             )
         except AppError as exc:
-            _apply_error(form, exc, where)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("orgs:user_edit", pk=account.pk)
+
+            def redisplay(error: AppError):
+                _apply_error(form, error, where)
+                return _render_edit(request, account, form, refusal)
+
+            return error_response(request, exc, redisplay)
+        messages.success(request, _("已保存"))
+        return redirect("orgs:user_edit", pk=account.pk)
     return _render_edit(request, account, form, refusal)
 
 

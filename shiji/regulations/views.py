@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import export_response, stored_file_response
-from shiji.core.errors import AppError, NotFound, invalid
+from shiji.core.errors import AppError, invalid
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.pages import error_response
 from shiji.core.validation import parse_id
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
@@ -46,10 +47,7 @@ AREA = "rules"
 
 
 def _regulation(request: HttpRequest, pk: Any) -> Regulation:
-    try:
-        regulation = selectors.regulation_get_for_user(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    regulation = selectors.regulation_get_for_user(user=request.user, pk=pk)
     regulation.status_badge = STATUS_BADGES.get(regulation.status, "bg-secondary-lt")
     return regulation
 
@@ -126,9 +124,7 @@ def _render_detail(
         "field_errors": error.fields if error else {},
         "today": timezone.localdate().isoformat(),
     }
-    return render(
-        request, "regulations/detail.html", context, status=error.status if error else 200
-    )
+    return render(request, "regulations/detail.html", context)
 
 
 EVENT_LABELS = {
@@ -154,11 +150,11 @@ def _act(request: HttpRequest, pk: int, form: str, call) -> HttpResponse:
     try:
         done = call(regulation)
     except AppError as exc:
-        if exc.status == 403:
-            raise PermissionDenied(exc.message) from None
-        if exc.status == 404:
-            raise Http404(exc.message) from None
-        return _render_detail(request, _regulation(request, pk), error=exc, form=form)
+        return error_response(
+            request,
+            exc,
+            lambda e: _render_detail(request, _regulation(request, pk), error=e, form=form),
+        )
     messages.success(request, done)
     return redirect("regulations:detail", pk=regulation.pk)
 
@@ -248,7 +244,6 @@ def regulation_create(request: HttpRequest) -> HttpResponse:
     if not zones:
         raise PermissionDenied(_("您没有登记制度的权限"))
     zone = _zone(request, zones) or zones[0]
-    error: AppError | None = None
     if request.method == "POST":
         try:
             values = _input(request, zone)
@@ -262,14 +257,17 @@ def regulation_create(request: HttpRequest) -> HttpResponse:
                 **values,
             )
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _("已登记制度“%(t)s”") % {"t": regulation.title})
-            return redirect("regulations:detail", pk=regulation.pk)
+            return error_response(
+                request,
+                exc,
+                lambda e: _render_form(
+                    request, zone=zone, zones=zones, values=request.POST, error=e
+                ),
+            )
+        messages.success(request, _("已登记制度“%(t)s”") % {"t": regulation.title})
+        return redirect("regulations:detail", pk=regulation.pk)
     initial = {"problems": request.GET.getlist("problem")}
-    return _render_form(
-        request, zone=zone, zones=zones, values=request.POST if error else initial, error=error
-    )
+    return _render_form(request, zone=zone, zones=zones, values=initial, error=None)
 
 
 @login_required
@@ -281,33 +279,33 @@ def regulation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if regulation.status not in workflow.EDITABLE:
         messages.error(request, _("制度已印发，不能再修改"))
         return redirect("regulations:detail", pk=regulation.pk)
-    error: AppError | None = None
+
+    def page(values: Any, error: AppError | None) -> HttpResponse:
+        return _render_form(
+            request, zone=regulation.zone, zones=[regulation.zone], values=values, error=error,
+            regulation=regulation,
+        )  # fmt: skip
+
     if request.method == "POST":
         try:
             services.regulation_update(
                 actor=request.user, regulation=regulation, **_input(request, regulation.zone)
             )
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _("已保存修改"))
-            return redirect("regulations:detail", pk=regulation.pk)
-    values = (
-        request.POST
-        if error
-        else {
+            return error_response(request, exc, lambda e: page(request.POST, e))
+        messages.success(request, _("已保存修改"))
+        return redirect("regulations:detail", pk=regulation.pk)
+    return page(
+        {
             "org": str(regulation.org_id),
             "title": regulation.title,
             "doc_number": regulation.doc_number,
             "action": regulation.action,
             "summary": regulation.summary,
             "issued_on": regulation.issued_on.isoformat() if regulation.issued_on else "",
-        }
+        },
+        None,
     )
-    return _render_form(
-        request, zone=regulation.zone, zones=[regulation.zone], values=values, error=error,
-        regulation=regulation,
-    )  # fmt: skip
 
 
 def _input(request: HttpRequest, zone: Any) -> dict[str, Any]:
@@ -365,7 +363,7 @@ def _render_form(
         "field_errors": error.fields if error else {},
         "today": timezone.localdate().isoformat(),
     }
-    return render(request, "regulations/form.html", context, status=error.status if error else 200)
+    return render(request, "regulations/form.html", context)
 
 
 @login_required
@@ -375,10 +373,7 @@ def regulation_export(request: HttpRequest) -> FileResponse:
         raise PermissionDenied(_("您没有导出制度清单的权限"))
     params = {k: request.GET[k].strip() for k in LIST_PARAMS if request.GET.get(k, "").strip()}
     if params.get("zone"):
-        try:
-            zone_get_for_user(user=request.user, pk=params["zone"])
-        except NotFound as exc:
-            raise Http404(exc.message) from None
+        zone_get_for_user(user=request.user, pk=params["zone"])
     return export_response(
         lambda out: excel.export_regulations(user=request.user, params=params, out=out),
         filename=excel.export_filename(),

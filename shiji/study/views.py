@@ -29,8 +29,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ZoneCampaign
 from shiji.core.downloads import export_response, stored_file_response
-from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
+from shiji.core.errors import AppError, Forbidden, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.pages import error_response
 from shiji.core.uploads import CONTENT_TYPES, size_label, upload_limit
 from shiji.core.validation import parse_id
 from shiji.orgs import policy
@@ -71,10 +72,7 @@ FIELD_LABELS = {
 
 
 def _session(request: HttpRequest, pk: Any, action: str = "study.view") -> StudySession:
-    try:
-        return selectors.session_get_for_user(user=request.user, pk=pk, action=action)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    return selectors.session_get_for_user(user=request.user, pk=pk, action=action)
 
 
 def _managed(request: HttpRequest, pk: Any) -> StudySession:
@@ -225,7 +223,6 @@ def _render_detail(
     *,
     form: str = "",
     error: AppError | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     marks = list(selectors.attendance_of(session))
     present = [m for m in marks if m.present]
@@ -247,7 +244,7 @@ def _render_detail(
         "posted": request.POST if error else {},
         "max_upload": size_label(upload_limit()),
     }
-    return render(request, "study/detail.html", context, status=status)
+    return render(request, "study/detail.html", context)
 
 
 @login_required
@@ -258,8 +255,10 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
         item = services.material_add(
             actor=request.user, session=session, file=request.FILES.get("file")
         )
-    except Invalid as exc:
-        return _render_detail(request, session, form="material", error=exc, status=exc.status)
+    except AppError as exc:
+        return error_response(
+            request, exc, lambda e: _render_detail(request, session, form="material", error=e)
+        )
     messages.success(request, _("已上传学习材料：%(name)s") % {"name": item.original_name})
     return redirect("study:detail", pk=session.pk)
 
@@ -282,8 +281,10 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
             text=request.POST.get("text", ""),
             file=request.FILES.get("file"),
         )
-    except Invalid as exc:
-        return _render_detail(request, session, form="speech", error=exc, status=exc.status)
+    except AppError as exc:
+        return error_response(
+            request, exc, lambda e: _render_detail(request, session, form="speech", error=e)
+        )
     messages.success(request, _("已添加研讨发言"))
     return redirect("study:detail", pk=session.pk)
 
@@ -364,7 +365,6 @@ def session_create(request: HttpRequest) -> HttpResponse:
         raise Forbidden(_("您没有记录学习研讨的权限"))
     wanted = parse_id(request.POST.get("org") or request.GET.get("org"))
     org = next((o for o in orgs if o.pk == wanted), orgs[0])
-    error: AppError | None = None
     entries: list[dict[str, Any]] = []
     ids: list[int] = []
     if request.method == "POST":
@@ -383,20 +383,24 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 attendance=entries,
             )
         except AppError as exc:
-            error = exc
-        else:
-            present = sum(1 for e in entries if e["present"])
-            messages.success(
+            return error_response(
                 request,
-                _("已记录学习研讨：出席 %(p)d 人，缺席 %(a)d 人")
-                % {"p": present, "a": len(entries) - present},
-            )
-            return redirect("study:detail", pk=session.pk)
-    values = (
-        request.POST if request.method == "POST" else {"date": timezone.localdate().isoformat()}
-    )
+                exc,
+                lambda e: _render_form(
+                    request, org=org, orgs=orgs, values=request.POST, error=e, entries=entries,
+                    ids=ids,
+                ),
+            )  # fmt: skip
+        present = sum(1 for e in entries if e["present"])
+        messages.success(
+            request,
+            _("已记录学习研讨：出席 %(p)d 人，缺席 %(a)d 人")
+            % {"p": present, "a": len(entries) - present},
+        )
+        return redirect("study:detail", pk=session.pk)
+    values = {"date": timezone.localdate().isoformat()}
     return _render_form(
-        request, org=org, orgs=orgs, values=values, error=error, entries=entries, ids=ids
+        request, org=org, orgs=orgs, values=values, error=None, entries=entries, ids=ids
     )
 
 
@@ -404,9 +408,15 @@ def session_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     session = _managed(request, pk)
-    error: AppError | None = None
     entries: list[dict[str, Any]] = []
     ids: list[int] = []
+
+    def page(values: Any, error: AppError | None) -> HttpResponse:
+        return _render_form(
+            request, org=session.org, orgs=[session.org], values=values, error=error,
+            entries=entries, ids=ids, session=session,
+        )  # fmt: skip
+
     if request.method == "POST":
         entries, ids = _attendance_input(request)
         try:
@@ -422,34 +432,23 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 attendance=entries,
             )
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _("已保存修改"))
-            return redirect("study:detail", pk=session.pk)
-    if request.method == "POST":
-        values: Any = request.POST
-    else:
-        values = {
+            return error_response(request, exc, lambda e: page(request.POST, e))
+        messages.success(request, _("已保存修改"))
+        return redirect("study:detail", pk=session.pk)
+    entries[:] = [
+        {"person": a.person_id, "present": a.present, "reason": a.reason}
+        for a in session.attendance.all()
+    ]
+    return page(
+        {
             "kind": str(session.kind_id),
             "date": session.date.isoformat(),
             "topic": session.topic,
             "duration_hours": f"{session.duration_hours.normalize():f}",
             "place": session.place,
             "minutes": session.minutes,
-        }
-        entries = [
-            {"person": a.person_id, "present": a.present, "reason": a.reason}
-            for a in session.attendance.all()
-        ]
-    return _render_form(
-        request,
-        org=session.org,
-        orgs=[session.org],
-        values=values,
-        error=error,
-        entries=entries,
-        ids=ids,
-        session=session,
+        },
+        None,
     )
 
 
@@ -504,8 +503,7 @@ def _render_form(
         "unplaced_error": unplaced,
         "today": timezone.localdate().isoformat(),
     }
-    status = error.status if error else 200
-    return render(request, "study/form.html", context, status=status)
+    return render(request, "study/form.html", context)
 
 
 # Sign-in sheet import --------------------------------------------------------
@@ -539,11 +537,13 @@ def signin_import(request: HttpRequest, pk: int) -> HttpResponse:
             context["plan"] = excel.signin_dry_run(
                 actor=request.user, session=session, file=request.FILES.get("file")
             )
-        except Invalid as exc:
+        except AppError as exc:
             context["file_error"] = exc.fields.get("file", exc.message)
-            status = 422
-        else:
-            status = 200 if context["plan"].ok else 422
+            return error_response(
+                request, exc, lambda e: render(request, "study/signin_import.html", context)
+            )
+        # A sheet that does not fit the roster is bad input, listed row by row.
+        status = 200 if context["plan"].ok else 422
     return render(request, "study/signin_import.html", context, status=status)
 
 
@@ -555,17 +555,19 @@ def signin_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         plan = excel.signin_apply(
             actor=request.user, session=session, staged_id=request.POST.get("staged")
         )
-    except excel.SignInErrors as exc:
+    except AppError as exc:
+        # SignInErrors: the roster changed since the dry run; its rows are
+        # listed like the dry run's.
+        errors = getattr(exc, "errors", None)
         context = {
             "session": session,
             "max_size": size_label(excel.SIGNIN_MAX_BYTES),
-            "plan": excel.SignInPlan(errors=exc.errors),
-            "file_error": "",
+            "plan": excel.SignInPlan(errors=errors) if errors else None,
+            "file_error": "" if errors else exc.message,
         }
-        return render(request, "study/signin_import.html", context, status=409)
-    except (NotFound, Invalid) as exc:
-        messages.error(request, exc.message)
-        return redirect("study:signin_import", pk=session.pk)
+        return error_response(
+            request, exc, lambda e: render(request, "study/signin_import.html", context)
+        )
     messages.success(
         request,
         _("签到表已导入：出席 %(p)d 人，缺席 %(a)d 人") % {"p": plan.present, "a": plan.absent},

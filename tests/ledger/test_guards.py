@@ -5,9 +5,13 @@ rectification start before the entry is approved."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
+import shiji
 from shiji.audit.models import AuditEvent
 from shiji.campaigns.models import ZoneCampaign
 from shiji.core.errors import Conflict
@@ -146,3 +150,18 @@ def test_an_entry_never_reviewed_is_not_reviewed_after_it_started(world, make_pr
     with pytest.raises(Conflict, match="已开始整改"):
         services.problem_review(actor=world["supervisor"], problem=problem, decision="approve")
     assert problem not in selectors.inbox_for(user=world["supervisor"])["review"]
+
+
+def test_templates_take_states_from_the_view_not_from_status_codes():
+    """Pages get booleans and texts (can_edit, rework, status_note) from their
+    views, which read the workflow; a template comparing a record's status
+    with a literal code would be a second copy of the rule."""
+    root = Path(shiji.__file__).parent
+    literal = re.compile(r"\.(status|review_state)\s*[!=]=\s*[\"']")
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for path in root.rglob("templates/**/*.html")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if literal.search(line)
+    ]
+    assert found == []

@@ -51,7 +51,7 @@ def test_login_follows_a_local_next_but_not_a_foreign_one(client, world):
 
 def test_wrong_password_shows_the_message_and_does_not_sign_in(client, world):
     response = _login(client, "secretary", "wrong-password")
-    assert response.status_code == 400
+    assert response.status_code == 422  # Invalid, as the API answers it
     assert "用户名或密码不正确" in response.content.decode()
     assert not _signed_in(client)
     # The username stays in the form so only the password needs retyping.
@@ -64,13 +64,13 @@ def test_wrong_password_shows_the_message_and_does_not_sign_in(client, world):
 )
 def test_unknown_or_junk_credentials_are_refused_without_a_500(client, world, username, password):
     response = _login(client, username, password)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "用户名或密码不正确" in response.content.decode()
 
 
 def test_deactivated_account_cannot_sign_in(client, world):
     User.objects.filter(username="secretary").update(is_active=False)
-    assert _login(client, "secretary", PASSWORD).status_code == 400
+    assert _login(client, "secretary", PASSWORD).status_code == 422
     assert not _signed_in(client)
 
 
@@ -81,7 +81,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
     assert "锁定" in locked.content.decode()
 
     response = _login(client, "secretary", PASSWORD)
-    assert response.status_code == 400
+    assert response.status_code == 429  # LockedOut, as the token endpoint answers it
     assert "登录失败次数过多，账号已临时锁定，请稍后再试" in response.content.decode()
     assert not _signed_in(client)
 
