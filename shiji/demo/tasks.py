@@ -152,8 +152,10 @@ def create_regulations(progress) -> str:
         )
         needing = list(Problem.objects.filter(zone=zone, needs_rule_change=True, is_sample=True))
         for title, action, status, number, summary in REGULATIONS:
+            # The sample rules are registered and submitted by the loader; the
+            # zone's task force issues them (the issuer is never the drafter).
             r = regulation_services.regulation_create(
-                actor=admin,
+                actor=SYSTEM,
                 zone=zone,
                 org=root if action == "revise" else owner,
                 title=title,
@@ -165,7 +167,7 @@ def create_regulations(progress) -> str:
             )
             if status in ("review", "issued"):
                 regulation_services.regulation_transition(
-                    actor=admin, regulation=r, action="submit"
+                    actor=SYSTEM, regulation=r, action="submit"
                 )
             if status == "issued":
                 regulation_services.regulation_transition(

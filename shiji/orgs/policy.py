@@ -181,6 +181,74 @@ def is_global_admin(user: Any) -> bool:
     return any(g.role == R.SYSTEM_ADMIN and grant_scope_kind(g) == "all" for g in grants_of(user))
 
 
+# Four eyes ------------------------------------------------------------------------
+# The second step of a piece of work is taken by someone who did not take the
+# first. Each rule maps a step someone took to the refusal for them; callers
+# gather who did what from the records (``did``: user id → steps) and ask
+# ``four_eyes_refusal``. The system actor is nobody here: it never took a step.
+
+VERIFY_PROBLEM: dict[str, str] = {
+    # In the order a refusal names them.
+    "owner": "责任人不能审核销号自己负责的问题",
+    "submitter": "提交人不能审核销号自己提交的问题",
+    "evidence": "上传过本问题整改凭证的人不能审核销号本问题",
+    "progress": "填写过本问题整改进展的人不能审核销号本问题",
+    "measures": "修改过本问题整改措施的人不能审核销号本问题",
+}
+ACCEPT_TASK_REPORT: dict[str, str] = {
+    "reporter": "报送人不能审核自己报送的任务",
+}
+ISSUE_REGULATION: dict[str, str] = {
+    "submitter": "提交审议的人不能印发自己提交的制度，须由他人审定印发",
+    "drafter": "起草人不能印发自己起草的制度，须由他人审定印发",
+}
+
+
+def did_steps(pairs: Iterable[tuple[int | None, str]]) -> dict[int, set[str]]:
+    """``{user id: steps}`` from (user id, step) pairs; records without a user
+    (the system's, or a deleted account's) name nobody."""
+    out: dict[int, set[str]] = {}
+    for user_id, step in pairs:
+        if user_id is not None:
+            out.setdefault(user_id, set()).add(step)
+    return out
+
+
+def four_eyes_refusal(actor: Any, did: dict[int, set[str]], rule: dict[str, str]) -> str:
+    """Why ``actor`` may not take the second step, given who took the first
+    ones (``did``), or "" when they took none of the steps ``rule`` names."""
+    user = user_of(actor)
+    steps = did.get(user.pk, set()) if user is not None else set()
+    return next((message for step, message in rule.items() if step in steps), "")
+
+
+@dataclass(frozen=True)
+class Independence:
+    """May ``actor`` verify (销号) a problem? ``refusal``: no, they took part
+    in its rectification. ``sponsored``: they may, but they created or gave
+    roles to an account that took part (ids of those users), so the
+    verification needs a written reason and is flagged for supervisors."""
+
+    refusal: str = ""
+    sponsored: tuple[int, ...] = ()
+
+    @property
+    def needs_reason(self) -> bool:
+        return not self.refusal and bool(self.sponsored)
+
+
+def verify_independence(
+    actor: Any, *, did: dict[int, set[str]], sponsored_by_actor: set[int]
+) -> Independence:
+    """The four-eyes rule of problem verification (DESIGN.md §4): the verifier
+    never owned the problem, uploaded its evidence, wrote its progress, edited
+    its measures or submitted it; and an account the verifier created or
+    granted roles to counts as close to them, not as independent."""
+    refusal = four_eyes_refusal(actor, did, VERIFY_PROBLEM)
+    linked = tuple(sorted(uid for uid in did if uid in sponsored_by_actor))
+    return Independence(refusal=refusal, sponsored=linked)
+
+
 # The authority to grant roles -------------------------------------------------------
 # A zone admin hands out and takes back roles inside the zones and subtrees
 # where they manage accounts; what reaches beyond one zone (the system admin

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from shiji.core.errors import NotFound
+from shiji.core.errors import NotFound, invalid
 from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, User, Zone
@@ -109,3 +109,48 @@ def user_get_for_user(*, user: Any, pk: Any) -> User:
     if found is None:
         raise NotFound("账号不存在")
     return found
+
+
+# References in what clients send ------------------------------------------------------
+# A service that takes an org or a person resolves it here, whether the caller
+# passed a record (the Excel import matches names) or an id (the pages and the
+# API): the same reference is accepted or refused the same way everywhere.
+
+
+def org_reference(*, actor: Any, zone: Zone, value: Any, field: str, label: str) -> Organization:
+    """``zone``'s organization named by ``value`` (an Organization or an id)
+    that ``actor`` can see; otherwise ``Invalid`` on ``field``. Whether the
+    actor may act there is the service's own policy check (403)."""
+    if value is None or value == "":
+        raise invalid(**{field: f"请选择{label}"})
+    if isinstance(value, Organization):
+        org = value if value.zone_id == zone.pk else None
+    else:
+        org = (
+            Organization.objects.select_related("zone")
+            .filter(zone=zone, pk=parse_id(value))
+            .first()
+        )
+    if org is None or not policy.can(actor, "org.view", org):
+        raise invalid(**{field: f"{label}不存在"})
+    return org
+
+
+def person_reference(
+    *, zone: Zone, value: Any, field: str, label: str, current_id: int | None = None
+) -> Person | None:
+    """A person of ``zone``'s active roster named by ``value`` (a Person, an id,
+    or None for nobody); otherwise ``Invalid`` on ``field``. Someone who has
+    left (inactive) is refused, unless they are already ``current_id`` (an
+    edit that leaves the field as it is)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Person):
+        person = value if value.zone_id == zone.pk else None
+    else:
+        person = Person.objects.filter(zone=zone, pk=parse_id(value)).first()
+    if person is None:
+        raise invalid(**{field: f"{label}不在本区花名册中"})
+    if not person.is_active and person.pk != current_id:
+        raise invalid(**{field: f"{label}“{person.name}”已不在本区在册人员中，请重新选择"})
+    return person

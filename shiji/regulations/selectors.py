@@ -89,3 +89,22 @@ def available_moves(*, user: Any, regulation: Regulation) -> list[workflow.Move]
         for m in workflow.moves_from(regulation.status)
         if policy.can(user, m.permission, regulation)
     ]
+
+
+def with_visible_problems(regulations: list[Regulation], *, user: Any) -> list[Regulation]:
+    """Set ``visible_problem_ids`` on each regulation: its linked problems that
+    ``user`` may see, in id order (one query for all of them)."""
+    links = (
+        Regulation.problems.through.objects.filter(
+            regulation_id__in=[r.pk for r in regulations],
+            problem_id__in=problems_visible_to(user=user).values("pk"),
+        )
+        .order_by("problem_id")
+        .values_list("regulation_id", "problem_id")
+    )
+    by_regulation: dict[int, list[int]] = {r.pk: [] for r in regulations}
+    for regulation_id, problem_id in links:
+        by_regulation[regulation_id].append(problem_id)
+    for regulation in regulations:
+        regulation.visible_problem_ids = by_regulation[regulation.pk]
+    return regulations

@@ -14,10 +14,12 @@ from django.utils import timezone
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import Conflict, NotFound, invalid
 from shiji.core.uploads import MB, OFFICE, check_upload, stored_upload, upload_name
-from shiji.core.validation import clean_choice, clean_date, clean_text
+from shiji.core.validation import clean_choice, clean_date, clean_text, parse_id
 from shiji.ledger.models import Problem
+from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
-from shiji.orgs.models import Organization, Zone
+from shiji.orgs.models import Zone
+from shiji.orgs.selectors import org_reference
 from shiji.regulations import workflow
 from shiji.regulations.models import Action, Regulation, Status, regulation_file_path
 
@@ -40,13 +42,12 @@ def _clean_issued_on(value: Any, *, required: bool) -> dt.date | None:
     return day
 
 
-def _clean(zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
+def _clean(actor: Any, zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "org" in data:
-        org = data["org"]
-        if not isinstance(org, Organization) or org.zone_id != zone.pk:
-            raise invalid(org="制定单位不存在")
-        out["org"] = org
+        out["org"] = org_reference(
+            actor=actor, zone=zone, value=data["org"], field="org", label="制定单位"
+        )
     if "title" in data:
         out["title"] = clean_text(data["title"], field="title", label="制度名称", max_length=200)
     if "doc_number" in data:
@@ -68,15 +69,16 @@ def _clean(zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
     return out
 
 
-def _problems_of(zone: Zone, problems: Iterable[Any]) -> list[Problem]:
-    """The problems to link; one of another zone (or not a problem) is refused
-    before anything is written."""
-    out = []
-    for problem in problems:
-        if not isinstance(problem, Problem) or problem.zone_id != zone.pk:
-            raise invalid(problems="所选问题不存在或不属于本高新区，不能关联")
-        out.append(problem)
-    return out
+def _problems_of(actor: Any, zone: Zone, problems: Iterable[Any]) -> list[Problem]:
+    """The problems to link, given as records or ids: each must be one of the
+    zone's problems that ``actor`` can see; any other refuses the whole
+    request before anything is written (the same answer for another zone's
+    problem and for one that does not exist)."""
+    wanted = [p.pk if isinstance(p, Problem) else parse_id(p) for p in problems]
+    found = problems_visible_to(user=actor).filter(zone=zone, pk__in=wanted).in_bulk()
+    if any(pk not in found for pk in wanted):
+        raise invalid(problems="所选问题不存在或不属于本高新区，不能关联")
+    return [found[pk] for pk in dict.fromkeys(wanted)]
 
 
 @transaction.atomic
@@ -96,6 +98,7 @@ def regulation_create(
 ) -> Regulation:
     """A new entry of the register, in status 起草."""
     values = _clean(
+        actor,
         zone,
         {
             "org": org, "title": title, "action": action, "doc_number": doc_number,
@@ -104,7 +107,7 @@ def regulation_create(
         Status.DRAFT,
     )  # fmt: skip
     policy.require(actor, "regulation.edit", values["org"])
-    linked = _problems_of(zone, problems)
+    linked = _problems_of(actor, zone, problems)
     regulation = Regulation.objects.create(
         zone=zone,
         created_by=policy.user_of(actor),
@@ -131,9 +134,8 @@ def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> R
     unknown = set(fields) - set(EDIT_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
-    if regulation.status not in workflow.EDITABLE:
-        raise Conflict("制度已印发，不能再修改；如需调整请新建一条“修订”记录")
-    values = _clean(regulation.zone, fields, regulation.status)
+    workflow.check("edit", regulation)
+    values = _clean(actor, regulation.zone, fields, regulation.status)
     if "org" in values and values["org"].pk != regulation.org_id:
         policy.require(actor, "regulation.edit", values["org"])
     before = snapshot(regulation, EDIT_FIELDS)
@@ -164,7 +166,16 @@ def regulation_transition(
     )
     changes: dict[str, Any] = {"status": [regulation.status, move.target]}
     fields = ["status", "updated_at"]
+    if action == "submit":
+        regulation.submitted_by = policy.user_of(actor)
+        fields.append("submitted_by")
     if action == "issue":
+        did = policy.did_steps(
+            [(regulation.created_by_id, "drafter"), (regulation.submitted_by_id, "submitter")]
+        )
+        refusal = policy.four_eyes_refusal(actor, did, policy.ISSUE_REGULATION)
+        if refusal:
+            raise Conflict(refusal)
         given = issued_on if issued_on not in (None, "") else regulation.issued_on
         day = _clean_issued_on(given, required=True)
         if day != regulation.issued_on:
@@ -205,7 +216,8 @@ def regulation_link_problems(
     A problem of another zone refuses the whole request."""
     regulation = _locked(regulation)
     policy.require(actor, "regulation.edit", regulation)
-    linked = _problems_of(regulation.zone, problems)
+    workflow.check("link", regulation)
+    linked = _problems_of(actor, regulation.zone, problems)
     if not linked:
         raise invalid(problems="请选择要关联的问题")
     return _link(actor, regulation, linked)
@@ -215,6 +227,7 @@ def regulation_link_problems(
 def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: Any) -> None:
     regulation = _locked(regulation)
     policy.require(actor, "regulation.edit", regulation)
+    workflow.check("link", regulation)
     if not isinstance(problem, Problem) or not regulation.problems.filter(pk=problem.pk).exists():
         raise NotFound("该问题未关联此制度")
     regulation.problems.remove(problem)
@@ -231,8 +244,7 @@ def regulation_attach_file(*, actor: Any, regulation: Regulation, file: Any) -> 
     """Attach (or replace) the regulation's document: PDF or Office, checked by content."""
     regulation = _locked(regulation)
     policy.require(actor, "regulation.edit", regulation)
-    if regulation.status not in workflow.EDITABLE:
-        raise Conflict("制度已印发，不能再更换文件")
+    workflow.check("file", regulation)
     _store_file(actor, regulation, file)
     return regulation
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import export_response, stored_file_response
-from shiji.core.errors import AppError, invalid
+from shiji.core.errors import AppError
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
 from shiji.core.validation import parse_id
@@ -27,7 +27,6 @@ from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
 from shiji.orgs.selectors import (
     org_options,
-    orgs_visible_to,
     zone_get_for_user,
     zones_visible_to,
 )
@@ -116,8 +115,8 @@ def _render_detail(
         "linkable": list(selectors.linkable_problems(user=user, regulation=regulation)[:200])
         if editable
         else [],
-        "can_edit": editable and regulation.status in workflow.EDITABLE,
-        "can_link": editable,
+        "can_edit": editable and workflow.allows("edit", regulation),
+        "can_link": editable and workflow.allows("link", regulation),
         "timeline": _labelled(timeline_for(regulation).order_by("seq")),
         "error": error,
         "form": form,
@@ -182,13 +181,8 @@ def regulation_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def regulation_link(request: HttpRequest, pk: int) -> HttpResponse:
     def call(regulation: Regulation) -> str:
-        ids = [parse_id(v) for v in request.POST.getlist("problems")]
-        # Only problems the user can see; an id from elsewhere is refused
-        # by the service as a problem of another zone.
-        found = {p.pk: p for p in problems_visible_to(user=request.user).filter(pk__in=ids)}
-        chosen = [found.get(i, i) for i in ids]
         made = services.regulation_link_problems(
-            actor=request.user, regulation=regulation, problems=chosen
+            actor=request.user, regulation=regulation, problems=request.POST.getlist("problems")
         )
         return _("已关联 %(n)d 个问题") % {"n": len(made)}
 
@@ -246,15 +240,12 @@ def regulation_create(request: HttpRequest) -> HttpResponse:
     zone = _zone(request, zones) or zones[0]
     if request.method == "POST":
         try:
-            values = _input(request, zone)
-            ids = [parse_id(v) for v in request.POST.getlist("problems")]
-            found = {p.pk: p for p in problems_visible_to(user=user).filter(pk__in=ids)}
             regulation = services.regulation_create(
                 actor=user,
                 zone=zone,
-                problems=[found.get(i, i) for i in ids],
+                problems=request.POST.getlist("problems"),
                 file=request.FILES.get("file"),
-                **values,
+                **_input(request),
             )
         except AppError as exc:
             return error_response(
@@ -276,7 +267,7 @@ def regulation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     regulation = _regulation(request, pk)
     if not policy.can(request.user, "regulation.edit", regulation):
         raise PermissionDenied(_("您没有修改此制度的权限"))
-    if regulation.status not in workflow.EDITABLE:
+    if not workflow.allows("edit", regulation):
         messages.error(request, _("制度已印发，不能再修改"))
         return redirect("regulations:detail", pk=regulation.pk)
 
@@ -288,9 +279,7 @@ def regulation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     if request.method == "POST":
         try:
-            services.regulation_update(
-                actor=request.user, regulation=regulation, **_input(request, regulation.zone)
-            )
+            services.regulation_update(actor=request.user, regulation=regulation, **_input(request))
         except AppError as exc:
             return error_response(request, exc, lambda e: page(request.POST, e))
         messages.success(request, _("已保存修改"))
@@ -308,17 +297,11 @@ def regulation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _input(request: HttpRequest, zone: Any) -> dict[str, Any]:
+def _input(request: HttpRequest) -> dict[str, Any]:
+    """The form's fields as the service takes them (the org by its id)."""
     post = request.POST
-    org = (
-        orgs_visible_to(user=request.user, action="regulation.edit")
-        .filter(zone=zone, pk=parse_id(post.get("org")))
-        .first()
-    )
-    if org is None:
-        raise invalid(org=_("请选择制定单位"))
     return {
-        "org": org,
+        "org": post.get("org", ""),
         "title": post.get("title", ""),
         "doc_number": post.get("doc_number", ""),
         "action": post.get("action", ""),
