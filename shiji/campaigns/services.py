@@ -816,8 +816,10 @@ def assignment_transition(
         assignment.report_note, assignment.reported_by, assignment.reported_at = note, user, now
         fields += ["report_note", "reported_by", "reported_at"]
     else:
-        if user is not None and assignment.reported_by_id == user.pk:
-            raise Conflict("报送人不能审核自己报送的任务")
+        did = policy.did_steps([(assignment.reported_by_id, "reporter")])
+        refusal = policy.four_eyes_refusal(actor, did, policy.ACCEPT_TASK_REPORT)
+        if refusal:
+            raise Conflict(refusal)
         assignment.reviewed_by, assignment.reviewed_at = user, now
         assignment.return_reason = note if action == "return" else ""
         fields += ["reviewed_by", "reviewed_at", "return_reason"]

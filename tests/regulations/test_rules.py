@@ -128,9 +128,7 @@ def test_a_refused_patch_leaves_the_title_as_it_was(world, make_problem, api):
     theirs = make_problem(world, zone="b")
     client = api(world["zone_admin"])  # issuing its token is audited too
     events = AuditEvent.objects.count()
-    response = client.patch(
-        f"{URL}/{r.pk}", {"title": "改过的名称", "problems": [theirs.pk]}
-    )
+    response = client.patch(f"{URL}/{r.pk}", {"title": "改过的名称", "problems": [theirs.pk]})
     assert response.status_code == 422
     assert "problems" in {e["field"] for e in response.json()["errors"]}
     r.refresh_from_db()
