@@ -36,7 +36,7 @@ from shiji.campaigns.models import (
 from shiji.campaigns.presets import Preset, preset_path, read_preset
 from shiji.core.errors import Conflict, NotFound, invalid
 from shiji.core.uploads import EVIDENCE, MB, check_upload, stored_upload, upload_name
-from shiji.core.validation import clean_date, clean_text
+from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, OrgKind, Sector, Zone
 
@@ -625,6 +625,21 @@ def _assign(actor: Any, task: Task, note: str = "") -> int:
     return made
 
 
+def _arrangement(zone: Zone, value: Any, campaign: Campaign | None) -> WorkArrangement:
+    """A work arrangement of a campaign ``zone`` has adopted, given as a record
+    or an id (and of ``campaign`` when one is named)."""
+    if value is None or value == "":
+        raise invalid(arrangement="请选择工作安排")
+    pk = value.pk if isinstance(value, WorkArrangement) else parse_id(value)
+    found = WorkArrangement.objects.filter(pk=pk, campaign__adoptions__zone=zone)
+    if campaign is not None:
+        found = found.filter(campaign=campaign)
+    arrangement = found.select_related("campaign").first()
+    if arrangement is None:
+        raise invalid(arrangement="工作安排不存在")
+    return arrangement
+
+
 def _adoption(zone: Zone, campaign: Campaign) -> ZoneCampaign:
     adoption = ZoneCampaign.objects.filter(zone=zone, campaign=campaign).first()
     if adoption is None:
@@ -637,19 +652,21 @@ def task_create(
     *,
     actor: Any,
     zone: Zone,
-    campaign: Campaign,
     arrangement: Any,
     title: Any,
     sectors: Any,
+    campaign: Campaign | None = None,
     deadline: Any = None,
     description: Any = "",
     is_sample: bool = False,
 ) -> Task:
-    """A task added by hand; it is assigned at once to every matching org."""
+    """A task added by hand under ``arrangement`` (a record or an id) of a
+    campaign the zone has adopted (``campaign`` when given, else the
+    arrangement's); it is assigned at once to every matching org."""
     policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
+    arrangement = _arrangement(zone, arrangement, campaign)
+    campaign = arrangement.campaign
     _adoption(zone, campaign)
-    if not isinstance(arrangement, WorkArrangement) or arrangement.campaign_id != campaign.pk:
-        raise invalid(arrangement="工作安排不存在")
     values = {
         "title": clean_text(title, field="title", label="任务", max_length=200),
         "description": clean_text(

@@ -294,19 +294,11 @@ def task_create(request: HttpRequest) -> HttpResponse:
 
     if request.method == "POST":
         post = request.POST
-        arrangement = next(
-            (a for a in arrangements if a.pk == parse_id(post.get("arrangement"))), None
-        )
         try:
-            if arrangement is None:
-                from shiji.core.errors import invalid
-
-                raise invalid(arrangement=_("请选择工作安排"))
             task = services.task_create(
                 actor=user,
                 zone=zone,
-                campaign=arrangement.campaign,
-                arrangement=arrangement,
+                arrangement=post.get("arrangement"),
                 title=post.get("title", ""),
                 description=post.get("description", ""),
                 deadline=post.get("deadline", ""),

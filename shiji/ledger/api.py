@@ -7,9 +7,11 @@ HTML pages and the Excel import call, so each rule lives in one place; the
 errors those raise become 403/404/409/422 in ``shiji/api.py``.
 
 References in a request body (category, org, leader, owner) are ids inside
-the problem's zone: an id that does not exist there, or that the caller
-cannot see, is a 422 field error under the field's name. The zone itself is
-addressed like any other object: a zone outside the caller's scope is a 404.
+the problem's zone, which the services resolve as they do for the pages and
+the Excel import: a category the zone does not use (or has retired), an org
+the caller cannot see, or someone not on the zone's active roster is a 422
+field error under the field's name. The zone itself is addressed like any
+other object: a zone outside the caller's scope is a 404.
 """
 
 from __future__ import annotations
@@ -23,17 +25,15 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
 
 from shiji.audit.selectors import timeline_for
-from shiji.campaigns.models import ProblemCategory
 from shiji.core.downloads import export_response
 from shiji.core.errors import Forbidden
 from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, SomeText, Text
 from shiji.core.uploads import CONTENT_TYPES
-from shiji.core.validation import parse_id
 from shiji.ledger import excel, selectors, services, workflow
 from shiji.ledger.models import Kind, Problem, ProgressNote, Source, Stage, Status
 from shiji.orgs import policy
-from shiji.orgs.models import Person, Zone
-from shiji.orgs.selectors import org_get_for_user, orgs_visible_to, zone_get_for_user
+from shiji.orgs.models import Person
+from shiji.orgs.selectors import org_get_for_user, zone_get_for_user
 
 router = Router(tags=["问题整改台账"])
 
@@ -345,27 +345,6 @@ def _problem(request, problem_id: Any) -> Problem:
     return selectors.problem_get_for_user(user=request.user, pk=problem_id)
 
 
-def _ref(qs: QuerySet, pk: int | None) -> Any:
-    """The object with ``pk`` in ``qs``, or the bare id when there is none
-    there: the service then refuses it with its own field message."""
-    if pk is None:
-        return None
-    found = qs.filter(pk=parse_id(pk)).first()
-    return pk if found is None else found
-
-
-def _refs(request, zone: Zone, data: dict[str, Any]) -> dict[str, Any]:
-    """Turn the ids in ``data`` into the zone's objects, in place."""
-    if "category" in data:
-        data["category"] = _ref(ProblemCategory.objects.filter(zone=zone), data["category"])
-    if "org" in data:
-        data["org"] = _ref(orgs_visible_to(user=request.user).filter(zone=zone), data["org"])
-    for name in ("leader", "owner"):
-        if name in data:
-            data[name] = _ref(Person.objects.filter(zone=zone), data[name])
-    return data
-
-
 def _check_named_scope(request, params: dict[str, Any]) -> None:
     """The zone and the org a filter names are records like any other: outside
     the caller's scope they are "not found", rather than an empty result."""
@@ -416,14 +395,15 @@ def problem_list(
     summary="新建问题",
     description=(
         "`source`、`kind` 可用代码或中文名称。`zone` 超出调用者范围时返回 404；"
-        "`category`、`org`、`leader`、`owner` 须是该高新区中调用者可见的记录，否则返回 422"
-        "（字段错误）。调用者的角色不能在该责任单位新建问题时返回 403。"
+        "`category` 须是该高新区在用的问题类别，`org` 须是调用者可见的本区组织，`leader`、"
+        "`owner` 须是本区在册人员，否则返回 422（字段错误）。调用者的角色不能在该责任单位新建"
+        "问题时返回 403。"
     ),
 )
 def problem_create(request, payload: ProblemIn):
     data = payload.dict()
     zone = zone_get_for_user(user=request.user, pk=data.pop("zone"))
-    problem = services.problem_create(actor=request.user, zone=zone, **_refs(request, zone, data))
+    problem = services.problem_create(actor=request.user, zone=zone, **data)
     return Respond(201, _problem(request, problem.pk))
 
 
@@ -443,8 +423,7 @@ def problem_detail(request, problem_id: int):
 )
 def problem_patch(request, problem_id: int, payload: ProblemPatch):
     problem = _problem(request, problem_id)
-    data = _refs(request, problem.zone, payload.dict(exclude_unset=True))
-    services.problem_update(actor=request.user, problem=problem, **data)
+    services.problem_update(actor=request.user, problem=problem, **payload.dict(exclude_unset=True))
     return _problem(request, problem_id)
 
 

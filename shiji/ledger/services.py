@@ -14,7 +14,7 @@ from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Conflict, invalid
 from shiji.core.uploads import check_upload, stored_upload, upload_name
-from shiji.core.validation import clean_choice, clean_date, clean_text
+from shiji.core.validation import clean_choice, clean_date, clean_text, parse_id
 from shiji.ledger import selectors, workflow
 from shiji.ledger.models import (
     CodeCounter,
@@ -30,7 +30,8 @@ from shiji.ledger.models import (
     evidence_path,
 )
 from shiji.orgs import policy
-from shiji.orgs.models import Organization, Person, Zone
+from shiji.orgs.models import Organization, Zone
+from shiji.orgs.selectors import org_in_zone, person_reference
 
 PROBLEM_FIELDS = [
     "source",
@@ -48,6 +49,14 @@ PROBLEM_FIELDS = [
 ]
 TEXT_LIMIT = 4000
 EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
+
+
+def _require_org(actor: Any, action: str, org: Organization) -> None:
+    """The responsible org a problem is given: one the actor can see (else it
+    is "not there", 422 like any bad reference) and may take ``action`` in."""
+    if not policy.can(actor, "org.view", org):
+        raise invalid(org="责任单位不存在")
+    policy.require(actor, action, org)
 
 
 def _locked(problem: Problem) -> Problem:
@@ -70,8 +79,27 @@ def _next_code(zone: Zone, year: int) -> str:
     return f"{zone.code.upper()}-{year}-{counter.value:04d}"
 
 
+def _category(zone: Zone, value: Any, current_id: int | None) -> ProblemCategory:
+    """One of the zone's categories in use, given as a record or an id; a
+    problem keeps a category the zone has since retired, but none is newly
+    given one."""
+    if value is None or value == "":
+        raise invalid(category="请选择问题类别")
+    if isinstance(value, ProblemCategory):
+        category = value if value.zone_id == zone.pk else None
+    else:
+        category = ProblemCategory.objects.filter(zone=zone, pk=parse_id(value)).first()
+    if category is None:
+        raise invalid(category="问题类别不存在")
+    if not category.is_active and category.pk != current_id:
+        raise invalid(category=f"问题类别“{category.name}”已停用，请选用本区在用的问题类别")
+    return category
+
+
 def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> dict[str, Any]:
-    """Validate problem fields given as model objects or raw values."""
+    """Validate problem fields given as model objects, ids or raw values:
+    every reference is resolved here (the zone's categories in use, its
+    orgs, its active roster), whichever way the caller names it."""
     out: dict[str, Any] = {}
     if "source" in data:
         out["source"] = clean_choice(
@@ -89,21 +117,20 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
                 data[name], field=name, label=label, max_length=TEXT_LIMIT, required=required
             )
     if "category" in data:
-        cat = data["category"]
-        if not isinstance(cat, ProblemCategory) or cat.zone_id != zone.pk or not cat.is_active:
-            raise invalid(category="问题类别不存在")
-        out["category"] = cat
+        out["category"] = _category(
+            zone, data["category"], current.category_id if current else None
+        )
     if "org" in data:
-        org = data["org"]
-        if not isinstance(org, Organization) or org.zone_id != zone.pk:
-            raise invalid(org="责任单位不存在")
-        out["org"] = org
+        out["org"] = org_in_zone(zone=zone, value=data["org"], field="org", label="责任单位")
     for name, label in (("leader", "责任领导"), ("owner", "责任人")):
         if name in data:
-            person = data[name]
-            if person is not None and (not isinstance(person, Person) or person.zone_id != zone.pk):
-                raise invalid(**{name: f"{label}不在本区花名册中"})
-            out[name] = person
+            out[name] = person_reference(
+                zone=zone,
+                value=data[name],
+                field=name,
+                label=label,
+                current_id=getattr(current, f"{name}_id", None),
+            )
     if "found_on" in data:
         out["found_on"] = clean_date(data["found_on"], field="found_on", label="发现日期")
         if out["found_on"] > timezone.localdate():
@@ -174,7 +201,7 @@ def problem_create(
         },
         None,
     )
-    policy.require(actor, "problem.create", values["org"])
+    _require_org(actor, "problem.create", values["org"])
     problem = Problem(
         zone=zone,
         campaign_id=values["category"].campaign_id,
@@ -208,7 +235,7 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
             raise invalid(deadline="修改整改时限请使用“申请延期”，并说明理由")
     values = _clean_fields(problem.zone, fields, problem)
     if "org" in values and values["org"].pk != problem.org_id:
-        policy.require(actor, "problem.edit", values["org"])
+        _require_org(actor, "problem.edit", values["org"])
     before = snapshot(problem, PROBLEM_FIELDS)
     for key, value in values.items():
         setattr(problem, key, value)

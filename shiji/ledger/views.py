@@ -35,7 +35,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import stored_file_response
-from shiji.core.errors import AppError, invalid
+from shiji.core.errors import AppError
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
 from shiji.core.validation import parse_id
@@ -534,8 +534,7 @@ def problem_create(request: HttpRequest) -> HttpResponse:
     zone = next((z for z in zones if z.pk == wanted), zones[0])
     if request.method == "POST":
         try:
-            values = _problem_input(request, zone=zone, action="problem.create")
-            problem = services.problem_create(actor=user, zone=zone, **values)
+            problem = services.problem_create(actor=user, zone=zone, **_problem_input(request))
         except AppError as exc:
             return error_response(
                 request,
@@ -577,12 +576,7 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             # A set deadline moves only by an extension, which has its own form.
-            values = _problem_input(
-                request,
-                zone=problem.zone,
-                action="problem.edit",
-                with_deadline=problem.deadline is None,
-            )
+            values = _problem_input(request, with_deadline=problem.deadline is None)
             services.problem_update(actor=request.user, problem=problem, **values)
         except AppError as exc:
             return error_response(request, exc, lambda e: page(request.POST, e))
@@ -616,41 +610,19 @@ def _problem_values(problem: Problem) -> dict[str, Any]:
     }
 
 
-def _problem_input(
-    request: HttpRequest, *, zone: Any, action: str, with_deadline: bool = True
-) -> dict[str, Any]:
-    """The form's values for the service, with ids turned into the zone's
-    records (an id from elsewhere is simply not found)."""
+def _problem_input(request: HttpRequest, *, with_deadline: bool = True) -> dict[str, Any]:
+    """The form's values for the service, references as the ids the form
+    sent: the service resolves and checks them (the zone's categories in use,
+    the orgs the user may see, the active roster)."""
     post = request.POST
-    user = request.user
-
-    def pick(qs, name: str, label: str, *, required: bool = True):
-        raw = post.get(name, "").strip()
-        if not raw:
-            if required:
-                raise invalid(**{name: _("请选择%(label)s") % {"label": label}})
-            return None
-        found = qs.filter(pk=parse_id(raw)).first()
-        if found is None:
-            raise invalid(**{name: _("%(label)s不存在，请重新选择") % {"label": label}})
-        return found
-
-    people = selectors.assignable_people(user=user, zone=zone)
     values = {
-        "source": post.get("source", ""),
-        "kind": post.get("kind", ""),
-        "description": post.get("description", ""),
-        "measures": post.get("measures", ""),
-        "goal": post.get("goal", ""),
-        "found_on": post.get("found_on", ""),
-        "needs_rule_change": post.get("needs_rule_change") == "on",
-        "category": pick(selectors.problem_categories(zone=zone), "category", _("问题类别")),
-        "org": pick(
-            orgs_visible_to(user=user, action=action).filter(zone=zone), "org", _("责任单位")
-        ),
-        "leader": pick(people, "leader", _("责任领导"), required=False),
-        "owner": pick(people, "owner", _("责任人"), required=False),
-    }
+        name: post.get(name, "")
+        for name in (
+            "source", "kind", "description", "measures", "goal", "found_on",
+            "category", "org", "leader", "owner",
+        )
+    }  # fmt: skip
+    values["needs_rule_change"] = post.get("needs_rule_change") == "on"
     if with_deadline:
         values["deadline"] = post.get("deadline", "")
     return values

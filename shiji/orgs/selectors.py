@@ -117,10 +117,9 @@ def user_get_for_user(*, user: Any, pk: Any) -> User:
 # API): the same reference is accepted or refused the same way everywhere.
 
 
-def org_reference(*, actor: Any, zone: Zone, value: Any, field: str, label: str) -> Organization:
-    """``zone``'s organization named by ``value`` (an Organization or an id)
-    that ``actor`` can see; otherwise ``Invalid`` on ``field``. Whether the
-    actor may act there is the service's own policy check (403)."""
+def org_in_zone(*, zone: Zone, value: Any, field: str, label: str) -> Organization:
+    """``zone``'s organization named by ``value`` (an Organization or an id);
+    otherwise ``Invalid`` on ``field``."""
     if value is None or value == "":
         raise invalid(**{field: f"请选择{label}"})
     if isinstance(value, Organization):
@@ -131,7 +130,17 @@ def org_reference(*, actor: Any, zone: Zone, value: Any, field: str, label: str)
             .filter(zone=zone, pk=parse_id(value))
             .first()
         )
-    if org is None or not policy.can(actor, "org.view", org):
+    if org is None:
+        raise invalid(**{field: f"{label}不存在"})
+    return org
+
+
+def org_reference(*, actor: Any, zone: Zone, value: Any, field: str, label: str) -> Organization:
+    """``org_in_zone``, and one that ``actor`` can see (an org out of sight is
+    "not there", the same message). Whether the actor may act there is the
+    service's own policy check (403)."""
+    org = org_in_zone(zone=zone, value=value, field=field, label=label)
+    if not policy.can(actor, "org.view", org):
         raise invalid(**{field: f"{label}不存在"})
     return org
 

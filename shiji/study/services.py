@@ -21,6 +21,7 @@ from shiji.core.uploads import EVIDENCE, check_upload, stored_upload
 from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
+from shiji.orgs.selectors import org_reference
 from shiji.study.models import Attendance, Material, Speech, StudySession, stored_path
 
 SESSION_FIELDS = ["org", "kind", "date", "topic", "duration_hours", "place", "minutes"]
@@ -64,23 +65,23 @@ def clean_hours(value: Any) -> Decimal:
     return hours.quantize(Decimal("0.1"))
 
 
-def _clean(zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
+def _clean(actor: Any, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate session fields; the org and the kind may be records or ids
+    (the pages and the API send ids) and are resolved here."""
     out: dict[str, Any] = {}
     if "org" in data:
-        org = data["org"]
-        if not isinstance(org, Organization) or org.zone_id != zone.pk:
-            raise invalid(org="组织单位不存在")
-        out["org"] = org
+        out["org"] = org_reference(
+            actor=actor, zone=zone, value=data["org"], field="org", label="组织单位"
+        )
     if "kind" in data:
         kind = data["kind"]
-        if kind in (None, ""):
+        if kind is None or kind == "":
             raise invalid(kind="请选择学习形式")
-        if (
-            not isinstance(kind, StudyKind)
-            or not zone_study_kinds(zone).filter(pk=kind.pk).exists()
-        ):
+        pk = kind.pk if isinstance(kind, StudyKind) else parse_id(kind)
+        found = zone_study_kinds(zone).filter(pk=pk).first()
+        if found is None:
             raise invalid(kind="学习形式不存在，请从本区启用的学习教育活动中选择")
-        out["kind"] = kind
+        out["kind"] = found
     if "date" in data:
         day = clean_date(data["date"], field="date", label="日期")
         if day > timezone.localdate():
@@ -238,6 +239,7 @@ def session_create(
 ) -> StudySession:
     """Record a session and, when given, its whole attendance list."""
     values = _clean(
+        actor,
         zone,
         {
             "org": org,
@@ -284,7 +286,7 @@ def session_update(
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(sorted(unknown), "不能修改此字段"))
-    values = _clean(session.zone, fields)
+    values = _clean(actor, session.zone, fields)
     if "org" in values and values["org"].pk != session.org_id:
         policy.require(actor, "study.manage", values["org"], message=REFUSED)
         if attendance is None:

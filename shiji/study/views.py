@@ -374,7 +374,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 zone=org.zone,
                 org=org,
-                kind=_kind(org.zone, request.POST.get("kind")),
+                kind=request.POST.get("kind"),
                 date=request.POST.get("date", ""),
                 topic=request.POST.get("topic", ""),
                 duration_hours=request.POST.get("duration_hours", ""),
@@ -423,7 +423,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.session_update(
                 actor=request.user,
                 session=session,
-                kind=_kind(session.zone, request.POST.get("kind")),
+                kind=request.POST.get("kind"),
                 date=request.POST.get("date", ""),
                 topic=request.POST.get("topic", ""),
                 duration_hours=request.POST.get("duration_hours", ""),
@@ -450,11 +450,6 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
         },
         None,
     )
-
-
-def _kind(zone: Zone, raw: Any) -> Any:
-    """The chosen study kind, or the raw value for the service to refuse."""
-    return services.zone_study_kinds(zone).filter(pk=parse_id(raw)).first() or raw
 
 
 def _render_form(

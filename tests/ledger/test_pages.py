@@ -819,7 +819,7 @@ def test_create_refuses_an_org_outside_the_users_scope(world, login, categories)
         reverse("ledger:create"), form_data(world, categories, org=world.a.firm.pk)
     )
     assert response.status_code == 422
-    assert "责任单位不存在，请重新选择" in text(response)
+    assert "责任单位不存在" in text(response)  # the service's message, as the API says it
     assert not Problem.objects.exists()
 
 
