@@ -307,6 +307,8 @@ class ReviewOut(Schema):
     note: str
     actor: str | None
     actor_id: int | None
+    flagged: bool = Field(description="独立性存疑的销号：审核人创建或授权了参与整改的账号")
+    independence_note: str
     created_at: dt.datetime
 
     @staticmethod
@@ -433,8 +435,11 @@ def problem_patch(request, problem_id: int, payload: ProblemPatch):
     summary="流转：开始整改、提交销号、审核销号、退回、回头看重新整改、撤销",
     description=(
         "`action`：start、submit、verify、return、reopen、cancel。角色无权执行时返回 403；"
-        "当前状态不允许、提交时没有整改凭证、责任人或提交人自己审核销号时返回 409；"
+        "当前状态不允许、提交时没有整改凭证、问题清单尚未审核通过（本区要求时）就开始整改、"
+        "审核人曾参与整改（责任人、上传凭证、填写进展、修改整改措施、提交销号）时返回 409；"
         "submit 缺完成情况，return、reopen、cancel 缺理由（`note`）时返回 422。"
+        "审核人创建或授权了参与整改的账号时，verify 须在 `note` 写明理由（否则 422），"
+        "该次销号标记为独立性存疑（见 history 的 `flagged`）。"
     ),
 )
 def problem_transition(request, problem_id: int, payload: TransitionIn):

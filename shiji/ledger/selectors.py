@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ProblemCategory, ZoneCampaign
 from shiji.core.errors import NotFound
 from shiji.core.validation import clean_search, parse_id
@@ -28,6 +29,7 @@ from shiji.ledger import workflow
 from shiji.ledger.models import Evidence, Light, Problem, Review, ReviewState, Status
 from shiji.orgs import policy
 from shiji.orgs.models import Person
+from shiji.orgs.selectors import accounts_sponsored_by
 
 YELLOW_DAYS = 7
 CLOSED_STATES = [Status.CLOSED, Status.CANCELLED]
@@ -183,6 +185,7 @@ def inbox_for(*, user: Any) -> dict[str, QuerySet[Problem]]:
         "rectify": rectify.annotate(light_order=LIGHT_ORDER).order_by("light_order", *order),
         "verify": verify.order_by(*order),
         "review": review.order_by(*order),
+        "flagged": flagged_verifications(user=user).order_by("-closed_on", "code"),
     }
 
 
@@ -231,3 +234,50 @@ def list_review_required(problem: Problem) -> bool:
     return ZoneCampaign.objects.filter(
         zone_id=problem.zone_id, campaign_id=problem.campaign_id, requires_list_review=True
     ).exists()
+
+
+def problem_participants(problem: Problem) -> dict[int, set[str]]:
+    """Who worked on ``problem`` at any time, and how (user id → steps of
+    ``policy.VERIFY_PROBLEM``): its owners, now and before (owner changes are
+    in the audit trail), who uploaded its evidence, wrote its progress,
+    edited its measures, or submitted it."""
+    pairs: list[tuple[int | None, str]] = []
+    owners = {problem.owner_id}
+    for event in timeline_for(problem).filter(action__in=("problem.create", "problem.update")):
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        pair = changes.get("owner")
+        if isinstance(pair, list):
+            owners.update(v for v in pair if isinstance(v, int))
+        if event.action == "problem.update" and "measures" in changes:
+            pairs.append((event.actor_id, "measures"))
+    owners.discard(None)
+    pairs += [
+        (uid, "owner")
+        for uid in Person.objects.filter(pk__in=owners).values_list("user_id", flat=True)
+    ]
+    pairs += [
+        (uid, "evidence") for uid in problem.evidence.values_list("uploaded_by_id", flat=True)
+    ]
+    pairs += [(uid, "progress") for uid in problem.progress.values_list("author_id", flat=True)]
+    submitters = problem.reviews.filter(action="submit").values_list("actor_id", flat=True)
+    pairs += [(uid, "submitter") for uid in (*submitters, problem.submitted_by_id)]
+    return policy.did_steps(pairs)
+
+
+def verify_independence(*, user: Any, problem: Problem) -> policy.Independence:
+    """Whether ``user`` may verify ``problem`` as an independent reviewer
+    (the rule is ``policy.verify_independence``; the facts are read here)."""
+    did = problem_participants(problem)
+    sponsored = accounts_sponsored_by(actor=user, user_ids=did)
+    return policy.verify_independence(user, did=did, sponsored_by_actor=sponsored)
+
+
+def flagged_verifications(*, user: Any) -> QuerySet[Problem]:
+    """Closed problems the user oversees whose verification was flagged: the
+    verifier had created or granted an account that worked on it."""
+    flagged = Review.objects.filter(problem=OuterRef("pk"), action="verify", flagged=True)
+    return (
+        problems_visible_to(user=user, action="problem.reopen")
+        .filter(status=Status.CLOSED)
+        .filter(Exists(flagged))
+    )

@@ -30,7 +30,7 @@ from shiji.ledger.models import (
     evidence_path,
 )
 from shiji.orgs import policy
-from shiji.orgs.models import Organization, Zone
+from shiji.orgs.models import Organization, User, Zone
 from shiji.orgs.selectors import org_in_zone, person_reference
 
 PROBLEM_FIELDS = [
@@ -317,11 +317,17 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
         fields += ["completion_note", "submitted_by"]
     elif move.needs_note and not note:
         raise invalid(note=f"请填写{move.note_label}")
+    flag = ""
     if action == "verify":
-        if problem.owner_id and problem.owner.user_id == actor.pk:
-            raise Conflict("责任人不能审核销号自己负责的问题")
-        if problem.submitted_by_id == actor.pk:
-            raise Conflict("提交人不能审核销号自己提交的问题")
+        independence = selectors.verify_independence(user=actor, problem=problem)
+        if independence.refusal:
+            raise Conflict(independence.refusal)
+        if independence.needs_reason:
+            flag = _sponsorship_note(independence.sponsored)
+            if not note:
+                raise invalid(
+                    note=f"{flag}。如仍由您审核销号，请写明理由；本次审核将标记供督导组关注"
+                )
         problem.verified_by, problem.closed_on = policy.user_of(actor), timezone.localdate()
         fields += ["verified_by", "closed_on"]
     if action == "reopen":
@@ -337,15 +343,24 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
         to_status=move.target,
         note=note,
         actor=policy.user_of(actor),
+        flagged=bool(flag),
+        independence_note=flag,
     )
     audit_record(
         actor=actor,
         action=f"problem.{action}",
         obj=problem,
-        changes={"status": [old, move.target]},
+        changes={"status": [old, move.target], **({"independence": [None, flag]} if flag else {})},
         note=note,
     )
     return problem
+
+
+def _sponsorship_note(user_ids: tuple[int, ...]) -> str:
+    names = "、".join(
+        f"{u.display_name}（{u.username}）" for u in User.objects.filter(pk__in=user_ids)
+    )
+    return f"参与整改的账号 {names} 由您创建或授权，独立性存疑"
 
 
 @transaction.atomic

@@ -221,8 +221,10 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
     user = request.user
     _decorate(problem)
     actions = selectors.available_actions(user=user, problem=problem)
-    moves = [
-        {
+    moves = []
+    independence_refusal = ""
+    for m in selectors.available_moves(user=user, problem=problem):
+        move = {
             "action": m.action,
             "label": m.label,
             "button": MOVE_BUTTONS.get(m.action, "btn-primary"),
@@ -232,9 +234,26 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
             "has_note": m.needs_note or m.action == "verify",
             "note_required": m.needs_note,
             "prefill": problem.completion_note if m.action == "submit" else "",
+            "hint": "",
         }
-        for m in selectors.available_moves(user=user, problem=problem)
-    ]
+        if m.action == "verify":
+            # The four-eyes rule decides before the form is offered: someone
+            # who worked on the problem gets the reason instead of the form;
+            # someone close to those who did must write why they verify.
+            independence = selectors.verify_independence(user=user, problem=problem)
+            if independence.refusal:
+                independence_refusal = independence.refusal
+                continue
+            if independence.needs_reason:
+                move.update(
+                    note_label=_("销号理由（必填）"),
+                    note_required=True,
+                    hint=_(
+                        "参与整改的账号中有您创建或授权的账号，独立性存疑：如仍由您审核销号，"
+                        "请写明理由；本次审核将标记供督导组关注。"
+                    ),
+                )
+        moves.append(move)
     evidence = list(problem.evidence.select_related("uploaded_by"))
     may_verify = policy.can(user, "problem.verify", problem)
     reuse = selectors.evidence_reuse(problem=problem, user=user) if evidence else {}
@@ -249,7 +268,11 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "moves": moves,
         "actions": actions,
         "forms": forms,
-        "status_note": _status_note(problem, moves, forms),
+        "status_note": independence_refusal or _status_note(problem, moves, forms),
+        "flagged_verification": problem.reviews.filter(action="verify", flagged=True)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first(),
         # A new entry shows that it awaits review; later, only a decision.
         "show_review_state": problem.status == Status.OPEN
         or problem.review_state != ReviewState.PENDING,
@@ -422,7 +445,11 @@ NOTE_LABELS = {
     "problem.verify": _l("审核意见"),
     **{f"problem.{m.action}": m.note_label for m in workflow.MOVES.values() if m.needs_note},
 }
-EXTRA_FIELD_LABELS = {"evidence": _l("整改凭证"), "code": _l("台账编号")}
+EXTRA_FIELD_LABELS = {
+    "evidence": _l("整改凭证"),
+    "code": _l("台账编号"),
+    "independence": _l("独立性存疑"),
+}
 FK_FIELDS = ("category", "org", "leader", "owner")
 
 
@@ -678,6 +705,12 @@ INBOX_SECTIONS = [
         "problem.review",
         _l("待我审核问题清单"),
         _l("暂无待审核的问题清单。新增的问题会先出现在这里，请审核查摆是否深、准。"),
+    ),
+    (
+        "flagged",
+        "problem.reopen",
+        _l("独立性存疑的销号"),
+        _l("暂无独立性存疑的销号。审核人创建或授权了参与整改的账号时，销号会出现在这里。"),
     ),
 ]
 

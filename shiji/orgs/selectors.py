@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from shiji.audit.models import AuditEvent
 from shiji.core.errors import NotFound, invalid
 from shiji.core.validation import parse_id
 from shiji.orgs import policy
@@ -163,3 +164,24 @@ def person_reference(
     if not person.is_active and person.pk != current_id:
         raise invalid(**{field: f"{label}“{person.name}”已不在本区在册人员中，请重新选择"})
     return person
+
+
+def accounts_sponsored_by(*, actor: Any, user_ids: Any) -> set[int]:
+    """Of ``user_ids``, the accounts ``actor`` created or gave roles to, read
+    from the audit trail (the account's creation and its grant changes): a
+    verifier is not independent of the people they brought in."""
+    user = policy.user_of(actor)
+    ids = [str(uid) for uid in user_ids if uid is not None]
+    if user is None or not ids:
+        return set()
+    events = AuditEvent.objects.filter(
+        object_type="orgs.user",
+        object_id__in=ids,
+        actor=user,
+        action__in=("user.create", "user.update"),
+    ).values_list("object_id", "action", "changes")
+    return {
+        int(object_id)
+        for object_id, action, changes in events
+        if action == "user.create" or "grants" in (changes or {})
+    }

@@ -153,7 +153,7 @@ def test_ledger_form_pages(world, login, make_problem):
     client = login(world["zone_admin"])
     create = client.post(reverse("ledger:create"), {"zone": world.a.zone.pk, "description": ""})
     assert create.status_code == 422
-    assert "请选择问题类别" in body(create) or "请填写问题描述" in body(create)
+    assert "问题来源应为以下之一" in body(create) and "is-invalid" in body(create)
     assert Problem.objects.count() == 1
     assert login(world["national"]).get(reverse("ledger:create")).status_code == 403
     other = make_problem(world, zone="b")
