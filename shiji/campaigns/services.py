@@ -769,8 +769,7 @@ def assignment_add_evidence(
     """Attach a file to an assignment the org still owes (pending or returned)."""
     assignment = _locked_assignment(assignment)
     policy.require(actor, "task.report", assignment)
-    if assignment.status not in workflow.OPEN:
-        raise Conflict(f"任务{assignment.get_status_display()}，不能再上传凭证")
+    workflow.check("evidence", assignment)
     return _store_evidence(actor, assignment, file)
 
 
