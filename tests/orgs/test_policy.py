@@ -287,3 +287,80 @@ def test_org_page_with_junk_ids_is_404(world, login, junk):
     client = login(world["zone_admin"])
     assert client.get("/orgs/", {"zone": junk}).status_code == 404
     assert client.get("/orgs/", {"org": junk}).status_code == 404
+
+
+# Four eyes and the authority to grant ------------------------------------------------------
+
+
+def test_four_eyes_names_the_step_that_took_part(world):
+    me, other = world["supervisor"], world["supervisor2"]
+    did = policy.did_steps(
+        [(me.pk, "evidence"), (me.pk, "submitter"), (other.pk, "owner"), (None, "progress")]
+    )
+    assert did == {me.pk: {"evidence", "submitter"}, other.pk: {"owner"}}
+    # The first step of the rule's order is the one named.
+    assert policy.four_eyes_refusal(me, did, policy.VERIFY_PROBLEM) == (
+        "提交人不能审核销号自己提交的问题"
+    )
+    assert policy.four_eyes_refusal(other, did, policy.VERIFY_PROBLEM) == (
+        "责任人不能审核销号自己负责的问题"
+    )
+    assert policy.four_eyes_refusal(world["zone_admin"], did, policy.VERIFY_PROBLEM) == ""
+    assert policy.four_eyes_refusal(policy.system("x"), did, policy.VERIFY_PROBLEM) == ""
+
+
+def test_the_rules_of_the_second_step():
+    assert policy.ACCEPT_TASK_REPORT == {"reporter": "报送人不能审核自己报送的任务"}
+    assert set(policy.ISSUE_REGULATION) == {"drafter", "submitter"}
+    assert list(policy.VERIFY_PROBLEM) == ["owner", "submitter", "evidence", "progress", "measures"]
+
+
+def test_verification_by_someone_close_to_the_workers_needs_a_reason(world):
+    worker, admin = world["secretary"], world["zone_admin"]
+    did = {worker.pk: {"evidence", "submitter"}}
+    close = policy.verify_independence(admin, did=did, sponsored_by_actor={worker.pk})
+    assert (close.refusal, close.sponsored, close.needs_reason) == ("", (worker.pk,), True)
+    apart = policy.verify_independence(admin, did=did, sponsored_by_actor=set())
+    assert (apart.refusal, apart.needs_reason) == ("", False)
+    part = policy.verify_independence(worker, did=did, sponsored_by_actor={worker.pk})
+    assert part.refusal and not part.needs_reason
+
+
+# Who may give which role: a literal table too.
+GRANTABLE = {
+    "sysadmin": [
+        "system_admin",
+        "viewer",
+        "zone_admin",
+        "leader",
+        "secretary",
+        "liaison",
+        "supervisor",
+    ],
+    "zone_admin": ["zone_admin", "leader", "secretary", "liaison", "supervisor"],
+    "outsider": ["zone_admin", "leader", "secretary", "liaison", "supervisor"],
+    "secretary": [],
+    "supervisor": [],
+    "national": [],
+    "nobody": [],
+}
+
+
+@pytest.mark.parametrize("who", sorted(GRANTABLE))
+def test_who_may_give_which_role(world, who):
+    assert policy.grantable_roles(world[who]) == GRANTABLE[who]
+
+
+def test_where_roles_may_be_granted_and_taken_back(world):
+    admin = world["zone_admin"]
+    assert policy.may_grant_in(admin, world.a.zone) and policy.may_grant_in(admin, world.a.firm)
+    assert not policy.may_grant_in(admin, world.b.zone)
+    assert not policy.may_grant_in(admin, None)  # all zones or a province
+    assert policy.may_grant_in(world["sysadmin"], None)
+    national_grant = world["national"].grants.get()
+    assert not policy.may_revoke(admin, national_grant)
+    assert policy.may_revoke(world["sysadmin"], national_grant)
+    assert policy.may_revoke(admin, world["secretary"].grants.get())
+    assert not policy.may_revoke(admin, world["outsider"].grants.get())
+    assert policy.account_edit_refusal(admin, world["secretary"]) == ""
+    assert "只能由系统管理员修改" in policy.account_edit_refusal(admin, world["national"])
