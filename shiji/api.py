@@ -12,15 +12,18 @@ from ninja.utils import check_csrf
 
 from shiji.core.atomic import one_transaction
 from shiji.core.errors import AppError, Forbidden
-from shiji.orgs.services import token_user
+from shiji.orgs.services import token_authenticate
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
-        user = token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = token_authenticate(token)
+        if found is None:
+            return None
+        # The token itself, so that DELETE /auth/token can end the one in use.
+        request.api_token = found
+        request.user = found.user
+        return found.user
 
 
 class Session(SessionAuth):
@@ -43,7 +46,8 @@ api = NinjaAPI(
     version="1.0",
     description=(
         "实绩 JSON API：组织、账号、问题整改台账。认证：`POST /api/v1/auth/token` "
-        "取得令牌后使用 `Authorization: Bearer <token>`，或浏览器会话（需 CSRF 头）。"
+        "取得令牌后使用 `Authorization: Bearer <token>`（`DELETE /api/v1/auth/token` 注销），"
+        "或浏览器会话（需 CSRF 头）。"
     ),
     auth=[BearerToken(), Session()],
     urls_namespace="api",

@@ -123,9 +123,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Lockout: this many failed logins within the window lock the account for the window.
+# Lockout, per username and client address: this many failures in a row lock
+# sign-in for LOGIN_LOCKOUT_MINUTES; each further failure doubles the wait, up
+# to LOGIN_LOCKOUT_MAX_MINUTES. A success or an admin's unlock starts afresh.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+LOGIN_LOCKOUT_MAX_MINUTES = env.int("LOGIN_LOCKOUT_MAX_MINUTES", default=24 * 60)
+if (
+    not 1 <= LOGIN_MAX_FAILURES <= 1000
+    or not 1 <= LOGIN_LOCKOUT_MINUTES <= LOGIN_LOCKOUT_MAX_MINUTES
+):
+    raise ImproperlyConfigured(
+        "LOGIN_MAX_FAILURES must be 1-1000 and "
+        "1 <= LOGIN_LOCKOUT_MINUTES <= LOGIN_LOCKOUT_MAX_MINUTES (see README)."
+    )
+# Behind the TLS proxy the client address is the proxy's last X-Forwarded-For
+# entry (shiji.core.client); without it, REMOTE_ADDR.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
 
 LANGUAGE_CODE = "zh-hans"

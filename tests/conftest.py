@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db.backends.signals import connection_created
 
+from shiji.core.errors import Invalid
 from shiji.orgs import policy, services
 from shiji.orgs.models import Organization, User, Zone
 
@@ -60,6 +62,16 @@ def make_tree(code: str, name: str, province: str) -> ZoneTree:
         for p in people:
             services.person_create(actor=SYSTEM, org=o, name=p, position="干部")
     return ZoneTree(zone, root, organ, dept, econ, firm, soe)
+
+
+def lock_out(username: str, client: str) -> None:
+    """Fail sign-in as ``username`` from ``client`` until that pair is locked,
+    through the service the login page and the token endpoint use."""
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        with pytest.raises(Invalid):
+            services.authenticate_with_lockout(
+                username=username, password="not-the-password", client=client
+            )
 
 
 def make_user(username: str, zone: Zone | None, grants: list[dict]) -> User:

@@ -16,7 +16,7 @@ from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import invalid
 from shiji.core.validation import clean_choice, clean_text
 from shiji.orgs.models import User, Zone
-from shiji.orgs.services import USER_FIELDS
+from shiji.orgs.services import USER_FIELDS, username_clean_new
 
 INDICATOR_FIELDS = ["code", "name", "kind", "dimension", "unit", "higher_is_better", "weight"]
 TARGET_FIELDS = ["zone", "indicator", "period", "comparator", "value", "source", "is_sample"]
@@ -27,9 +27,7 @@ def superuser_create(*, actor: Any, username: str, password: str, name: str) -> 
     """The first account of an empty installation. ``user_create`` needs a
     system admin as its actor, and Django's ``createsuperuser`` writes no
     audit event; this does, so the trail starts with the admin's creation."""
-    username = clean_text(username, field="username", label="用户名", max_length=150)
-    if User.objects.filter(username__iexact=username).exists():
-        raise invalid(username="该用户名已被使用")
+    username = username_clean_new(actor=actor, username=username)
     user = User(
         username=username,
         name=clean_text(name, field="name", label="姓名", max_length=50, required=False),

@@ -6,11 +6,13 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from shiji.core.atomic import commits_before_failing
+from shiji.core.client import client_address
 from shiji.core.errors import AppError, invalid
 from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
 from shiji.orgs import selectors, services
 from shiji.orgs.models import User, Zone
 from shiji.orgs.policy import roles_of
+from shiji.orgs.usernames import USERNAME_RULE
 
 router = Router(tags=["组织与账号"])
 
@@ -67,11 +69,16 @@ class UserOut(Schema):
     email: str
     zone: int | None
     is_active: bool
+    is_locked: bool = Field(description="登录被锁定（任一客户端地址）")
     grants: list[GrantSchema]
 
     @staticmethod
     def resolve_zone(obj: User) -> int | None:
         return obj.zone_id
+
+    @staticmethod
+    def resolve_is_locked(obj: User) -> bool:
+        return selectors.login_locked_until(user=obj) is not None
 
     @staticmethod
     def resolve_grants(obj: User) -> list[dict]:
@@ -90,7 +97,9 @@ class MeOut(UserOut):
 
 
 class UserIn(Schema):
-    username: str = Field(min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
+    # The rule itself (shiji.orgs.usernames) is applied by the service, the
+    # same for the form, the API and the demo loader.
+    username: str = Field(min_length=1, max_length=150, description=USERNAME_RULE)
     password: str = Field(min_length=8, max_length=256)
     name: str = Field("", max_length=50)
     email: str = Field("", max_length=254)
@@ -103,6 +112,7 @@ class UserPatch(Schema):
     email: str | None = Field(None, max_length=254)
     password: str | None = Field(None, min_length=8, max_length=256)
     is_active: bool | None = None
+    is_locked: bool | None = Field(None, description="false 解除登录锁定")
     grants: list[GrantSchema] | None = Field(None, max_length=50)
 
 
@@ -121,13 +131,35 @@ class UserList(Schema):
 def auth_token(request, payload: TokenIn):
     try:
         user = services.authenticate_with_lockout(
-            username=payload.username, password=payload.password, request=request
+            username=payload.username,
+            password=payload.password,
+            client=client_address(request),
+            request=request,
         )
     except services.LockedOut:
         raise
     except AppError as exc:
         return Status(401, {"detail": exc.message, "code": "unauthenticated"})
     return {"token": services.token_issue(user=user)}
+
+
+@router.delete(
+    "auth/token",
+    response={204: None, **COMMON_ERRORS},
+    summary="注销本次请求所用的 API 令牌",
+)
+def auth_token_revoke(request):
+    token = getattr(request, "api_token", None)
+    if token is None:
+        return Status(
+            400,
+            {
+                "detail": "本次请求没有使用 API 令牌；浏览器会话请通过“退出登录”结束",
+                "code": "no_token",
+            },
+        )
+    services.token_revoke(actor=request.user, token=token)
+    return Status(204, None)
 
 
 @router.get("me", response={200: MeOut, **COMMON_ERRORS}, summary="当前用户与角色")
@@ -201,6 +233,8 @@ def user_patch(request, user_id: int, payload: UserPatch):
     data = payload.dict(exclude_unset=True)
     if "grants" in data and data["grants"] is None:
         raise invalid(grants="grants 不能为 null")
+    if data.get("is_locked"):
+        raise invalid(is_locked="只能解除锁定（false）；锁定由登录失败自动产生")
     services.user_update(
         actor=request.user,
         user=target,
@@ -209,5 +243,6 @@ def user_patch(request, user_id: int, payload: UserPatch):
         password=data.get("password"),
         is_active=data.get("is_active"),
         grants=data.get("grants"),
+        unlock=data.get("is_locked") is False,
     )
     return selectors.user_get_for_user(user=request.user, pk=user_id)

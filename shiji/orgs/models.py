@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 from shiji.orgs.scope import OrgScoped
+from shiji.orgs.usernames import USERNAME_RULE, validate_username
 
 
 class Zone(models.Model):
@@ -131,16 +134,30 @@ class User(AbstractUser):
     """A login. ``zone`` is the zone whose admins manage the account (none for
     national accounts); what the user may see comes from ``grants``."""
 
+    # The rule of shiji.orgs.usernames; max_length stays at Django's 150 so
+    # that older, longer names remain valid rows.
+    username = models.CharField(
+        "用户名",
+        max_length=150,
+        unique=True,
+        validators=[validate_username],
+        help_text=USERNAME_RULE,
+        error_messages={"unique": "该用户名不可用"},
+    )
     name = models.CharField("姓名", max_length=50, blank=True)
     zone = models.ForeignKey(
         Zone, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
-    failed_logins = models.PositiveSmallIntegerField(default=0, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Part of every session's signature: raising it ends all of the account's
+    # sessions at their next request, for good (deactivation does).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = "账号"
         verbose_name_plural = "账号"
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_ignoring_case")
+        ]
 
     def __str__(self) -> str:
         return self.name or self.username
@@ -148,6 +165,20 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django signs each session with an HMAC of the password hash, so a new
+        password ends the other sessions; the generation is signed in as well.
+        Generation 0 signs exactly as Django does, so that existing sessions
+        survive the upgrade that introduced it."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "shiji.orgs.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def scope_zone_id(self) -> int | None:
@@ -216,3 +247,31 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"token of {self.user_id} until {self.expires_at:%Y-%m-%d}"
+
+
+class LoginThrottle(models.Model):
+    """Consecutive failed sign-ins (and old-password checks) for one username
+    from one client address, and the lock they earned.
+
+    Keyed by the username as typed (``usernames.login_key``) rather than by
+    account, so that unknown usernames are counted and locked exactly like real
+    ones and no answer tells which exist; and by client address, so that
+    guesses from one place never lock the owner out from another. Each attempt
+    is counted here before its password is checked (``services.login_claim``).
+    """
+
+    username = models.CharField(max_length=150)
+    client = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "登录失败计数"
+        verbose_name_plural = "登录失败计数"
+        constraints = [
+            models.UniqueConstraint(fields=["username", "client"], name="login_throttle_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.client}: {self.failures}"

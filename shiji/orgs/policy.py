@@ -349,6 +349,7 @@ def _covers(grant: RoleGrant, obj: Any) -> bool:
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """May ``user`` take ``action`` on ``obj``? With no object: anywhere at all."""
+    _check_actor(user)
     if is_system(user):
         TABLE[action]  # an unknown action is a bug for the system too
         return True

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Lower
+from django.utils import timezone
 
 from shiji.audit.models import AuditEvent
 from shiji.core.errors import NotFound, invalid
 from shiji.core.validation import parse_id
 from shiji.orgs import policy
-from shiji.orgs.models import Organization, Person, User, Zone
+from shiji.orgs.models import LoginThrottle, Organization, Person, User, Zone
+from shiji.orgs.usernames import login_key
 
 
 def zones_visible_to(*, user: Any) -> QuerySet[Zone]:
@@ -101,8 +105,34 @@ def users_visible_to(*, user: Any) -> QuerySet[User]:
         User.objects.filter(q)
         .select_related("zone")
         .prefetch_related("grants__zone", "grants__org")
+        .annotate(locked_until=_latest_lock())
         .order_by("zone__code", "username")
     )
+
+
+def _latest_lock() -> Subquery:
+    """The end of the latest sign-in lock in force on the account, from any
+    client address (one subquery, so account lists stay one query)."""
+    locks = LoginThrottle.objects.filter(
+        username=Lower(OuterRef("username")), locked_until__gt=timezone.now()
+    )
+    return Subquery(locks.order_by("-locked_until").values("locked_until")[:1])
+
+
+def login_locked_until(*, user: User) -> dt.datetime | None:
+    """When the latest sign-in lock on ``user`` ends, or None if none is in
+    force. Accounts read through ``users_visible_to`` carry it already."""
+    if hasattr(user, "locked_until"):
+        return user.locked_until
+    return login_locks_for(user=user).aggregate(m=Max("locked_until"))["m"]
+
+
+def login_locks_for(*, user: User) -> QuerySet[LoginThrottle]:
+    """The sign-in locks in force on ``user``, one per client address, for the
+    account page (only callers that may see the account get here)."""
+    return LoginThrottle.objects.filter(
+        username=login_key(user.username), locked_until__gt=timezone.now()
+    ).order_by("-locked_until")
 
 
 def user_get_for_user(*, user: Any, pk: Any) -> User:

@@ -5,24 +5,26 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import F, Max, Q, Value
+from django.db.models.functions import Concat, Lower, Substr
 from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
-from shiji.core.errors import Forbidden, Invalid, NotFound, invalid
+from shiji.core.errors import AppError, Forbidden, Invalid, NotFound, invalid
 from shiji.core.validation import clean_choice, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import (
     ApiToken,
+    LoginThrottle,
     Organization,
     OrgKind,
     Person,
@@ -32,6 +34,7 @@ from shiji.orgs.models import (
     User,
     Zone,
 )
+from shiji.orgs.usernames import USERNAME_RULE, login_key, normalize_username, validate_username
 
 ZONE_FIELDS = ["code", "name", "short_name", "province", "city", "is_sample"]
 ORG_FIELDS = ["name", "parent", "kind", "sector", "is_sample"]
@@ -349,6 +352,40 @@ def _grant_labels(user: User) -> list[str]:
     )
 
 
+# Names that only the system itself gives (the first superuser is "admin"):
+# they would pass for the platform's own accounts, and they make "unavailable"
+# mean "taken or reserved" rather than "taken".
+RESERVED_USERNAMES = frozenset(
+    {"admin", "administrator", "root", "system", "superuser", "anonymous", "security", "support"}
+)
+# The one answer for a name that cannot be had, wherever it is taken: the
+# account holding it may be in a zone the actor cannot see, and the reply must
+# not tell them so.
+USERNAME_UNAVAILABLE = "该用户名不可用，请换一个"
+
+
+def username_clean_new(*, actor: Any, username: Any) -> str:
+    """The username for a new account (shiji.orgs.usernames), or a field
+    error. Only the system actor may use reserved names."""
+    value = normalize_username(username)
+    if not value:
+        raise invalid(username="请填写用户名")
+    try:
+        validate_username(value)
+    except ValidationError:
+        raise invalid(username=USERNAME_RULE) from None
+    reserved = not policy.is_system(actor) and value.lower() in RESERVED_USERNAMES
+    if reserved or _account_for_key(value.lower()) is not None:
+        raise invalid(username=USERNAME_UNAVAILABLE)
+    return value
+
+
+def _account_for_key(key: str) -> User | None:
+    """The account a login key names (usernames are unique ignoring case;
+    ``lower(username)`` is the indexed expression)."""
+    return User.objects.alias(key=Lower("username")).filter(key=key).first()
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -367,11 +404,7 @@ def user_create(
     # Checked before anything else is said about the account, so a grant in a
     # zone the actor cannot manage is "not found" whatever else is wrong.
     checked = [_grant_from_spec(actor, spec, i) for i, spec in enumerate(grants)]
-    username = clean_text(username, field="username", label="用户名", max_length=150)
-    if not all(c.isalnum() or c in "@.+-_" for c in username):
-        raise invalid(username="用户名只能包含字母、数字和 @ . + - _")
-    if User.objects.filter(username__iexact=username).exists():
-        raise invalid(username="该用户名已被使用")
+    username = username_clean_new(actor=actor, username=username)
     if zone is None:
         zones = {g.zone_id for g in checked}
         if len(zones) == 1 and None not in zones:
@@ -398,7 +431,7 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise invalid(username="该用户名已被使用") from None
+        raise invalid(username=USERNAME_UNAVAILABLE) from None
     labels = _set_grants(actor, user, grants)
     changes = created(user, USER_FIELDS)
     changes["grants"] = [None, labels]
@@ -416,9 +449,13 @@ def user_update(
     password: str | None = None,
     is_active: bool | None = None,
     grants: list[dict[str, Any]] | None = None,
+    unlock: bool = False,
 ) -> User:
-    """Change an account. ``None`` leaves a field as it is; a new password
-    also lifts a lockout and ends the account's API tokens."""
+    """Change an account. ``None`` leaves a field as it is. ``unlock`` lifts
+    the sign-in locks of every client address; so does a new password, which
+    also ends the account's sessions (they are signed with the password hash)
+    and its API tokens. Deactivating ends its sessions and tokens for good:
+    reactivating does not bring them back."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.zone_id:
         if not policy.can(actor, "user.manage", user.zone):
@@ -440,19 +477,27 @@ def user_update(
         user.is_active = bool(is_active)
     changes = diff(before, snapshot(user, USER_FIELDS))
     fields = [f for f in ("name", "email", "is_active") if f in changes]
+    note = ""
     if password:
         _clean_password(password, user)
         user.set_password(password)
         fields.append("password")
         changes["password"] = ["***", "***"]
-        if user.failed_logins or user.locked_until:
-            # An admin's reset is how a locked-out user gets back in.
-            changes["locked_until"] = [user.locked_until, None]
-            user.failed_logins, user.locked_until = 0, None
-            fields += ["failed_logins", "locked_until"]
+    if changes.get("is_active") == [True, False]:
+        # Sessions are signed with the generation: raising it ends every
+        # session now, and a later reactivation cannot bring one back.
+        user.session_generation += 1
+        fields.append("session_generation")
+        note = "停用：该账号的全部登录会话已结束"
+    if password or "session_generation" in fields:
         revoked = _tokens_revoke(user)
         if revoked:
             changes["api_tokens"] = [revoked, 0]
+    if password or unlock:
+        # An admin's unlock (or password reset) is how a locked-out user gets back in.
+        lifted = _locks_lift(user)
+        if lifted is not None:
+            changes["locked_until"] = [lifted, None]
     if fields:
         user.save(update_fields=fields)
     if grants is not None:
@@ -460,79 +505,182 @@ def user_update(
         if new_grants != old_grants:
             changes["grants"] = [old_grants, new_grants]
     if changes:
-        audit_record(actor=actor, action="user.update", obj=user, changes=changes)
+        audit_record(actor=actor, action="user.update", obj=user, changes=changes, note=note)
     return user
 
 
 def _tokens_revoke(user: User) -> int:
-    """Tokens were issued against the old password; they end with it."""
+    """Tokens were issued against the old password, or to an account that was
+    then switched off; they end with it."""
     return ApiToken.objects.filter(user=user).delete()[0]
 
 
-@transaction.atomic
-def password_change(*, user: User, old_password: str, new_password: str) -> None:
+def password_change(*, user: User, old_password: Any, new_password: Any, client: str) -> None:
+    """The signed-in user's own change. The old password is a guess like any
+    sign-in: it is counted and locked by the same rule (``login_claim``) on the
+    same counter, so a borrowed session cannot be used to try passwords."""
+    key = login_key(user.username)
+    failures = login_claim(key=key, client=client)
     if not isinstance(old_password, str) or not user.check_password(old_password):
+        _login_failed(key=key, client=client, account=user, failures=failures)
         raise invalid(old_password="原密码不正确")
-    _clean_password(new_password, user, field="new_password")
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
-    changes: dict[str, Any] = {"password": ["***", "***"]}
-    revoked = _tokens_revoke(user)
-    if revoked:
-        changes["api_tokens"] = [revoked, 0]
-    audit_record(actor=user, action="user.password_change", obj=user, changes=changes)
+    login_release(key=key, client=client)
+    with transaction.atomic():
+        _clean_password(new_password, user, field="new_password")
+        user.set_password(new_password)
+        # The new hash ends every other session; the caller re-signs its own.
+        user.save(update_fields=["password"])
+        changes: dict[str, Any] = {"password": ["***", "***"]}
+        revoked = _tokens_revoke(user)
+        if revoked:
+            changes["api_tokens"] = [revoked, 0]
+        audit_record(actor=user, action="user.password_change", obj=user, changes=changes)
 
 
-# Authentication with lockout ------------------------------------------------------
+# Sign-in, counted and locked per username and client address --------------------
 
 
-class LockedOut(Invalid):
+class LockedOut(AppError):
     status = 429
     code = "locked"
 
 
-def authenticate_with_lockout(*, username: str, password: str, request: Any = None) -> User:
-    """Check a username and password. After ``LOGIN_MAX_FAILURES`` failures the
-    account is locked for ``LOGIN_LOCKOUT_MINUTES``, even for the right password.
-    The same rule serves the login page and the token endpoint."""
-    from django.contrib.auth import authenticate
+WRONG_CREDENTIALS = "用户名或密码不正确"
 
-    username = (username if isinstance(username, str) else "").strip()[:150]
+
+def lock_minutes(failures: int) -> int:
+    """The wait after the ``failures``-th failure in a row: none below
+    ``LOGIN_MAX_FAILURES``, ``LOGIN_LOCKOUT_MINUTES`` at it, doubling with each
+    failure after (one guess per wait), up to ``LOGIN_LOCKOUT_MAX_MINUTES``."""
+    over = failures - settings.LOGIN_MAX_FAILURES
+    if over < 0:
+        return 0
+    return min(
+        settings.LOGIN_LOCKOUT_MINUTES * 2 ** min(over, 20), settings.LOGIN_LOCKOUT_MAX_MINUTES
+    )
+
+
+def _locked_out(until: dt.datetime | None) -> LockedOut:
+    left = (until - timezone.now()).total_seconds() if until else 60
+    minutes = max(1, math.ceil(left / 60))
+    return LockedOut(f"密码输错次数过多，请 {minutes} 分钟后再试，或请管理员解除锁定")
+
+
+def login_claim(*, key: str, client: str) -> int:
+    """Count one attempt for ``key`` from ``client`` as a failure *before* its
+    password is checked, and return the count; refuse it (LockedOut, nothing
+    checked) while a lock is in force. ``login_release`` undoes the count when
+    the password turns out right.
+
+    Counting first is what makes the limit hold against parallel requests.
+    The increment is one conditional UPDATE, which the database applies to the
+    row one request at a time (PostgreSQL's row lock, SQLite's write lock, in
+    every worker process alike); the request whose increment reaches the limit
+    sets the lock in the same transaction, and every request after it finds
+    the row locked and never reaches the password hasher. The count lives in
+    the database because it is always there and shared by all workers (a
+    per-process cache is not, and Redis would be one more thing to run).
+    """
+    rows = LoginThrottle.objects.filter(username=key, client=client)
+    for _attempt in range(3):
+        now = timezone.now()
+        with transaction.atomic():
+            counted = rows.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now)).update(
+                failures=F("failures") + 1, last_attempt_at=now
+            )
+            if counted:
+                failures = rows.values_list("failures", flat=True).get()
+                minutes = lock_minutes(failures)
+                if minutes:
+                    rows.update(locked_until=now + dt.timedelta(minutes=minutes))
+                return failures
+            until = rows.values_list("locked_until", flat=True).first()
+        if until is not None:
+            raise _locked_out(until)
+        # First attempt for this pair: make the row (a parallel request may
+        # make it too: the conflict is ignored) and count again.
+        LoginThrottle.objects.bulk_create(
+            [LoginThrottle(username=key, client=client, last_attempt_at=now)],
+            ignore_conflicts=True,
+        )
+    raise _locked_out(None)  # the row kept vanishing: unlocks or successes raced us
+
+
+def login_release(*, key: str, client: str) -> None:
+    """The password was right: forget this pair's failures and lock."""
+    LoginThrottle.objects.filter(username=key, client=client).delete()
+
+
+def _login_failed(*, key: str, client: str, account: User | None, failures: int) -> None:
+    """Record on the account's trail the lock that this failure (the
+    ``failures``-th in a row) has earned; the lock itself was set when the
+    attempt was counted. Unknown usernames lock the same way, but have no
+    account to write it on."""
+    if account is None or not lock_minutes(failures):
+        return
+    row = LoginThrottle.objects.filter(username=key, client=client)
+    until = row.values_list("locked_until", flat=True).first()
+    if until is None:
+        return  # lifted meanwhile by an admin
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action="user.locked",
+            obj=account,
+            changes={"locked_until": [None, until]},
+            note=f"来自 {client} 的连续第 {failures} 次失败",
+        )
+
+
+def _locks_lift(user: User) -> dt.datetime | None:
+    """Lift the locks of every client address on ``user``; the latest one
+    that was in force, or None when there was none (then nothing changes)."""
+    rows = LoginThrottle.objects.filter(username=login_key(user.username))
+    latest = rows.filter(locked_until__gt=timezone.now()).aggregate(m=Max("locked_until"))["m"]
+    if latest is not None:
+        rows.delete()
+    return latest
+
+
+def authenticate_with_lockout(
+    *, username: Any, password: Any, client: str, request: Any = None
+) -> User:
+    """Check a username and password from ``client`` (shiji.core.client), for
+    the login page and the token endpoint alike.
+
+    Unknown usernames, deactivated accounts and wrong passwords get the same
+    answer after the same work: the attempt is counted under the typed name,
+    and Django's backend runs the hasher on a throwaway password when there is
+    no account, so neither the reply nor its timing tells which names exist.
+    """
+    key = login_key(username)
     password = password if isinstance(password, str) else ""
-    wrong = Invalid("用户名或密码不正确", fields={"password": "用户名或密码不正确"})
-    if not username or "\x00" in username or "\x00" in password:
-        # PostgreSQL refuses NUL in text; no real account has one anyway.
-        raise wrong
-    now = timezone.now()
-    user = User.objects.filter(username=username).first()
-    if user is not None and user.locked_until and user.locked_until > now:
-        raise LockedOut("登录失败次数过多，账号已临时锁定，请稍后再试")
-    authed = authenticate(request, username=username, password=password)
+    if not key or "\x00" in password:
+        # PostgreSQL refuses NUL in text; no real account has such a name.
+        raise Invalid(WRONG_CREDENTIALS, fields={"password": WRONG_CREDENTIALS})
+    failures = login_claim(key=key, client=client)
+    account = _account_for_key(key)
+    authed = authenticate(request, username=account.username if account else key, password=password)
     if authed is None:
-        if user is not None:
-            _login_failed(user, now)
-        raise wrong
-    if authed.failed_logins or authed.locked_until:
-        User.objects.filter(pk=authed.pk).update(failed_logins=0, locked_until=None)
+        _login_failed(key=key, client=client, account=account, failures=failures)
+        raise Invalid(WRONG_CREDENTIALS, fields={"password": WRONG_CREDENTIALS})
+    login_release(key=key, client=client)
     return authed
 
 
-def _login_failed(user: User, now: dt.datetime) -> None:
-    with transaction.atomic():
-        locked = User.objects.select_for_update().get(pk=user.pk)
-        if locked.locked_until and locked.locked_until <= now:
-            # The last lock has run out: count afresh, and forget it, or the
-            # next run of failures could never lock the account again.
-            locked.failed_logins, locked.locked_until = 0, None
-        locked.failed_logins += 1
-        changes = {"failed_logins": [locked.failed_logins - 1, locked.failed_logins]}
-        if locked.failed_logins >= settings.LOGIN_MAX_FAILURES:
-            locked.locked_until = now + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-            locked.failed_logins = 0
-            changes["locked_until"] = [None, locked.locked_until]
-        locked.save(update_fields=["failed_logins", "locked_until"])
-        if "locked_until" in changes:
-            audit_record(actor=None, action="user.locked", obj=locked, changes=changes)
+@transaction.atomic
+def login_throttles_purge() -> int:
+    """Forget failure counts nobody has added to for longer than the longest
+    lock (cron: ``manage.py purge_login_throttles``). Counters, not records:
+    deleting them writes no audit event."""
+    cutoff = timezone.now() - dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MAX_MINUTES)
+    stale = LoginThrottle.objects.filter(last_attempt_at__lt=cutoff).filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=cutoff)
+    )
+    return stale.delete()[0]
+
+
+# API tokens ------------------------------------------------------------------------
 
 
 def _token_hash(key: str) -> str:
@@ -551,7 +699,8 @@ def token_issue(*, user: User) -> str:
     return key
 
 
-def token_user(key: str) -> User | None:
+def token_authenticate(key: str) -> ApiToken | None:
+    """The live token ``key`` names (with its user), or None."""
     if not key or len(key) > 200:
         return None
     now = timezone.now()
@@ -564,4 +713,19 @@ def token_user(key: str) -> User | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token: ApiToken) -> None:
+    """End the token a client signed in with (its own sign-out)."""
+    if token.user_id != actor.pk:
+        raise NotFound("令牌不存在")
+    deleted = ApiToken.objects.filter(pk=token.pk).delete()[0]
+    if deleted:
+        audit_record(
+            actor=actor,
+            action="user.token_revoke",
+            obj=actor,
+            changes={"api_token": [token.pk, None]},
+        )

@@ -18,4 +18,5 @@ urlpatterns += [
     path("users/", views_accounts.user_list, name="users"),
     path("users/new/", views_accounts.user_create, name="user_create"),
     path("users/<int:pk>/", views_accounts.user_edit, name="user_edit"),
+    path("users/<int:pk>/unlock/", views_accounts.user_unlock, name="user_unlock"),
 ]

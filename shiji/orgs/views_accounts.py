@@ -18,10 +18,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.errors import AppError, Forbidden, NotFound
@@ -37,9 +36,10 @@ MAX_ROWS = 50
 ACTION_LABELS = {
     "user.create": gettext_lazy("新建账号"),
     "user.update": gettext_lazy("修改账号"),
-    "user.locked": gettext_lazy("登录失败次数过多，账号被锁定"),
+    "user.locked": gettext_lazy("登录失败次数过多，该地址的登录被锁定"),
     "user.password_change": gettext_lazy("本人修改密码"),
     "user.token_issue": gettext_lazy("签发 API 令牌"),
+    "user.token_revoke": gettext_lazy("注销 API 令牌"),
 }
 FIELD_LABELS = {
     "username": gettext_lazy("用户名"),
@@ -52,6 +52,7 @@ FIELD_LABELS = {
     "locked_until": gettext_lazy("锁定至"),
     "failed_logins": gettext_lazy("连续登录失败次数"),
     "api_tokens": gettext_lazy("API 令牌数"),
+    "api_token": gettext_lazy("API 令牌"),
 }
 _GRANT_FIELD = re.compile(r"^grants\[(\d+)\]")
 
@@ -89,16 +90,13 @@ def user_list(request):
     if q:
         users = users.filter(Q(username__icontains=q) | Q(name__icontains=q))
     status = request.GET.get("status", "")
-    now = timezone.now()
     if status == "active":
         users = users.filter(is_active=True)
     elif status == "inactive":
         users = users.filter(is_active=False)
     elif status == "locked":
-        users = users.filter(locked_until__gt=now)
+        users = users.filter(locked_until__isnull=False)  # a lock in force (selector)
     page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
-    for account in page:
-        account.is_locked = bool(account.locked_until and account.locked_until > now)
     filtered = bool(zone_param or q or status)
     query = request.GET.copy()
     query.pop("page", None)
@@ -385,8 +383,18 @@ def user_edit(request, pk: int):
     return _render_edit(request, account, form, refusal)
 
 
+@login_required
+@require_POST
+def user_unlock(request, pk: int):
+    """The 解除锁定 button: lifts the account's sign-in locks at every address."""
+    _require_accounts(request)
+    account = selectors.user_get_for_user(user=request.user, pk=pk)
+    services.user_update(actor=request.user, user=account, unlock=True)
+    messages.success(request, _("已解除登录锁定"))
+    return redirect("orgs:user_edit", pk=account.pk)
+
+
 def _render_edit(request, account: User, form: AccountForm, refusal: str):
-    now = timezone.now()
     return _render_form(
         request,
         "orgs/users_edit.html",
@@ -394,7 +402,7 @@ def _render_edit(request, account: User, form: AccountForm, refusal: str):
         account.zone,
         account=account,
         refusal=refusal,
-        is_locked=bool(account.locked_until and account.locked_until > now),
+        locks=list(selectors.login_locks_for(user=account)),
         timeline=_timeline(request.user, account),
     )
 

@@ -1,4 +1,5 @@
-"""The study API (学习研讨): sessions, their attendance, and coverage.
+"""The study API (学习研讨): sessions, their attendance, attendee groups and
+coverage.
 
 Reads go through ``study.selectors`` (another zone's session is the same 404
 as a missing one) and writes through ``study.services``, the functions the
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema
@@ -21,7 +22,7 @@ from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, SomeText, Text
 from shiji.core.validation import parse_id
 from shiji.orgs.selectors import org_get_for_user, orgs_visible_to, zone_get_for_user
 from shiji.study import selectors, services
-from shiji.study.models import StudySession
+from shiji.study.models import AttendeeGroup, StudySession
 
 router = Router(tags=["学习研讨"])
 
@@ -48,6 +49,14 @@ class CoverageFilters(Schema):
     date_to: dt.date | None = Field(None, alias="to")
 
 
+Scope = Literal["org", "subtree", "group"]
+ATTENDEES_HELP = (
+    "应到人员：`org` 本单位人员（默认）、`subtree` 本单位及下级组织人员、"
+    "`group` 常用参会名单（须同时给出 `group`）"
+)
+CONFIRM_HELP = "出勤记录中无人出席（全部缺席）时须为 true，否则 422"
+
+
 class MarkIn(Schema):
     person: Id
     present: bool
@@ -55,14 +64,21 @@ class MarkIn(Schema):
 
 
 class SessionIn(Schema):
-    org: Id = Field(description="组织单位；出勤人员须属于该组织及其下级组织")
+    org: Id = Field(description="组织单位；应到人员从该组织及其下级组织中确定")
     kind: Id = Field(description="学习形式（本区启用的学习教育活动中的）")
     date: dt.date = Field(description="不能晚于今天")
     topic: SomeText = Field(max_length=200)
     duration_hours: Hours
     place: Text = Field("", max_length=200)
     minutes: Text = Field("", max_length=services.TEXT_LIMIT)
-    attendance: list[MarkIn] | None = Field(None, max_length=5000)
+    attendees: Scope = Field("org", description=ATTENDEES_HELP)
+    group: Id | None = Field(None, description="参会名单 id（`attendees` 为 `group` 时）")
+    attendance: list[MarkIn] | None = Field(
+        None,
+        max_length=5000,
+        description="应到人员的出勤；未列出的应到人员为待补录，不计入覆盖率",
+    )
+    confirm_none_present: bool = Field(False, description=CONFIRM_HELP)
 
 
 class SessionPatch(Schema):
@@ -73,13 +89,15 @@ class SessionPatch(Schema):
     duration_hours: Hours = None
     place: Text = Field(None, max_length=200)
     minutes: Text = Field(None, max_length=services.TEXT_LIMIT)
+    attendees: Scope = Field(None, description=ATTENDEES_HELP + "；改变后重新确定应到人员")
+    group: Id | None = Field(None, description="参会名单 id（`attendees` 为 `group` 时）")
 
 
 class MarkOut(Schema):
     person: int
     person_name: str
     org_name: str
-    present: bool
+    present: bool | None = Field(description="true 出席，false 缺席，null 待补录")
     reason: str
 
 
@@ -96,8 +114,13 @@ class SessionOut(Schema):
     place: str
     minutes: str
     is_sample: bool
+    attendees: str = Field(description="应到人员：org、subtree 或 group")
+    group: int | None
+    group_name: str | None
+    expected_count: int = Field(description="应到人数")
     present_count: int
     absent_count: int
+    pending_count: int = Field(description="待补录人数（未记录出勤，不计入覆盖率）")
 
     @staticmethod
     def resolve_zone(obj: StudySession) -> int:
@@ -119,6 +142,18 @@ class SessionOut(Schema):
     def resolve_kind_name(obj: StudySession) -> str:
         return obj.kind.name
 
+    @staticmethod
+    def resolve_attendees(obj: StudySession) -> str:
+        return obj.attendee_scope
+
+    @staticmethod
+    def resolve_group(obj: StudySession) -> int | None:
+        return obj.attendee_group_id
+
+    @staticmethod
+    def resolve_group_name(obj: StudySession) -> str | None:
+        return obj.attendee_group.name if obj.attendee_group_id else None
+
 
 class SessionDetail(SessionOut):
     attendance: list[MarkOut]
@@ -133,6 +168,76 @@ class SessionList(Schema):
     page: int
     page_size: int
     items: list[SessionOut]
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    org: int
+    org_name: str
+    is_active: bool
+
+
+class GroupOut(Schema):
+    id: int
+    zone: int
+    org: int
+    org_name: str
+    name: str
+    is_active: bool
+    member_count: int = Field(description="在册成员数")
+    members: list[MemberOut]
+
+    @staticmethod
+    def resolve_zone(obj: AttendeeGroup) -> int:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_org(obj: AttendeeGroup) -> int:
+        return obj.org_id
+
+    @staticmethod
+    def resolve_org_name(obj: AttendeeGroup) -> str:
+        return obj.org.name
+
+    @staticmethod
+    def resolve_members(obj: AttendeeGroup) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": p.pk,
+                "name": p.name,
+                "org": p.org_id,
+                "org_name": p.org.name,
+                "is_active": p.is_active,
+            }
+            for p in obj.members.select_related("org").order_by("org__path", "name", "pk")
+        ]
+
+
+class GroupList(Schema):
+    count: int
+    items: list[GroupOut]
+
+
+class GroupFilters(Schema):
+    zone: Id | None = Field(None, description="高新区 id；不可见的高新区返回 404")
+    org: Id | None = Field(None, description="组织 id（含下级）；不可见的组织返回 404")
+    active: bool | None = Field(None, description="true 只列启用的，false 只列停用的")
+
+
+class GroupIn(Schema):
+    org: Id = Field(description="所属组织；成员须属于该组织及其下级组织")
+    name: SomeText = Field(max_length=services.GROUP_NAME_LIMIT)
+    members: list[Id] = Field(
+        min_length=1, max_length=services.GROUP_SIZE_LIMIT, description="成员（花名册人员 id）"
+    )
+
+
+class GroupPatch(Schema):
+    name: SomeText = Field(None, max_length=services.GROUP_NAME_LIMIT)
+    members: list[Id] = Field(
+        None, min_length=1, max_length=services.GROUP_SIZE_LIMIT, description="整体替换成员"
+    )
 
 
 class CoverageRowOut(Schema):
@@ -240,8 +345,10 @@ def session_list(
     summary="记录学习研讨（可同时提交出勤）",
     description=(
         "`org` 须为调用者可见的组织（否则 422）；角色不能为该组织记录时返回 403。"
-        "日期晚于今天、时长不在 (0, 24]、出勤人员不属于该组织及其下级组织、同一人重复、"
-        "缺席未填原因时返回 422，且不写入任何记录。"
+        "应到人员由 `attendees`（默认本单位人员）和 `group` 确定，未在 `attendance` 中"
+        "列出的应到人员为待补录，不计入任何覆盖率。日期晚于今天、时长不在 (0, 24]、"
+        "出勤人员不在应到人员中、同一人重复、缺席未填原因、名单已停用或不属于该组织、"
+        "全部缺席而未确认时返回 422，且不写入任何记录。"
     ),
 )
 def session_create(request, payload: SessionIn):
@@ -256,7 +363,10 @@ def session_create(request, payload: SessionIn):
         duration_hours=payload.duration_hours,
         place=payload.place,
         minutes=payload.minutes,
+        attendees=payload.attendees,
+        group=payload.group,
         attendance=_marks(payload.attendance),
+        confirm_none_present=payload.confirm_none_present,
     )
     return Respond(201, _detail(request, session.pk))
 
@@ -273,12 +383,17 @@ def session_detail(request, session_id: int):
     response={200: SessionDetail, **WRITE},
     summary="修改学习研讨",
     description=(
-        "只修改请求中给出的字段。改变组织单位时，已有出勤人员须属于新的组织，否则返回 409。"
+        "只修改请求中给出的字段。改变组织单位或应到人员（`attendees`、`group`）时重新确定"
+        "应到人员，留下的人保留出勤记录；已记录出勤的人不在新的应到人员中时返回 409。"
     ),
 )
 def session_patch(request, session_id: int, payload: SessionPatch):
     session = _one(request, session_id)
-    services.session_update(actor=request.user, session=session, **payload.dict(exclude_unset=True))
+    data = payload.dict(exclude_unset=True)
+    if "group" in data and "attendees" not in data:
+        data["attendees"] = "group"
+    # The org and the kind are ids the service resolves, as for the pages.
+    services.session_update(actor=request.user, session=session, **data)
     return _detail(request, session_id)
 
 
@@ -287,16 +402,118 @@ def session_patch(request, session_id: int, payload: SessionPatch):
     response={200: SessionDetail, **WRITE},
     summary="设置出勤（整体替换）",
     description=(
-        "请求体为 `[{person, present, reason}]`，替换本次学习的全部出勤记录。"
-        "有任何一条不合格（不属于组织单位及其下级、重复、缺席未填原因）时返回 422，不写入任何记录。"
+        "请求体为 `[{person, present, reason}]`，替换本次学习应到人员的出勤记录；"
+        "未列出的应到人员为待补录。有任何一条不合格（不在应到人员中、重复、缺席未填原因）"
+        "或全部缺席而未确认（`confirm_none_present`）时返回 422，不写入任何记录。"
     ),
 )
-def session_attendance(request, session_id: int, payload: list[MarkIn]):
+def session_attendance(
+    request,
+    session_id: int,
+    payload: list[MarkIn],
+    confirm_none_present: bool = Query(False, description=CONFIRM_HELP),
+):
     session = _one(request, session_id)
     services.session_set_attendance(
-        actor=request.user, session=session, entries=_marks(payload) or []
+        actor=request.user,
+        session=session,
+        entries=_marks(payload) or [],
+        confirm_none_present=confirm_none_present,
     )
     return _detail(request, session_id)
+
+
+# Attendee groups -----------------------------------------------------------------
+
+
+def _group_detail(request, group_id: Any) -> AttendeeGroup:
+    qs = selectors.groups_visible_to(user=request.user).filter(pk=parse_id(group_id))
+    group = selectors.with_member_counts(qs).first()
+    if group is None:
+        raise NotFound("参会名单不存在")
+    return group
+
+
+@router.get(
+    "study/groups",
+    response={200: GroupList, **READ},
+    summary="常用参会名单",
+    description=(
+        "调用者可见的参会名单（中心组、班子成员、支部党员等）。`zone` 或 `org` 超出范围时返回 404。"
+    ),
+)
+def group_list(request, filters: Query[GroupFilters]):
+    qs = selectors.groups_visible_to(user=request.user)
+    if filters.zone is not None:
+        qs = qs.filter(zone=zone_get_for_user(user=request.user, pk=filters.zone))
+    if filters.org is not None:
+        org = org_get_for_user(user=request.user, pk=filters.org, action="study.view")
+        qs = qs.filter(zone_id=org.zone_id, org__path__startswith=org.path)
+    if filters.active is not None:
+        qs = qs.filter(is_active=filters.active)
+    items = list(selectors.with_member_counts(qs.order_by("zone__code", "org__path", "name")))
+    return {"count": len(items), "items": items}
+
+
+@router.post(
+    "study/groups",
+    response={201: GroupOut, **WRITE},
+    summary="新建参会名单",
+    description=(
+        "`org` 须为调用者可见的组织（否则 422）；不能为该组织记录学习研讨的角色返回 403。"
+        "成员须为该组织及其下级组织的在册人员；同一组织下名称不能重复（422）。"
+    ),
+)
+def group_create(request, payload: GroupIn):
+    org = _org(request, payload.org)
+    group = services.group_create(
+        actor=request.user, org=org, name=payload.name, members=payload.members
+    )
+    return Respond(201, _group_detail(request, group.pk))
+
+
+@router.get("study/groups/{group_id}", response={200: GroupOut, **READ}, summary="参会名单详情")
+def group_detail(request, group_id: int):
+    return _group_detail(request, group_id)
+
+
+@router.patch(
+    "study/groups/{group_id}",
+    response={200: GroupOut, **WRITE},
+    summary="修改参会名单",
+    description="改名称或整体替换成员；已记录的学习研讨保留当时的应到人员。",
+)
+def group_patch(request, group_id: int, payload: GroupPatch):
+    group = selectors.group_get_for_user(user=request.user, pk=group_id)
+    data = payload.dict(exclude_unset=True)
+    services.group_update(
+        actor=request.user, group=group, name=data.get("name"), members=data.get("members")
+    )
+    return _group_detail(request, group_id)
+
+
+@router.post(
+    "study/groups/{group_id}/deactivate",
+    response={200: GroupOut, **WRITE},
+    summary="停用参会名单",
+    description="停用后不能再用于新的学习研讨；已停用时返回 409。",
+)
+def group_deactivate(request, group_id: int):
+    group = selectors.group_get_for_user(user=request.user, pk=group_id)
+    services.group_set_active(actor=request.user, group=group, active=False)
+    return _group_detail(request, group_id)
+
+
+@router.post(
+    "study/groups/{group_id}/reactivate",
+    response={200: GroupOut, **WRITE},
+    summary="启用参会名单",
+    description="已启用时返回 409。",
+)
+def group_reactivate(request, group_id: int):
+    group = selectors.group_get_for_user(user=request.user, pk=group_id)
+    services.group_set_active(actor=request.user, group=group, active=True)
+    return _group_detail(request, group_id)
 
 
 # Coverage ------------------------------------------------------------------------

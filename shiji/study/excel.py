@@ -109,7 +109,7 @@ def export_workbook(*, sessions: Any, title: str, out: IO[bytes] | Any) -> int:
         text(r, 4, s.org.name)
         sheet.write_number(r, 5, float(s.duration_hours), f_hours)
         text(r, 6, s.place)
-        sheet.write_number(r, 7, s.present_count + s.absent_count, formats.number)
+        sheet.write_number(r, 7, s.expected_count, formats.number)
         sheet.write_number(r, 8, s.present_count, formats.number)
         sheet.write_number(r, 9, s.absent_count, formats.number)
         text(r, 10, "；".join(absentees.get(s.pk, [])))
@@ -145,7 +145,8 @@ NO = {"否", "缺", "缺席", "未到", "未签到", "×", "✗", "x", "n", "no"
 
 
 def signin_template_bytes(*, session: StudySession) -> bytes:
-    """The sign-in sheet for ``session``, listing its org subtree's roster."""
+    """The sign-in sheet for ``session``, listing exactly its expected
+    attendees with what is recorded so far (blank: not recorded yet)."""
     wb = Workbook()
     ws = wb.active
     ws.title = SIGNIN_SHEET
@@ -155,13 +156,11 @@ def signin_template_bytes(*, session: StudySession) -> bytes:
         cell = ws.cell(row=1, column=index, value=header)
         cell.font, cell.fill = header_font, fill
         cell.alignment = Alignment(horizontal="center")
-    marks = {a.person_id: a for a in session.attendance.all()}
     row = 1
-    for row, person in enumerate(selectors.roster_of(session.org), start=2):
-        mark = marks.get(person.pk)
-        safe_cell(ws.cell(row=row, column=1), person.name)
-        safe_cell(ws.cell(row=row, column=2), person.org.name)
-        if mark is not None:
+    for row, mark in enumerate(selectors.attendance_of(session), start=2):
+        safe_cell(ws.cell(row=row, column=1), mark.person.name)
+        safe_cell(ws.cell(row=row, column=2), mark.person.org.name)
+        if mark.present is not None:
             ws.cell(row=row, column=3, value="是" if mark.present else "否")
             safe_cell(ws.cell(row=row, column=4), mark.reason)
     add_choice_validation(

@@ -1,8 +1,14 @@
-"""Study and discussion (学习研讨): sessions, attendance, materials, speeches.
+"""Study and discussion (学习研讨): sessions, attendance, materials, speeches,
+and the saved attendee groups (参会名单) sessions draw their expected
+attendees from.
 
-A session belongs to the org that organised it; attendance is taken from that
-org's subtree roster, so the session's scope (``org.path``) also bounds who
-can be marked present or absent.
+A session belongs to the org that organised it. Its expected attendees (应到
+人员) are chosen deliberately when it is recorded — the org's own people, the
+org and its sub-orgs, or a saved group — and stored as one ``Attendance`` row
+each, fixed from then on: editing a group later does not rewrite past
+sessions. A row is present, absent (with a reason) or not yet recorded
+(待补录); only present rows count anywhere, so an expected attendee can never
+inflate a coverage figure by default.
 """
 
 from __future__ import annotations
@@ -11,6 +17,53 @@ from django.conf import settings
 from django.db import models
 
 from shiji.orgs.scope import OrgScoped
+
+
+class AttendeeScope(models.TextChoices):
+    ORG = "org", "本单位人员"
+    SUBTREE = "subtree", "本单位及下级组织人员"
+    GROUP = "group", "常用参会名单"
+
+
+class AttendeeGroup(OrgScoped, models.Model):
+    """A saved list of people who are expected at an org's sessions (中心组,
+    班子成员, a branch's members). Its members sit in its org's subtree; a
+    session of that org or of an ancestor may use it."""
+
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="attendee_groups")
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="attendee_groups",
+        verbose_name="所属组织",
+    )
+    name = models.CharField("名称", max_length=60)
+    members = models.ManyToManyField(
+        "orgs.Person", related_name="attendee_groups", verbose_name="成员"
+    )
+    is_active = models.BooleanField("启用", default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["org__path", "name", "pk"]
+        verbose_name = "参会名单"
+        verbose_name_plural = "参会名单"
+        constraints = [
+            # A stopped group keeps its name: two "中心组" of one org would be
+            # impossible to tell apart on a session's page.
+            models.UniqueConstraint(fields=["org", "name"], name="attendee_group_name_once_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class StudySession(OrgScoped, models.Model):
@@ -29,6 +82,17 @@ class StudySession(OrgScoped, models.Model):
     duration_hours = models.DecimalField("时长（小时）", max_digits=4, decimal_places=1)
     place = models.CharField("地点", max_length=200, blank=True)
     minutes = models.TextField("纪要", blank=True)
+    attendee_scope = models.CharField(
+        "应到人员", max_length=10, choices=AttendeeScope.choices, default=AttendeeScope.ORG
+    )
+    attendee_group = models.ForeignKey(
+        AttendeeGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        verbose_name="参会名单",
+    )
     is_sample = models.BooleanField("示例数据", default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -45,15 +109,30 @@ class StudySession(OrgScoped, models.Model):
         verbose_name = "学习研讨"
         verbose_name_plural = "学习研讨"
         indexes = [models.Index(fields=["zone", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(attendee_scope=AttendeeScope.GROUP, attendee_group__isnull=False)
+                    | (
+                        ~models.Q(attendee_scope=AttendeeScope.GROUP)
+                        & models.Q(attendee_group__isnull=True)
+                    )
+                ),
+                name="study_session_group_iff_group_scope",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.topic}"
 
 
 class Attendance(models.Model):
+    """One expected attendee of a session: present (True), absent with a
+    reason (False), or not recorded yet (None, 待补录)."""
+
     session = models.ForeignKey(StudySession, on_delete=models.CASCADE, related_name="attendance")
     person = models.ForeignKey("orgs.Person", on_delete=models.PROTECT, related_name="attendance")
-    present = models.BooleanField("出席", default=True)
+    present = models.BooleanField("出席", null=True, default=None)
     reason = models.CharField("缺席原因", max_length=200, blank=True)
 
     class Meta:
@@ -66,8 +145,13 @@ class Attendance(models.Model):
             ),
             # The reason for an absence is the point of recording it.
             models.CheckConstraint(
-                condition=models.Q(present=True) | ~models.Q(reason=""),
+                condition=~models.Q(present=False) | ~models.Q(reason=""),
                 name="attendance_absent_has_reason",
+            ),
+            # Nothing is known yet about a 待补录 row, not even a reason.
+            models.CheckConstraint(
+                condition=models.Q(present__isnull=False) | models.Q(reason=""),
+                name="attendance_pending_has_no_reason",
             ),
         ]
 

@@ -1,8 +1,8 @@
 """Scoped reads for study and discussion, and the coverage figures.
 
-Sessions are scoped by their organising org's path, so a branch secretary
-sees the branch's sessions and a zone admin the zone's; another zone's
-session is "not found", the same as a missing one.
+Sessions and attendee groups are scoped by their org's path, so a branch
+secretary sees the branch's and a zone admin the zone's; another zone's
+record is "not found", the same as a missing one.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from shiji.core.errors import NotFound
 from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person
-from shiji.study.models import Attendance, StudySession
+from shiji.study.models import Attendance, AttendeeGroup, AttendeeScope, StudySession
 
 NEVER_REACHED_LIMIT = 200
 # Each level of an org path is eight digits and a dot (orgs.models.Organization).
@@ -38,7 +38,7 @@ PATH_STEP = 9
 
 
 def sessions_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[StudySession]:
-    qs = StudySession.objects.select_related("zone", "org", "kind")
+    qs = StudySession.objects.select_related("zone", "org", "kind", "attendee_group")
     return policy.scoped(qs, user, action)
 
 
@@ -68,12 +68,15 @@ def session_filter(qs: QuerySet[StudySession], params: Mapping[str, Any]) -> Que
 
 
 def with_counts(qs: QuerySet[StudySession]) -> QuerySet[StudySession]:
-    """Each session with ``present_count`` and ``absent_count``."""
+    """Each session with ``expected_count`` (应到), ``present_count``,
+    ``absent_count`` and ``pending_count`` (not recorded yet, 待补录)."""
     # Meta.ordering does not apply to grouped queries: order explicitly.
     ordering = qs.query.order_by or StudySession._meta.ordering
     return qs.annotate(
+        expected_count=Count("attendance"),
         present_count=Count("attendance", filter=Q(attendance__present=True)),
         absent_count=Count("attendance", filter=Q(attendance__present=False)),
+        pending_count=Count("attendance", filter=Q(attendance__present__isnull=True)),
     ).order_by(*ordering)
 
 
@@ -87,9 +90,57 @@ def roster_of(org: Organization) -> QuerySet[Person]:
     )
 
 
+def expected_people(
+    *, org: Organization, scope: str, group: AttendeeGroup | None = None
+) -> QuerySet[Person]:
+    """Who a session of ``org`` expects for an attendee choice: the org's own
+    active people, its whole subtree's, or a group's active members (those
+    still in the org's subtree), in tree order."""
+    people = roster_of(org)
+    if scope == AttendeeScope.ORG:
+        return people.filter(org=org)
+    if scope == AttendeeScope.GROUP:
+        return people.filter(attendee_groups=group) if group is not None else people.none()
+    return people
+
+
 def attendance_of(session: StudySession) -> QuerySet[Attendance]:
     return session.attendance.select_related("person__org").order_by(
         "person__org__path", "person__name", "person__pk"
+    )
+
+
+# Attendee groups ---------------------------------------------------------------
+
+
+def groups_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[AttendeeGroup]:
+    qs = AttendeeGroup.objects.select_related("zone", "org")
+    return policy.scoped(qs, user, action)
+
+
+def group_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> AttendeeGroup:
+    group = groups_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
+    if group is None:
+        raise NotFound("参会名单不存在")
+    return group
+
+
+def with_member_counts(qs: QuerySet[AttendeeGroup]) -> QuerySet[AttendeeGroup]:
+    """Each group with ``member_count``: its members still on the roster."""
+    ordering = qs.query.order_by or AttendeeGroup._meta.ordering
+    return qs.annotate(member_count=Count("members", filter=Q(members__is_active=True))).order_by(
+        *ordering
+    )
+
+
+def groups_usable_for(org: Organization) -> QuerySet[AttendeeGroup]:
+    """The active groups a session of ``org`` may draw its attendees from:
+    those of ``org`` and of its sub-orgs (their members are all within the
+    session's subtree), with ``member_count``."""
+    return with_member_counts(
+        AttendeeGroup.objects.filter(
+            zone_id=org.zone_id, org__path__startswith=org.path, is_active=True
+        ).select_related("org")
     )
 
 

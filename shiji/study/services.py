@@ -16,13 +16,22 @@ from django.utils import timezone
 
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
-from shiji.core.errors import Conflict, invalid
+from shiji.core.errors import Conflict, Invalid, invalid
 from shiji.core.uploads import EVIDENCE, check_upload, stored_upload
 from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
 from shiji.orgs.selectors import org_reference
-from shiji.study.models import Attendance, Material, Speech, StudySession, stored_path
+from shiji.study import selectors
+from shiji.study.models import (
+    Attendance,
+    AttendeeGroup,
+    AttendeeScope,
+    Material,
+    Speech,
+    StudySession,
+    stored_path,
+)
 
 SESSION_FIELDS = ["org", "kind", "date", "topic", "duration_hours", "place", "minutes"]
 TEXT_LIMIT = 20000
@@ -32,6 +41,12 @@ FILE_KINDS = EVIDENCE  # images, PDF and Office files, judged by their bytes
 
 
 REFUSED = "您没有权限记录本单位的学习研讨"
+
+
+def _id(value: Any) -> int | None:
+    """A record id (core.validation.parse_id), or None for anything else."""
+    pk = parse_id(value)
+    return pk if pk > 0 else None
 
 
 def _locked(session: StudySession) -> StudySession:
@@ -102,44 +117,110 @@ def _clean(actor: Any, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Expected attendees ------------------------------------------------------------
+
+ATTENDEE_LABELS = dict(AttendeeScope.choices)
+
+
+@dataclass(frozen=True)
+class Attendees:
+    """An attendee choice resolved: the scope, its group, and who it expects."""
+
+    scope: str
+    group: AttendeeGroup | None
+    people: list[Person]
+
+    def label(self) -> str:
+        name = self.group.name if self.group else ATTENDEE_LABELS[self.scope]
+        return f"{name}（{len(self.people)} 人）"
+
+
+def _group_ref(zone: Zone, group: Any) -> AttendeeGroup | None:
+    # Read afresh even when given a group: it may have been stopped since.
+    pk = group.pk if isinstance(group, AttendeeGroup) else _id(group)
+    if pk is None:
+        return None
+    return AttendeeGroup.objects.filter(pk=pk, zone=zone).select_related("org").first()
+
+
+def attendees_resolve(*, org: Organization, scope: Any, group: Any = None) -> Attendees:
+    """Who a session of ``org`` expects: its own people (``org``), its whole
+    subtree (``subtree``) or an active group (``group``, a group or its id)
+    of ``org`` or a sub-org. Raises ``Invalid`` under ``attendees`` or
+    ``group``. The list may be empty: callers decide what that means."""
+    if not isinstance(scope, str) or scope not in ATTENDEE_LABELS:
+        raise invalid(attendees="请选择应到人员：本单位人员、本单位及下级组织人员或常用参会名单")
+    found = None
+    if scope == AttendeeScope.GROUP:
+        found = _group_ref(org.zone, group)
+        if found is None or not found.org.path.startswith(org.path):
+            raise invalid(group=f"参会名单不存在，或不属于{org.name}及其下级组织")
+        if not found.is_active:
+            raise invalid(group=f"参会名单“{found.name}”已停用，请选择其他名单")
+    elif group not in (None, ""):
+        raise invalid(group="只有应到人员选择“常用参会名单”时才能指定名单")
+    people = list(selectors.expected_people(org=org, scope=scope, group=found))
+    return Attendees(scope=scope, group=found, people=people)
+
+
 # Attendance ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Mark:
+    """One expected attendee: present, absent with a reason, or not recorded
+    yet (``present`` None)."""
+
     person: Person
-    present: bool
+    present: bool | None
     reason: str
+
+    @property
+    def recorded(self) -> bool:
+        return self.present is not None
+
+    def label(self) -> str:
+        if self.present is None:
+            return "待补录"
+        return "出席" if self.present else f"缺席（{self.reason}）"
 
 
 def _person_label(person: Person) -> str:
     return f"{person.name}（{person.org.name}）"
 
 
-def attendance_clean(*, org: Organization, entries: Iterable[Mapping[str, Any]]) -> list[Mark]:
+def attendance_clean(
+    *, org: Organization, expected: Mapping[int, Person], entries: Iterable[Mapping[str, Any]]
+) -> dict[int, Mark]:
     """Check attendance entries ``{person, present, reason}`` against the
-    roster of ``org``'s subtree; ``person`` is a Person or an id. Raises
-    ``Invalid`` naming the entry (``attendance[3].reason``) for the first
-    mistake; nothing is written here."""
+    session's expected attendees; ``person`` is a Person or an id, ``present``
+    True, False (a reason is then required) or None (not recorded yet).
+    Returns the marks by person id; raises ``Invalid`` naming the entry
+    (``attendance[3].reason``) for the first mistake; nothing is written."""
     entries = list(entries)
     ids = set()
     for entry in entries:
         person = entry.get("person")
         if isinstance(person, Person):
             ids.add(person.pk)
-        elif isinstance(person, int) and parse_id(person) > 0:
-            ids.add(person)
-    people = {
-        p.pk: p
-        for p in Person.objects.filter(pk__in=ids, zone_id=org.zone_id).select_related("org")
-    }
-    marks: list[Mark] = []
+        elif _id(person) is not None:
+            ids.add(_id(person))
+    unknown = ids - set(expected)
+    people = dict(expected)
+    if unknown:
+        people.update(
+            (p.pk, p)
+            for p in Person.objects.filter(pk__in=unknown, zone_id=org.zone_id).select_related(
+                "org"
+            )
+        )
+    marks: dict[int, Mark] = {}
     seen: dict[int, int] = {}
     for index, entry in enumerate(entries):
         field = f"attendance[{index}]"
         raw = entry.get("person")
-        pk = raw.pk if isinstance(raw, Person) else raw
-        person = people.get(pk) if isinstance(pk, int) else None
+        pk = raw.pk if isinstance(raw, Person) else _id(raw)
+        person = people.get(pk) if pk is not None else None
         if person is None:
             raise invalid(**{f"{field}.person": "人员不在本区花名册中"})
         if not person.org.path.startswith(org.path):
@@ -149,8 +230,13 @@ def attendance_clean(*, org: Organization, entries: Iterable[Mapping[str, Any]])
                     "不能记入本次学习的出勤"
                 }
             )
-        if not person.is_active:
-            raise invalid(**{f"{field}.person": f"{_person_label(person)}已不在册"})
+        if person.pk not in expected:
+            raise invalid(
+                **{
+                    f"{field}.person": f"{_person_label(person)}不在本次学习的应到人员中；"
+                    "如确应参加，请先调整应到人员"
+                }
+            )
         if person.pk in seen:
             raise invalid(
                 **{
@@ -160,7 +246,7 @@ def attendance_clean(*, org: Organization, entries: Iterable[Mapping[str, Any]])
             )
         seen[person.pk] = index
         present = entry.get("present")
-        if not isinstance(present, bool):
+        if present is not None and not isinstance(present, bool):
             raise invalid(**{f"{field}.present": "请注明是否出席"})
         reason = clean_text(
             entry.get("reason") or "",
@@ -169,54 +255,111 @@ def attendance_clean(*, org: Organization, entries: Iterable[Mapping[str, Any]])
             max_length=REASON_LIMIT,
             required=False,
         )
-        if not present and not reason:
+        if present is False and not reason:
             raise invalid(**{f"{field}.reason": f"{person.name}缺席，请填写缺席原因"})
-        marks.append(Mark(person=person, present=present, reason="" if present else reason))
+        marks[person.pk] = Mark(
+            person=person, present=present, reason=reason if present is False else ""
+        )
     return marks
 
 
-def _attendance_summary(rows: Iterable[tuple[str, bool, str]]) -> dict[str, Any]:
-    rows = list(rows)
+def _full_list(expected: Mapping[int, Person], marks: Mapping[int, Mark]) -> dict[int, Mark]:
+    """Every expected attendee with their mark; the unmarked are 待补录."""
     return {
-        "present": sum(1 for _, present, _ in rows if present),
-        "absent": [f"{name}：{reason}" for name, present, reason in rows if not present],
+        pk: marks.get(pk) or Mark(person=p, present=None, reason="") for pk, p in expected.items()
     }
 
 
-def _current_summary(session: StudySession) -> dict[str, Any]:
-    return _attendance_summary(
-        session.attendance.order_by("person__org__path", "person__name").values_list(
-            "person__name", "present", "reason"
+def _require_someone_present(marks: Mapping[int, Mark], confirmed: bool) -> None:
+    """Recording that nobody came is almost always a slip (a common absence
+    reason given before anyone was ticked), so it needs saying twice. Not
+    recording at all (everyone 待补录) is fine: it counts nobody."""
+    recorded = [m for m in marks.values() if m.present is not None]
+    if recorded and not any(m.present for m in recorded) and not confirmed:
+        raise invalid(
+            confirm_none_present="没有勾选任何出席人员。如确实无人出席，请勾选“确认本次无人出席”后保存；"
+            "如出勤尚未统计，请清空缺席原因，保存为“出勤待补录”"
         )
+
+
+def _attendance_summary(marks: Iterable[Mark]) -> dict[str, Any]:
+    marks = sorted(marks, key=lambda m: (m.person.org.path, m.person.name, m.person.pk))
+    return {
+        "expected": len(marks),
+        "present": sum(1 for m in marks if m.present),
+        "absent": [f"{m.person.name}：{m.reason}" for m in marks if m.present is False],
+        "pending": sum(1 for m in marks if m.present is None),
+    }
+
+
+def _attendance_changes(before: Mapping[int, Mark], after: Mapping[int, Mark]) -> dict[str, Any]:
+    """The audit trail of an attendance write: the figures before and after,
+    and who changed (``marks``: "张三：待补录 → 出席"; a new session lists
+    only the recorded marks, 待补录 being where everyone starts)."""
+    if dict(before) == dict(after):
+        return {}
+    people = sorted(
+        {**before, **after}.items(),
+        key=lambda item: (item[1].person.org.path, item[1].person.name, item[0]),
     )
+    moves = []
+    for pk, mark in people:
+        old, new = before.get(pk), after.get(pk)
+        if old == new:
+            continue
+        name = mark.person.name
+        if old is None and not before:  # a new list: only what was recorded is news
+            if new.recorded:
+                moves.append(f"{name}：{new.label()}")
+        elif old is None:
+            moves.append(f"{name}：加入应到人员（{new.label()}）")
+        elif new is None:
+            moves.append(f"{name}：移出应到人员（原为{old.label()}）")
+        else:
+            moves.append(f"{name}：{old.label()} → {new.label()}")
+    summary_before = _attendance_summary(before.values()) if before else None
+    changes: dict[str, Any] = {"attendance": [summary_before, _attendance_summary(after.values())]}
+    if moves:
+        changes["marks"] = [None, moves]
+    return changes
 
 
-def _write_attendance(session: StudySession, marks: list[Mark]) -> None:
-    """Make the session's attendance exactly ``marks`` (rows for people not
-    listed are removed): three statements whatever the size of the branch."""
-    wanted = {m.person.pk: m for m in marks}
-    existing = {a.person_id: a for a in session.attendance.all()}
-    session.attendance.exclude(person_id__in=wanted).delete()
-    changed = []
-    for pk, mark in wanted.items():
-        row = existing.get(pk)
-        if row is not None and (row.present, row.reason) != (mark.present, mark.reason):
-            row.present, row.reason = mark.present, mark.reason
-            changed.append(row)
+def _current_marks(session: StudySession) -> dict[int, Mark]:
+    return {
+        a.person_id: Mark(person=a.person, present=a.present, reason=a.reason)
+        for a in selectors.attendance_of(session)
+    }
+
+
+def _write_attendance(
+    session: StudySession, before: Mapping[int, Mark], after: Mapping[int, Mark]
+) -> None:
+    """Make the session's attendance rows exactly ``after`` (rows of people
+    not listed are removed): four statements whatever the size of the list."""
+    session.attendance.exclude(person_id__in=after).delete()
+    changed = [pk for pk, m in after.items() if pk in before and before[pk] != m]
     if changed:
-        Attendance.objects.bulk_update(changed, ["present", "reason"])
+        rows = list(session.attendance.filter(person_id__in=changed))
+        for row in rows:
+            row.present, row.reason = after[row.person_id].present, after[row.person_id].reason
+        Attendance.objects.bulk_update(rows, ["present", "reason"])
     Attendance.objects.bulk_create(
         [
             Attendance(session=session, person=m.person, present=m.present, reason=m.reason)
-            for pk, m in wanted.items()
-            if pk not in existing
+            for pk, m in after.items()
+            if pk not in before
         ]
     )
 
 
-def _attendance_changes(session: StudySession, before: dict[str, Any]) -> dict[str, Any]:
-    after = _current_summary(session)
-    return {} if after == before else {"attendance": [before, after]}
+def _no_one_expected(attendees: Attendees, org: Organization) -> Invalid:
+    if attendees.group is not None:
+        return invalid(
+            group=f"参会名单“{attendees.group.name}”中没有{org.name}及其下级组织的在册人员"
+        )
+    return invalid(
+        attendees=f"{ATTENDEE_LABELS[attendees.scope]}中没有在册人员，请选择其他应到人员或先维护花名册"
+    )
 
 
 # Sessions ------------------------------------------------------------------------
@@ -234,10 +377,15 @@ def session_create(
     duration_hours: Any,
     place: Any = "",
     minutes: Any = "",
+    attendees: Any = AttendeeScope.ORG,
+    group: Any = None,
     attendance: Iterable[Mapping[str, Any]] | None = None,
+    confirm_none_present: bool = False,
     is_sample: bool = False,
 ) -> StudySession:
-    """Record a session and, when given, its whole attendance list."""
+    """Record a session with its expected attendees (``attendees`` and
+    ``group``, see ``attendees_resolve``) and, when given, their marks;
+    whoever is not marked is 待补录 and counts nowhere."""
     values = _clean(
         actor,
         zone,
@@ -252,23 +400,46 @@ def session_create(
         },
     )
     policy.require(actor, "study.manage", values["org"], message=REFUSED)
-    marks = attendance_clean(org=values["org"], entries=attendance) if attendance else []
+    chosen = attendees_resolve(org=values["org"], scope=attendees, group=group)
+    expected = {p.pk: p for p in chosen.people}
+    if not expected:
+        raise _no_one_expected(chosen, values["org"])
+    marks = attendance_clean(org=values["org"], expected=expected, entries=attendance or [])
+    _require_someone_present(marks, confirm_none_present)
+    rows = _full_list(expected, marks)
     session = StudySession(
         zone=zone,
         is_sample=is_sample,
+        attendee_scope=chosen.scope,
+        attendee_group=chosen.group,
         created_by=policy.user_of(actor),
         **values,
     )
     session.save()
-    _write_attendance(session, marks)
+    _write_attendance(session, {}, rows)
     changes = created(session, SESSION_FIELDS)
-    if marks:
-        changes["attendance"] = [
-            None,
-            _attendance_summary((m.person.name, m.present, m.reason) for m in marks),
-        ]
+    changes["attendees"] = [None, chosen.label()]
+    changes.update(_attendance_changes({}, rows))
     audit_record(actor=actor, action="study.create", obj=session, changes=changes)
     return session
+
+
+def _same_choice(session: StudySession, org: Organization, scope: Any, group: Any) -> bool:
+    """Does (``org``, ``scope``, ``group``) name the choice the session was
+    recorded with? Then its list stays as recorded, even if the group has
+    changed or been stopped since."""
+    if org.pk != session.org_id or scope != session.attendee_scope:
+        return False
+    if scope != AttendeeScope.GROUP:
+        return True
+    pick = group.pk if isinstance(group, AttendeeGroup) else _id(group)
+    return pick == session.attendee_group_id
+
+
+def _choice_label(session: StudySession, count: int) -> str:
+    group = session.attendee_group
+    name = group.name if group else ATTENDEE_LABELS.get(session.attendee_scope, "")
+    return f"{name}（{count} 人）"
 
 
 @transaction.atomic
@@ -276,59 +447,230 @@ def session_update(
     *,
     actor: Any,
     session: StudySession,
+    attendees: Any = None,
+    group: Any = None,
     attendance: Iterable[Mapping[str, Any]] | None = None,
+    confirm_none_present: bool = False,
     **fields: Any,
 ) -> StudySession:
-    """Change the fields given and, when ``attendance`` is given, replace the
-    attendance list with it; one transaction, one audit event."""
+    """Change the fields given. When ``attendees`` (with ``group``) names
+    another choice, or the org changes, the expected attendees are chosen
+    again (the marks of people who stay are kept; dropping a recorded mark
+    needs ``attendance`` saying so, else ``Conflict``). ``attendance``, when
+    given, replaces the marks. One transaction, one audit event."""
     session = _locked(session)
     policy.require(actor, "study.manage", session, message=REFUSED)
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(sorted(unknown), "不能修改此字段"))
     values = _clean(actor, session.zone, fields)
-    if "org" in values and values["org"].pk != session.org_id:
-        policy.require(actor, "study.manage", values["org"], message=REFUSED)
-        if attendance is None:
-            outside = session.attendance.exclude(
-                person__org__path__startswith=values["org"].path
-            ).select_related("person")[:3]
-            if outside:
-                names = "、".join(a.person.name for a in outside)
-                raise Conflict(f"{names}等人不属于新的组织单位，请先调整出勤名单")
-    before = snapshot(session, SESSION_FIELDS)
+    org = values.get("org", session.org)
+    if org.pk != session.org_id:
+        policy.require(actor, "study.manage", org, message=REFUSED)
+    before = _current_marks(session)
+    expected = {pk: m.person for pk, m in before.items()}
+    scope = attendees if attendees is not None else session.attendee_scope
+    pick = group if attendees is not None else session.attendee_group
+    chosen: Attendees | None = None
+    # A session recorded with nobody expected (before lists were kept) gets
+    # its list from the choice as soon as anything asks for one.
+    if not _same_choice(session, org, scope, pick) or (not before and attendees is not None):
+        chosen = attendees_resolve(org=org, scope=scope, group=pick)
+        expected = {p.pk: p for p in chosen.people}
+    if attendance is None:
+        dropped = [m.person for pk, m in before.items() if pk not in expected and m.recorded]
+        if dropped:
+            names = "、".join(p.name for p in dropped[:3])
+            raise Conflict(f"{names}等人已记录出勤，但不在新的应到人员中，请先调整出勤名单")
+    if chosen is not None and not expected:
+        raise _no_one_expected(chosen, org)
+    if attendance is not None:
+        marks = attendance_clean(org=org, expected=expected, entries=attendance)
+        _require_someone_present(marks, confirm_none_present)
+    else:
+        marks = {pk: m for pk, m in before.items() if pk in expected}
+    rows = _full_list(expected, marks)
+    snap = snapshot(session, SESSION_FIELDS)
     for key, value in values.items():
         setattr(session, key, value)
-    changes = diff(before, snapshot(session, SESSION_FIELDS))
-    attendance_before = _current_summary(session) if attendance is not None else None
-    if attendance is not None:
-        marks = attendance_clean(org=session.org, entries=attendance)
-        _write_attendance(session, marks)
-        changes.update(_attendance_changes(session, attendance_before))
+    changes = diff(snap, snapshot(session, SESSION_FIELDS))
+    update_fields = list(changes)
+    if chosen is not None:
+        old = (
+            session.attendee_scope,
+            session.attendee_group_id,
+            _choice_label(session, len(before)),
+        )
+        session.attendee_scope, session.attendee_group = chosen.scope, chosen.group
+        if old != (session.attendee_scope, session.attendee_group_id, chosen.label()):
+            changes["attendees"] = [old[2], chosen.label()]
+            update_fields += ["attendee_scope", "attendee_group"]
+    changes.update(_attendance_changes(before, rows))
     if not changes:
         return session
-    session.save(update_fields=[*[k for k in changes if k in SESSION_FIELDS], "updated_at"])
+    _write_attendance(session, before, rows)
+    session.save(update_fields=[*update_fields, "updated_at"])
     audit_record(actor=actor, action="study.update", obj=session, changes=changes)
     return session
 
 
 @transaction.atomic
 def session_set_attendance(
-    *, actor: Any, session: StudySession, entries: Iterable[Mapping[str, Any]], note: str = ""
+    *,
+    actor: Any,
+    session: StudySession,
+    entries: Iterable[Mapping[str, Any]],
+    note: str = "",
+    confirm_none_present: bool = False,
 ) -> StudySession:
-    """Replace the session's attendance with ``entries`` (all or nothing)."""
+    """Set the marks of the session's expected attendees to ``entries`` (all
+    or nothing); expected attendees not listed become 待补录."""
     session = _locked(session)
     policy.require(actor, "study.manage", session, message=REFUSED)
-    marks = attendance_clean(org=session.org, entries=entries)
-    before = _current_summary(session)
-    _write_attendance(session, marks)
-    changes = _attendance_changes(session, before)
+    before = _current_marks(session)
+    expected = {pk: m.person for pk, m in before.items()}
+    marks = attendance_clean(org=session.org, expected=expected, entries=entries)
+    _require_someone_present(marks, confirm_none_present)
+    rows = _full_list(expected, marks)
+    changes = _attendance_changes(before, rows)
     if changes:
+        _write_attendance(session, before, rows)
         session.save(update_fields=["updated_at"])
         audit_record(
             actor=actor, action="study.attendance", obj=session, changes=changes, note=note
         )
     return session
+
+
+# Attendee groups -----------------------------------------------------------------
+
+GROUP_NAME_LIMIT = 60
+GROUP_SIZE_LIMIT = 2000
+
+
+def _group_members(org: Organization, members: Any) -> list[Person]:
+    """The people ``members`` names (People or ids): active, of ``org``'s
+    subtree, each once. Raises ``Invalid`` under ``members``."""
+    if members is None or isinstance(members, (str, bytes)) or not isinstance(members, Iterable):
+        raise invalid(members="请选择名单成员")
+    items = list(members)
+    if not items:
+        raise invalid(members="请至少选择一名成员")
+    if len(items) > GROUP_SIZE_LIMIT:
+        raise invalid(members=f"名单成员不能超过 {GROUP_SIZE_LIMIT} 人")
+    ids = [m.pk if isinstance(m, Person) else _id(m) for m in items]
+    if None in ids:
+        raise invalid(members="成员应为花名册中的人员")
+    if len(set(ids)) != len(ids):
+        raise invalid(members="同一人不能重复加入名单")
+    found = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in=ids, zone_id=org.zone_id).select_related("org")
+    }
+    for pk in ids:
+        person = found.get(pk)
+        if person is None:
+            raise invalid(members="成员不在本区花名册中")
+        if not person.org.path.startswith(org.path):
+            raise invalid(members=f"{_person_label(person)}不属于{org.name}及其下级组织")
+        if not person.is_active:
+            raise invalid(members=f"{_person_label(person)}已不在册")
+    return sorted(found.values(), key=lambda p: (p.org.path, p.name, p.pk))
+
+
+def _member_labels(people: Iterable[Person]) -> list[str]:
+    return [_person_label(p) for p in people]
+
+
+def _group_name(org: Organization, name: Any, *, exclude: int | None = None) -> str:
+    name = clean_text(name, field="name", label="名单名称", max_length=GROUP_NAME_LIMIT)
+    taken = AttendeeGroup.objects.filter(org=org, name=name).exclude(pk=exclude)
+    if taken.exists():
+        raise invalid(name=f"{org.name}已有名为“{name}”的参会名单（含已停用的），请换一个名称")
+    return name
+
+
+@transaction.atomic
+def group_create(*, actor: Any, org: Any, name: Any, members: Any) -> AttendeeGroup:
+    """Save a group of expected attendees for ``org``'s sessions (中心组,
+    班子成员, a branch); its members come from ``org``'s subtree."""
+    if not isinstance(org, Organization):
+        raise invalid(org="组织不存在")
+    policy.require(actor, "study.manage", org, message=REFUSED)
+    name = _group_name(org, name)
+    people = _group_members(org, members)
+    group = AttendeeGroup.objects.create(
+        zone_id=org.zone_id,
+        org=org,
+        name=name,
+        created_by=policy.user_of(actor),
+    )
+    group.members.set(people)
+    audit_record(
+        actor=actor,
+        action="study.group.create",
+        obj=group,
+        changes={
+            "org": [None, org.name],
+            "name": [None, name],
+            "members": [None, _member_labels(people)],
+        },
+    )
+    return group
+
+
+def _locked_group(group: AttendeeGroup) -> AttendeeGroup:
+    return (
+        AttendeeGroup.objects.select_for_update(of=("self",))
+        .select_related("org", "zone")
+        .get(pk=group.pk)
+    )
+
+
+@transaction.atomic
+def group_update(
+    *, actor: Any, group: AttendeeGroup, name: Any = None, members: Any = None
+) -> AttendeeGroup:
+    """Rename a group or replace its members (``None`` leaves either as it
+    is). Sessions already recorded keep the attendees they had."""
+    group = _locked_group(group)
+    policy.require(actor, "study.manage", group, message=REFUSED)
+    changes: dict[str, Any] = {}
+    if name is not None:
+        new_name = _group_name(group.org, name, exclude=group.pk)
+        if new_name != group.name:
+            changes["name"] = [group.name, new_name]
+            group.name = new_name
+    if members is not None:
+        people = _group_members(group.org, members)
+        current = list(group.members.select_related("org").order_by("org__path", "name", "pk"))
+        if [p.pk for p in current] != [p.pk for p in people]:
+            changes["members"] = [_member_labels(current), _member_labels(people)]
+            group.members.set(people)
+    if not changes:
+        return group
+    group.save(update_fields=["name", "updated_at"])
+    audit_record(actor=actor, action="study.group.update", obj=group, changes=changes)
+    return group
+
+
+@transaction.atomic
+def group_set_active(*, actor: Any, group: AttendeeGroup, active: bool) -> AttendeeGroup:
+    """Stop offering a group for new sessions (停用), or offer it again (启用).
+    Sessions that used it keep it."""
+    group = _locked_group(group)
+    policy.require(actor, "study.manage", group, message=REFUSED)
+    if group.is_active == active:
+        raise Conflict("参会名单已启用" if active else "参会名单已停用")
+    group.is_active = active
+    group.save(update_fields=["is_active", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="study.group.reactivate" if active else "study.group.deactivate",
+        obj=group,
+        changes={"is_active": [not active, active]},
+    )
+    return group
 
 
 # Files ---------------------------------------------------------------------------

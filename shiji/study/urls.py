@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shiji.study import views
+from shiji.study import views, views_groups
 
 app_name = "study"
 
@@ -18,4 +18,9 @@ urlpatterns = [
     path("<int:pk>/signin/template/", views.signin_template, name="signin_template"),
     path("<int:pk>/signin/", views.signin_import, name="signin_import"),
     path("<int:pk>/signin/confirm/", views.signin_confirm, name="signin_confirm"),
+    path("groups/", views_groups.group_list, name="groups"),
+    path("groups/new/", views_groups.group_create, name="group_create"),
+    path("groups/<int:pk>/edit/", views_groups.group_edit, name="group_edit"),
+    path("groups/<int:pk>/deactivate/", views_groups.group_deactivate, name="group_deactivate"),
+    path("groups/<int:pk>/reactivate/", views_groups.group_reactivate, name="group_reactivate"),
 ]

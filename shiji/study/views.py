@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ZoneCampaign
 from shiji.core.downloads import export_response, stored_file_response
-from shiji.core.errors import AppError, Forbidden, NotFound
+from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
 from shiji.core.uploads import CONTENT_TYPES, size_label, upload_limit
@@ -43,7 +44,7 @@ from shiji.orgs.selectors import (
     zones_visible_to,
 )
 from shiji.study import excel, selectors, services
-from shiji.study.models import StudySession
+from shiji.study.models import AttendeeScope, StudySession
 
 PAGE_SIZE = 50
 LIST_PARAMS = ("zone", "org", "kind", "from", "to")
@@ -62,7 +63,9 @@ FIELD_LABELS = {
     "duration_hours": _l("时长（小时）"),
     "place": _l("地点"),
     "minutes": _l("纪要"),
+    "attendees": _l("应到人员"),
     "attendance": _l("出勤"),
+    "marks": _l("出勤明细"),
     "material": _l("学习材料"),
     "speech": _l("研讨发言"),
 }
@@ -205,8 +208,13 @@ def _show(value: Any) -> str:
         if "present" in value and "absent" in value:
             absent = value["absent"] or []
             text = _("出席 %(p)d 人，缺席 %(a)d 人") % {"p": value["present"], "a": len(absent)}
-            return text + (f"（{'；'.join(absent)}）" if absent else "")
+            text += f"（{'；'.join(absent)}）" if absent else ""
+            if value.get("pending"):
+                text += _("，待补录 %(n)d 人") % {"n": value["pending"]}
+            return text
         return "，".join(f"{v}" for v in value.values() if v)
+    if isinstance(value, list):
+        return "；".join(str(v) for v in value)
     return str(value)
 
 
@@ -226,13 +234,15 @@ def _render_detail(
 ) -> HttpResponse:
     marks = list(selectors.attendance_of(session))
     present = [m for m in marks if m.present]
-    absent = [m for m in marks if not m.present]
+    absent = [m for m in marks if m.present is False]
+    pending = [m for m in marks if m.present is None]
     can_manage = policy.can(request.user, "study.manage", session)
     context = {
         "session": session,
         "marks": marks,
         "present_count": len(present),
         "absent": absent,
+        "pending_count": len(pending),
         "speeches": list(session.speeches.select_related("person__org")),
         "materials": list(session.materials.all()),
         "timeline": _timeline(session),
@@ -321,27 +331,94 @@ def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse
 
 # Create and edit -------------------------------------------------------------
 
+FORM_ACTIONS = ("save", "refresh", "all_present")
+# The quick choices for one absence reason given to several people at once.
+# They are recorded as data (like a reason typed by hand), so not translated.
+COMMON_REASONS = ("请假", "因公外出", "病假")
+OTHER_REASON = "other"
+
 
 def _manageable_orgs(user: Any) -> list[Organization]:
     return list(orgs_visible_to(user=user, action="study.manage").order_by("zone__code", "path"))
 
 
-def _attendance_input(request: HttpRequest) -> tuple[list[dict[str, Any]], list[int]]:
-    """The ticked roster as service entries: ``roster`` lists every person
-    shown, ``present`` the ticked ones, ``reason_<id>`` each absence's reason
-    (posted whether or not JavaScript showed the field)."""
+def _choice_from(raw: Any) -> tuple[str, int | None]:
+    """The attendee select's value ("org", "subtree" or "group-<id>") as the
+    service's (scope, group id)."""
+    raw = str(raw or "").strip()
+    if raw.startswith("group-"):
+        return AttendeeScope.GROUP, parse_id(raw.removeprefix("group-"))
+    return raw, None
+
+
+def _choice_value(scope: str, group_id: int | None) -> str:
+    return f"group-{group_id}" if scope == AttendeeScope.GROUP else scope
+
+
+def _attendee_options(org: Organization, session: StudySession | None) -> list[tuple[str, str]]:
+    """The attendee select for a session of ``org``: its own people, its
+    subtree (when that is more people), the groups it may use, and the
+    group a session was recorded with even if stopped since."""
+    counts = selectors.roster_of(org).aggregate(own=Count("pk", filter=Q(org=org)), all=Count("pk"))
+    options = [(AttendeeScope.ORG.value, _("本单位人员（%(n)d 人）") % {"n": counts["own"]})]
+    if counts["all"] != counts["own"]:
+        options.append(
+            (
+                AttendeeScope.SUBTREE.value,
+                _("本单位及下级组织人员（%(n)d 人）") % {"n": counts["all"]},
+            )
+        )
+    for group in selectors.groups_usable_for(org):
+        where = "" if group.org_id == org.pk else f" · {group.org.name}"
+        label = _("名单：%(name)s（%(n)d 人）") % {"name": group.name, "n": group.member_count}
+        options.append((f"group-{group.pk}", label + where))
+    stored = _choice_value(session.attendee_scope, session.attendee_group_id) if session else ""
+    if session is not None and all(value != stored for value, _label in options):
+        # What the session was recorded with stays offered (a group stopped
+        # since, a subtree that has shrunk to the org alone): its list is kept.
+        if session.attendee_group_id:
+            label = _("名单：%(name)s（已停用，保留记录时的人员）") % {
+                "name": session.attendee_group.name
+            }
+        else:
+            label = _("%(scope)s（保留记录时的人员）") % {
+                "scope": session.get_attendee_scope_display()
+            }
+        options.append((stored, label))
+    return options
+
+
+def _common_reason(post: Any) -> str:
+    """The one reason given to every unticked person without their own."""
+    choice = post.get("common_reason", "").strip()
+    if choice in COMMON_REASONS:
+        return choice
+    if choice in ("", OTHER_REASON):
+        return post.get("common_reason_other", "").strip()
+    return ""
+
+
+def _attendance_input(request: HttpRequest) -> list[dict[str, Any]]:
+    """The ticked list as service entries: ``roster`` lists every person
+    shown, ``present`` the ticked ones, ``reason_<id>`` a person's own
+    absence reason and ``common_reason`` the one for every other unticked
+    person. A form with nothing ticked and no reason at all records nobody:
+    the session's attendance is 待补录."""
     post = request.POST
     ids = [parse_id(v) for v in post.getlist("roster")]
     ticked = {parse_id(v) for v in post.getlist("present")}
+    common = _common_reason(post)
     entries = [
         {
             "person": pk,
             "present": pk in ticked,
-            "reason": "" if pk in ticked else post.get(f"reason_{pk}", ""),
+            "reason": "" if pk in ticked else (post.get(f"reason_{pk}", "").strip() or common),
         }
         for pk in ids
     ]
-    return entries, ids
+    if not ticked and not any(e["reason"] for e in entries):
+        return []
+    return entries
 
 
 def _person_errors(error: AppError | None, ids: list[int]) -> dict[int, str]:
@@ -356,6 +433,32 @@ def _person_errors(error: AppError | None, ids: list[int]) -> dict[int, str]:
     return out
 
 
+def _saved_message(session: StudySession) -> str:
+    counts = selectors.with_counts(StudySession.objects.filter(pk=session.pk)).get()
+    if counts.pending_count == counts.expected_count:
+        return _(
+            "已记录学习研讨，出勤待补录：应到 %(n)d 人，尚未记录出席。"
+            "可稍后勾选出席人员，或下载签到表签字后导入。"
+        ) % {"n": counts.expected_count}
+    text = _("已记录学习研讨：应到 %(e)d 人，出席 %(p)d 人，缺席 %(a)d 人") % {
+        "e": counts.expected_count,
+        "p": counts.present_count,
+        "a": counts.absent_count,
+    }
+    if counts.pending_count:
+        text += _("，待补录 %(n)d 人") % {"n": counts.pending_count}
+    return text
+
+
+def _form_action(request: HttpRequest) -> str:
+    """What a POST of the session form asks: save (also for Enter in a
+    field), refresh the list (更新名单), or tick everyone (全部出席)."""
+    if request.method != "POST":
+        return ""
+    action = request.POST.get("do", "save")
+    return action if action in FORM_ACTIONS else "save"
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_create(request: HttpRequest) -> HttpResponse:
@@ -363,12 +466,14 @@ def session_create(request: HttpRequest) -> HttpResponse:
     orgs = _manageable_orgs(user)
     if not orgs:
         raise Forbidden(_("您没有记录学习研讨的权限"))
-    wanted = parse_id(request.POST.get("org") or request.GET.get("org"))
+    source = request.POST if request.method == "POST" else request.GET
+    wanted = parse_id(source.get("org"))
     org = next((o for o in orgs if o.pk == wanted), orgs[0])
-    entries: list[dict[str, Any]] = []
-    ids: list[int] = []
-    if request.method == "POST":
-        entries, ids = _attendance_input(request)
+    choice = source.get("attendees") or AttendeeScope.ORG.value
+    action = _form_action(request)
+    if request.method == "POST" and action == "save":
+        entries = _attendance_input(request)
+        scope, group = _choice_from(choice)
         try:
             session = services.session_create(
                 actor=user,
@@ -380,27 +485,27 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 duration_hours=request.POST.get("duration_hours", ""),
                 place=request.POST.get("place", ""),
                 minutes=request.POST.get("minutes", ""),
+                attendees=scope,
+                group=group,
                 attendance=entries,
+                confirm_none_present=bool(request.POST.get("confirm_none_present")),
             )
         except AppError as exc:
             return error_response(
                 request,
                 exc,
                 lambda e: _render_form(
-                    request, org=org, orgs=orgs, values=request.POST, error=e, entries=entries,
-                    ids=ids,
+                    request, org=org, orgs=orgs, values=request.POST, choice=choice,
+                    action=action, error=e,
                 ),
             )  # fmt: skip
-        present = sum(1 for e in entries if e["present"])
-        messages.success(
-            request,
-            _("已记录学习研讨：出席 %(p)d 人，缺席 %(a)d 人")
-            % {"p": present, "a": len(entries) - present},
-        )
+        messages.success(request, _saved_message(session))
         return redirect("study:detail", pk=session.pk)
-    values = {"date": timezone.localdate().isoformat()}
+    values = (
+        request.POST if request.method == "POST" else {"date": timezone.localdate().isoformat()}
+    )
     return _render_form(
-        request, org=org, orgs=orgs, values=values, error=None, entries=entries, ids=ids
+        request, org=org, orgs=orgs, values=values, choice=choice, action=action, error=None
     )
 
 
@@ -408,17 +513,19 @@ def session_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     session = _managed(request, pk)
-    entries: list[dict[str, Any]] = []
-    ids: list[int] = []
+    stored = _choice_value(session.attendee_scope, session.attendee_group_id)
+    choice = request.POST.get("attendees") or stored
+    action = _form_action(request)
 
     def page(values: Any, error: AppError | None) -> HttpResponse:
         return _render_form(
-            request, org=session.org, orgs=[session.org], values=values, error=error,
-            entries=entries, ids=ids, session=session,
+            request, org=session.org, orgs=[session.org], values=values, choice=choice,
+            action=action, error=error, session=session,
         )  # fmt: skip
 
-    if request.method == "POST":
-        entries, ids = _attendance_input(request)
+    if request.method == "POST" and action == "save":
+        entries = _attendance_input(request)
+        scope, group = _choice_from(choice)
         try:
             services.session_update(
                 actor=request.user,
@@ -429,16 +536,17 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 duration_hours=request.POST.get("duration_hours", ""),
                 place=request.POST.get("place", ""),
                 minutes=request.POST.get("minutes", ""),
+                attendees=scope,
+                group=group,
                 attendance=entries,
+                confirm_none_present=bool(request.POST.get("confirm_none_present")),
             )
         except AppError as exc:
             return error_response(request, exc, lambda e: page(request.POST, e))
         messages.success(request, _("已保存修改"))
         return redirect("study:detail", pk=session.pk)
-    entries[:] = [
-        {"person": a.person_id, "present": a.present, "reason": a.reason}
-        for a in session.attendance.all()
-    ]
+    if request.method == "POST":
+        return page(request.POST, None)
     return page(
         {
             "kind": str(session.kind_id),
@@ -452,33 +560,70 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _form_people(
+    org: Organization, choice: str, session: StudySession | None
+) -> tuple[str, list[Any], AppError | None]:
+    """Who the form lists for ``choice``: a session's recorded list while
+    its choice is unchanged, else the choice resolved now. A choice that no
+    longer resolves (a stopped group) falls back to the org's own people,
+    with the reason."""
+    if session is not None and choice == _choice_value(
+        session.attendee_scope, session.attendee_group_id
+    ):
+        marks = list(selectors.attendance_of(session))
+        if marks:
+            people = []
+            for mark in marks:
+                mark.person.recorded = mark
+                people.append(mark.person)
+            return choice, people, None
+    scope, group = _choice_from(choice)
+    try:
+        return choice, services.attendees_resolve(org=org, scope=scope, group=group).people, None
+    except Invalid as exc:
+        fallback = services.attendees_resolve(org=org, scope=AttendeeScope.ORG)
+        return AttendeeScope.ORG.value, fallback.people, exc
+
+
 def _render_form(
     request: HttpRequest,
     *,
     org: Organization,
     orgs: list[Organization],
     values: Any,
+    choice: str,
+    action: str,
     error: AppError | None,
-    entries: list[dict[str, Any]],
-    ids: list[int],
     session: StudySession | None = None,
 ) -> HttpResponse:
-    roster = list(selectors.roster_of(org))
-    if session is not None:
-        # People who have left since still show with their recorded attendance.
-        shown = {p.pk for p in roster}
-        roster += [a.person for a in selectors.attendance_of(session) if a.person_id not in shown]
-    marks = {e["person"]: e for e in entries}
+    options = _attendee_options(org, session)
+    if all(value != choice for value, _label in options):
+        # A choice this org does not offer (the org was just switched, or a
+        # link named a stopped group) starts over at the org's own people.
+        choice = AttendeeScope.ORG.value
+    choice, roster, choice_error = _form_people(org, choice, session)
+    posted = request.method == "POST"
+    ids = [parse_id(v) for v in request.POST.getlist("roster")] if posted else []
+    ticked = {parse_id(v) for v in request.POST.getlist("present")} if posted else set()
     person_errors = _person_errors(error, ids)
     for person in roster:
-        mark = marks.get(person.pk)
-        # A new form starts with everyone ticked: the absent are the exception.
-        person.ticked = mark["present"] if mark else True
-        person.reason = (mark or {}).get("reason", "")
+        recorded = getattr(person, "recorded", None)
+        if action == "all_present":
+            person.ticked = True
+        elif posted:
+            person.ticked = person.pk in ticked
+        else:
+            # Nobody starts ticked: presence is recorded, never assumed.
+            person.ticked = bool(recorded and recorded.present)
+        if posted:
+            person.reason = "" if person.ticked else request.POST.get(f"reason_{person.pk}", "")
+        else:
+            person.reason = recorded.reason if recorded else ""
         person.error = person_errors.get(person.pk, "")
-    other_errors = {
-        k: v for k, v in (error.fields if error else {}).items() if not k.startswith("attendance[")
-    }
+    fields = dict(error.fields) if error else {}
+    if choice_error is not None:
+        fields.update(choice_error.fields)
+    other_errors = {k: v for k, v in fields.items() if not k.startswith("attendance[")}
     shown_ids = {p.pk for p in roster}
     # A refusal with no field, or about someone not on the form, goes on top.
     unplaced = error is not None and (
@@ -486,17 +631,28 @@ def _render_form(
     )
     zone_orgs = [o for o in orgs if o.zone_id == org.zone_id]
     top = min((o.depth for o in zone_orgs), default=0)
+    common = values.get("common_reason", "") if posted else ""
     context = {
         "session": session,
         "org": org,
         "org_options": [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in zone_orgs],
         "values": values,
         "kinds": list(services.zone_study_kinds(org.zone)),
+        "choice": choice,
+        "attendee_options": options,
         "roster": roster,
+        "ticked_count": sum(1 for p in roster if p.ticked),
+        "common_reasons": COMMON_REASONS,
+        "common_reason": common,
+        "other_reason": OTHER_REASON,
+        "all_present": action == "all_present",
+        "ask_confirm": "confirm_none_present" in fields
+        or bool(posted and request.POST.get("confirm_none_present")),
         "error": error,
         "field_errors": other_errors,
         "unplaced_error": unplaced,
         "today": timezone.localdate().isoformat(),
+        "can_manage_groups": policy.can(request.user, "study.manage", org),
     }
     return render(request, "study/form.html", context)
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from shiji.core.client import client_address
 from shiji.core.errors import AppError, invalid
 from shiji.core.pages import error_response
 from shiji.orgs import services
@@ -29,7 +30,7 @@ def login_view(request):
             "registration/login.html",
             {
                 "error": error,
-                "username": username,
+                "username": username[:150],
                 "next": next_url,
                 "max_failures": settings.LOGIN_MAX_FAILURES,
                 "lockout_minutes": settings.LOGIN_LOCKOUT_MINUTES,
@@ -39,9 +40,14 @@ def login_view(request):
     if request.method == "POST":
         try:
             user = services.authenticate_with_lockout(
-                username=username, password=request.POST.get("password", ""), request=request
+                username=username,
+                password=request.POST.get("password", ""),
+                client=client_address(request),
+                request=request,
             )
         except AppError as exc:
+            # A wrong password is Invalid (422), a lockout LockedOut (429),
+            # the statuses the token endpoint gives.
             return error_response(request, exc, lambda e: page(e.message))
         login(request, user)
         return redirect(next_url or "home")
@@ -62,9 +68,11 @@ def password_change_view(request):
                 user=request.user,
                 old_password=request.POST.get("old_password", ""),
                 new_password=request.POST.get("new_password", ""),
+                client=client_address(request),
             )
         except AppError as exc:
             return error_response(request, exc, lambda e: page(e.fields or {"general": e.message}))
+        # Every other session ended with the old password; keep this one.
         update_session_auth_hash(request, request.user)
         messages.success(request, "密码已修改")
         return redirect("home")

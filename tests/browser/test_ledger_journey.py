@@ -70,6 +70,15 @@ def act(page: Page, form: str, button: str, note: str | None = None) -> None:
     panel.get_by_role("button", name=button, exact=True).click()
 
 
+def htmx_settled(page: Page) -> None:
+    """Wait until htmx has swapped and processed the new content: an input
+    changed before then fires no request (its listeners are not attached yet)."""
+    page.wait_for_function(
+        "() => !document.querySelector("
+        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def assert_no_reload(page: Page) -> None:
     assert page.evaluate("window.__sjMarker") == "kept"
 
@@ -91,6 +100,7 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
     assert "status=closed" in liaison.url
     liaison.locator('a[data-light="green"]').click()
     expect(liaison.locator("#f-light")).to_have_value("green")
+    htmx_settled(liaison)
     liaison.select_option("#f-status", "open")
     expect(row).to_be_visible()
     assert_no_reload(liaison)

@@ -1,7 +1,7 @@
-"""A branch secretary records a 支部学习 session in a real Chromium: the whole
-roster starts ticked, two absentees are unticked and given reasons (the
-reason field appears only for them), and the coverage page shows the
-branch's figures before and after."""
+"""A branch secretary records a 支部学习 session in a real Chromium: nobody
+starts ticked, 全部出席 ticks the branch, two absentees are unticked and
+given their own reasons (the reason field appears only for them), and the
+coverage page shows the branch's figures before and after."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def sign_in(browser, browser_context_args, live_server, username: str) -> Page:
 
 
 def row(page: Page, name: str):
-    return page.locator("#sj-roster tr.sj-att", has_text=name)
+    return page.locator("#sj-roster .sj-att", has_text=name)
 
 
 def test_branch_session_with_two_absentees_changes_the_coverage(
@@ -65,22 +65,22 @@ def test_branch_session_with_two_absentees_changes_the_coverage(
     expect(page.locator("#sj-never")).to_contain_text("李四")
     page.screenshot(path=artifacts / "study-coverage-before.png", full_page=True)
 
-    # Record today's 支部学习: everyone starts ticked.
+    # Record today's 支部学习: the branch's three are expected, nobody is ticked.
     page.get_by_role("link", name="记录学习研讨").click()
     expect(page.locator("#sj-roster")).to_contain_text("应到 3 人")
     for name in ("张三", "李四", "王五"):
-        expect(row(page, name).locator('input[name="present"]')).to_be_checked()
+        expect(row(page, name).locator('input[name="present"]')).not_to_be_checked()
         expect(row(page, name).locator(".sj-reason input")).to_be_hidden()
+    expect(page.locator("#sj-roster-summary")).to_contain_text("出勤待补录")
     page.select_option("#id_kind", label="支部学习")
     page.fill("#id_topic", "学习习近平总书记关于树立和践行正确政绩观的重要论述")
     page.fill("#id_duration_hours", "1.5")
     page.fill("#id_place", "党员活动室")
 
-    # Select none, then all again: the toggle drives every box.
-    page.locator("#sj-all").uncheck()
+    # 全部出席 ticks all three.
+    page.get_by_role("button", name="全部出席").click()
     for name in ("张三", "李四", "王五"):
-        expect(row(page, name).locator('input[name="present"]')).not_to_be_checked()
-    page.locator("#sj-all").check()
+        expect(row(page, name).locator('input[name="present"]')).to_be_checked()
     expect(page.locator("#sj-roster-summary")).to_have_text("出席 3 人，缺席 0 人")
 
     # Untick the two absentees; their reason fields appear.
@@ -91,9 +91,8 @@ def test_branch_session_with_two_absentees_changes_the_coverage(
         field.fill(reason)
     expect(row(page, "李四").locator(".sj-reason input")).to_be_hidden()
     expect(page.locator("#sj-roster-summary")).to_have_text("出席 1 人，缺席 2 人")
-    expect(page.locator("#sj-all")).not_to_be_checked()
     page.screenshot(path=artifacts / "study-form-absentees.png", full_page=True)
-    page.get_by_role("button", name="保存").click()
+    page.locator("#sj-save").click()
 
     # The session's page lists who was absent and why.
     expect(page.locator(".alert-success")).to_contain_text("出席 1 人，缺席 2 人")

@@ -265,7 +265,7 @@ def test_account_pages(world, login):
         "/orgs/users/new/",
         {"username": "bad name", "password": "Shiji-new-2026!", "zone": world.a.zone.pk},
     )
-    assert bad.status_code == 422 and "用户名只能包含" in body(bad)
+    assert bad.status_code == 422 and "用户名应为" in body(bad)
     assert login(world["secretary"]).post("/orgs/users/new/", {}).status_code == 403
     client = login(world["zone_admin"])
     assert client.post(f"/orgs/users/{world['outsider'].pk}/", {"name": "x"}).status_code == 404

@@ -162,7 +162,9 @@ def test_every_demo_account_signs_in_with_the_demo_password(demo, db):
         DEMO_ACCOUNTS
     )
     for account in DEMO_ACCOUNTS:
-        user = authenticate_with_lockout(username=account.username, password=DEMO_PASSWORD)
+        user = authenticate_with_lockout(
+            username=account.username, password=DEMO_PASSWORD, client="127.0.0.1"
+        )
         assert user.pk and user.is_active
         assert user.name == account.display_name
 

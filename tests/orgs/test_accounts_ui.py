@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from shiji.audit.models import AuditEvent
 from shiji.orgs import services
-from shiji.orgs.models import RoleGrant, User
-from tests.conftest import PASSWORD
+from shiji.orgs.models import LoginThrottle, RoleGrant, User
+from tests.conftest import PASSWORD, lock_out
 
 NEW_PASSWORD = "Zhuanban-Kaitong-2026"
 
@@ -44,9 +44,7 @@ def _make(world, username="made", grants=None, actor="zone_admin", **kw):
 
 def test_zone_admin_sees_their_zones_accounts_with_roles_and_status(world, login):
     User.objects.filter(username="liaison").update(is_active=False)
-    User.objects.filter(username="leader").update(
-        locked_until=timezone.now() + timezone.timedelta(minutes=5)
-    )
+    lock_out("leader", "203.0.113.9")
     response = login(world["zone_admin"]).get("/orgs/users/")
     body = _body(response)
     assert response.status_code == 200
@@ -60,9 +58,13 @@ def test_zone_admin_sees_their_zones_accounts_with_roles_and_status(world, login
 
 def test_account_list_filters_by_status_and_search(world, login):
     User.objects.filter(username="liaison").update(is_active=False)
+    lock_out("leader", "203.0.113.9")
+    lock_out("nobody-at-all", "203.0.113.9")
     client = login(world["zone_admin"])
     body = _body(client.get("/orgs/users/", {"status": "inactive"}))
     assert "liaison" in body and "secretary" not in body
+    body = _body(client.get("/orgs/users/", {"status": "locked"}))
+    assert ">leader<" in body and ">secretary<" not in body and "共 1 个账号" in body
     body = _body(client.get("/orgs/users/", {"q": "firm"}))
     assert "firm_secretary" in body and ">liaison<" not in body
     body = _body(client.get("/orgs/users/", {"q": "zzz-none"}))
@@ -186,10 +188,33 @@ def test_create_shows_errors_next_to_their_inputs(world, login):
     )
     body = _body(response)
     assert response.status_code == 422
-    assert "该用户名已被使用" in body and "is-invalid" in body
+    assert "该用户名不可用，请换一个" in body and "is-invalid" in body
     assert 'value="重名"' in body  # what was typed stays
     assert NEW_PASSWORD not in body  # but never the password
     assert User.objects.filter(username__iexact="secretary").count() == 1
+
+
+def _create(client, zone, username):
+    return client.post(
+        "/orgs/users/new/", {"username": username, "password": NEW_PASSWORD, "zone": zone.pk}
+    )
+
+
+def test_a_name_taken_in_another_zone_reads_like_any_unavailable_name(world, login):
+    client = login(world["zone_admin"])
+    taken_elsewhere = _body(_create(client, world.a.zone, "outsider"))
+    reserved = _body(_create(client, world.a.zone, "administrator"))
+    for body in (taken_elsewhere, reserved):
+        assert "该用户名不可用，请换一个" in body
+        assert world.b.zone.name not in body and "其他" not in body
+    assert User.objects.filter(username="outsider").get().zone == world.b.zone
+
+
+def test_a_look_alike_username_is_refused_in_the_form(world, login):
+    response = _create(login(world["zone_admin"]), world.a.zone, "sеcretary")  # Cyrillic е
+    assert response.status_code == 422
+    assert "用户名应为 3–64 位英文字母、数字或 . _ - @，并以字母或数字开头" in _body(response)
+    assert User.objects.count() == len(world.users)
 
 
 def test_create_with_a_weak_password(world, login):
@@ -319,11 +344,9 @@ def test_edit_name_status_and_roles(world, login):
 
 def test_reset_password_unlocks_the_account(world, login):
     account = _make(world)
-    User.objects.filter(pk=account.pk).update(
-        locked_until=timezone.now() + timezone.timedelta(minutes=10)
-    )
+    lock_out("made", "203.0.113.9")
     client = login(world["zone_admin"])
-    assert "重置密码可立即解除锁定" in _body(client.get(f"/orgs/users/{account.pk}/"))
+    assert "重置密码也会解除锁定" in _body(client.get(f"/orgs/users/{account.pk}/"))
     response = client.post(
         f"/orgs/users/{account.pk}/",
         {
@@ -337,7 +360,53 @@ def test_reset_password_unlocks_the_account(world, login):
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.check_password("Brand-New-Pass-2026")
-    assert account.locked_until is None
+    assert not LoginThrottle.objects.exists()
+
+
+def test_the_account_page_lists_each_locked_address_and_unlocks_them(world, login):
+    account = _make(world)
+    lock_out("made", "203.0.113.9")
+    lock_out("made", "198.51.100.4")
+    client = login(world["zone_admin"])
+    body = _body(client.get(f"/orgs/users/{account.pk}/"))
+    assert "锁定中" in body
+    assert "203.0.113.9：连续失败 5 次" in body and "198.51.100.4：连续失败 5 次" in body
+    assert f'action="/orgs/users/{account.pk}/unlock/"' in body
+
+    response = client.post(f"/orgs/users/{account.pk}/unlock/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/orgs/users/{account.pk}/"
+    assert not LoginThrottle.objects.exists()
+    event = AuditEvent.objects.get(action="user.update", object_id=str(account.pk))
+    assert event.actor == world["zone_admin"]
+    assert list(event.changes) == ["locked_until"]
+    page = _body(client.get(response["Location"]))
+    assert "已解除登录锁定" in page and "锁定中" not in page
+    assert client.post("/accounts/logout/").status_code == 302
+    assert (
+        client.post(
+            "/accounts/login/",
+            {"username": "made", "password": NEW_PASSWORD},
+            REMOTE_ADDR="203.0.113.9",
+        ).status_code
+        == 302
+    )
+
+
+@pytest.mark.parametrize(("who", "status"), [("secretary", 403), ("outsider", 404)])
+def test_unlock_is_refused_outside_the_admins_scope(world, login, who, status):
+    lock_out("liaison", "203.0.113.9")
+    response = login(world[who]).post(f"/orgs/users/{world['liaison'].pk}/unlock/")
+    assert response.status_code == status
+    assert LoginThrottle.objects.get().locked_until > timezone.now()
+    assert not AuditEvent.objects.filter(action="user.update").exists()
+
+
+def test_unlock_needs_post(world, login):
+    lock_out("liaison", "203.0.113.9")
+    response = login(world["zone_admin"]).get(f"/orgs/users/{world['liaison'].pk}/unlock/")
+    assert response.status_code == 405
+    assert LoginThrottle.objects.exists()
 
 
 def test_admin_cannot_deactivate_themselves_from_the_form(world, login):

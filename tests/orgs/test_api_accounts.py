@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from shiji.audit.models import AuditEvent
 from shiji.orgs import services
-from shiji.orgs.models import ApiToken, RoleGrant, User
-from tests.conftest import PASSWORD
+from shiji.orgs.models import ApiToken, LoginThrottle, RoleGrant, User
+from tests.conftest import PASSWORD, lock_out
 
 NEW_PASSWORD = "Gaoxin-Zhenggai-2026"
 
@@ -57,13 +57,22 @@ def test_token_for_a_wrong_password_is_401_and_counts_a_failure(client, world):
     response = _token(client, "zone_admin", "not-the-password")
     assert response.status_code == 401
     assert response.json()["detail"] == "用户名或密码不正确"
-    world["zone_admin"].refresh_from_db()
-    assert world["zone_admin"].failed_logins == 1
+    assert list(LoginThrottle.objects.values_list("username", "client", "failures")) == [
+        ("zone_admin", "127.0.0.1", 1)
+    ]
     assert not ApiToken.objects.exists()
 
 
-def test_token_for_an_unknown_user_is_401(client, world):
-    assert _token(client, "no-such-user", PASSWORD).status_code == 401
+def test_token_for_an_unknown_user_answers_like_a_wrong_password(client, world):
+    unknown = _token(client, "no-such-user", PASSWORD)
+    known = _token(client, "zone_admin", "not-the-password")
+    assert unknown.status_code == known.status_code == 401
+    assert unknown.json() == known.json()
+
+
+def test_usernames_are_matched_ignoring_case_and_width(client, world):
+    assert _token(client, "Zone_Admin", PASSWORD).status_code == 200
+    assert _token(client, "ｚｏｎｅ＿ａｄｍｉｎ", PASSWORD).status_code == 200
 
 
 def _fail_until_locked(client, username):
@@ -76,31 +85,39 @@ def test_lockout_after_repeated_failures_refuses_even_the_right_password(client,
     response = _token(client, "zone_admin", PASSWORD)
     assert response.status_code == 429
     assert response.json()["code"] == "locked"
-    assert "锁定" in response.json()["detail"]
+    assert "请 15 分钟后再试" in response.json()["detail"]
     user = User.objects.get(username="zone_admin")
-    assert user.locked_until > timezone.now()
+    assert LoginThrottle.objects.get(username="zone_admin").locked_until > timezone.now()
     assert _events("user.locked", user).count() == 1
     assert not ApiToken.objects.filter(user=user).exists()
 
 
-def test_lock_lifts_once_the_window_has_passed(client, world):
+def test_unknown_usernames_lock_exactly_like_real_ones(client, world):
+    # Otherwise the lock itself would tell which usernames exist.
     _fail_until_locked(client, "zone_admin")
-    # Travel past the window by moving the lock into the past.
-    User.objects.filter(username="zone_admin").update(
-        locked_until=timezone.now() - dt.timedelta(seconds=1)
-    )
+    _fail_until_locked(client, "no-such-user")
+    real, unknown = _token(client, "zone_admin", PASSWORD), _token(client, "no-such-user", "x")
+    assert real.status_code == unknown.status_code == 429
+    assert real.json() == unknown.json()
+    # The case and width of the typed name do not open a new counter.
+    assert _token(client, "ZONE_ADMIN", PASSWORD).status_code == 429
+
+
+def test_lock_lifts_once_the_wait_has_passed(client, world):
+    _fail_until_locked(client, "zone_admin")
+    # Travel past the wait by moving the lock into the past.
+    LoginThrottle.objects.update(locked_until=timezone.now() - dt.timedelta(seconds=1))
     assert _token(client, "zone_admin", PASSWORD).status_code == 200
-    user = User.objects.get(username="zone_admin")
-    assert (user.failed_logins, user.locked_until) == (0, None)
+    assert not LoginThrottle.objects.exists()
 
 
-def test_failures_after_an_expired_lock_lock_the_account_again(client, world):
+def test_failures_after_an_expired_lock_lock_again_for_longer(client, world):
     _fail_until_locked(client, "zone_admin")
-    User.objects.filter(username="zone_admin").update(
-        locked_until=timezone.now() - dt.timedelta(seconds=1)
-    )
-    _fail_until_locked(client, "zone_admin")
+    LoginThrottle.objects.update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+    assert _token(client, "zone_admin", "wrong-password").status_code == 401
     assert _token(client, "zone_admin", PASSWORD).status_code == 429
+    wait = LoginThrottle.objects.get().locked_until - timezone.now()
+    assert dt.timedelta(minutes=29) < wait <= dt.timedelta(minutes=30)
     assert _events("user.locked", world["zone_admin"]).count() == 2
 
 
@@ -156,6 +173,27 @@ def test_unknown_expired_or_deactivated_tokens_are_401(client, world, api):
     caller = api(world["liaison"])
     User.objects.filter(pk=world["liaison"].pk).update(is_active=False)
     assert caller.get("/api/v1/me").status_code == 401
+
+
+def test_deleting_the_token_ends_that_token_only_and_is_audited(client, world, api):
+    laptop, phone = api(world["secretary"]), api(world["secretary"])
+    response = client.delete("/api/v1/auth/token", headers=laptop.headers)
+    assert response.status_code == 204
+    assert laptop.get("/api/v1/me").status_code == 401
+    assert client.delete("/api/v1/auth/token", headers=laptop.headers).status_code == 401
+    assert phone.get("/api/v1/me").status_code == 200
+    assert ApiToken.objects.filter(user=world["secretary"]).count() == 1
+    event = _events("user.token_revoke", world["secretary"]).get()
+    assert event.actor == world["secretary"]
+
+
+def test_deleting_the_token_needs_a_token(client, world):
+    assert client.delete("/api/v1/auth/token").status_code == 401
+    client.force_login(world["secretary"])
+    response = client.delete("/api/v1/auth/token")
+    assert response.status_code == 400
+    assert response.json()["code"] == "no_token"
+    assert not _events("user.token_revoke").exists()
 
 
 def test_browser_session_works_and_needs_csrf_on_writes(world):
@@ -391,14 +429,76 @@ def test_role_with_the_wrong_kind_of_scope_is_422(world, api):
     assert "一个组织" in _fields(response)["grants[0].role"]
 
 
-@pytest.mark.parametrize("username", ["secretary", "SECRETARY"])
+@pytest.mark.parametrize("username", ["secretary", "SECRETARY", "ｓｅｃｒｅｔａｒｙ"])
 def test_duplicate_username_is_422(world, api, username):
     response = api(world["zone_admin"]).post(
         "/api/v1/users", {"username": username, "password": NEW_PASSWORD}
     )
     assert response.status_code == 422
-    assert _fields(response) == {"username": "该用户名已被使用"}
+    assert _fields(response) == {"username": "该用户名不可用，请换一个"}
     assert User.objects.filter(username__iexact="secretary").count() == 1
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "outsider",  # an account in zone B, which zone A's admin cannot see
+        "OUTSIDER",
+        "sysadmin",  # a national account
+        "admin",  # reserved: nobody holds it
+        "Root",
+    ],
+)
+def test_a_name_taken_elsewhere_gets_the_same_answer_as_any_unavailable_name(world, api, username):
+    response = api(world["zone_admin"]).post(
+        "/api/v1/users", {"username": username, "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 422
+    # Not "exists in another zone": the same words as for a reserved name.
+    assert response.json() == {
+        "detail": "该用户名不可用，请换一个",
+        "code": "invalid",
+        "errors": [{"field": "username", "message": "该用户名不可用，请换一个"}],
+    }
+    assert User.objects.filter(username__iexact=username).count() == (
+        0 if username.lower() in ("admin", "root") else 1
+    )
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "аdmin2",  # Cyrillic а
+        "sеcretary2",  # Cyrillic е
+        "gy_admіn",  # Ukrainian і
+        "zhang\u200bsan",  # zero-width space
+        "张三",
+        "ab",
+        "-lead",
+        "a b c",
+        "x" * 65,
+        "o'brien",
+    ],
+)
+def test_usernames_outside_the_safe_set_are_refused(world, api, username):
+    response = api(world["sysadmin"]).post(
+        "/api/v1/users", {"username": username, "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 422
+    assert _fields(response) == {
+        "username": "用户名应为 3–64 位英文字母、数字或 . _ - @，并以字母或数字开头"
+    }
+    assert User.objects.count() == len(world.users)
+    assert not _events("user.create").exists()
+
+
+def test_full_width_usernames_are_stored_as_the_ascii_they_look_like(world, api):
+    response = api(world["zone_admin"]).post(
+        "/api/v1/users", {"username": "ｗａｎｇ．ｗｕ", "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 201
+    assert response.json()["username"] == "wang.wu"
+    assert _token(Client(), "Wang.Wu", NEW_PASSWORD).status_code == 200
 
 
 @pytest.mark.parametrize("password", ["12345678", "password", "newbie-x"])
@@ -435,16 +535,25 @@ def test_rename(world, api):
     assert event.actor == world["zone_admin"]
 
 
-def test_deactivate_ends_api_access(world, api):
+def test_deactivate_ends_api_access_and_reactivating_does_not_revive_it(world, api):
     target = world["liaison"]
     their_api = api(target)
-    response = api(world["zone_admin"]).patch(f"/api/v1/users/{target.pk}", {"is_active": False})
+    admin = api(world["zone_admin"])
+    response = admin.patch(f"/api/v1/users/{target.pk}", {"is_active": False})
     assert response.status_code == 200
     target.refresh_from_db()
     assert target.is_active is False
-    assert _events("user.update", target).get().changes == {"is_active": [True, False]}
+    assert _events("user.update", target).get().changes == {
+        "is_active": [True, False],
+        "api_tokens": [1, 0],
+    }
     assert their_api.get("/api/v1/me").status_code == 401
     assert _token(Client(), "liaison", PASSWORD).status_code == 401
+
+    assert admin.patch(f"/api/v1/users/{target.pk}", {"is_active": True}).status_code == 200
+    assert their_api.get("/api/v1/me").status_code == 401
+    assert not ApiToken.objects.filter(user=target).exists()
+    assert _token(Client(), "liaison", PASSWORD).status_code == 200
 
 
 def test_admin_may_not_deactivate_themselves(world, api):
@@ -525,12 +634,51 @@ def test_password_reset_lifts_a_lock_and_ends_old_tokens(world, api, client):
     assert response.status_code == 200
     target.refresh_from_db()
     assert target.check_password(NEW_PASSWORD)
-    assert target.locked_until is None
+    assert not LoginThrottle.objects.exists()
     assert their_api.get("/api/v1/me").status_code == 401
     assert _token(client, "liaison", NEW_PASSWORD).status_code == 200
     changes = _events("user.update", target).get().changes
     assert changes["password"] == ["***", "***"]
     assert changes["api_tokens"] == [1, 0]
+    assert changes["locked_until"][1] is None
+
+
+def test_admin_unlocks_an_account_through_the_api(world, api):
+    target = world["liaison"]
+    lock_out("liaison", "203.0.113.9")
+    lock_out("liaison", "203.0.113.10")
+    admin = api(world["zone_admin"])
+    assert admin.get(f"/api/v1/users/{target.pk}").json()["is_locked"] is True
+    listed = {u["username"]: u["is_locked"] for u in admin.get("/api/v1/users").json()["items"]}
+    assert listed["liaison"] is True and listed["secretary"] is False
+
+    response = admin.patch(f"/api/v1/users/{target.pk}", {"is_locked": False})
+    assert response.status_code == 200
+    assert response.json()["is_locked"] is False
+    assert not LoginThrottle.objects.exists()
+    event = _events("user.update", target).get()
+    assert event.actor == world["zone_admin"]
+    assert list(event.changes) == ["locked_until"] and event.changes["locked_until"][1] is None
+    # Nothing locked: nothing to do, nothing recorded.
+    assert admin.patch(f"/api/v1/users/{target.pk}", {"is_locked": False}).status_code == 200
+    assert _events("user.update", target).count() == 1
+
+
+def test_locking_through_the_api_is_refused(world, api):
+    response = api(world["zone_admin"]).patch(
+        f"/api/v1/users/{world['liaison'].pk}", {"is_locked": True}
+    )
+    assert response.status_code == 422
+    assert "is_locked" in _fields(response)
+
+
+def test_another_zones_admin_cannot_unlock(world, api):
+    lock_out("liaison", "203.0.113.9")
+    response = api(world["outsider"]).patch(
+        f"/api/v1/users/{world['liaison'].pk}", {"is_locked": False}
+    )
+    assert response.status_code == 404
+    assert LoginThrottle.objects.get().locked_until > timezone.now()
 
 
 def test_patch_with_null_grants_is_422(world, api):
@@ -547,17 +695,21 @@ def test_patch_with_null_grants_is_422(world, api):
     "body",
     [
         {"username": 123, "password": NEW_PASSWORD},
-        {"username": "ok", "password": NEW_PASSWORD, "grants": "liaison"},
-        {"username": "ok", "password": NEW_PASSWORD, "zone": "abc"},
-        {"username": "ok", "password": NEW_PASSWORD, "zone": 10**30},
-        {"username": "ok", "password": NEW_PASSWORD, "grants": [{"role": "liaison", "org": 2**70}]},
-        {"username": "ok", "password": NEW_PASSWORD, "grants": [{"role": 5}]},
-        {"username": "o\x00k", "password": NEW_PASSWORD},
-        {"username": "ok", "password": "Pass\x00word-2026"},
-        {"username": "ok", "password": NEW_PASSWORD, "name": "孙\x00八"},
-        {"username": "ok", "password": NEW_PASSWORD, "email": "not-an-email"},
+        {"username": "okay", "password": NEW_PASSWORD, "grants": "liaison"},
+        {"username": "okay", "password": NEW_PASSWORD, "zone": "abc"},
+        {"username": "okay", "password": NEW_PASSWORD, "zone": 10**30},
         {
-            "username": "ok",
+            "username": "okay",
+            "password": NEW_PASSWORD,
+            "grants": [{"role": "liaison", "org": 2**70}],
+        },
+        {"username": "okay", "password": NEW_PASSWORD, "grants": [{"role": 5}]},
+        {"username": "ok\x00ay", "password": NEW_PASSWORD},
+        {"username": "okay", "password": "Pass\x00word-2026"},
+        {"username": "okay", "password": NEW_PASSWORD, "name": "孙\x00八"},
+        {"username": "okay", "password": NEW_PASSWORD, "email": "not-an-email"},
+        {
+            "username": "okay",
             "password": NEW_PASSWORD,
             "grants": [{"role": "viewer", "province": "江\x00苏"}],
         },
@@ -569,7 +721,7 @@ def test_junk_in_a_new_account_is_refused_without_a_500(world, api, body):
     response = api(world["sysadmin"]).post("/api/v1/users", body)
     assert response.status_code == 422, response.content
     assert response.json()["errors"]
-    assert not User.objects.filter(username="ok").exists()
+    assert not User.objects.filter(username="okay").exists()
 
 
 @pytest.mark.parametrize(

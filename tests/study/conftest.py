@@ -38,7 +38,10 @@ def person(org, name: str) -> Person:
 
 @pytest.fixture
 def make_session(world, kinds):
-    """``make_session(org=world.a.dept, present=["张三"], absent={"李四": "出差"})``."""
+    """``make_session(org=world.a.dept, present=["张三"], absent={"李四": "出差"})``.
+
+    The expected attendees are the org's whole subtree unless ``attendees``
+    (and ``group``) say otherwise; whoever is not named stays 待补录."""
 
     def _make(
         *,
@@ -50,6 +53,8 @@ def make_session(world, kinds):
         present=(),
         absent=None,
         topic: str = "学习正确政绩观重要论述",
+        attendees: str = "subtree",
+        group=None,
     ):
         org = org or world.a.dept
         actor = actor or world["zone_admin"]
@@ -67,6 +72,8 @@ def make_session(world, kinds):
             date=date,
             topic=topic,
             duration_hours=Decimal(hours),
+            attendees=attendees,
+            group=group,
             attendance=marks,
         )
 

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from shiji.audit.models import AuditEvent
+from shiji.study import services
 from shiji.study.models import Attendance, StudySession
 from tests.study.conftest import DAY, person
 
@@ -36,10 +37,13 @@ def test_liaison_creates_a_session_with_attendance(world, kinds, api):
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["present_count"] == 1 and data["absent_count"] == 1
+    # The branch's own people are expected by default; 王五 is not recorded yet.
+    assert (data["attendees"], data["expected_count"], data["pending_count"]) == ("org", 3, 1)
     assert data["duration_hours"] == "1.5"
     assert {(m["person_name"], m["present"], m["reason"]) for m in data["attendance"]} == {
         ("张三", True, ""),
         ("李四", False, "出差"),
+        ("王五", None, ""),
     }
     assert AuditEvent.objects.filter(action="study.create", actor=world["liaison"]).exists()
 
@@ -123,8 +127,14 @@ def test_list_filters(world, make_session, kinds, api):
 
 def test_list_query_count_is_pinned(world, make_session, api, django_assert_num_queries):
     client = api(world["zone_admin"])
+    group = services.group_create(
+        actor=world["zone_admin"],
+        org=world.a.dept,
+        name="支部委员",
+        members=[person(world.a.dept, "张三")],
+    )
     for i in range(4):
-        make_session(present=["张三"], topic=f"第{i}次")
+        make_session(present=["张三"], topic=f"第{i}次", attendees="group", group=group)
     with django_assert_num_queries(5):  # token and user, its last use, grants, count, page
         response = client.get(f"{BASE}/sessions")
     assert response.json()["count"] == 4
@@ -167,14 +177,17 @@ def test_put_attendance_replaces_it_all_or_nothing(world, make_session, api, cli
     ]
     response = client.put(url, good, content_type="application/json", headers=headers)
     assert response.status_code == 200
+    # 李四, expected but not listed, is back to 待补录.
     assert {(m["person_name"], m["present"]) for m in response.json()["attendance"]} == {
         ("王五", True),
         ("张三", False),
+        ("李四", None),
     }
+    recorded = set(session.attendance.values_list("person__name", "present", "reason"))
     bad = [*good, {"person": person(world.a.firm, "钱七").pk, "present": True}]
     response = client.put(url, bad, content_type="application/json", headers=headers)
     assert response.status_code == 422
-    assert session.attendance.count() == 2
+    assert set(session.attendance.values_list("person__name", "present", "reason")) == recorded
     other = api(world["outsider"]).headers
     assert client.put(url, good, content_type="application/json", headers=other).status_code == 404
 

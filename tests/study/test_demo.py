@@ -72,3 +72,44 @@ def test_a_second_run_records_nothing_new(demo, db):
     call_command("load_demo", stdout=out)
     assert "演示数据已加载" in out.getvalue()
     assert StudySession.objects.count() == before
+
+
+def test_each_zone_saves_its_groups_and_its_sessions_use_them(demo, db):
+    from shiji.study.models import AttendeeGroup
+
+    for spec in ZONES:
+        groups = {g.name: g for g in AttendeeGroup.objects.filter(zone__code=spec.code)}
+        central = groups["理论学习中心组"]
+        assert central.org.name == spec.root
+        assert 5 <= central.members.count() <= 9
+        assert groups["班子成员"].members.count() >= 3
+        assert any(g.org.kind == "branch" for g in groups.values())
+        session = StudySession.objects.get(zone__code=spec.code, kind__name="理论学习中心组")
+        assert session.attendee_group == central
+        expected = set(session.attendance.values_list("person_id", flat=True))
+        assert expected == set(central.members.values_list("pk", flat=True))
+        # Nobody is expected from the whole tree; every list was chosen.
+        sessions = StudySession.objects.filter(zone__code=spec.code)
+        assert not sessions.filter(attendee_scope="subtree").exists()
+        for s in selectors.with_counts(sessions):
+            assert s.expected_count < 30
+
+
+def test_a_session_still_to_be_recorded_counts_nobody(demo, db):
+    pending = [
+        s
+        for s in selectors.with_counts(StudySession.objects.all())
+        if s.expected_count and s.pending_count == s.expected_count
+    ]
+    assert len(pending) == len(ZONES)
+    for session in pending:
+        assert not Attendance.objects.filter(session=session, present=True).exists()
+        # Its branch's coverage counts only the other sessions' present marks.
+        figures = selectors.coverage(org=session.org)
+        present = (
+            Attendance.objects.filter(present=True, person__org__path__startswith=session.org.path)
+            .values("person")
+            .distinct()
+            .count()
+        )
+        assert figures.total.reached == present

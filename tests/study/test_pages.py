@@ -146,14 +146,14 @@ def test_anonymous_is_sent_to_login(client, world):
 # The attendance form -------------------------------------------------------
 
 
-def test_form_lists_the_branch_roster_all_ticked(world, login, kinds):
+def test_form_lists_the_branch_people_with_nobody_ticked(world, login, kinds):
     body = login(world["secretary"]).get(reverse("study:create")).content.decode()
     for name in ("张三", "李四", "王五"):
         assert name in body
     boxes = [line for line in body.splitlines() if 'type="checkbox" name="present"' in line]
     assert len(boxes) == 3
-    assert all(line.rstrip().endswith("checked>") for line in boxes)
-    assert 'data-sj-check-all="present"' in body
+    assert not any("checked" in line for line in boxes)
+    assert 'name="do" value="all_present"' in body
     assert "赵六" not in body
 
 
@@ -174,7 +174,7 @@ def test_absent_without_reason_shows_the_error_on_that_row_and_writes_nothing(wo
     body = response.content.decode()
     lisi = person(world.a.dept, "李四")
     row = body[body.index(f'data-person="{lisi.pk}"') :]
-    row = row[: row.index("</tr>")]
+    row = row[: row.index("</li>")]
     assert "李四缺席，请填写缺席原因" in row
     assert "is-invalid" in row
     assert not StudySession.objects.exists()

@@ -52,7 +52,12 @@ def test_secretary_records_a_branch_session_with_attendance_in_one_call(world, k
     event = AuditEvent.objects.get(action="study.create", object_id=str(session.pk))
     assert event.actor == world["secretary"]
     assert event.changes["topic"] == [None, "学习习近平总书记关于正确政绩观的重要论述"]
-    assert event.changes["attendance"] == [None, {"present": 2, "absent": ["李四：出差"]}]
+    assert event.changes["attendees"] == [None, "本单位人员（3 人）"]
+    assert event.changes["attendance"] == [
+        None,
+        {"expected": 3, "present": 2, "absent": ["李四：出差"], "pending": 0},
+    ]
+    assert event.changes["marks"] == [None, ["张三：出席", "李四：缺席（出差）", "王五：出席"]]
 
 
 def test_attendance_for_a_person_outside_the_session_org_is_refused_and_nothing_written(
@@ -237,12 +242,14 @@ def test_liaison_replaces_attendance_and_the_trail_shows_before_and_after(world,
         ],
     )
     rows = {a.person.name: (a.present, a.reason) for a in session.attendance.all()}
-    assert rows == {"张三": (True, ""), "李四": (False, "病假")}
+    # 王五 stays expected, no longer recorded: 待补录.
+    assert rows == {"张三": (True, ""), "李四": (False, "病假"), "王五": (None, "")}
     event = AuditEvent.objects.get(action="study.attendance")
     assert event.changes["attendance"] == [
-        {"present": 3, "absent": []},
-        {"present": 1, "absent": ["李四：病假"]},
+        {"expected": 3, "present": 3, "absent": [], "pending": 0},
+        {"expected": 3, "present": 1, "absent": ["李四：病假"], "pending": 1},
     ]
+    assert event.changes["marks"] == [None, ["李四：出席 → 缺席（病假）", "王五：出席 → 待补录"]]
 
 
 def test_a_bad_entry_leaves_the_existing_attendance_untouched(world, make_session):

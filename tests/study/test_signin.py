@@ -69,7 +69,8 @@ def test_a_clean_sheet_is_checked_then_applied(world, login, session):
     assert response.status_code == 200
     body = response.content.decode()
     assert "检查通过：出席 2 人，缺席 1 人" in body
-    assert marks(session) == {"张三": (True, "")}  # nothing applied yet
+    # Nothing applied yet: 李四 and 王五 are still 待补录.
+    assert marks(session) == {"张三": (True, ""), "李四": (None, ""), "王五": (None, "")}
     staged = StagedUpload.objects.get()
     response = client.post(
         reverse("study:signin_confirm", args=[session.pk]), {"staged": staged.pk}
@@ -88,7 +89,7 @@ def test_people_not_on_the_sheet_keep_their_attendance(world, login, session):
         reverse("study:signin_confirm", args=[session.pk]),
         {"staged": StagedUpload.objects.get().pk},
     )
-    assert marks(session) == {"张三": (True, ""), "李四": (False, "病假")}
+    assert marks(session) == {"张三": (True, ""), "李四": (False, "病假"), "王五": (None, "")}
 
 
 def test_errors_are_named_by_row_and_column_and_nothing_is_written(world, login, session):
@@ -173,7 +174,7 @@ def test_confirm_rechecks_against_the_roster_of_now(world, login, session):
     # The sheet no longer fits the roster: bad input now (422), listed again.
     assert response.status_code == 422
     assert "王五" in response.content.decode()
-    assert marks(session) == {"张三": (True, "")}
+    assert marks(session) == {"张三": (True, ""), "李四": (None, ""), "王五": (None, "")}
 
 
 def test_someone_elses_staged_upload_is_not_found(world, login, session):
@@ -183,7 +184,7 @@ def test_someone_elses_staged_upload_is_not_found(world, login, session):
         reverse("study:signin_confirm", args=[session.pk]), {"staged": staged.pk}
     )
     assert response.status_code == 404  # not theirs: as if it did not exist
-    assert not Attendance.objects.filter(person__name="王五").exists()
+    assert Attendance.objects.get(person__name="王五").present is None
 
 
 @pytest.mark.parametrize("role", ["leader", "supervisor", "firm_secretary", "outsider"])
