@@ -149,7 +149,6 @@ def require(
     not even take that action on ``obj`` gets ``NotFound(missing)`` (404)
     instead, the same as for a record that does not exist.
     """
-    _check_actor(actor)
     if view is not None and not can(actor, view, obj):
         raise NotFound(missing)
     if not can(actor, action, obj):
