@@ -32,6 +32,8 @@ demo: install
 	@echo "Shiji: http://127.0.0.1:$(PORT)/"
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite includes tests/production (collectstatic, gunicorn and a browser
+# with production settings), so every run proves the production deploy too.
 test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -54,9 +56,12 @@ format: install
 
 check: install
 	SHIJI_ENV=production SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
+		AUDIT_HMAC_KEYS=check:$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(48))') \
 		ALLOWED_HOSTS=shiji.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Re-vendor the front-end assets from the npm registry (versions: shiji/web/static/vendor/README.md).
+# The source-map comments are stripped: the maps are not vendored, and the
+# production static storage refuses a file that references a missing one.
 vendor:
 	@set -e; tmp=$$(mktemp -d); cd $$tmp; \
 	npm pack -s htmx.org@2.0.11 @tabler/core@1.6.1 echarts@6.1.0 >/dev/null; \
@@ -66,6 +71,8 @@ vendor:
 	cp tabler-core-1.6.1/package/dist/css/tabler.min.css $$dest/tabler-1.6.1.min.css; \
 	cp tabler-core-1.6.1/package/dist/js/tabler.min.js $$dest/tabler-1.6.1.min.js; \
 	cp echarts-6.1.0/package/dist/echarts.min.js $$dest/echarts-6.1.0.min.js; \
+	sed -i -E '/^\/[*\/]# sourceMappingURL=/d' $$dest/*.js $$dest/*.css; \
+	! grep -l 'sourceMappingURL=' $$dest/*.js $$dest/*.css; \
 	rm -rf $$tmp
 
 # Benchmarks (not tests): time and peak memory of the streaming ledger export.

@@ -3,7 +3,9 @@ from services map to the contract's status codes here, in one place."""
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -126,6 +128,23 @@ def not_found(request, exc):
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return _error(request, 401, {"detail": "请先登录或提供有效令牌", "code": "unauthenticated"})
+
+
+# Reading request.POST / request.FILES raises these for a body the client got
+# wrong (a multipart body without a boundary, too many fields or files, too
+# large). Django would answer its bare HTML 400 page; the API answers JSON.
+@api.exception_handler(MultiPartParserError)
+def unparsable_multipart(request, exc):
+    detail = "请求体无法解析：multipart/form-data 格式有误（缺少 boundary 或内容不完整）"
+    return _error(request, 400, {"detail": detail, "code": "bad_request"})
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+@api.exception_handler(TooManyFilesSent)
+def oversized_body(request, exc):
+    detail = "请求体过大，或字段、文件过多"
+    return _error(request, 400, {"detail": detail, "code": "bad_request"})
 
 
 @api.exception_handler(HttpError)

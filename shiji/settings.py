@@ -1,34 +1,92 @@
-"""Settings for Shiji, read from the environment.
+"""Settings for Shiji, read from the environment (and a `.env` file).
 
-Every value has a safe development default except in production (DEBUG off),
-where SECRET_KEY must be given. Bad values fail at start with a clear message.
+Every value has a safe development default except in production, where
+SECRET_KEY must be given and DEBUG is refused. Bad values fail at start with
+ImproperlyConfigured naming the variable and what it accepts. Importing this
+module writes nothing to disk: the SQLite backend makes its database folder
+when it connects, collectstatic makes STATIC_ROOT, storage makes MEDIA_ROOT.
 """
 
+import os
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("SHIJI_VAR_DIR", default=str(BASE_DIR / "var")))
 
+# The .env file is read before any setting, so that every variable below can
+# come from it; a variable already in the environment wins over the file.
+ENV_FILE = Path(os.environ.get("SHIJI_ENV_FILE") or BASE_DIR / ".env")
+if "SHIJI_ENV_FILE" in os.environ and not ENV_FILE.is_file():
+    raise ImproperlyConfigured(f"SHIJI_ENV_FILE names no file: {ENV_FILE}")
+environ.Env.read_env(ENV_FILE, overwrite=False)
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def env_str(name: str, default: str) -> str:
+    """A value, or the default when the variable is unset or empty."""
+    return os.environ.get(name, "").strip() or default
+
+
+def env_int(name: str, default: int, low: int, high: int) -> int:
+    """A whole number within [low, high]; anything else stops the start."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number from {low} to {high}, not {raw!r}"
+        )
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """true/false (also 1/0, yes/no, on/off); a typo such as DEBUG=ture stops the
+    start instead of silently meaning false."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes", "on"):
+        return True
+    if raw in ("false", "0", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {os.environ[name]!r}")
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+# Relative paths are taken from the repository folder, whatever the working directory.
+VAR_DIR = BASE_DIR / env_str("SHIJI_VAR_DIR", "var")
 
 # SHIJI_ENV=production switches on the strict defaults (secure cookies, HSTS,
-# TLS redirect) and makes SECRET_KEY mandatory; development is the default so
-# that `make demo` and the tests run on plain http://127.0.0.1.
-SHIJI_ENV = env.str("SHIJI_ENV", default="development")
-if SHIJI_ENV not in ("development", "production"):
-    raise ImproperlyConfigured(f"SHIJI_ENV must be development or production, not {SHIJI_ENV!r}")
+# TLS redirect), makes SECRET_KEY mandatory and refuses DEBUG; development is
+# the default so that `make demo` and the tests run on plain http://127.0.0.1.
+SHIJI_ENV = env_choice("SHIJI_ENV", "development", ("development", "production"))
 PRODUCTION = SHIJI_ENV == "production"
-DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="")
+DEBUG = env_bool("DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG=true is refused when SHIJI_ENV=production: debug pages show settings "
+        "and source code to anyone."
+    )
+SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production (see README).")
     SECRET_KEY = "dev-only-insecure-key-change-me-0123456789-abcdefghijklmnopqrstuvwxyz"
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+# The test client's "testserver" is added by Django's test setup, not here.
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -39,7 +97,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django_htmx",
+    "ninja",  # Swagger UI for /api/v1/docs from its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "shiji.core",
@@ -56,6 +116,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -93,12 +154,15 @@ TEMPLATES = [
     },
 ]
 
-# SQLite in WAL mode under var/ is the embedded default. IMMEDIATE transactions
-# take the write lock up front, so two writers queue instead of failing with
-# "database is locked" when a read turns into a write (the audit chain does that).
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'shiji.sqlite3'}")}
+# SQLite in WAL mode under var/ is the embedded default (through a thin backend
+# that makes var/ when it first connects). IMMEDIATE transactions take the
+# write lock up front, so two writers queue instead of failing with "database
+# is locked" when a read turns into a write (the audit chain does that).
+DATABASES = {
+    "default": env.db_url_config(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'shiji.sqlite3'}"))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "shiji.core.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -107,11 +171,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60, 0, 3600))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": env.cache_url_config(env_str("CACHE_URL", "locmemcache://"))}
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -126,33 +190,21 @@ AUTH_PASSWORD_VALIDATORS = [
 # Lockout, per username and client address: this many failures in a row lock
 # sign-in for LOGIN_LOCKOUT_MINUTES; each further failure doubles the wait, up
 # to LOGIN_LOCKOUT_MAX_MINUTES. A success or an admin's unlock starts afresh.
-LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
-LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
-LOGIN_LOCKOUT_MAX_MINUTES = env.int("LOGIN_LOCKOUT_MAX_MINUTES", default=24 * 60)
-if (
-    not 1 <= LOGIN_MAX_FAILURES <= 1000
-    or not 1 <= LOGIN_LOCKOUT_MINUTES <= LOGIN_LOCKOUT_MAX_MINUTES
-):
-    raise ImproperlyConfigured(
-        "LOGIN_MAX_FAILURES must be 1-1000 and "
-        "1 <= LOGIN_LOCKOUT_MINUTES <= LOGIN_LOCKOUT_MAX_MINUTES (see README)."
-    )
-# Behind the TLS proxy the client address is the proxy's last X-Forwarded-For
-# entry (shiji.core.client); without it, REMOTE_ADDR.
-BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
-API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=30)
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, 1, 1000)
+LOGIN_LOCKOUT_MAX_MINUTES = env_int("LOGIN_LOCKOUT_MAX_MINUTES", 24 * 60, 1, 30 * 24 * 60)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, 1, LOGIN_LOCKOUT_MAX_MINUTES)
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, 1, 365)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "shiji" / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"  # collectstatic's target; whitenoise serves from here
-STATIC_ROOT.mkdir(exist_ok=True)
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
 STORAGES = {
     # Evidence and uploads are never served as static media: downloads go
     # through access-checked views. Object storage plugs in here.
@@ -165,37 +217,74 @@ STORAGES = {
         )
     },
 }
+# Development serves static files straight from the apps (finders) and picks up
+# edits without a restart; it never needs STATIC_ROOT to exist.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 
 # Uploads: evidence, rosters, workbooks.
-MAX_UPLOAD_MB = env.int("MAX_UPLOAD_MB", default=20)
+MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 20, 1, 200)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Security: production gets strict settings by default.
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, 0, 63072000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, 300, 30 * 24 * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
-)
+# Behind the TLS proxy, trust its X-Forwarded-Proto; the client address is
+# then the proxy's last X-Forwarded-For entry (shiji.core.client), else REMOTE_ADDR.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# Content-Security-Policy (django-csp) on every response that has none of its
+# own (an evidence download may set a stricter one, which is kept). No inline
+# scripts, styles or style attributes anywhere: they live in static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Tabler draws its check marks and select carets as data: SVG backgrounds.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR")),
+    },
 }
+
+# --- Audit trail (shiji/audit; README "Audit trail") --------------------------
+# AUDIT_HMAC_KEYS signs the event chains: "id:secret[,id:secret…]", the first
+# key signs, the others still verify (rotation). Development derives a key from
+# SECRET_KEY; production must be given real keys. Checkpoints of the chains go
+# to an append-only file outside the database, optionally also POSTed to a URL.
+# The keys' format is checked when the audit app starts (shiji/audit/keys.py).
+AUDIT_HMAC_KEYS = env_str("AUDIT_HMAC_KEYS", "")
+if PRODUCTION and not AUDIT_HMAC_KEYS:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEYS must be set in production (see README).")
+AUDIT_CHECKPOINT_FILE = BASE_DIR / env_str(
+    "AUDIT_CHECKPOINT_FILE", str(VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+AUDIT_CHECKPOINT_URL = env_str("AUDIT_CHECKPOINT_URL", "")

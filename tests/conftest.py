@@ -215,3 +215,11 @@ def _quick_password_hashing(settings):
         "tests.conftest.QuickArgon2PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoints(settings, tmp_path):
+    # Each test's audit chains are compared with its own checkpoints only,
+    # never with the ones a demo server wrote under var/.
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path / "audit-checkpoints.jsonl"
+    settings.AUDIT_CHECKPOINT_URL = ""

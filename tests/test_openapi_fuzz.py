@@ -1,26 +1,49 @@
 """Schemathesis over the whole JSON API, signed in as a zone admin: no input
-may cause a 500, and every response must match the OpenAPI document."""
+may cause a 500, and every response must match the OpenAPI document.
+
+All three generating phases run: examples, coverage (every boundary, wrong
+type and missing field of each parameter; positive and negative cases) and
+fuzzing (random cases, also both modes). Path ids and zones are aimed at
+real records half of the time, so that the write paths and the responses
+with nested objects (evidence, attendance, linked problems) see the junk
+too, not only 404s."""
 
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
 
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ignored_auth,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
+from shiji.campaigns import services as campaigns
+from shiji.campaigns.models import StudyKind, WorkArrangement
 from shiji.orgs import services
+from shiji.regulations import services as regulations
+from shiji.study import services as study
 from shiji.wsgi import application
+from tests.conftest import SYSTEM
+from tests.ledger.conftest import create_categories, problem_maker
+from tests.samples import image_bytes, pdf_bytes
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+schema.config.generation.modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+for phase in ("examples", "coverage", "fuzzing"):
+    schema.config.phases.get_by_name(name=phase).enabled = True
 # Methods an operation does not declare get django-ninja's plain 405; probing
 # every operation with each of them only costs time.
 schema.config.phases.coverage.unexpected_methods = set()
@@ -31,6 +54,7 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    negative_data_rejection,
     ignored_auth,
 ]
 
@@ -47,29 +71,106 @@ def _keep_test_transaction():
     signals.request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def bearer(world) -> dict[str, str]:
     return {"Authorization": "Bearer " + services.token_issue(user=world["zone_admin"])}
 
 
 @pytest.fixture
-def target(world) -> int:
-    return world["secretary"].pk
+def targets(world) -> dict[str, int]:
+    """Records in the admin's zone, one of each kind a path names, with
+    files and links so that their responses carry nested objects."""
+    admin, secretary = world["zone_admin"], world["secretary"]
+    make_problem = problem_maker(create_categories(world))
+    submitted = make_problem(world, status="submitted")  # with evidence
+    make_problem(world, status="in_progress")
+    campaign = campaigns.campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    campaigns.zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
+    task = campaigns.task_create(
+        actor=admin,
+        zone=world.a.zone,
+        campaign=campaign,
+        arrangement=WorkArrangement.objects.get(campaign=campaign, code="study"),
+        title="召开专题学习会",
+        sectors=["organ"],
+        deadline=None,
+    )
+    assignment = task.assignments.get(org=world.a.dept)
+    campaigns.assignment_transition(
+        actor=secretary,
+        assignment=assignment,
+        action="report",
+        note="已召开",
+        files=[SimpleUploadedFile("现场.jpg", image_bytes("jpeg", "fuzz"))],
+    )
+    regulation = regulations.regulation_create(
+        actor=admin,
+        zone=world.a.zone,
+        org=world.a.organ,
+        title="审批时限管理办法",
+        action="new",
+        problems=[submitted],
+        file=SimpleUploadedFile("办法.pdf", pdf_bytes("fuzz")),
+    )
+    session = study.session_create(
+        actor=admin,
+        zone=world.a.zone,
+        org=world.a.dept,
+        kind=StudyKind.objects.filter(campaign=campaign).first(),
+        date=dt.date(2026, 3, 10),
+        topic="学习正确政绩观重要论述",
+        duration_hours=Decimal("2"),
+        attendance=[{"person": p.pk, "present": True} for p in world.a.dept.people.all()],
+    )
+    group = study.group_create(
+        actor=admin,
+        org=world.a.dept,
+        name="支部委员",
+        members=[p.pk for p in world.a.dept.people.all()],
+    )
+    study.material_add(
+        actor=admin,
+        session=session,
+        file=SimpleUploadedFile("材料.png", image_bytes("png", "fuzz")),
+    )
+    return {
+        # Not the admin's own account: a fuzzed password change would end the token.
+        "user_id": world["secretary"].pk,
+        "problem_id": submitted.pk,
+        "task_id": task.pk,
+        "assignment_id": assignment.pk,
+        "regulation_id": regulation.pk,
+        "session_id": session.pk,
+        "group_id": group.pk,
+        "zone": world.a.zone.pk,
+    }
+
+
+def _aim(values, targets: dict[str, int]) -> None:
+    """Random ids almost never exist: point the even ones at a real record.
+    (Only valid ids: 0 or -2 are a negative case's point and must stay.)"""
+    if not isinstance(values, dict):
+        return
+    for name, value in values.items():
+        is_id = isinstance(value, int) and not isinstance(value, bool)
+        if name in targets and is_id and value >= 1 and value % 2 == 0:
+            values[name] = targets[name]
 
 
 @schema.parametrize()
 @settings(
-    # The coverage phase already walks every boundary and wrong type; a few
-    # random examples per operation on top keep the whole API under ~1 minute.
+    # Coverage cases are not counted by max_examples (it bounds the random
+    # ones); this budget keeps the whole API to about a minute on SQLite.
     max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_api_answers_every_input_within_its_contract(case, bearer, target):
-    params = case.path_parameters or {}
-    if isinstance(params.get("user_id"), int) and params["user_id"] % 2 == 0:
-        # Random ids almost never exist; aim half of them at a real account in
-        # the admin's zone so that the write paths see the junk too. (Not the
-        # admin's own account: a fuzzed password change would end the token.)
-        params["user_id"] = target
+def test_api_answers_every_input_within_its_contract(case, bearer, targets):
+    for values in (case.path_parameters, case.query, case.body):
+        _aim(values, targets)
     case.call_and_validate(headers=bearer, checks=CHECKS)

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import hashlib
-import json
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 from django.utils import timezone
 
-from shiji.audit.models import AuditChainHead, AuditEvent
+from shiji.audit import keys
+from shiji.audit.chain import GENESIS, event_mac, locked_head
+from shiji.audit.kinds import EventKind
+from shiji.audit.models import AuditChainHead, AuditEvent, chain_of, zone_of_chain
 
-GENESIS = "0" * 64
+if TYPE_CHECKING:
+    from shiji.audit.verify import Break
 
 
 def _plain(value: Any) -> Any:
@@ -55,63 +58,123 @@ def created(obj: models.Model, fields: Iterable[str]) -> dict[str, list[Any]]:
     return {k: [None, v] for k, v in snapshot(obj, fields).items() if v not in (None, "")}
 
 
-def event_digest(event: AuditEvent) -> str:
-    payload = {
-        "seq": event.seq,
-        "created_at": event.created_at.astimezone(dt.UTC).isoformat(),
-        "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
-        "zone_id": event.zone_id,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "object_repr": event.object_repr,
-        "changes": event.changes,
-        "note": event.note,
-        "prev_hash": event.prev_hash,
-    }
-    raw = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def object_type_of(obj: models.Model) -> str:
     return f"{obj._meta.app_label}.{obj._meta.model_name}"
+
+
+def _org_anchor(obj: models.Model) -> int | None:
+    """The org an object belongs to, for scoping its events: the last id of
+    its ``scope_org_path`` (see orgs.models.Organization.path), so any model
+    the policy can place in the tree is placed the same way here."""
+    path = getattr(obj, "scope_org_path", None)
+    if not path:
+        return None
+    return int(path.rstrip(".").rsplit(".", 1)[-1])
+
+
+def actor_label(actor: Any) -> str:
+    """Who acted, in words kept with the event for good."""
+    if getattr(actor, "is_authenticated", False):
+        return f"{actor.display_name}（{actor.username}）"[:150]
+    return str(actor)[:150] if actor else "系统"
 
 
 def audit_record(
     *,
     actor: Any,
-    action: str,
+    action: EventKind,
     obj: models.Model,
     changes: dict[str, Any] | None = None,
     note: str = "",
     zone_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event for a write to ``obj``. Must run inside the writer's
-    transaction: if the write rolls back, so does its event."""
+    """Append one event of kind ``action`` for a write to ``obj``. Must run
+    inside the writer's transaction: if the write rolls back, so does its
+    event. Locks only the chain of the object's zone."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the write's transaction")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    kind = EventKind(action)  # ValueError for a code the registry does not know
     if zone_id is None:
         zone_id = getattr(obj, "scope_zone_id", None)
+    chain = chain_of(zone_id)
+    head = locked_head(chain)
     user = actor if getattr(actor, "is_authenticated", False) else None
-    label = f"{user.display_name}（{user.username}）" if user else (str(actor) if actor else "系统")
     event = AuditEvent(
+        chain=chain,
         seq=head.seq + 1,
         created_at=timezone.now(),
         actor=user,
-        actor_label=label[:150],
+        actor_label=actor_label(actor),
         zone_id=zone_id,
-        action=action,
+        org_id=_org_anchor(obj),
+        action=kind.value,
         object_type=object_type_of(obj),
         object_id=str(obj.pk),
         object_repr=str(obj)[:200],
         changes=_plain(changes or {}),
         note=note,
+        key_id=keys.signing_key_id(),
         prev_hash=head.hash,
     )
-    event.hash = event_digest(event)
+    event.hash = event_mac(event)
     event.save(force_insert=True)
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
     return event
+
+
+@dataclass
+class HeadRepair:
+    chain: str
+    repaired: bool
+    tip: tuple[int, str]
+    breaks: list[Break]
+    event: AuditEvent | None = None
+
+
+@transaction.atomic
+def head_repair(
+    *, actor: Any, chain: str, accept_breaks: bool = False, ran_by: str = ""
+) -> HeadRepair:
+    """Point ``chain``'s head at its last event again, after checking the
+    whole chain, and record the repair as an event of that chain.
+
+    The chain's head row is locked for the whole check, so nothing is
+    appended meanwhile. A chain with breaks other than its head is not
+    repaired unless ``accept_breaks``: a repair must not quietly vouch for
+    a tampered chain, so the breaks found (and what the checkpoints say
+    about deleted events) go into the repair event's note.
+    """
+    from shiji.audit import checkpoints
+    from shiji.audit.verify import Report, walk
+
+    AuditChainHead.objects.bulk_create([AuditChainHead(chain=chain)], ignore_conflicts=True)
+    head = AuditChainHead.objects.select_for_update().get(chain=chain)
+    existed = (head.seq, head.hash) != (0, GENESIS)
+    _, tip, breaks = walk(chain)
+    if (head.seq, head.hash) == tip:
+        return HeadRepair(chain, False, tip, [])  # the head is right; breaks are audit_verify's
+    if breaks and not accept_breaks:
+        return HeadRepair(chain, False, tip, breaks)
+    found = Report()
+    checkpoints.compare_with_database(found)
+    lost = [b for b in found.breaks if b.chain == chain]
+    old = [head.seq, head.hash] if existed else None
+    head.seq, head.hash = tip
+    head.save(update_fields=["seq", "hash"])
+    parts = [
+        f"链头{'指向 #' + str(old[0]) if old else '缺失'}，已按校验过的末尾事件 #{tip[0]} 重建。"
+    ]
+    parts += [f"链中断裂：{b}" for b in breaks]
+    parts += [f"检查点：{b.reason}" for b in lost]
+    if ran_by:
+        parts.append(f"运行者：{ran_by}")
+    event = audit_record(
+        actor=actor,
+        action=EventKind.AUDIT_HEAD_REPAIR,
+        obj=head,
+        changes={"head": [old, [tip[0], tip[1]]]},
+        note="\n".join(parts),
+        zone_id=zone_of_chain(chain),
+    )
+    return HeadRepair(chain, True, tip, breaks, event)

@@ -1,21 +1,27 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
-from shiji.audit.models import AuditEvent
+from shiji.audit.selectors import events_visible_to
+from shiji.audit.timeline import describe
 from shiji.core.errors import NotFound
+from shiji.core.validation import clean_search
 from shiji.orgs import policy
+
+PAGE_SIZE = 50
 
 
 @login_required
+@require_GET
 def event_list(request):
-    """The audit log of the zones the user may audit (system admins: all)."""
-    q = policy.scope_q(request.user, "audit.view", org_path=None)
-    if q is None:
+    """The audit log of what the user may audit (system admins: all), in words."""
+    if not policy.can(request.user, "audit.view"):
         raise NotFound("页面不存在")
-    events = AuditEvent.objects.filter(q).select_related("zone").order_by("-seq")
-    if request.GET.get("q"):
-        term = request.GET["q"][:100]
-        events = events.filter(object_repr__icontains=term) | events.filter(action__icontains=term)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/list.html", {"page": page, "q": request.GET.get("q", "")})
+    q = clean_search(request.GET.get("q"))
+    events = events_visible_to(user=request.user, q=q).select_related(
+        "zone", "actor__person__org", "actor__zone"
+    )
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = describe(list(page.object_list), user=request.user)
+    return render(request, "audit/list.html", {"page": page, "rows": rows, "q": q})

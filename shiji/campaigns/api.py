@@ -14,7 +14,7 @@ from ninja.responses import Status as Respond
 from shiji.campaigns import selectors, services
 from shiji.campaigns.models import Task, TaskAssignment
 from shiji.core.errors import NotFound
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, Text
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, Text
 from shiji.core.validation import parse_id
 from shiji.orgs.models import Sector
 from shiji.orgs.selectors import zone_get_for_user
@@ -36,12 +36,12 @@ class TaskFilters(Schema):
     q: Text | None = Field(None, max_length=100)
 
 
-class TaskIn(Schema):
+class TaskIn(In):
     zone: Id
     arrangement: Id = Field(description="工作安排 id（本区已启用的学习教育中的）")
     title: Text = Field(max_length=200)
     description: Text = Field("", max_length=services.TASK_TEXT_LIMIT)
-    deadline: dt.date | None = None
+    deadline: Day | None = None
     sectors: list[Text] = Field(
         description="适用领域：organ、soe、institution、private、social 或中文名称", max_length=5
     )
@@ -87,9 +87,13 @@ class TaskList(Schema):
     items: list[TaskOut]
 
 
-class EvidenceOut(Schema):
+# Schema names are unique across the API: django-ninja files each under its
+# class name and keeps the last, so a second "EvidenceOut" or "ReviewIn" would
+# make the OpenAPI document describe another app's schema here.
+class AssignmentEvidenceOut(Schema):
     id: int
     name: str = Field(alias="original_name")
+    kind: str = Field(alias="content_kind", description="按内容识别的类型：jpeg、pdf、docx 等")
     sha256: str
     size: int
 
@@ -106,7 +110,7 @@ class AssignmentOut(Schema):
     reported_at: dt.datetime | None
     reviewed_at: dt.datetime | None
     return_reason: str
-    evidence: list[EvidenceOut]
+    evidence: list[AssignmentEvidenceOut]
 
     @staticmethod
     def resolve_task(obj: TaskAssignment) -> int:
@@ -129,7 +133,7 @@ class AssignmentOut(Schema):
         return list(obj.evidence.all())
 
 
-class ReviewIn(Schema):
+class AssignmentReviewIn(In):
     decision: Literal["accept", "return"]
     reason: Text = Field("", max_length=services.TASK_TEXT_LIMIT)
 
@@ -199,7 +203,7 @@ def task_assignments(request, task_id: int):
 
 @router.post(
     "assignments/{assignment_id}/report",
-    response={200: AssignmentOut, **MOVE},
+    response={200: AssignmentOut, 503: ErrorOut, **MOVE},  # 503: the file store refused it
     summary="报送完成情况（附凭证）",
     description=(
         "multipart：`note`（完成情况，必填）、`file`（可选，图片、PDF 或 Office 文件）。"
@@ -230,7 +234,7 @@ def assignment_report(
     summary="审核：通过或退回",
     description="`decision`：accept 或 return（须填写 `reason`）。未报送的返回 409。",
 )
-def assignment_review(request, assignment_id: int, payload: ReviewIn):
+def assignment_review(request, assignment_id: int, payload: AssignmentReviewIn):
     assignment = _assignment(request, assignment_id)
     services.assignment_transition(
         actor=request.user,

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.db import models
 
+from shiji.core.uploads import content_path
 from shiji.orgs.scope import ZoneScoped
 
 
@@ -314,9 +315,13 @@ class TaskAssignment(models.Model):
 
 
 def assignment_evidence_path(instance: "AssignmentEvidence", filename: str) -> str:
-    # Content-derived, like the ledger's evidence: the client's name is metadata only.
-    zone_id = instance.assignment.task.zone_id
-    return f"task-evidence/{zone_id}/{instance.sha256[:2]}/{instance.sha256}"
+    # Content-addressed (see content_path): the client's name is only metadata.
+    return content_path(
+        "task-evidence",
+        zone_id=instance.assignment.task.zone_id,
+        sha256=instance.sha256,
+        kind=instance.content_kind,
+    )
 
 
 class AssignmentEvidence(models.Model):

@@ -7,8 +7,9 @@ and records nothing, and an edited file updates the campaign in place.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
+from shiji.audit import kinds
+from shiji.audit.kinds import ASSIGNMENT_MOVES, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns import workflow
 from shiji.campaigns.models import (
@@ -31,7 +34,6 @@ from shiji.campaigns.models import (
     TaskTemplate,
     WorkArrangement,
     ZoneCampaign,
-    assignment_evidence_path,
 )
 from shiji.campaigns.presets import Preset, preset_path, read_preset
 from shiji.core.errors import Conflict, NotFound, invalid
@@ -138,13 +140,13 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         result.created += 1
         audit_record(
             actor=actor,
-            action="campaign.create",
+            action=EventKind.CAMPAIGN_CREATE,
             obj=campaign,
             changes=created(campaign, CAMPAIGN_FIELDS),
             note=note,
         )
     else:
-        _update(actor, campaign, values, CAMPAIGN_FIELDS, "campaign.update", note, result)
+        _update(actor, campaign, values, CAMPAIGN_FIELDS, EventKind.CAMPAIGN_UPDATE, note, result)
 
     arrangements = _sync(
         actor,
@@ -152,7 +154,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         note,
         model=WorkArrangement,
         campaign=campaign,
-        action="arrangement",
+        family=kinds.ARRANGEMENT,
         fields=ARRANGEMENT_FIELDS,
         unique=("code",),
         specs=[
@@ -175,7 +177,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         note,
         model=TaskTemplate,
         campaign=campaign,
-        action="task_template",
+        family=kinds.TASK_TEMPLATE,
         fields=TASK_TEMPLATE_FIELDS,
         unique=("code",),
         specs=[
@@ -195,7 +197,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         ],
     )
     _delete_missing(
-        actor, result, note, WorkArrangement, campaign, "arrangement", ARRANGEMENT_FIELDS,
+        actor, result, note, WorkArrangement, campaign, kinds.ARRANGEMENT, ARRANGEMENT_FIELDS,
         keep={a.code for a in preset.arrangements},
     )  # fmt: skip
     _sync(
@@ -204,7 +206,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         note,
         model=CategoryTemplate,
         campaign=campaign,
-        action="category_template",
+        family=kinds.CATEGORY_TEMPLATE,
         fields=CATEGORY_TEMPLATE_FIELDS,
         unique=("code", "name"),
         specs=[
@@ -226,7 +228,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
         note,
         model=StudyKind,
         campaign=campaign,
-        action="study_kind",
+        family=kinds.STUDY_KIND,
         fields=STUDY_KIND_FIELDS,
         unique=("code", "name"),
         specs=[
@@ -242,7 +244,7 @@ def _update(
     obj: models.Model,
     values: dict[str, Any],
     fields: list[str],
-    action: str,
+    action: EventKind,
     note: str,
     result: LoadResult,
 ) -> None:
@@ -263,7 +265,7 @@ def _sync(
     *,
     model: type[models.Model],
     campaign: Campaign,
-    action: str,
+    family: kinds.Family,
     fields: list[str],
     unique: Sequence[str],
     specs: list[tuple[str, dict[str, Any]]],
@@ -281,7 +283,7 @@ def _sync(
     }
     wanted = dict(specs)
     if delete:
-        _delete_missing(actor, result, note, model, campaign, action, fields, keep=set(wanted))
+        _delete_missing(actor, result, note, model, campaign, family, fields, keep=set(wanted))
     moving = [
         row
         for code, row in existing.items()
@@ -299,7 +301,7 @@ def _sync(
             result.created += 1
             audit_record(
                 actor=actor,
-                action=f"{action}.create",
+                action=family.create,
                 obj=row,
                 changes=created(row, fields),
                 note=note,
@@ -307,7 +309,7 @@ def _sync(
         else:
             # A parked row still holds its old name in memory, so the diff
             # below includes the name and the save writes the real one.
-            _update(actor, row, values, fields, f"{action}.update", note, result)
+            _update(actor, row, values, fields, family.update, note, result)
         out[code] = row
     return out
 
@@ -318,7 +320,7 @@ def _delete_missing(
     note: str,
     model: type[models.Model],
     campaign: Campaign,
-    action: str,
+    family: kinds.Family,
     fields: list[str],
     *,
     keep: set[str],
@@ -330,11 +332,11 @@ def _delete_missing(
             row.delete()
         except (ProtectedError, RestrictedError):
             raise invalid(
-                **{action: f"“{row}”已被使用，不能从预设中删除；请保留它并改为调整措辞"}
+                **{family.name: f"“{row}”已被使用，不能从预设中删除；请保留它并改为调整措辞"}
             ) from None
         result.deleted += 1
         row.pk = pk  # delete() clears it; the audit event names the row that was
-        audit_record(actor=actor, action=f"{action}.delete", obj=row, changes=changes, note=note)
+        audit_record(actor=actor, action=family.delete, obj=row, changes=changes, note=note)
 
 
 # Adoption by a zone ---------------------------------------------------------------
@@ -389,7 +391,7 @@ def zone_adopt_campaign(
         adoption = ZoneCampaign.objects.create(zone=zone, campaign=campaign, **values)
         audit_record(
             actor=actor,
-            action="zone_campaign.adopt",
+            action=EventKind.ZONE_CAMPAIGN_ADOPT,
             obj=adoption,
             changes=created(adoption, ZONE_CAMPAIGN_FIELDS),
         )
@@ -400,7 +402,9 @@ def zone_adopt_campaign(
         changes = diff(before, snapshot(adoption, ZONE_CAMPAIGN_FIELDS))
         if changes:
             adoption.save(update_fields=list(changes))
-            audit_record(actor=actor, action="zone_campaign.update", obj=adoption, changes=changes)
+            audit_record(
+                actor=actor, action=EventKind.ZONE_CAMPAIGN_UPDATE, obj=adoption, changes=changes
+            )
     _copy_categories(actor, zone, campaign)
     return adoption
 
@@ -425,7 +429,7 @@ def _copy_categories(actor: Any, zone: Zone, campaign: Campaign) -> None:
         )
         audit_record(
             actor=actor,
-            action="category.create",
+            action=EventKind.CATEGORY_CREATE,
             obj=category,
             changes=created(category, CATEGORY_FIELDS),
             note=f"自“{campaign.name}”预设复制",
@@ -471,7 +475,9 @@ def zone_campaign_set_list_review(
         changes = {"requires_list_review": [adoption.requires_list_review, required]}
         adoption.requires_list_review = required
         adoption.save(update_fields=["requires_list_review"])
-        audit_record(actor=actor, action="zone_campaign.update", obj=adoption, changes=changes)
+        audit_record(
+            actor=actor, action=EventKind.ZONE_CAMPAIGN_UPDATE, obj=adoption, changes=changes
+        )
     return adoption
 
 
@@ -506,7 +512,7 @@ def category_create(
     )
     audit_record(
         actor=actor,
-        action="category.create",
+        action=EventKind.CATEGORY_CREATE,
         obj=category,
         changes=created(category, CATEGORY_FIELDS),
     )
@@ -553,7 +559,7 @@ def category_update(
     changes = diff(before, snapshot(category, CATEGORY_FIELDS))
     if changes:
         category.save(update_fields=list(changes))
-        audit_record(actor=actor, action="category.update", obj=category, changes=changes)
+        audit_record(actor=actor, action=EventKind.CATEGORY_UPDATE, obj=category, changes=changes)
     return category
 
 
@@ -615,7 +621,7 @@ def _assign(actor: Any, task: Task, note: str = "") -> int:
         assignment.org = org
         audit_record(
             actor=actor,
-            action="task_assignment.create",
+            action=EventKind.TASK_ASSIGNMENT_CREATE,
             obj=assignment,
             changes=created(assignment, ASSIGNMENT_FIELDS),
             note=note,
@@ -690,7 +696,9 @@ def task_create(
         is_sample=is_sample,
         **values,
     )
-    audit_record(actor=actor, action="task.create", obj=task, changes=created(task, TASK_FIELDS))
+    audit_record(
+        actor=actor, action=EventKind.TASK_CREATE, obj=task, changes=created(task, TASK_FIELDS)
+    )
     _assign(actor, task)
     return task
 
@@ -732,7 +740,7 @@ def tasks_adopt_templates(
         )
         audit_record(
             actor=actor,
-            action="task.create",
+            action=EventKind.TASK_CREATE,
             obj=task,
             changes=created(task, TASK_FIELDS),
             note=f"自“{campaign.name}”任务模板",
@@ -770,10 +778,17 @@ def assignment_add_evidence(
     assignment = _locked_assignment(assignment)
     policy.require(actor, "task.report", assignment)
     workflow.check("evidence", assignment)
-    return _store_evidence(actor, assignment, file)
+    with _evidence_stored(actor, assignment, file) as evidence:
+        return evidence
 
 
-def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> AssignmentEvidence:
+@contextlib.contextmanager
+def _evidence_stored(
+    actor: Any, assignment: TaskAssignment, file: Any
+) -> Iterator[AssignmentEvidence]:
+    """Check, store and record one evidence file for the block that follows:
+    if it fails (a later file of the same report, the move itself), the bytes
+    written here are deleted with the rolled-back row (see stored_upload)."""
     info = check_upload(file, allowed=EVIDENCE, max_bytes=settings.MAX_UPLOAD_MB * MB)
     name = upload_name(file, default="凭证")
     evidence = AssignmentEvidence(
@@ -784,16 +799,15 @@ def _store_evidence(actor: Any, assignment: TaskAssignment, file: Any) -> Assign
         sha256=info.sha256,
         uploaded_by=policy.user_of(actor),
     )
-    path = assignment_evidence_path(evidence, name)
-    with stored_upload(evidence.file, file, path=path, name=name):
+    with stored_upload(evidence.file, file, name=name):
         evidence.save()
         audit_record(
             actor=actor,
-            action="task_assignment.evidence",
+            action=EventKind.TASK_ASSIGNMENT_EVIDENCE,
             obj=assignment,
             changes={"evidence": [None, {"name": name, "sha256": info.sha256}]},
         )
-    return evidence
+        yield evidence
 
 
 @transaction.atomic
@@ -824,29 +838,31 @@ def assignment_transition(
     now = timezone.now()
     user = policy.user_of(actor)
     fields = ["status", "updated_at"]
-    if action == "report":
-        for file in files:
-            _store_evidence(actor, assignment, file)
-        if not assignment.evidence.exists():
-            raise invalid(file="报送完成情况须至少上传一份凭证")
-        assignment.report_note, assignment.reported_by, assignment.reported_at = note, user, now
-        fields += ["report_note", "reported_by", "reported_at"]
-    else:
-        did = policy.did_steps([(assignment.reported_by_id, "reporter")])
-        refusal = policy.four_eyes_refusal(actor, did, policy.ACCEPT_TASK_REPORT)
-        if refusal:
-            raise Conflict(refusal)
-        assignment.reviewed_by, assignment.reviewed_at = user, now
-        assignment.return_reason = note if action == "return" else ""
-        fields += ["reviewed_by", "reviewed_at", "return_reason"]
-    old = assignment.status
-    assignment.status = move.target
-    assignment.save(update_fields=fields)
-    audit_record(
-        actor=actor,
-        action=f"task_assignment.{action}",
-        obj=assignment,
-        changes={"status": [old, move.target]},
-        note=note,
-    )
+    # Files of a report stay stored only if the whole move is saved.
+    with contextlib.ExitStack() as stored:
+        if action == "report":
+            for file in files:
+                stored.enter_context(_evidence_stored(actor, assignment, file))
+            if not assignment.evidence.exists():
+                raise invalid(file="报送完成情况须至少上传一份凭证")
+            assignment.report_note, assignment.reported_by, assignment.reported_at = note, user, now
+            fields += ["report_note", "reported_by", "reported_at"]
+        else:
+            did = policy.did_steps([(assignment.reported_by_id, "reporter")])
+            refusal = policy.four_eyes_refusal(actor, did, policy.ACCEPT_TASK_REPORT)
+            if refusal:
+                raise Conflict(refusal)
+            assignment.reviewed_by, assignment.reviewed_at = user, now
+            assignment.return_reason = note if action == "return" else ""
+            fields += ["reviewed_by", "reviewed_at", "return_reason"]
+        old = assignment.status
+        assignment.status = move.target
+        assignment.save(update_fields=fields)
+        audit_record(
+            actor=actor,
+            action=ASSIGNMENT_MOVES[action],
+            obj=assignment,
+            changes={"status": [old, move.target]},
+            note=note,
+        )
     return assignment

@@ -17,10 +17,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shiji.audit.selectors import timeline_for
+from shiji.audit.timeline import timeline
 from shiji.campaigns import excel, selectors, services, workflow
 from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
 from shiji.core.downloads import export_response, stored_file_response
@@ -367,7 +366,7 @@ def _render_assignment(
         "task": assignment.task,
         "moves": {m.action: m for m in moves},
         "evidence": list(assignment.evidence.select_related("uploaded_by")),
-        "timeline": _labelled(timeline_for(assignment).order_by("seq")),
+        "timeline": timeline(assignment, request.user),
         "error": error,
         "form": form,
         "field_errors": error.fields if error else {},
@@ -463,21 +462,6 @@ def tasks_export(request: HttpRequest) -> FileResponse:
         lambda out: excel.export_assignments(user=request.user, params=params, out=out),
         filename=excel.export_filename(),
     )
-
-
-EVENT_LABELS = {
-    "task_assignment.create": _l("分派任务"),
-    "task_assignment.evidence": _l("上传凭证"),
-    **{f"task_assignment.{m.action}": m.label for m in workflow.MOVES.values()},
-}
-
-
-def _labelled(events) -> list:
-    """Audit events with a Chinese name for their action."""
-    out = list(events)
-    for event in out:
-        event.label = str(EVENT_LABELS.get(event.action, event.action))
-    return out
 
 
 def home_panel(request: HttpRequest):

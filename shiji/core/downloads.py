@@ -16,15 +16,16 @@ from typing import IO, Any
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 
-from shiji.core.uploads import CONTENT_TYPES
+from shiji.core.uploads import CONTENT_TYPES, download_name
 
 
 def stored_file_response(
     field_file: FieldFile, *, filename: str, kind: str, missing_message: str
 ) -> FileResponse:
-    """``field_file`` as an attachment named ``filename``, typed by its sniffed
-    ``kind`` (see ``CONTENT_TYPES``). An empty field or a file the storage
-    cannot open is a 404 with ``missing_message``."""
+    """``field_file`` as an attachment named ``filename`` with the extension
+    of its sniffed ``kind`` (see ``download_name``) and typed by it (see
+    ``CONTENT_TYPES``). An empty field or a file the storage cannot open is a
+    404 with ``missing_message``."""
     # FieldFile.open raises ValueError for an empty field and OSError when the
     # bytes are gone from storage; to the user both mean "not there".
     if not field_file:
@@ -36,7 +37,7 @@ def stored_file_response(
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=filename,
+        filename=download_name(filename, kind),
         content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
     )
     # The bytes were checked on upload, but a browser must still never

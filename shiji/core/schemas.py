@@ -1,7 +1,9 @@
-from typing import Annotated
+import datetime as dt
+import re
+from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, model_validator
 from pydantic_core import PydanticCustomError
 
 from shiji.core.validation import MAX_ID
@@ -45,3 +47,34 @@ class ErrorOut(Schema):
 # document is true: django-ninja does not list its automatic ones; 400 is its
 # answer to a body that is not JSON).
 COMMON_ERRORS = {400: ErrorOut, 401: ErrorOut, 422: ErrorOut}
+
+
+def _iso_date(value: object) -> object:
+    # Pydantic's lax mode reads a number, or a string of digits, as a Unix
+    # timestamp: "?to=0" would silently mean 1970-01-01. A date in this API is
+    # what its schema says, an ISO string YYYY-MM-DD, or a 422.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_format", "日期格式应为 YYYY-MM-DD（如 2026-03-31）")
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# A date a client sends (a field or a query parameter).
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+class In(Schema):
+    """A JSON object a client sends. django-ninja's Schema reads any value's
+    attributes (it is made to serialise model instances), so a body of `5` or
+    `[]` became a patch with no fields and was accepted; an input must be an
+    object, or it is a 422 like any other wrong type."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _object_only(cls, values: Any, handler: Any, info: Any) -> Any:
+        if not isinstance(values, dict | cls):
+            raise PydanticCustomError("model_type", "应为对象")
+        return handler(values)

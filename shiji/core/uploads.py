@@ -6,33 +6,46 @@ so every upload (rosters, ledger workbooks, evidence) is judged by its bytes:
     info = check_upload(request.FILES["file"], allowed={"xlsx"}, max_bytes=5 * MB)
     info.kind, info.size, info.sha256
 
-``sniff_kind`` names what a file really is; ``check_upload`` refuses anything
-empty, too large (the smaller of ``max_bytes`` and ``settings.MAX_UPLOAD_MB``)
-or not of an allowed kind, raising ``Invalid`` with a Chinese message under
-the form field ``file``.
+``sniff_kind`` names what a file really is: the magic bytes say what it
+claims to be, and its structure must bear the claim out (a PDF that pypdf can
+read, an image whose header Pillow decodes, an Office package whose parts say
+what it is). ``check_upload`` refuses anything empty, too large (the smaller
+of ``max_bytes`` and ``settings.MAX_UPLOAD_MB``) or not of an allowed kind,
+raising ``Invalid`` with a Chinese message under the form field ``file``.
 
-Keeping an accepted upload: ``upload_name`` is the name to show for it, and
-``stored_upload`` puts its bytes under their content address (shared with an
-identical file already there) for the length of the block that writes the
-row, deleting them again if that block fails.
+Keeping an accepted upload: ``upload_name`` is the name to show for it,
+``content_path`` where its bytes go (by zone and SHA-256, with the extension
+of the sniffed kind, never the one the client chose), and ``stored_upload``
+puts them there (shared with an identical file already there) for the length
+of the block that writes the row, deleting them again if that block fails. A
+storage that cannot take the bytes is ``StorageUnavailable`` (503), never a
+bare server error. ``download_name`` is what a download is called: the
+uploaded name with the extension of the sniffed kind.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import re
 import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
+from xml.etree import ElementTree
 
+import pypdf
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
+from PIL import Image, UnidentifiedImageError
+from pypdf.errors import DependencyError, PyPdfError
 
-from shiji.core.errors import invalid
+from shiji.core.errors import AppError, invalid
 from shiji.core.validation import clean_text
+
+logger = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -88,6 +101,7 @@ EVIDENCE = IMAGES | OFFICE | {"pdf"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _CHUNK = 64 * 1024
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
 
 
 @dataclass(frozen=True)
@@ -117,20 +131,30 @@ def sniff_kind(file: IO[bytes] | Any) -> str | None:
     Reads from the start and puts the position back where it was, so the
     caller can go on to read or save the file.
     """
+    return _sniff(file)[1]
+
+
+def _sniff(file: IO[bytes] | Any) -> tuple[str | None, str | None]:
+    """(what the magic bytes claim, what the structure bears out). The two
+    differ for a damaged or forged file: ``("pdf", None)`` for text that
+    starts like a PDF and is none."""
     start = _tell(file)
     try:
         _seek(file, 0)
         head = file.read(2048) or b""
         if isinstance(head, str):  # a text-mode file is never a binary kind
-            return None
-        kind = _sniff_head(head)
-        if kind == "zip":
-            _seek(file, 0)
-            kind = _sniff_zip(file)
-        elif kind == "ole":
-            _seek(file, 0)
-            kind = _sniff_ole(file)
-        return kind
+            return None, None
+        claimed = _sniff_head(head)
+        _seek(file, 0)
+        if claimed == "zip":
+            return claimed, _sniff_zip(file)
+        if claimed == "ole":
+            return claimed, _sniff_ole(file)
+        if claimed == "pdf":
+            return claimed, _sniff_pdf(file)
+        if claimed in IMAGES:
+            return claimed, _sniff_image(file, claimed)
+        return claimed, None
     finally:
         _seek(file, start)
 
@@ -171,8 +195,12 @@ def check_upload(
     _seek(file, 0)
     if size == 0:
         raise invalid(**{field: "文件是空的，请检查后重新上传"})
-    kind = sniff_kind(file)
+    claimed, kind = _sniff(file)
     if kind not in allowed:
+        if kind is None and claimed in allowed:
+            # It starts like an allowed kind but is not one: say so, rather
+            # than "unsupported", which would puzzle the owner of a damaged file.
+            raise invalid(**{field: f"文件已损坏，或不是真正的{KIND_LABELS[claimed]}"})
         raise invalid(**{field: _kind_message(kind, allowed)})
     return UploadInfo(kind=kind, size=size, sha256=digest.hexdigest())
 
@@ -185,35 +213,123 @@ def upload_name(file: Any, *, default: str) -> str:
     return clean_text(name, field="file", label="文件名", max_length=200).rsplit("/", 1)[-1]
 
 
-@contextlib.contextmanager
-def stored_upload(field_file: FieldFile, file: Any, *, path: str, name: str) -> Iterator[None]:
-    """Store ``file`` in ``field_file`` for the block that saves its row.
+class StorageUnavailable(AppError):
+    """The file store refused the bytes (disk full, read-only, unreachable).
 
-    ``path`` is the content address (zone and SHA-256) the field's
-    ``upload_to`` gives. When those bytes are already stored there they are
-    shared, not written twice: the rows stay separate, which is what flags the
-    reuse to verifiers. When the block raises (the row or its audit event
-    could not be written), bytes written here are deleted again, so storage
-    never keeps a file no row points to; shared bytes are left alone.
+    The server's fault, not the client's: 503, so that a client retries later
+    rather than changes its request, and a clear message instead of a bare
+    server error. The row and its audit event are never written."""
+
+    status = 503
+    code = "storage_unavailable"
+
+
+STORAGE_MESSAGE = "文件存储暂时不可用，文件未保存，请稍后重试；如仍失败请联系系统管理员"
+
+
+def content_path(folder: str, *, zone_id: int, sha256: str, kind: str) -> str:
+    """Where accepted bytes are stored: by zone and content, under the
+    extension of their sniffed ``kind``. Nothing the client names reaches the
+    path, so it cannot traverse folders, overwrite another file, or give the
+    stored file an extension (``.html``) its bytes do not bear out."""
+    return f"{folder}/{zone_id}/{sha256[:2]}/{sha256}{EXTENSIONS[kind]}"
+
+
+# The extensions a kind may already carry in a name (besides its own).
+_ALIASES = {"jpeg": {".jpeg", ".jpe", ".jfif"}}
+# What counts as an extension to replace: up to 8 letters and digits, at least
+# one a letter, after the last dot ("jh.html" has ".html"; "会议纪要 2024.03.15"
+# has none).
+_EXTENSION = re.compile(r"\.(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,8}$")
+
+
+def download_name(name: str, kind: str) -> str:
+    """What a download of a stored file is called: the uploaded ``name`` with
+    the extension of its sniffed ``kind`` in place of whatever it had
+    ("jh.html" holding a JPEG downloads as "jh.jpg"), so that the file a user
+    saves opens as what it is, never as a page."""
+    extension = EXTENSIONS.get(kind)
+    if extension is None:
+        return name
+    fitting = (extension, *_ALIASES.get(kind, ()))
+    if name.lower().endswith(fitting):
+        return name
+    stem = _EXTENSION.sub("", name)
+    return stem if stem.lower().endswith(fitting) else stem + extension
+
+
+@contextlib.contextmanager
+def stored_upload(field_file: FieldFile, file: Any, *, name: str) -> Iterator[None]:
+    """Store ``file`` (uploaded as ``name``) in ``field_file`` for the block
+    that saves its row.
+
+    The path is the content address (zone, SHA-256 and extension, see
+    ``content_path``) the field's ``upload_to`` gives. When those bytes are
+    already stored there they are shared, not written twice: the rows stay
+    separate, which is what flags the reuse to verifiers. When the store
+    cannot take them, ``StorageUnavailable`` is raised before the block runs,
+    so no row or audit event is written. When the block raises (the row or
+    its audit event could not be written), bytes written here are deleted
+    again, so storage never keeps a file no row points to; shared bytes are
+    left alone.
     """
-    if default_storage.exists(path):
-        field_file.name = path
-        stored_now = False
-    else:
-        file.seek(0)
-        field_file.save(name, file, save=False)
-        stored_now = True
+    storage = field_file.storage
+    path = field_file.field.generate_filename(field_file.instance, name)
+    stored_now = False
+    try:
+        if storage.exists(path):
+            field_file.name = path
+        else:
+            file.seek(0)
+            stored_now = True
+            field_file.save(name, file, save=False)
+    except Exception as exc:
+        # Any backend's failure (OSError from a full or read-only disk, a
+        # client error from object storage) means the same to the user.
+        logger.exception("storage refused %s", path)
+        if stored_now:
+            _discard_partial(storage, path, expected_size=_size(file))
+        raise StorageUnavailable(STORAGE_MESSAGE, fields={"file": STORAGE_MESSAGE}) from exc
     try:
         yield
     except Exception:
         if stored_now:
-            default_storage.delete(field_file.name)
+            _delete_quietly(storage, field_file.name)
         raise
+
+
+def _discard_partial(storage: Any, path: str, *, expected_size: int | None) -> None:
+    """Delete what a failed write left at ``path`` (a truncated file there
+    would otherwise be shared by the next upload of the same bytes). A
+    complete file of the right size is another request's identical upload
+    that won the race: it stays."""
+    with contextlib.suppress(Exception):
+        if storage.exists(path) and storage.size(path) != expected_size:
+            _delete_quietly(storage, path)
+
+
+def _delete_quietly(storage: Any, path: str) -> None:
+    # Cleanup must never hide the error that made it necessary.
+    try:
+        storage.delete(path)
+    except Exception:
+        logger.exception("could not delete %s after a failed upload", path)
+
+
+def _size(file: Any) -> int | None:
+    size = getattr(file, "size", None)
+    if isinstance(size, int):
+        return size
+    try:
+        return file.seek(0, 2)
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _kind_message(kind: str | None, allowed: set[str] | frozenset[str]) -> str:
     if kind == "encrypted":
-        return "文件设置了打开密码，请在 Office 中取消密码后再上传"
+        # An Office file (OLE-wrapped) or a PDF that needs a password to open.
+        return "文件设置了打开密码，请取消密码后再上传"
     if allowed == {"xlsx"}:
         if kind == "xls":
             return "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再上传"
@@ -241,8 +357,11 @@ def _sniff_head(head: bytes) -> str | None:
         return "gif"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
-    # Readers accept a PDF header anywhere in the first KB (after junk bytes).
-    if b"%PDF-" in head[:1024]:
+    # ISO 32000 puts the header first ("The first line of a PDF file shall be
+    # a header"); readers that tolerate junk before it in the first KB do so
+    # for broken writers. Requiring offset 0 means no accepted PDF can start
+    # as a page, a script or any other kind.
+    if _PDF_HEADER.match(head):
         return "pdf"
     if head[:4] in _ZIP_MAGICS:
         return "zip"
@@ -251,25 +370,120 @@ def _sniff_head(head: bytes) -> str | None:
     return None
 
 
-# The part each Office Open XML document must contain, besides [Content_Types].xml.
-_OOXML_PARTS = (
-    ("xlsx", "xl/workbook.xml"),
-    ("docx", "word/document.xml"),
-    ("pptx", "ppt/presentation.xml"),
-)
+# An Office Open XML package (ECMA-376 part 2) names its main part twice: the
+# package relationship of type officeDocument points at it, and
+# [Content_Types].xml gives it the main content type of its kind. Macro-enabled
+# and template variants have other content types and are refused: served as
+# .xlsx/.docx/.pptx, Office would not open them.
+_OOXML_MAIN_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml": "xlsx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml": "docx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml": "pptx",
+}
+_OFFICE_DOCUMENT = "/officeDocument"  # the end of the relationship type's URI
+_CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# [Content_Types].xml and _rels/.rels are a few KB; anything larger is no
+# Office file, and reading at most this much keeps a zip bomb harmless.
+_MAX_PACKAGE_PART = 1024 * 1024
 
 
 def _sniff_zip(file: Any) -> str:
+    """The OOXML kind the package's own parts declare, or "zip"."""
     try:
         with zipfile.ZipFile(file) as archive:
             names = set(archive.namelist())
+            if not {"[Content_Types].xml", "_rels/.rels"} <= names:
+                return "zip"
+            types = _package_xml(archive, "[Content_Types].xml")
+            rels = _package_xml(archive, "_rels/.rels")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         return "zip"
-    if "[Content_Types].xml" in names:
-        for kind, part in _OOXML_PARTS:
-            if part in names:
-                return kind
-    return "zip"
+    except (ElementTree.ParseError, RuntimeError, NotImplementedError):
+        return "zip"  # malformed XML; an encrypted or oddly compressed entry
+    main = next(
+        (
+            r.get("Target", "").lstrip("/")
+            for r in rels.iter(f"{_REL}Relationship")
+            if r.get("Type", "").endswith(_OFFICE_DOCUMENT) and r.get("TargetMode") != "External"
+        ),
+        None,
+    )
+    if not main or main not in names:
+        return "zip"
+    content_type = next(
+        (
+            o.get("ContentType")
+            for o in types.iter(f"{_CT}Override")
+            if o.get("PartName", "").lstrip("/") == main
+        ),
+        None,
+    )
+    return _OOXML_MAIN_TYPES.get(content_type or "", "zip")
+
+
+def _package_xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    with archive.open(name) as part:
+        data = part.read(_MAX_PACKAGE_PART + 1)
+    # Package parts never declare a DTD; refusing one rules out entity tricks.
+    if len(data) > _MAX_PACKAGE_PART or b"<!DOCTYPE" in data.upper():
+        raise ValueError("not a package part")
+    return ElementTree.fromstring(data)  # noqa: S314 (bounded, no DTD)
+
+
+# pypdf's own limits are sized for desktop use (75 MB per stream); an upload
+# is at most MAX_UPLOAD_MB, and checking it needs only the cross-reference
+# data and the page tree.
+_PDF_LIMITS = {
+    "maximum_declared_stream_length": 32 * MB,
+    "zlib_maximum_output_length": 32 * MB,
+    "lzw_maximum_output_length": 32 * MB,
+    "run_length_maximum_output_length": 32 * MB,
+    "array_based_stream_maximum_output_length": 32 * MB,
+    "stream_decoding_work_maximum_length": 64 * MB,
+}
+_PDF_TAIL = 1024  # %%EOF must be in the last KB, as readers require
+
+
+def _sniff_pdf(file: Any) -> str | None:
+    """ "pdf" for a document a PDF reader can open: it ends with a
+    ``startxref`` and ``%%EOF`` and pypdf reads its cross-reference data,
+    catalog and page tree (within the limits above). "encrypted" when it
+    needs a password to open; None otherwise."""
+    try:
+        end = file.seek(0, 2)
+        file.seek(max(0, end - _PDF_TAIL))
+        tail = file.read(_PDF_TAIL)
+        if b"%%EOF" not in tail or b"startxref" not in tail:
+            return None
+        file.seek(0)
+        with pypdf.apply_configuration(**_PDF_LIMITS):
+            reader = pypdf.PdfReader(file, strict=False)
+            if reader.is_encrypted and reader.decrypt("") == pypdf.PasswordType.NOT_DECRYPTED:
+                return "encrypted"
+            return "pdf" if len(reader.pages) > 0 else None
+    except (PyPdfError, DependencyError, OSError, ValueError, KeyError, TypeError,
+            AttributeError, IndexError, RecursionError, struct.error, ArithmeticError):  # fmt: skip
+        # pypdf reports a broken file with whatever its parser hit.
+        return None
+
+
+_PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WEBP"}
+
+
+def _sniff_image(file: Any, kind: str) -> str | None:
+    """``kind`` when Pillow decodes the image's header as that format and
+    the declared size is no decompression bomb; None otherwise."""
+    try:
+        with Image.open(file, formats=[_PILLOW_FORMATS[kind]]) as image:
+            width, height = image.size
+            if width < 1 or height < 1 or width * height > Image.MAX_IMAGE_PIXELS:
+                return None
+            image.verify()  # chunk checksums (PNG) and structure, no pixel decoding
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError,
+            SyntaxError, struct.error, EOFError, IndexError, TypeError):  # fmt: skip
+        return None
+    return kind
 
 
 def _sniff_ole(file: Any) -> str:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shiji.assessment.models import Comparator, Dimension, Indicator, IndicatorKind, Target
+from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import invalid
 from shiji.core.validation import clean_choice, clean_text
@@ -41,7 +42,7 @@ def superuser_create(*, actor: Any, username: str, password: str, name: str) -> 
     user.set_password(password)
     user.save()
     changes = created(user, [*USER_FIELDS, "is_superuser"])
-    audit_record(actor=actor, action="user.create", obj=user, changes=changes)
+    audit_record(actor=actor, action=EventKind.USER_CREATE, obj=user, changes=changes)
     return user
 
 
@@ -72,7 +73,7 @@ def indicator_ensure(
     )
     audit_record(
         actor=actor,
-        action="indicator.create",
+        action=EventKind.INDICATOR_CREATE,
         obj=indicator,
         changes=created(indicator, INDICATOR_FIELDS),
     )
@@ -115,7 +116,10 @@ def target_set(
     if target is None:
         target = Target.objects.create(zone=zone, indicator=indicator, period=period, **values)
         audit_record(
-            actor=actor, action="target.create", obj=target, changes=created(target, TARGET_FIELDS)
+            actor=actor,
+            action=EventKind.TARGET_CREATE,
+            obj=target,
+            changes=created(target, TARGET_FIELDS),
         )
         return target
     before = snapshot(target, TARGET_FIELDS)
@@ -124,5 +128,5 @@ def target_set(
     changes = diff(before, snapshot(target, TARGET_FIELDS))
     if changes:
         target.save(update_fields=list(changes))
-        audit_record(actor=actor, action="target.update", obj=target, changes=changes)
+        audit_record(actor=actor, action=EventKind.TARGET_UPDATE, obj=target, changes=changes)
     return target

@@ -23,11 +23,12 @@ from django.db.models import QuerySet
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
+from pydantic import StrictBool
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import export_response
 from shiji.core.errors import Forbidden
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, SomeText, Text
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger import excel, selectors, services, workflow
 from shiji.ledger.models import Kind, Problem, ProgressNote, Source, Stage, Status
@@ -88,23 +89,23 @@ class ProblemFilters(Schema):
     sort: SortKey = Field(None, description="默认按台账编号")
 
 
-class ProblemIn(Schema):
+class ProblemIn(In):
     zone: Id
     source: SourceIn
     category: Id
     description: SomeText = Field(max_length=TEXT_MAX)
     org: Id
     kind: KindIn
-    found_on: dt.date
-    deadline: dt.date | None = None
+    found_on: Day
+    deadline: Day | None = None
     measures: Text = Field("", max_length=TEXT_MAX)
     goal: Text = Field("", max_length=TEXT_MAX)
     leader: Id | None = None
     owner: Id | None = None
-    needs_rule_change: bool = False
+    needs_rule_change: StrictBool = False  # 0 and 1 are no booleans here
 
 
-class ProblemPatch(Schema):
+class ProblemPatch(In):
     """Every field optional; only the ones sent change. ``leader``, ``owner``
     and ``deadline`` may be null (none); moving an existing deadline needs
     ``POST /problems/{id}/extensions``."""
@@ -118,23 +119,23 @@ class ProblemPatch(Schema):
     leader: Id | None = None
     owner: Id | None = None
     kind: KindIn = None
-    found_on: dt.date = None
-    deadline: dt.date | None = None
-    needs_rule_change: bool = None
+    found_on: Day = None
+    deadline: Day | None = None
+    needs_rule_change: StrictBool = None
 
 
-class TransitionIn(Schema):
+class TransitionIn(In):
     action: Action
     note: Text = Field("", max_length=TEXT_MAX)
 
 
-class ReviewIn(Schema):
+class ReviewIn(In):
     decision: Literal["approve", "send_back"]
     note: Text = Field("", max_length=TEXT_MAX)
 
 
-class ExtensionIn(Schema):
-    new_deadline: dt.date
+class ExtensionIn(In):
+    new_deadline: Day
     reason: SomeText = Field(max_length=TEXT_MAX)
 
 
@@ -150,7 +151,7 @@ class ImportForm(Schema):
     dry_run: bool = Field(False, description="true：只检查、报告，不写入")
 
 
-class ProgressIn(Schema):
+class ProgressIn(In):
     text: SomeText = Field(max_length=TEXT_MAX)
 
 
@@ -505,7 +506,7 @@ def problem_progress(request, problem_id: int, payload: ProgressIn):
 
 @router.post(
     "problems/{problem_id}/evidence",
-    response={201: EvidenceOut, **MOVE},
+    response={201: EvidenceOut, 503: ErrorOut, **MOVE},  # 503: the file store refused it
     summary="上传整改凭证",
     description=(
         "multipart：`file`（图片、PDF 或 Office 文件，按内容识别类型，不看扩展名）、"

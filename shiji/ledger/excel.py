@@ -59,6 +59,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.campaigns.models import ProblemCategory, ZoneCampaign
 from shiji.core import staging
@@ -563,7 +564,7 @@ def import_workbook(
         name = str(getattr(file, "name", "") or "").rsplit("/", 1)[-1][:200]
         audit_record(
             actor=actor,
-            action="ledger.import",
+            action=EventKind.LEDGER_IMPORT,
             obj=zone,
             changes={
                 "created": [None, result.created],

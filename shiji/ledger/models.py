@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from shiji.core.uploads import content_path
 from shiji.orgs.scope import OrgScoped
 
 
@@ -164,9 +165,13 @@ class Stage(models.TextChoices):
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
-    # Stored under a content-derived name: the original name is only metadata,
-    # so nothing a client names can traverse paths or overwrite another file.
-    return f"evidence/{instance.problem.zone_id}/{instance.sha256[:2]}/{instance.sha256}"
+    # Content-addressed (see content_path): the client's name is only metadata.
+    return content_path(
+        "evidence",
+        zone_id=instance.problem.zone_id,
+        sha256=instance.sha256,
+        kind=instance.content_kind,
+    )
 
 
 class Evidence(models.Model):

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shiji.audit.kinds import PROBLEM_MOVES, PROBLEM_REVIEWS, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Conflict, invalid
@@ -27,7 +28,6 @@ from shiji.ledger.models import (
     ReviewState,
     Source,
     Stage,
-    evidence_path,
 )
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, User, Zone
@@ -213,7 +213,7 @@ def problem_create(
     problem.save()
     audit_record(
         actor=actor,
-        action="problem.create",
+        action=EventKind.PROBLEM_CREATE,
         obj=problem,
         changes=created(problem, ["code", *PROBLEM_FIELDS]),
     )
@@ -249,7 +249,7 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
         problem.review_state = review_state
         update_fields.append("review_state")
     problem.save(update_fields=[*update_fields, "updated_at"])
-    audit_record(actor=actor, action="problem.update", obj=problem, changes=changes)
+    audit_record(actor=actor, action=EventKind.PROBLEM_UPDATE, obj=problem, changes=changes)
     return problem
 
 
@@ -282,7 +282,7 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
         actor=policy.user_of(actor),
     )
     audit_record(
-        actor=actor, action=f"problem.review.{decision}", obj=problem, changes=changes, note=note
+        actor=actor, action=PROBLEM_REVIEWS[decision], obj=problem, changes=changes, note=note
     )
     return problem
 
@@ -348,7 +348,7 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
     )
     audit_record(
         actor=actor,
-        action=f"problem.{action}",
+        action=PROBLEM_MOVES[action],
         obj=problem,
         changes={"status": [old, move.target], **({"independence": [None, flag]} if flag else {})},
         note=note,
@@ -373,7 +373,7 @@ def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> Progress
     changes = {"progress_summary": [problem.progress_summary, text]}
     problem.progress_summary = text
     problem.save(update_fields=["progress_summary", "updated_at"])
-    audit_record(actor=actor, action="problem.progress", obj=problem, changes=changes)
+    audit_record(actor=actor, action=EventKind.PROBLEM_PROGRESS, obj=problem, changes=changes)
     return note
 
 
@@ -400,11 +400,11 @@ def problem_add_evidence(
         note=note,
         uploaded_by=policy.user_of(actor),
     )
-    with stored_upload(evidence.file, file, path=evidence_path(evidence, name), name=name):
+    with stored_upload(evidence.file, file, name=name):
         evidence.save()
         audit_record(
             actor=actor,
-            action="problem.evidence",
+            action=EventKind.PROBLEM_EVIDENCE,
             obj=problem,
             changes={"evidence": [None, {"name": name, "sha256": info.sha256, "stage": stage}]},
         )
@@ -438,7 +438,9 @@ def problem_extend_deadline(
     problem.deadline = new
     problem.extension_count += 1
     problem.save(update_fields=["deadline", "extension_count", "updated_at"])
-    audit_record(actor=actor, action="problem.extend", obj=problem, changes=changes, note=reason)
+    audit_record(
+        actor=actor, action=EventKind.PROBLEM_EXTEND, obj=problem, changes=changes, note=reason
+    )
     return ext
 
 

@@ -22,18 +22,17 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shiji.audit.selectors import timeline_for
+from shiji.audit.timeline import timeline
 from shiji.core.downloads import stored_file_response
 from shiji.core.errors import AppError
 from shiji.core.htmx import vary_on_htmx, wants_fragment
@@ -42,7 +41,7 @@ from shiji.core.validation import parse_id
 from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
 from shiji.orgs import policy
-from shiji.orgs.selectors import org_options, orgs_visible_to, people_visible_to, zones_visible_to
+from shiji.orgs.selectors import org_options, orgs_visible_to, zones_visible_to
 
 PAGE_SIZE = 50
 INBOX_LIMIT = 50
@@ -282,7 +281,7 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "reused_any": any(e.reused for e in evidence),
         "progress": list(problem.progress.select_related("author")),
         "extensions": list(problem.extensions.select_related("actor")),
-        "timeline": _timeline(problem, user),
+        "timeline": timeline(problem, user),
         "rework": problem.rework,
         # Why the work is back on the owner's desk, if a verifier sent it back.
         "sent_back": problem.reviews.filter(action__in=["return", "reopen"])
@@ -424,126 +423,6 @@ def problem_extend(request: HttpRequest, pk: int) -> HttpResponse:
         return _("整改时限已延期至 %(date)s") % {"date": ext.new_deadline.isoformat()}
 
     return _act(request, pk, "extend", call)
-
-
-# Timeline ------------------------------------------------------------------
-
-EVENT_LABELS = {
-    "problem.create": _l("新增问题"),
-    "problem.update": _l("修改问题"),
-    "problem.progress": _l("记录整改进展"),
-    "problem.evidence": _l("上传整改凭证"),
-    "problem.extend": _l("延期"),
-    "problem.review.approve": _l("问题清单审核通过"),
-    "problem.review.send_back": _l("问题清单退回重查"),
-    **{f"problem.{m.action}": m.label for m in workflow.MOVES.values()},
-}
-NOTE_LABELS = {
-    "problem.extend": _l("延期理由"),
-    "problem.review.send_back": _l("退回理由"),
-    "problem.review.approve": _l("审核意见"),
-    "problem.verify": _l("审核意见"),
-    **{f"problem.{m.action}": m.note_label for m in workflow.MOVES.values() if m.needs_note},
-}
-EXTRA_FIELD_LABELS = {
-    "evidence": _l("整改凭证"),
-    "code": _l("台账编号"),
-    "independence": _l("独立性存疑"),
-}
-FK_FIELDS = ("category", "org", "leader", "owner")
-
-
-def _timeline(problem: Problem, user: Any) -> list[dict[str, Any]]:
-    """The audit events about ``problem``, readable: Chinese action and field
-    names, labels for codes and names for ids."""
-    events = list(timeline_for(problem).order_by("seq"))
-    names = _names_for(events, problem, user)
-    out = []
-    for event in events:
-        changes = event.changes if isinstance(event.changes, dict) else {}
-        rows = []
-        for field, pair in changes.items():
-            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-            rows.append(
-                {
-                    "label": _field_label(field),
-                    "old": _value_label(field, old, names),
-                    "new": _value_label(field, new, names),
-                    # The summary is the latest note: what replaced it is noise.
-                    "created": old is None or field == "progress_summary",
-                }
-            )
-        out.append(
-            {
-                "event": event,
-                "label": str(EVENT_LABELS.get(event.action, event.action)),
-                "changes": rows,
-                "note_label": str(NOTE_LABELS.get(event.action, _("说明"))),
-                "kind": event.action.rsplit(".", 1)[-1],
-            }
-        )
-    return out
-
-
-def _names_for(events: list, problem: Problem, user: Any) -> dict[str, dict[str, str]]:
-    """Names of the categories, orgs and people the events refer to by id.
-    The problem's current ones are always known; earlier ones are looked up
-    through the scoped selectors, and the rest show as a number."""
-    wanted: dict[str, set[int]] = {name: set() for name in FK_FIELDS}
-    for event in events:
-        for field, pair in (event.changes or {}).items():
-            if field in wanted and isinstance(pair, list):
-                wanted[field].update(v for v in pair if isinstance(v, int))
-    names: dict[str, dict[str, str]] = {name: {} for name in FK_FIELDS}
-    for field in FK_FIELDS:
-        current = getattr(problem, field)
-        if current is not None:
-            names[field][str(current.pk)] = str(current)
-    missing_people = (wanted["leader"] | wanted["owner"]) - {
-        int(k) for k in (*names["leader"], *names["owner"])
-    }
-    if missing_people:
-        for person in people_visible_to(user=user).filter(pk__in=missing_people):
-            names["leader"][str(person.pk)] = names["owner"][str(person.pk)] = person.name
-    missing_orgs = wanted["org"] - {int(k) for k in names["org"]}
-    if missing_orgs:
-        for org in orgs_visible_to(user=user).filter(pk__in=missing_orgs):
-            names["org"][str(org.pk)] = org.name
-    missing_cats = wanted["category"] - {int(k) for k in names["category"]}
-    if missing_cats:
-        for cat in selectors.problem_categories(zone=problem.zone, active_only=False).filter(
-            pk__in=missing_cats
-        ):
-            names["category"][str(cat.pk)] = cat.name
-    return names
-
-
-def _field_label(field: str) -> str:
-    if field in EXTRA_FIELD_LABELS:
-        return str(EXTRA_FIELD_LABELS[field])
-    try:
-        return str(Problem._meta.get_field(field).verbose_name)
-    except FieldDoesNotExist:  # e.g. a field an older version had
-        return field
-
-
-def _value_label(field: str, value: Any, names: dict[str, dict[str, str]]) -> str:
-    if value is None or value == "":
-        return "—"
-    if field in FK_FIELDS:
-        return names[field].get(str(value), _("编号 %(id)s") % {"id": value})
-    if field == "evidence" and isinstance(value, dict):
-        stage = dict(Stage.choices).get(value.get("stage"), "")
-        return f"{value.get('name', '')}（{stage}）" if stage else str(value.get("name", ""))
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    try:
-        choices = Problem._meta.get_field(field).choices
-    except FieldDoesNotExist:
-        choices = None
-    if choices:
-        return str(dict(choices).get(value, value))
-    return Truncator(str(value)).chars(80)
 
 
 # Create and edit -----------------------------------------------------------

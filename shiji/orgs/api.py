@@ -8,7 +8,7 @@ from ninja.responses import Status
 from shiji.core.atomic import commits_before_failing
 from shiji.core.client import client_address
 from shiji.core.errors import AppError, invalid
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, In
 from shiji.orgs import selectors, services
 from shiji.orgs.models import User, Zone
 from shiji.orgs.policy import roles_of
@@ -17,7 +17,7 @@ from shiji.orgs.usernames import USERNAME_RULE
 router = Router(tags=["组织与账号"])
 
 
-class TokenIn(Schema):
+class TokenIn(In):
     username: str = Field(max_length=150)
     password: str = Field(max_length=256)
 
@@ -96,7 +96,7 @@ class MeOut(UserOut):
         return sorted(roles_of(obj))
 
 
-class UserIn(Schema):
+class UserIn(In):
     # The rule itself (shiji.orgs.usernames) is applied by the service, the
     # same for the form, the API and the demo loader.
     username: str = Field(min_length=1, max_length=150, description=USERNAME_RULE)
@@ -107,7 +107,7 @@ class UserIn(Schema):
     grants: list[GrantSchema] = Field(default_factory=list, max_length=50)
 
 
-class UserPatch(Schema):
+class UserPatch(In):
     name: str | None = Field(None, max_length=50)
     email: str | None = Field(None, max_length=254)
     password: str | None = Field(None, min_length=8, max_length=256)

@@ -32,6 +32,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.core import staging
 from shiji.core.errors import Conflict, Invalid
@@ -673,7 +674,7 @@ def roster_import(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPla
     counts = plan.counts
     audit_record(
         actor=actor,
-        action="roster.import",
+        action=EventKind.ROSTER_IMPORT,
         obj=zone,
         changes={
             **{k: [None, v] for k, v in counts.items() if not k.endswith("unchanged")},

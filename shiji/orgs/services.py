@@ -18,6 +18,7 @@ from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Concat, Lower, Substr
 from django.utils import timezone
 
+from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound, invalid
 from shiji.core.validation import clean_choice, clean_text, parse_id
@@ -70,7 +71,9 @@ def zone_create(
     if Zone.objects.filter(name=zone.name).exists():
         raise invalid(name="该名称已被使用")
     zone.save()
-    audit_record(actor=actor, action="zone.create", obj=zone, changes=created(zone, ZONE_FIELDS))
+    audit_record(
+        actor=actor, action=EventKind.ZONE_CREATE, obj=zone, changes=created(zone, ZONE_FIELDS)
+    )
     return zone
 
 
@@ -117,7 +120,9 @@ def org_create(
     org.save()
     _set_path(org)
     org.save(update_fields=["path", "depth"])
-    audit_record(actor=actor, action="org.create", obj=org, changes=created(org, ORG_FIELDS))
+    audit_record(
+        actor=actor, action=EventKind.ORG_CREATE, obj=org, changes=created(org, ORG_FIELDS)
+    )
     return org
 
 
@@ -159,7 +164,7 @@ def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
             path=Concat(Value(org.path), Substr("path", len(old_path) + 1)),
             depth=F("depth") + shift,
         )
-    audit_record(actor=actor, action="org.update", obj=org, changes=changes)
+    audit_record(actor=actor, action=EventKind.ORG_UPDATE, obj=org, changes=changes)
     return org
 
 
@@ -206,7 +211,10 @@ def person_create(
         zone_id=org.zone_id, org=org, user=user, is_sample=is_sample, **values
     )
     audit_record(
-        actor=actor, action="person.create", obj=person, changes=created(person, PERSON_FIELDS)
+        actor=actor,
+        action=EventKind.PERSON_CREATE,
+        obj=person,
+        changes=created(person, PERSON_FIELDS),
     )
     return person
 
@@ -229,7 +237,7 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
     changes = diff(before, snapshot(person, PERSON_FIELDS))
     if changes:
         person.save(update_fields=[f for f in PERSON_FIELDS if f in changes])
-        audit_record(actor=actor, action="person.update", obj=person, changes=changes)
+        audit_record(actor=actor, action=EventKind.PERSON_UPDATE, obj=person, changes=changes)
     return person
 
 
@@ -435,7 +443,7 @@ def user_create(
     labels = _set_grants(actor, user, grants)
     changes = created(user, USER_FIELDS)
     changes["grants"] = [None, labels]
-    audit_record(actor=actor, action="user.create", obj=user, changes=changes)
+    audit_record(actor=actor, action=EventKind.USER_CREATE, obj=user, changes=changes)
     return user
 
 
@@ -505,7 +513,9 @@ def user_update(
         if new_grants != old_grants:
             changes["grants"] = [old_grants, new_grants]
     if changes:
-        audit_record(actor=actor, action="user.update", obj=user, changes=changes, note=note)
+        audit_record(
+            actor=actor, action=EventKind.USER_UPDATE, obj=user, changes=changes, note=note
+        )
     return user
 
 
@@ -534,7 +544,7 @@ def password_change(*, user: User, old_password: Any, new_password: Any, client:
         revoked = _tokens_revoke(user)
         if revoked:
             changes["api_tokens"] = [revoked, 0]
-        audit_record(actor=user, action="user.password_change", obj=user, changes=changes)
+        audit_record(actor=user, action=EventKind.USER_PASSWORD_CHANGE, obj=user, changes=changes)
 
 
 # Sign-in, counted and locked per username and client address --------------------
@@ -624,8 +634,8 @@ def _login_failed(*, key: str, client: str, account: User | None, failures: int)
         return  # lifted meanwhile by an admin
     with transaction.atomic():
         audit_record(
-            actor=None,
-            action="user.locked",
+            actor=policy.system("login"),
+            action=EventKind.USER_LOCKED,
             obj=account,
             changes={"locked_until": [None, until]},
             note=f"来自 {client} 的连续第 {failures} 次失败",
@@ -695,7 +705,7 @@ def token_issue(*, user: User) -> str:
         key_hash=_token_hash(key),
         expires_at=timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS),
     )
-    audit_record(actor=user, action="user.token_issue", obj=user, changes={})
+    audit_record(actor=user, action=EventKind.USER_TOKEN_ISSUE, obj=user, changes={})
     return key
 
 
@@ -725,7 +735,7 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
     if deleted:
         audit_record(
             actor=actor,
-            action="user.token_revoke",
+            action=EventKind.USER_TOKEN_REVOKE,
             obj=actor,
             changes={"api_token": [token.pk, None]},
         )

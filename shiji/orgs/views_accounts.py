@@ -19,10 +19,9 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shiji.audit.selectors import timeline_for
+from shiji.audit.timeline import timeline
 from shiji.core.errors import AppError, Forbidden, NotFound
 from shiji.core.pages import error_response
 from shiji.core.validation import clean_search
@@ -33,27 +32,6 @@ PAGE_SIZE = 50
 BLANK_ROWS = 2
 MAX_ROWS = 50
 
-ACTION_LABELS = {
-    "user.create": gettext_lazy("新建账号"),
-    "user.update": gettext_lazy("修改账号"),
-    "user.locked": gettext_lazy("登录失败次数过多，该地址的登录被锁定"),
-    "user.password_change": gettext_lazy("本人修改密码"),
-    "user.token_issue": gettext_lazy("签发 API 令牌"),
-    "user.token_revoke": gettext_lazy("注销 API 令牌"),
-}
-FIELD_LABELS = {
-    "username": gettext_lazy("用户名"),
-    "name": gettext_lazy("姓名"),
-    "email": gettext_lazy("邮箱"),
-    "zone": gettext_lazy("所属高新区"),
-    "is_active": gettext_lazy("启用"),
-    "grants": gettext_lazy("角色"),
-    "password": gettext_lazy("密码"),
-    "locked_until": gettext_lazy("锁定至"),
-    "failed_logins": gettext_lazy("连续登录失败次数"),
-    "api_tokens": gettext_lazy("API 令牌数"),
-    "api_token": gettext_lazy("API 令牌"),
-}
 _GRANT_FIELD = re.compile(r"^grants\[(\d+)\]")
 
 
@@ -403,35 +381,5 @@ def _render_edit(request, account: User, form: AccountForm, refusal: str):
         account=account,
         refusal=refusal,
         locks=list(selectors.login_locks_for(user=account)),
-        timeline=_timeline(request.user, account),
+        timeline=timeline(account, request.user, newest_first=True, limit=50),
     )
-
-
-def _timeline(viewer: Any, account: User) -> list[dict[str, Any]]:
-    """The account's audit events, newest first, with readable changes."""
-    events = list(timeline_for(account).order_by("-seq")[:50])
-    zone_names = dict(selectors.zones_visible_to(user=viewer).values_list("pk", "name"))
-    return [
-        {
-            "event": e,
-            "label": ACTION_LABELS.get(e.action, e.action),
-            "changes": [
-                (FIELD_LABELS.get(k, k), _shown(k, v[0], zone_names), _shown(k, v[1], zone_names))
-                for k, v in (e.changes or {}).items()
-                if isinstance(v, list) and len(v) == 2
-            ],
-        }
-        for e in events
-    ]
-
-
-def _shown(key: str, value: Any, zone_names: dict[int, str]) -> str:
-    if value is None or value == "":
-        return "—"
-    if key == "zone":
-        return zone_names.get(value, str(value))
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value) or "—"
-    return str(value)

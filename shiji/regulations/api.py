@@ -9,7 +9,7 @@ from typing import Any, Literal
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
 
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, Text
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, Text
 from shiji.orgs.selectors import org_get_for_user, zone_get_for_user
 from shiji.regulations import selectors, services, workflow
 from shiji.regulations.models import Action, Regulation, Status
@@ -33,30 +33,30 @@ class RegulationFilters(Schema):
     q: Text | None = Field(None, max_length=100)
 
 
-class RegulationIn(Schema):
+class RegulationIn(In):
     zone: Id
     org: Id
     title: Text = Field(max_length=200)
     action: ActionIn
     doc_number: Text = Field("", max_length=100)
     summary: Text = Field("", max_length=services.TEXT_LIMIT)
-    issued_on: dt.date | None = None
+    issued_on: Day | None = None
     problems: list[Id] = Field([], max_length=500, description="本区问题 id；他区问题返回 422")
 
 
-class RegulationPatch(Schema):
+class RegulationPatch(In):
     org: Id = None
     title: Text = Field(None, max_length=200)
     action: ActionIn = None
     doc_number: Text = Field(None, max_length=100)
     summary: Text = Field(None, max_length=services.TEXT_LIMIT)
-    issued_on: dt.date | None = None
+    issued_on: Day | None = None
     problems: list[Id] = Field(None, max_length=500, description="追加关联的问题 id")
 
 
-class TransitionIn(Schema):
+class RegulationTransitionIn(In):  # unique name: see campaigns.api
     action: Literal[tuple(workflow.ACTIONS)]  # type: ignore[valid-type]
-    issued_on: dt.date | None = Field(None, description="印发日期（issue 时必填，不能晚于今天）")
+    issued_on: Day | None = Field(None, description="印发日期（issue 时必填，不能晚于今天）")
     note: Text = Field("", max_length=services.TEXT_LIMIT)
 
 
@@ -185,7 +185,7 @@ def regulation_patch(request, regulation_id: int, payload: RegulationPatch):
     summary="流转：提交审议、印发、退回修改",
     description="`action`：submit、issue、return。印发须有不晚于今天的 `issued_on`（422）。",
 )
-def regulation_transition(request, regulation_id: int, payload: TransitionIn):
+def regulation_transition(request, regulation_id: int, payload: RegulationTransitionIn):
     regulation = _get(request, regulation_id)
     services.regulation_transition(
         actor=request.user,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shiji.core.uploads import content_path
 from shiji.orgs.scope import OrgScoped
 
 
@@ -19,8 +20,13 @@ class Status(models.TextChoices):
 
 
 def regulation_file_path(instance: Regulation, filename: str) -> str:
-    # Content-derived: the client's file name is kept only as metadata.
-    return f"regulations/{instance.zone_id}/{instance.file_sha256[:2]}/{instance.file_sha256}"
+    # Content-addressed (see content_path): the client's name is only metadata.
+    return content_path(
+        "regulations",
+        zone_id=instance.zone_id,
+        sha256=instance.file_sha256,
+        kind=instance.file_kind,
+    )
 
 
 class Regulation(OrgScoped, models.Model):

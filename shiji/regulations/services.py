@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shiji.audit.kinds import REGULATION_MOVES, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import Conflict, NotFound, invalid
 from shiji.core.uploads import MB, OFFICE, check_upload, stored_upload, upload_name
@@ -21,7 +22,7 @@ from shiji.orgs import policy
 from shiji.orgs.models import Zone
 from shiji.orgs.selectors import org_reference
 from shiji.regulations import workflow
-from shiji.regulations.models import Action, Regulation, Status, regulation_file_path
+from shiji.regulations.models import Action, Regulation, Status
 
 REGULATION_FIELDS = ["zone", "org", "title", "doc_number", "action", "summary", "issued_on"]
 EDIT_FIELDS = ["org", "title", "doc_number", "action", "summary", "issued_on"]
@@ -116,7 +117,7 @@ def regulation_create(
     )
     audit_record(
         actor=actor,
-        action="regulation.create",
+        action=EventKind.REGULATION_CREATE,
         obj=regulation,
         changes=created(regulation, REGULATION_FIELDS),
     )
@@ -144,7 +145,9 @@ def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> R
     changes = diff(before, snapshot(regulation, EDIT_FIELDS))
     if changes:
         regulation.save(update_fields=[*changes, "updated_at"])
-        audit_record(actor=actor, action="regulation.update", obj=regulation, changes=changes)
+        audit_record(
+            actor=actor, action=EventKind.REGULATION_UPDATE, obj=regulation, changes=changes
+        )
     return regulation
 
 
@@ -186,7 +189,7 @@ def regulation_transition(
     regulation.save(update_fields=fields)
     audit_record(
         actor=actor,
-        action=f"regulation.{action}",
+        action=REGULATION_MOVES[action],
         obj=regulation,
         changes=changes,
         note=note,
@@ -201,7 +204,7 @@ def _link(actor: Any, regulation: Regulation, problems: list[Problem]) -> list[i
         regulation.problems.add(*new)
         audit_record(
             actor=actor,
-            action="regulation.link",
+            action=EventKind.REGULATION_LINK,
             obj=regulation,
             changes={"problems": [None, [p.code for p in new]]},
         )
@@ -233,7 +236,7 @@ def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: An
     regulation.problems.remove(problem)
     audit_record(
         actor=actor,
-        action="regulation.unlink",
+        action=EventKind.REGULATION_UNLINK,
         obj=regulation,
         changes={"problems": [[problem.code], None]},
     )
@@ -255,15 +258,14 @@ def _store_file(actor: Any, regulation: Regulation, file: Any) -> None:
     before = {"name": regulation.file_name or None, "sha256": regulation.file_sha256 or None}
     regulation.file_sha256 = info.sha256
     regulation.file_name, regulation.file_kind, regulation.file_size = name, info.kind, info.size
-    path = regulation_file_path(regulation, name)
-    with stored_upload(regulation.file, file, path=path, name=name):
+    with stored_upload(regulation.file, file, name=name):
         regulation.save(
             update_fields=["file", "file_name", "file_kind", "file_size", "file_sha256",
                            "updated_at"]
         )  # fmt: skip
         audit_record(
             actor=actor,
-            action="regulation.file",
+            action=EventKind.REGULATION_FILE,
             obj=regulation,
             changes={"file": [before if before["sha256"] else None,
                               {"name": name, "sha256": info.sha256}]},

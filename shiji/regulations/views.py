@@ -14,10 +14,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shiji.audit.selectors import timeline_for
+from shiji.audit.timeline import timeline
 from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError
 from shiji.core.htmx import vary_on_htmx, wants_fragment
@@ -117,31 +116,13 @@ def _render_detail(
         else [],
         "can_edit": editable and workflow.allows("edit", regulation),
         "can_link": editable and workflow.allows("link", regulation),
-        "timeline": _labelled(timeline_for(regulation).order_by("seq")),
+        "timeline": timeline(regulation, user),
         "error": error,
         "form": form,
         "field_errors": error.fields if error else {},
         "today": timezone.localdate().isoformat(),
     }
     return render(request, "regulations/detail.html", context)
-
-
-EVENT_LABELS = {
-    "regulation.create": _l("登记制度"),
-    "regulation.update": _l("修改制度"),
-    "regulation.link": _l("关联问题"),
-    "regulation.unlink": _l("取消关联问题"),
-    "regulation.file": _l("上传制度文件"),
-    **{f"regulation.{m.action}": m.label for m in workflow.MOVES.values()},
-}
-
-
-def _labelled(events) -> list:
-    """Audit events with a Chinese name for their action."""
-    out = list(events)
-    for event in out:
-        event.label = str(EVENT_LABELS.get(event.action, event.action))
-    return out
 
 
 def _act(request: HttpRequest, pk: int, form: str, call) -> HttpResponse:

@@ -18,7 +18,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
 
 from shiji.core.errors import NotFound, invalid
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, SomeText, Text
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.core.validation import parse_id
 from shiji.orgs.selectors import org_get_for_user, orgs_visible_to, zone_get_for_user
 from shiji.study import selectors, services
@@ -39,14 +39,14 @@ class SessionFilters(Schema):
     zone: Id | None = Field(None, description="高新区 id；不可见的高新区返回 404")
     org: Id | None = Field(None, description="组织单位 id（含下级）；不可见的组织返回 404")
     kind: Id | None = Field(None, description="学习形式 id")
-    date_from: dt.date | None = Field(None, alias="from")
-    date_to: dt.date | None = Field(None, alias="to")
+    date_from: Day | None = Field(None, alias="from")
+    date_to: Day | None = Field(None, alias="to")
 
 
 class CoverageFilters(Schema):
     org: Id = Field(description="组织 id（含下级）；不可见的组织返回 404")
-    date_from: dt.date | None = Field(None, alias="from")
-    date_to: dt.date | None = Field(None, alias="to")
+    date_from: Day | None = Field(None, alias="from")
+    date_to: Day | None = Field(None, alias="to")
 
 
 Scope = Literal["org", "subtree", "group"]
@@ -57,16 +57,16 @@ ATTENDEES_HELP = (
 CONFIRM_HELP = "出勤记录中无人出席（全部缺席）时须为 true，否则 422"
 
 
-class MarkIn(Schema):
+class MarkIn(In):
     person: Id
     present: bool
     reason: Text = Field("", max_length=services.REASON_LIMIT, description="缺席时必填")
 
 
-class SessionIn(Schema):
+class SessionIn(In):
     org: Id = Field(description="组织单位；应到人员从该组织及其下级组织中确定")
     kind: Id = Field(description="学习形式（本区启用的学习教育活动中的）")
-    date: dt.date = Field(description="不能晚于今天")
+    date: Day = Field(description="不能晚于今天")
     topic: SomeText = Field(max_length=200)
     duration_hours: Hours
     place: Text = Field("", max_length=200)
@@ -81,10 +81,10 @@ class SessionIn(Schema):
     confirm_none_present: bool = Field(False, description=CONFIRM_HELP)
 
 
-class SessionPatch(Schema):
+class SessionPatch(In):
     org: Id = None
     kind: Id = None
-    date: dt.date = None
+    date: Day = None
     topic: SomeText = Field(None, max_length=200)
     duration_hours: Hours = None
     place: Text = Field(None, max_length=200)
@@ -225,7 +225,7 @@ class GroupFilters(Schema):
     active: bool | None = Field(None, description="true 只列启用的，false 只列停用的")
 
 
-class GroupIn(Schema):
+class GroupIn(In):
     org: Id = Field(description="所属组织；成员须属于该组织及其下级组织")
     name: SomeText = Field(max_length=services.GROUP_NAME_LIMIT)
     members: list[Id] = Field(
@@ -233,7 +233,7 @@ class GroupIn(Schema):
     )
 
 
-class GroupPatch(Schema):
+class GroupPatch(In):
     name: SomeText = Field(None, max_length=services.GROUP_NAME_LIMIT)
     members: list[Id] = Field(
         None, min_length=1, max_length=services.GROUP_SIZE_LIMIT, description="整体替换成员"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shiji.core.uploads import content_path
 from shiji.orgs.scope import OrgScoped
 
 
@@ -159,18 +160,23 @@ class Attendance(models.Model):
         return f"{self.person_id}@{self.session_id}"
 
 
-def stored_path(zone_id: int, sha256: str) -> str:
-    # Content-addressed: the client's file name is only metadata, so nothing a
-    # client names can traverse paths or overwrite another file.
-    return f"study/{zone_id}/{sha256[:2]}/{sha256}"
-
-
 def _material_path(instance: Material, filename: str) -> str:
-    return stored_path(instance.session.zone_id, instance.sha256)
+    # Content-addressed (see content_path): the client's name is only metadata.
+    return content_path(
+        "study",
+        zone_id=instance.session.zone_id,
+        sha256=instance.sha256,
+        kind=instance.content_kind,
+    )
 
 
 def _speech_path(instance: Speech, filename: str) -> str:
-    return stored_path(instance.session.zone_id, instance.sha256)
+    return content_path(
+        "study",
+        zone_id=instance.session.zone_id,
+        sha256=instance.sha256,
+        kind=instance.content_kind,
+    )
 
 
 class Material(models.Model):

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
 from shiji.core.errors import Conflict, Invalid, invalid
@@ -30,7 +31,6 @@ from shiji.study.models import (
     Material,
     Speech,
     StudySession,
-    stored_path,
 )
 
 SESSION_FIELDS = ["org", "kind", "date", "topic", "duration_hours", "place", "minutes"]
@@ -420,7 +420,7 @@ def session_create(
     changes = created(session, SESSION_FIELDS)
     changes["attendees"] = [None, chosen.label()]
     changes.update(_attendance_changes({}, rows))
-    audit_record(actor=actor, action="study.create", obj=session, changes=changes)
+    audit_record(actor=actor, action=EventKind.STUDY_CREATE, obj=session, changes=changes)
     return session
 
 
@@ -510,7 +510,7 @@ def session_update(
         return session
     _write_attendance(session, before, rows)
     session.save(update_fields=[*update_fields, "updated_at"])
-    audit_record(actor=actor, action="study.update", obj=session, changes=changes)
+    audit_record(actor=actor, action=EventKind.STUDY_UPDATE, obj=session, changes=changes)
     return session
 
 
@@ -537,7 +537,7 @@ def session_set_attendance(
         _write_attendance(session, before, rows)
         session.save(update_fields=["updated_at"])
         audit_record(
-            actor=actor, action="study.attendance", obj=session, changes=changes, note=note
+            actor=actor, action=EventKind.STUDY_ATTENDANCE, obj=session, changes=changes, note=note
         )
     return session
 
@@ -608,7 +608,7 @@ def group_create(*, actor: Any, org: Any, name: Any, members: Any) -> AttendeeGr
     group.members.set(people)
     audit_record(
         actor=actor,
-        action="study.group.create",
+        action=EventKind.STUDY_GROUP_CREATE,
         obj=group,
         changes={
             "org": [None, org.name],
@@ -650,7 +650,7 @@ def group_update(
     if not changes:
         return group
     group.save(update_fields=["name", "updated_at"])
-    audit_record(actor=actor, action="study.group.update", obj=group, changes=changes)
+    audit_record(actor=actor, action=EventKind.STUDY_GROUP_UPDATE, obj=group, changes=changes)
     return group
 
 
@@ -666,7 +666,7 @@ def group_set_active(*, actor: Any, group: AttendeeGroup, active: bool) -> Atten
     group.save(update_fields=["is_active", "updated_at"])
     audit_record(
         actor=actor,
-        action="study.group.reactivate" if active else "study.group.deactivate",
+        action=EventKind.STUDY_GROUP_REACTIVATE if active else EventKind.STUDY_GROUP_DEACTIVATE,
         obj=group,
         changes={"is_active": [not active, active]},
     )
@@ -698,13 +698,12 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
         sha256=info.sha256,
         uploaded_by=policy.user_of(actor),
     )
-    path = stored_path(session.zone_id, info.sha256)
-    with stored_upload(material.file, file, path=path, name=name):
+    with stored_upload(material.file, file, name=name):
         material.save()
         session.save(update_fields=["updated_at"])
         audit_record(
             actor=actor,
-            action="study.material",
+            action=EventKind.STUDY_MATERIAL,
             obj=session,
             changes={"material": [None, {"name": name, "sha256": info.sha256}]},
         )
@@ -748,14 +747,13 @@ def speech_add(
         info = check_upload(file, allowed=FILE_KINDS)
         speech.original_name = _file_name(file, "file")
         speech.content_kind, speech.size, speech.sha256 = info.kind, info.size, info.sha256
-        path = stored_path(session.zone_id, info.sha256)
-        stored = stored_upload(speech.file, file, path=path, name=speech.original_name)
+        stored = stored_upload(speech.file, file, name=speech.original_name)
     with stored:
         speech.save()
         session.save(update_fields=["updated_at"])
         audit_record(
             actor=actor,
-            action="study.speech",
+            action=EventKind.STUDY_SPEECH,
             obj=session,
             changes={
                 "speech": [

@@ -24,10 +24,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shiji.audit.selectors import timeline_for
+from shiji.audit.timeline import timeline
 from shiji.campaigns.models import ZoneCampaign
 from shiji.core.downloads import export_response, stored_file_response
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
@@ -48,27 +47,6 @@ from shiji.study.models import AttendeeScope, StudySession
 
 PAGE_SIZE = 50
 LIST_PARAMS = ("zone", "org", "kind", "from", "to")
-EVENT_LABELS = {
-    "study.create": _l("记录学习研讨"),
-    "study.update": _l("修改学习研讨"),
-    "study.attendance": _l("更新出勤"),
-    "study.material": _l("上传学习材料"),
-    "study.speech": _l("添加研讨发言"),
-}
-FIELD_LABELS = {
-    "org": _l("组织单位"),
-    "kind": _l("学习形式"),
-    "date": _l("日期"),
-    "topic": _l("主题"),
-    "duration_hours": _l("时长（小时）"),
-    "place": _l("地点"),
-    "minutes": _l("纪要"),
-    "attendees": _l("应到人员"),
-    "attendance": _l("出勤"),
-    "marks": _l("出勤明细"),
-    "material": _l("学习材料"),
-    "speech": _l("研讨发言"),
-}
 
 
 # Helpers -------------------------------------------------------------------
@@ -181,43 +159,6 @@ def session_export(request: HttpRequest) -> FileResponse:
 # Detail ----------------------------------------------------------------------
 
 
-def _timeline(session: StudySession) -> list[dict[str, Any]]:
-    out = []
-    for event in timeline_for(session).order_by("seq"):
-        changes = event.changes if isinstance(event.changes, dict) else {}
-        rows = []
-        for name, pair in changes.items():
-            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
-            rows.append(
-                {"label": str(FIELD_LABELS.get(name, name)), "old": _show(old), "new": _show(new)}
-            )
-        out.append(
-            {
-                "event": event,
-                "label": str(EVENT_LABELS.get(event.action, event.action)),
-                "changes": rows,
-            }
-        )
-    return out
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, dict):
-        if "present" in value and "absent" in value:
-            absent = value["absent"] or []
-            text = _("出席 %(p)d 人，缺席 %(a)d 人") % {"p": value["present"], "a": len(absent)}
-            text += f"（{'；'.join(absent)}）" if absent else ""
-            if value.get("pending"):
-                text += _("，待补录 %(n)d 人") % {"n": value["pending"]}
-            return text
-        return "，".join(f"{v}" for v in value.values() if v)
-    if isinstance(value, list):
-        return "；".join(str(v) for v in value)
-    return str(value)
-
-
 @login_required
 @require_GET
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -245,7 +186,7 @@ def _render_detail(
         "pending_count": len(pending),
         "speeches": list(session.speeches.select_related("person__org")),
         "materials": list(session.materials.all()),
-        "timeline": _timeline(session),
+        "timeline": timeline(session, request.user),
         "can_manage": can_manage,
         "speakers": list(selectors.roster_of(session.org)) if can_manage else [],
         "form": form,

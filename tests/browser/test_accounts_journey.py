@@ -56,7 +56,7 @@ def test_zone_admin_opens_an_account_and_it_signs_in(world, live_server, page, a
     user = User.objects.get(username="zhou1")
     expect(page).to_have_url(re.compile(rf"/orgs/users/{user.pk}/$"))
     expect(page.get_by_text("账号“zhou1”已创建")).to_be_visible()
-    expect(page.locator("table")).to_contain_text("新建账号")
+    expect(page.locator("#sj-timeline")).to_contain_text("新建账号")
     page.screenshot(path=artifacts / "accounts-edit.png", full_page=True)
     assert set(user.grants.values_list("role", flat=True)) == {"secretary", "supervisor"}
     assert AuditEvent.objects.filter(action="user.create", object_id=str(user.pk)).exists()

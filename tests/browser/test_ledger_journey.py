@@ -193,7 +193,7 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
     assert problem.verified_by == world["supervisor2"]
     actions = list(
         AuditEvent.objects.filter(object_type="ledger.problem", object_id=str(problem.pk))
-        .order_by("seq")
+        .order_by("pk")
         .values_list("action", flat=True)
     )
     assert actions == [

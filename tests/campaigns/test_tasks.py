@@ -144,7 +144,7 @@ def test_the_branch_reports_with_a_note_and_evidence_and_the_zone_admin_accepts(
     assert a.status == AssignmentStatus.ACCEPTED and a.reviewed_by == world["zone_admin"]
     actions = list(
         AuditEvent.objects.filter(object_type="campaigns.taskassignment", object_id=str(a.pk))
-        .order_by("seq")
+        .order_by("pk")
         .values_list("action", flat=True)
     )
     assert actions == [

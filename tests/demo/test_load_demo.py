@@ -18,7 +18,7 @@ from django.test import override_settings
 
 from shiji.assessment.models import Target
 from shiji.audit.models import AuditEvent
-from shiji.audit.verify import verify_chain
+from shiji.audit.verify import verify_all
 from shiji.campaigns.models import ProblemCategory, ZoneCampaign
 from shiji.core.errors import invalid
 from shiji.demo import steps
@@ -100,7 +100,7 @@ def test_load_demo_creates_the_five_seed_zones_with_their_deployment_meetings(de
         assert len(names) == 8 and {"新官不理旧账", "形象工程", "政绩工程"} <= names
     assert "1000亿元" in ZoneCampaign.objects.get(zone=zones["qingyuan"]).meeting_requirements
     assert "深" in ZoneCampaign.objects.get(zone=zones["wuxi"]).meeting_requirements
-    assert verify_chain().ok
+    assert verify_all().ok
 
 
 def test_demo_org_trees_and_rosters_are_plausible_and_marked_as_samples(demo, db):
@@ -222,8 +222,8 @@ def test_a_second_run_creates_nothing_and_returns_at_once(demo, db):
     assert row_counts() == before
     assert elapsed < 1.0
     assert "演示数据已加载" in out and "[1/" not in out
-    report = verify_chain()
-    assert report.ok and report.checked == before["audit.AuditEvent"]
+    report = verify_all()
+    assert report.ok and report.events == before["audit.AuditEvent"]
 
 
 def test_load_demo_prints_progress_the_password_and_a_table_of_the_accounts(demo, db):
@@ -278,7 +278,7 @@ def test_a_failing_step_writes_nothing_and_the_next_run_resumes_there(demo, db, 
     monkeypatch.setattr(steps, "STEPS", [*original, steps.Step("extra", "新步骤", fixed)])
     out = load_demo()
     assert "[1/1] 新步骤" in out and "修好了" in out
-    assert DemoStep.objects.filter(name="extra").exists() and verify_chain().ok
+    assert DemoStep.objects.filter(name="extra").exists() and verify_all().ok
 
 
 def test_the_demo_plan_is_the_same_on_every_run():

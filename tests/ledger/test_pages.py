@@ -375,7 +375,8 @@ def test_detail_shows_fields_evidence_progress_and_timeline(world, login, make_p
     for label in ("新增问题", "开始整改", "上传整改凭证", "提交销号", "记录整改进展"):
         assert label in timeline
     assert "待整改 → 整改中" in timeline  # status codes shown as labels
-    assert "secretary（secretary）" in timeline  # who
+    # Who: the account's name with where it works (its zone: no roster entry), no login name.
+    assert "secretary（甲高）" in timeline and "（secretary）" not in timeline
 
 
 def test_detail_offers_only_the_moves_the_user_may_make(world, login, make_problem):

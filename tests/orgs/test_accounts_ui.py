@@ -312,7 +312,7 @@ def test_edit_page_shows_the_account_and_its_record(world, login):
     account = _make(world)
     body = _body(login(world["zone_admin"]).get(f"/orgs/users/{account.pk}/"))
     assert 'value="王主任"' in body
-    assert "账号记录" in body and "新建账号" in body and "zone_admin（zone_admin）" in body
+    assert "账号记录" in body and "新建账号" in body and "zone_admin（甲高）" in body
     assert f'value="org:{world.a.dept.pk}" selected' in body
 
 

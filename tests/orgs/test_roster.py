@@ -143,6 +143,7 @@ def test_a_filled_in_template_imports(world):
 def test_dry_run_previews_and_writes_nothing_then_confirm_imports_with_audit(world, login):
     client = login(world["zone_admin"])
     before_orgs, before_people, before_events, _ = snapshot_counts()
+    last = AuditEvent.objects.last().pk
 
     response = dry_run(client, world, good_file(world))
     body = response.content.decode()
@@ -175,7 +176,7 @@ def test_dry_run_previews_and_writes_nothing_then_confirm_imports_with_audit(wor
     assert Person.objects.get(org=group, name="郑三").phone == "0512-6688 0000"
     assert Person.objects.filter(org=world.a.dept, name="孙四").exists()
 
-    new = AuditEvent.objects.filter(seq__gt=before_events)
+    new = AuditEvent.objects.filter(pk__gt=last)
     actions = list(new.values_list("action", flat=True))
     assert actions.count("org.create") == 3
     assert actions.count("person.create") == 4
@@ -198,7 +199,7 @@ def test_reimporting_the_same_file_changes_nothing(world):
     admin = world["zone_admin"]
     roster_import(actor=admin, zone=world.a.zone, file=good_file(world))
     orgs, people = Organization.objects.count(), Person.objects.count()
-    last = AuditEvent.objects.last().seq
+    last = AuditEvent.objects.last().pk
 
     plan = roster_parse(good_file(world), world.a.zone)
     assert plan.ok and not plan.has_changes
@@ -206,7 +207,7 @@ def test_reimporting_the_same_file_changes_nothing(world):
 
     roster_import(actor=admin, zone=world.a.zone, file=good_file(world))
     assert (Organization.objects.count(), Person.objects.count()) == (orgs, people)
-    assert list(AuditEvent.objects.filter(seq__gt=last).values_list("action", flat=True)) == [
+    assert list(AuditEvent.objects.filter(pk__gt=last).values_list("action", flat=True)) == [
         "roster.import"
     ]
 
@@ -246,7 +247,7 @@ def test_existing_orgs_and_people_are_updated_not_duplicated(world):
         "people_updated": 1,
         "people_unchanged": 1,
     }
-    last = AuditEvent.objects.last().seq
+    last = AuditEvent.objects.last().pk
 
     roster_import(actor=world["zone_admin"], zone=a.zone, file=upload)
 
@@ -261,7 +262,7 @@ def test_existing_orgs_and_people_are_updated_not_duplicated(world):
         True,
     )
     assert Person.objects.filter(org=a.firm).count() == 2
-    events = AuditEvent.objects.filter(seq__gt=last)
+    events = AuditEvent.objects.filter(pk__gt=last)
     assert list(events.values_list("action", flat=True)) == [
         "org.update",
         "person.update",

@@ -18,8 +18,9 @@ from shiji.orgs import policy
 from shiji.orgs.models import Role
 from shiji.regulations import selectors, services
 from shiji.regulations.models import Regulation, Status
+from tests.samples import pdf_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes("管理办法")
 
 
 def make(world, zone="a", actor="zone_admin", **kw):
@@ -61,7 +62,7 @@ def test_a_regulation_is_drafted_submitted_and_issued_with_an_audit_trail(world,
     assert (r.status, r.issued_on) == (Status.ISSUED, dt.date(2026, 6, 1))
     actions = list(
         AuditEvent.objects.filter(object_type="regulations.regulation", object_id=str(r.pk))
-        .order_by("seq").values_list("action", flat=True)
+        .order_by("pk").values_list("action", flat=True)
     )  # fmt: skip
     assert actions == ["regulation.create", "regulation.link", "regulation.submit",
                        "regulation.issue"]  # fmt: skip

@@ -296,7 +296,7 @@ def png(seed: str = "") -> io.BytesIO:
     return f
 
 
-def test_material_is_stored_under_its_sha256(world, make_session):
+def test_material_is_stored_under_its_sha256_and_sniffed_extension(world, make_session):
     import hashlib
 
     session = make_session()
@@ -304,7 +304,7 @@ def test_material_is_stored_under_its_sha256(world, make_session):
     digest = hashlib.sha256(upload.getvalue()).hexdigest()
     item = services.material_add(actor=world["secretary"], session=session, file=upload)
     assert item.sha256 == digest
-    assert item.file.name == f"study/{world.a.zone.pk}/{digest[:2]}/{digest}"
+    assert item.file.name == f"study/{world.a.zone.pk}/{digest[:2]}/{digest}.png"
     assert item.original_name == "现场照片.png"
     event = AuditEvent.objects.get(action="study.material")
     assert event.changes["material"] == [None, {"name": "现场照片.png", "sha256": digest}]

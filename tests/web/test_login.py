@@ -105,7 +105,7 @@ def test_repeated_failures_lock_that_address_even_for_the_right_password(client,
     event = AuditEvent.objects.get(action="user.locked", object_id=str(world["secretary"].pk))
     assert event.object_type == "orgs.user"
     assert event.zone == world.a.zone
-    assert event.actor is None and event.actor_label == "系统"
+    assert event.actor is None and event.actor_label == "系统（login）"
     assert event.note == f"来自 127.0.0.1 的连续第 {settings.LOGIN_MAX_FAILURES} 次失败"
 
 

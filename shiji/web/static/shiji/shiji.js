@@ -17,10 +17,9 @@ document.addEventListener("click", function (event) {
     });
   }
 });
-// Select-all checkboxes: <input type=checkbox data-sj-check-all="name">
 document.addEventListener("change", function (event) {
-  const all = event.target.closest("[data-sj-check-all]");
-  if (all) {
-    document.querySelectorAll('input[type=checkbox][name="' + all.dataset.sjCheckAll + '"]').forEach(function (box) { box.checked = all.checked; });
-  }
+  // Switchers that submit their form on change: <select data-sj-autosubmit>
+  // (a <noscript> button does it without JavaScript).
+  const auto = event.target.closest("[data-sj-autosubmit]");
+  if (auto && auto.form) auto.form.submit();
 });
