@@ -47,3 +47,40 @@ def pdf_bytes(
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def photo_bytes(
+    seed: str = "",
+    *,
+    size: tuple[int, int] = (1600, 1200),
+    orientation: int | None = None,
+    gps: bool = False,
+    color: tuple[int, int, int] = (70, 120, 170),
+) -> bytes:
+    """A camera-like JPEG: ``size`` as stored (landscape by default) with a
+    marker in its top-left corner (so a test can tell which way up it is),
+    the EXIF a phone writes (make, model, time) and, if asked, an EXIF
+    ``orientation`` and the GPS position where it was taken."""
+    from PIL import ExifTags, ImageDraw
+
+    image = Image.new("RGB", size, color)
+    draw = ImageDraw.Draw(image)
+    width, height = size
+    draw.rectangle([0, 0, width // 4, height // 4], fill=(220, 30, 30))  # the marker
+    draw.rectangle([width // 3, height // 2, width - 40, height - 40], fill=(240, 240, 235))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Phone"
+    exif[ExifTags.Base.Model] = "Camera 1"
+    exif[ExifTags.Base.DateTime] = "2026:03:10 09:30:00"
+    if orientation is not None:
+        exif[ExifTags.Base.Orientation] = orientation
+    if gps:
+        exif[ExifTags.IFD.GPSInfo] = {
+            ExifTags.GPS.GPSLatitudeRef: "N",
+            ExifTags.GPS.GPSLatitude: (26.0, 34.0, 12.0),
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: (106.0, 42.0, 30.0),
+        }
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, exif=exif, comment=seed.encode())
+    return out.getvalue()

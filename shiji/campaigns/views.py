@@ -412,6 +412,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
     if item is None:
         raise Http404(_("凭证不存在"))
     return stored_file_response(
+        request,
         item.file,
         filename=item.original_name,
         kind=item.content_kind,

@@ -1,6 +1,21 @@
 """Responses that hand a stored file back to the browser.
 
-``export_response`` serves a workbook that is written on the fly.
+``stored_file_response`` serves an uploaded file (evidence, materials,
+regulation files) in one of three ways, chosen by the query string:
+
+- as it is, to save (``Content-Disposition: attachment``): the default;
+- ``?inline=1``: for the browser to show itself, but only for kinds it
+  renders as what they are (``INLINE_KINDS``: images and PDF, never HTML,
+  SVG or Office files); anything else is still an attachment;
+- ``?size=thumb``: the image's thumbnail (see ``shiji.core.thumbnails``),
+  404 for a file that has none.
+
+Every such response carries ``Content-Security-Policy: sandbox``: even if a
+browser rendered a stored file as a document, it would run with a unique
+origin, no scripts, forms, popups or plugins of this site; with ``nosniff``
+it cannot be taken for another type. That header is set here, before the
+site-wide policy middleware runs, which leaves a response's own policy
+alone. ``export_response`` serves a workbook that is written on the fly.
 
 The views look the record up through their own scoped selectors (another
 zone's file is a 404 like a missing one); this module only turns the file
@@ -14,18 +29,37 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
 
-from shiji.core.uploads import CONTENT_TYPES, download_name
+from shiji.core import thumbnails
+from shiji.core.uploads import CONTENT_TYPES, IMAGES, download_name
+
+# Kinds a browser shows by itself without running anything of the file as a
+# page of this site. The upload checks admit nothing else that renders
+# (no HTML, SVG or XML), but this list does not rely on that.
+INLINE_KINDS = IMAGES | {"pdf"}
+SANDBOX = "sandbox"
 
 
 def stored_file_response(
-    field_file: FieldFile, *, filename: str, kind: str, missing_message: str
+    request: HttpRequest,
+    field_file: FieldFile,
+    *,
+    filename: str,
+    kind: str,
+    missing_message: str,
 ) -> FileResponse:
-    """``field_file`` as an attachment named ``filename`` with the extension
-    of its sniffed ``kind`` (see ``download_name``) and typed by it (see
-    ``CONTENT_TYPES``). An empty field or a file the storage cannot open is a
-    404 with ``missing_message``."""
+    """``field_file``, named ``filename`` with the extension of its sniffed
+    ``kind`` (see ``download_name``) and typed by it (see ``CONTENT_TYPES``),
+    served as the request's query string asks (see the module docstring).
+    An empty field, a file the storage cannot open or a thumbnail that
+    cannot be had is a 404 with ``missing_message``."""
+    size = request.GET.get("size")
+    if size is not None:
+        if size != "thumb":
+            raise Http404(_("没有这种尺寸的图片"))
+        return _thumbnail_response(field_file, filename=filename, kind=kind)
     # FieldFile.open raises ValueError for an empty field and OSError when the
     # bytes are gone from storage; to the user both mean "not there".
     if not field_file:
@@ -34,15 +68,35 @@ def stored_file_response(
         handle = field_file.open("rb")
     except (OSError, ValueError):
         raise Http404(missing_message) from None
+    inline = request.GET.get("inline") == "1" and kind in INLINE_KINDS
     response = FileResponse(
         handle,
-        as_attachment=True,
+        as_attachment=not inline,
         filename=download_name(filename, kind),
         content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
     )
+    return _guarded(response)
+
+
+def _thumbnail_response(field_file: FieldFile, *, filename: str, kind: str) -> FileResponse:
+    handle = thumbnails.thumbnail_open(field_file, kind=kind)
+    if handle is None:
+        raise Http404(_("此文件没有缩略图"))
+    response = FileResponse(
+        handle,
+        as_attachment=False,
+        filename=download_name(filename, "jpeg"),
+        content_type=thumbnails.CONTENT_TYPE,
+    )
+    return _guarded(response)
+
+
+def _guarded(response: FileResponse) -> FileResponse:
     # The bytes were checked on upload, but a browser must still never
-    # reinterpret them as a page of this site, and a shared cache must never
-    # keep one zone's file for another's user.
+    # reinterpret them as a page of this site (nosniff, and a sandbox with no
+    # allowances should it render one), and a shared cache must never keep
+    # one zone's file for another's user.
+    response["Content-Security-Policy"] = SANDBOX
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

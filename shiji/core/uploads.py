@@ -119,6 +119,12 @@ def size_label(max_bytes: int) -> str:
     return f"{max(1, max_bytes // 1024)} KB"
 
 
+def too_big_message(limit: int) -> str:
+    """What a file over ``limit`` bytes is told, by the server and, before
+    sending, by the browser (the ``upload_limit_attrs`` template tag)."""
+    return f"文件过大（最大 {size_label(limit)}）"
+
+
 def upload_limit(max_bytes: int | None = None) -> int:
     """The effective limit: ``max_bytes`` never exceeds the site-wide one."""
     site = settings.MAX_UPLOAD_MB * MB
@@ -175,7 +181,7 @@ def check_upload(
     if file is None:
         raise invalid(**{field: "请选择要上传的文件"})
     limit = upload_limit(max_bytes)
-    too_big = invalid(**{field: f"文件过大（最大 {size_label(limit)}）"})
+    too_big = invalid(**{field: too_big_message(limit)})
     declared = getattr(file, "size", None)
     if isinstance(declared, int) and declared > limit:
         raise too_big  # Django knows the size: refuse before reading a byte

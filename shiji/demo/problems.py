@@ -6,12 +6,12 @@ entry sent back for rework and one deadline extension. All is sample data."""
 from __future__ import annotations
 
 import datetime as dt
-import struct
-import zlib
+import io
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image, ImageDraw, PngImagePlugin
 
 from shiji.campaigns.models import ProblemCategory
 from shiji.demo.roster import SECRETARY_DEPT, branch_of
@@ -176,26 +176,32 @@ SAMPLES = [
 ]
 
 
-def _png(seed: str) -> bytes:
-    """A small real PNG (a red stripe); ``seed`` makes its SHA-256 unique."""
+def _png(seed: str, *, after: bool = False) -> bytes:
+    """A site photo (480×360 PNG) of a roadside: rubble heaped on it before
+    rectification, a clean verge with a planted bed after, so that the
+    thumbnails and the viewer show something to compare. ``seed`` goes into
+    a text chunk and makes the SHA-256 unique."""
+    image = Image.new("RGB", (480, 360), (150, 190, 225))  # the sky
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 230, 480, 360], fill=(125, 125, 125))  # the road
+    draw.rectangle([0, 205, 480, 230], fill=(90, 150, 70) if after else (140, 120, 90))
+    if after:
+        for x in range(20, 480, 70):
+            draw.ellipse([x, 170, x + 45, 215], fill=(60, 140, 60))
+    else:
+        for i, x in enumerate(range(10, 440, 50)):
+            draw.polygon(
+                [(x, 230), (x + 30, 160 - (i % 3) * 20), (x + 65, 230)], fill=(110 + i * 9, 90, 70)
+            )
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", seed)
+    out = io.BytesIO()
+    image.save(out, "PNG", pnginfo=info, optimize=True)
+    return out.getvalue()
 
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(tag + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
 
-    width, height = 64, 16
-    rows = b"".join(b"\x00" + b"\xb7\x1c\x1c" * width for _ in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + chunk(b"tEXt", b"Comment\x00" + seed.encode())
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-def _photo(name: str, seed: str) -> ContentFile:
-    return ContentFile(_png(seed), name=name)
+def _photo(name: str, seed: str, *, after: bool = False) -> ContentFile:
+    return ContentFile(_png(seed, after=after), name=name)
 
 
 def _walk(p: Problem, s: Sample, users: dict[str, User], shared: bytes) -> None:
@@ -241,7 +247,7 @@ def _walk(p: Problem, s: Sample, users: dict[str, User], shared: bytes) -> None:
     after = (
         ContentFile(shared, name="整改后现场.png")
         if s.reuse_photo
-        else _photo("整改后现场.png", f"{p.code}-after")
+        else _photo("整改后现场.png", f"{p.code}-after", after=True)
     )
     services.problem_add_evidence(actor=worker, problem=p, file=after, stage="after")
     services.problem_transition(
@@ -266,7 +272,7 @@ def create_problems(progress) -> str:
         branch = Organization.objects.get(zone=zone, name=branch_of(SECRETARY_DEPT))
         others = list(Organization.objects.filter(zone=zone, kind="branch").exclude(pk=branch.pk))
         categories = {c.code: c for c in ProblemCategory.objects.filter(zone=zone)}
-        shared = _png(f"{spec.code}-reused")
+        shared = _png(f"{spec.code}-reused", after=True)
         for i, s in enumerate(SAMPLES):
             org = branch if s.own_branch else others[i % len(others)]
             owner = Person.objects.filter(org=org, user__isnull=True).order_by("pk").first()

@@ -21,6 +21,7 @@ from django.utils import timezone
 from shiji.assessment.models import Dimension, IndicatorKind
 from shiji.campaigns.models import Campaign
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
+from shiji.core.thumbnails import thumbnails_backfill
 from shiji.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, SYSTEM, DemoAccount
 from shiji.demo.models import DemoStep
 from shiji.demo.problems import create_problems
@@ -205,6 +206,14 @@ def set_targets(progress: Progress) -> str:
     return f"{made} 项目标"
 
 
+def make_thumbnails(progress: Progress) -> str:
+    # The same backfill as `manage.py make_thumbnails`, so that the demo's
+    # photos (and those of an installation loaded before thumbnails existed)
+    # show without waiting for a first view.
+    counts = thumbnails_backfill(progress=progress)
+    return f"新生成 {counts['made']} 张缩略图"
+
+
 STEPS: list[Step] = [
     Step("campaign", "载入 2026 年学习教育预设", load_campaign),
     Step("zones", "创建高新区", create_zones),
@@ -217,6 +226,7 @@ STEPS: list[Step] = [
     Step("tasks", "生成任务清单并模拟报送审核（示例）", create_tasks),
     Step("regulations", "登记建章立制示例", create_regulations),
     Step("study", "记录学习研讨与出勤（示例，含各区部署会议）", create_study_sessions),
+    Step("thumbnails", "生成凭证图片的缩略图", make_thumbnails),
 ]
 
 

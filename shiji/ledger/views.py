@@ -37,6 +37,7 @@ from shiji.core.downloads import stored_file_response
 from shiji.core.errors import AppError
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
+from shiji.core.thumbnails import has_thumbnail
 from shiji.core.validation import parse_id
 from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
@@ -216,6 +217,27 @@ def _render_detail(
     return vary_on_htmx(render(request, template, context))
 
 
+def _evidence_layout(evidence: list[Any]) -> dict[str, Any]:
+    """The evidence card: photos of 整改前 and 整改后 side by side (both
+    columns, once either has a photo, so a missing "after" shows), 整改中
+    photos below them, and the other files (PDF, Office) by stage."""
+    labels = dict(Stage.choices)
+    photos: dict[str, list[Any]] = {code: [] for code in Stage.values}
+    files: dict[str, list[Any]] = {code: [] for code in Stage.values}
+    for item in evidence:
+        (photos if has_thumbnail(item.content_kind) else files)[item.stage].append(item)
+
+    def group(code: str) -> dict[str, Any]:
+        return {"code": code, "label": labels[code], "items": photos[code]}
+
+    compare = photos[Stage.BEFORE] or photos[Stage.AFTER]
+    return {
+        "compare": [group(Stage.BEFORE), group(Stage.AFTER)] if compare else [],
+        "during": group(Stage.DURING),
+        "files": [group(code) | {"items": files[code]} for code in Stage.values if files[code]],
+    }
+
+
 def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
     user = request.user
     _decorate(problem)
@@ -260,7 +282,6 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         others = reuse.get(item.pk, [])
         item.reused = bool(others)
         item.reuse_message = _reuse_message(others) if others and may_verify else ""
-    stages = [(label, [e for e in evidence if e.stage == code]) for code, label in Stage.choices]
     forms = {f"move:{m['action']}" for m in moves} | actions
     return {
         "problem": problem,
@@ -276,7 +297,7 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "show_review_state": problem.status == Status.OPEN
         or problem.review_state != ReviewState.PENDING,
         "evidence": evidence,
-        "evidence_stages": [(label, items) for label, items in stages if items],
+        "evidence_layout": _evidence_layout(evidence),
         "stage_choices": Stage.choices,
         "reused_any": any(e.reused for e in evidence),
         "progress": list(problem.progress.select_related("author")),
@@ -386,6 +407,7 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
     if item is None:
         raise Http404(_("凭证不存在"))
     return stored_file_response(
+        request,
         item.file,
         filename=item.original_name,
         kind=item.content_kind,

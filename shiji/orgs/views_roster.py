@@ -55,6 +55,7 @@ def _page(request, zone, *, plan=None, file_error="", file_name=""):
         "file_error": file_error,
         "file_name": file_name,
         "max_size": size_label(roster.MAX_BYTES),
+        "max_bytes": roster.MAX_BYTES,
         "preview_limit": PREVIEW_LIMIT,
     }
     if plan is not None and plan.ok:

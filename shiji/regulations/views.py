@@ -200,6 +200,7 @@ def regulation_file_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def regulation_file(request: HttpRequest, pk: int) -> FileResponse:
     regulation = _regulation(request, pk)
     return stored_file_response(
+        request,
         regulation.file,
         filename=regulation.file_name,
         kind=regulation.file_kind,

@@ -248,6 +248,7 @@ def material_download(request: HttpRequest, pk: int, item_id: int) -> FileRespon
     if item is None:
         raise Http404(_("材料不存在"))
     return stored_file_response(
+        request,
         item.file,
         filename=item.original_name,
         kind=item.content_kind,
@@ -263,6 +264,7 @@ def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse
     if item is None:
         raise Http404(_("发言材料不存在"))
     return stored_file_response(
+        request,
         item.file,
         filename=item.original_name,
         kind=item.content_kind,
@@ -620,6 +622,7 @@ def signin_import(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {
         "session": session,
         "max_size": size_label(excel.SIGNIN_MAX_BYTES),
+        "max_bytes": excel.SIGNIN_MAX_BYTES,
         "plan": None,
         "file_error": "",
     }
@@ -654,6 +657,7 @@ def signin_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         context = {
             "session": session,
             "max_size": size_label(excel.SIGNIN_MAX_BYTES),
+            "max_bytes": excel.SIGNIN_MAX_BYTES,
             "plan": excel.SignInPlan(errors=errors) if errors else None,
             "file_error": "" if errors else exc.message,
         }

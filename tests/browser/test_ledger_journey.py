@@ -209,7 +209,9 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
 
     # The evidence downloads through the access-checked view.
     with supervisor2.expect_download() as download:
-        supervisor2.locator("#sj-evidence").get_by_role("link", name="整改后审批流程图.png").click()
+        supervisor2.locator("#sj-evidence").get_by_role(
+            "link", name="整改后审批流程图.png", exact=True
+        ).click()
     assert download.value.suggested_filename == "整改后审批流程图.png"
     assert Path(download.value.path()).read_bytes() == png_bytes("journey")
 

@@ -21,6 +21,7 @@ from shiji.audit.models import AuditEvent
 from shiji.campaigns import services as campaigns
 from shiji.campaigns.models import AssignmentEvidence, StudyKind, TaskAssignment, WorkArrangement
 from shiji.core.errors import Invalid
+from shiji.core.thumbnails import thumbnail_name
 from shiji.core.uploads import STORAGE_MESSAGE, StorageUnavailable
 from shiji.ledger import services as ledger
 from shiji.ledger.models import Evidence, Problem
@@ -181,6 +182,45 @@ def test_a_pdf_named_html_is_stored_and_downloaded_as_a_pdf(places, login, setti
         "attachment; filename*=utf-8''%E5%8A%9E%E6%B3%95.pdf"  # 办法.pdf
     )
     assert stored_files(settings) == [row.file.name]
+
+
+# Seen in the browser: inline, thumbnails, always in a sandbox ------------------------
+
+
+@pytest.mark.parametrize("place", [p for p in PLACES if p != "regulation file"])
+def test_an_image_opens_inline_and_has_a_thumbnail_wherever_it_is_kept(
+    place, places, login, settings
+):
+    where = places[place]
+    row = where.upload(SimpleUploadedFile("现场.jpg", image_bytes("jpeg", place)))
+    client = login(where.reader)
+
+    shown = client.get(where.download_url(row) + "?inline=1")
+    assert shown["Content-Type"] == "image/jpeg"
+    assert shown["Content-Disposition"].startswith("inline;")
+    assert shown["Content-Security-Policy"] == "sandbox"
+    assert shown["X-Content-Type-Options"] == "nosniff"
+
+    thumb = client.get(where.download_url(row) + "?size=thumb")
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+    assert thumb["Content-Security-Policy"] == "sandbox"
+    assert stored_files(settings) == sorted([row.file.name, thumbnail_name(row.file.name)])
+
+
+@pytest.mark.parametrize("place", PLACES)
+def test_a_pdf_opens_inline_in_a_sandbox_wherever_it_is_kept(place, places, login):
+    where = places[place]
+    row = where.upload(SimpleUploadedFile("报告.pdf", pdf_bytes(place)))
+    client = login(where.reader)
+
+    shown = client.get(where.download_url(row) + "?inline=1")
+    assert shown["Content-Type"] == "application/pdf"
+    assert shown["Content-Disposition"].startswith("inline;")
+    assert shown["Content-Security-Policy"] == "sandbox"
+    assert shown["X-Content-Type-Options"] == "nosniff"
+    assert client.get(where.download_url(row) + "?size=thumb").status_code == 404
+    saved = client.get(where.download_url(row))
+    assert saved["Content-Disposition"].startswith("attachment;")
 
 
 # When the storage refuses the bytes ------------------------------------------------

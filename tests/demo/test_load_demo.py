@@ -156,6 +156,22 @@ def test_each_demo_zone_has_sample_problems_in_every_status_and_light(demo, db):
             assert closed.evidence.exists() and closed.verified_by_id != closed.submitted_by_id
 
 
+def test_the_demo_photos_have_their_thumbnails(demo, db):
+    from django.core.files.storage import default_storage
+
+    from shiji.campaigns.models import AssignmentEvidence
+    from shiji.core.thumbnails import thumbnail_name
+    from shiji.ledger.models import Evidence
+
+    stored = {
+        *Evidence.objects.values_list("file", flat=True),
+        *AssignmentEvidence.objects.values_list("file", flat=True),
+    }
+    assert len(stored) > 50
+    assert [n for n in stored if not default_storage.exists(thumbnail_name(n))] == []
+    assert "生成凭证图片的缩略图" in demo
+
+
 def test_every_demo_account_signs_in_with_the_demo_password(demo, db):
 
     assert User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).count() == len(
