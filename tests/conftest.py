@@ -81,6 +81,18 @@ def make_user(username: str, zone: Zone | None, grants: list[dict]) -> User:
     return user
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite's test database in a file rather than in memory, so that a
+    worker process a test starts (tests/ledger/test_worker_kill.py) sees it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):  # Django's backend or shiji.core.sqlite3
+        path = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; the fixture world creates a dozen accounts

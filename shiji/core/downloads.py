@@ -15,7 +15,12 @@ browser rendered a stored file as a document, it would run with a unique
 origin, no scripts, forms, popups or plugins of this site; with ``nosniff``
 it cannot be taken for another type. That header is set here, before the
 site-wide policy middleware runs, which leaves a response's own policy
-alone. ``export_response`` serves a workbook that is written on the fly.
+alone.
+
+``export_response`` serves a workbook that is written on the fly,
+``attachment_response`` any generated file (a template, a job's result).
+Both are private: ``Cache-Control: private, no-store``, so neither a shared
+cache nor the browser's disk keeps one user's export for another.
 
 The views look the record up through their own scoped selectors (another
 zone's file is a 404 like a missing one); this module only turns the file
@@ -24,6 +29,7 @@ into the response, so every download gets the same headers.
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Callable
 from typing import IO, Any
@@ -102,9 +108,26 @@ def _guarded(response: FileResponse) -> FileResponse:
     return response
 
 
+def attachment_response(
+    handle: IO[bytes] | bytes, *, filename: str, kind: str = "xlsx"
+) -> FileResponse:
+    """A generated file (an open binary file, or bytes) as a private
+    attachment named ``filename``, typed by ``kind`` (see ``CONTENT_TYPES``)."""
+    if isinstance(handle, bytes):
+        handle = io.BytesIO(handle)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type=CONTENT_TYPES.get(kind, "application/octet-stream"),
+    )
+    # Exports hold a zone's records: the same headers as a stored file.
+    return _guarded(response)
+
+
 def export_response(write: Callable[[IO[bytes]], Any], *, filename: str) -> FileResponse:
     """An .xlsx attachment named ``filename`` holding what ``write(out)``
-    writes into a binary file ``out``."""
+    writes into a binary file ``out`` (private, like every generated file)."""
     # A temporary file rather than memory: the writer streams rows into it and
     # FileResponse streams it out, closing (and so deleting) it once sent.
     out = tempfile.TemporaryFile()  # noqa: SIM115
@@ -114,6 +137,4 @@ def export_response(write: Callable[[IO[bytes]], Any], *, filename: str) -> File
         out.close()  # no response will own it
         raise
     out.seek(0)
-    return FileResponse(
-        out, as_attachment=True, filename=filename, content_type=CONTENT_TYPES["xlsx"]
-    )
+    return attachment_response(out, filename=filename, kind="xlsx")

@@ -3,8 +3,8 @@
 Reading an uploaded workbook, in the order an importer uses them::
 
     check_upload(file, allowed={"xlsx"}, max_bytes=...)   # shiji.core.uploads
-    wb = open_workbook(file, read_only=False)               # Invalid if unreadable
-    try:
+    wb = open_workbook(file, limits=ReadLimits(max_rows=5000, max_columns=20))
+    try:                                                    # Invalid if unreadable or too big
         errors = ErrorList()
         ws = wb[sheet_name]
         header = find_header(ws, ["台账编号", "问题描述", ...], errors=errors)
@@ -41,15 +41,26 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import xlsxwriter
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+
+# The XML parser openpyxl itself uses (the standard library's, or
+# defusedxml's when installed): it never fetches external entities.
+from openpyxl.xml.functions import iterparse
 
 from shiji.core.errors import Invalid, invalid
 
@@ -74,11 +85,13 @@ class ErrorList:
 
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
+        self._seen: set[tuple[str, int | None, str, str]] = set()
 
     def add(self, sheet: str, row: int | None, column: str, message: str) -> None:
-        item = {"sheet": sheet, "row": row, "column": column, "message": message}
-        if item not in self.items:
-            self.items.append(item)
+        key = (sheet, row, column, message)
+        if key not in self._seen:  # a set: thousands of errors must not cost n²
+            self._seen.add(key)
+            self.items.append({"sheet": sheet, "row": row, "column": column, "message": message})
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -107,26 +120,93 @@ class ErrorList:
 # Opening -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much of an uploaded workbook one kind of import may read.
+
+    An .xlsx is a zip of XML: 30 KB can hold 5 million empty cells, a
+    ``<dimension>`` can claim any size, and every cell costs time to parse
+    even when it is empty. So each import states its own bounds, and the
+    reader stops with a clear message at the first one it meets:
+
+    - ``max_rows``: data rows under the header (``iter_rows``);
+    - ``max_columns``: no cell right of this column may hold a value (empty
+      styled cells there are skipped);
+    - cells: every ``<c>`` and ``<row>`` element read counts, up to about
+      ``max_rows`` × ``max_columns`` (``max_cells``); and a sheet that is mostly empty cells
+      (more than ``EMPTY_CELLS_FREE`` of them, and ``EMPTY_CELLS_RATIO``
+      times the cells with content) is refused early;
+    - ``max_sheet_bytes``: the unpacked size of any sheet (and of the shared
+      strings), ``max_unzipped_bytes`` of the whole file;
+    - ``max_seconds``: wall-clock time for the whole read, all passes.
+    """
+
+    max_rows: int
+    max_columns: int
+    max_sheet_bytes: int = 50 * 1024 * 1024
+    max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED
+    max_seconds: float = 60.0
+
+    @property
+    def max_cells(self) -> int:
+        # Each row element counts too, and the rows above the data (titles,
+        # instructions, the header) get a little room.
+        return (self.max_rows + 10) * (self.max_columns + 1)
+
+    @property
+    def max_strings(self) -> int:
+        # The shared strings table is held in memory for the whole read (cells
+        # refer to it by index). Each string is used by some cell, and most
+        # cells hold numbers, dates, blanks or a repeated text.
+        return self.max_cells // 4
+
+
+DEFAULT_LIMITS = ReadLimits(max_rows=DEFAULT_MAX_ROWS, max_columns=50)
+# A sheet of mostly empty cells is a crafted file or a formatted template
+# that nobody filled in: past this many, empty cells may not outnumber the
+# cells with content by more than this ratio.
+EMPTY_CELLS_FREE = 100_000
+EMPTY_CELLS_RATIO = 10
+# Elements inside one cell (an inline rich-text string has a few per run):
+# bounds the memory a single cell can take while its row is parsed.
+MAX_ELEMENTS_PER_CELL = 1000
+MAX_MERGED_RANGES = 1000
+# The small XML parts openpyxl reads whole (styles, workbook, relationships,
+# properties, theme): real ones are kilobytes, and each is parsed into a
+# tree in memory.
+MAX_OTHER_PART_BYTES = 4 * 1024 * 1024
+
+
+class WorkbookTooLarge(Invalid):
+    """A workbook past one of its import's ``ReadLimits`` (field ``file``)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, fields={"file": message})
+
+
 def open_workbook(
     file: IO[bytes] | Any,
     *,
-    read_only: bool = True,
-    max_unzipped_bytes: int = DEFAULT_MAX_UNZIPPED,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> Workbook:
-    """Open an uploaded .xlsx, or raise ``Invalid`` (field ``file``) saying why.
+    """Open an uploaded .xlsx for a bounded, streamed read, or raise
+    ``Invalid`` (field ``file``) saying why not.
 
-    ``read_only`` streams rows and suits large files (openpyxl then knows
-    nothing of merged cells, so ``merged_ranges`` reads them from the sheet's
-    XML; ``iter_rows`` reports them either way). Formulas are kept as
-    formulas (never their cached results) so they can be reported. Close the
-    workbook when done (``wb.close()``): a read-only one holds the file open.
+    Every sheet is read row by row from the zip (never loaded whole), its
+    declared ``<dimension>`` is ignored (rows are read until the sheet
+    ends), and ``limits`` bound what the read may cost (``WorkbookTooLarge``,
+    an ``Invalid``, when one is passed). Read sheets with ``find_header``
+    and ``iter_rows`` (or ``sheet_rows``). Formulas are kept as formulas
+    (never their cached results) so they can be reported. Close the
+    workbook when done (``wb.close()``): it holds the file open.
     """
-    _check_zip(file, max_unzipped_bytes)
+    _check_zip(file, limits)
+    budget = _Budget(limits)
     try:
         file.seek(0)
-        return load_workbook(
-            file, read_only=read_only, data_only=False, keep_vba=False, keep_links=False
-        )
+        reader = _BoundedReader(file, budget)
+        reader.read()
+        return reader.wb
     except Invalid:
         raise
     # openpyxl reports a damaged or foreign file with whatever its parser hit
@@ -136,15 +216,279 @@ def open_workbook(
         raise invalid(file=NOT_XLSX) from None
 
 
-def _check_zip(file: Any, max_unzipped_bytes: int) -> None:
+def _check_zip(file: Any, limits: ReadLimits) -> None:
+    """Sizes from the zip's directory. They can be trusted as upper bounds:
+    ``zipfile`` never returns more than an entry's recorded size (longer
+    data fails its CRC check), so no part can unpack to more than this."""
     try:
         file.seek(0)
         with zipfile.ZipFile(file) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise invalid(file=NOT_XLSX) from None
-    if len(infos) > 10_000 or sum(i.file_size for i in infos) > max_unzipped_bytes:
-        raise invalid(file="工作簿内容过大，请拆分成几个较小的文件后分别上传")
+    if len(infos) > 10_000 or sum(i.file_size for i in infos) > limits.max_unzipped_bytes:
+        raise WorkbookTooLarge("工作簿内容过大，请拆分成几个较小的文件后分别上传")
+    for info in infos:
+        name = info.filename.lower()
+        if not name.endswith((".xml", ".rels")):
+            continue  # pictures and the like are never read
+        if name.startswith("xl/worksheets/") or name == "xl/sharedstrings.xml":
+            if info.file_size > limits.max_sheet_bytes:
+                mb = limits.max_sheet_bytes // (1024 * 1024)
+                raise WorkbookTooLarge(f"工作表内容过大（解压后超过 {mb} MB），请拆分后导入")
+        elif info.file_size > MAX_OTHER_PART_BYTES:
+            raise WorkbookTooLarge("工作簿中的格式或附加内容过大，请把数据复制到新的工作簿后再上传")
+
+
+class _Budget:
+    """What one read of a workbook may still spend: time and cells."""
+
+    def __init__(self, limits: ReadLimits) -> None:
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.max_seconds
+        self.cells = 0
+        self.empty = 0
+        self.filled = 0
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise WorkbookTooLarge(
+                f"读取工作簿超过 {self.limits.max_seconds:.0f} 秒仍未完成，"
+                "请拆分成几个较小的文件后分别导入"
+            )
+
+    def spend(self, sheet: str) -> None:
+        """One more ``<row>`` or ``<c>`` element read."""
+        self.cells += 1
+        if self.cells > self.limits.max_cells:
+            raise WorkbookTooLarge(
+                f"工作表“{sheet}”的单元格过多（超过 {self.limits.max_cells} 个），"
+                "请只保留要导入的数据，复制到新的工作簿后再导入"
+            )
+
+    def count(self, sheet: str, *, filled: bool) -> None:
+        if filled:
+            self.filled += 1
+            return
+        self.empty += 1
+        if self.empty > EMPTY_CELLS_FREE and self.empty > EMPTY_CELLS_RATIO * self.filled:
+            raise WorkbookTooLarge(
+                f"工作表“{sheet}”含有大量空白单元格（已超过 {EMPTY_CELLS_FREE} 个），"
+                "请只把要导入的数据复制到新的工作簿后再导入"
+            )
+
+
+class _MeteredStream(io.RawIOBase):
+    """A part of the zip whose every read checks the time budget: the XML
+    parsers read in small chunks, so a slow read stops within one."""
+
+    def __init__(self, raw: Any, budget: _Budget) -> None:
+        self.raw = raw
+        self.budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        self.budget.check_time()
+        return self.raw.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+class _MeteredZip(zipfile.ZipFile):
+    budget: _Budget
+
+    def open(self, name: Any, mode: str = "r", pwd: Any = None, **kwargs: Any) -> Any:
+        part = super().open(name, mode, pwd, **kwargs)
+        return _MeteredStream(part, self.budget) if mode == "r" else part
+
+
+class _BoundedSheet(ReadOnlyWorksheet):
+    """openpyxl's streamed sheet, minus the ``<dimension>``: openpyxl would
+    parse the sheet's head for it and then fill in or cut off rows to match
+    it; here rows are only what the sheet holds (``sheet_rows``)."""
+
+    budget: _Budget
+
+    def _get_size(self) -> None:
+        pass
+
+
+class _BoundedReader(ExcelReader):
+    """openpyxl's read-only loading with every part read through the budget
+    and sheets that know their budget."""
+
+    def __init__(self, file: Any, budget: _Budget) -> None:
+        super().__init__(file, read_only=True, keep_vba=False, data_only=False, keep_links=False)
+        self.archive.close()
+        file.seek(0)
+        self.archive = _MeteredZip(file)
+        self.archive.budget = budget
+        self.budget = budget
+
+    def read_strings(self) -> None:
+        """openpyxl's table of shared strings, counted as it is read (and
+        each entry's elements dropped once read, which openpyxl does not)."""
+        part = self.package.find(SHARED_STRINGS)
+        if part is None:
+            return
+        limit = self.budget.limits.max_strings
+        strings: list[str] = []
+        with self.archive.open(part.PartName[1:]) as source:
+            root = None
+            for event, node in iterparse(source, events=("start", "end")):
+                if root is None:
+                    root = node
+                if event == "end" and node.tag == _STRING:
+                    strings.append(_string_text(node))
+                    root.remove(node)
+                    if len(strings) > limit:
+                        raise WorkbookTooLarge(
+                            f"工作簿中的文字过多（超过 {limit} 段），请拆分后导入"
+                        )
+        self.shared_strings = strings
+
+    def read_worksheets(self) -> None:
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                continue
+            ws = _BoundedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            ws.sheet_state = sheet.state
+            ws.budget = self.budget
+            self.wb._sheets.append(ws)
+
+
+_ROW, _CELL = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}c"
+_STRING = f"{{{SHEET_MAIN_NS}}}si"
+_TEXT, _RUN = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
+
+
+def _string_text(node: Any) -> str:
+    """A shared string's text: its ``<t>``, or the ``<t>`` of each rich-text
+    run (phonetic guides, ``<rPh>``, are not part of it), as openpyxl reads
+    it (``Text.content``, and its undoing of the "_x005F" escape)."""
+    parts = []
+    for child in node:
+        if child.tag == _TEXT:
+            parts.append(child.text or "")
+        elif child.tag == _RUN:
+            text = child.find(_TEXT)
+            if text is not None:
+                parts.append(text.text or "")
+    return "".join(parts).replace("x005F_", "")
+
+
+_SHEET_DATA = f"{{{SHEET_MAIN_NS}}}sheetData"
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?[0-9]*$")
+
+
+def sheet_rows(ws: Any, *, max_row: int | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """``(row number, cells)`` for each row the sheet holds, in order, within
+    its workbook's ``ReadLimits``; ``cells`` are openpyxl read-only cells by
+    position (column 1 first, gaps filled with empty cells), up to the last
+    one with content. Rows the sheet does not hold are not made up, and rows
+    past a declared ``<dimension>`` are read like any other. Stops after row
+    ``max_row`` when given.
+    """
+    try:
+        yield from _sheet_rows(ws, max_row)
+    except Invalid:
+        raise
+    # The sheet's XML is parsed only as rows are read, so a damaged file
+    # fails here rather than when it was opened; any parser error means the
+    # same to the user, and none may become a server error.
+    except Exception:
+        raise invalid(file=NOT_XLSX) from None
+
+
+def _sheet_rows(ws: Any, max_row: int | None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    budget: _Budget = ws.budget
+    limits = budget.limits
+    title = ws.title
+    with ws._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=False,
+            epoch=ws.parent.epoch,
+            date_formats=ws.parent._date_formats,
+            timedelta_formats=ws.parent._timedelta_formats,
+        )
+        stack: list[Any] = []  # open elements, root first
+        row_el: Any = None
+        cell_el: Any = None
+        column = 0  # of the last cell in the row (cells may omit their reference)
+        in_cell = 0  # elements inside the open cell
+        for event, el in iterparse(source, events=("start", "end")):
+            if event == "start":
+                stack.append(el)
+                if el.tag == _ROW:
+                    budget.spend(title)
+                    budget.check_time()
+                    row_el, column = el, 0
+                elif cell_el is not None:
+                    in_cell += 1
+                    if in_cell > MAX_ELEMENTS_PER_CELL:
+                        raise WorkbookTooLarge(
+                            f"工作表“{title}”中有内容过于复杂的单元格，"
+                            "请把数据复制到新的工作簿后再导入"
+                        )
+                elif row_el is not None:
+                    budget.spend(title)
+                    if el.tag == _CELL:
+                        cell_el, in_cell = el, 0
+                continue
+            stack.pop()
+            if el is cell_el:
+                cell_el = None
+                column = _cell_column(el, column)
+                filled = len(el) > 0  # a <v>, <f> or <is> inside
+                budget.count(title, filled=filled)
+                if column > limits.max_columns:
+                    if filled:
+                        raise WorkbookTooLarge(
+                            f"工作表“{title}”超过 {limits.max_columns} 列"
+                            f"（{get_column_letter(column)} 列有内容），请删除多余的列后导入"
+                        )
+                    row_el.remove(el)  # an empty cell out there: never kept
+            elif el is row_el:
+                number, cells = parser.parse_row(el)
+                row_el = None
+                if stack:
+                    del stack[-1][:]  # the rows read so far are not kept either
+                if max_row is not None and number > max_row:
+                    return
+                yield number, _positional(ws, number, cells)
+            elif row_el is None and len(stack) > 0:
+                stack[-1].remove(el)  # anything else (columns, merges, ...): dropped
+
+
+def _cell_column(el: Any, previous: int) -> int:
+    ref = el.get("r")
+    if ref:
+        match = _CELL_REF.match(ref)
+        if match:
+            return column_index_from_string(match.group(1).upper())
+    return previous + 1
+
+
+def _positional(ws: Any, number: int, cells: list[dict[str, Any]]) -> tuple[Any, ...]:
+    last = max((c["column"] for c in cells if c["value"] is not None), default=0)
+    row: list[Any] = [EMPTY_CELL] * last
+    for c in cells:
+        if 1 <= c["column"] <= last:
+            row[c["column"] - 1] = ReadOnlyCell(
+                ws, number, c["column"], c["value"], c["data_type"], c["style_id"]
+            )
+    return tuple(row)
 
 
 # Headers -------------------------------------------------------------------------
@@ -195,12 +539,11 @@ def find_header(
     wanted = {normalize_header(h): h for h in expected}
     required = list(expected if required is None else required)
     best: tuple[int, int, list[Any]] | None = None  # (matches, row, cells)
-    for number, cells in enumerate(
-        ws.iter_rows(min_row=1, max_row=search_rows, values_only=True), start=1
-    ):
-        matches = sum(1 for v in cells if normalize_header(v) in wanted)
+    for number, cells in sheet_rows(ws, max_row=search_rows):
+        values = [cell.value for cell in cells]
+        matches = sum(1 for v in values if normalize_header(v) in wanted)
         if matches and (best is None or matches > best[0]):
-            best = (matches, number, list(cells))
+            best = (matches, number, values)
     if best is None:
         errors.add(
             ws.title,
@@ -257,30 +600,31 @@ def iter_rows(
     *,
     errors: ErrorList,
     date_columns: Iterable[str] = (),
-    max_rows: int = DEFAULT_MAX_ROWS,
 ) -> Iterator[Row]:
-    """The data rows under ``header``, skipping empty ones.
+    """The data rows under ``header``, skipping empty ones: every row the
+    sheet holds, whatever its ``<dimension>`` says.
 
     Reports, per cell: formulas (a formula cell, or text starting with "="
     unless Excel marks it as literal text), error values (#N/A, #REF! ...),
-    merged cells (also in read-only mode, see ``merged_ranges``) and anything
-    but a real date in ``date_columns``. Stops with an error after ``max_rows``.
+    merged cells (see ``merged_ranges``) and anything but a real date in
+    ``date_columns``. Past the workbook's ``ReadLimits.max_rows`` data rows
+    it raises ``WorkbookTooLarge``.
     """
     date_columns = set(date_columns)
     merged = _merged_cells(ws, header, errors)
-    last = header.last_column
+    max_rows = ws.budget.limits.max_rows
     count = 0
-    for number, cells in enumerate(
-        ws.iter_rows(min_row=header.row + 1, max_col=last), start=header.row + 1
-    ):
-        number = _row_number(cells, number)
+    for number, cells in sheet_rows(ws):
+        if number <= header.row:
+            continue
         values: dict[str, Any] = {}
         bad: set[str] = set()
+        merged_columns = merged.columns(number)
         for name, index in header.columns.items():
             cell = cells[index - 1] if index - 1 < len(cells) else None
             value = getattr(cell, "value", None)
             data_type = getattr(cell, "data_type", "n")
-            if (number, index) in merged:
+            if index in merged_columns:
                 bad.add(name)
             elif data_type == "f" or (
                 isinstance(value, str) and value.startswith("=") and not _quote_prefixed(cell)
@@ -314,8 +658,7 @@ def iter_rows(
             continue
         count += 1
         if count > max_rows:
-            errors.add(ws.title, number, "", f"数据行超过 {max_rows} 行，请拆分成几个文件")
-            return
+            raise WorkbookTooLarge(f"工作表“{ws.title}”超过 {max_rows} 行，请拆分后导入")
         yield Row(sheet=ws.title, number=number, values=values, bad=bad)
 
 
@@ -331,14 +674,6 @@ def _quote_prefixed(cell: Any) -> bool:
     return bool(prefixed)
 
 
-def _row_number(cells: Sequence[Any], fallback: int) -> int:
-    for cell in cells:
-        row = getattr(cell, "row", None)
-        if isinstance(row, int):
-            return row
-    return fallback
-
-
 # A <mergeCell ref="A5:B6"/> element, with or without a namespace prefix.
 _MERGE_CELL = re.compile(
     rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref="([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)"'
@@ -346,43 +681,75 @@ _MERGE_CELL = re.compile(
 
 
 def merged_ranges(ws: Any) -> list[CellRange]:
-    """The sheet's merged ranges, also for a sheet opened with ``read_only=True``.
+    """The sheet's merged ranges, read from its XML.
 
-    openpyxl keeps merged cells only for fully loaded sheets; a streamed one
-    would need a second full load (hundreds of MB for 100,000 rows), so its
-    XML is scanned for ``<mergeCell>`` elements instead, a megabyte at a time.
-    Cell text cannot fake one: "<" is always escaped inside cell values.
+    openpyxl keeps merged cells only for fully loaded sheets, and a full load
+    is what the limits exist to avoid; so the XML is scanned for
+    ``<mergeCell>`` elements, a megabyte at a time, within the read's time
+    budget. Cell text cannot fake one: "<" is always escaped inside cell
+    values. More than ``MAX_MERGED_RANGES`` is ``WorkbookTooLarge``.
     """
-    merged = getattr(ws, "merged_cells", None)
-    if merged is not None:
-        return list(merged.ranges)
-    open_source = getattr(ws, "_get_source", None)  # openpyxl's ReadOnlyWorksheet
-    if open_source is None:
-        return []
     refs: set[str] = set()
     tail = b""
-    with open_source() as source:
-        while chunk := source.read(1 << 20):
+    with ws._get_source() as source:
+        while chunk := _read_part(source):
             data = tail + chunk
-            refs.update(m.group(1).decode("ascii") for m in _MERGE_CELL.finditer(data))
+            if b"mergeCell" in data:  # a plain search is far faster than the pattern
+                refs.update(m.group(1).decode("ascii") for m in _MERGE_CELL.finditer(data))
+            if len(refs) > MAX_MERGED_RANGES:
+                raise WorkbookTooLarge(
+                    f"工作表“{ws.title}”的合并单元格过多（超过 {MAX_MERGED_RANGES} 处），"
+                    "请取消合并后再导入"
+                )
             tail = data[-300:]  # an element cut in two by the chunk boundary
     return [CellRange(ref.upper()) for ref in sorted(refs)]
 
 
-def _merged_cells(ws: Any, header: Header, errors: ErrorList) -> set[tuple[int, int]]:
-    """Report each merged range that reaches the data rows; return its cells."""
-    covered: set[tuple[int, int]] = set()
-    ranges = merged_ranges(ws)
-    for rng in sorted(ranges, key=lambda r: (r.min_row, r.min_col)):
+def _read_part(source: Any) -> bytes:
+    try:
+        return source.read(1 << 20)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):  # e.g. a bad CRC
+        raise invalid(file=NOT_XLSX) from None
+
+
+class _MergedIndex:
+    """Which columns of a row lie in a merged range, for rows read in
+    order: ranges join as their first row comes and leave after their
+    last, so a row costs only the ranges that cover it (never a set of
+    every merged cell, which one range over a million rows would make huge)."""
+
+    def __init__(self, ranges: list[CellRange]) -> None:
+        self.ranges = sorted(ranges, key=lambda r: r.min_row)
+        self.next = 0
+        self.active: list[CellRange] = []
+        self.last_row = 0
+
+    def columns(self, row: int) -> set[int]:
+        if row < self.last_row:  # rows out of order: start over
+            self.next, self.active = 0, []
+        self.last_row = row
+        while self.next < len(self.ranges) and self.ranges[self.next].min_row <= row:
+            self.active.append(self.ranges[self.next])
+            self.next += 1
+        self.active = [r for r in self.active if r.max_row >= row]
+        return {c for r in self.active for c in range(r.min_col, r.max_col + 1)}
+
+
+def _merged_cells(ws: Any, header: Header, errors: ErrorList) -> _MergedIndex:
+    """Report each merged range that reaches the data rows; return them."""
+    reaching = []
+    for rng in sorted(merged_ranges(ws), key=lambda r: (r.min_row, r.min_col)):
         if rng.max_row <= header.row or rng.min_col > header.last_column:
             continue
-        cells = {
-            (r, c)
-            for r in range(max(rng.min_row, header.row + 1), rng.max_row + 1)
-            for c in range(rng.min_col, min(rng.max_col, header.last_column) + 1)
-        }
-        covered |= cells
         first_row = max(rng.min_row, header.row + 1)
+        reaching.append(
+            CellRange(
+                min_col=rng.min_col,
+                min_row=first_row,
+                max_col=min(rng.max_col, header.last_column),
+                max_row=rng.max_row,
+            )
+        )
         column = next(
             (header.name_of(c) for c in range(rng.min_col, rng.max_col + 1) if header.name_of(c)),
             "",
@@ -393,7 +760,7 @@ def _merged_cells(ws: Any, header: Header, errors: ErrorList) -> set[tuple[int, 
             column,
             f"{rng.coord} 是合并单元格，请取消合并，每行分别填写完整",
         )
-    return covered
+    return _MergedIndex(reaching)
 
 
 def _plain_value(value: Any) -> Any:

@@ -30,8 +30,18 @@ from shiji.core.downloads import export_response
 from shiji.core.errors import Forbidden
 from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.core.uploads import CONTENT_TYPES
-from shiji.ledger import excel, selectors, services, workflow
-from shiji.ledger.models import Kind, Problem, ProgressNote, Source, Stage, Status
+from shiji.ledger import excel, selectors, services, tasks, workflow
+from shiji.ledger.models import (
+    JobKind,
+    JobState,
+    Kind,
+    LedgerJob,
+    Problem,
+    ProgressNote,
+    Source,
+    Stage,
+    Status,
+)
 from shiji.orgs import policy
 from shiji.orgs.models import Person
 from shiji.orgs.selectors import org_get_for_user, zone_get_for_user
@@ -341,6 +351,27 @@ class ImportRejectedOut(ImportOut):
     code: str
 
 
+class JobStartedOut(Schema):
+    """A large import handed to the background worker."""
+
+    job: int
+    url: str = Field(description="任务状态：GET 此地址")
+    status: Literal[tuple(JobState.values)]
+
+
+class JobOut(Schema):
+    id: int
+    kind: Literal[tuple(JobKind.values)]
+    status: Literal[tuple(JobState.values)]
+    phase: str
+    done: int
+    total: int | None
+    error: str = Field(description="失败时的原因")
+    result: ImportOut | None = Field(
+        description="导入（或只检查）完成后：与同步导入相同的 `{created, updated, errors}`"
+    )
+
+
 # Helpers ---------------------------------------------------------------------
 
 
@@ -593,8 +624,10 @@ def ledger_export(request, filters: Query[ProblemFilters]):
     "ledger/import",
     response={
         200: ImportOut,
+        202: JobStartedOut,
         403: ErrorOut,
         404: ErrorOut,
+        409: ErrorOut,
         **COMMON_ERRORS,
         422: ImportRejectedOut | ErrorOut,
     },
@@ -604,8 +637,14 @@ def ledger_export(request, filters: Query[ProblemFilters]):
         "以台账编号为键：空编号新增，本区编号更新。全部成功才写入：工作簿中有任何错误时返回 "
         "422，响应体仍为 `{created: 0, updated: 0, errors: [{row, column, message}]}`"
         '（另有 `detail`、`code: "invalid_workbook"`），什么都不写入；`row` 为 Excel 行号'
-        "（0 表示整个文件），`column` 为表头名称。不是有效的 .xlsx 或超过大小上限时返回 422，"
-        "字段 `file`。`zone` 超出调用者范围时返回 404，角色无权导入时返回 403。"
+        "（0 表示整个文件），`column` 为表头名称。不是有效的 .xlsx、超过大小上限或超过读取限制"
+        "（行数、列数、单元格数、读取时间）时返回 422，字段 `file`。"
+        "`zone` 超出调用者范围时返回 404，角色无权导入时返回 403。"
+        f"文件超过 {tasks.IMPORT_SYNC_MAX_ROWS} 个数据行或 "
+        f"{tasks.IMPORT_SYNC_MAX_BYTES // 1024 // 1024} MB 时由后台处理：返回 202 "
+        "`{job, url, status}`，GET `url`（`/api/v1/jobs/{id}`）查看进度，完成后其 `result` "
+        "即上述 `{created, updated, errors}`；"
+        "每个账号同时排队或进行中的任务有上限，超过时返回 409。"
     ),
 )
 def ledger_import(
@@ -614,6 +653,13 @@ def ledger_import(
     form: Form[ImportForm],
 ):
     zone = zone_get_for_user(user=request.user, pk=form.zone)
+    excel.import_require(actor=request.user, zone=zone)
+    info = excel.import_check_file(file)
+    if tasks.import_is_large(file):
+        job = tasks.job_start_import_upload(
+            actor=request.user, zone=zone, file=file, info=info, dry_run=form.dry_run
+        )
+        return Respond(202, {"job": job.pk, "url": _job_url(job), "status": job.state})
     result = excel.import_workbook(actor=request.user, zone=zone, file=file, dry_run=form.dry_run)
     body = result.as_dict()
     if result.errors:
@@ -621,3 +667,34 @@ def ledger_import(
         detail = f"整改台账有 {count} 处错误，未导入任何内容"
         return Respond(422, {**body, "detail": detail, "code": "invalid_workbook"})
     return body
+
+
+def _job_url(job: LedgerJob) -> str:
+    return f"/api/v1/jobs/{job.pk}"
+
+
+@router.get(
+    "jobs/{job_id}",
+    response={200: JobOut, **READ},
+    summary="后台任务的状态与结果",
+    description=(
+        "调用者自己的台账导入导出任务；别人的任务返回 404。`status` 为 "
+        "`queued, running, done, failed`；导入任务完成后 `result` 为 "
+        "`{created, updated, errors}`（与同步导入相同），失败时 `error` 说明原因。"
+    ),
+)
+def job_detail(request, job_id: int):
+    job = tasks.job_get_for_user(user=request.user, pk=job_id)
+    result = None
+    if job.kind != JobKind.EXPORT and job.state == JobState.DONE:
+        result = {key: job.result.get(key) for key in ("created", "updated", "errors")}
+    return {
+        "id": job.pk,
+        "kind": job.kind,
+        "status": job.state,
+        "phase": job.phase,
+        "done": job.done,
+        "total": job.total,
+        "error": job.error,
+        "result": result,
+    }

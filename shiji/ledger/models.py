@@ -301,6 +301,16 @@ class LedgerJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker running a job holds it until ``lease_until`` and renews the
+    # lease as it reports progress; a job whose lease ran out lost its
+    # worker (``tasks.job_recover``).
+    lease_until = models.DateTimeField("租约到期", null=True, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField("执行次数", default=0)
+    # Exports: a digest of the filters (an identical recent export is reused)
+    # and the zones the file covered (None: every zone), which a download
+    # checks against the user's scope at that moment.
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    scope = models.JSONField("导出范围", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

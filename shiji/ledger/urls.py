@@ -26,4 +26,5 @@ urlpatterns = [
     path("import/confirm/", views_excel.ledger_import_confirm, name="import_confirm"),
     path("jobs/<int:pk>/", views_excel.ledger_job, name="job"),
     path("jobs/<int:pk>/download/", views_excel.ledger_job_download, name="job_download"),
+    path("jobs/<int:pk>/retry/", views_excel.ledger_job_retry, name="job_retry"),
 ]

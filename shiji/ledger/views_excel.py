@@ -5,7 +5,7 @@ shows the progress of long work (``ledger/tasks.py``).
 The rules live elsewhere: what may be exported or imported in
 ``orgs/policy.py`` and the selectors, what a workbook must look like in
 ``ledger/excel.py``. Small work is done within the request so the pages work
-without a background worker; the thresholds are in ``ledger/excel.py``.
+without a background worker; the thresholds are in ``ledger/tasks.py``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.core import staging
-from shiji.core.downloads import export_response
+from shiji.core.downloads import attachment_response, export_response
 from shiji.core.errors import AppError, Forbidden, NotFound
 from shiji.core.htmx import vary_on_htmx
 from shiji.core.models import StagedUpload
 from shiji.core.pages import error_response
-from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger import excel, tasks
 from shiji.ledger.models import JobKind, JobState
 from shiji.orgs import policy
@@ -46,16 +45,33 @@ EXPORT_PARAMS = (
 )
 
 
+def _export_params(data: Any) -> dict[str, str]:
+    return {key: data[key].strip() for key in EXPORT_PARAMS if data.get(key, "").strip()}
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def ledger_export(request: HttpRequest) -> HttpResponse:
-    params = {
-        key: request.GET[key].strip() for key in EXPORT_PARAMS if request.GET.get(key, "").strip()
-    }
-    count = excel.export_count(user=request.user, params=params)
-    if count > excel.EXPORT_SYNC_MAX_ROWS:
-        job = tasks.job_start_export(user=request.user, params=params)
+    """GET: a small export downloads at once; a large one asks to start a
+    background job, which only a POST does (with its CSRF token), so a link
+    followed or prefetched never queues work."""
+    if not policy.can(request.user, "ledger.export"):
+        raise Forbidden("您没有权限导出整改台账")
+    if request.method == "POST":
+        params = _export_params(request.POST)
+        try:
+            job = tasks.job_start_export(user=request.user, params=params)
+        except AppError as exc:
+            count = excel.export_count(user=request.user, params=params)
+            context = {"count": count, "params": params, "error": exc.message}
+            return error_response(
+                request, exc, lambda e: render(request, "ledger/excel_export.html", context)
+            )
         return redirect("ledger:job", pk=job.pk)
+    params = _export_params(request.GET)
+    count = excel.export_count(user=request.user, params=params)
+    if count > tasks.EXPORT_SYNC_MAX_ROWS:
+        return render(request, "ledger/excel_export.html", {"count": count, "params": params})
     zone = excel.export_zone(user=request.user, params=params)
     return export_response(
         lambda out: excel.export_workbook(user=request.user, params=params, out=out),
@@ -89,9 +105,10 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         info = excel.import_check_file(upload)
-        if excel.import_is_large(upload):
-            staged = _stage(request, zone, upload, info)
-            job = tasks.job_start_import(actor=request.user, staged=staged, dry_run=True)
+        if tasks.import_is_large(upload):
+            job = tasks.job_start_import_upload(
+                actor=request.user, zone=zone, file=upload, info=info, dry_run=True
+            )
             return redirect("ledger:job", pk=job.pk)
         result = excel.import_workbook(actor=request.user, zone=zone, file=upload, dry_run=True)
     except AppError as exc:
@@ -128,7 +145,7 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
     zone = staged.zone
     excel.import_require(actor=request.user, zone=zone)
     try:
-        if staged.size > excel.IMPORT_SYNC_MAX_BYTES or excel.import_is_large(
+        if staged.size > tasks.IMPORT_SYNC_MAX_BYTES or tasks.import_is_large(
             staging.staged_file(staged)
         ):
             job = tasks.job_start_import(actor=request.user, staged=staged, dry_run=False)
@@ -184,15 +201,23 @@ def ledger_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def ledger_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    job = tasks.job_get_for_user(user=request.user, pk=pk)
+    try:
+        tasks.job_retry(user=request.user, job=job)
+    except AppError as exc:
+        return error_response(request, exc)
+    return redirect("ledger:job", pk=job.pk)
+
+
+@login_required
 @require_GET
 def ledger_job_download(request: HttpRequest, pk: int) -> FileResponse:
     job = tasks.job_get_for_user(user=request.user, pk=pk)
-    if job.kind != JobKind.EXPORT or job.state != JobState.DONE or not job.file:
-        raise NotFound("文件不存在")
+    tasks.job_download_check(user=request.user, job=job)
     try:
         handle = job.file.open("rb")
     except OSError:
         raise NotFound("文件已清理，请重新导出") from None
-    return FileResponse(
-        handle, as_attachment=True, filename=job.file_name, content_type=CONTENT_TYPES["xlsx"]
-    )
+    return attachment_response(handle, filename=job.file_name, kind="xlsx")

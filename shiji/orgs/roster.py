@@ -41,6 +41,7 @@ from shiji.core.uploads import MB, UploadInfo, check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
     ErrorList,
+    ReadLimits,
     Row,
     add_choice_validation,
     find_header,
@@ -62,6 +63,14 @@ MAX_BYTES = 5 * MB
 EXAMPLE_MARKS = ("【示例】", "[示例]", "［示例］")
 EXAMPLE = "【示例】"
 TEMPLATE_ROWS = 2000  # how far down the template's drop-downs reach
+# What reading one uploaded roster may cost (both sheets together).
+READ_LIMITS = ReadLimits(
+    max_rows=20_000,
+    max_columns=20,
+    max_sheet_bytes=60 * MB,
+    max_unzipped_bytes=60 * MB,
+    max_seconds=60,
+)
 
 _YES = {"是", "y", "yes", "true", "1", "党员", "中共党员", "预备党员", "√"}
 _NO = {"否", "n", "no", "false", "0", "群众", "非党员", "×"}
@@ -277,9 +286,7 @@ def roster_parse(file: IO[bytes] | Any, zone: Zone) -> RosterPlan:
     else is reported in ``plan.errors``. The caller checks the right to import.
     """
     info = check_upload(file, allowed={"xlsx"}, max_bytes=MAX_BYTES)
-    # Full (not read-only) load, so merged cells can be reported; the 5 MB
-    # cap and the unzipped-size cap keep that affordable.
-    wb = open_workbook(file, read_only=False, max_unzipped_bytes=60 * MB)
+    wb = open_workbook(file, limits=READ_LIMITS)
     errors = ErrorList()
     try:
         org_rows = _sheet_rows(wb, ORG_SHEET, ORG_HEADERS, errors)

@@ -8,19 +8,17 @@ NotFound / Forbidden and rendered by ``shiji.core.middleware``).
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shiji.core.downloads import attachment_response
 from shiji.core.errors import AppError, Forbidden
 from shiji.core.pages import error_response
-from shiji.core.uploads import CONTENT_TYPES, size_label
+from shiji.core.uploads import size_label
 from shiji.orgs import policy, roster, selectors
 
 PREVIEW_LIMIT = 300  # rows of each sheet listed on the preview page
@@ -72,12 +70,7 @@ def _page(request, zone, *, plan=None, file_error="", file_name=""):
 def roster_template(request):
     zone = _zone(request)
     data = roster.roster_template_bytes(zone=zone)
-    return FileResponse(
-        io.BytesIO(data),
-        as_attachment=True,
-        filename=f"{zone.short_name}组织与人员花名册模板.xlsx",
-        content_type=CONTENT_TYPES["xlsx"],
-    )
+    return attachment_response(data, filename=f"{zone.short_name}组织与人员花名册模板.xlsx")
 
 
 @login_required

@@ -27,6 +27,7 @@ from shiji.core.uploads import MB, check_upload
 from shiji.core.xlsx import (
     ErrorList,
     ExportFormats,
+    ReadLimits,
     add_choice_validation,
     find_header,
     iter_rows,
@@ -138,7 +139,15 @@ SIGNIN_SHEET = "签到表"
 H_NAME, H_ORG, H_PRESENT, H_REASON = "姓名", "所属组织", "签到(是/否)", "缺席原因"
 SIGNIN_HEADERS = [H_NAME, H_ORG, H_PRESENT, H_REASON]
 SIGNIN_MAX_BYTES = 2 * MB
-SIGNIN_MAX_ROWS = 5000
+# What reading one uploaded sign-in sheet may cost (a liaison may upload
+# one): a roster of a few thousand people, four columns and room for notes.
+SIGNIN_LIMITS = ReadLimits(
+    max_rows=5000,
+    max_columns=20,
+    max_sheet_bytes=20 * MB,
+    max_unzipped_bytes=40 * MB,
+    max_seconds=20,
+)
 STAGED_PURPOSE = "attendance"  # StagedUpload.purpose of parked sign-in sheets
 YES = {"是", "到", "出席", "已签到", "签到", "√", "✓", "y", "yes", "1", "true"}
 NO = {"否", "缺", "缺席", "未到", "未签到", "×", "✗", "x", "n", "no", "0", "false"}
@@ -267,7 +276,7 @@ def _apply(actor: Any, session: StudySession, plan: SignInPlan, staged: Any) -> 
 def _plan(session: StudySession, file: Any) -> SignInPlan:
     errors = ErrorList()
     plan = SignInPlan()
-    wb = open_workbook(file, read_only=False)
+    wb = open_workbook(file, limits=SIGNIN_LIMITS)
     try:
         ws = wb[SIGNIN_SHEET] if SIGNIN_SHEET in wb.sheetnames else wb.worksheets[0]
         header = find_header(
@@ -292,7 +301,7 @@ def _plan_rows(
         by_name.setdefault(person.name, []).append(person)
     zone_names = _zone_people(session)
     seen: dict[int, int] = {}
-    for row in iter_rows(ws, header, errors=errors, max_rows=SIGNIN_MAX_ROWS):
+    for row in iter_rows(ws, header, errors=errors):
         n = row.number
 
         def report(column: str, message: str, n: int = n) -> None:

@@ -12,7 +12,6 @@ vary on ``HX-Request``.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -28,11 +27,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.timeline import timeline
 from shiji.campaigns.models import ZoneCampaign
-from shiji.core.downloads import export_response, stored_file_response
+from shiji.core.downloads import attachment_response, export_response, stored_file_response
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
-from shiji.core.uploads import CONTENT_TYPES, size_label, upload_limit
+from shiji.core.uploads import size_label, upload_limit
 from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
@@ -148,12 +147,10 @@ def session_export(request: HttpRequest) -> FileResponse:
     where = found["org"].name if found["org"] else (found["zone"].name if found["zone"] else "")
     title = f"{where}学习研讨记录"
     stamp = timezone.localdate().strftime("%Y%m%d")
-    response = export_response(
+    return export_response(
         lambda out: excel.export_workbook(sessions=qs, title=title, out=out),
         filename=f"{title}{stamp}.xlsx",
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Detail ----------------------------------------------------------------------
@@ -607,11 +604,8 @@ def _render_form(
 @require_GET
 def signin_template(request: HttpRequest, pk: int) -> FileResponse:
     session = _managed(request, pk)
-    return FileResponse(
-        io.BytesIO(excel.signin_template_bytes(session=session)),
-        as_attachment=True,
-        filename=excel.signin_template_name(session),
-        content_type=CONTENT_TYPES["xlsx"],
+    return attachment_response(
+        excel.signin_template_bytes(session=session), filename=excel.signin_template_name(session)
     )
 
 

@@ -246,6 +246,7 @@ def test_the_export_writes_one_row_per_assignment_with_real_dates_and_literal_te
     task = make_task(title='=HYPERLINK("http://x")')
     page = login(world["zone_admin"]).get(reverse("campaigns:tasks_export"))
     assert page.status_code == 200
+    assert page["Cache-Control"] == "private, no-store"
     book = load_workbook(io.BytesIO(b"".join(page.streaming_content)))
     sheet = book["任务清单"]
     assert sheet.freeze_panes == "A2"

@@ -882,6 +882,7 @@ def test_export_returns_the_visible_problems_as_a_workbook(world, make_problem, 
     )
     assert response["Content-Disposition"].startswith("attachment;")
     assert ".xlsx" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
     rows = sheet_rows(workbook_bytes(response))
     assert rows[1][:3] == ("序号", "台账编号", "问题来源")
     assert {row[1] for row in rows[2:]} == {dept.code, started.code}
@@ -1063,3 +1064,12 @@ def test_ledger_operations_answer_every_input_within_their_contract(case, fuzz_w
                 if key in container:
                     container[key] = _aim(container[key], fuzz_world["person"])
     case.call_and_validate(headers=fuzz_world["headers"], checks=FUZZ_CHECKS)
+
+
+@pytest.mark.parametrize("deadline", ["1989-12-31", "2101-01-01"])
+def test_a_date_outside_1990_to_2100_is_a_field_error(world, categories, api, deadline):
+    before = Problem.objects.count()
+    response = api(world["zone_admin"]).post(URL, new_body(world, categories, deadline=deadline))
+    assert response.status_code == 422
+    assert field_errors(response) == {"deadline": "整改时限应在 1990-01-01 至 2100-12-31 之间"}
+    assert Problem.objects.count() == before

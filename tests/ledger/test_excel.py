@@ -20,6 +20,7 @@ from shiji.campaigns.models import ZoneCampaign
 from shiji.core.errors import Forbidden, Invalid, NotFound
 from shiji.ledger import excel, services
 from shiji.ledger.excel import HEADERS, export_workbook, import_workbook
+from shiji.ledger.excel import apply as excel_apply
 from shiji.ledger.models import Problem, ProgressNote, Status
 from shiji.orgs import services as org_services
 from tests.conftest import SYSTEM
@@ -661,13 +662,13 @@ def test_a_service_refusal_while_writing_rolls_everything_back(world, ledger, mo
     ws.cell(r, COL["整改措施"], "更新后的措施")
     append_row(ws, **new_row_values(world))
     data = save(wb)
-    real_apply = excel._apply
+    real_apply = excel_apply._apply
 
     def submitted_meanwhile(*args, **kwargs):
         Problem.objects.filter(pk=target.pk).update(status=Status.SUBMITTED)
         return real_apply(*args, **kwargs)
 
-    monkeypatch.setattr(excel, "_apply", submitted_meanwhile)
+    monkeypatch.setattr(excel_apply, "_apply", submitted_meanwhile)
     problems, events = Problem.objects.count(), AuditEvent.objects.count()
 
     result = run_import(world, data)
@@ -704,3 +705,32 @@ def test_system_admin_may_import_into_any_zone(world, ledger):
     assert result.as_dict() == {"created": 0, "updated": 1, "errors": []}
     ledger["b"].refresh_from_db()
     assert ledger["b"].goal == "乙区目标已调整"
+
+
+# Dates at the edges of the allowed range -----------------------------------------------
+
+
+def test_dates_at_the_edges_of_the_range_make_the_round_trip(world, make_problem):
+    problem = make_problem(world, deadline=dt.date(2100, 12, 31))
+    Problem.objects.filter(pk=problem.pk).update(found_on=dt.date(1990, 1, 1))
+
+    data = export_bytes(world["zone_admin"])
+    ws = open_xlsx(data)["整改台账"]
+    assert ws.cell(row_of(ws, problem.code), COL["整改时限"]).value.date() == dt.date(2100, 12, 31)
+
+    result = run_import(world, data, dry_run=True)
+    assert result.as_dict() == {"created": 0, "updated": 0, "errors": []}
+
+
+def test_an_imported_date_past_2100_is_refused_at_its_cell(world, categories):
+    wb = open_xlsx(export_bytes(world["zone_admin"]))
+    ws = wb["整改台账"]
+    r = append_row(ws, **new_row_values(world, 整改时限=dt.date(2101, 1, 1)))
+    before = Snapshot()
+
+    result = run_import(world, save(wb))
+
+    assert [(e["row"], e["column"], e["message"]) for e in result.errors] == [
+        (r, "整改时限", "整改时限应在 1990-01-01 至 2100-12-31 之间")
+    ]
+    assert before.unchanged()

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 
 from shiji.audit.models import AuditEvent
 from shiji.core.models import StagedUpload
-from shiji.ledger import excel
+from shiji.ledger import excel, tasks
 from shiji.ledger.excel import HEADERS
 from shiji.ledger.models import JobKind, JobState, LedgerJob, Problem, Status
 from tests.ledger.test_excel import (
@@ -88,17 +88,66 @@ def test_export_requires_login(client):
     assert response.status_code == 302 and "login" in response["Location"]
 
 
-def test_export_refuses_post(world, login):
-    assert login(world["zone_admin"]).post(reverse("ledger:export")).status_code == 405
+def test_export_refuses_other_methods(world, login):
+    assert login(world["zone_admin"]).put(reverse("ledger:export")).status_code == 405
+
+
+def test_export_needs_the_export_permission(world, problems, login):
+    """The API refused it; the page used to hand over an (empty) workbook."""
+    response = login(world["nobody"]).get(reverse("ledger:export"))
+    assert response.status_code == 403
+    assert login(world["nobody"]).post(reverse("ledger:export")).status_code == 403
+    assert not LedgerJob.objects.exists()
+
+
+def test_export_download_is_never_cached(world, problems, login):
+    response = login(world["zone_admin"]).get(reverse("ledger:export"))
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_large_export_is_started_by_post_only(world, problems, login, monkeypatch):
+    """A GET (a link followed, a prefetch) only asks; it never queues work."""
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 1)
+    client = login(world["zone_admin"])
+
+    for _ in range(3):
+        asked = client.get(reverse("ledger:export"), {"kind": "deadline"})
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert "要导出 2 个问题" in html and 'name="csrfmiddlewaretoken"' in html
+    assert 'name="kind" value="deadline"' in html
+    assert not LedgerJob.objects.exists()
+
+    client.post(reverse("ledger:export"), {"kind": "deadline"})
+    client.post(reverse("ledger:export"), {"kind": "deadline"})  # the same export again
+
+    job = LedgerJob.objects.get()
+    assert job.params == {"kind": "deadline"} and job.state == JobState.QUEUED
+
+
+def test_each_user_may_have_only_a_few_jobs_waiting(world, problems, login, monkeypatch):
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 0)
+    client = login(world["zone_admin"])
+    for status in ("open", "in_progress", "submitted"):
+        client.post(reverse("ledger:export"), {"status": status})
+
+    refused = client.post(reverse("ledger:export"), {"status": "closed"})
+
+    assert refused.status_code == 409
+    assert "您已有 3 个任务在排队或进行中，请等它们完成后再开始新的任务" in refused.content.decode()
+    assert LedgerJob.objects.count() == 3
+    # Someone else is not held up by them.
+    login(world["sysadmin"]).post(reverse("ledger:export"), {"status": "closed"})
+    assert LedgerJob.objects.filter(user=world["sysadmin"]).count() == 1
 
 
 def test_large_export_becomes_a_job_and_says_when_no_worker_runs(
     world, problems, login, monkeypatch
 ):
-    monkeypatch.setattr(excel, "EXPORT_SYNC_MAX_ROWS", 1)
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 1)
     client = login(world["zone_admin"])
 
-    response = client.get(reverse("ledger:export"))
+    response = client.post(reverse("ledger:export"))
 
     job = LedgerJob.objects.get()
     assert response.status_code == 302
@@ -121,9 +170,9 @@ def test_large_export_becomes_a_job_and_says_when_no_worker_runs(
 def test_large_export_runs_in_the_worker_with_progress_and_download(
     world, problems, login, monkeypatch
 ):
-    monkeypatch.setattr(excel, "EXPORT_SYNC_MAX_ROWS", 1)
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 1)
     client = login(world["zone_admin"])
-    location = client.get(reverse("ledger:export"), {"kind": "deadline"})["Location"]
+    location = client.post(reverse("ledger:export"), {"kind": "deadline"})["Location"]
 
     run_worker()
 
@@ -136,12 +185,94 @@ def test_large_export_runs_in_the_worker_with_progress_and_download(
     assert "已导出 2 个问题" in html
     download = client.get(reverse("ledger:job_download", args=[job.pk]))
     assert download.status_code == 200
+    assert download["Cache-Control"] == "private, no-store"
     ws = load_workbook(io.BytesIO(body(download)))["整改台账"]
     assert {ws.cell(r, COL["台账编号"]).value for r in (3, 4)} == {p.code for p in problems}
     # Another user sees neither the job nor its file.
     other = login(world["supervisor"])
     assert other.get(location).status_code == 404
     assert other.get(reverse("ledger:job_download", args=[job.pk])).status_code == 404
+
+
+def finished_export(world, client) -> LedgerJob:
+    client.post(reverse("ledger:export"))
+    job = LedgerJob.objects.get()
+    tasks.job_run(job_id=job.pk)  # what the worker does
+    job.refresh_from_db()
+    assert job.state == JobState.DONE
+    return job
+
+
+def test_a_finished_export_checks_the_right_to_export_again(world, problems, login, monkeypatch):
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 0)
+    admin = world["zone_admin"]
+    client = login(admin)
+    job = finished_export(world, client)
+    download = reverse("ledger:job_download", args=[job.pk])
+    assert client.get(download).status_code == 200
+
+    # Moved to another zone: the file holds zone A's records.
+    admin.grants.update(zone=world.b.zone)
+    assert client.get(download).status_code == 404
+    # No grant left at all.
+    admin.grants.all().delete()
+    assert client.get(download).status_code == 403
+
+
+def test_a_job_whose_worker_died_is_failed_with_a_message_and_can_be_retried(
+    world, problems, login, monkeypatch
+):
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 0)
+    client = login(world["zone_admin"])
+    client.post(reverse("ledger:export"))
+    job = LedgerJob.objects.get()
+    # A worker claimed it, then died: its lease runs out.
+    LedgerJob.objects.filter(pk=job.pk).update(
+        state=JobState.RUNNING,
+        started_at=timezone.now() - dt.timedelta(minutes=5),
+        lease_until=timezone.now() - dt.timedelta(seconds=1),
+        attempts=1,
+    )
+
+    html = client.get(reverse("ledger:job", args=[job.pk])).content.decode()
+
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and job.error == tasks.INTERRUPTED
+    assert "后台处理程序在任务进行中停止了" in html and 'id="sj-job-retry"' in html
+    assert "hx-trigger" not in html
+
+    retried = client.post(reverse("ledger:job_retry", args=[job.pk]))
+
+    assert retried["Location"] == reverse("ledger:job", args=[job.pk])
+    job.refresh_from_db()
+    assert (job.state, job.error) == (JobState.QUEUED, "")
+    assert tasks.job_run(job_id=job.pk) == JobState.DONE
+    job.refresh_from_db()
+    assert job.attempts == 2 and job.result == {"rows": 2}
+    # Only a failed job is retried; another user's is not there at all.
+    assert (
+        login(world["supervisor"]).post(reverse("ledger:job_retry", args=[job.pk])).status_code
+        == 404
+    )
+
+
+def test_a_worker_that_lost_its_lease_records_nothing(world, problems, login, monkeypatch):
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 0)
+    client = login(world["zone_admin"])
+    client.post(reverse("ledger:export"))
+    job = LedgerJob.objects.get()
+
+    def stalled(*args, **kwargs):
+        # Meanwhile the lease ran out and the job was failed by someone else.
+        LedgerJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, error="中断")
+        return real(*args, **kwargs)
+
+    real = excel.export_workbook
+    monkeypatch.setattr(excel, "export_workbook", stalled)
+
+    assert tasks.job_run(job_id=job.pk) == "lost"
+    job.refresh_from_db()
+    assert (job.state, job.error, job.file.name) == (JobState.FAILED, "中断", "")
 
 
 # Import ------------------------------------------------------------------------------------
@@ -265,7 +396,7 @@ def test_confirming_someone_elses_upload_is_refused(world, problems, login):
 
 @pytest.mark.django_db(transaction=True)
 def test_large_import_is_checked_and_imported_by_the_worker(world, problems, login, monkeypatch):
-    monkeypatch.setattr(excel, "IMPORT_SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(tasks, "IMPORT_SYNC_MAX_ROWS", 0)
     client = login(world["zone_admin"])
     data = edited_workbook(world, problems)
 
@@ -302,9 +433,8 @@ def test_large_import_is_checked_and_imported_by_the_worker(world, problems, log
 
 
 def test_job_that_fails_says_why(world, problems, login, monkeypatch):
-    from shiji.ledger import tasks
 
-    monkeypatch.setattr(excel, "IMPORT_SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(tasks, "IMPORT_SYNC_MAX_ROWS", 0)
     client = login(world["zone_admin"])
     client.post(
         reverse("ledger:import"),
@@ -320,9 +450,8 @@ def test_job_that_fails_says_why(world, problems, login, monkeypatch):
 
 
 def test_old_jobs_and_their_files_are_purged(world, problems, monkeypatch, tmp_path):
-    from shiji.ledger import tasks
 
-    monkeypatch.setattr(excel, "EXPORT_SYNC_MAX_ROWS", 0)
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 0)
     job = tasks.job_start_export(user=world["zone_admin"], params={})
     tasks.job_run(job_id=job.pk)
     job.refresh_from_db()
@@ -439,11 +568,10 @@ def test_job_page_follows_the_worker_without_reloading(
 ):
     from playwright.sync_api import expect
 
-    from shiji.ledger import tasks
-
-    monkeypatch.setattr(excel, "EXPORT_SYNC_MAX_ROWS", 1)
+    monkeypatch.setattr(tasks, "EXPORT_SYNC_MAX_ROWS", 1)
     page = signed_in
     page.goto(f"{live_server.url}{reverse('ledger:export')}")
+    page.locator("#sj-export-start").click()
     expect(page.locator("[data-state=queued]")).to_be_visible()
     job = LedgerJob.objects.get()
     LedgerJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=1))

@@ -93,6 +93,7 @@ def test_template_downloads_as_a_real_workbook_that_parses_back(world, login):
     client = login(world["zone_admin"])
     response = client.get(f"/orgs/roster/template/?zone={world.a.zone.pk}")
     assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
     assert response["Content-Type"] == XLSX
     assert "attachment" in response["Content-Disposition"]
     data = b"".join(response.streaming_content)
@@ -596,3 +597,37 @@ def test_no_file_chosen_is_asked_for(world, login):
     response = login(world["zone_admin"]).post(IMPORT, {"zone": world.a.zone.pk})
     assert response.status_code == 422
     assert "请选择要上传的文件" in response.content.decode()
+
+
+# Crafted and misleading workbooks --------------------------------------------------------
+
+
+def test_the_empty_cells_workbook_is_refused_quickly_in_bounded_memory(world, login):
+    from tests import xlsx_attacks
+
+    bomb = xlsx_attacks.empty_cells_bomb(
+        ORG_HEADERS, sheet="组织", others=[("人员", PEOPLE_HEADERS)]
+    )
+    client = login(world["zone_admin"])
+    before = snapshot_counts()
+
+    response, seconds, peak_mb = xlsx_attacks.measured(
+        lambda: dry_run(client, world, SimpleUploadedFile("花名册.xlsx", bomb, content_type=XLSX))
+    )
+
+    assert response.status_code == 422
+    assert "含有大量空白单元格" in response.content.decode()
+    assert seconds < 30 and peak_mb < 50  # traced: several times slower
+    assert snapshot_counts() == before
+
+
+def test_every_row_past_an_under_stated_dimension_is_read(world):
+    from tests import xlsx_attacks
+
+    data = good_file(world).read()
+    understated = xlsx_attacks.with_dimension(data, "A1:E3")
+
+    plan = roster_parse(SimpleUploadedFile("花名册.xlsx", understated), world.a.zone)
+
+    assert plan.errors == []
+    assert (plan.counts["orgs_created"], plan.counts["people_created"]) == (3, 4)

@@ -285,6 +285,7 @@ def test_the_export_has_real_dates_and_literal_text(world, make_problem, login):
     p = make_problem(world)
     issue(world, make(world, title="+SUM(A1)", problems=[p]), dt.date(2026, 4, 2))
     page = login(world["zone_admin"]).get(reverse("regulations:export"))
+    assert page["Cache-Control"] == "private, no-store"
     book = load_workbook(io.BytesIO(b"".join(page.streaming_content)))
     sheet = book["建章立制"]
     assert sheet.freeze_panes == "A2"

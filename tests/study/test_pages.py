@@ -259,6 +259,7 @@ def test_export_has_real_dates_a_frozen_header_and_safe_text(world, login, make_
     make_session(org=world.a.firm, present=["赵六"], topic="企业学习")
     response = login(world["secretary"]).get(reverse("study:export"))
     assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     ws = wb.active
     assert ws.freeze_panes == "A3"

@@ -47,6 +47,7 @@ def dry_run(client, session, file):
 def test_template_lists_the_roster_with_recorded_attendance(world, login, session):
     response = login(world["secretary"]).get(reverse("study:signin_template", args=[session.pk]))
     assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = [tuple(c.value for c in r) for r in ws.iter_rows()]
     assert rows[0] == tuple(HEADERS)
@@ -193,3 +194,43 @@ def test_import_pages_are_refused_outside_the_manage_scope(world, login, session
     expected = 403 if role in ("leader", "supervisor") else 404
     assert client.get(reverse("study:signin_import", args=[session.pk])).status_code == expected
     assert client.get(reverse("study:signin_template", args=[session.pk])).status_code == expected
+
+
+# Crafted and misleading workbooks --------------------------------------------------------
+
+
+def test_the_empty_cells_workbook_is_refused_quickly_in_bounded_memory(world, login, session):
+    """The report's attack: 30 KB that a liaison may upload took this page
+    from 606 MB to 2 GB."""
+    from tests import xlsx_attacks
+
+    bomb = xlsx_attacks.empty_cells_bomb(HEADERS, sheet="签到表")
+    client = login(world["liaison"])
+    before = marks(session)
+
+    response, seconds, peak_mb = xlsx_attacks.measured(
+        lambda: dry_run(client, session, SimpleUploadedFile("签到表.xlsx", bomb))
+    )
+
+    assert response.status_code == 422
+    assert "含有大量空白单元格" in response.content.decode()
+    assert seconds < 30 and peak_mb < 50  # traced: several times slower
+    assert not StagedUpload.objects.exists()
+    assert marks(session) == before
+
+
+def test_every_row_past_an_under_stated_dimension_is_read(world, session):
+    from tests import xlsx_attacks
+
+    dept = world.a.dept.name
+    data = sheet([("张三", dept, "否", "出差"), ("李四", "", "是", ""), ("王五", dept, "是", None)])
+    understated = xlsx_attacks.with_dimension(data.read(), "A1:D2")
+
+    plan = excel.signin_dry_run(
+        actor=world["secretary"],
+        session=session,
+        file=SimpleUploadedFile("签到表.xlsx", understated),
+    )
+
+    assert plan.errors == []
+    assert [r.name for r in plan.rows] == ["张三", "李四", "王五"]

@@ -6,7 +6,10 @@ from shiji.ledger.tasks import JOB_MAX_AGE, job_purge
 
 
 class Command(BaseCommand):
-    help = "删除 7 天前的台账导入导出任务及其导出文件（可由 cron 每日运行）。"
+    help = (
+        "把后台处理程序中断后仍显示“进行中”的任务标记为失败（可重试），"
+        "并删除 7 天前的台账导入导出任务及其导出文件（可由 cron 定期运行）。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--days", type=int, default=JOB_MAX_AGE.days, help="保留的天数")
