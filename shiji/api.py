@@ -12,6 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
+from shiji.core.atomic import one_transaction
 from shiji.core.errors import AppError, Forbidden
 from shiji.orgs.services import token_authenticate
 
@@ -54,6 +55,10 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
+
+
+# Every operation that writes is one transaction (see core/atomic.py).
+api.add_decorator(one_transaction)
 
 
 def _error(request, status: int, body: dict):

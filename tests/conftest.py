@@ -12,11 +12,13 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db.backends.signals import connection_created
 
 from shiji.core.errors import Invalid
-from shiji.orgs import services
+from shiji.orgs import policy, services
 from shiji.orgs.models import Organization, User, Zone
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PASSWORD = "Shiji-test-2026!"
+# The fixtures build the world as the system would (a seeding command), not as a user.
+SYSTEM = policy.system("tests")
 
 
 @dataclass
@@ -42,12 +44,12 @@ class World:
 
 def make_tree(code: str, name: str, province: str) -> ZoneTree:
     zone = services.zone_create(
-        actor=None, code=code, name=name, short_name=name[:2], province=province, city=name[:2]
+        actor=SYSTEM, code=code, name=name, short_name=name[:2], province=province, city=name[:2]
     )
 
     def org(parent, name, kind, sector):
         return services.org_create(
-            actor=None, zone=zone, parent=parent, name=name, kind=kind, sector=sector
+            actor=SYSTEM, zone=zone, parent=parent, name=name, kind=kind, sector=sector
         )
 
     root = org(None, f"{name}党工委", "working_committee", "organ")
@@ -58,7 +60,7 @@ def make_tree(code: str, name: str, province: str) -> ZoneTree:
     soe = org(root, f"{name}投资集团党委", "committee", "soe")
     for o, people in ((dept, ["张三", "李四", "王五"]), (firm, ["赵六", "钱七"])):
         for p in people:
-            services.person_create(actor=None, org=o, name=p, position="干部")
+            services.person_create(actor=SYSTEM, org=o, name=p, position="干部")
     return ZoneTree(zone, root, organ, dept, econ, firm, soe)
 
 

@@ -17,6 +17,7 @@ from shiji.campaigns.models import StudyKind
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.ledger.models import Problem
 from shiji.study import services as study
+from tests.conftest import SYSTEM
 from tests.ledger.conftest import create_categories
 
 
@@ -62,8 +63,8 @@ def test_a_number_for_a_boolean_is_refused(world, api):
 
 @pytest.mark.parametrize("body", ["-1140.5", "[]", '"topic"', "true", "null"])
 def test_a_body_that_is_no_object_is_refused_not_read_as_an_empty_patch(world, api, client, body):
-    campaign = campaign_load(actor=None, path="zhengjiguan-2026").campaign
-    zone_adopt_campaign(actor=None, zone=world.a.zone, campaign=campaign)
+    campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
     session = study.session_create(
         actor=world["zone_admin"],
         zone=world.a.zone,

@@ -36,6 +36,7 @@ from shiji.orgs import services
 from shiji.regulations import services as regulations
 from shiji.study import services as study
 from shiji.wsgi import application
+from tests.conftest import SYSTEM
 from tests.ledger.conftest import create_categories, problem_maker
 from tests.samples import image_bytes, pdf_bytes
 
@@ -88,8 +89,8 @@ def targets(world) -> dict[str, int]:
     make_problem = problem_maker(create_categories(world))
     submitted = make_problem(world, status="submitted")  # with evidence
     make_problem(world, status="in_progress")
-    campaign = campaigns.campaign_load(actor=None, path="zhengjiguan-2026").campaign
-    campaigns.zone_adopt_campaign(actor=None, zone=world.a.zone, campaign=campaign)
+    campaign = campaigns.campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    campaigns.zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
     task = campaigns.task_create(
         actor=admin,
         zone=world.a.zone,

@@ -12,6 +12,7 @@ from jsonschema_rs import Draft202012Validator  # what schemathesis validates wi
 from ninja.openapi.schema import REF_TEMPLATE, NinjaGenerateJsonSchema
 
 from shiji.api import api
+from tests.conftest import SYSTEM
 from tests.samples import image_bytes
 
 
@@ -70,8 +71,8 @@ def test_task_assignments_with_evidence_match_the_published_schema(world, api):
         zone_adopt_campaign,
     )
 
-    campaign = campaign_load(actor=None, path="zhengjiguan-2026").campaign
-    zone_adopt_campaign(actor=None, zone=world.a.zone, campaign=campaign)
+    campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
     task = task_create(
         actor=world["zone_admin"],
         zone=world.a.zone,

@@ -297,6 +297,8 @@ class FieldLabel(NamedTuple):
 # plain ``field`` keys; any other model field reads as its verbose name.
 FIELD_LABELS: dict[str, FieldLabel] = {
     "evidence": FieldLabel("整改凭证", "Evidence", "ledger.evidence"),
+    # A verification by someone who created or granted a worker's account.
+    "independence": FieldLabel("独立性存疑", "Independence in doubt"),
     "code": FieldLabel("编号", "Code"),
     "ledger.problem.code": FieldLabel("台账编号", "Ledger code"),
     "material": FieldLabel("学习材料", "Material", "study.material"),

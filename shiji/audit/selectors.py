@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from shiji.audit.kinds import kinds_matching
 from shiji.audit.models import AuditEvent
 from shiji.audit.services import object_type_of
+from shiji.core.validation import clean_search
 from shiji.orgs import policy
 
 SEARCH_LIMIT = 100
@@ -31,8 +32,7 @@ def events_visible_to(*, user: Any, q: str = "") -> QuerySet[AuditEvent]:
     if q_scope is None:
         return AuditEvent.objects.none()
     events = AuditEvent.objects.filter(q_scope).order_by("-id")
-    # PostgreSQL refuses NUL in text; nobody types one on purpose.
-    term = q.replace("\x00", "").strip()[:SEARCH_LIMIT]
+    term = clean_search(q, max_length=SEARCH_LIMIT)
     if term:
         events = events.filter(
             Q(object_repr__icontains=term)

@@ -59,6 +59,11 @@ class ZoneCampaign(ZoneScoped, models.Model):
     meeting_name = models.CharField("部署会议", max_length=200, blank=True)
     meeting_requirements = models.TextField("会议要求", blank=True)
     meeting_source = models.CharField("信息来源", max_length=200, blank=True)
+    # Whether rectification may start only after the problem list entry has
+    # passed review (问题清单审核). A setting of the zone's adoption: the
+    # campaign asks for reviewed problem lists, and each zone's task force
+    # decides whether its supervisors review every entry before work begins.
+    requires_list_review = models.BooleanField("问题清单须审核后整改", default=True)
 
     class Meta:
         ordering = ["zone", "-campaign__year"]

@@ -24,10 +24,10 @@ from shiji.campaigns.models import (
     ZoneCampaign,
 )
 from shiji.core.errors import NotFound
+from shiji.core.validation import clean_search, parse_id
 from shiji.ledger.models import Light
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
-from shiji.orgs.selectors import _int
 
 YELLOW_DAYS = 7
 DONE = AssignmentStatus.ACCEPTED
@@ -67,7 +67,7 @@ def adoption_get_for_user(*, user: Any, pk: Any) -> ZoneCampaign:
     found = (
         policy.scoped(ZoneCampaign.objects.all(), user, "campaign.view", org_path=None)
         .select_related("zone", "campaign")
-        .filter(pk=_int(pk))
+        .filter(pk=parse_id(pk))
         .first()
     )
     if found is None:
@@ -84,7 +84,7 @@ def category_get_for_user(*, user: Any, pk: Any) -> ProblemCategory:
     found = (
         policy.scoped(ProblemCategory.objects.all(), user, "campaign.view", org_path=None)
         .select_related("zone", "campaign")
-        .filter(pk=_int(pk))
+        .filter(pk=parse_id(pk))
         .first()
     )
     if found is None:
@@ -105,7 +105,7 @@ def tasks_visible_to(*, user: Any, action: str = "task.view") -> QuerySet[Task]:
 
 
 def task_get_for_user(*, user: Any, pk: Any) -> Task:
-    task = tasks_visible_to(user=user).filter(pk=_int(pk)).first()
+    task = tasks_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if task is None:
         raise NotFound("任务不存在")
     return task
@@ -140,18 +140,18 @@ TASK_SORTS = {
 def task_filter(qs: QuerySet[Task], params: dict[str, Any]) -> QuerySet[Task]:
     """The task list's filters (page and API). Unknown values match nothing."""
     if params.get("zone"):
-        qs = qs.filter(zone_id=_int(params["zone"]))
+        qs = qs.filter(zone_id=parse_id(params["zone"]))
     if params.get("campaign"):
-        qs = qs.filter(campaign_id=_int(params["campaign"]))
+        qs = qs.filter(campaign_id=parse_id(params["campaign"]))
     if params.get("arrangement"):
-        qs = qs.filter(arrangement_id=_int(params["arrangement"]))
+        qs = qs.filter(arrangement_id=parse_id(params["arrangement"]))
     if params.get("sector"):
         # JSON containment is not portable to SQLite; the codes are distinct
         # words, so the quoted code inside the stored list is a safe match.
-        code = str(params["sector"]).replace("\x00", "")[:20]
+        code = clean_search(params["sector"], max_length=20)
         qs = qs.filter(sectors__icontains=f'"{code}"')
     if params.get("q"):
-        term = str(params["q"]).replace("\x00", "")[:100]
+        term = clean_search(params["q"])
         qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term))
     return qs.order_by(*TASK_SORTS.get(params.get("sort") or "deadline", TASK_SORTS["deadline"]))
 
@@ -164,7 +164,7 @@ def assignments_visible_to(*, user: Any, action: str = "task.view") -> QuerySet[
 
 
 def assignment_get_for_user(*, user: Any, pk: Any) -> TaskAssignment:
-    found = assignments_visible_to(user=user).filter(pk=_int(pk)).first()
+    found = assignments_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
         raise NotFound("任务分派不存在")
     return found
@@ -172,11 +172,11 @@ def assignment_get_for_user(*, user: Any, pk: Any) -> TaskAssignment:
 
 def assignment_filter(qs: QuerySet[TaskAssignment], params: dict[str, Any]) -> QuerySet:
     if params.get("zone"):
-        qs = qs.filter(task__zone_id=_int(params["zone"]))
+        qs = qs.filter(task__zone_id=parse_id(params["zone"]))
     if params.get("task"):
-        qs = qs.filter(task_id=_int(params["task"]))
+        qs = qs.filter(task_id=parse_id(params["task"]))
     if params.get("arrangement"):
-        qs = qs.filter(task__arrangement_id=_int(params["arrangement"]))
+        qs = qs.filter(task__arrangement_id=parse_id(params["arrangement"]))
     if params.get("sector"):
         qs = qs.filter(org__sector=str(params["sector"]))
     if params.get("status"):
@@ -184,7 +184,7 @@ def assignment_filter(qs: QuerySet[TaskAssignment], params: dict[str, Any]) -> Q
     if params.get("light"):
         qs = qs.filter(light=str(params["light"]))
     if params.get("q"):
-        term = str(params["q"]).replace("\x00", "")[:100]
+        term = clean_search(params["q"])
         qs = qs.filter(Q(task__title__icontains=term) | Q(org__name__icontains=term))
     return qs.order_by("task__deadline", "task_id", "org__path")
 

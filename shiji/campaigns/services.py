@@ -36,9 +36,9 @@ from shiji.campaigns.models import (
     ZoneCampaign,
 )
 from shiji.campaigns.presets import Preset, preset_path, read_preset
-from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
+from shiji.core.errors import Conflict, NotFound, invalid
 from shiji.core.uploads import EVIDENCE, MB, check_upload, stored_upload, upload_name
-from shiji.core.validation import clean_date, clean_text
+from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, OrgKind, Sector, Zone
 
@@ -85,11 +85,6 @@ CATEGORY_FIELDS = [
 ]
 
 
-def _require(actor: Any, action: str, obj: Any) -> None:
-    if not policy.can(actor, action, obj):
-        raise Forbidden("您没有权限执行此操作")
-
-
 # Loading presets -----------------------------------------------------------------
 
 
@@ -118,11 +113,10 @@ def campaign_load(*, actor: Any, path: str | Path) -> LoadResult:
     """Load a preset file (or a built-in preset by code) into the database.
 
     The file is checked completely before the first write; ``PresetInvalid``
-    names the file, line and field of the first mistake. ``actor`` None is the
-    system (management commands, the demo loader).
+    names the file, line and field of the first mistake. Management commands
+    and the demo loader act as ``policy.system(...)``.
     """
-    if actor is not None:
-        _require(actor, "campaign.manage", None)
+    policy.require(actor, "campaign.manage")
     preset = read_preset(preset_path(path))
     return _apply_preset(actor, preset)
 
@@ -366,10 +360,7 @@ def zone_adopt_campaign(
     Adopting again updates the meeting and adds categories the preset gained
     since, without touching the zone's copies.
     """
-    if actor is not None:
-        if not policy.can(actor, "zone.view", zone):
-            raise NotFound("高新区不存在")
-        _require(actor, "campaign.adopt", zone)
+    policy.require(actor, "campaign.adopt", zone, view="zone.view", missing="高新区不存在")
     # Serializes two admins adopting at once (the category copy reads, then writes).
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     values = {
@@ -471,6 +462,25 @@ def zone_campaign_update_meeting(
     )
 
 
+@transaction.atomic
+def zone_campaign_set_list_review(
+    *, actor: Any, adoption: ZoneCampaign, required: bool
+) -> ZoneCampaign:
+    """Whether the zone's problems of this campaign start rectification only
+    after their list entry passed review (问题清单审核)."""
+    adoption = ZoneCampaign.objects.select_for_update().select_related("zone").get(pk=adoption.pk)
+    policy.require(actor, "campaign.adopt", adoption.zone, view="zone.view", missing="高新区不存在")
+    required = bool(required)
+    if adoption.requires_list_review != required:
+        changes = {"requires_list_review": [adoption.requires_list_review, required]}
+        adoption.requires_list_review = required
+        adoption.save(update_fields=["requires_list_review"])
+        audit_record(
+            actor=actor, action=EventKind.ZONE_CAMPAIGN_UPDATE, obj=adoption, changes=changes
+        )
+    return adoption
+
+
 def _clean_category(name: Any, description: Any) -> dict[str, str]:
     return {
         "name": clean_text(name, field="name", label="类别名称", max_length=50),
@@ -485,10 +495,7 @@ def category_create(
     *, actor: Any, zone: Zone, campaign: Campaign, name: Any, description: Any = ""
 ) -> ProblemCategory:
     """A category the zone adds itself (its wording is its own: not a placeholder)."""
-    if actor is not None:
-        if not policy.can(actor, "zone.view", zone):
-            raise NotFound("高新区不存在")
-        _require(actor, "category.manage", zone)
+    policy.require(actor, "category.manage", zone, view="zone.view", missing="高新区不存在")
     if not ZoneCampaign.objects.filter(zone=zone, campaign=campaign).exists():
         raise NotFound("本区尚未启用该学习教育")
     values = _clean_category(name, description)
@@ -530,10 +537,7 @@ def category_update(
     cannot pick them.
     """
     category = ProblemCategory.objects.select_for_update().get(pk=category.pk)
-    if actor is not None:
-        if not policy.can(actor, "zone.view", category):
-            raise NotFound("问题类别不存在")
-        _require(actor, "category.manage", category)
+    policy.require(actor, "category.manage", category, view="zone.view", missing="问题类别不存在")
     before = snapshot(category, CATEGORY_FIELDS)
     values = _clean_category(
         category.name if name is None else name,
@@ -627,12 +631,19 @@ def _assign(actor: Any, task: Task, note: str = "") -> int:
     return made
 
 
-def _require_task_manage(actor: Any, zone: Zone) -> None:
-    if actor is None:
-        return
-    if not policy.can(actor, "zone.view", zone):
-        raise NotFound("高新区不存在")
-    _require(actor, "task.manage", zone)
+def _arrangement(zone: Zone, value: Any, campaign: Campaign | None) -> WorkArrangement:
+    """A work arrangement of a campaign ``zone`` has adopted, given as a record
+    or an id (and of ``campaign`` when one is named)."""
+    if value is None or value == "":
+        raise invalid(arrangement="请选择工作安排")
+    pk = value.pk if isinstance(value, WorkArrangement) else parse_id(value)
+    found = WorkArrangement.objects.filter(pk=pk, campaign__adoptions__zone=zone)
+    if campaign is not None:
+        found = found.filter(campaign=campaign)
+    arrangement = found.select_related("campaign").first()
+    if arrangement is None:
+        raise invalid(arrangement="工作安排不存在")
+    return arrangement
 
 
 def _adoption(zone: Zone, campaign: Campaign) -> ZoneCampaign:
@@ -647,19 +658,21 @@ def task_create(
     *,
     actor: Any,
     zone: Zone,
-    campaign: Campaign,
     arrangement: Any,
     title: Any,
     sectors: Any,
+    campaign: Campaign | None = None,
     deadline: Any = None,
     description: Any = "",
     is_sample: bool = False,
 ) -> Task:
-    """A task added by hand; it is assigned at once to every matching org."""
-    _require_task_manage(actor, zone)
+    """A task added by hand under ``arrangement`` (a record or an id) of a
+    campaign the zone has adopted (``campaign`` when given, else the
+    arrangement's); it is assigned at once to every matching org."""
+    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
+    arrangement = _arrangement(zone, arrangement, campaign)
+    campaign = arrangement.campaign
     _adoption(zone, campaign)
-    if not isinstance(arrangement, WorkArrangement) or arrangement.campaign_id != campaign.pk:
-        raise invalid(arrangement="工作安排不存在")
     values = {
         "title": clean_text(title, field="title", label="任务", max_length=200),
         "description": clean_text(
@@ -679,7 +692,7 @@ def task_create(
         zone=zone,
         campaign=campaign,
         arrangement=arrangement,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
         is_sample=is_sample,
         **values,
     )
@@ -702,7 +715,7 @@ def tasks_adopt_templates(
 ) -> AdoptResult:
     """Put the campaign's task templates on the zone's task list (those not
     there yet) and assign each to the matching orgs. Safe to repeat."""
-    _require_task_manage(actor, zone)
+    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
     _adoption(zone, campaign)
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     have = set(Task.objects.filter(zone=zone).values_list("template_id", flat=True))
@@ -722,7 +735,7 @@ def tasks_adopt_templates(
             description=template.description,
             deadline=template.due_date,
             sectors=list(template.sectors),
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=policy.user_of(actor),
             is_sample=is_sample,
         )
         audit_record(
@@ -741,18 +754,12 @@ def tasks_adopt_templates(
 def tasks_assign_missing(*, actor: Any, zone: Zone) -> int:
     """补充分派: organizations added since a task was assigned get it now.
     Returns the number of new assignments."""
-    _require_task_manage(actor, zone)
+    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     made = 0
     for task in Task.objects.filter(zone=zone).order_by("pk"):
         made += _assign(actor, task, note="补充分派")
     return made
-
-
-def _require_unless_system(actor: Any, action: str, obj: Any) -> None:
-    """``actor`` None is the system (the demo loader, management commands)."""
-    if actor is not None:
-        _require(actor, action, obj)
 
 
 def _locked_assignment(assignment: TaskAssignment) -> TaskAssignment:
@@ -769,9 +776,8 @@ def assignment_add_evidence(
 ) -> AssignmentEvidence:
     """Attach a file to an assignment the org still owes (pending or returned)."""
     assignment = _locked_assignment(assignment)
-    _require_unless_system(actor, "task.report", assignment)
-    if assignment.status not in workflow.OPEN:
-        raise Conflict(f"任务{assignment.get_status_display()}，不能再上传凭证")
+    policy.require(actor, "task.report", assignment)
+    workflow.check("evidence", assignment)
     with _evidence_stored(actor, assignment, file) as evidence:
         return evidence
 
@@ -791,7 +797,7 @@ def _evidence_stored(
         content_kind=info.kind,
         size=info.size,
         sha256=info.sha256,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=policy.user_of(actor),
     )
     with stored_upload(evidence.file, file, name=name):
         evidence.save()
@@ -819,7 +825,7 @@ def assignment_transition(
     if move is None:
         raise invalid(action=f"未知操作：{action}")
     assignment = _locked_assignment(assignment)
-    _require_unless_system(actor, move.permission, assignment)
+    policy.require(actor, move.permission, assignment)
     if assignment.status not in move.sources:
         raise Conflict(f"任务当前为“{assignment.get_status_display()}”，不能{move.label}")
     note = clean_text(
@@ -830,7 +836,7 @@ def assignment_transition(
         required=move.needs_note,
     )
     now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = policy.user_of(actor)
     fields = ["status", "updated_at"]
     # Files of a report stay stored only if the whole move is saved.
     with contextlib.ExitStack() as stored:
@@ -842,8 +848,10 @@ def assignment_transition(
             assignment.report_note, assignment.reported_by, assignment.reported_at = note, user, now
             fields += ["report_note", "reported_by", "reported_at"]
         else:
-            if user is not None and assignment.reported_by_id == user.pk:
-                raise Conflict("报送人不能审核自己报送的任务")
+            did = policy.did_steps([(assignment.reported_by_id, "reporter")])
+            refusal = policy.four_eyes_refusal(actor, did, policy.ACCEPT_TASK_REPORT)
+            if refusal:
+                raise Conflict(refusal)
             assignment.reviewed_by, assignment.reviewed_at = user, now
             assignment.return_reason = note if action == "return" else ""
             fields += ["reviewed_by", "reviewed_at", "return_reason"]

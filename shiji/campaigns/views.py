@@ -25,10 +25,12 @@ from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
 from shiji.core.downloads import export_filename, export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.pages import error_response
+from shiji.core.validation import parse_id
 from shiji.ledger.models import Light
 from shiji.orgs import policy
 from shiji.orgs.models import Sector
-from shiji.orgs.selectors import _int, zones_visible_to
+from shiji.orgs.selectors import zone_get_for_user, zones_visible_to
 
 PAGE_SIZE = 50
 TASK_PARAMS = ("zone", "arrangement", "sector", "q")
@@ -40,20 +42,13 @@ STATUS_BADGES = {
 }
 
 
-def _get(fn, **kw):
-    try:
-        return fn(**kw)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
-
-
 def _zone(request: HttpRequest, zones: list) -> Any:
     """The zone the page is about: the only one, or the one asked for."""
     if not zones:
         return None
     if len(zones) == 1:
         return zones[0]
-    wanted = _int(request.GET.get("zone") or request.POST.get("zone"))
+    wanted = parse_id(request.GET.get("zone") or request.POST.get("zone"))
     return next((z for z in zones if z.pk == wanted), zones[0])
 
 
@@ -67,7 +62,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 def _render_settings(
-    request: HttpRequest, *, error: AppError | None = None, form: str = "", status: int = 200
+    request: HttpRequest, *, error: AppError | None = None, form: str = ""
 ) -> HttpResponse:
     user = request.user
     zones = list(zones_visible_to(user=user))
@@ -98,7 +93,7 @@ def _render_settings(
         "field_errors": fields,
         "posted": request.POST if error else {},
     }
-    return render(request, "campaigns/settings.html", context, status=status)
+    return render(request, "campaigns/settings.html", context)
 
 
 def _settings_url(zone: Any) -> str:
@@ -111,11 +106,7 @@ def _post_action(request: HttpRequest, form: str, call) -> HttpResponse:
     try:
         done, zone = call()
     except AppError as exc:
-        if isinstance(exc, NotFound):
-            raise Http404(exc.message) from None
-        if exc.status == 403:
-            raise PermissionDenied(exc.message) from None
-        return _render_settings(request, error=exc, form=form, status=exc.status)
+        return error_response(request, exc, lambda e: _render_settings(request, error=e, form=form))
     messages.success(request, done)
     return redirect(_settings_url(zone))
 
@@ -124,8 +115,8 @@ def _post_action(request: HttpRequest, form: str, call) -> HttpResponse:
 @require_POST
 def adopt(request: HttpRequest) -> HttpResponse:
     def call():
-        zone = _get(_zone_get, user=request.user, pk=request.POST.get("zone"))
-        campaign = Campaign.objects.filter(pk=_int(request.POST.get("campaign"))).first()
+        zone = zone_get_for_user(user=request.user, pk=request.POST.get("zone"))
+        campaign = Campaign.objects.filter(pk=parse_id(request.POST.get("campaign"))).first()
         if campaign is None:
             raise NotFound("学习教育不存在")
         services.zone_adopt_campaign(actor=request.user, zone=zone, campaign=campaign)
@@ -134,16 +125,10 @@ def adopt(request: HttpRequest) -> HttpResponse:
     return _post_action(request, "adopt", call)
 
 
-def _zone_get(*, user: Any, pk: Any) -> Any:
-    from shiji.orgs.selectors import zone_get_for_user
-
-    return zone_get_for_user(user=user, pk=pk)
-
-
 @login_required
 @require_POST
 def meeting(request: HttpRequest, pk: int) -> HttpResponse:
-    adoption = _get(selectors.adoption_get_for_user, user=request.user, pk=pk)
+    adoption = selectors.adoption_get_for_user(user=request.user, pk=pk)
 
     def call():
         post = request.POST
@@ -162,8 +147,25 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def list_review(request: HttpRequest, pk: int) -> HttpResponse:
+    adoption = selectors.adoption_get_for_user(user=request.user, pk=pk)
+
+    def call():
+        required = request.POST.get("requires_list_review") == "on"
+        services.zone_campaign_set_list_review(
+            actor=request.user, adoption=adoption, required=required
+        )
+        if required:
+            return _("已设置：问题清单审核通过后方可开始整改"), adoption.zone
+        return _("已设置：问题清单无须审核即可开始整改"), adoption.zone
+
+    return _post_action(request, f"list_review:{adoption.pk}", call)
+
+
+@login_required
+@require_POST
 def category_add(request: HttpRequest, pk: int) -> HttpResponse:
-    adoption = _get(selectors.adoption_get_for_user, user=request.user, pk=pk)
+    adoption = selectors.adoption_get_for_user(user=request.user, pk=pk)
 
     def call():
         category = services.category_create(
@@ -181,7 +183,7 @@ def category_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    category = _get(selectors.category_get_for_user, user=request.user, pk=pk)
+    category = selectors.category_get_for_user(user=request.user, pk=pk)
 
     def call():
         post = request.POST
@@ -201,7 +203,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def tasks_adopt(request: HttpRequest, pk: int) -> HttpResponse:
-    adoption = _get(selectors.adoption_get_for_user, user=request.user, pk=pk)
+    adoption = selectors.adoption_get_for_user(user=request.user, pk=pk)
 
     def call():
         result = services.tasks_adopt_templates(
@@ -274,54 +276,49 @@ def task_create(request: HttpRequest) -> HttpResponse:
     zone = _zone(request, zones)
     adoptions = list(selectors.adoptions_for(user=user, zone=zone))
     arrangements = [a for ad in adoptions for a in ad.campaign.arrangements.all()]
-    error: AppError | None = None
+
+    def page(error: AppError | None) -> HttpResponse:
+        posted = request.method == "POST"
+        context = {
+            "zone": zone,
+            "zones": zones,
+            "arrangements": arrangements,
+            "sectors": Sector.choices,
+            "values": request.POST if posted else {},
+            "chosen_sectors": request.POST.getlist("sectors") if posted else [],
+            "error": error,
+            "field_errors": error.fields if error else {},
+        }
+        return render(request, "campaigns/task_form.html", context)
+
     if request.method == "POST":
         post = request.POST
-        arrangement = next((a for a in arrangements if a.pk == _int(post.get("arrangement"))), None)
         try:
-            if arrangement is None:
-                from shiji.core.errors import invalid
-
-                raise invalid(arrangement=_("请选择工作安排"))
             task = services.task_create(
                 actor=user,
                 zone=zone,
-                campaign=arrangement.campaign,
-                arrangement=arrangement,
+                arrangement=post.get("arrangement"),
                 title=post.get("title", ""),
                 description=post.get("description", ""),
                 deadline=post.get("deadline", ""),
                 sectors=post.getlist("sectors"),
             )
         except AppError as exc:
-            error = exc
-        else:
-            n = task.assignments.count()
-            messages.success(request, _("已新增任务，分派给 %(n)d 个单位") % {"n": n})
-            return redirect("campaigns:task_detail", pk=task.pk)
-    context = {
-        "zone": zone,
-        "zones": zones,
-        "arrangements": arrangements,
-        "sectors": Sector.choices,
-        "values": request.POST if request.method == "POST" else {},
-        "chosen_sectors": request.POST.getlist("sectors") if request.method == "POST" else [],
-        "error": error,
-        "field_errors": error.fields if error else {},
-    }
-    return render(
-        request, "campaigns/task_form.html", context, status=error.status if error else 200
-    )
+            return error_response(request, exc, page)
+        n = task.assignments.count()
+        messages.success(request, _("已新增任务，分派给 %(n)d 个单位") % {"n": n})
+        return redirect("campaigns:task_detail", pk=task.pk)
+    return page(None)
 
 
 @login_required
 @require_POST
 def tasks_assign(request: HttpRequest) -> HttpResponse:
-    zone = _get(_zone_get, user=request.user, pk=request.POST.get("zone"))
+    zone = zone_get_for_user(user=request.user, pk=request.POST.get("zone"))
     try:
         made = services.tasks_assign_missing(actor=request.user, zone=zone)
     except AppError as exc:
-        raise PermissionDenied(exc.message) from None
+        return error_response(request, exc)
     if made:
         messages.success(request, _("补充分派完成：新增 %(n)d 个单位次") % {"n": made})
     else:
@@ -335,7 +332,7 @@ def tasks_assign(request: HttpRequest) -> HttpResponse:
 @require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    task = _get(selectors.task_get_for_user, user=user, pk=pk)
+    task = selectors.task_get_for_user(user=user, pk=pk)
     assignments = list(
         selectors.assignments_visible_to(user=user).filter(task=task).order_by("org__path")
     )
@@ -355,7 +352,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = _get(selectors.assignment_get_for_user, user=request.user, pk=pk)
+    assignment = selectors.assignment_get_for_user(user=request.user, pk=pk)
     return _render_assignment(request, assignment)
 
 
@@ -375,15 +372,13 @@ def _render_assignment(
         "field_errors": error.fields if error else {},
         "posted": request.POST if error else {},
     }
-    return render(
-        request, "campaigns/assignment.html", context, status=error.status if error else 200
-    )
+    return render(request, "campaigns/assignment.html", context)
 
 
 @login_required
 @require_POST
 def assignment_move(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = _get(selectors.assignment_get_for_user, user=request.user, pk=pk)
+    assignment = selectors.assignment_get_for_user(user=request.user, pk=pk)
     action = request.POST.get("action", "")
     try:
         services.assignment_transition(
@@ -394,10 +389,16 @@ def assignment_move(request: HttpRequest, pk: int) -> HttpResponse:
             files=request.FILES.getlist("files"),
         )
     except AppError as exc:
-        if exc.status == 403:
-            raise PermissionDenied(exc.message) from None
-        fresh = _get(selectors.assignment_get_for_user, user=request.user, pk=pk)
-        return _render_assignment(request, fresh, error=exc, form=action)
+        return error_response(
+            request,
+            exc,
+            lambda e: _render_assignment(
+                request,
+                selectors.assignment_get_for_user(user=request.user, pk=pk),
+                error=e,
+                form=action,
+            ),
+        )
     move = workflow.MOVES[action]
     messages.success(request, _("已%(label)s") % {"label": move.label})
     return redirect("campaigns:assignment", pk=assignment.pk)
@@ -406,7 +407,7 @@ def assignment_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
-    assignment = _get(selectors.assignment_get_for_user, user=request.user, pk=pk)
+    assignment = selectors.assignment_get_for_user(user=request.user, pk=pk)
     item = assignment.evidence.filter(pk=evidence_id).first()
     if item is None:
         raise Http404(_("凭证不存在"))
@@ -451,7 +452,7 @@ def _export_zone(request: HttpRequest) -> Any:
     """The zone an export is about: the one the page shows (a zone asked for
     but out of sight is 404, as everywhere)."""
     if request.GET.get("zone", "").strip():
-        _get(_zone_get, user=request.user, pk=request.GET["zone"].strip())
+        zone_get_for_user(user=request.user, pk=request.GET["zone"].strip())
     return _task_zone_context(request)[1]
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from shiji.core.errors import NotFound
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import UploadInfo
+from shiji.core.validation import parse_id
 
 MAX_AGE = dt.timedelta(days=1)
 
@@ -49,10 +50,7 @@ def staged_create(
 
 def staged_get_for_user(*, user: Any, pk: Any, purpose: str, lock: bool = False) -> StagedUpload:
     """The user's own, unexpired staged upload; anything else is NotFound."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        pk = -1
+    pk = parse_id(pk)
     qs = StagedUpload.objects.select_related("zone").filter(
         pk=pk,
         purpose=purpose,
@@ -61,7 +59,7 @@ def staged_get_for_user(*, user: Any, pk: Any, purpose: str, lock: bool = False)
     )
     if lock:
         qs = qs.select_for_update(of=("self",))
-    staged = qs.first() if 0 < pk < 2**62 else None
+    staged = qs.first()
     if staged is None:
         raise NotFound("上传的文件已导入或已过期，请重新上传")
     return staged

@@ -1,4 +1,5 @@
-"""Small input cleaners shared by services: one message per kind of mistake."""
+"""Small input cleaners shared by services, views and the API: one message
+per kind of mistake, one parser for ids, one cleaner for search terms."""
 
 from __future__ import annotations
 
@@ -6,6 +7,35 @@ import datetime as dt
 from typing import Any
 
 from shiji.core.errors import invalid
+
+# Ids from clients are positive and below this bound: a larger number no
+# column can hold would crash the database driver (a 500) instead of simply
+# matching nothing.
+MAX_ID = 2**62
+SEARCH_LIMIT = 100
+
+
+def parse_id(value: Any) -> int:
+    """An id from a URL, a query string, a form or a JSON body, as an int.
+
+    Anything that is not a positive integer below ``MAX_ID`` (text, a bool,
+    a float, NUL bytes, a huge number) becomes -1, which matches no row: a
+    bad id is "not found", never a 500.
+    """
+    if isinstance(value, bool):
+        return -1
+    if not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except (TypeError, ValueError):
+            return -1
+    return value if 0 < value < MAX_ID else -1
+
+
+def clean_search(value: Any, *, max_length: int = SEARCH_LIMIT) -> str:
+    """A search term from a query string: NUL removed (PostgreSQL refuses it
+    in text), trimmed and cut to ``max_length`` characters."""
+    return ("" if value is None else str(value)).replace("\x00", "").strip()[:max_length]
 
 
 def clean_text(

@@ -22,7 +22,13 @@ from shiji.demo.roster import (
     plan_zone,
 )
 from shiji.demo.zones import LEADER_AT, SUPERVISOR_AT, ZONES, ZONES_BY_CODE
+from shiji.orgs import policy
 from shiji.orgs.models import Role
+
+# What the loader writes before any account exists, and the sample records no
+# demo account would enter (rosters, targets, other orgs' task reports), is
+# written by the system; the audit trail names it "系统（load_demo）".
+SYSTEM = policy.system("load_demo")
 
 DEMO_PASSWORD = "Shiji-demo-2026"
 

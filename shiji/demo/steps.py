@@ -22,7 +22,7 @@ from shiji.assessment.models import Dimension, IndicatorKind
 from shiji.campaigns.models import Campaign
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.core.thumbnails import thumbnails_backfill
-from shiji.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, DemoAccount
+from shiji.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, SYSTEM, DemoAccount
 from shiji.demo.models import DemoStep
 from shiji.demo.problems import create_problems
 from shiji.demo.roster import plan_zone
@@ -44,7 +44,7 @@ class Step:
 
 
 def load_campaign(progress: Progress) -> str:
-    return campaign_load(actor=None, path=CAMPAIGN).summary()
+    return campaign_load(actor=SYSTEM, path=CAMPAIGN).summary()
 
 
 def create_zones(progress: Progress) -> str:
@@ -53,7 +53,7 @@ def create_zones(progress: Progress) -> str:
         if Zone.objects.filter(code=spec.code).exists():
             continue
         zone_create(
-            actor=None,
+            actor=SYSTEM,
             code=spec.code,
             name=spec.name,
             short_name=spec.short_name,
@@ -71,7 +71,7 @@ def adopt_campaign(progress: Progress) -> str:
     for spec in ZONES:
         meeting = spec.meeting
         zone_adopt_campaign(
-            actor=None,
+            actor=SYSTEM,
             zone=Zone.objects.get(code=spec.code),
             campaign=campaign,
             meeting_date=meeting.date,
@@ -93,7 +93,7 @@ def build_org_trees(progress: Progress) -> str:
             if plan.name in orgs:
                 continue
             orgs[plan.name] = org_create(
-                actor=None,
+                actor=SYSTEM,
                 zone=zone,
                 parent=orgs[plan.parent] if plan.parent else None,
                 name=plan.name,
@@ -125,7 +125,7 @@ def create_accounts(progress: Progress) -> str:
     made = 0
     if admin is None:
         admin = superuser_create(
-            actor=None, username=first.username, password=DEMO_PASSWORD, name=first.display_name
+            actor=SYSTEM, username=first.username, password=DEMO_PASSWORD, name=first.display_name
         )
         user_update(actor=admin, user=admin, grants=[_grant(first)])
         made += 1
@@ -164,7 +164,7 @@ def build_rosters(progress: Progress) -> str:
                 if user is not None and user.pk in linked:
                     user = None
                 person_create(
-                    actor=None,
+                    actor=SYSTEM,
                     org=orgs[org.name],
                     name=person.name,
                     position=person.position,
@@ -184,7 +184,7 @@ def set_targets(progress: Progress) -> str:
         zone = Zone.objects.get(code=spec.code)
         for t in spec.targets:
             indicator = indicator_ensure(
-                actor=None,
+                actor=SYSTEM,
                 code=t.indicator,
                 name=t.name,
                 kind=IndicatorKind.VISIBLE,
@@ -192,7 +192,7 @@ def set_targets(progress: Progress) -> str:
                 unit=t.unit,
             )
             target_set(
-                actor=None,
+                actor=SYSTEM,
                 zone=zone,
                 indicator=indicator,
                 period=t.period,

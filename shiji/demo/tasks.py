@@ -26,10 +26,12 @@ from shiji.campaigns.models import (
     TaskAssignment,
     WorkArrangement,
 )
+from shiji.demo.accounts import SYSTEM
 from shiji.demo.roster import SECRETARY_DEPT, branch_of
 from shiji.demo.zones import CAMPAIGN, ZONES
 from shiji.ledger.models import Problem
 from shiji.orgs.models import Organization, OrgKind, User, Zone
+from shiji.orgs.policy import Actor
 from shiji.regulations import services as regulation_services
 from shiji.regulations.models import Regulation
 
@@ -77,7 +79,7 @@ def _png(seed: str) -> bytes:
     )
 
 
-def _walk(a: TaskAssignment, state: str, reporter: User | None, admin: User) -> None:
+def _walk(a: TaskAssignment, state: str, reporter: Actor, admin: User) -> None:
     if state == AssignmentStatus.PENDING:
         return
     campaign_services.assignment_transition(
@@ -128,7 +130,8 @@ def create_tasks(progress) -> str:
         assignments = TaskAssignment.objects.filter(task__zone=zone).select_related("org", "task")
         for i, a in enumerate(assignments.order_by("task__deadline", "task_id", "org__path")):
             own = a.org_id == branch.pk
-            _walk(a, CYCLE[i % len(CYCLE)], reporters[i % 2] if own else None, admin)
+            # Orgs without a demo account report through the loader itself.
+            _walk(a, CYCLE[i % len(CYCLE)], reporters[i % 2] if own else SYSTEM, admin)
         made += Task.objects.filter(zone=zone).count()
         progress(f"{spec.name}：{assignments.count()} 个单位次")
     return f"新建 {made} 项任务"
@@ -149,8 +152,10 @@ def create_regulations(progress) -> str:
         )
         needing = list(Problem.objects.filter(zone=zone, needs_rule_change=True, is_sample=True))
         for title, action, status, number, summary in REGULATIONS:
+            # The sample rules are registered and submitted by the loader; the
+            # zone's task force issues them (the issuer is never the drafter).
             r = regulation_services.regulation_create(
-                actor=admin,
+                actor=SYSTEM,
                 zone=zone,
                 org=root if action == "revise" else owner,
                 title=title,
@@ -162,7 +167,7 @@ def create_regulations(progress) -> str:
             )
             if status in ("review", "issued"):
                 regulation_services.regulation_transition(
-                    actor=admin, regulation=r, action="submit"
+                    actor=SYSTEM, regulation=r, action="submit"
                 )
             if status == "issued":
                 regulation_services.regulation_transition(

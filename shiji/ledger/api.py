@@ -7,28 +7,28 @@ HTML pages and the Excel import call, so each rule lives in one place; the
 errors those raise become 403/404/409/422 in ``shiji/api.py``.
 
 References in a request body (category, org, leader, owner) are ids inside
-the problem's zone: an id that does not exist there, or that the caller
-cannot see, is a 422 field error under the field's name. The zone itself is
-addressed like any other object: a zone outside the caller's scope is a 404.
+the problem's zone, which the services resolve as they do for the pages and
+the Excel import: a category the zone does not use (or has retired), an org
+the caller cannot see, or someone not on the zone's active roster is a 422
+field error under the field's name. The zone itself is addressed like any
+other object: a zone outside the caller's scope is a 404.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
-from pydantic import AfterValidator, StrictBool
-from pydantic_core import PydanticCustomError
+from pydantic import StrictBool
 
 from shiji.audit.selectors import timeline_for
-from shiji.campaigns.models import ProblemCategory
 from shiji.core.downloads import export_response
 from shiji.core.errors import Forbidden
-from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger import excel, selectors, services, tasks, workflow
 from shiji.ledger.models import (
@@ -43,8 +43,8 @@ from shiji.ledger.models import (
     Status,
 )
 from shiji.orgs import policy
-from shiji.orgs.models import Person, Zone
-from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
+from shiji.orgs.models import Person
+from shiji.orgs.selectors import org_get_for_user, zone_get_for_user
 
 router = Router(tags=["问题整改台账"])
 
@@ -61,24 +61,6 @@ MOVE = {409: ErrorOut, **WRITE}
 
 
 # Input types ---------------------------------------------------------------------
-
-# PostgreSQL refuses NUL in text (SQLite stores it), so it is refused at the
-# door; the pattern tells clients (and the fuzzer) the same thing.
-NO_NUL = r"^[^\x00]*$"
-SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
-
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
-# Required prose: the services strip it and refuse blanks with their own message.
-SomeText = Annotated[
-    str, AfterValidator(_no_nul), Field(min_length=1, json_schema_extra={"pattern": SOME_TEXT})
-]
 
 
 def _literal(values: list[str]) -> Any:
@@ -336,6 +318,8 @@ class ReviewOut(Schema):
     note: str
     actor: str | None
     actor_id: int | None
+    flagged: bool = Field(description="独立性存疑的销号：审核人创建或授权了参与整改的账号")
+    independence_note: str
     created_at: dt.datetime
 
     @staticmethod
@@ -395,27 +379,6 @@ def _problem(request, problem_id: Any) -> Problem:
     return selectors.problem_get_for_user(user=request.user, pk=problem_id)
 
 
-def _ref(qs: QuerySet, pk: int | None) -> Any:
-    """The object with ``pk`` in ``qs``, or the bare id when there is none
-    there: the service then refuses it with its own field message."""
-    if pk is None:
-        return None
-    found = qs.filter(pk=_int(pk)).first()
-    return pk if found is None else found
-
-
-def _refs(request, zone: Zone, data: dict[str, Any]) -> dict[str, Any]:
-    """Turn the ids in ``data`` into the zone's objects, in place."""
-    if "category" in data:
-        data["category"] = _ref(ProblemCategory.objects.filter(zone=zone), data["category"])
-    if "org" in data:
-        data["org"] = _ref(orgs_visible_to(user=request.user).filter(zone=zone), data["org"])
-    for name in ("leader", "owner"):
-        if name in data:
-            data[name] = _ref(Person.objects.filter(zone=zone), data[name])
-    return data
-
-
 def _check_named_scope(request, params: dict[str, Any]) -> None:
     """The zone and the org a filter names are records like any other: outside
     the caller's scope they are "not found", rather than an empty result."""
@@ -466,14 +429,15 @@ def problem_list(
     summary="新建问题",
     description=(
         "`source`、`kind` 可用代码或中文名称。`zone` 超出调用者范围时返回 404；"
-        "`category`、`org`、`leader`、`owner` 须是该高新区中调用者可见的记录，否则返回 422"
-        "（字段错误）。调用者的角色不能在该责任单位新建问题时返回 403。"
+        "`category` 须是该高新区在用的问题类别，`org` 须是调用者可见的本区组织，`leader`、"
+        "`owner` 须是本区在册人员，否则返回 422（字段错误）。调用者的角色不能在该责任单位新建"
+        "问题时返回 403。"
     ),
 )
 def problem_create(request, payload: ProblemIn):
     data = payload.dict()
     zone = zone_get_for_user(user=request.user, pk=data.pop("zone"))
-    problem = services.problem_create(actor=request.user, zone=zone, **_refs(request, zone, data))
+    problem = services.problem_create(actor=request.user, zone=zone, **data)
     return Respond(201, _problem(request, problem.pk))
 
 
@@ -493,8 +457,7 @@ def problem_detail(request, problem_id: int):
 )
 def problem_patch(request, problem_id: int, payload: ProblemPatch):
     problem = _problem(request, problem_id)
-    data = _refs(request, problem.zone, payload.dict(exclude_unset=True))
-    services.problem_update(actor=request.user, problem=problem, **data)
+    services.problem_update(actor=request.user, problem=problem, **payload.dict(exclude_unset=True))
     return _problem(request, problem_id)
 
 
@@ -504,8 +467,11 @@ def problem_patch(request, problem_id: int, payload: ProblemPatch):
     summary="流转：开始整改、提交销号、审核销号、退回、回头看重新整改、撤销",
     description=(
         "`action`：start、submit、verify、return、reopen、cancel。角色无权执行时返回 403；"
-        "当前状态不允许、提交时没有整改凭证、责任人或提交人自己审核销号时返回 409；"
+        "当前状态不允许、提交时没有整改凭证、问题清单尚未审核通过（本区要求时）就开始整改、"
+        "审核人曾参与整改（责任人、上传凭证、填写进展、修改整改措施、提交销号）时返回 409；"
         "submit 缺完成情况，return、reopen、cancel 缺理由（`note`）时返回 422。"
+        "审核人创建或授权了参与整改的账号时，verify 须在 `note` 写明理由（否则 422），"
+        "该次销号标记为独立性存疑（见 history 的 `flagged`）。"
     ),
 )
 def problem_transition(request, problem_id: int, payload: TransitionIn):

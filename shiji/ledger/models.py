@@ -204,6 +204,11 @@ class Review(models.Model):
     to_status = models.CharField(max_length=20, choices=Status.choices)
     note = models.TextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    # A verification (销号) by someone who created or gave roles to an account
+    # that worked on the problem: allowed with a written reason (``note``),
+    # and flagged for the supervisors; ``independence_note`` names the link.
+    flagged = models.BooleanField("独立性存疑", default=False)
+    independence_note = models.TextField("独立性说明", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -21,13 +21,15 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from shiji.campaigns.models import ProblemCategory
+from shiji.audit.selectors import timeline_for
+from shiji.campaigns.models import ProblemCategory, ZoneCampaign
 from shiji.core.errors import NotFound
+from shiji.core.validation import clean_search, parse_id
 from shiji.ledger import workflow
-from shiji.ledger.models import Evidence, Light, Problem, ReviewState, Status
+from shiji.ledger.models import Evidence, Light, Problem, Review, ReviewState, Status
 from shiji.orgs import policy
 from shiji.orgs.models import Person
-from shiji.orgs.selectors import _int
+from shiji.orgs.selectors import accounts_sponsored_by
 
 YELLOW_DAYS = 7
 CLOSED_STATES = [Status.CLOSED, Status.CANCELLED]
@@ -70,7 +72,7 @@ def problems_visible_to(*, user: Any, action: str = "problem.view") -> QuerySet[
 
 
 def problem_get_for_user(*, user: Any, pk: Any) -> Problem:
-    problem = problems_visible_to(user=user).filter(pk=_int(pk)).first()
+    problem = problems_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if problem is None:
         raise NotFound("问题不存在")
     return problem
@@ -95,23 +97,23 @@ def problem_filter(qs: QuerySet[Problem], params: dict[str, Any], *, user: Any) 
     """Apply the list filters of the ledger page and the API. Unknown values
     simply match nothing rather than failing."""
     if params.get("zone"):
-        qs = qs.filter(zone_id=_int(params["zone"]))
+        qs = qs.filter(zone_id=parse_id(params["zone"]))
     if params.get("org"):
         from shiji.orgs.selectors import orgs_visible_to
 
-        org = orgs_visible_to(user=user).filter(pk=_int(params["org"])).first()
+        org = orgs_visible_to(user=user).filter(pk=parse_id(params["org"])).first()
         qs = qs.filter(org__path__startswith=org.path) if org else qs.none()
     for key in ("status", "source", "kind"):
         if params.get(key):
             qs = qs.filter(**{key: params[key]})
     if params.get("category"):
-        qs = qs.filter(category_id=_int(params["category"]))
+        qs = qs.filter(category_id=parse_id(params["category"]))
     if params.get("light"):
         qs = qs.filter(light=params["light"])
     if params.get("review"):
         qs = qs.filter(review_state=params["review"])
     if params.get("q"):
-        term = str(params["q"]).replace("\x00", "")[:100]
+        term = clean_search(params["q"])
         qs = qs.filter(
             Q(code__icontains=term)
             | Q(description__icontains=term)
@@ -167,14 +169,23 @@ def inbox_for(*, user: Any) -> dict[str, QuerySet[Problem]]:
         .exclude(submitted_by=user)
         .exclude(owner__user=user)
     )
-    review = problems_visible_to(user=user, action="problem.review").filter(
-        status=Status.OPEN, review_state=ReviewState.PENDING
+    # Entries to review: new ones, and approved ones whose description or
+    # measures changed while rectification runs (workflow.GUARDS["review"]).
+    approved_before = Review.objects.filter(problem=OuterRef("pk"), action="approve")
+    review = (
+        problems_visible_to(user=user, action="problem.review")
+        .annotate(was_approved=Exists(approved_before))
+        .filter(
+            Q(status=Status.OPEN) | Q(status=Status.IN_PROGRESS, was_approved=True),
+            review_state=ReviewState.PENDING,
+        )
     )
     order = ("deadline", "code")
     return {
         "rectify": rectify.annotate(light_order=LIGHT_ORDER).order_by("light_order", *order),
         "verify": verify.order_by(*order),
         "review": review.order_by(*order),
+        "flagged": flagged_verifications(user=user).order_by("-closed_on", "code"),
     }
 
 
@@ -208,16 +219,65 @@ def assignable_people(*, user: Any, zone: Any) -> QuerySet[Person]:
 
 def available_actions(*, user: Any, problem: Problem) -> set[str]:
     """Besides the lifecycle moves: which forms to offer on the detail page
-    (edit, progress, evidence, review, extend). Mirrors the state guards of
-    the matching services, which remain the authority."""
-    status = problem.status
-    checks = {
-        "edit": ("problem.edit", status in workflow.EDITABLE),
-        "progress": ("problem.progress", status in workflow.ACTIVE),
-        "evidence": ("problem.evidence", status in workflow.ACTIVE - {Status.SUBMITTED}),
-        "review": ("problem.review", status == Status.OPEN),
-        "extend": ("problem.extend", status in workflow.EDITABLE),
-    }
+    (edit, progress, evidence, review, extend): the guards of
+    ``workflow.GUARDS`` that the problem's state and the user's role allow."""
     return {
-        name for name, (action, ok) in checks.items() if ok and policy.can(user, action, problem)
+        name
+        for name, guard in workflow.GUARDS.items()
+        if guard.allows(problem) and policy.can(user, guard.permission, problem)
     }
+
+
+def list_review_required(problem: Problem) -> bool:
+    """Does the problem's zone require its list entry to pass review before
+    rectification starts (its adoption of the problem's campaign says so)?"""
+    return ZoneCampaign.objects.filter(
+        zone_id=problem.zone_id, campaign_id=problem.campaign_id, requires_list_review=True
+    ).exists()
+
+
+def problem_participants(problem: Problem) -> dict[int, set[str]]:
+    """Who worked on ``problem`` at any time, and how (user id → steps of
+    ``policy.VERIFY_PROBLEM``): its owners, now and before (owner changes are
+    in the audit trail), who uploaded its evidence, wrote its progress,
+    edited its measures, or submitted it."""
+    pairs: list[tuple[int | None, str]] = []
+    owners = {problem.owner_id}
+    for event in timeline_for(problem).filter(action__in=("problem.create", "problem.update")):
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        pair = changes.get("owner")
+        if isinstance(pair, list):
+            owners.update(v for v in pair if isinstance(v, int))
+        if event.action == "problem.update" and "measures" in changes:
+            pairs.append((event.actor_id, "measures"))
+    owners.discard(None)
+    pairs += [
+        (uid, "owner")
+        for uid in Person.objects.filter(pk__in=owners).values_list("user_id", flat=True)
+    ]
+    pairs += [
+        (uid, "evidence") for uid in problem.evidence.values_list("uploaded_by_id", flat=True)
+    ]
+    pairs += [(uid, "progress") for uid in problem.progress.values_list("author_id", flat=True)]
+    submitters = problem.reviews.filter(action="submit").values_list("actor_id", flat=True)
+    pairs += [(uid, "submitter") for uid in (*submitters, problem.submitted_by_id)]
+    return policy.did_steps(pairs)
+
+
+def verify_independence(*, user: Any, problem: Problem) -> policy.Independence:
+    """Whether ``user`` may verify ``problem`` as an independent reviewer
+    (the rule is ``policy.verify_independence``; the facts are read here)."""
+    did = problem_participants(problem)
+    sponsored = accounts_sponsored_by(actor=user, user_ids=did)
+    return policy.verify_independence(user, did=did, sponsored_by_actor=sponsored)
+
+
+def flagged_verifications(*, user: Any) -> QuerySet[Problem]:
+    """Closed problems the user oversees whose verification was flagged: the
+    verifier had created or granted an account that worked on it."""
+    flagged = Review.objects.filter(problem=OuterRef("pk"), action="verify", flagged=True)
+    return (
+        problems_visible_to(user=user, action="problem.reopen")
+        .filter(status=Status.CLOSED)
+        .filter(Exists(flagged))
+    )

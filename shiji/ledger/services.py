@@ -13,10 +13,10 @@ from django.utils import timezone
 from shiji.audit.kinds import PROBLEM_MOVES, PROBLEM_REVIEWS, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import ProblemCategory
-from shiji.core.errors import Conflict, Forbidden, invalid
+from shiji.core.errors import Conflict, invalid
 from shiji.core.uploads import check_upload, stored_upload, upload_name
-from shiji.core.validation import clean_choice, clean_date, clean_text
-from shiji.ledger import workflow
+from shiji.core.validation import clean_choice, clean_date, clean_text, parse_id
+from shiji.ledger import selectors, workflow
 from shiji.ledger.models import (
     CodeCounter,
     DeadlineExtension,
@@ -28,10 +28,10 @@ from shiji.ledger.models import (
     ReviewState,
     Source,
     Stage,
-    Status,
 )
 from shiji.orgs import policy
-from shiji.orgs.models import Organization, Person, Zone
+from shiji.orgs.models import Organization, User, Zone
+from shiji.orgs.selectors import org_in_zone, person_reference
 
 PROBLEM_FIELDS = [
     "source",
@@ -51,9 +51,12 @@ TEXT_LIMIT = 4000
 EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
 
 
-def _require(actor: Any, action: str, obj: Any) -> None:
-    if actor is not None and not policy.can(actor, action, obj):
-        raise Forbidden("您没有权限执行此操作")
+def _require_org(actor: Any, action: str, org: Organization) -> None:
+    """The responsible org a problem is given: one the actor can see (else it
+    is "not there", 422 like any bad reference) and may take ``action`` in."""
+    if not policy.can(actor, "org.view", org):
+        raise invalid(org="责任单位不存在")
+    policy.require(actor, action, org)
 
 
 def _locked(problem: Problem) -> Problem:
@@ -76,8 +79,27 @@ def _next_code(zone: Zone, year: int) -> str:
     return f"{zone.code.upper()}-{year}-{counter.value:04d}"
 
 
+def _category(zone: Zone, value: Any, current_id: int | None) -> ProblemCategory:
+    """One of the zone's categories in use, given as a record or an id; a
+    problem keeps a category the zone has since retired, but none is newly
+    given one."""
+    if value is None or value == "":
+        raise invalid(category="请选择问题类别")
+    if isinstance(value, ProblemCategory):
+        category = value if value.zone_id == zone.pk else None
+    else:
+        category = ProblemCategory.objects.filter(zone=zone, pk=parse_id(value)).first()
+    if category is None:
+        raise invalid(category="问题类别不存在")
+    if not category.is_active and category.pk != current_id:
+        raise invalid(category=f"问题类别“{category.name}”已停用，请选用本区在用的问题类别")
+    return category
+
+
 def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> dict[str, Any]:
-    """Validate problem fields given as model objects or raw values."""
+    """Validate problem fields given as model objects, ids or raw values:
+    every reference is resolved here (the zone's categories in use, its
+    orgs, its active roster), whichever way the caller names it."""
     out: dict[str, Any] = {}
     if "source" in data:
         out["source"] = clean_choice(
@@ -95,21 +117,20 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
                 data[name], field=name, label=label, max_length=TEXT_LIMIT, required=required
             )
     if "category" in data:
-        cat = data["category"]
-        if not isinstance(cat, ProblemCategory) or cat.zone_id != zone.pk or not cat.is_active:
-            raise invalid(category="问题类别不存在")
-        out["category"] = cat
+        out["category"] = _category(
+            zone, data["category"], current.category_id if current else None
+        )
     if "org" in data:
-        org = data["org"]
-        if not isinstance(org, Organization) or org.zone_id != zone.pk:
-            raise invalid(org="责任单位不存在")
-        out["org"] = org
+        out["org"] = org_in_zone(zone=zone, value=data["org"], field="org", label="责任单位")
     for name, label in (("leader", "责任领导"), ("owner", "责任人")):
         if name in data:
-            person = data[name]
-            if person is not None and (not isinstance(person, Person) or person.zone_id != zone.pk):
-                raise invalid(**{name: f"{label}不在本区花名册中"})
-            out[name] = person
+            out[name] = person_reference(
+                zone=zone,
+                value=data[name],
+                field=name,
+                label=label,
+                current_id=getattr(current, f"{name}_id", None),
+            )
     if "found_on" in data:
         out["found_on"] = clean_date(data["found_on"], field="found_on", label="发现日期")
         if out["found_on"] > timezone.localdate():
@@ -180,12 +201,12 @@ def problem_create(
         },
         None,
     )
-    _require(actor, "problem.create", values["org"])
+    _require_org(actor, "problem.create", values["org"])
     problem = Problem(
         zone=zone,
         campaign_id=values["category"].campaign_id,
         code=_next_code(zone, values["found_on"].year),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
         is_sample=is_sample,
         **values,
     )
@@ -202,11 +223,8 @@ def problem_create(
 @transaction.atomic
 def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
     problem = _locked(problem)
-    _require(actor, "problem.edit", problem)
-    if problem.status not in workflow.EDITABLE:
-        raise Conflict(
-            f"问题{problem.get_status_display()}，不能再修改；如需调整请先退回或重新整改"
-        )
+    policy.require(actor, "problem.edit", problem)
+    workflow.check("edit", problem)
     unknown = set(fields) - set(PROBLEM_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
@@ -217,7 +235,7 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
             raise invalid(deadline="修改整改时限请使用“申请延期”，并说明理由")
     values = _clean_fields(problem.zone, fields, problem)
     if "org" in values and values["org"].pk != problem.org_id:
-        _require(actor, "problem.edit", values["org"])
+        _require_org(actor, "problem.edit", values["org"])
     before = snapshot(problem, PROBLEM_FIELDS)
     for key, value in values.items():
         setattr(problem, key, value)
@@ -225,10 +243,10 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
     if not changes:
         return problem
     update_fields = list(changes)
-    if problem.review_state == ReviewState.REWORK:
-        # A reworked entry goes back to the supervisors for review.
-        problem.review_state = ReviewState.PENDING
-        changes["review_state"] = [ReviewState.REWORK, ReviewState.PENDING]
+    review_state = workflow.review_state_after_edit(problem.review_state, set(changes))
+    if review_state != problem.review_state:
+        changes["review_state"] = [problem.review_state, review_state]
+        problem.review_state = review_state
         update_fields.append("review_state")
     problem.save(update_fields=[*update_fields, "updated_at"])
     audit_record(actor=actor, action=EventKind.PROBLEM_UPDATE, obj=problem, changes=changes)
@@ -240,11 +258,10 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
     """Review a problem list entry before rectification starts: approve it, or
     send it back because it is vague (查摆不深不准)."""
     problem = _locked(problem)
-    _require(actor, "problem.review", problem)
+    policy.require(actor, "problem.review", problem)
     if decision not in ("approve", "send_back"):
         raise invalid(decision="审核结论应为 approve 或 send_back")
-    if problem.status != Status.OPEN:
-        raise Conflict("问题已开始整改，不能再审核问题清单")
+    workflow.check("review", problem)
     note = clean_text(
         note,
         field="note",
@@ -262,7 +279,7 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
         from_status=problem.status,
         to_status=problem.status,
         note=note,
-        actor=actor,
+        actor=policy.user_of(actor),
     )
     audit_record(
         actor=actor, action=PROBLEM_REVIEWS[decision], obj=problem, changes=changes, note=note
@@ -277,31 +294,41 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
     if move is None:
         raise invalid(action=f"未知操作：{action}")
     problem = _locked(problem)
-    _require(actor, move.permission, problem)
+    policy.require(actor, move.permission, problem)
     if problem.status not in move.sources:
         raise Conflict(f"问题当前为“{problem.get_status_display()}”，不能{move.label}")
     note = clean_text(
         note, field="note", label=move.note_label, max_length=TEXT_LIMIT, required=False
     )
     fields = ["status", "updated_at"]
-    if action == "start" and problem.review_state == ReviewState.REWORK:
-        raise Conflict("问题清单已被退回重查，请先修改问题描述")
+    if action == "start":
+        blocked = workflow.start_blocked(
+            problem, review_required=selectors.list_review_required(problem)
+        )
+        if blocked:
+            raise Conflict(blocked)
     if action == "submit":
         note = note or problem.completion_note
         if not note:
             raise invalid(note="提交销号须填写完成情况")
         if not problem.evidence.exists():
             raise Conflict("提交销号须至少上传一份整改凭证")
-        problem.completion_note, problem.submitted_by = note, actor
+        problem.completion_note, problem.submitted_by = note, policy.user_of(actor)
         fields += ["completion_note", "submitted_by"]
     elif move.needs_note and not note:
         raise invalid(note=f"请填写{move.note_label}")
+    flag = ""
     if action == "verify":
-        if problem.owner_id and problem.owner.user_id == actor.pk:
-            raise Conflict("责任人不能审核销号自己负责的问题")
-        if problem.submitted_by_id == actor.pk:
-            raise Conflict("提交人不能审核销号自己提交的问题")
-        problem.verified_by, problem.closed_on = actor, timezone.localdate()
+        independence = selectors.verify_independence(user=actor, problem=problem)
+        if independence.refusal:
+            raise Conflict(independence.refusal)
+        if independence.needs_reason:
+            flag = _sponsorship_note(independence.sponsored)
+            if not note:
+                raise invalid(
+                    note=f"{flag}。如仍由您审核销号，请写明理由；本次审核将标记供督导组关注"
+                )
+        problem.verified_by, problem.closed_on = policy.user_of(actor), timezone.localdate()
         fields += ["verified_by", "closed_on"]
     if action == "reopen":
         problem.closed_on, problem.verified_by = None, None
@@ -315,26 +342,34 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
         from_status=old,
         to_status=move.target,
         note=note,
-        actor=actor,
+        actor=policy.user_of(actor),
+        flagged=bool(flag),
+        independence_note=flag,
     )
     audit_record(
         actor=actor,
         action=PROBLEM_MOVES[action],
         obj=problem,
-        changes={"status": [old, move.target]},
+        changes={"status": [old, move.target], **({"independence": [None, flag]} if flag else {})},
         note=note,
     )
     return problem
 
 
+def _sponsorship_note(user_ids: tuple[int, ...]) -> str:
+    names = "、".join(
+        f"{u.display_name}（{u.username}）" for u in User.objects.filter(pk__in=user_ids)
+    )
+    return f"参与整改的账号 {names} 由您创建或授权，独立性存疑"
+
+
 @transaction.atomic
 def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> ProgressNote:
     problem = _locked(problem)
-    _require(actor, "problem.progress", problem)
-    if problem.status not in workflow.ACTIVE:
-        raise Conflict(f"问题{problem.get_status_display()}，不能再记录进展")
+    policy.require(actor, "problem.progress", problem)
+    workflow.check("progress", problem)
     text = clean_text(text, field="text", label="整改进展", max_length=TEXT_LIMIT)
-    note = ProgressNote.objects.create(problem=problem, author=actor, text=text)
+    note = ProgressNote.objects.create(problem=problem, author=policy.user_of(actor), text=text)
     changes = {"progress_summary": [problem.progress_summary, text]}
     problem.progress_summary = text
     problem.save(update_fields=["progress_summary", "updated_at"])
@@ -347,9 +382,8 @@ def problem_add_evidence(
     *, actor: Any, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
 ) -> Evidence:
     problem = _locked(problem)
-    _require(actor, "problem.evidence", problem)
-    if problem.status not in workflow.ACTIVE - {Status.SUBMITTED}:
-        raise Conflict(f"问题{problem.get_status_display()}，不能再上传凭证")
+    policy.require(actor, "problem.evidence", problem)
+    workflow.check("evidence", problem)
     stage = clean_choice(stage, field="stage", label="凭证阶段", choices=Stage)
     note = clean_text(note, field="note", label="说明", max_length=200, required=False)
     info = check_upload(
@@ -364,7 +398,7 @@ def problem_add_evidence(
         sha256=info.sha256,
         stage=stage,
         note=note,
-        uploaded_by=actor,
+        uploaded_by=policy.user_of(actor),
     )
     with stored_upload(evidence.file, file, name=name):
         evidence.save()
@@ -382,9 +416,8 @@ def problem_extend_deadline(
     *, actor: Any, problem: Problem, new_deadline: Any, reason: Any
 ) -> DeadlineExtension:
     problem = _locked(problem)
-    _require(actor, "problem.extend", problem)
-    if problem.status not in workflow.EDITABLE:
-        raise Conflict(f"问题{problem.get_status_display()}，不能延期")
+    policy.require(actor, "problem.extend", problem)
+    workflow.check("extend", problem)
     new = clean_date(new_deadline, field="new_deadline", label="新的整改时限")
     reason = clean_text(reason, field="reason", label="延期理由", max_length=TEXT_LIMIT)
     if problem.deadline and new <= problem.deadline:
@@ -396,7 +429,7 @@ def problem_extend_deadline(
         old_deadline=problem.deadline,
         new_deadline=new,
         reason=reason,
-        actor=actor,
+        actor=policy.user_of(actor),
     )
     changes = {
         "deadline": [problem.deadline, new],

@@ -45,11 +45,11 @@ from shiji.core import staging
 from shiji.core.errors import AppError, Conflict, Forbidden, NotFound
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import MB
+from shiji.core.validation import parse_id
 from shiji.ledger import excel
 from shiji.ledger.models import JobKind, JobState, LedgerJob
 from shiji.orgs import policy
 from shiji.orgs.models import User
-from shiji.orgs.selectors import _int
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def job_get_for_user(*, user: Any, pk: Any) -> LedgerJob:
     worker has died is failed first, so the page says so and offers a retry."""
     job = (
         LedgerJob.objects.select_related("zone")
-        .filter(pk=_int(pk), user_id=getattr(user, "pk", None))
+        .filter(pk=parse_id(pk), user_id=getattr(user, "pk", None))
         .first()
     )
     if job is None:

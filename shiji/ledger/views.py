@@ -8,9 +8,9 @@ shown where it belongs: field messages next to their inputs, other refusals
 as an alert in the form that was sent.
 
 One URL serves the full page or, for htmx, the fragment it swaps; every such
-response varies on ``HX-Request``. htmx 2 does not swap 4xx responses, so an
-htmx request that fails validation gets its fragment (with the errors) as a
-200; a plain form post gets the full page with the error's real status.
+response varies on ``HX-Request``. Errors become pages through
+``core.pages.error_response``, with the API's statuses for htmx and plain
+posts alike.
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.timeline import timeline
 from shiji.core.downloads import stored_file_response
-from shiji.core.errors import AppError, NotFound, invalid
+from shiji.core.errors import AppError
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.pages import error_response
 from shiji.core.thumbnails import has_thumbnail
+from shiji.core.validation import parse_id
 from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
 from shiji.orgs import policy
@@ -80,18 +82,7 @@ MOVE_DONE = {
 
 
 def _problem(request: HttpRequest, pk: Any) -> Problem:
-    try:
-        return selectors.problem_get_for_user(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
-
-
-def _id(raw: Any) -> int:
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return -1
-    return value if 0 < value < 2**62 else -1
+    return selectors.problem_get_for_user(user=request.user, pk=pk)
 
 
 def _url(name: str) -> str | None:
@@ -104,7 +95,32 @@ def _url(name: str) -> str | None:
 
 def _decorate(problem: Problem) -> Problem:
     problem.status_badge = STATUS_BADGES.get(problem.status, "bg-secondary-lt")
+    problem.rework = problem.review_state == ReviewState.REWORK
     return problem
+
+
+def _status_note(problem: Problem, moves: list, forms: set[str]) -> str:
+    """The line above the action forms that says where the problem stands
+    and who acts next ("" when the forms say enough)."""
+    status = problem.status
+    if status == Status.CLOSED:
+        return _("问题已销号。回头看发现问题反弹的，督导组或工作专班可要求重新整改。")
+    if status == Status.CANCELLED:
+        return _("问题已撤销，无需再操作。")
+    if status == Status.SUBMITTED:
+        if moves:
+            return _(
+                "整改单位已提交销号。请核实完成情况和整改凭证：整改到位的审核销号，"
+                "不到位的退回整改并说明理由。"
+            )
+        return _("已提交销号，等待督导组或工作专班审核。")
+    if moves:
+        return ""
+    if not forms:
+        return _("您对该问题暂无可执行的操作。")
+    if status == Status.OPEN:
+        return _("开始整改由本单位书记或联络员办理。")
+    return _("整改完成并上传凭证后，由本单位书记或分管领导提交销号。")
 
 
 # List ----------------------------------------------------------------------
@@ -119,7 +135,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     zone = _chosen_zone(zones, params["zone"])
     if zone is None and params["org"]:
         # A link to one org's problems names no zone; the org implies it.
-        org = orgs_visible_to(user=user).filter(pk=_id(params["org"])).first()
+        org = orgs_visible_to(user=user).filter(pk=parse_id(params["org"])).first()
         zone = org.zone if org else None
     orgs = org_options(user=user, zone=zone)
     categories = list(selectors.problem_categories(zone=zone, active_only=False)) if zone else []
@@ -127,9 +143,9 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         params["zone"] = str(zone.pk) if len(zones) > 1 else ""
         # After switching zones the form still carries the old zone's org and
         # category; drop them rather than silently matching nothing.
-        if params["org"] and _id(params["org"]) not in {pk for pk, _label in orgs}:
+        if params["org"] and parse_id(params["org"]) not in {pk for pk, _label in orgs}:
             params["org"] = ""
-        if params["category"] and _id(params["category"]) not in {c.pk for c in categories}:
+        if params["category"] and parse_id(params["category"]) not in {c.pk for c in categories}:
             params["category"] = ""
     visible = selectors.problems_visible_to(user=user)
     rows = selectors.problem_filter(visible, params, user=user)
@@ -167,7 +183,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
 def _chosen_zone(zones: list, raw: str):
     if len(zones) == 1:
         return zones[0]
-    wanted = _id(raw)
+    wanted = parse_id(raw)
     return next((z for z in zones if z.pk == wanted), None)
 
 
@@ -187,7 +203,6 @@ def _render_detail(
     form: str = "",
     error: AppError | None = None,
     flash: str = "",
-    status: int = 200,
 ) -> HttpResponse:
     context = _detail_context(request, problem)
     context.update(
@@ -199,7 +214,7 @@ def _render_detail(
         orphan_error=error if error and form not in context["forms"] else None,
     )
     template = "ledger/_detail_body.html" if wants_fragment(request) else "ledger/detail.html"
-    return vary_on_htmx(render(request, template, context, status=status))
+    return vary_on_htmx(render(request, template, context))
 
 
 def _evidence_layout(evidence: list[Any]) -> dict[str, Any]:
@@ -237,8 +252,10 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
     user = request.user
     _decorate(problem)
     actions = selectors.available_actions(user=user, problem=problem)
-    moves = [
-        {
+    moves = []
+    independence_refusal = ""
+    for m in selectors.available_moves(user=user, problem=problem):
+        move = {
             "action": m.action,
             "label": m.label,
             "button": MOVE_BUTTONS.get(m.action, "btn-primary"),
@@ -248,9 +265,26 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
             "has_note": m.needs_note or m.action == "verify",
             "note_required": m.needs_note,
             "prefill": problem.completion_note if m.action == "submit" else "",
+            "hint": "",
         }
-        for m in selectors.available_moves(user=user, problem=problem)
-    ]
+        if m.action == "verify":
+            # The four-eyes rule decides before the form is offered: someone
+            # who worked on the problem gets the reason instead of the form;
+            # someone close to those who did must write why they verify.
+            independence = selectors.verify_independence(user=user, problem=problem)
+            if independence.refusal:
+                independence_refusal = independence.refusal
+                continue
+            if independence.needs_reason:
+                move.update(
+                    note_label=_("销号理由（必填）"),
+                    note_required=True,
+                    hint=_(
+                        "参与整改的账号中有您创建或授权的账号，独立性存疑：如仍由您审核销号，"
+                        "请写明理由；本次审核将标记供督导组关注。"
+                    ),
+                )
+        moves.append(move)
     evidence = list(problem.evidence.select_related("uploaded_by"))
     may_verify = policy.can(user, "problem.verify", problem)
     reuse = selectors.evidence_reuse(problem=problem, user=user) if evidence else {}
@@ -264,6 +298,14 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "moves": moves,
         "actions": actions,
         "forms": forms,
+        "status_note": independence_refusal or _status_note(problem, moves, forms),
+        "flagged_verification": problem.reviews.filter(action="verify", flagged=True)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first(),
+        # A new entry shows that it awaits review; later, only a decision.
+        "show_review_state": problem.status == Status.OPEN
+        or problem.review_state != ReviewState.PENDING,
         "evidence": evidence,
         "evidence_layout": _evidence_layout(evidence),
         "stage_choices": Stage.choices,
@@ -271,7 +313,7 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "progress": list(problem.progress.select_related("author")),
         "extensions": list(problem.extensions.select_related("actor")),
         "timeline": timeline(problem, user),
-        "rework": problem.review_state == ReviewState.REWORK,
+        "rework": problem.rework,
         # Why the work is back on the owner's desk, if a verifier sent it back.
         "sent_back": problem.reviews.filter(action__in=["return", "reopen"])
         .select_related("actor")
@@ -315,9 +357,11 @@ def _act(request: HttpRequest, pk: int, form: str, call: Callable[[Problem], str
     except AppError as exc:
         # Re-read: the service rolled back, but the page should show the
         # problem as it now stands (someone else may have moved it).
-        problem = _problem(request, pk)
-        status = 200 if wants_fragment(request) else exc.status
-        return _render_detail(request, problem, form=form, error=exc, status=status)
+        return error_response(
+            request,
+            exc,
+            lambda e: _render_detail(request, _problem(request, pk), form=form, error=e),
+        )
     if wants_fragment(request):
         return _render_detail(request, _problem(request, pk), flash=done)
     messages.success(request, done)
@@ -425,22 +469,24 @@ def problem_create(request: HttpRequest) -> HttpResponse:
     zones = [z for z in zones_visible_to(user=user) if zone_ids is None or z.pk in zone_ids]
     if not zones:
         raise PermissionDenied(_("您没有新增问题的权限"))
-    wanted = _id(request.POST.get("zone") or request.GET.get("zone"))
+    wanted = parse_id(request.POST.get("zone") or request.GET.get("zone"))
     zone = next((z for z in zones if z.pk == wanted), zones[0])
-    error: AppError | None = None
     if request.method == "POST":
         try:
-            values = _problem_input(request, zone=zone, action="problem.create")
-            problem = services.problem_create(actor=user, zone=zone, **values)
+            problem = services.problem_create(actor=user, zone=zone, **_problem_input(request))
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(
-                request, _("已新增问题 %(code)s，等待督导组审核问题清单") % {"code": problem.code}
+            return error_response(
+                request,
+                exc,
+                lambda e: _render_form(
+                    request, zone=zone, zones=zones, values=request.POST, error=e
+                ),
             )
-            return redirect("ledger:detail", pk=problem.pk)
-    values = request.POST if request.method == "POST" else _create_defaults()
-    return _render_form(request, zone=zone, zones=zones, values=values, error=error)
+        messages.success(
+            request, _("已新增问题 %(code)s，等待督导组审核问题清单") % {"code": problem.code}
+        )
+        return redirect("ledger:detail", pk=problem.pk)
+    return _render_form(request, zone=zone, zones=zones, values=_create_defaults(), error=None)
 
 
 @login_required
@@ -449,37 +495,33 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
     problem = _problem(request, pk)
     if not policy.can(request.user, "problem.edit", problem):
         raise PermissionDenied(_("您没有修改此问题的权限"))
-    if problem.status not in workflow.EDITABLE:
+    if not workflow.allows("edit", problem):
         messages.error(
             request,
             _("问题%(status)s，不能再修改") % {"status": problem.get_status_display()},
         )
         return redirect("ledger:detail", pk=problem.pk)
-    error: AppError | None = None
+
+    def page(values: Any, error: AppError | None) -> HttpResponse:
+        return _render_form(
+            request,
+            zone=problem.zone,
+            zones=[problem.zone],
+            values=values,
+            error=error,
+            problem=problem,
+        )
+
     if request.method == "POST":
         try:
             # A set deadline moves only by an extension, which has its own form.
-            values = _problem_input(
-                request,
-                zone=problem.zone,
-                action="problem.edit",
-                with_deadline=problem.deadline is None,
-            )
+            values = _problem_input(request, with_deadline=problem.deadline is None)
             services.problem_update(actor=request.user, problem=problem, **values)
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _("已保存修改"))
-            return redirect("ledger:detail", pk=problem.pk)
-    values = request.POST if request.method == "POST" else _problem_values(problem)
-    return _render_form(
-        request,
-        zone=problem.zone,
-        zones=[problem.zone],
-        values=values,
-        error=error,
-        problem=problem,
-    )
+            return error_response(request, exc, lambda e: page(request.POST, e))
+        messages.success(request, _("已保存修改"))
+        return redirect("ledger:detail", pk=problem.pk)
+    return page(_problem_values(problem), None)
 
 
 def _create_defaults() -> dict[str, str]:
@@ -507,41 +549,19 @@ def _problem_values(problem: Problem) -> dict[str, Any]:
     }
 
 
-def _problem_input(
-    request: HttpRequest, *, zone: Any, action: str, with_deadline: bool = True
-) -> dict[str, Any]:
-    """The form's values for the service, with ids turned into the zone's
-    records (an id from elsewhere is simply not found)."""
+def _problem_input(request: HttpRequest, *, with_deadline: bool = True) -> dict[str, Any]:
+    """The form's values for the service, references as the ids the form
+    sent: the service resolves and checks them (the zone's categories in use,
+    the orgs the user may see, the active roster)."""
     post = request.POST
-    user = request.user
-
-    def pick(qs, name: str, label: str, *, required: bool = True):
-        raw = post.get(name, "").strip()
-        if not raw:
-            if required:
-                raise invalid(**{name: _("请选择%(label)s") % {"label": label}})
-            return None
-        found = qs.filter(pk=_id(raw)).first()
-        if found is None:
-            raise invalid(**{name: _("%(label)s不存在，请重新选择") % {"label": label}})
-        return found
-
-    people = selectors.assignable_people(user=user, zone=zone)
     values = {
-        "source": post.get("source", ""),
-        "kind": post.get("kind", ""),
-        "description": post.get("description", ""),
-        "measures": post.get("measures", ""),
-        "goal": post.get("goal", ""),
-        "found_on": post.get("found_on", ""),
-        "needs_rule_change": post.get("needs_rule_change") == "on",
-        "category": pick(selectors.problem_categories(zone=zone), "category", _("问题类别")),
-        "org": pick(
-            orgs_visible_to(user=user, action=action).filter(zone=zone), "org", _("责任单位")
-        ),
-        "leader": pick(people, "leader", _("责任领导"), required=False),
-        "owner": pick(people, "owner", _("责任人"), required=False),
-    }
+        name: post.get(name, "")
+        for name in (
+            "source", "kind", "description", "measures", "goal", "found_on",
+            "category", "org", "leader", "owner",
+        )
+    }  # fmt: skip
+    values["needs_rule_change"] = post.get("needs_rule_change") == "on"
     if with_deadline:
         values["deadline"] = post.get("deadline", "")
     return values
@@ -557,6 +577,8 @@ def _render_form(
     problem: Problem | None = None,
 ) -> HttpResponse:
     action = "problem.edit" if problem else "problem.create"
+    if problem is not None:
+        _decorate(problem)
     context = {
         "problem": problem,
         "zone": zone,
@@ -572,7 +594,7 @@ def _render_form(
         "deadline_locked": bool(problem and problem.deadline),
         "today": timezone.localdate().isoformat(),
     }
-    return render(request, "ledger/form.html", context, status=error.status if error else 200)
+    return render(request, "ledger/form.html", context)
 
 
 # My work and the home panel ------------------------------------------------
@@ -595,6 +617,12 @@ INBOX_SECTIONS = [
         "problem.review",
         _l("待我审核问题清单"),
         _l("暂无待审核的问题清单。新增的问题会先出现在这里，请审核查摆是否深、准。"),
+    ),
+    (
+        "flagged",
+        "problem.reopen",
+        _l("独立性存疑的销号"),
+        _l("暂无独立性存疑的销号。审核人创建或授权了参与整改的账号时，销号会出现在这里。"),
     ),
 ]
 

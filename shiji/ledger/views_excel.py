@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.core import staging
 from shiji.core.downloads import attachment_response, export_response
-from shiji.core.errors import Conflict, Forbidden, Invalid, NotFound
+from shiji.core.errors import AppError, Forbidden, NotFound
 from shiji.core.htmx import vary_on_htmx
 from shiji.core.models import StagedUpload
+from shiji.core.pages import error_response
 from shiji.ledger import excel, tasks
 from shiji.ledger.models import JobKind, JobState
 from shiji.orgs import policy
@@ -61,10 +62,12 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
         params = _export_params(request.POST)
         try:
             job = tasks.job_start_export(user=request.user, params=params)
-        except Conflict as exc:
+        except AppError as exc:
             count = excel.export_count(user=request.user, params=params)
             context = {"count": count, "params": params, "error": exc.message}
-            return render(request, "ledger/excel_export.html", context, status=409)
+            return error_response(
+                request, exc, lambda e: render(request, "ledger/excel_export.html", context)
+            )
         return redirect("ledger:job", pk=job.pk)
     params = _export_params(request.GET)
     count = excel.export_count(user=request.user, params=params)
@@ -109,13 +112,10 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
             )
             return redirect("ledger:job", pk=job.pk)
         result = excel.import_workbook(actor=request.user, zone=zone, file=upload, dry_run=True)
-    except (Invalid, Conflict) as exc:
+    except AppError as exc:
         context["errors"] = exc.fields or {"file": exc.message}
-        return render(
-            request,
-            "ledger/excel_import.html",
-            context,
-            status=409 if isinstance(exc, Conflict) else 422,
+        return error_response(
+            request, exc, lambda e: render(request, "ledger/excel_import.html", context)
         )
     staged = _stage(request, zone, upload, info) if result.ok and result.changed else None
     context.update(
@@ -140,13 +140,9 @@ def _stage(request: HttpRequest, zone: Any, upload: Any, info: Any) -> StagedUpl
 @login_required
 @require_POST
 def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
-    try:
-        staged = staging.staged_get_for_user(
-            user=request.user, pk=request.POST.get("staged"), purpose=StagedUpload.Purpose.LEDGER
-        )
-    except NotFound as exc:
-        messages.error(request, exc.message)
-        return redirect("ledger:import")
+    staged = staging.staged_get_for_user(
+        user=request.user, pk=request.POST.get("staged"), purpose=StagedUpload.Purpose.LEDGER
+    )
     zone = staged.zone
     excel.import_require(actor=request.user, zone=zone)
     try:
@@ -156,9 +152,15 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
             job = tasks.job_start_import(actor=request.user, staged=staged, dry_run=False)
             return redirect("ledger:job", pk=job.pk)
         result = excel.import_staged(actor=request.user, staged=staged, dry_run=False)
-    except (Invalid, Conflict) as exc:
-        messages.error(request, "；".join(exc.fields.values()) if exc.fields else exc.message)
-        return redirect(f"{reverse('ledger:import')}?zone={zone.pk}")
+    except AppError as exc:
+        context = {
+            "zones": _import_zones(request.user),
+            "chosen": str(zone.pk),
+            "errors": exc.fields or {"file": exc.message},
+        }
+        return error_response(
+            request, exc, lambda e: render(request, "ledger/excel_import.html", context)
+        )
     if not result.ok:
         context = {
             "zones": _import_zones(request.user),
@@ -205,8 +207,8 @@ def ledger_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     job = tasks.job_get_for_user(user=request.user, pk=pk)
     try:
         tasks.job_retry(user=request.user, job=job)
-    except (Conflict, NotFound) as exc:
-        messages.error(request, exc.message)
+    except AppError as exc:
+        return error_response(request, exc)
     return redirect("ledger:job", pk=job.pk)
 
 

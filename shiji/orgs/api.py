@@ -5,6 +5,7 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from shiji.core.atomic import commits_before_failing
 from shiji.core.client import client_address
 from shiji.core.errors import AppError, invalid
 from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, In
@@ -126,6 +127,7 @@ class UserList(Schema):
     response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="用户名和密码换取 API 令牌",
 )
+@commits_before_failing
 def auth_token(request, payload: TokenIn):
     try:
         user = services.authenticate_with_lockout(

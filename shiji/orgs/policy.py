@@ -4,17 +4,24 @@
 a role within a scope (all zones, a province, a zone, or an org subtree);
 ``can(user, action, obj)`` checks one record and ``scope_q`` builds the filter
 that every selector applies, so the list pages, the API, exports and
-downloads share the same rule. Tests enumerate this table.
+downloads share the same rule. Every service checks with ``require``.
+
+Whoever acts is a signed-in ``User`` or the explicit ``SystemActor`` of a
+management command, the demo loader or a background job with no user behind
+it. There is no third kind: ``None`` is refused (``TypeError``), so a
+forgotten actor is a bug that shows, never a silent bypass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 
-from shiji.orgs.models import Role, RoleGrant
+from shiji.core.errors import Forbidden, NotFound
+from shiji.orgs.models import Role, RoleGrant, User
 
 R = Role
 ALL = frozenset(Role)
@@ -76,6 +83,78 @@ TABLE: dict[str, frozenset[str]] = {
     "regulation.export": ALL,
 }
 
+
+# Who acts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SystemActor:
+    """The platform itself: ``source`` names what acted (``load_demo``,
+    ``load_campaign``, a job), and the audit trail shows it as
+    "系统（load_demo）". It may take every action, everywhere; it is not a
+    user, so it owns no records (``user_of`` is None) and never counts as
+    one of the people a four-eyes rule keeps apart."""
+
+    source: str
+
+    # Read by code that handles users and the system alike (the audit trail
+    # stores no user for it; templates and sessions never see it).
+    is_authenticated = False
+    is_active = True
+    pk = None
+
+    def __str__(self) -> str:
+        return f"系统（{self.source}）"
+
+
+def system(source: str) -> SystemActor:
+    """The system actor for ``source``: ``policy.system("load_demo")``."""
+    return SystemActor(source)
+
+
+Actor = User | SystemActor
+
+
+def is_system(actor: Any) -> bool:
+    return isinstance(actor, SystemActor)
+
+
+def user_of(actor: Actor) -> User | None:
+    """The account behind ``actor``, for "created by" columns; None for the system."""
+    return actor if isinstance(actor, User) else None
+
+
+def _check_actor(actor: Any) -> None:
+    # AnonymousUser passes (it then may do nothing); None and stray objects do not.
+    if actor is None or not (is_system(actor) or hasattr(actor, "is_authenticated")):
+        raise TypeError(
+            f"actor must be a user or policy.system(...), not {actor!r}: "
+            "there is no implicit system actor"
+        )
+
+
+def require(
+    actor: Actor,
+    action: str,
+    obj: Any = None,
+    *,
+    message: str = "您没有权限执行此操作",
+    view: str | None = None,
+    missing: str = "记录不存在",
+) -> None:
+    """Raise unless ``actor`` may take ``action`` on ``obj``: the one check of
+    every service.
+
+    ``Forbidden`` (403) for a role that may not; with ``view``, an actor who may
+    not even take that action on ``obj`` gets ``NotFound(missing)`` (404)
+    instead, the same as for a record that does not exist.
+    """
+    if view is not None and not can(actor, view, obj):
+        raise NotFound(missing)
+    if not can(actor, action, obj):
+        raise Forbidden(message)
+
+
 # Which scopes each role may be granted with (checked when granting).
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     R.SYSTEM_ADMIN: frozenset({"all"}),
@@ -94,17 +173,128 @@ GLOBAL_ONLY_ROLES: frozenset[str] = frozenset({R.SYSTEM_ADMIN, R.VIEWER})
 
 
 def is_global_admin(user: Any) -> bool:
-    """A system admin over all zones (a Django superuser counts as one)."""
+    """A system admin over all zones (a Django superuser counts as one, and so
+    does the system itself)."""
+    if is_system(user):
+        return True
     return any(g.role == R.SYSTEM_ADMIN and grant_scope_kind(g) == "all" for g in grants_of(user))
+
+
+# Four eyes ------------------------------------------------------------------------
+# The second step of a piece of work is taken by someone who did not take the
+# first. Each rule maps a step someone took to the refusal for them; callers
+# gather who did what from the records (``did``: user id → steps) and ask
+# ``four_eyes_refusal``. The system actor is nobody here: it never took a step.
+
+VERIFY_PROBLEM: dict[str, str] = {
+    # In the order a refusal names them.
+    "owner": "责任人不能审核销号自己负责的问题",
+    "submitter": "提交人不能审核销号自己提交的问题",
+    "evidence": "上传过本问题整改凭证的人不能审核销号本问题",
+    "progress": "填写过本问题整改进展的人不能审核销号本问题",
+    "measures": "修改过本问题整改措施的人不能审核销号本问题",
+}
+ACCEPT_TASK_REPORT: dict[str, str] = {
+    "reporter": "报送人不能审核自己报送的任务",
+}
+ISSUE_REGULATION: dict[str, str] = {
+    "submitter": "提交审议的人不能印发自己提交的制度，须由他人审定印发",
+    "drafter": "起草人不能印发自己起草的制度，须由他人审定印发",
+}
+
+
+def did_steps(pairs: Iterable[tuple[int | None, str]]) -> dict[int, set[str]]:
+    """``{user id: steps}`` from (user id, step) pairs; records without a user
+    (the system's, or a deleted account's) name nobody."""
+    out: dict[int, set[str]] = {}
+    for user_id, step in pairs:
+        if user_id is not None:
+            out.setdefault(user_id, set()).add(step)
+    return out
+
+
+def four_eyes_refusal(actor: Any, did: dict[int, set[str]], rule: dict[str, str]) -> str:
+    """Why ``actor`` may not take the second step, given who took the first
+    ones (``did``), or "" when they took none of the steps ``rule`` names."""
+    user = user_of(actor)
+    steps = did.get(user.pk, set()) if user is not None else set()
+    return next((message for step, message in rule.items() if step in steps), "")
+
+
+@dataclass(frozen=True)
+class Independence:
+    """May ``actor`` verify (销号) a problem? ``refusal``: no, they took part
+    in its rectification. ``sponsored``: they may, but they created or gave
+    roles to an account that took part (ids of those users), so the
+    verification needs a written reason and is flagged for supervisors."""
+
+    refusal: str = ""
+    sponsored: tuple[int, ...] = ()
+
+    @property
+    def needs_reason(self) -> bool:
+        return not self.refusal and bool(self.sponsored)
+
+
+def verify_independence(
+    actor: Any, *, did: dict[int, set[str]], sponsored_by_actor: set[int]
+) -> Independence:
+    """The four-eyes rule of problem verification (DESIGN.md §4): the verifier
+    never owned the problem, uploaded its evidence, wrote its progress, edited
+    its measures or submitted it; and an account the verifier created or
+    granted roles to counts as close to them, not as independent."""
+    refusal = four_eyes_refusal(actor, did, VERIFY_PROBLEM)
+    linked = tuple(sorted(uid for uid in did if uid in sponsored_by_actor))
+    return Independence(refusal=refusal, sponsored=linked)
+
+
+# The authority to grant roles -------------------------------------------------------
+# A zone admin hands out and takes back roles inside the zones and subtrees
+# where they manage accounts; what reaches beyond one zone (the system admin
+# and viewer roles, grants over all zones or a province) only a system admin
+# over all zones gives or takes away.
 
 
 def grantable_roles(user: Any) -> list[str]:
     """Role codes ``user`` may hand out, in the order of ``Role``."""
-    if not can(user, "user.manage"):
-        return []
-    if is_global_admin(user):
-        return list(Role.values)
-    return [r for r in Role.values if r not in GLOBAL_ONLY_ROLES]
+    return [r for r in Role.values if may_give_role(user, r)]
+
+
+def may_give_role(actor: Any, role: str) -> bool:
+    if not can(actor, "user.manage"):
+        return False
+    return role not in GLOBAL_ONLY_ROLES or is_global_admin(actor)
+
+
+def may_grant_in(actor: Any, scope: Any) -> bool:
+    """May ``actor`` grant a role over ``scope`` (a zone or an org; None is all
+    zones or a province)?"""
+    if scope is None:
+        return is_global_admin(actor)
+    return can(actor, "user.manage", scope)
+
+
+def may_revoke(actor: Any, grant: RoleGrant) -> bool:
+    """May ``actor`` take ``grant`` away? Only who could give it."""
+    if grant.zone_id is None or grant.role in GLOBAL_ONLY_ROLES:
+        return is_global_admin(actor)
+    return can(actor, "user.manage", grant.org or grant.zone)
+
+
+def account_edit_refusal(actor: Any, user: User) -> str:
+    """Why ``actor`` may not edit ``user`` (an account they can see), or "".
+
+    A zone admin must not reset the password of an account that holds more
+    than they could grant (a system admin, a viewer, a grant in another zone):
+    that would let them sign in with powers they were never given.
+    """
+    if is_global_admin(actor):
+        return ""
+    if user.is_superuser:
+        return "该账号是超级管理员，只能由系统管理员修改"
+    if any(not may_revoke(actor, g) for g in user.grants.select_related("zone", "org")):
+        return "该账号拥有超出您管理范围的角色，只能由系统管理员修改"
+    return ""
 
 
 def grant_scope_kind(grant: RoleGrant) -> str:
@@ -158,6 +348,10 @@ def _covers(grant: RoleGrant, obj: Any) -> bool:
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
     """May ``user`` take ``action`` on ``obj``? With no object: anywhere at all."""
+    _check_actor(user)
+    if is_system(user):
+        TABLE[action]  # an unknown action is a bug for the system too
+        return True
     grants = _grants_for(user, action)
     if obj is None:
         return any(True for _ in grants)
@@ -178,6 +372,9 @@ def scope_q(
     its org's path (None for models without an org). Returns None when nothing
     is in scope, so callers can return ``.none()``.
     """
+    if is_system(user):
+        TABLE[action]
+        return Q()
     province = province or f"{zone}__province"
     q: Q | None = None
     for grant in _grants_for(user, action):

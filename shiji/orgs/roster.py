@@ -35,7 +35,7 @@ from openpyxl.utils import get_column_letter
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.core import staging
-from shiji.core.errors import Conflict, Forbidden, Invalid, NotFound
+from shiji.core.errors import Conflict, Invalid
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import MB, UploadInfo, check_upload
 from shiji.core.validation import clean_choice, clean_text
@@ -632,18 +632,18 @@ def _person_changes(person: Person, plan: PersonPlan) -> dict[str, list[str]]:
 # Writes ------------------------------------------------------------------------------------
 
 
-def _require_import(actor: Any, zone: Zone) -> None:
-    if not policy.can(actor, "zone.view", zone):
-        raise NotFound("高新区不存在")
-    if not policy.can(actor, "roster.import", zone):
-        raise Forbidden("您没有权限导入本区花名册")
-
-
 @transaction.atomic
 def roster_dry_run(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
     """Check an uploaded roster. A clean file with something to import is
     parked for ``roster_confirm`` (``plan.staged_id``); nothing else is written."""
-    _require_import(actor, zone)
+    policy.require(
+        actor,
+        "roster.import",
+        zone,
+        view="zone.view",
+        missing="高新区不存在",
+        message="您没有权限导入本区花名册",
+    )
     staging.staged_purge()
     plan = roster_parse(file, zone)
     if plan.ok and plan.has_changes:
@@ -659,7 +659,14 @@ def roster_dry_run(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPl
 def roster_import(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
     """Import a roster file, all or nothing. Raises ``RosterErrors`` listing
     every problem when the file is not clean; returns the applied plan."""
-    _require_import(actor, zone)
+    policy.require(
+        actor,
+        "roster.import",
+        zone,
+        view="zone.view",
+        missing="高新区不存在",
+        message="您没有权限导入本区花名册",
+    )
     # One import at a time per zone: the plan is made and applied under the lock.
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     plan = roster_parse(file, zone)

@@ -9,7 +9,9 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from shiji.core.errors import NotFound
+from shiji.audit.models import AuditEvent
+from shiji.core.errors import NotFound, invalid
+from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import LoginThrottle, Organization, Person, User, Zone
 from shiji.orgs.usernames import login_key
@@ -22,7 +24,7 @@ def zones_visible_to(*, user: Any) -> QuerySet[Zone]:
 
 
 def zone_get_for_user(*, user: Any, pk: Any) -> Zone:
-    zone = zones_visible_to(user=user).filter(pk=_int(pk)).first()
+    zone = zones_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if zone is None:
         raise NotFound("高新区不存在")
     return zone
@@ -43,7 +45,7 @@ def org_options(*, user: Any, zone: Zone | None, action: str = "org.view") -> li
 
 
 def org_get_for_user(*, user: Any, pk: Any, action: str = "org.view") -> Organization:
-    org = orgs_visible_to(user=user, action=action).filter(pk=_int(pk)).first()
+    org = orgs_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if org is None:
         raise NotFound("组织不存在")
     return org
@@ -87,7 +89,7 @@ def people_visible_to(*, user: Any, action: str = "person.view") -> QuerySet[Per
 
 
 def person_get_for_user(*, user: Any, pk: Any, action: str = "person.view") -> Person:
-    person = people_visible_to(user=user, action=action).filter(pk=_int(pk)).first()
+    person = people_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if person is None:
         raise NotFound("人员不存在")
     return person
@@ -134,19 +136,85 @@ def login_locks_for(*, user: User) -> QuerySet[LoginThrottle]:
 
 
 def user_get_for_user(*, user: Any, pk: Any) -> User:
-    found = users_visible_to(user=user).filter(pk=_int(pk)).first()
+    found = users_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
         raise NotFound("账号不存在")
     return found
 
 
-def _int(pk: Any) -> int:
-    """Ids from URLs and query strings; garbage is simply 'not found'."""
-    try:
-        value = int(pk)
-    except (TypeError, ValueError):
-        return -1
-    return value if 0 < value < 2**62 else -1
+# References in what clients send ------------------------------------------------------
+# A service that takes an org or a person resolves it here, whether the caller
+# passed a record (the Excel import matches names) or an id (the pages and the
+# API): the same reference is accepted or refused the same way everywhere.
+
+
+def org_in_zone(*, zone: Zone, value: Any, field: str, label: str) -> Organization:
+    """``zone``'s organization named by ``value`` (an Organization or an id);
+    otherwise ``Invalid`` on ``field``."""
+    if value is None or value == "":
+        raise invalid(**{field: f"请选择{label}"})
+    if isinstance(value, Organization):
+        org = value if value.zone_id == zone.pk else None
+    else:
+        org = (
+            Organization.objects.select_related("zone")
+            .filter(zone=zone, pk=parse_id(value))
+            .first()
+        )
+    if org is None:
+        raise invalid(**{field: f"{label}不存在"})
+    return org
+
+
+def org_reference(*, actor: Any, zone: Zone, value: Any, field: str, label: str) -> Organization:
+    """``org_in_zone``, and one that ``actor`` can see (an org out of sight is
+    "not there", the same message). Whether the actor may act there is the
+    service's own policy check (403)."""
+    org = org_in_zone(zone=zone, value=value, field=field, label=label)
+    if not policy.can(actor, "org.view", org):
+        raise invalid(**{field: f"{label}不存在"})
+    return org
+
+
+def person_reference(
+    *, zone: Zone, value: Any, field: str, label: str, current_id: int | None = None
+) -> Person | None:
+    """A person of ``zone``'s active roster named by ``value`` (a Person, an id,
+    or None for nobody); otherwise ``Invalid`` on ``field``. Someone who has
+    left (inactive) is refused, unless they are already ``current_id`` (an
+    edit that leaves the field as it is)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Person):
+        person = value if value.zone_id == zone.pk else None
+    else:
+        person = Person.objects.filter(zone=zone, pk=parse_id(value)).first()
+    if person is None:
+        raise invalid(**{field: f"{label}不在本区花名册中"})
+    if not person.is_active and person.pk != current_id:
+        raise invalid(**{field: f"{label}“{person.name}”已不在本区在册人员中，请重新选择"})
+    return person
+
+
+def accounts_sponsored_by(*, actor: Any, user_ids: Any) -> set[int]:
+    """Of ``user_ids``, the accounts ``actor`` created or gave roles to, read
+    from the audit trail (the account's creation and its grant changes): a
+    verifier is not independent of the people they brought in."""
+    user = policy.user_of(actor)
+    ids = [str(uid) for uid in user_ids if uid is not None]
+    if user is None or not ids:
+        return set()
+    events = AuditEvent.objects.filter(
+        object_type="orgs.user",
+        object_id__in=ids,
+        actor=user,
+        action__in=("user.create", "user.update"),
+    ).values_list("object_id", "action", "changes")
+    return {
+        int(object_id)
+        for object_id, action, changes in events
+        if action == "user.create" or "grants" in (changes or {})
+    }
 
 
 def export_zone(

@@ -21,7 +21,7 @@ from django.utils import timezone
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound, invalid
-from shiji.core.validation import clean_choice, clean_text
+from shiji.core.validation import clean_choice, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import (
     ApiToken,
@@ -43,11 +43,6 @@ PERSON_FIELDS = ["name", "org", "position", "is_party_member", "phone", "is_acti
 USER_FIELDS = ["username", "name", "email", "zone", "is_active"]
 
 
-def _require(actor: Any, action: str, obj: Any) -> None:
-    if not policy.can(actor, action, obj):
-        raise Forbidden("您没有权限执行此操作")
-
-
 # Zones -----------------------------------------------------------------------
 
 
@@ -62,8 +57,7 @@ def zone_create(
     city: str,
     is_sample: bool = False,
 ) -> Zone:
-    if actor is not None:
-        _require(actor, "zone.manage", None)
+    policy.require(actor, "zone.manage")
     zone = Zone(
         code=clean_text(code, field="code", label="代码", max_length=16).lower(),
         name=clean_text(name, field="name", label="名称", max_length=100),
@@ -113,8 +107,7 @@ def org_create(
 ) -> Organization:
     if parent is not None and parent.zone_id != zone.pk:
         raise NotFound("上级组织不存在")
-    if actor is not None:
-        _require(actor, "org.manage", parent or zone)
+    policy.require(actor, "org.manage", parent or zone)
     org = Organization(
         zone=zone,
         parent=parent,
@@ -137,7 +130,7 @@ def org_create(
 def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
     """Rename, reclassify or move an org (with its subtree)."""
     org = Organization.objects.select_for_update().select_related("zone").get(pk=org.pk)
-    _require(actor, "org.manage", org)
+    policy.require(actor, "org.manage", org)
     before = snapshot(org, ORG_FIELDS)
     if "name" in fields:
         org.name = clean_text(fields["name"], field="name", label="组织名称", max_length=100)
@@ -154,7 +147,7 @@ def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
                 raise NotFound("上级组织不存在")
             if parent.path.startswith(org.path):
                 raise invalid(parent="不能把组织移到它自己或其下级组织之下")
-            _require(actor, "org.manage", parent)
+            policy.require(actor, "org.manage", parent)
         org.parent = parent
         _set_path(org)
     changes = diff(before, snapshot(org, ORG_FIELDS))
@@ -208,8 +201,7 @@ def person_create(
     user: User | None = None,
     is_sample: bool = False,
 ) -> Person:
-    if actor is not None:
-        _require(actor, "person.manage", org)
+    policy.require(actor, "person.manage", org)
     values = _person_values(
         {"name": name, "position": position, "phone": phone, "is_party_member": is_party_member}
     )
@@ -230,7 +222,7 @@ def person_create(
 @transaction.atomic
 def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
     person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
-    _require(actor, "person.manage", person)
+    policy.require(actor, "person.manage", person)
     before = snapshot(person, PERSON_FIELDS)
     for key, value in _person_values(fields).items():
         setattr(person, key, value)
@@ -238,7 +230,7 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
         new_org = fields["org"]
         if new_org.zone_id != person.zone_id:
             raise NotFound("组织不存在")
-        _require(actor, "person.manage", new_org)
+        policy.require(actor, "person.manage", new_org)
         person.org = new_org
     if Person.objects.filter(org=person.org, name=person.name).exclude(pk=person.pk).exists():
         raise invalid(name=f"“{person.org.name}”已有名为“{person.name}”的人员")
@@ -251,25 +243,12 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
 
 # Accounts ------------------------------------------------------------------------
 
-# Ids from clients: anything else, or a number no table can hold, matches nothing
-# (an out-of-range integer would crash the database driver instead).
-MAX_ID = 2**62
-
 SCOPE_KIND_LABELS = {
     "all": "全部高新区",
     "province": "一个省份",
     "zone": "一个高新区",
     "org": "一个组织",
 }
-
-
-def _may_manage(actor: Any, obj: Any = None) -> bool:
-    """``actor`` None is the system itself (seeding, commands), as elsewhere here."""
-    return actor is None or policy.can(actor, "user.manage", obj)
-
-
-def _is_global(actor: Any) -> bool:
-    return actor is None or policy.is_global_admin(actor)
 
 
 def _grant_key(grant: RoleGrant) -> tuple:
@@ -288,7 +267,7 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
     if not isinstance(role, str) or role not in Role.values:
         raise invalid(**{f"{field}.role": f"未知角色：{str(role)[:30]}"})
     label = Role(role).label
-    if role in policy.GLOBAL_ONLY_ROLES and not _is_global(actor):
+    if not policy.may_give_role(actor, role):
         message = f"只有系统管理员可以授予“{label}”角色"
         raise Forbidden(message, fields={f"{field}.role": message})
     province = clean_text(
@@ -301,18 +280,18 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
     zone = org = None
     org_pk, zone_pk = spec.get("org"), spec.get("zone")
     if org_pk not in (None, ""):
-        org = Organization.objects.select_related("zone").filter(pk=_pk(org_pk)).first()
-        if org is None or not _may_manage(actor, org):
+        org = Organization.objects.select_related("zone").filter(pk=parse_id(org_pk)).first()
+        if org is None or not policy.may_grant_in(actor, org):
             raise NotFound("组织不存在", fields={f"{field}.org": "组织不存在"})
         zone = org.zone
     elif zone_pk not in (None, ""):
-        zone = Zone.objects.filter(pk=_pk(zone_pk)).first()
-        if zone is None or not _may_manage(actor, zone):
+        zone = Zone.objects.filter(pk=parse_id(zone_pk)).first()
+        if zone is None or not policy.may_grant_in(actor, zone):
             raise NotFound("高新区不存在", fields={f"{field}.zone": "高新区不存在"})
-    elif not _is_global(actor):
+    elif not policy.may_grant_in(actor, None):
         message = "只有系统管理员可以授予全国或省级范围的角色"
         raise Forbidden(message, fields={f"{field}.zone": message})
-    if org is not None and zone_pk not in (None, "") and _pk(zone_pk) != zone.pk:
+    if org is not None and zone_pk not in (None, "") and parse_id(zone_pk) != zone.pk:
         raise invalid(**{f"{field}.org": "组织不在所选高新区内"})
     grant = RoleGrant(role=role, zone=zone, org=org, province="" if zone else province)
     kind = policy.grant_scope_kind(grant)
@@ -322,16 +301,6 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
         )
         raise invalid(**{f"{field}.role": f"“{label}”角色的范围应为{allowed}"})
     return grant
-
-
-def _pk(value: Any) -> int:
-    if isinstance(value, bool):
-        return -1
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return -1
-    return number if 0 < number < MAX_ID else -1
 
 
 def _clean_password(password: Any, user: User, field: str = "password") -> None:
@@ -366,11 +335,11 @@ def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str
     old = {_grant_key(g): g for g in user.grants.select_related("zone", "org")}
     removed = [g for key, g in old.items() if key not in keys]
     for g in removed:
-        # Only a system admin takes away what only a system admin can give.
-        if (g.zone_id is None or g.role in policy.GLOBAL_ONLY_ROLES) and not _is_global(actor):
+        if policy.may_revoke(actor, g):
+            continue
+        if g.zone_id is None or g.role in policy.GLOBAL_ONLY_ROLES:
             raise Forbidden("只有系统管理员可以撤销全国、省级范围或上级查看角色")
-        if g.zone_id and not _may_manage(actor, g.org or g.zone):
-            raise NotFound("账号不存在")
+        raise NotFound("账号不存在")
     if user.pk == getattr(actor, "pk", None) and any(
         g.role in policy.TABLE["user.manage"] for g in removed
     ):
@@ -405,7 +374,7 @@ USERNAME_UNAVAILABLE = "该用户名不可用，请换一个"
 
 def username_clean_new(*, actor: Any, username: Any) -> str:
     """The username for a new account (shiji.orgs.usernames), or a field
-    error. ``actor`` None is the system, which may use reserved names."""
+    error. Only the system actor may use reserved names."""
     value = normalize_username(username)
     if not value:
         raise invalid(username="请填写用户名")
@@ -413,7 +382,7 @@ def username_clean_new(*, actor: Any, username: Any) -> str:
         validate_username(value)
     except ValidationError:
         raise invalid(username=USERNAME_RULE) from None
-    reserved = actor is not None and value.lower() in RESERVED_USERNAMES
+    reserved = not policy.is_system(actor) and value.lower() in RESERVED_USERNAMES
     if reserved or _account_for_key(value.lower()) is not None:
         raise invalid(username=USERNAME_UNAVAILABLE)
     return value
@@ -423,27 +392,6 @@ def _account_for_key(key: str) -> User | None:
     """The account a login key names (usernames are unique ignoring case;
     ``lower(username)`` is the indexed expression)."""
     return User.objects.alias(key=Lower("username")).filter(key=key).first()
-
-
-def user_edit_refusal(*, actor: Any, user: User) -> str:
-    """Why ``actor`` may not edit ``user`` (an account they can see), or "".
-
-    A zone admin must not reset the password of an account that holds more
-    than they could grant (a system admin, a viewer, a grant in another zone):
-    that would let them sign in with powers they were never given.
-    """
-    if _is_global(actor):
-        return ""
-    if user.is_superuser:
-        return "该账号是超级管理员，只能由系统管理员修改"
-    for g in user.grants.select_related("zone", "org"):
-        if (
-            g.role in policy.GLOBAL_ONLY_ROLES
-            or g.zone_id is None
-            or not _may_manage(actor, g.org or g.zone)
-        ):
-            return "该账号拥有超出您管理范围的角色，只能由系统管理员修改"
-    return ""
 
 
 @transaction.atomic
@@ -460,8 +408,7 @@ def user_create(
     """Create an account. ``zone`` (whose admins manage the account) defaults
     to the zone its grants share, or to the actor's own zone."""
     grants = grants or []
-    if not _may_manage(actor):
-        raise Forbidden("您没有权限管理账号")
+    policy.require(actor, "user.manage", message="您没有权限管理账号")
     # Checked before anything else is said about the account, so a grant in a
     # zone the actor cannot manage is "not found" whatever else is wrong.
     checked = [_grant_from_spec(actor, spec, i) for i, spec in enumerate(grants)]
@@ -474,9 +421,9 @@ def user_create(
             own = policy.zone_ids_for(actor, "user.manage")
             if own is not None and len(own) == 1:
                 zone = Zone.objects.filter(pk=next(iter(own))).first()
-    if zone is not None and not _may_manage(actor, zone):
+    if zone is not None and not policy.can(actor, "user.manage", zone):
         raise NotFound("高新区不存在", fields={"zone": "高新区不存在"})
-    if zone is None and not _is_global(actor):
+    if zone is None and not policy.is_global_admin(actor):
         raise invalid(zone="请选择账号所属高新区")
     user = User(
         username=username,
@@ -519,11 +466,11 @@ def user_update(
     reactivating does not bring them back."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.zone_id:
-        if not _may_manage(actor, user.zone):
+        if not policy.can(actor, "user.manage", user.zone):
             raise NotFound("账号不存在")
-    elif not _is_global(actor):
+    elif not policy.is_global_admin(actor):
         raise NotFound("账号不存在")
-    refusal = user_edit_refusal(actor=actor, user=user)
+    refusal = policy.account_edit_refusal(actor, user)
     if refusal:
         raise Forbidden(refusal)
     before = snapshot(user, USER_FIELDS)
@@ -687,7 +634,7 @@ def _login_failed(*, key: str, client: str, account: User | None, failures: int)
         return  # lifted meanwhile by an admin
     with transaction.atomic():
         audit_record(
-            actor=None,
+            actor=policy.system("login"),
             action=EventKind.USER_LOCKED,
             obj=account,
             changes={"locked_until": [None, until]},

@@ -23,6 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.timeline import timeline
 from shiji.core.errors import AppError, Forbidden, NotFound
+from shiji.core.pages import error_response
+from shiji.core.validation import clean_search
 from shiji.orgs import policy, selectors, services
 from shiji.orgs.models import Role, RoleGrant, User, Zone
 
@@ -62,7 +64,7 @@ def user_list(request):
         users = users.filter(zone__isnull=True)
     elif zone_param:
         users = users.filter(zone=selectors.zone_get_for_user(user=request.user, pk=zone_param))
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:50]
+    q = clean_search(request.GET.get("q"), max_length=50)
     if q:
         users = users.filter(Q(username__icontains=q) | Q(name__icontains=q))
     status = request.GET.get("status", "")
@@ -283,10 +285,14 @@ def user_create(request):
                 grants=specs,
             )
         except AppError as exc:
-            _apply_error(form, exc, where)
-        else:
-            messages.success(request, _("账号“%(name)s”已创建") % {"name": user.username})
-            return redirect("orgs:user_edit", pk=user.pk)
+
+            def redisplay(error: AppError):
+                _apply_error(form, error, where)
+                return _render_form(request, "orgs/users_create.html", form, zone, zones=zones)
+
+            return error_response(request, exc, redisplay)
+        messages.success(request, _("账号“%(name)s”已创建") % {"name": user.username})
+        return redirect("orgs:user_edit", pk=user.pk)
     return _render_form(request, "orgs/users_create.html", form, zone, zones=zones)
 
 
@@ -304,7 +310,7 @@ def _zone_or_none(request, value: str) -> Zone | None:
 def user_edit(request, pk: int):
     _require_accounts(request)
     account = selectors.user_get_for_user(user=request.user, pk=pk)
-    refusal = services.user_edit_refusal(actor=request.user, user=account)
+    refusal = policy.account_edit_refusal(request.user, account)
     existing = [
         GrantRow(role=g.role, scope=_scope_value(g))
         for g in account.grants.select_related("zone", "org")
@@ -344,10 +350,14 @@ def user_edit(request, pk: int):
                 grants=specs if "grant_role" in post else None,
             )
         except AppError as exc:
-            _apply_error(form, exc, where)
-        else:
-            messages.success(request, _("已保存"))
-            return redirect("orgs:user_edit", pk=account.pk)
+
+            def redisplay(error: AppError):
+                _apply_error(form, error, where)
+                return _render_edit(request, account, form, refusal)
+
+            return error_response(request, exc, redisplay)
+        messages.success(request, _("已保存"))
+        return redirect("orgs:user_edit", pk=account.pk)
     return _render_edit(request, account, form, refusal)
 
 

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.core.downloads import attachment_response
-from shiji.core.errors import Conflict, Forbidden, Invalid
+from shiji.core.errors import AppError, Forbidden
+from shiji.core.pages import error_response
 from shiji.core.uploads import size_label
 from shiji.orgs import policy, roster, selectors
 
@@ -45,7 +46,7 @@ def _zone(request):
     return zone
 
 
-def _page(request, zone, *, plan=None, file_error="", file_name="", status=200):
+def _page(request, zone, *, plan=None, file_error="", file_name=""):
     context = {
         "zone": zone,
         "plan": plan,
@@ -61,7 +62,7 @@ def _page(request, zone, *, plan=None, file_error="", file_name="", status=200):
         context["org_rows"] = orgs[:PREVIEW_LIMIT]
         context["people_rows"] = [p for p in plan.people if p.action != "unchanged"][:PREVIEW_LIMIT]
         context["counts"] = plan.counts
-    return render(request, "orgs/roster_import.html", context, status=status)
+    return render(request, "orgs/roster_import.html", context)
 
 
 @login_required
@@ -80,14 +81,17 @@ def roster_import(request):
         return _page(request, zone)
     try:
         plan = roster.roster_dry_run(actor=request.user, zone=zone, file=request.FILES.get("file"))
-    except Invalid as exc:
+    except AppError as exc:
         upload = request.FILES.get("file")
-        return _page(
+        return error_response(
             request,
-            zone,
-            file_error=exc.fields.get("file", exc.message),
-            file_name=upload.name if upload else "",
-            status=422,
+            exc,
+            lambda e: _page(
+                request,
+                zone,
+                file_error=e.fields.get("file", e.message),
+                file_name=upload.name if upload else "",
+            ),
         )
     return _page(request, zone, plan=plan)
 
@@ -97,14 +101,20 @@ def roster_import(request):
 def roster_confirm(request, pk: int):
     try:
         zone, plan = roster.roster_confirm(actor=request.user, staged_id=pk)
-    except roster.RosterErrors as exc:
-        # The zone changed since the dry run (say, someone added the same org).
-        staged_zone = _zone(request)
-        plan = roster.RosterPlan(errors=exc.errors)
-        return _page(request, staged_zone, plan=plan, status=409)
-    except (Conflict, Invalid) as exc:
-        messages.error(request, exc.message)
-        return redirect(f"{reverse('orgs:roster_import')}?zone={request.POST.get('zone', '')}")
+    except AppError as exc:
+        # RosterErrors: the zone changed since the dry run (say, someone
+        # added the same org); its problems are listed like the dry run's.
+        errors = getattr(exc, "errors", None)
+        return error_response(
+            request,
+            exc,
+            lambda e: _page(
+                request,
+                _zone(request),
+                plan=roster.RosterPlan(errors=errors) if errors else None,
+                file_error="" if errors else e.message,
+            ),
+        )
     c = plan.counts
     messages.success(
         request,

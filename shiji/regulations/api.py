@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 
-from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In
-from shiji.ledger.selectors import problems_visible_to
-from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, Text
+from shiji.orgs.selectors import org_get_for_user, zone_get_for_user
 from shiji.regulations import selectors, services, workflow
 from shiji.regulations.models import Action, Regulation, Status
 
@@ -22,17 +19,9 @@ router = Router(tags=["建章立制"])
 READ = {404: ErrorOut, **COMMON_ERRORS}
 WRITE = {403: ErrorOut, 404: ErrorOut, **COMMON_ERRORS}
 MOVE = {409: ErrorOut, **WRITE}
-NO_NUL = r"^[^\x00]*$"
 PAGE_SIZE = 200
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
 ActionIn = Literal[(*Action.values, *(str(x) for x in Action.labels))]  # type: ignore[valid-type]
 
 
@@ -110,7 +99,9 @@ class RegulationOut(Schema):
 
     @staticmethod
     def resolve_problems(obj: Regulation) -> list[int]:
-        return [p.pk for p in obj.problems.all()]
+        # Set by selectors.with_visible_problems: a problem the caller may not
+        # see is not even named by its id.
+        return obj.visible_problem_ids
 
 
 class RegulationList(Schema):
@@ -119,20 +110,9 @@ class RegulationList(Schema):
 
 
 def _get(request, pk: Any) -> Regulation:
-    return selectors.regulation_get_for_user(user=request.user, pk=pk)
-
-
-def _problems(request, zone_id: int, ids: list[int]) -> list[Any]:
-    """The zone's problems the caller can see for ``ids``; any other id stays a
-    bare id, which the service refuses (422) before writing anything."""
-    visible = problems_visible_to(user=request.user).filter(zone_id=zone_id, pk__in=ids)
-    found = {p.pk: p for p in visible}
-    return [found.get(i, i) for i in ids]
-
-
-def _org(request, zone: Any, pk: int) -> Any:
-    org = orgs_visible_to(user=request.user).filter(zone=zone, pk=_int(pk)).first()
-    return org if org is not None else pk
+    regulation = selectors.regulation_get_for_user(user=request.user, pk=pk)
+    selectors.with_visible_problems([regulation], user=request.user)
+    return regulation
 
 
 @router.get("regulations", response={200: RegulationList, **READ}, summary="制度清单")
@@ -146,9 +126,10 @@ def regulation_list(
         org_get_for_user(user=request.user, pk=params["org"])
     qs = selectors.regulation_filter(
         selectors.regulations_visible_to(user=request.user), params, user=request.user
-    ).prefetch_related("problems")
+    )
     start = (page - 1) * PAGE_SIZE
-    return {"count": qs.count(), "items": list(qs[start : start + PAGE_SIZE])}
+    items = selectors.with_visible_problems(list(qs[start : start + PAGE_SIZE]), user=request.user)
+    return {"count": qs.count(), "items": items}
 
 
 @router.post(
@@ -162,13 +143,13 @@ def regulation_create(request, payload: RegulationIn):
     regulation = services.regulation_create(
         actor=request.user,
         zone=zone,
-        org=_org(request, zone, payload.org),
+        org=payload.org,
         title=payload.title,
         action=payload.action,
         doc_number=payload.doc_number,
         summary=payload.summary,
         issued_on=payload.issued_on,
-        problems=_problems(request, zone.pk, payload.problems),
+        problems=payload.problems,
     )
     return Respond(201, _get(request, regulation.pk))
 
@@ -187,15 +168,13 @@ def regulation_patch(request, regulation_id: int, payload: RegulationPatch):
     regulation = _get(request, regulation_id)
     data = payload.dict(exclude_unset=True)
     problems = data.pop("problems", None)
-    if "org" in data:
-        data["org"] = _org(request, regulation.zone, data["org"])
+    # One transaction for the request (shiji/api.py): a link that is refused
+    # leaves the fields unchanged too.
     if data:
         services.regulation_update(actor=request.user, regulation=regulation, **data)
     if problems:
         services.regulation_link_problems(
-            actor=request.user,
-            regulation=regulation,
-            problems=_problems(request, regulation.zone_id, problems),
+            actor=request.user, regulation=regulation, problems=problems
         )
     return _get(request, regulation_id)
 

@@ -63,6 +63,15 @@ class Regulation(OrgScoped, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Who last submitted it for review (提交审议): the one who issues it
+    # (印发) must be someone else, and not its drafter (policy.ISSUE_REGULATION).
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     is_sample = models.BooleanField("示例数据", default=False)

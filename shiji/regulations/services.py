@@ -13,12 +13,14 @@ from django.utils import timezone
 
 from shiji.audit.kinds import REGULATION_MOVES, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
-from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
+from shiji.core.errors import Conflict, NotFound, invalid
 from shiji.core.uploads import MB, OFFICE, check_upload, stored_upload, upload_name
-from shiji.core.validation import clean_choice, clean_date, clean_text
+from shiji.core.validation import clean_choice, clean_date, clean_text, parse_id
 from shiji.ledger.models import Problem
+from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
-from shiji.orgs.models import Organization, Zone
+from shiji.orgs.models import Zone
+from shiji.orgs.selectors import org_reference
 from shiji.regulations import workflow
 from shiji.regulations.models import Action, Regulation, Status
 
@@ -26,11 +28,6 @@ REGULATION_FIELDS = ["zone", "org", "title", "doc_number", "action", "summary", 
 EDIT_FIELDS = ["org", "title", "doc_number", "action", "summary", "issued_on"]
 FILE_KINDS = OFFICE | {"pdf"}
 TEXT_LIMIT = 4000
-
-
-def _require(actor: Any, action: str, obj: Any) -> None:
-    if actor is not None and not policy.can(actor, action, obj):
-        raise Forbidden("您没有权限执行此操作")
 
 
 def _locked(regulation: Regulation) -> Regulation:
@@ -46,13 +43,12 @@ def _clean_issued_on(value: Any, *, required: bool) -> dt.date | None:
     return day
 
 
-def _clean(zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
+def _clean(actor: Any, zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "org" in data:
-        org = data["org"]
-        if not isinstance(org, Organization) or org.zone_id != zone.pk:
-            raise invalid(org="制定单位不存在")
-        out["org"] = org
+        out["org"] = org_reference(
+            actor=actor, zone=zone, value=data["org"], field="org", label="制定单位"
+        )
     if "title" in data:
         out["title"] = clean_text(data["title"], field="title", label="制度名称", max_length=200)
     if "doc_number" in data:
@@ -74,15 +70,16 @@ def _clean(zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
     return out
 
 
-def _problems_of(zone: Zone, problems: Iterable[Any]) -> list[Problem]:
-    """The problems to link; one of another zone (or not a problem) is refused
-    before anything is written."""
-    out = []
-    for problem in problems:
-        if not isinstance(problem, Problem) or problem.zone_id != zone.pk:
-            raise invalid(problems="所选问题不存在或不属于本高新区，不能关联")
-        out.append(problem)
-    return out
+def _problems_of(actor: Any, zone: Zone, problems: Iterable[Any]) -> list[Problem]:
+    """The problems to link, given as records or ids: each must be one of the
+    zone's problems that ``actor`` can see; any other refuses the whole
+    request before anything is written (the same answer for another zone's
+    problem and for one that does not exist)."""
+    wanted = [p.pk if isinstance(p, Problem) else parse_id(p) for p in problems]
+    found = problems_visible_to(user=actor).filter(zone=zone, pk__in=wanted).in_bulk()
+    if any(pk not in found for pk in wanted):
+        raise invalid(problems="所选问题不存在或不属于本高新区，不能关联")
+    return [found[pk] for pk in dict.fromkeys(wanted)]
 
 
 @transaction.atomic
@@ -102,6 +99,7 @@ def regulation_create(
 ) -> Regulation:
     """A new entry of the register, in status 起草."""
     values = _clean(
+        actor,
         zone,
         {
             "org": org, "title": title, "action": action, "doc_number": doc_number,
@@ -109,11 +107,11 @@ def regulation_create(
         },
         Status.DRAFT,
     )  # fmt: skip
-    _require(actor, "regulation.edit", values["org"])
-    linked = _problems_of(zone, problems)
+    policy.require(actor, "regulation.edit", values["org"])
+    linked = _problems_of(actor, zone, problems)
     regulation = Regulation.objects.create(
         zone=zone,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
         is_sample=is_sample,
         **values,
     )
@@ -133,15 +131,14 @@ def regulation_create(
 @transaction.atomic
 def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> Regulation:
     regulation = _locked(regulation)
-    _require(actor, "regulation.edit", regulation)
+    policy.require(actor, "regulation.edit", regulation)
     unknown = set(fields) - set(EDIT_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
-    if regulation.status not in workflow.EDITABLE:
-        raise Conflict("制度已印发，不能再修改；如需调整请新建一条“修订”记录")
-    values = _clean(regulation.zone, fields, regulation.status)
+    workflow.check("edit", regulation)
+    values = _clean(actor, regulation.zone, fields, regulation.status)
     if "org" in values and values["org"].pk != regulation.org_id:
-        _require(actor, "regulation.edit", values["org"])
+        policy.require(actor, "regulation.edit", values["org"])
     before = snapshot(regulation, EDIT_FIELDS)
     for key, value in values.items():
         setattr(regulation, key, value)
@@ -164,7 +161,7 @@ def regulation_transition(
     if move is None:
         raise invalid(action=f"未知操作：{action}")
     regulation = _locked(regulation)
-    _require(actor, move.permission, regulation)
+    policy.require(actor, move.permission, regulation)
     if regulation.status not in move.sources:
         raise Conflict(f"制度当前为“{regulation.get_status_display()}”，不能{move.label}")
     note = clean_text(
@@ -172,7 +169,16 @@ def regulation_transition(
     )
     changes: dict[str, Any] = {"status": [regulation.status, move.target]}
     fields = ["status", "updated_at"]
+    if action == "submit":
+        regulation.submitted_by = policy.user_of(actor)
+        fields.append("submitted_by")
     if action == "issue":
+        did = policy.did_steps(
+            [(regulation.created_by_id, "drafter"), (regulation.submitted_by_id, "submitter")]
+        )
+        refusal = policy.four_eyes_refusal(actor, did, policy.ISSUE_REGULATION)
+        if refusal:
+            raise Conflict(refusal)
         given = issued_on if issued_on not in (None, "") else regulation.issued_on
         day = _clean_issued_on(given, required=True)
         if day != regulation.issued_on:
@@ -212,8 +218,9 @@ def regulation_link_problems(
     """Link problems of the regulation's zone; returns the ids newly linked.
     A problem of another zone refuses the whole request."""
     regulation = _locked(regulation)
-    _require(actor, "regulation.edit", regulation)
-    linked = _problems_of(regulation.zone, problems)
+    policy.require(actor, "regulation.edit", regulation)
+    workflow.check("link", regulation)
+    linked = _problems_of(actor, regulation.zone, problems)
     if not linked:
         raise invalid(problems="请选择要关联的问题")
     return _link(actor, regulation, linked)
@@ -222,7 +229,8 @@ def regulation_link_problems(
 @transaction.atomic
 def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: Any) -> None:
     regulation = _locked(regulation)
-    _require(actor, "regulation.edit", regulation)
+    policy.require(actor, "regulation.edit", regulation)
+    workflow.check("link", regulation)
     if not isinstance(problem, Problem) or not regulation.problems.filter(pk=problem.pk).exists():
         raise NotFound("该问题未关联此制度")
     regulation.problems.remove(problem)
@@ -238,9 +246,8 @@ def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: An
 def regulation_attach_file(*, actor: Any, regulation: Regulation, file: Any) -> Regulation:
     """Attach (or replace) the regulation's document: PDF or Office, checked by content."""
     regulation = _locked(regulation)
-    _require(actor, "regulation.edit", regulation)
-    if regulation.status not in workflow.EDITABLE:
-        raise Conflict("制度已印发，不能再更换文件")
+    policy.require(actor, "regulation.edit", regulation)
+    workflow.check("file", regulation)
     _store_file(actor, regulation, file)
     return regulation
 

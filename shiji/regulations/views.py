@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,15 +18,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.timeline import timeline
 from shiji.core.downloads import export_filename, export_response, stored_file_response
-from shiji.core.errors import AppError, NotFound, invalid
+from shiji.core.errors import AppError
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.pages import error_response
+from shiji.core.validation import parse_id
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
 from shiji.orgs.selectors import (
-    _int,
     export_zone,
     org_options,
-    orgs_visible_to,
     zone_get_for_user,
     zones_visible_to,
 )
@@ -46,10 +46,7 @@ AREA = "rules"
 
 
 def _regulation(request: HttpRequest, pk: Any) -> Regulation:
-    try:
-        regulation = selectors.regulation_get_for_user(user=request.user, pk=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    regulation = selectors.regulation_get_for_user(user=request.user, pk=pk)
     regulation.status_badge = STATUS_BADGES.get(regulation.status, "bg-secondary-lt")
     return regulation
 
@@ -57,7 +54,7 @@ def _regulation(request: HttpRequest, pk: Any) -> Regulation:
 def _zone(request: HttpRequest, zones: list) -> Any:
     if len(zones) == 1:
         return zones[0]
-    wanted = _int(request.GET.get("zone") or request.POST.get("zone"))
+    wanted = parse_id(request.GET.get("zone") or request.POST.get("zone"))
     return next((z for z in zones if z.pk == wanted), None)
 
 
@@ -118,17 +115,15 @@ def _render_detail(
         "linkable": list(selectors.linkable_problems(user=user, regulation=regulation)[:200])
         if editable
         else [],
-        "can_edit": editable and regulation.status in workflow.EDITABLE,
-        "can_link": editable,
+        "can_edit": editable and workflow.allows("edit", regulation),
+        "can_link": editable and workflow.allows("link", regulation),
         "timeline": timeline(regulation, user),
         "error": error,
         "form": form,
         "field_errors": error.fields if error else {},
         "today": timezone.localdate().isoformat(),
     }
-    return render(
-        request, "regulations/detail.html", context, status=error.status if error else 200
-    )
+    return render(request, "regulations/detail.html", context)
 
 
 def _act(request: HttpRequest, pk: int, form: str, call) -> HttpResponse:
@@ -136,11 +131,11 @@ def _act(request: HttpRequest, pk: int, form: str, call) -> HttpResponse:
     try:
         done = call(regulation)
     except AppError as exc:
-        if exc.status == 403:
-            raise PermissionDenied(exc.message) from None
-        if exc.status == 404:
-            raise Http404(exc.message) from None
-        return _render_detail(request, _regulation(request, pk), error=exc, form=form)
+        return error_response(
+            request,
+            exc,
+            lambda e: _render_detail(request, _regulation(request, pk), error=e, form=form),
+        )
     messages.success(request, done)
     return redirect("regulations:detail", pk=regulation.pk)
 
@@ -168,13 +163,8 @@ def regulation_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def regulation_link(request: HttpRequest, pk: int) -> HttpResponse:
     def call(regulation: Regulation) -> str:
-        ids = [_int(v) for v in request.POST.getlist("problems")]
-        # Only problems the user can see; an id from elsewhere is refused
-        # by the service as a problem of another zone.
-        found = {p.pk: p for p in problems_visible_to(user=request.user).filter(pk__in=ids)}
-        chosen = [found.get(i, i) for i in ids]
         made = services.regulation_link_problems(
-            actor=request.user, regulation=regulation, problems=chosen
+            actor=request.user, regulation=regulation, problems=request.POST.getlist("problems")
         )
         return _("已关联 %(n)d 个问题") % {"n": len(made)}
 
@@ -231,28 +221,27 @@ def regulation_create(request: HttpRequest) -> HttpResponse:
     if not zones:
         raise PermissionDenied(_("您没有登记制度的权限"))
     zone = _zone(request, zones) or zones[0]
-    error: AppError | None = None
     if request.method == "POST":
         try:
-            values = _input(request, zone)
-            ids = [_int(v) for v in request.POST.getlist("problems")]
-            found = {p.pk: p for p in problems_visible_to(user=user).filter(pk__in=ids)}
             regulation = services.regulation_create(
                 actor=user,
                 zone=zone,
-                problems=[found.get(i, i) for i in ids],
+                problems=request.POST.getlist("problems"),
                 file=request.FILES.get("file"),
-                **values,
+                **_input(request),
             )
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _("已登记制度“%(t)s”") % {"t": regulation.title})
-            return redirect("regulations:detail", pk=regulation.pk)
+            return error_response(
+                request,
+                exc,
+                lambda e: _render_form(
+                    request, zone=zone, zones=zones, values=request.POST, error=e
+                ),
+            )
+        messages.success(request, _("已登记制度“%(t)s”") % {"t": regulation.title})
+        return redirect("regulations:detail", pk=regulation.pk)
     initial = {"problems": request.GET.getlist("problem")}
-    return _render_form(
-        request, zone=zone, zones=zones, values=request.POST if error else initial, error=error
-    )
+    return _render_form(request, zone=zone, zones=zones, values=initial, error=None)
 
 
 @login_required
@@ -261,49 +250,41 @@ def regulation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     regulation = _regulation(request, pk)
     if not policy.can(request.user, "regulation.edit", regulation):
         raise PermissionDenied(_("您没有修改此制度的权限"))
-    if regulation.status not in workflow.EDITABLE:
+    if not workflow.allows("edit", regulation):
         messages.error(request, _("制度已印发，不能再修改"))
         return redirect("regulations:detail", pk=regulation.pk)
-    error: AppError | None = None
+
+    def page(values: Any, error: AppError | None) -> HttpResponse:
+        return _render_form(
+            request, zone=regulation.zone, zones=[regulation.zone], values=values, error=error,
+            regulation=regulation,
+        )  # fmt: skip
+
     if request.method == "POST":
         try:
-            services.regulation_update(
-                actor=request.user, regulation=regulation, **_input(request, regulation.zone)
-            )
+            services.regulation_update(actor=request.user, regulation=regulation, **_input(request))
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _("已保存修改"))
-            return redirect("regulations:detail", pk=regulation.pk)
-    values = (
-        request.POST
-        if error
-        else {
+            return error_response(request, exc, lambda e: page(request.POST, e))
+        messages.success(request, _("已保存修改"))
+        return redirect("regulations:detail", pk=regulation.pk)
+    return page(
+        {
             "org": str(regulation.org_id),
             "title": regulation.title,
             "doc_number": regulation.doc_number,
             "action": regulation.action,
             "summary": regulation.summary,
             "issued_on": regulation.issued_on.isoformat() if regulation.issued_on else "",
-        }
+        },
+        None,
     )
-    return _render_form(
-        request, zone=regulation.zone, zones=[regulation.zone], values=values, error=error,
-        regulation=regulation,
-    )  # fmt: skip
 
 
-def _input(request: HttpRequest, zone: Any) -> dict[str, Any]:
+def _input(request: HttpRequest) -> dict[str, Any]:
+    """The form's fields as the service takes them (the org by its id)."""
     post = request.POST
-    org = (
-        orgs_visible_to(user=request.user, action="regulation.edit")
-        .filter(zone=zone, pk=_int(post.get("org")))
-        .first()
-    )
-    if org is None:
-        raise invalid(org=_("请选择制定单位"))
     return {
-        "org": org,
+        "org": post.get("org", ""),
         "title": post.get("title", ""),
         "doc_number": post.get("doc_number", ""),
         "action": post.get("action", ""),
@@ -348,7 +329,7 @@ def _render_form(
         "field_errors": error.fields if error else {},
         "today": timezone.localdate().isoformat(),
     }
-    return render(request, "regulations/form.html", context, status=error.status if error else 200)
+    return render(request, "regulations/form.html", context)
 
 
 @login_required
@@ -359,10 +340,7 @@ def regulation_export(request: HttpRequest) -> FileResponse:
     params = {k: request.GET[k].strip() for k in LIST_PARAMS if request.GET.get(k, "").strip()}
     requested = None
     if params.get("zone"):
-        try:
-            requested = zone_get_for_user(user=request.user, pk=params["zone"])
-        except NotFound as exc:
-            raise Http404(exc.message) from None
+        requested = zone_get_for_user(user=request.user, pk=params["zone"])
     zone = export_zone(
         user=request.user,
         action="regulation.export",

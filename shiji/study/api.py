@@ -16,12 +16,11 @@ from typing import Annotated, Any, Literal
 from django.db.models import QuerySet
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
 
 from shiji.core.errors import NotFound, invalid
-from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In
-from shiji.orgs.selectors import _int, org_get_for_user, orgs_visible_to, zone_get_for_user
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
+from shiji.core.validation import parse_id
+from shiji.orgs.selectors import org_get_for_user, orgs_visible_to, zone_get_for_user
 from shiji.study import selectors, services
 from shiji.study.models import AttendeeGroup, StudySession
 
@@ -31,21 +30,8 @@ PAGE_SIZE_MAX = 200
 PAGE_MAX = 100_000
 READ = {404: ErrorOut, **COMMON_ERRORS}
 WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS}
-NO_NUL = r"^[^\x00]*$"
-SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL refuses NUL in text; refuse it at the door on every database.
-    if "\x00" in value:
-        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul), Field(json_schema_extra={"pattern": NO_NUL})]
-SomeText = Annotated[
-    str, AfterValidator(_no_nul), Field(min_length=1, json_schema_extra={"pattern": SOME_TEXT})
-]
 Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=3, decimal_places=1)]
 
 
@@ -293,7 +279,7 @@ def _one(request, session_id: Any) -> StudySession:
 
 
 def _detail(request, session_id: Any) -> StudySession:
-    session = _visible(request).filter(pk=_int(session_id)).first()
+    session = _visible(request).filter(pk=parse_id(session_id)).first()
     if session is None:
         raise NotFound("学习研讨记录不存在")
     session.marks = [
@@ -309,20 +295,13 @@ def _detail(request, session_id: Any) -> StudySession:
     return session
 
 
-def _org(request, zone_id: int | None, pk: int) -> Any:
-    """The org to record a session for: one the caller may see (else a 422
-    under ``org``), in ``zone_id`` when given."""
-    qs = orgs_visible_to(user=request.user)
-    if zone_id is not None:
-        qs = qs.filter(zone_id=zone_id)
-    org = qs.filter(pk=_int(pk)).first()
+def _org(request, pk: int) -> Any:
+    """The org a new session is recorded for names its zone: one the caller
+    may see (else a 422 under ``org``, as the service says it)."""
+    org = orgs_visible_to(user=request.user).filter(pk=parse_id(pk)).first()
     if org is None:
         raise invalid(org="组织单位不存在")
     return org
-
-
-def _kind(zone: Any, pk: int) -> Any:
-    return services.zone_study_kinds(zone).filter(pk=_int(pk)).first() or pk
 
 
 def _marks(items: list[MarkIn] | None) -> list[dict[str, Any]] | None:
@@ -373,12 +352,12 @@ def session_list(
     ),
 )
 def session_create(request, payload: SessionIn):
-    org = _org(request, None, payload.org)
+    org = _org(request, payload.org)
     session = services.session_create(
         actor=request.user,
         zone=org.zone,
         org=org,
-        kind=_kind(org.zone, payload.kind),
+        kind=payload.kind,
         date=payload.date,
         topic=payload.topic,
         duration_hours=payload.duration_hours,
@@ -413,10 +392,7 @@ def session_patch(request, session_id: int, payload: SessionPatch):
     data = payload.dict(exclude_unset=True)
     if "group" in data and "attendees" not in data:
         data["attendees"] = "group"
-    if "org" in data:
-        data["org"] = _org(request, session.zone_id, data["org"])
-    if "kind" in data:
-        data["kind"] = _kind(session.zone, data["kind"])
+    # The org and the kind are ids the service resolves, as for the pages.
     services.session_update(actor=request.user, session=session, **data)
     return _detail(request, session_id)
 
@@ -451,7 +427,7 @@ def session_attendance(
 
 
 def _group_detail(request, group_id: Any) -> AttendeeGroup:
-    qs = selectors.groups_visible_to(user=request.user).filter(pk=_int(group_id))
+    qs = selectors.groups_visible_to(user=request.user).filter(pk=parse_id(group_id))
     group = selectors.with_member_counts(qs).first()
     if group is None:
         raise NotFound("参会名单不存在")
@@ -489,7 +465,7 @@ def group_list(request, filters: Query[GroupFilters]):
     ),
 )
 def group_create(request, payload: GroupIn):
-    org = _org(request, None, payload.org)
+    org = _org(request, payload.org)
     group = services.group_create(
         actor=request.user, org=org, name=payload.name, members=payload.members
     )

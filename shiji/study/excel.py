@@ -26,7 +26,7 @@ from django.db import transaction
 
 from shiji.core import staging
 from shiji.core.downloads import export_filename
-from shiji.core.errors import Forbidden, Invalid, NotFound
+from shiji.core.errors import Invalid, NotFound
 from shiji.core.uploads import MB, check_upload
 from shiji.core.xlsx import (
     Column,
@@ -247,16 +247,11 @@ class SignInPlan:
         return sum(1 for r in self.rows if not r.present)
 
 
-def _require(actor: Any, session: StudySession) -> None:
-    if not policy.can(actor, "study.manage", session):
-        raise Forbidden("您没有权限记录本单位的学习研讨")
-
-
 def signin_dry_run(*, actor: Any, session: StudySession, file: Any) -> SignInPlan:
     """Check an uploaded sign-in sheet against the session's roster. A clean
     sheet is parked for ``signin_apply`` (``plan.staged_id``); nothing else is
     written. A file that is no .xlsx, or too large, raises ``Invalid``."""
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=services.REFUSED)
     info = check_upload(file, allowed={"xlsx"}, max_bytes=SIGNIN_MAX_BYTES)
     plan = _plan(session, file)
     if plan.ok:
@@ -278,7 +273,7 @@ class SignInErrors(Invalid):
 
 def signin_apply(*, actor: Any, session: StudySession, staged_id: Any) -> SignInPlan:
     """Apply a parked sheet to the session's attendance, all or nothing."""
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=services.REFUSED)
     staged = staging.staged_get_for_user(user=actor, pk=staged_id, purpose=STAGED_PURPOSE)
     if staged.zone_id != session.zone_id:
         raise NotFound("上传的文件已导入或已过期，请重新上传")

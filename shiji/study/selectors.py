@@ -27,9 +27,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Substr
 
 from shiji.core.errors import NotFound
+from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person
-from shiji.orgs.selectors import _int
 from shiji.study.models import Attendance, AttendeeGroup, AttendeeScope, StudySession
 
 NEVER_REACHED_LIMIT = 200
@@ -43,7 +43,7 @@ def sessions_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[St
 
 
 def session_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> StudySession:
-    session = sessions_visible_to(user=user, action=action).filter(pk=_int(pk)).first()
+    session = sessions_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if session is None:
         raise NotFound("学习研讨记录不存在")
     return session
@@ -54,12 +54,12 @@ def session_filter(qs: QuerySet[StudySession], params: Mapping[str, Any]) -> Que
     subtree), ``kind`` (id), ``date_from``
     and ``date_to`` (dates); a value that matches nothing gives an empty list."""
     if params.get("zone"):
-        qs = qs.filter(zone_id=_int(params["zone"]))
+        qs = qs.filter(zone_id=parse_id(params["zone"]))
     org = params.get("org")
     if isinstance(org, Organization):
         qs = qs.filter(zone_id=org.zone_id, org__path__startswith=org.path)
     if params.get("kind"):
-        qs = qs.filter(kind_id=_int(params["kind"]))
+        qs = qs.filter(kind_id=parse_id(params["kind"]))
     if params.get("date_from"):
         qs = qs.filter(date__gte=params["date_from"])
     if params.get("date_to"):
@@ -119,7 +119,7 @@ def groups_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[Atte
 
 
 def group_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> AttendeeGroup:
-    group = groups_visible_to(user=user, action=action).filter(pk=_int(pk)).first()
+    group = groups_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if group is None:
         raise NotFound("参会名单不存在")
     return group

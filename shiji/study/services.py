@@ -17,11 +17,12 @@ from django.utils import timezone
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
-from shiji.core.errors import Conflict, Forbidden, Invalid, invalid
+from shiji.core.errors import Conflict, Invalid, invalid
 from shiji.core.uploads import EVIDENCE, check_upload, stored_upload
-from shiji.core.validation import clean_date, clean_text
+from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
+from shiji.orgs.selectors import org_reference
 from shiji.study import selectors
 from shiji.study.models import (
     Attendance,
@@ -39,19 +40,13 @@ MAX_HOURS = Decimal(24)
 FILE_KINDS = EVIDENCE  # images, PDF and Office files, judged by their bytes
 
 
-def _require(actor: Any, obj: Any) -> None:
-    if actor is not None and not policy.can(actor, "study.manage", obj):
-        raise Forbidden("您没有权限记录本单位的学习研讨")
+REFUSED = "您没有权限记录本单位的学习研讨"
 
 
 def _id(value: Any) -> int | None:
-    """A record id given as an int or a string of digits; anything else None."""
-    if isinstance(value, str):
-        text = value.strip()
-        value = int(text) if text.isascii() and text.isdigit() and len(text) < 20 else None
-    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62:
-        return value
-    return None
+    """A record id (core.validation.parse_id), or None for anything else."""
+    pk = parse_id(value)
+    return pk if pk > 0 else None
 
 
 def _locked(session: StudySession) -> StudySession:
@@ -85,23 +80,23 @@ def clean_hours(value: Any) -> Decimal:
     return hours.quantize(Decimal("0.1"))
 
 
-def _clean(zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
+def _clean(actor: Any, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate session fields; the org and the kind may be records or ids
+    (the pages and the API send ids) and are resolved here."""
     out: dict[str, Any] = {}
     if "org" in data:
-        org = data["org"]
-        if not isinstance(org, Organization) or org.zone_id != zone.pk:
-            raise invalid(org="组织单位不存在")
-        out["org"] = org
+        out["org"] = org_reference(
+            actor=actor, zone=zone, value=data["org"], field="org", label="组织单位"
+        )
     if "kind" in data:
         kind = data["kind"]
-        if kind in (None, ""):
+        if kind is None or kind == "":
             raise invalid(kind="请选择学习形式")
-        if (
-            not isinstance(kind, StudyKind)
-            or not zone_study_kinds(zone).filter(pk=kind.pk).exists()
-        ):
+        pk = kind.pk if isinstance(kind, StudyKind) else parse_id(kind)
+        found = zone_study_kinds(zone).filter(pk=pk).first()
+        if found is None:
             raise invalid(kind="学习形式不存在，请从本区启用的学习教育活动中选择")
-        out["kind"] = kind
+        out["kind"] = found
     if "date" in data:
         day = clean_date(data["date"], field="date", label="日期")
         if day > timezone.localdate():
@@ -392,6 +387,7 @@ def session_create(
     ``group``, see ``attendees_resolve``) and, when given, their marks;
     whoever is not marked is 待补录 and counts nowhere."""
     values = _clean(
+        actor,
         zone,
         {
             "org": org,
@@ -403,7 +399,7 @@ def session_create(
             "minutes": minutes,
         },
     )
-    _require(actor, values["org"])
+    policy.require(actor, "study.manage", values["org"], message=REFUSED)
     chosen = attendees_resolve(org=values["org"], scope=attendees, group=group)
     expected = {p.pk: p for p in chosen.people}
     if not expected:
@@ -416,7 +412,7 @@ def session_create(
         is_sample=is_sample,
         attendee_scope=chosen.scope,
         attendee_group=chosen.group,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
         **values,
     )
     session.save()
@@ -463,14 +459,14 @@ def session_update(
     needs ``attendance`` saying so, else ``Conflict``). ``attendance``, when
     given, replaces the marks. One transaction, one audit event."""
     session = _locked(session)
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=REFUSED)
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(sorted(unknown), "不能修改此字段"))
-    values = _clean(session.zone, fields)
+    values = _clean(actor, session.zone, fields)
     org = values.get("org", session.org)
     if org.pk != session.org_id:
-        _require(actor, org)
+        policy.require(actor, "study.manage", org, message=REFUSED)
     before = _current_marks(session)
     expected = {pk: m.person for pk, m in before.items()}
     scope = attendees if attendees is not None else session.attendee_scope
@@ -530,7 +526,7 @@ def session_set_attendance(
     """Set the marks of the session's expected attendees to ``entries`` (all
     or nothing); expected attendees not listed become 待补录."""
     session = _locked(session)
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=REFUSED)
     before = _current_marks(session)
     expected = {pk: m.person for pk, m in before.items()}
     marks = attendance_clean(org=session.org, expected=expected, entries=entries)
@@ -600,14 +596,14 @@ def group_create(*, actor: Any, org: Any, name: Any, members: Any) -> AttendeeGr
     班子成员, a branch); its members come from ``org``'s subtree."""
     if not isinstance(org, Organization):
         raise invalid(org="组织不存在")
-    _require(actor, org)
+    policy.require(actor, "study.manage", org, message=REFUSED)
     name = _group_name(org, name)
     people = _group_members(org, members)
     group = AttendeeGroup.objects.create(
         zone_id=org.zone_id,
         org=org,
         name=name,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
     )
     group.members.set(people)
     audit_record(
@@ -638,7 +634,7 @@ def group_update(
     """Rename a group or replace its members (``None`` leaves either as it
     is). Sessions already recorded keep the attendees they had."""
     group = _locked_group(group)
-    _require(actor, group)
+    policy.require(actor, "study.manage", group, message=REFUSED)
     changes: dict[str, Any] = {}
     if name is not None:
         new_name = _group_name(group.org, name, exclude=group.pk)
@@ -663,7 +659,7 @@ def group_set_active(*, actor: Any, group: AttendeeGroup, active: bool) -> Atten
     """Stop offering a group for new sessions (停用), or offer it again (启用).
     Sessions that used it keep it."""
     group = _locked_group(group)
-    _require(actor, group)
+    policy.require(actor, "study.manage", group, message=REFUSED)
     if group.is_active == active:
         raise Conflict("参会名单已启用" if active else "参会名单已停用")
     group.is_active = active
@@ -691,7 +687,7 @@ def _file_name(file: Any, field: str) -> str:
 @transaction.atomic
 def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
     session = _locked(session)
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=REFUSED)
     info = check_upload(file, allowed=FILE_KINDS)
     name = _file_name(file, "file")
     material = Material(
@@ -700,7 +696,7 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
         content_kind=info.kind,
         size=info.size,
         sha256=info.sha256,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=policy.user_of(actor),
     )
     with stored_upload(material.file, file, name=name):
         material.save()
@@ -727,7 +723,7 @@ def speech_add(
     """A speech or written reflection (研讨发言) by someone of the session's
     org subtree: a text, a file, or both."""
     session = _locked(session)
-    _require(actor, session)
+    policy.require(actor, "study.manage", session, message=REFUSED)
     if (
         not isinstance(person, Person)
         or person.zone_id != session.zone_id
@@ -743,7 +739,7 @@ def speech_add(
         person=person,
         title=title,
         text=text,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=policy.user_of(actor),
     )
     # A speech without a file stores nothing, so there is nothing to undo.
     stored: contextlib.AbstractContextManager[None] = contextlib.nullcontext()

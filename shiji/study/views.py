@@ -35,11 +35,12 @@ from shiji.core.downloads import (
 )
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.pages import error_response
 from shiji.core.uploads import size_label, upload_limit
+from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
 from shiji.orgs.selectors import (
-    _int,
     export_zone,
     org_options,
     orgs_visible_to,
@@ -57,10 +58,7 @@ LIST_PARAMS = ("zone", "org", "kind", "from", "to")
 
 
 def _session(request: HttpRequest, pk: Any, action: str = "study.view") -> StudySession:
-    try:
-        return selectors.session_get_for_user(user=request.user, pk=pk, action=action)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    return selectors.session_get_for_user(user=request.user, pk=pk, action=action)
 
 
 def _managed(request: HttpRequest, pk: Any) -> StudySession:
@@ -81,7 +79,7 @@ def _date(raw: str) -> dt.date | None:
 def _chosen_zone(zones: list[Zone], raw: str) -> Zone | None:
     if len(zones) == 1:
         return zones[0]
-    wanted = _int(raw)
+    wanted = parse_id(raw)
     return next((z for z in zones if z.pk == wanted), None)
 
 
@@ -94,7 +92,11 @@ def _list_filters(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Any]]
     zone = _chosen_zone(zones, params["zone"])
     org = None
     if params["org"]:
-        org = orgs_visible_to(user=user, action="study.view").filter(pk=_int(params["org"])).first()
+        org = (
+            orgs_visible_to(user=user, action="study.view")
+            .filter(pk=parse_id(params["org"]))
+            .first()
+        )
         if org is None:
             raise NotFound(_("组织不存在"))
         if zone is None or zone.pk != org.zone_id:
@@ -175,7 +177,6 @@ def _render_detail(
     *,
     form: str = "",
     error: AppError | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     marks = list(selectors.attendance_of(session))
     present = [m for m in marks if m.present]
@@ -199,7 +200,7 @@ def _render_detail(
         "posted": request.POST if error else {},
         "max_upload": size_label(upload_limit()),
     }
-    return render(request, "study/detail.html", context, status=status)
+    return render(request, "study/detail.html", context)
 
 
 @login_required
@@ -210,8 +211,10 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
         item = services.material_add(
             actor=request.user, session=session, file=request.FILES.get("file")
         )
-    except AppError as exc:  # bad input (422) or a storage that refused the file (503)
-        return _render_detail(request, session, form="material", error=exc, status=exc.status)
+    except AppError as exc:
+        return error_response(
+            request, exc, lambda e: _render_detail(request, session, form="material", error=e)
+        )
     messages.success(request, _("已上传学习材料：%(name)s") % {"name": item.original_name})
     return redirect("study:detail", pk=session.pk)
 
@@ -222,7 +225,7 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
     session = _managed(request, pk)
     person = (
         people_visible_to(user=request.user)
-        .filter(zone=session.zone, pk=_int(request.POST.get("person")))
+        .filter(zone=session.zone, pk=parse_id(request.POST.get("person")))
         .first()
     )
     try:
@@ -235,7 +238,9 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
             file=request.FILES.get("file"),
         )
     except AppError as exc:
-        return _render_detail(request, session, form="speech", error=exc, status=exc.status)
+        return error_response(
+            request, exc, lambda e: _render_detail(request, session, form="speech", error=e)
+        )
     messages.success(request, _("已添加研讨发言"))
     return redirect("study:detail", pk=session.pk)
 
@@ -244,7 +249,7 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def material_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
     session = _session(request, pk)
-    item = session.materials.filter(pk=_int(item_id)).first()
+    item = session.materials.filter(pk=parse_id(item_id)).first()
     if item is None:
         raise Http404(_("材料不存在"))
     return stored_file_response(
@@ -260,7 +265,7 @@ def material_download(request: HttpRequest, pk: int, item_id: int) -> FileRespon
 @require_GET
 def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
     session = _session(request, pk)
-    item = session.speeches.filter(pk=_int(item_id)).exclude(file="").first()
+    item = session.speeches.filter(pk=parse_id(item_id)).exclude(file="").first()
     if item is None:
         raise Http404(_("发言材料不存在"))
     return stored_file_response(
@@ -290,7 +295,7 @@ def _choice_from(raw: Any) -> tuple[str, int | None]:
     service's (scope, group id)."""
     raw = str(raw or "").strip()
     if raw.startswith("group-"):
-        return AttendeeScope.GROUP, _int(raw.removeprefix("group-"))
+        return AttendeeScope.GROUP, parse_id(raw.removeprefix("group-"))
     return raw, None
 
 
@@ -348,8 +353,8 @@ def _attendance_input(request: HttpRequest) -> list[dict[str, Any]]:
     person. A form with nothing ticked and no reason at all records nobody:
     the session's attendance is 待补录."""
     post = request.POST
-    ids = [_int(v) for v in post.getlist("roster")]
-    ticked = {_int(v) for v in post.getlist("present")}
+    ids = [parse_id(v) for v in post.getlist("roster")]
+    ticked = {parse_id(v) for v in post.getlist("present")}
     common = _common_reason(post)
     entries = [
         {
@@ -410,11 +415,10 @@ def session_create(request: HttpRequest) -> HttpResponse:
     if not orgs:
         raise Forbidden(_("您没有记录学习研讨的权限"))
     source = request.POST if request.method == "POST" else request.GET
-    wanted = _int(source.get("org"))
+    wanted = parse_id(source.get("org"))
     org = next((o for o in orgs if o.pk == wanted), orgs[0])
     choice = source.get("attendees") or AttendeeScope.ORG.value
     action = _form_action(request)
-    error: AppError | None = None
     if request.method == "POST" and action == "save":
         entries = _attendance_input(request)
         scope, group = _choice_from(choice)
@@ -423,7 +427,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 actor=user,
                 zone=org.zone,
                 org=org,
-                kind=_kind(org.zone, request.POST.get("kind")),
+                kind=request.POST.get("kind"),
                 date=request.POST.get("date", ""),
                 topic=request.POST.get("topic", ""),
                 duration_hours=request.POST.get("duration_hours", ""),
@@ -435,15 +439,21 @@ def session_create(request: HttpRequest) -> HttpResponse:
                 confirm_none_present=bool(request.POST.get("confirm_none_present")),
             )
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _saved_message(session))
-            return redirect("study:detail", pk=session.pk)
+            return error_response(
+                request,
+                exc,
+                lambda e: _render_form(
+                    request, org=org, orgs=orgs, values=request.POST, choice=choice,
+                    action=action, error=e,
+                ),
+            )  # fmt: skip
+        messages.success(request, _saved_message(session))
+        return redirect("study:detail", pk=session.pk)
     values = (
         request.POST if request.method == "POST" else {"date": timezone.localdate().isoformat()}
     )
     return _render_form(
-        request, org=org, orgs=orgs, values=values, choice=choice, action=action, error=error
+        request, org=org, orgs=orgs, values=values, choice=choice, action=action, error=None
     )
 
 
@@ -454,7 +464,13 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
     stored = _choice_value(session.attendee_scope, session.attendee_group_id)
     choice = request.POST.get("attendees") or stored
     action = _form_action(request)
-    error: AppError | None = None
+
+    def page(values: Any, error: AppError | None) -> HttpResponse:
+        return _render_form(
+            request, org=session.org, orgs=[session.org], values=values, choice=choice,
+            action=action, error=error, session=session,
+        )  # fmt: skip
+
     if request.method == "POST" and action == "save":
         entries = _attendance_input(request)
         scope, group = _choice_from(choice)
@@ -462,7 +478,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.session_update(
                 actor=request.user,
                 session=session,
-                kind=_kind(session.zone, request.POST.get("kind")),
+                kind=request.POST.get("kind"),
                 date=request.POST.get("date", ""),
                 topic=request.POST.get("topic", ""),
                 duration_hours=request.POST.get("duration_hours", ""),
@@ -474,36 +490,22 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 confirm_none_present=bool(request.POST.get("confirm_none_present")),
             )
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _("已保存修改"))
-            return redirect("study:detail", pk=session.pk)
+            return error_response(request, exc, lambda e: page(request.POST, e))
+        messages.success(request, _("已保存修改"))
+        return redirect("study:detail", pk=session.pk)
     if request.method == "POST":
-        values: Any = request.POST
-    else:
-        values = {
+        return page(request.POST, None)
+    return page(
+        {
             "kind": str(session.kind_id),
             "date": session.date.isoformat(),
             "topic": session.topic,
             "duration_hours": f"{session.duration_hours.normalize():f}",
             "place": session.place,
             "minutes": session.minutes,
-        }
-    return _render_form(
-        request,
-        org=session.org,
-        orgs=[session.org],
-        values=values,
-        choice=choice,
-        action=action,
-        error=error,
-        session=session,
+        },
+        None,
     )
-
-
-def _kind(zone: Zone, raw: Any) -> Any:
-    """The chosen study kind, or the raw value for the service to refuse."""
-    return services.zone_study_kinds(zone).filter(pk=_int(raw)).first() or raw
 
 
 def _form_people(
@@ -549,8 +551,8 @@ def _render_form(
         choice = AttendeeScope.ORG.value
     choice, roster, choice_error = _form_people(org, choice, session)
     posted = request.method == "POST"
-    ids = [_int(v) for v in request.POST.getlist("roster")] if posted else []
-    ticked = {_int(v) for v in request.POST.getlist("present")} if posted else set()
+    ids = [parse_id(v) for v in request.POST.getlist("roster")] if posted else []
+    ticked = {parse_id(v) for v in request.POST.getlist("present")} if posted else set()
     person_errors = _person_errors(error, ids)
     for person in roster:
         recorded = getattr(person, "recorded", None)
@@ -600,8 +602,7 @@ def _render_form(
         "today": timezone.localdate().isoformat(),
         "can_manage_groups": policy.can(request.user, "study.manage", org),
     }
-    status = error.status if error else 200
-    return render(request, "study/form.html", context, status=status)
+    return render(request, "study/form.html", context)
 
 
 # Sign-in sheet import --------------------------------------------------------
@@ -633,11 +634,13 @@ def signin_import(request: HttpRequest, pk: int) -> HttpResponse:
             context["plan"] = excel.signin_dry_run(
                 actor=request.user, session=session, file=request.FILES.get("file")
             )
-        except Invalid as exc:
+        except AppError as exc:
             context["file_error"] = exc.fields.get("file", exc.message)
-            status = 422
-        else:
-            status = 200 if context["plan"].ok else 422
+            return error_response(
+                request, exc, lambda e: render(request, "study/signin_import.html", context)
+            )
+        # A sheet that does not fit the roster is bad input, listed row by row.
+        status = 200 if context["plan"].ok else 422
     return render(request, "study/signin_import.html", context, status=status)
 
 
@@ -649,18 +652,20 @@ def signin_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         plan = excel.signin_apply(
             actor=request.user, session=session, staged_id=request.POST.get("staged")
         )
-    except excel.SignInErrors as exc:
+    except AppError as exc:
+        # SignInErrors: the roster changed since the dry run; its rows are
+        # listed like the dry run's.
+        errors = getattr(exc, "errors", None)
         context = {
             "session": session,
             "max_size": size_label(excel.SIGNIN_MAX_BYTES),
             "max_bytes": excel.SIGNIN_MAX_BYTES,
-            "plan": excel.SignInPlan(errors=exc.errors),
-            "file_error": "",
+            "plan": excel.SignInPlan(errors=errors) if errors else None,
+            "file_error": "" if errors else exc.message,
         }
-        return render(request, "study/signin_import.html", context, status=409)
-    except (NotFound, Invalid) as exc:
-        messages.error(request, exc.message)
-        return redirect("study:signin_import", pk=session.pk)
+        return error_response(
+            request, exc, lambda e: render(request, "study/signin_import.html", context)
+        )
     messages.success(
         request,
         _("签到表已导入：出席 %(p)d 人，缺席 %(a)d 人") % {"p": plan.present, "a": plan.absent},
@@ -689,12 +694,12 @@ def coverage(request: HttpRequest) -> HttpResponse:
     visible = orgs_visible_to(user=user, action="study.view")
     raw = request.GET.get("org", "").strip()
     if raw:
-        org = visible.filter(pk=_int(raw)).first()
+        org = visible.filter(pk=parse_id(raw)).first()
         if org is None:
             raise NotFound(_("组织不存在"))
     else:
         # A zone named alone (the zone switch) opens at its top visible org.
-        zone_id = _int(request.GET.get("zone", "")) if request.GET.get("zone") else None
+        zone_id = parse_id(request.GET.get("zone", "")) if request.GET.get("zone") else None
         top = visible.filter(zone_id=zone_id) if zone_id else visible
         org = top.order_by("depth", "zone__code", "path").first()
     if org is None:

@@ -18,9 +18,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.core.errors import AppError, Forbidden, NotFound
+from shiji.core.pages import error_response
+from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization
-from shiji.orgs.selectors import _int, orgs_visible_to
+from shiji.orgs.selectors import orgs_visible_to
 from shiji.study import selectors, services
 from shiji.study.models import AttendeeGroup
 from shiji.study.views import _manageable_orgs
@@ -42,7 +44,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
     if request.GET.get("org"):
         org = (
             orgs_visible_to(user=user, action="study.manage")
-            .filter(pk=_int(request.GET["org"]))
+            .filter(pk=parse_id(request.GET["org"]))
             .first()
         )
         if org is None:
@@ -56,7 +58,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 
 def _members_input(request: HttpRequest) -> list[int]:
-    return [_int(v) for v in request.POST.getlist("members")]
+    return [parse_id(v) for v in request.POST.getlist("members")]
 
 
 @login_required
@@ -66,9 +68,9 @@ def group_create(request: HttpRequest) -> HttpResponse:
     if not orgs:
         raise Forbidden(_("您没有管理参会名单的权限"))
     source = request.POST if request.method == "POST" else request.GET
-    wanted = _int(source.get("org"))
+    wanted = parse_id(source.get("org"))
     org = next((o for o in orgs if o.pk == wanted), orgs[0])
-    error: AppError | None = None
+    chosen = set(_members_input(request)) if request.method == "POST" else set()
     if request.method == "POST" and request.POST.get("do", "save") == "save":
         try:
             group = services.group_create(
@@ -78,24 +80,32 @@ def group_create(request: HttpRequest) -> HttpResponse:
                 members=_members_input(request),
             )
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(
+            return error_response(
                 request,
-                _("已保存参会名单“%(name)s”：%(n)d 人")
-                % {"name": group.name, "n": group.members.count()},
+                exc,
+                lambda e: _render_form(request, org=org, orgs=orgs, chosen=chosen, error=e),
             )
-            return redirect("study:groups")
-    chosen = set(_members_input(request)) if request.method == "POST" else set()
-    return _render_form(request, org=org, orgs=orgs, chosen=chosen, error=error)
+        messages.success(
+            request,
+            _("已保存参会名单“%(name)s”：%(n)d 人")
+            % {"name": group.name, "n": group.members.count()},
+        )
+        return redirect("study:groups")
+    return _render_form(request, org=org, orgs=orgs, chosen=chosen, error=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group(request, pk)
-    error: AppError | None = None
+
+    def page(chosen: set[int], error: AppError | None) -> HttpResponse:
+        return _render_form(
+            request, org=group.org, orgs=[group.org], chosen=chosen, error=error, group=group
+        )
+
     if request.method == "POST":
+        chosen = set(_members_input(request))
         try:
             services.group_update(
                 actor=request.user,
@@ -104,16 +114,10 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 members=_members_input(request),
             )
         except AppError as exc:
-            error = exc
-        else:
-            messages.success(request, _("已保存参会名单“%(name)s”") % {"name": group.name})
-            return redirect("study:groups")
-        chosen = set(_members_input(request))
-    else:
-        chosen = set(group.members.values_list("pk", flat=True))
-    return _render_form(
-        request, org=group.org, orgs=[group.org], chosen=chosen, error=error, group=group
-    )
+            return error_response(request, exc, lambda e: page(chosen, e))
+        messages.success(request, _("已保存参会名单“%(name)s”") % {"name": group.name})
+        return redirect("study:groups")
+    return page(set(group.members.values_list("pk", flat=True)), None)
 
 
 def _render_form(
@@ -146,7 +150,7 @@ def _render_form(
         "error": error,
         "field_errors": error.fields if error else {},
     }
-    return render(request, "study/group_form.html", context, status=error.status if error else 200)
+    return render(request, "study/group_form.html", context)
 
 
 @login_required
@@ -166,8 +170,7 @@ def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
     try:
         services.group_set_active(actor=request.user, group=group, active=active)
     except AppError as exc:
-        messages.error(request, exc.message)
-    else:
-        text = _("已启用参会名单“%(name)s”") if active else _("已停用参会名单“%(name)s”")
-        messages.success(request, text % {"name": group.name})
+        return error_response(request, exc)
+    text = _("已启用参会名单“%(name)s”") if active else _("已停用参会名单“%(name)s”")
+    messages.success(request, text % {"name": group.name})
     return redirect("study:groups")

@@ -16,7 +16,7 @@ from shiji.audit.kinds import EventKind
 from shiji.audit.models import SYSTEM_CHAIN, AuditChainHead, AuditEvent, chain_of
 from shiji.audit.verify import verify_all
 from shiji.orgs import services
-from tests.conftest import make_tree
+from tests.conftest import SYSTEM, make_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,7 +36,7 @@ def old_schema(db):
     a = make_tree("za", "甲高新区", "江苏")
     b = make_tree("zb", "乙高新区", "广东")
     user = services.user_create(
-        actor=None, username="old_admin", password="Old-admin-2026", name="老管理员",
+        actor=SYSTEM, username="old_admin", password="Old-admin-2026", name="老管理员",
         grants=[{"role": "zone_admin", "zone": a.zone.pk}],
     )  # fmt: skip
     AuditEvent.objects.all().delete()  # the new-schema events of the setup

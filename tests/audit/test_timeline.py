@@ -16,6 +16,7 @@ from shiji.audit.timeline import timeline
 from shiji.ledger import services as ledger
 from shiji.orgs import services as orgs
 from shiji.orgs.models import Person
+from tests.conftest import SYSTEM
 
 SHIJI = Path(__file__).resolve().parents[2] / "shiji"
 
@@ -90,8 +91,8 @@ def test_account_creation_names_the_zone(world):
 def adopted_campaign(world):
     from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 
-    campaign = campaign_load(actor=None, path="zhengjiguan-2026").campaign
-    zone_adopt_campaign(actor=None, zone=world.a.zone, campaign=campaign)
+    campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
     return campaign
 
 

@@ -23,6 +23,7 @@ from shiji.ledger.models import Problem
 from shiji.regulations.services import regulation_create
 from shiji.study.services import session_create
 from tests.browser.test_evidence_viewer import sign_in
+from tests.conftest import SYSTEM
 from tests.ledger.conftest import create_categories, problem_maker
 from tests.paper import A4_POINTS, read_pdf
 from tests.samples import photo_bytes
@@ -139,8 +140,8 @@ def lists(world, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     make = problem_maker(create_categories(world))
     make(world, description="项目审批久拖不决，企业反映强烈")
-    campaign = campaign_load(actor=None, path="zhengjiguan-2026").campaign
-    zone_adopt_campaign(actor=None, zone=world.a.zone, campaign=campaign)
+    campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
     task_create(
         actor=world["zone_admin"],
         zone=world.a.zone,

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from shiji.orgs.services import person_create
 from shiji.study import services
 from shiji.study.models import Attendance, StudySession
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SYSTEM
 
 # The study fixtures: the adopted campaign's kinds, and material files kept
 # in a temporary folder.
@@ -36,7 +36,7 @@ def central_group(world, kinds):  # noqa: F811 - the fixture imported above
     has adopted the campaign, whose study kinds the form offers)."""
     root = world.a.root
     leaders = [
-        person_create(actor=None, org=root, name=name, position=position)
+        person_create(actor=SYSTEM, org=root, name=name, position=position)
         for name, position in (
             ("周建国", "党工委书记"),
             ("吴海燕", "党工委副书记、管委会主任"),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from shiji.campaigns.models import Campaign, WorkArrangement
 from shiji.campaigns.services import campaign_load, task_create, zone_adopt_campaign
+from tests.conftest import SYSTEM
 
 
 @pytest.fixture(autouse=True)
@@ -21,9 +22,9 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture
 def campaign(world) -> Campaign:
-    campaign = campaign_load(actor=None, path="zhengjiguan-2026").campaign
+    campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
     for tree in (world.a, world.b):
-        zone_adopt_campaign(actor=None, zone=tree.zone, campaign=campaign)
+        zone_adopt_campaign(actor=SYSTEM, zone=tree.zone, campaign=campaign)
     return campaign
 
 

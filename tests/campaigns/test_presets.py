@@ -23,6 +23,7 @@ from shiji.campaigns.models import (
 from shiji.campaigns.presets import PresetInvalid, builtin_presets, read_preset
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.core.errors import Forbidden, Invalid, NotFound
+from tests.conftest import SYSTEM
 
 PRESET_ROWS = (Campaign, WorkArrangement, CategoryTemplate, TaskTemplate, StudyKind)
 
@@ -83,7 +84,7 @@ def counts() -> dict[str, int]:
 
 
 def test_the_2026_preset_loads_the_campaign_as_the_seed_describes_it(db):
-    result = campaign_load(actor=None, path="zhengjiguan-2026")
+    result = campaign_load(actor=SYSTEM, path="zhengjiguan-2026")
 
     campaign = Campaign.objects.get(code="zhengjiguan-2026")
     assert result.campaign == campaign and result.changed
@@ -136,17 +137,17 @@ def test_every_builtin_preset_is_valid_and_has_the_same_structure(db):
     for path in paths:
         preset = read_preset(path)
         assert preset.arrangements and preset.categories and preset.tasks and preset.study_kinds
-        campaign_load(actor=None, path=path)
+        campaign_load(actor=SYSTEM, path=path)
     dangji = Campaign.objects.get(code="dangji-2024")
     assert dangji.year == 2024 and dangji.starts_on.month == 4 and dangji.ends_on.month == 7
 
 
 def test_loading_the_same_file_twice_changes_and_records_nothing(db):
-    campaign_load(actor=None, path="zhengjiguan-2026")
+    campaign_load(actor=SYSTEM, path="zhengjiguan-2026")
     before = counts()
     ids = set(CategoryTemplate.objects.values_list("pk", flat=True))
 
-    result = campaign_load(actor=None, path="zhengjiguan-2026")
+    result = campaign_load(actor=SYSTEM, path="zhengjiguan-2026")
 
     assert not result.changed
     assert counts() == before
@@ -155,7 +156,7 @@ def test_loading_the_same_file_twice_changes_and_records_nothing(db):
 
 def test_an_edited_preset_updates_rows_in_place_and_audits_each_change(db, tmp_path):
     path = write(tmp_path, GOOD)
-    campaign_load(actor=None, path=path)
+    campaign_load(actor=SYSTEM, path=path)
     old = CategoryTemplate.objects.get(code="old-accounts")
     task = TaskTemplate.objects.get(code="plan")
     # Swap the two category names (a unique field), drop the task, add a kind.
@@ -169,7 +170,7 @@ def test_an_edited_preset_updates_rows_in_place_and_audits_each_change(db, tmp_p
         "study_kinds:\n  - code: deployment\n    name: 部署会议\n"
         "  - code: seminar\n    name: 研讨交流\n"
     )
-    result = campaign_load(actor=None, path=write(tmp_path, edited))
+    result = campaign_load(actor=SYSTEM, path=write(tmp_path, edited))
 
     assert (result.created, result.updated, result.deleted) == (1, 3, 1)
     old.refresh_from_db()
@@ -244,7 +245,7 @@ def test_a_malformed_preset_names_file_line_and_field_and_loads_nothing(db, tmp_
     path = write(tmp_path, text, name=f"{case}.yaml")
 
     with pytest.raises(Invalid) as caught:
-        campaign_load(actor=None, path=path)
+        campaign_load(actor=SYSTEM, path=path)
 
     exc = caught.value
     assert isinstance(exc, PresetInvalid)
@@ -255,7 +256,7 @@ def test_a_malformed_preset_names_file_line_and_field_and_loads_nothing(db, tmp_
 
 
 def test_a_bad_edit_of_a_loaded_preset_leaves_the_campaign_as_it_was(db, tmp_path):
-    campaign_load(actor=None, path=write(tmp_path, GOOD))
+    campaign_load(actor=SYSTEM, path=write(tmp_path, GOOD))
     before = counts()
     # Valid up to the last task, so the campaign fields would change first if
     # the loader wrote while it read.
@@ -264,7 +265,7 @@ def test_a_bad_edit_of_a_loaded_preset_leaves_the_campaign_as_it_was(db, tmp_pat
     )
 
     with pytest.raises(PresetInvalid):
-        campaign_load(actor=None, path=write(tmp_path, broken))
+        campaign_load(actor=SYSTEM, path=write(tmp_path, broken))
 
     assert counts() == before
     assert Campaign.objects.get().name == "测试学习教育"
@@ -272,13 +273,13 @@ def test_a_bad_edit_of_a_loaded_preset_leaves_the_campaign_as_it_was(db, tmp_pat
 
 def test_an_empty_or_unreadable_file_is_refused_by_name(db, tmp_path):
     with pytest.raises(PresetInvalid) as caught:
-        campaign_load(actor=None, path=write(tmp_path, "", name="empty.yaml"))
+        campaign_load(actor=SYSTEM, path=write(tmp_path, "", name="empty.yaml"))
     assert caught.value.filename == "empty.yaml" and "文件为空" in caught.value.message
     with pytest.raises(PresetInvalid) as caught:
-        campaign_load(actor=None, path=tmp_path / "missing.yaml")
+        campaign_load(actor=SYSTEM, path=tmp_path / "missing.yaml")
     assert "无法读取" in caught.value.message
     with pytest.raises(PresetInvalid) as caught:
-        campaign_load(actor=None, path="no-such-campaign")
+        campaign_load(actor=SYSTEM, path="no-such-campaign")
     assert "zhengjiguan-2026" in caught.value.message
 
 
@@ -319,7 +320,7 @@ def adopt(world, actor, zone=None, **kw):
 
 
 def test_adopting_copies_the_campaign_categories_into_the_zone(world):
-    campaign_load(actor=None, path="zhengjiguan-2026")
+    campaign_load(actor=SYSTEM, path="zhengjiguan-2026")
     first_event = AuditEvent.objects.last().pk
 
     adoption = adopt(world, world["zone_admin"])
@@ -336,7 +337,7 @@ def test_adopting_copies_the_campaign_categories_into_the_zone(world):
 
 
 def test_adopting_again_keeps_the_zone_wording_and_changes_only_the_meeting(world):
-    campaign_load(actor=None, path="zhengjiguan-2026")
+    campaign_load(actor=SYSTEM, path="zhengjiguan-2026")
     adopt(world, world["zone_admin"])
     # The zone admin has reworded a placeholder (category editing is its own feature).
     ProblemCategory.objects.filter(zone=world.a.zone, code="fake-data").update(name="统计造假")
@@ -354,7 +355,7 @@ def test_adopting_again_keeps_the_zone_wording_and_changes_only_the_meeting(worl
 
 
 def test_adopting_for_another_zone_is_not_found_and_for_a_secretary_forbidden(world):
-    campaign_load(actor=None, path="zhengjiguan-2026")
+    campaign_load(actor=SYSTEM, path="zhengjiguan-2026")
     with pytest.raises(NotFound):
         adopt(world, world["zone_admin"], zone=world.b.zone)
     with pytest.raises(Forbidden):
@@ -365,7 +366,7 @@ def test_adopting_for_another_zone_is_not_found_and_for_a_secretary_forbidden(wo
 
 
 def test_a_meeting_outside_the_campaign_period_is_refused(world):
-    campaign_load(actor=None, path="zhengjiguan-2026")
+    campaign_load(actor=SYSTEM, path="zhengjiguan-2026")
     with pytest.raises(Invalid) as caught:
         adopt(world, world["zone_admin"], meeting_date=dt.date(2026, 9, 1))
     assert "meeting_date" in caught.value.fields

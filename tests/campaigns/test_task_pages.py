@@ -19,6 +19,7 @@ from shiji.campaigns.models import (
 )
 from shiji.orgs import policy
 from shiji.orgs.models import Role
+from tests.conftest import SYSTEM
 from tests.ledger.conftest import png_upload
 
 TASK_ACTIONS = ("campaign.view", "category.manage", "task.view", "task.manage", "task.report",
@@ -242,7 +243,7 @@ def test_the_task_form_adds_a_task_and_shows_field_errors_inline(world, campaign
 def test_the_settings_page_shows_the_campaign_and_adopts_another(world, campaign, login, client):
     from shiji.campaigns.services import campaign_load
 
-    other = campaign_load(actor=None, path="dangji-2024").campaign
+    other = campaign_load(actor=SYSTEM, path="dangji-2024").campaign
     login(world["zone_admin"])
     html = client.get(reverse("campaigns:settings")).content.decode()
     assert "立党为公、为民造福、科学决策、真抓实干" in html
@@ -396,7 +397,7 @@ def test_evidence_of_another_zone_is_not_found(world, make_task, login, client):
     theirs = make_task(zone="b")
     a = theirs.assignments.first()
     services.assignment_transition(
-        actor=None, assignment=a, action="report", note="完成", files=[png_upload(seed="b")]
+        actor=SYSTEM, assignment=a, action="report", note="完成", files=[png_upload(seed="b")]
     )
     evidence = a.evidence.get()
     login(world["zone_admin"])

@@ -11,6 +11,7 @@ from shiji.campaigns.models import AssignmentStatus, Task, TaskAssignment, TaskT
 from shiji.core.errors import Conflict, Forbidden, Invalid, NotFound
 from shiji.orgs.models import OrgKind, Sector
 from shiji.orgs.services import org_create
+from tests.conftest import SYSTEM, make_user
 from tests.ledger.conftest import png_upload
 
 
@@ -51,7 +52,7 @@ def test_sectors_may_be_given_by_their_chinese_names(world, make_task):
 
 def test_departments_and_the_working_committee_get_no_assignment(world, make_task):
     org_create(
-        actor=None, zone=world.a.zone, parent=world.a.organ, name="甲办公室",
+        actor=SYSTEM, zone=world.a.zone, parent=world.a.organ, name="甲办公室",
         kind=OrgKind.DEPARTMENT, sector="organ",
     )  # fmt: skip
     task = make_task(sectors=["organ"])
@@ -111,7 +112,7 @@ def test_adopting_the_templates_assigns_each_by_its_sectors_and_is_safe_to_repea
 def test_an_org_added_later_is_assigned_by_supplementary_assignment(world, make_task):
     task = make_task(sectors=["private"])
     late = org_create(
-        actor=None, zone=world.a.zone, parent=world.a.econ, name="甲新材料公司党支部",
+        actor=SYSTEM, zone=world.a.zone, parent=world.a.econ, name="甲新材料公司党支部",
         kind=OrgKind.BRANCH, sector="private",
     )  # fmt: skip
     assert late.name not in orgs_of(task)
@@ -152,6 +153,29 @@ def test_the_branch_reports_with_a_note_and_evidence_and_the_zone_admin_accepts(
         "task_assignment.report",
         "task_assignment.accept",
     ]
+
+
+@pytest.mark.parametrize("action", ["accept", "return"])
+def test_who_reported_may_not_review_their_own_report(world, make_task, action):
+    # One account holding both roles: the branch's secretary and the zone's task force.
+    both = make_user(
+        "both-hats", world.a.zone,
+        [{"role": "secretary", "zone": world.a.zone, "org": world.a.dept},
+         {"role": "zone_admin", "zone": world.a.zone}],
+    )  # fmt: skip
+    world.users["both"] = both
+    a = dept_assignment(world, make_task())
+    report(world, a, user="both")
+    with pytest.raises(Conflict, match="报送人不能审核自己报送的任务"):
+        services.assignment_transition(actor=both, assignment=a, action=action, note="理由")
+    a.refresh_from_db()
+    assert a.status == AssignmentStatus.REPORTED and a.reviewed_by is None
+    assert not AuditEvent.objects.filter(action=f"task_assignment.{action}").exists()
+    services.assignment_transition(
+        actor=world["zone_admin"], assignment=a, action=action, note="理由"
+    )
+    a.refresh_from_db()
+    assert a.reviewed_by == world["zone_admin"]
 
 
 def test_a_returned_assignment_needs_a_reason_and_can_be_reported_again(world, make_task):

@@ -30,6 +30,7 @@ from shiji.regulations import services as regulations
 from shiji.regulations.models import Regulation
 from shiji.study import services as study
 from shiji.study.models import Material, Speech, StudySession
+from tests.conftest import SYSTEM
 from tests.ledger.conftest import create_categories, problem_maker
 from tests.samples import image_bytes, pdf_bytes
 
@@ -72,8 +73,8 @@ def places(world) -> dict[str, Place]:
         actor=admin, zone=world.a.zone, org=world.a.organ, title="审批时限管理办法", action="new"
     )
 
-    campaign = campaigns.campaign_load(actor=None, path="zhengjiguan-2026").campaign
-    campaigns.zone_adopt_campaign(actor=None, zone=world.a.zone, campaign=campaign)
+    campaign = campaigns.campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    campaigns.zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
     task = campaigns.task_create(
         actor=admin,
         zone=world.a.zone,

@@ -29,6 +29,7 @@ from shiji.demo.zones import ZONES
 from shiji.orgs import selectors
 from shiji.orgs.models import Organization, Person, User, Zone
 from shiji.orgs.services import authenticate_with_lockout, zone_create
+from tests.conftest import SYSTEM
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -269,7 +270,12 @@ def test_a_step_added_later_runs_once_on_an_installation_loaded_before(demo, db,
 def test_a_failing_step_writes_nothing_and_the_next_run_resumes_there(demo, db, monkeypatch):
     def broken(progress):
         zone_create(
-            actor=None, code="half", name="半途高新区", short_name="半途", province="某", city="某"
+            actor=SYSTEM,
+            code="half",
+            name="半途高新区",
+            short_name="半途",
+            province="某",
+            city="某",
         )
         raise invalid(code="模拟失败")
 

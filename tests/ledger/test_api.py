@@ -31,6 +31,7 @@ from shiji.audit.models import AuditEvent
 from shiji.ledger.models import DeadlineExtension, Evidence, Problem, ProgressNote, Review
 from shiji.orgs import services as org_services
 from shiji.wsgi import application
+from tests.conftest import SYSTEM
 from tests.ledger.conftest import png_bytes
 
 URL = "/api/v1/problems"
@@ -735,7 +736,7 @@ def test_the_submitter_may_not_verify_their_own_submission(world, make_problem, 
 
 def test_the_owner_may_not_verify_their_own_problem(world, make_problem, api):
     person = org_services.person_create(
-        actor=None, org=world.a.dept, name="周督导", user=world["supervisor"]
+        actor=SYSTEM, org=world.a.dept, name="周督导", user=world["supervisor"]
     )
     problem = make_problem(world, owner=person, status="submitted")
 

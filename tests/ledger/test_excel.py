@@ -23,6 +23,7 @@ from shiji.ledger.excel import HEADERS, export_workbook, import_workbook
 from shiji.ledger.excel import apply as excel_apply
 from shiji.ledger.models import Problem, ProgressNote, Status
 from shiji.orgs import services as org_services
+from tests.conftest import SYSTEM
 from tests.paper import column_widths
 
 COL = {header: index for index, header in enumerate(HEADERS, start=1)}
@@ -247,7 +248,7 @@ def test_export_applies_the_list_filters(world, ledger):
 
 
 def test_export_names_people_who_share_a_name_with_their_org(world, make_problem):
-    org_services.person_create(actor=None, org=world.a.firm, name="张三", position="经理")
+    org_services.person_create(actor=SYSTEM, org=world.a.firm, name="张三", position="经理")
     problem = make_problem(world)  # owner: 张三 of the 经济发展局党支部
     ws = open_xlsx(export_bytes(world["zone_admin"]))["整改台账"]
     assert ws.cell(row_of(ws, problem.code), COL["责任人"]).value == f"张三（{world.a.dept.name}）"
@@ -258,7 +259,7 @@ def test_export_names_people_who_share_a_name_with_their_org(world, make_problem
 
 
 def test_exported_workbook_imports_back_unchanged(world, ledger):
-    org_services.person_create(actor=None, org=world.a.firm, name="张三", position="经理")
+    org_services.person_create(actor=SYSTEM, org=world.a.firm, name="张三", position="经理")
     data = export_bytes(world["zone_admin"])
     before = Snapshot()
 
@@ -473,7 +474,7 @@ def test_unknown_names_and_labels_are_refused_by_cell(world, ledger, column, val
 
 
 def test_a_name_two_people_share_needs_their_org(world, ledger):
-    org_services.person_create(actor=None, org=world.a.firm, name="王五", position="职员")
+    org_services.person_create(actor=SYSTEM, org=world.a.firm, name="王五", position="职员")
     wb = open_xlsx(export_bytes(world["zone_admin"]))
     ws = wb["整改台账"]
     bad = append_row(ws, **new_row_values(world, 责任人="王五"))

@@ -15,6 +15,7 @@ from shiji.demo.services import superuser_create
 from shiji.orgs.models import User
 from shiji.orgs.services import RESERVED_USERNAMES
 from shiji.orgs.usernames import login_key, validate_username
+from tests.conftest import SYSTEM
 
 LOOK_ALIKES = ["аdmin", "sеcretary", "gy_admіn", "ｇｙ＿ａｄｍｉｎ\u200b"]
 
@@ -47,7 +48,7 @@ def test_createsuperuser_refuses_look_alikes(db, monkeypatch, username):
 @pytest.mark.parametrize("username", LOOK_ALIKES)
 def test_the_demo_loaders_superuser_refuses_look_alikes(db, username):
     with pytest.raises(Invalid) as caught:
-        superuser_create(actor=None, username=username, password=DEMO_PASSWORD, name="x")
+        superuser_create(actor=SYSTEM, username=username, password=DEMO_PASSWORD, name="x")
     assert list(caught.value.fields) == ["username"]
     assert not User.objects.exists()
 

@@ -32,11 +32,12 @@ def make(world, zone="a", actor="zone_admin", **kw):
 
 
 def issue(world, regulation, day=None):
+    """Submitted by the zone admin, issued by someone else (four eyes)."""
     services.regulation_transition(
         actor=world["zone_admin"], regulation=regulation, action="submit"
     )
     return services.regulation_transition(
-        actor=world["zone_admin"], regulation=regulation, action="issue",
+        actor=world["sysadmin"], regulation=regulation, action="issue",
         issued_on=day or timezone.localdate(),
     )  # fmt: skip
 
@@ -88,12 +89,12 @@ def test_issuing_needs_an_issued_date_not_in_the_future(world):
     r = make(world)
     services.regulation_transition(actor=world["zone_admin"], regulation=r, action="submit")
     with pytest.raises(Invalid) as err:
-        services.regulation_transition(actor=world["zone_admin"], regulation=r, action="issue")
+        services.regulation_transition(actor=world["sysadmin"], regulation=r, action="issue")
     assert "issued_on" in err.value.fields
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(Invalid) as err:
         services.regulation_transition(
-            actor=world["zone_admin"], regulation=r, action="issue", issued_on=tomorrow
+            actor=world["sysadmin"], regulation=r, action="issue", issued_on=tomorrow
         )
     assert err.value.fields["issued_on"] == "印发日期不能晚于今天"
     r.refresh_from_db()
@@ -128,9 +129,10 @@ def test_return_to_draft_needs_a_reason(world):
 
 def test_a_secretary_registers_rules_only_in_their_subtree(world):
     make(world, actor="secretary", org=world.a.dept)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Invalid) as err:  # out of their sight: as if it did not exist
         make(world, actor="secretary", org=world.a.soe)
-    with pytest.raises(Forbidden):
+    assert err.value.fields == {"org": "制定单位不存在"}
+    with pytest.raises(Forbidden):  # in sight, but not theirs to register
         make(world, actor="supervisor")
     with pytest.raises(NotFound):
         selectors.regulation_get_for_user(
@@ -229,6 +231,7 @@ def test_the_detail_page_issues_with_a_date_and_refuses_a_future_one(world, logi
     move = reverse("regulations:transition", args=[r.pk])
     client.post(move, {"action": "submit"})
     future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    login(world["sysadmin"])  # not the one who submitted it
     bad = client.post(move, {"action": "issue", "issued_on": future})
     assert bad.status_code == 422 and "印发日期不能晚于今天" in bad.content.decode()
     client.post(move, {"action": "issue", "issued_on": "2026-05-20"})
@@ -335,10 +338,11 @@ def test_api_create_get_patch_and_transition(world, make_problem, api):
         admin.post(f"/api/v1/regulations/{rid}/transitions", {"action": "submit"}).status_code
         == 200
     )
-    r = admin.post(f"/api/v1/regulations/{rid}/transitions", {"action": "issue"})
+    issuer = api(world["sysadmin"])  # not the one who drafted and submitted it
+    r = issuer.post(f"/api/v1/regulations/{rid}/transitions", {"action": "issue"})
     assert r.status_code == 422
-    r = admin.post(f"/api/v1/regulations/{rid}/transitions",
-                   {"action": "issue", "issued_on": "2026-06-30"})  # fmt: skip
+    r = issuer.post(f"/api/v1/regulations/{rid}/transitions",
+                    {"action": "issue", "issued_on": "2026-06-30"})  # fmt: skip
     assert r.status_code == 200 and r.json()["status"] == "issued"
     r = admin.post(f"/api/v1/regulations/{rid}/transitions", {"action": "submit"})
     assert r.status_code == 409

@@ -13,6 +13,7 @@ from shiji.campaigns.models import StudyKind
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.orgs.models import Person
 from shiji.study import services
+from tests.conftest import SYSTEM
 
 DAY = dt.date(2026, 3, 10)
 
@@ -25,9 +26,9 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture
 def kinds(world) -> dict[str, StudyKind]:
-    campaign = campaign_load(actor=None, path="zhengjiguan-2026").campaign
+    campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
     for tree in (world.a, world.b):
-        zone_adopt_campaign(actor=None, zone=tree.zone, campaign=campaign)
+        zone_adopt_campaign(actor=SYSTEM, zone=tree.zone, campaign=campaign)
     return {k.name: k for k in StudyKind.objects.filter(campaign=campaign)}
 
 

@@ -28,6 +28,7 @@ from shiji.core.errors import Conflict, Invalid
 from shiji.orgs.services import person_create
 from shiji.study import selectors, services
 from shiji.study.models import Attendance, StudySession
+from tests.conftest import SYSTEM
 from tests.study.conftest import DAY, person
 
 LEADERS = (("周建国", "党工委书记"), ("吴海燕", "党工委副书记"), ("郑文博", "党工委委员"))
@@ -36,9 +37,9 @@ LEADERS = (("周建国", "党工委书记"), ("吴海燕", "党工委副书记")
 @pytest.fixture
 def zone(world):
     for name, position in LEADERS:
-        person_create(actor=None, org=world.a.root, name=name, position=position)
+        person_create(actor=SYSTEM, org=world.a.root, name=name, position=position)
     for i in range(1, 11):
-        person_create(actor=None, org=world.a.organ, name=f"干部{i:02d}", position="干部")
+        person_create(actor=SYSTEM, org=world.a.organ, name=f"干部{i:02d}", position="干部")
     return world.a
 
 

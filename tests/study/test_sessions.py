@@ -14,6 +14,7 @@ from shiji.audit.models import AuditEvent
 from shiji.core.errors import Conflict, Forbidden, Invalid
 from shiji.study import services
 from shiji.study.models import Attendance, Material, Speech, StudySession
+from tests.conftest import SYSTEM
 from tests.study.conftest import DAY, person
 
 
@@ -187,7 +188,7 @@ def test_kind_must_come_from_a_campaign_the_zone_adopted(world, kinds):
     from shiji.campaigns.models import StudyKind
     from shiji.campaigns.services import campaign_load
 
-    other = campaign_load(actor=None, path="dangji-2024").campaign
+    other = campaign_load(actor=SYSTEM, path="dangji-2024").campaign
     foreign = StudyKind.objects.filter(campaign=other).first()
     with pytest.raises(Invalid) as exc:
         services.session_create(
@@ -202,9 +203,21 @@ def test_kind_must_come_from_a_campaign_the_zone_adopted(world, kinds):
     assert "kind" in exc.value.fields
 
 
-@pytest.mark.parametrize("role", ["leader", "supervisor", "national", "firm_secretary", "outsider"])
-def test_roles_that_only_read_or_sit_elsewhere_cannot_record_for_the_branch(world, kinds, role):
-    with pytest.raises(Forbidden):
+@pytest.mark.parametrize(
+    ("role", "refusal"),
+    [
+        ("leader", Forbidden),
+        ("supervisor", Forbidden),
+        ("national", Forbidden),
+        # The branch is out of their sight: the reference itself is bad (422).
+        ("firm_secretary", Invalid),
+        ("outsider", Invalid),
+    ],
+)
+def test_roles_that_only_read_or_sit_elsewhere_cannot_record_for_the_branch(
+    world, kinds, role, refusal
+):
+    with pytest.raises(refusal):
         services.session_create(
             actor=world[role],
             zone=world.a.zone,

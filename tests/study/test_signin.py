@@ -14,6 +14,7 @@ from shiji.audit.models import AuditEvent
 from shiji.core.models import StagedUpload
 from shiji.study import excel
 from shiji.study.models import Attendance
+from tests.conftest import SYSTEM
 
 HEADERS = ["姓名", "所属组织", "签到(是/否)", "缺席原因"]
 
@@ -105,7 +106,7 @@ def test_errors_are_named_by_row_and_column_and_nothing_is_written(world, login,
     from shiji.orgs.services import person_create
     from tests.study.conftest import person
 
-    person_create(actor=None, org=world.a.organ, name="李四", position="干部")  # a namesake
+    person_create(actor=SYSTEM, org=world.a.organ, name="李四", position="干部")  # a namesake
     client = login(world["secretary"])
     before = marks(session)
     rows = [
@@ -180,7 +181,9 @@ def test_confirm_rechecks_against_the_roster_of_now(world, login, session):
         reverse("study:signin_confirm", args=[session.pk]),
         {"staged": StagedUpload.objects.get().pk},
     )
-    assert response.status_code == 409
+    # The sheet no longer fits the roster: bad input now (422), listed again.
+    assert response.status_code == 422
+    assert "王五" in response.content.decode()
     assert marks(session) == {"张三": (True, ""), "李四": (None, ""), "王五": (None, "")}
 
 
@@ -190,7 +193,7 @@ def test_someone_elses_staged_upload_is_not_found(world, login, session):
     response = login(world["liaison"]).post(
         reverse("study:signin_confirm", args=[session.pk]), {"staged": staged.pk}
     )
-    assert response.status_code == 302  # back to the upload page with a message
+    assert response.status_code == 404  # not theirs: as if it did not exist
     assert Attendance.objects.get(person__name="王五").present is None
 
 

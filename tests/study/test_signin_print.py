@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from shiji.core.models import StagedUpload
 from shiji.orgs import services as org_services
 from shiji.study import excel
+from tests.conftest import SYSTEM
 from tests.paper import assert_prints_on_a4, page_numbers_printed, print_to_pdf
 from tests.study.test_signin import dry_run, marks, template_rows
 
@@ -26,7 +27,7 @@ def big_session(world, make_session):
     """A branch meeting of 60 expected attendees, 张三 recorded present."""
     for n in range(NAMES - 3):
         org_services.person_create(
-            actor=None, org=world.a.dept, name=f"学员{n + 1:02d}号", position="干部"
+            actor=SYSTEM, org=world.a.dept, name=f"学员{n + 1:02d}号", position="干部"
         )
     return make_session(
         present=["张三"], topic="深入学习贯彻树立和践行正确政绩观的重要论述，对照检视问题"

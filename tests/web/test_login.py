@@ -64,7 +64,7 @@ def test_login_follows_a_local_next_but_not_a_foreign_one(client, world):
 
 def test_wrong_password_shows_the_message_and_does_not_sign_in(client, world):
     response = _login(client, "secretary", "wrong-password")
-    assert response.status_code == 400
+    assert response.status_code == 422  # Invalid, as the API answers it
     assert "用户名或密码不正确" in response.content.decode()
     assert not _signed_in(client)
     # The username stays in the form so only the password needs retyping.
@@ -77,20 +77,20 @@ def test_wrong_password_shows_the_message_and_does_not_sign_in(client, world):
 )
 def test_unknown_or_junk_credentials_are_refused_without_a_500(client, world, username, password):
     response = _login(client, username, password)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "用户名或密码不正确" in response.content.decode()
 
 
 def test_deactivated_account_cannot_sign_in(client, world):
     User.objects.filter(username="secretary").update(is_active=False)
-    assert _login(client, "secretary", PASSWORD).status_code == 400
+    assert _login(client, "secretary", PASSWORD).status_code == 422
     assert not _signed_in(client)
 
 
 def test_repeated_failures_lock_that_address_even_for_the_right_password(client, world):
     for _ in range(settings.LOGIN_MAX_FAILURES):
         response = _login(client, "secretary", "nope")
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert "用户名或密码不正确" in response.content.decode()
 
     response = _login(client, "secretary", PASSWORD)
@@ -105,7 +105,7 @@ def test_repeated_failures_lock_that_address_even_for_the_right_password(client,
     event = AuditEvent.objects.get(action="user.locked", object_id=str(world["secretary"].pk))
     assert event.object_type == "orgs.user"
     assert event.zone == world.a.zone
-    assert event.actor is None and event.actor_label == "系统"
+    assert event.actor is None and event.actor_label == "系统（login）"
     assert event.note == f"来自 127.0.0.1 的连续第 {settings.LOGIN_MAX_FAILURES} 次失败"
 
 
@@ -135,7 +135,7 @@ def test_each_failure_after_a_lock_doubles_the_wait(world):
         waits.append(round((throttle.get().locked_until - timezone.now()).total_seconds() / 60))
         # The wait runs out: one more guess, and a lock twice as long.
         throttle.update(locked_until=timezone.now() - dt.timedelta(seconds=1))
-        assert _login(attacker, "secretary", "guess").status_code == 400
+        assert _login(attacker, "secretary", "guess").status_code == 422
         assert _login(attacker, "secretary", "guess").status_code == 429
     assert waits == [15, 30, 60]
     assert AuditEvent.objects.filter(action="user.locked").count() == 4
@@ -167,7 +167,7 @@ def test_behind_the_proxy_the_client_is_the_last_forwarded_hop(world, settings):
     for i in range(settings.LOGIN_MAX_FAILURES):
         # The first entries are the client's to write: rotating them gains nothing.
         forged = f"192.0.2.{i}, 203.0.113.66"
-        assert _login(proxy, "secretary", "guess", forwarded_for=forged).status_code == 400
+        assert _login(proxy, "secretary", "guess", forwarded_for=forged).status_code == 422
     assert _login(proxy, "secretary", PASSWORD, forwarded_for="203.0.113.66").status_code == 429
     assert LoginThrottle.objects.get().client == "203.0.113.66"
     assert _login(proxy, "secretary", PASSWORD, forwarded_for="198.51.100.7").status_code == 302
@@ -215,7 +215,7 @@ def test_unknown_usernames_take_as_long_as_wrong_passwords(world, settings):
 
     def took(username: str) -> float:
         start = time.perf_counter()
-        assert _login(client, username, "guess").status_code == 400
+        assert _login(client, username, "guess").status_code == 422
         return time.perf_counter() - start
 
     _login(client, "warm-up", "guess")

@@ -13,7 +13,7 @@ from itertools import islice
 from typing import IO, Any
 
 from shiji.campaigns.models import ProblemCategory
-from shiji.core.errors import Forbidden, Invalid, NotFound
+from shiji.core.errors import Invalid
 from shiji.core.uploads import check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
@@ -90,10 +90,14 @@ class _CellError(Exception):
 def import_require(*, actor: Any, zone: Zone) -> None:
     """Another zone is NotFound (as if it did not exist); a role without
     ``ledger.import`` on the zone is Forbidden."""
-    if not policy.can(actor, "zone.view", zone):
-        raise NotFound("高新区不存在")
-    if not policy.can(actor, "ledger.import", zone):
-        raise Forbidden("您没有权限导入本区的整改台账")
+    policy.require(
+        actor,
+        "ledger.import",
+        zone,
+        view="zone.view",
+        missing="高新区不存在",
+        message="您没有权限导入本区的整改台账",
+    )
 
 
 def import_check_file(file: IO[bytes] | Any) -> Any:
@@ -551,15 +555,15 @@ def _changed(name: str, value: Any, current: dict[str, Any]) -> bool:
 def _state_error(
     current: dict[str, Any], fields: dict[str, Any], progress: str
 ) -> tuple[str, str] | None:
-    """The lifecycle's guards on a changed row, checked before any write.
-    They mirror ``problem_update`` and ``problem_add_progress``, which
-    remain the authority when the rows are written."""
+    """The lifecycle's guards on a changed row (``workflow.GUARDS``, which the
+    services apply again when the rows are written), checked before any write."""
     status = current["status"]
     label = Status(status).label
-    if fields and status not in workflow.EDITABLE:
+    problem = Problem(status=status)
+    if fields and not workflow.allows("edit", problem):
         column = FIELD_COLUMNS[next(iter(fields))]
         return column, f"问题{label}，不能再修改；如需调整请先在台账中退回或重新整改"
-    if progress and status not in workflow.ACTIVE:
+    if progress and not workflow.allows("progress", problem):
         return "整改进展", f"问题{label}，不能再记录进展"
     if "deadline" in fields and current["deadline"] is not None:
         return "整改时限", "修改整改时限请在台账中使用“申请延期”，并说明理由"

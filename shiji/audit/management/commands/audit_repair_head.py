@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shiji.audit import services
 from shiji.audit.verify import all_chains, check_chain
+from shiji.orgs import policy
 
 
 class Command(BaseCommand):
@@ -29,7 +30,10 @@ class Command(BaseCommand):
         refused = []
         for chain in targets:
             result = services.head_repair(
-                actor=None, chain=chain, accept_breaks=accept_breaks, ran_by=ran_by
+                actor=policy.system("audit_repair_head"),
+                chain=chain,
+                accept_breaks=accept_breaks,
+                ran_by=ran_by,
             )
             if result.repaired:
                 self.stdout.write(

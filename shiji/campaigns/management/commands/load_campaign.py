@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from shiji.campaigns.presets import builtin_presets
 from shiji.campaigns.services import campaign_load
 from shiji.core.errors import AppError
+from shiji.orgs import policy
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         for i, name in enumerate(names, 1):
             self.stdout.write(f"[{i}/{len(names)}] 载入 {name} …")
             try:
-                result = campaign_load(actor=None, path=name)
+                result = campaign_load(actor=policy.system("load_campaign"), path=name)
             except AppError as exc:
                 raise CommandError(exc.message) from None
             self.stdout.write(self.style.SUCCESS(f"  {result.summary()}"))
