@@ -29,11 +29,15 @@ on import so an exported file imports back unchanged).
 
 Streamed exports (XlsxWriter, rows written in order and never held in
 memory): ``streaming_workbook`` opens one with the safe options,
-``ExportFormats`` makes the shared cell formats, and ``write_list_workbook``
-writes a whole flat list (header row, widths, frozen header, autofilter)::
+``ExportFormats`` makes the shared cell formats (宋体), ``SheetWriter`` lays
+a sheet out for A4 paper (see "Paper" below: the one place for the page
+setup of every export), and ``write_list_workbook`` writes a whole flat
+list with it::
 
-    COLUMNS = [Column("序号", 6), Column("日期", 12, date=True), Column("纪要", 40, wrap=True)]
-    count = write_list_workbook(out, sheet="清单", columns=COLUMNS, rows=cells)
+    COLUMNS = [Column("序号", 5), Column("日期", 11.5, date=True), Column("纪要", 40)]
+    count = write_list_workbook(
+        out, sheet="清单", columns=COLUMNS, rows=cells, title="甲高新区某某清单"
+    )
 """
 
 from __future__ import annotations
@@ -895,14 +899,10 @@ STREAMING_OPTIONS: dict[str, bool] = {
 }
 
 
-def streaming_workbook(out: IO[bytes] | Any, *, streaming: bool = True) -> xlsxwriter.Workbook:
+def streaming_workbook(out: IO[bytes] | Any) -> xlsxwriter.Workbook:
     """An XlsxWriter workbook writing to ``out`` with ``STREAMING_OPTIONS``;
-    rows must be written top to bottom. Close it to finish the file.
-    ``streaming=False`` keeps the sheet in memory (for small sheets that
-    need what constant-memory mode cannot do, such as data validation)."""
-    options = dict(STREAMING_OPTIONS)
-    options["constant_memory"] = streaming
-    return xlsxwriter.Workbook(out, options)
+    rows must be written top to bottom. Close it to finish the file."""
+    return xlsxwriter.Workbook(out, dict(STREAMING_OPTIONS))
 
 
 # Paper -----------------------------------------------------------------------------
@@ -942,6 +942,7 @@ FONT_CHARSET_GB2312 = 134
 FONT_SIZE = 10
 TITLE_SIZE = 16
 MAX_ROW_HEIGHT = 409.0  # points: Excel's limit
+DATE_FORMAT = "yyyy-mm-dd"
 # A line of text takes 1.45 × the font size (Noto Sans CJK's line height,
 # the tallest of the fonts that stand in for 宋体; SimSun itself needs 1.35),
 # and a row a few points more for the cell's padding.
@@ -1135,9 +1136,6 @@ class ExportFormats:
         return self._numbers[num_format]
 
 
-DATE_FORMAT = "yyyy-mm-dd"
-
-
 @dataclass(frozen=True)
 class Column:
     """One column of an export: its header, width (in characters, see
@@ -1164,13 +1162,15 @@ class SheetWriter:
     Written top to bottom (so it works in constant-memory mode): an optional
     merged title, optional info lines (each a left and a right part, e.g.
     填报单位 and 填报日期), the header row, then one row per ``write``. The
-    page setup is ``MIN_PRINT_PT`` and the rules at the top of this section:
-    portrait or landscape by width (``paper_orientation``; or as given),
-    scaled to one page wide (``print_scale``), the header row (with the title and info lines
-    when ``repeat_title``) on every page, page numbers in the footer,
-    ``page_header`` (left, right) in the header, frozen panes and an
-    autofilter on the header row. ``rows_per_page`` puts a page break after
-    every so many rows; ``min_row_height`` leaves room for handwriting.
+    page setup follows the rules at the top of this section: portrait or
+    landscape by width (``paper_orientation``; or as given), scaled to one
+    page wide (``print_scale``; a layout that would print below
+    ``MIN_PRINT_PT`` is a ``ValueError``), the header row (with the title
+    and info lines when ``repeat_title``) on every page, page numbers in the
+    footer, ``page_header`` (left, right) in the header, frozen panes and
+    an autofilter on the header row. ``rows_per_page`` puts a page break
+    after every so many rows; ``min_row_height`` leaves room for
+    handwriting.
     """
 
     def __init__(

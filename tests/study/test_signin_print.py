@@ -70,6 +70,9 @@ def test_the_sheet_is_a_form_with_title_date_place_topic_and_a_signature_column(
             border = ws.cell(r, c).border
             assert border.left.style == border.right.style == border.bottom.style == "thin"
     assert "filename*=utf-8''" in response["Content-Disposition"]
+    # 签到 offers 是 / 否 to choose from, as before.
+    (choice,) = ws.data_validations.dataValidation
+    assert choice.formula1 == '"是,否"' and str(choice.sqref) == f"E5:E{5 + NAMES + 200}"
 
 
 def test_the_sheet_prints_25_names_to_a_portrait_page_each_headed_alike(world, login, big_session):
