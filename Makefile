@@ -18,12 +18,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium for the browser tests and a CJK font for screenshots:
-# installed only when missing.
+# Debian's Chromium for the browser tests and a CJK font for screenshots;
+# LibreOffice and poppler to print the exports to PDF and read them back
+# (tests/paper.py), with Carlito, the metric-compatible Calibri that
+# LibreOffice measures column widths with (without it, DejaVu Sans: every
+# column a third wider, and the printed text smaller than on Excel).
+# Installed only when missing.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q . \
+		|| ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
+		|| ! fc-list 2>/dev/null | grep -qi carlito; then \
 		$(SUDO) $(APT) update -qq && \
-		$(SUDO) $(APT) install -y -qq --no-install-recommends chromium fonts-wqy-zenhei fontconfig; \
+		$(SUDO) $(APT) install -y -qq --no-install-recommends chromium fonts-wqy-zenhei fontconfig \
+			libreoffice-calc libreoffice-writer poppler-utils fonts-crosextra-carlito; \
 	fi
 
 demo: install

@@ -201,6 +201,13 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture(scope="session")
+def libreoffice_profile(tmp_path_factory) -> Path:
+    """A LibreOffice user profile for this test run, for printing exports to
+    PDF (tests/paper.py): made once, on the first print."""
+    return tmp_path_factory.mktemp("libreoffice-profile")
+
+
 def _sqlite_fast(sender, connection, **kwargs):
     # Tests do not need durability; this keeps the SQLite suite quick.
     if connection.vendor == "sqlite":

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tasks/new/", views.task_create, name="task_create"),
     path("tasks/assign/", views.tasks_assign, name="tasks_assign"),
     path("tasks/matrix/", views.matrix, name="matrix"),
+    path("tasks/matrix/export/", views.matrix_export, name="matrix_export"),
     path("tasks/export/", views.tasks_export, name="tasks_export"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),

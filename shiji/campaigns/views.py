@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shiji.audit.timeline import timeline
 from shiji.campaigns import excel, selectors, services, workflow
 from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
-from shiji.core.downloads import export_response, stored_file_response
+from shiji.core.downloads import export_filename, export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
@@ -442,9 +442,18 @@ def matrix(request: HttpRequest) -> HttpResponse:
         "params": params,
         "arrangements": arrangements,
         "lights": Light,
+        "can_export": bool(grid) and policy.can(request.user, "task.export"),
     }
     template = "campaigns/_matrix_body.html" if wants_fragment(request) else "campaigns/matrix.html"
     return vary_on_htmx(render(request, template, context))
+
+
+def _export_zone(request: HttpRequest) -> Any:
+    """The zone an export is about: the one the page shows (a zone asked for
+    but out of sight is 404, as everywhere)."""
+    if request.GET.get("zone", "").strip():
+        zone_get_for_user(user=request.user, pk=request.GET["zone"].strip())
+    return _task_zone_context(request)[1]
 
 
 @login_required
@@ -452,16 +461,33 @@ def matrix(request: HttpRequest) -> HttpResponse:
 def tasks_export(request: HttpRequest) -> FileResponse:
     if not policy.can(request.user, "task.export"):
         raise PermissionDenied(_("您没有导出任务清单的权限"))
+    zone = _export_zone(request)
     params = {
         k: request.GET[k].strip()
-        for k in ("zone", "task", "arrangement", "sector", "status", "light", "q")
+        for k in ("arrangement", "sector", "q")
         if request.GET.get(k, "").strip()
     }
-    if params.get("zone"):
-        zone_get_for_user(user=request.user, pk=params["zone"])
+    # What the page shows: its zone's tasks (none when the user sees no zone).
+    params["zone"] = str(zone.pk) if zone else "0"
     return export_response(
-        lambda out: excel.export_assignments(user=request.user, params=params, out=out),
-        filename=excel.export_filename(),
+        lambda out: excel.export_tasks(user=request.user, params=params, zone=zone, out=out),
+        filename=export_filename(excel.TASK_SHEET, zone_name=zone.name if zone else None),
+    )
+
+
+@login_required
+@require_GET
+def matrix_export(request: HttpRequest) -> FileResponse:
+    """The matrix page as a workbook: the zone and the filter the page shows."""
+    if not policy.can(request.user, "task.export"):
+        raise PermissionDenied(_("您没有导出任务清单的权限"))
+    zone = _export_zone(request)
+    if zone is None:
+        raise Http404(_("没有可导出的高新区"))
+    params = {"arrangement": request.GET.get("arrangement", "").strip()}
+    return export_response(
+        lambda out: excel.export_matrix(user=request.user, zone=zone, params=params, out=out),
+        filename=export_filename(excel.MATRIX_SHEET, zone_name=zone.name),
     )
 
 

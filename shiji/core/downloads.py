@@ -29,13 +29,16 @@ into the response, so every download gets the same headers.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import tempfile
 from collections.abc import Callable
 from typing import IO, Any
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shiji.core import thumbnails
@@ -138,3 +141,24 @@ def export_response(write: Callable[[IO[bytes]], Any], *, filename: str) -> File
         raise
     out.seek(0)
     return attachment_response(out, filename=filename, kind="xlsx")
+
+
+# Characters Windows refuses in a file name, and control characters.
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def export_filename(
+    what: str,
+    *,
+    zone_name: str | None = None,
+    day: dt.date | None = None,
+    extension: str = "xlsx",
+) -> str:
+    """The download name of an export: the zone it covers (when it covers
+    one), what it is and the day (today's unless given), e.g.
+    "无锡高新区-任务清单-2026-12-01.xlsx".
+    ``FileResponse`` sends a name that is not plain ASCII both as
+    ``filename`` (an ASCII stand-in) and as RFC 5987 ``filename*``."""
+    parts = [zone_name, what, (day or timezone.localdate()).isoformat()]
+    name = "-".join(_NOT_IN_NAMES.sub("", p).strip() for p in parts if p)
+    return f"{name}.{extension}"

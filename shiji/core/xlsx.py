@@ -29,11 +29,15 @@ on import so an exported file imports back unchanged).
 
 Streamed exports (XlsxWriter, rows written in order and never held in
 memory): ``streaming_workbook`` opens one with the safe options,
-``ExportFormats`` makes the shared cell formats, and ``write_list_workbook``
-writes a whole flat list (header row, widths, frozen header, autofilter)::
+``ExportFormats`` makes the shared cell formats (宋体), ``SheetWriter`` lays
+a sheet out for A4 paper (see "Paper" below: the one place for the page
+setup of every export), and ``write_list_workbook`` writes a whole flat
+list with it::
 
-    COLUMNS = [Column("序号", 6), Column("日期", 12, date=True), Column("纪要", 40, wrap=True)]
-    count = write_list_workbook(out, sheet="清单", columns=COLUMNS, rows=cells)
+    COLUMNS = [Column("序号", 5), Column("日期", 11.5, date=True), Column("纪要", 40)]
+    count = write_list_workbook(
+        out, sheet="清单", columns=COLUMNS, rows=cells, title="甲高新区某某清单"
+    )
 """
 
 from __future__ import annotations
@@ -42,12 +46,14 @@ import datetime as dt
 import io
 import re
 import time
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import xlsxwriter
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
 from openpyxl.reader.excel import ExcelReader
@@ -814,6 +820,15 @@ def safe_cell(cell: Any, value: Any) -> Any:
     return cell
 
 
+def _choice_messages(choices: Sequence[str], title: str) -> dict[str, str]:
+    return {
+        "error_title": f"{title}不正确",
+        "error": f"请从下拉列表中选择：{'、'.join(choices)}",
+        "prompt_title": title,
+        "prompt": f"请选择：{'、'.join(choices)}",
+    }
+
+
 def add_choice_validation(
     ws: Any,
     *,
@@ -824,7 +839,8 @@ def add_choice_validation(
     title: str,
 ) -> DataValidation:
     """A drop-down list on ``column`` (a letter) for rows ``first_row``..``last_row``
-    that refuses other values with a Chinese message."""
+    that refuses other values with a Chinese message (an openpyxl sheet)."""
+    text = _choice_messages(choices, title)
     validation = DataValidation(
         type="list",
         formula1='"' + ",".join(choices) + '"',
@@ -832,14 +848,36 @@ def add_choice_validation(
         showDropDown=False,  # openpyxl's name is inverted: False shows the arrow
         showErrorMessage=True,
         showInputMessage=True,
-        errorTitle=f"{title}不正确",
-        error=f"请从下拉列表中选择：{'、'.join(choices)}",
-        promptTitle=title,
-        prompt=f"请选择：{'、'.join(choices)}",
+        errorTitle=text["error_title"],
+        error=text["error"],
+        promptTitle=text["prompt_title"],
+        prompt=text["prompt"],
     )
     ws.add_data_validation(validation)
     validation.add(f"{column}{first_row}:{column}{last_row}")
     return validation
+
+
+def add_choice_list(
+    ws: Any, *, column: int, first_row: int, last_row: int, choices: Sequence[str], title: str
+) -> None:
+    """``add_choice_validation`` for an XlsxWriter sheet (0-based row and column)."""
+    text = _choice_messages(choices, title)
+    ws.data_validation(
+        first_row,
+        column,
+        last_row,
+        column,
+        {
+            "validate": "list",
+            "source": list(choices),
+            "ignore_blank": True,
+            "error_title": text["error_title"],
+            "error_message": text["error"],
+            "input_title": text["prompt_title"],
+            "input_message": text["prompt"],
+        },
+    )
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
@@ -867,27 +905,218 @@ def streaming_workbook(out: IO[bytes] | Any) -> xlsxwriter.Workbook:
     return xlsxwriter.Workbook(out, dict(STREAMING_OPTIONS))
 
 
-class ExportFormats:
-    """The cell formats of a list export, made once per workbook (XlsxWriter
-    keeps each distinct format in the workbook's style table): a shaded bold
-    header, centred dates and numbers, and text with or without wrapping and
-    Excel's quote prefix (shown as typed, never evaluated)."""
+# Paper -----------------------------------------------------------------------------
+#
+# Every export prints on A4 (``SheetWriter`` applies all of this): one page
+# wide, never split across pages sideways; text at least MIN_PRINT_PT on
+# paper; the header row repeated on every page; page numbers in the footer;
+# every row as tall as its wrapped text (XlsxWriter and openpyxl never
+# compute heights, and Excel does not either when it opens a file: a row
+# left at the default height shows one line and prints the rest over the
+# next row).
+#
+# Widths are in Excel's characters: the width of a digit of the workbook's
+# default font (Calibri 11), plus a padding. Excel and WPS draw a digit 7
+# pixels wide (at 96 dpi); LibreOffice measures Calibri, or Carlito, the
+# metric-compatible font that stands in for it on Linux, unrounded, and so
+# draws every column about 6 % wider. The print scale is therefore set
+# explicitly, from the wider of the two, rather than left to "fit to one
+# page wide": each application's fitting would shrink the text by its own
+# measure (LibreOffice's, below 9 pt where Excel's was above), and Excel
+# ignores manual page breaks when fitting.
+#
+# Chinese text is in 宋体 (SimSun), named in every cell format with the
+# GB2312 character set. Where it is missing (LibreOffice on Linux, WPS on
+# Kylin or UOS) the application substitutes a Chinese font of its own
+# (fontconfig, WPS's font table): the heights below are computed wide and
+# tall enough for the substitutes too (Noto Sans CJK and WenQuanYi draw
+# taller lines than SimSun, DejaVu Sans wider digits and Latin letters).
 
-    def __init__(self, book: Any, *, header_valign: str = "top") -> None:
-        base = {"border": 1, "valign": "top", "font_size": 10}
+PAPER_A4 = 9  # Excel's paper size code
+A4_INCHES = (8.27, 11.69)  # short and long side
+MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 0.3, 0.6, 0.6, 0.25  # inches
+MIN_PRINT_PT = 9.0
+PAGE_NUMBERS = "&C第 &P 页 共 &N 页"
+FONT = "宋体"
+FONT_CHARSET_GB2312 = 134
+FONT_SIZE = 10
+TITLE_SIZE = 16
+MAX_ROW_HEIGHT = 409.0  # points: Excel's limit
+DATE_FORMAT = "yyyy-mm-dd"
+# A line of text takes 1.45 × the font size (Noto Sans CJK's line height,
+# the tallest of the fonts that stand in for 宋体; SimSun itself needs 1.35),
+# and a row a few points more for the cell's padding.
+LINE_SPACING = 1.45
+ROW_PADDING_PT = 4.0
+CELL_PADDING_PX = 8  # left and right, inside a cell's width
+PX_PER_INCH = 96
+EXCEL_DIGIT_PX, EXCEL_PADDING_PX = 7, 5
+LIBREOFFICE_DIGIT_PX = 7.42  # Carlito 11 at 96 dpi, as LibreOffice measures it
+
+
+def column_pixels(width: float) -> int:
+    """The width in pixels (at 96 dpi, on screen and on paper at 100 %) of
+    a column ``width`` characters wide in Excel: its own rounding."""
+    if width <= 0:
+        return 0
+    if width < 1:
+        return int(width * (EXCEL_DIGIT_PX + EXCEL_PADDING_PX) + 0.5)
+    return int(width * EXCEL_DIGIT_PX + 0.5) + EXCEL_PADDING_PX
+
+
+def paper_pixels(width: float) -> float:
+    """The widest a column ``width`` characters wide prints at 100 %, in
+    pixels at 96 dpi: LibreOffice's measure (the stored width, padding
+    included, times its digit width), which is wider than Excel's."""
+    # The file stores Excel's pixels over its digit width (XlsxWriter's rounding).
+    stored = column_pixels(width) / EXCEL_DIGIT_PX
+    return max(float(column_pixels(width)), stored * LIBREOFFICE_DIGIT_PX)
+
+
+def printable_pixels(*, landscape: bool) -> float:
+    """The width between the side margins of an A4 page, in pixels at 96 dpi."""
+    paper = A4_INCHES[1] if landscape else A4_INCHES[0]
+    return (paper - 2 * MARGIN_SIDE) * PX_PER_INCH
+
+
+def print_scale(widths: Iterable[float], *, landscape: bool) -> int:
+    """The percentage at which columns of these widths fit one A4 page
+    wide in every application: 100 when they fit as they are, else the
+    largest whole percentage that fits."""
+    total = sum(paper_pixels(w) for w in widths)
+    room = printable_pixels(landscape=landscape)
+    return min(100, int(100 * room / total)) if total else 100
+
+
+def paper_orientation(widths: Sequence[float], *, font_size: float = FONT_SIZE) -> bool:
+    """True for landscape: portrait when the columns fit an A4 page upright
+    at full size, landscape when they need more room. A layout too wide
+    for text of at least ``MIN_PRINT_PT`` even across is a mistake in the
+    layout: ``ValueError`` (narrow or drop columns instead)."""
+    if print_scale(widths, landscape=False) == 100:
+        return False
+    scale = print_scale(widths, landscape=True)
+    if font_size * scale / 100 < MIN_PRINT_PT:
+        raise ValueError(
+            f"columns {sum(widths)} characters wide print at {scale} %: "
+            f"{font_size * scale / 100:.1f} pt is below {MIN_PRINT_PT} pt"
+        )
+    return True
+
+
+def _char_em(char: str) -> float:
+    # Chinese characters, full-width forms and the punctuation Chinese fonts
+    # draw full width (“”…—·) take a whole em; Latin letters and digits
+    # about 0.65 em at most in any of the fonts that may draw them (DejaVu
+    # Sans, LibreOffice's stand-in on Linux, is the widest; SimSun's are 0.5).
+    return 1.0 if unicodedata.east_asian_width(char) in "WFA" else 0.65
+
+
+# Punctuation that may not begin a line: a renderer that would put one there
+# carries the character before it to the next line too.
+_NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉…—,.;:?!)]}%’”")
+_TOKENS = re.compile(r"\s|[^\s\u2e80-\uffef]+|.")
+
+
+def wrapped_lines(text: str, *, width: float, font_size: float = FONT_SIZE) -> int:
+    """How many lines ``text`` takes in a wrapping cell ``width`` characters
+    wide: Chinese breaks between any two characters, Latin words at spaces
+    (a word longer than the line anywhere), LF starts a new line."""
+    room = max(column_pixels(width) - CELL_PADDING_PX, 1) * 72 / PX_PER_INCH / font_size
+    return sum(_paragraph_lines(p, room) for p in text.split("\n")) or 1
+
+
+def _paragraph_lines(paragraph: str, room: float) -> int:
+    lines, used, previous = 1, 0.0, 0.0
+    for token in _TOKENS.findall(paragraph):
+        width = sum(_char_em(c) for c in token)
+        if token.isspace():
+            used += width  # a space at the end of a line hangs past it
+            continue
+        if used + width <= room:
+            used, previous = used + width, width
+        elif width > room:  # a word longer than a line breaks anywhere
+            for char in token:
+                em = _char_em(char)
+                if used + em > room:
+                    lines, used = lines + 1, 0.0
+                used += em
+            previous = 0.0
+        elif token in _NO_LINE_START and previous:
+            lines, used, previous = lines + 1, previous + width, 0.0
+        else:
+            lines, used, previous = lines + 1, width, width
+    return lines
+
+
+def row_height(
+    cells: Iterable[tuple[str, float]], *, font_size: float = FONT_SIZE, minimum: float = 0
+) -> float:
+    """The height in points of a row whose wrapping cells hold these
+    ``(text, column width)`` pairs: the tallest cell's lines, at least
+    ``minimum`` and at most Excel's limit (a text longer than that is shown
+    whole on screen, cut on paper)."""
+    lines = max((wrapped_lines(t, width=w, font_size=font_size) for t, w in cells if t), default=1)
+    height = lines * font_size * LINE_SPACING + ROW_PADDING_PT
+    return round(min(MAX_ROW_HEIGHT, max(height, minimum)), 1)
+
+
+def _merged_width(widths: Sequence[float]) -> float:
+    """The width, in characters, of cells merged across these columns."""
+    return sum(widths) + (len(widths) - 1) * EXCEL_PADDING_PX / EXCEL_DIGIT_PX
+
+
+def page_text(text: str) -> str:
+    """``text`` for a page header or footer, where & starts a code."""
+    return text.replace("&", "&&")
+
+
+def chinese_date(day: dt.date) -> str:
+    """2026年3月5日, as dates are written on official paper."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def dated_page_header(left: str, *, label: str = "导出日期") -> tuple[str, str]:
+    """A page header with ``left`` (e.g. the zone) and today's date on the right."""
+    return (left, f"{label}：{chinese_date(timezone.localdate())}")
+
+
+class ExportFormats:
+    """The cell formats of an export, made once per workbook (XlsxWriter
+    keeps each distinct format in the workbook's style table), all in
+    ``FONT``: a bold title, an info line, a shaded bold header, centred
+    dates and numbers, and text with or without wrapping and Excel's quote
+    prefix (shown as typed, never evaluated)."""
+
+    def __init__(self, book: Any, *, font_size: float = FONT_SIZE) -> None:
+        self.book = book
+        self.size = font_size
+        font = {"font_name": FONT, "font_charset": FONT_CHARSET_GB2312, "font_size": font_size}
+        self.base = {**font, "border": 1, "valign": "top"}
+        self.title = book.add_format(
+            {**font, "bold": True, "font_size": TITLE_SIZE, "align": "center", "valign": "vcenter"}
+        )
+        self.info = book.add_format({**font, "valign": "vcenter", "text_wrap": True})
+        self.info_right = book.add_format(
+            {**font, "valign": "vcenter", "text_wrap": True, "align": "right"}
+        )
         self.header = book.add_format(
             {
-                **base,
+                **self.base,
                 "bold": True,
                 "align": "center",
-                "valign": header_valign,
+                "valign": "vcenter",
+                "text_wrap": True,
                 "bg_color": "#D9E1F2",
             }
         )
-        self.date = book.add_format({**base, "num_format": "yyyy-mm-dd", "align": "center"})
-        self.number = book.add_format({**base, "align": "center"})
+        self.date = book.add_format({**self.base, "num_format": DATE_FORMAT, "align": "center"})
+        self.number = book.add_format({**self.base, "align": "center"})
+        self._numbers: dict[str, Any] = {}
         self.text: dict[tuple[bool, bool], Any] = {
-            (wrap, quoted): book.add_format({**base, "text_wrap": wrap, "quote_prefix": quoted})
+            (wrap, quoted): book.add_format(
+                {**self.base, "text_wrap": wrap, "quote_prefix": quoted}
+            )
             for wrap in (False, True)
             for quoted in (False, True)
         }
@@ -897,15 +1126,186 @@ class ExportFormats:
         would otherwise read it as a formula."""
         return self.text[(wrap, value.startswith(FORMULA_TRIGGERS))]
 
+    def number_for(self, num_format: str | None) -> Any:
+        if not num_format:
+            return self.number
+        if num_format not in self._numbers:
+            self._numbers[num_format] = self.book.add_format(
+                {**self.base, "align": "center", "num_format": num_format}
+            )
+        return self._numbers[num_format]
+
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a list export: its header, width and how its cells look."""
+    """One column of an export: its header, width (in characters, see
+    ``column_pixels``) and how its cells look. Text wraps unless
+    ``wrap=False`` (for values known to fit: a cut-off value would be lost
+    on paper)."""
 
     header: str
-    width: int
+    width: float
     date: bool = False  # blank cells keep the date format
-    wrap: bool = False
+    wrap: bool = True
+    num_format: str | None = None  # for numbers other than whole ones, e.g. "0.0"
+
+
+def plain_text(value: Any) -> str:
+    """User text as a cell holds it: Excel's line break is LF (forms submit
+    CRLF), and NUL is not allowed in the file."""
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+class SheetWriter:
+    """One sheet of an export, laid out for the screen and for A4 paper.
+
+    Written top to bottom (so it works in constant-memory mode): an optional
+    merged title, optional info lines (each a left and a right part, e.g.
+    填报单位 and 填报日期), the header row, then one row per ``write``. The
+    page setup follows the rules at the top of this section: portrait or
+    landscape by width (``paper_orientation``; or as given), scaled to one
+    page wide (``print_scale``; a layout that would print below
+    ``MIN_PRINT_PT`` is a ``ValueError``), the header row (with the title
+    and info lines when ``repeat_title``) on every page, page numbers in the
+    footer, ``page_header`` (left, right) in the header, frozen panes and
+    an autofilter on the header row. ``rows_per_page`` puts a page break
+    after every so many rows; ``min_row_height`` leaves room for
+    handwriting.
+    """
+
+    def __init__(
+        self,
+        book: Any,
+        formats: ExportFormats,
+        *,
+        name: str,
+        columns: Sequence[Column],
+        title: str | None = None,
+        info: Sequence[tuple[str, str]] = (),
+        page_header: tuple[str, str] | None = None,
+        landscape: bool | None = None,
+        repeat_title: bool = False,
+        rows_per_page: int | None = None,
+        min_row_height: float = 0,
+        autofilter: bool = True,
+    ) -> None:
+        self.ws = ws = book.add_worksheet(name)
+        self.formats = formats
+        self.columns = list(columns)
+        self.widths = [c.width for c in self.columns]
+        self.min_row_height = min_row_height
+        self.rows_per_page = rows_per_page
+        self.autofilter = autofilter
+        self.count = 0
+        size = formats.size
+        self.landscape = (
+            paper_orientation(self.widths, font_size=size) if landscape is None else landscape
+        )
+        self.scale = print_scale(self.widths, landscape=self.landscape)
+        if size * self.scale / 100 < MIN_PRINT_PT:
+            raise ValueError(f"sheet {name}: columns too wide for A4 at {self.scale} %")
+        last = len(self.columns) - 1
+        for index, width in enumerate(self.widths):
+            ws.set_column(index, index, width)
+        row = 0
+        if title:
+            ws.set_row(row, round(TITLE_SIZE * 2.2, 1))
+            ws.merge_range(row, 0, row, last, title, formats.title)
+            row += 1
+        split = max(1, (last + 1) // 2)
+        for left, right in info:
+            # A line of two parts, left and right (填报单位 | 填报日期), or
+            # one part across the whole width when there is no right one.
+            parts = [(left, 0, split - 1), (right, split, last)] if right and last else []
+            parts = parts or [(left, 0, last)]
+            ws.set_row(
+                row,
+                row_height(
+                    ((text, _merged_width(self.widths[a : b + 1])) for text, a, b in parts),
+                    font_size=size,
+                    minimum=size * LINE_SPACING + 2 * ROW_PADDING_PT,
+                ),
+            )
+            for (text, a, b), fmt in zip(parts, (formats.info, formats.info_right), strict=False):
+                self._merge(row, a, b, text, fmt)
+            row += 1
+        self.header_row = row
+        ws.set_row(
+            row,
+            row_height(
+                zip([c.header for c in self.columns], self.widths, strict=True), font_size=size
+            ),
+        )
+        for index, column in enumerate(self.columns):
+            ws.write_string(row, index, column.header, formats.header)
+        self.next_row = row + 1
+        ws.freeze_panes(self.next_row, 0)
+
+        ws.set_paper(PAPER_A4)
+        if self.landscape:
+            ws.set_landscape()
+        else:
+            ws.set_portrait()
+        ws.set_margins(left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP, bottom=MARGIN_BOTTOM)
+        ws.repeat_rows(0 if repeat_title else row, row)
+        ws.center_horizontally()
+        ws.set_print_scale(self.scale)
+        ws.set_footer(PAGE_NUMBERS, {"margin": MARGIN_HEADER})
+        if page_header:
+            left, right = (page_text(t) for t in page_header)
+            ws.set_header(
+                (f"&L{left}" if left else "") + (f"&R{right}" if right else ""),
+                {"margin": MARGIN_HEADER},
+            )
+
+    def _merge(self, row: int, first: int, last: int, text: str, fmt: Any) -> None:
+        if first == last:
+            self.ws.write_string(row, first, text, fmt)
+        else:
+            self.ws.merge_range(row, first, row, last, text, fmt)
+
+    def write(self, values: Sequence[Any]) -> int:
+        """Write one row (a value per column): dates become date cells, ints
+        and floats numbers, anything else text (None and "" stay blank).
+        Returns the Excel row index (0-based)."""
+        ws, formats, r = self.ws, self.formats, self.next_row
+        texts = [
+            None if v is None or v == "" or isinstance(v, int | float | dt.date) else plain_text(v)
+            for v in values
+        ]
+        ws.set_row(
+            r,
+            row_height(
+                ((t, c.width) for t, c in zip(texts, self.columns, strict=True) if t),
+                font_size=formats.size,
+                minimum=self.min_row_height,
+            ),
+        )
+        for col, (value, text, column) in enumerate(zip(values, texts, self.columns, strict=True)):
+            if text is not None:
+                ws.write_string(r, col, text, formats.text_for(text, wrap=column.wrap))
+            elif value is None or value == "":
+                blank = formats.date if column.date else formats.text[(column.wrap, False)]
+                ws.write_blank(r, col, None, blank)
+            elif isinstance(value, dt.date):
+                ws.write_datetime(r, col, value, formats.date)
+            else:  # int or float (bool is an int: no such column)
+                ws.write_number(r, col, value, formats.number_for(column.num_format))
+        self.count += 1
+        self.next_row += 1
+        return r
+
+    def close(self) -> None:
+        """Finish the sheet: the autofilter over the rows written, the page
+        breaks."""
+        last_row = max(self.next_row - 1, self.header_row + 1)
+        if self.autofilter:
+            self.ws.autofilter(self.header_row, 0, last_row, len(self.columns) - 1)
+        if self.rows_per_page:
+            first = self.header_row + 1
+            self.ws.set_h_pagebreaks(
+                list(range(first + self.rows_per_page, self.next_row, self.rows_per_page))
+            )
 
 
 def write_list_workbook(
@@ -914,32 +1314,27 @@ def write_list_workbook(
     sheet: str,
     columns: Sequence[Column],
     rows: Iterable[Sequence[Any]],
+    title: str | None = None,
+    info: Sequence[tuple[str, str]] = (),
+    page_header: tuple[str, str] | None = None,
 ) -> int:
-    """Write a one-sheet list to ``out``: the header row (frozen, with an
-    autofilter), then one row per item of ``rows``, a value per column.
-    Dates become date cells, ints numbers, anything else text (None and ""
-    stay blank). Returns the number of data rows."""
+    """Write a one-sheet list to ``out`` with ``SheetWriter``: the title and
+    info lines when given, the header row, then one row per item of
+    ``rows``. Returns the number of data rows."""
     book = streaming_workbook(out)
-    ws = book.add_worksheet(sheet)
-    formats = ExportFormats(book)
-    for col, column in enumerate(columns):
-        ws.set_column(col, col, column.width)
-        ws.write_string(0, col, column.header, formats.header)
-    ws.freeze_panes(1, 0)
-    count = 0
-    for count, cells in enumerate(rows, start=1):
-        for col, value in enumerate(cells):
-            if value is None or value == "":
-                blank = formats.date if columns[col].date else formats.text[(False, False)]
-                ws.write_blank(count, col, None, blank)
-            elif isinstance(value, dt.date):
-                ws.write_datetime(count, col, value, formats.date)
-            elif isinstance(value, int):
-                ws.write_number(count, col, value, formats.number)
-            else:
-                # Excel's own line break is LF; forms submit CRLF.
-                text = str(value).replace("\r\n", "\n")
-                ws.write_string(count, col, text, formats.text_for(text, wrap=columns[col].wrap))
-    ws.autofilter(0, 0, max(count, 1), len(columns) - 1)
+    if title:
+        book.set_properties({"title": title, "author": "实绩"})
+    writer = SheetWriter(
+        book,
+        ExportFormats(book),
+        name=sheet,
+        columns=columns,
+        title=title,
+        info=info,
+        page_header=page_header,
+    )
+    for cells in rows:
+        writer.write(cells)
+    writer.close()
     book.close()
-    return count
+    return writer.count

@@ -137,7 +137,7 @@ def job_start_export(*, user: Any, params: Mapping[str, Any]) -> LedgerJob:
             params=params,
             fingerprint=fingerprint,
             scope=None if zone_ids is None else sorted(zone_ids),
-            file_name=excel.export_filename(zone),
+            file_name=excel.export_filename(zone, params),
             phase="等待开始",
         )
         _enqueue(job)
@@ -353,7 +353,9 @@ def _run_export(job: LedgerJob) -> dict[str, Any]:
             user=job.user, params=job.params, out=out, progress=_progress(job)
         )
         out.seek(0)
-        job.file.save(job.file_name or excel.export_filename(None), File(out), save=False)
+        job.file.save(
+            job.file_name or excel.export_filename(None, job.params), File(out), save=False
+        )
     if not _held(job).update(file=job.file.name):
         job.file.delete(save=False)
         raise LeaseLost

@@ -238,6 +238,16 @@ def _evidence_layout(evidence: list[Any]) -> dict[str, Any]:
     }
 
 
+def _approval(problem: Problem) -> dict[str, Any]:
+    """Who asked for 销号 and who verified it (when closed), for the printed
+    销号审批表 (ledger/_print_approval.html)."""
+    last = {}
+    for review in problem.reviews.filter(action__in=["submit", "verify"]).select_related("actor"):
+        last[review.action] = review  # in order: the latest of each wins
+    closed = problem.status == Status.CLOSED
+    return {"submitted": last.get("submit"), "verified": last.get("verify") if closed else None}
+
+
 def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
     user = request.user
     _decorate(problem)
@@ -311,6 +321,7 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         .first()
         if problem.status == Status.IN_PROGRESS
         else None,
+        "approval": _approval(problem),
         "review_badge": {
             ReviewState.PENDING: "bg-secondary-lt",
             ReviewState.APPROVED: "bg-green-lt",

@@ -42,6 +42,7 @@ EXPORT_PARAMS = (
     "review",
     "q",
     "sort",
+    "version",  # "print": the 打印版 (ledger/excel/export.py)
 )
 
 
@@ -75,7 +76,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     zone = excel.export_zone(user=request.user, params=params)
     return export_response(
         lambda out: excel.export_workbook(user=request.user, params=params, out=out),
-        filename=excel.export_filename(zone),
+        filename=excel.export_filename(zone, params),
     )
 
 

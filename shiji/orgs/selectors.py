@@ -215,3 +215,19 @@ def accounts_sponsored_by(*, actor: Any, user_ids: Any) -> set[int]:
         for object_id, action, changes in events
         if action == "user.create" or "grants" in (changes or {})
     }
+
+
+def export_zone(
+    *, user: Any, action: str, qs: QuerySet, field: str = "zone_id", requested: Zone | None = None
+) -> Zone | None:
+    """The one zone an export covers, for its title and file name:
+    ``requested`` (the zone the user chose, already checked), else the
+    user's only zone for ``action``, else the zone all rows of ``qs`` share
+    (``field`` names it); None when the rows span several zones, or none."""
+    if requested is not None:
+        return requested
+    zone_ids = policy.zone_ids_for(user, action)
+    if zone_ids is not None and len(zone_ids) == 1:
+        return Zone.objects.filter(pk=next(iter(zone_ids))).first()
+    found = list(qs.order_by().values_list(field, flat=True).distinct()[:2])
+    return Zone.objects.filter(pk=found[0]).first() if len(found) == 1 else None

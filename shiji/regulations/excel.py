@@ -1,6 +1,7 @@
-"""The rule-making register as a workbook, streamed with XlsxWriter
-(``write_list_workbook``): user text never becomes a formula, dates are real
-date cells, the header row is frozen."""
+"""The rule-making register as a workbook, streamed with XlsxWriter and laid
+out for A4 paper by ``core.xlsx.write_list_workbook`` (title, repeated
+header, page numbers, rows as tall as their text): user text never becomes
+a formula, dates are real date cells."""
 
 from __future__ import annotations
 
@@ -8,47 +9,63 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from django.db.models import Prefetch
-from django.utils import timezone
 
-from shiji.core.xlsx import Column, write_list_workbook
+from shiji.core.xlsx import Column, dated_page_header, write_list_workbook
 from shiji.ledger.models import Problem
+from shiji.orgs.models import Zone
 from shiji.regulations import selectors
 from shiji.regulations.models import Action, Status
 
 SHEET = "建章立制"
+WHAT = "建章立制清单"
 COLUMNS = [
-    Column("序号", 6),
-    Column("高新区", 14),
-    Column("制度名称", 36, wrap=True),
-    Column("文号", 18),
-    Column("类型", 8),
-    Column("状态", 8),
-    Column("印发日期", 12, date=True),
-    Column("制定单位", 24),
-    Column("相关问题", 24, wrap=True),
-    Column("主要内容", 40, wrap=True),
+    Column("序号", 5),
+    Column("制度名称", 24),
+    Column("文号", 14),
+    Column("类型", 5),
+    Column("状态", 5),
+    Column("印发日期", 11.5, date=True),
+    Column("制定单位", 14),
+    Column("相关问题", 14),
+    Column("主要内容", 30),
 ]
+ZONE_COLUMN = Column("高新区", 8)
 
 
-def export_filename() -> str:
-    return f"建章立制清单-{timezone.localdate():%Y%m%d}.xlsx"
-
-
-def export_regulations(*, user: Any, params: Mapping[str, Any], out: IO[bytes] | Any) -> int:
-    qs = selectors.regulation_filter(
+def export_queryset(*, user: Any, params: Mapping[str, Any]) -> Any:
+    return selectors.regulation_filter(
         selectors.regulations_visible_to(user=user, action="regulation.export"),
         dict(params),
         user=user,
-    ).prefetch_related(Prefetch("problems", queryset=Problem.objects.only("pk", "code")))
-    return write_list_workbook(out, sheet=SHEET, columns=COLUMNS, rows=_rows(qs))
+    )
 
 
-def _rows(qs: Any) -> Iterator[tuple[Any, ...]]:
+def export_regulations(
+    *, user: Any, params: Mapping[str, Any], zone: Zone | None, out: IO[bytes] | Any
+) -> int:
+    """Write the register ``user`` may export, filtered like the list page,
+    into ``out``. ``zone`` is the one zone it covers, or None (a 高新区
+    column then tells the rows apart). Returns the number of rows."""
+    qs = export_queryset(user=user, params=params).prefetch_related(
+        Prefetch("problems", queryset=Problem.objects.only("pk", "code"))
+    )
+    several = zone is None
+    columns = [COLUMNS[0], ZONE_COLUMN, *COLUMNS[1:]] if several else COLUMNS
+    return write_list_workbook(
+        out,
+        sheet=SHEET,
+        columns=columns,
+        rows=_rows(qs, several=several),
+        title=f"{zone.name if zone else '各高新区'}{WHAT}",
+        page_header=dated_page_header(zone.name if zone else ""),
+    )
+
+
+def _rows(qs: Any, *, several: bool) -> Iterator[list[Any]]:
     actions, statuses = dict(Action.choices), dict(Status.choices)
     for number, r in enumerate(qs.iterator(chunk_size=500), start=1):
-        yield (
+        row = [
             number,
-            r.zone.name,
             r.title,
             r.doc_number,
             str(actions.get(r.action, r.action)),
@@ -57,4 +74,5 @@ def _rows(qs: Any) -> Iterator[tuple[Any, ...]]:
             r.org.name,
             "、".join(p.code for p in r.problems.all()),
             r.summary,
-        )
+        ]
+        yield [number, r.zone.name, *row[1:]] if several else row

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.timeline import timeline
-from shiji.core.downloads import export_response, stored_file_response
+from shiji.core.downloads import export_filename, export_response, stored_file_response
 from shiji.core.errors import AppError
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
@@ -25,6 +25,7 @@ from shiji.core.validation import parse_id
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
 from shiji.orgs.selectors import (
+    export_zone,
     org_options,
     zone_get_for_user,
     zones_visible_to,
@@ -337,9 +338,16 @@ def regulation_export(request: HttpRequest) -> FileResponse:
     if not policy.can(request.user, "regulation.export"):
         raise PermissionDenied(_("您没有导出制度清单的权限"))
     params = {k: request.GET[k].strip() for k in LIST_PARAMS if request.GET.get(k, "").strip()}
+    requested = None
     if params.get("zone"):
-        zone_get_for_user(user=request.user, pk=params["zone"])
+        requested = zone_get_for_user(user=request.user, pk=params["zone"])
+    zone = export_zone(
+        user=request.user,
+        action="regulation.export",
+        qs=excel.export_queryset(user=request.user, params=params),
+        requested=requested,
+    )
     return export_response(
-        lambda out: excel.export_regulations(user=request.user, params=params, out=out),
-        filename=excel.export_filename(),
+        lambda out: excel.export_regulations(user=request.user, params=params, zone=zone, out=out),
+        filename=export_filename(excel.WHAT, zone_name=zone.name if zone else None),
     )

@@ -1,10 +1,15 @@
 """Study workbooks: the session list export and the sign-in sheet (签到表).
 
-Export: XlsxWriter in constant-memory mode, a title row, a frozen header row,
-real date cells, and user text that can never become a formula.
+Both are written with ``core.xlsx.SheetWriter``: XlsxWriter in
+constant-memory mode, laid out for A4 paper, real date cells, and user text
+that can never become a formula.
 
-Sign-in sheet: the template lists the session's roster (姓名 | 所属组织 |
-签到(是/否) | 缺席原因); an upload is checked first (a dry run that names
+Export: a title row, a frozen header row, one row per session.
+
+Sign-in sheet: a paper form that is also the import template. It lists the
+session's expected attendees (序号 | 姓名 | 所属组织 | 签名 | 签到(是/否) |
+缺席原因) under the title, date, place and topic; the import reads 姓名,
+所属组织, 签到 and 缺席原因. An upload is checked first (a dry run that names
 each mistake by row and column) and parked, then applied all or nothing
 through ``services.session_set_attendance``. People the sheet does not list
 keep whatever attendance they already had.
@@ -12,29 +17,30 @@ keep whatever attendance they already had.
 
 from __future__ import annotations
 
-import datetime as dt
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import transaction
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from shiji.core import staging
+from shiji.core.downloads import export_filename
 from shiji.core.errors import Invalid, NotFound
 from shiji.core.uploads import MB, check_upload
 from shiji.core.xlsx import (
+    Column,
     ErrorList,
     ExportFormats,
     ReadLimits,
-    add_choice_validation,
+    SheetWriter,
+    add_choice_list,
+    chinese_date,
+    dated_page_header,
     find_header,
     iter_rows,
     open_workbook,
-    safe_cell,
     streaming_workbook,
-    workbook_bytes,
 )
 from shiji.orgs import policy
 from shiji.orgs.models import Person
@@ -44,80 +50,66 @@ from shiji.study.models import Attendance, StudySession
 # Export ------------------------------------------------------------------------
 
 EXPORT_SHEET = "学习研讨"
-EXPORT_HEADERS = [
-    "序号",
-    "日期",
-    "学习形式",
-    "主题",
-    "组织单位",
-    "时长（小时）",
-    "地点",
-    "应到",
-    "实到",
-    "缺席",
-    "缺席人员及原因",
-    "纪要",
+EXPORT_COLUMNS = [
+    Column("序号", 5),
+    Column("日期", 11.5, date=True),
+    Column("学习形式", 8),
+    Column("主题", 22),
+    Column("组织单位", 12),
+    Column("时长（小时）", 6, num_format="0.0"),
+    Column("地点", 10),
+    Column("应到", 5),
+    Column("实到", 5),
+    Column("缺席", 5),
+    Column("缺席人员及原因", 18),
+    Column("纪要", 26),
 ]
-EXPORT_WIDTHS = [6, 12, 14, 36, 28, 10, 20, 7, 7, 7, 36, 50]
-WRAPPED = {"主题", "缺席人员及原因", "纪要"}
+EXPORT_HEADERS = [c.header for c in EXPORT_COLUMNS]
+ZONE_COLUMN = Column("高新区", 8)
 EXCEL_MAX_ROWS = 1_048_576
 
 
-def export_workbook(*, sessions: Any, title: str, out: IO[bytes] | Any) -> int:
-    """Write ``sessions`` (a queryset from the scoped selectors) to ``out``;
-    returns the number of rows."""
+def export_workbook(
+    *, sessions: Any, title: str, out: IO[bytes] | Any, zone_name: str | None = None
+) -> int:
+    """Write ``sessions`` (a queryset from the scoped selectors) to ``out``,
+    laid out for A4 paper (``SheetWriter``). ``zone_name`` is the one zone
+    they belong to, or None (a 高新区 column then tells them apart).
+    Returns the number of rows."""
+    several = zone_name is None
+    columns = [EXPORT_COLUMNS[0], ZONE_COLUMN, *EXPORT_COLUMNS[1:]] if several else EXPORT_COLUMNS
     book = streaming_workbook(out)
     book.set_properties({"title": title, "author": "实绩"})
-    sheet = book.add_worksheet(EXPORT_SHEET)
-    f_title = book.add_format(
-        {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
+    sheet = SheetWriter(
+        book,
+        ExportFormats(book),
+        name=EXPORT_SHEET,
+        columns=columns,
+        title=title,
+        page_header=dated_page_header(zone_name or ""),
     )
-    formats = ExportFormats(book, header_valign="vcenter")
-    f_hours = book.add_format(
-        {"border": 1, "valign": "top", "font_size": 10, "align": "center", "num_format": "0.0"}
-    )
-    last = len(EXPORT_HEADERS) - 1
-    for index, width in enumerate(EXPORT_WIDTHS):
-        sheet.set_column(index, index, width)
-    sheet.set_row(0, 30)
-    sheet.merge_range(0, 0, 0, last, title, f_title)
-    for index, header in enumerate(EXPORT_HEADERS):
-        sheet.write_string(1, index, header, formats.header)
-    sheet.freeze_panes(2, 0)
-    sheet.repeat_rows(0, 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.fit_to_pages(1, 0)
-
-    def text(r: int, c: int, value: str) -> None:
-        value = (value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-        wrap = EXPORT_HEADERS[c] in WRAPPED
-        if not value:
-            sheet.write_blank(r, c, None, formats.text[(wrap, False)])
-        else:
-            sheet.write_string(r, c, value, formats.text_for(value, wrap=wrap))
-
     absentees = _absentees(sessions)
-    rows = 0
-    for rows, s in enumerate(selectors.with_counts(sessions).iterator(chunk_size=1000), start=1):
-        r = rows + 1
-        if r >= EXCEL_MAX_ROWS:
+    for number, s in enumerate(selectors.with_counts(sessions).iterator(chunk_size=1000), start=1):
+        if sheet.next_row >= EXCEL_MAX_ROWS:
             raise Invalid("记录超过 Excel 的行数上限，请缩小筛选范围后分批导出")
-        sheet.write_number(r, 0, rows, formats.number)
-        sheet.write_datetime(r, 1, dt.datetime.combine(s.date, dt.time()), formats.date)
-        text(r, 2, s.kind.name)
-        text(r, 3, s.topic)
-        text(r, 4, s.org.name)
-        sheet.write_number(r, 5, float(s.duration_hours), f_hours)
-        text(r, 6, s.place)
-        sheet.write_number(r, 7, s.expected_count, formats.number)
-        sheet.write_number(r, 8, s.present_count, formats.number)
-        sheet.write_number(r, 9, s.absent_count, formats.number)
-        text(r, 10, "；".join(absentees.get(s.pk, [])))
-        text(r, 11, s.minutes)
-    sheet.autofilter(1, 0, max(rows + 1, 1), last)
+        row = [
+            number,
+            s.date,
+            s.kind.name,
+            s.topic,
+            s.org.name,
+            float(s.duration_hours),
+            s.place,
+            s.expected_count,
+            s.present_count,
+            s.absent_count,
+            "；".join(absentees.get(s.pk, [])),
+            s.minutes,
+        ]
+        sheet.write([number, s.zone.name, *row[1:]] if several else row)
+    sheet.close()
     book.close()
-    return rows
+    return sheet.count
 
 
 def _absentees(sessions: Any) -> dict[int, list[str]]:
@@ -137,7 +129,19 @@ def _absentees(sessions: Any) -> dict[int, list[str]]:
 
 SIGNIN_SHEET = "签到表"
 H_NAME, H_ORG, H_PRESENT, H_REASON = "姓名", "所属组织", "签到(是/否)", "缺席原因"
-SIGNIN_HEADERS = [H_NAME, H_ORG, H_PRESENT, H_REASON]
+H_NUMBER, H_SIGNATURE = "序号", "签名"
+SIGNIN_HEADERS = [H_NAME, H_ORG, H_PRESENT, H_REASON]  # what the import reads
+# The paper form: portrait A4, 25 names a page, each row tall enough to sign.
+SIGNIN_COLUMNS = [
+    Column(H_NUMBER, 5),
+    Column(H_NAME, 9),
+    Column(H_ORG, 24),
+    Column(H_SIGNATURE, 20),
+    Column(H_PRESENT, 7),
+    Column(H_REASON, 20),
+]
+SIGNIN_ROWS_PER_PAGE = 25
+SIGNIN_ROW_HEIGHT = 24.0  # points
 SIGNIN_MAX_BYTES = 2 * MB
 # What reading one uploaded sign-in sheet may cost (a liaison may upload
 # one): a roster of a few thousand people, four columns and room for notes.
@@ -154,40 +158,64 @@ NO = {"否", "缺", "缺席", "未到", "未签到", "×", "✗", "x", "n", "no"
 
 
 def signin_template_bytes(*, session: StudySession) -> bytes:
-    """The sign-in sheet for ``session``, listing exactly its expected
-    attendees with what is recorded so far (blank: not recorded yet)."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SIGNIN_SHEET
-    header_font = Font(bold=True)
-    fill = PatternFill("solid", fgColor="D9E1F2")
-    for index, header in enumerate(SIGNIN_HEADERS, start=1):
-        cell = ws.cell(row=1, column=index, value=header)
-        cell.font, cell.fill = header_font, fill
-        cell.alignment = Alignment(horizontal="center")
-    row = 1
-    for row, mark in enumerate(selectors.attendance_of(session), start=2):
-        safe_cell(ws.cell(row=row, column=1), mark.person.name)
-        safe_cell(ws.cell(row=row, column=2), mark.person.org.name)
-        if mark.present is not None:
-            ws.cell(row=row, column=3, value="是" if mark.present else "否")
-            safe_cell(ws.cell(row=row, column=4), mark.reason)
-    add_choice_validation(
-        ws,
-        column="C",
-        first_row=2,
-        last_row=max(row, 2) + 200,
+    """The sign-in sheet for ``session``: a paper form (title, date, place,
+    topic, the expected attendees with a 签名 column, 25 to an A4 page, each
+    page headed alike) that is also the import template. It lists exactly
+    the session's expected attendees with what is recorded so far (blank:
+    not recorded yet); the header row is row 4, within the five rows the
+    import searches, and 序号 and 签名 are columns the import skips."""
+    out = io.BytesIO()
+    book = streaming_workbook(out)
+    title = f"{session.org.name}学习研讨签到表"
+    book.set_properties({"title": title, "author": "实绩"})
+    marks = list(selectors.attendance_of(session))
+    where = f"形式：{session.kind.name}\u3000地点：{session.place}"
+    sheet = SheetWriter(
+        book,
+        ExportFormats(book),
+        name=SIGNIN_SHEET,
+        columns=SIGNIN_COLUMNS,
+        title=title,
+        info=[
+            (f"时间：{chinese_date(session.date)}（{session.duration_hours} 小时）", where),
+            (f"主题：{session.topic}", f"应到 {len(marks)} 人，实到 ______ 人"),
+        ],
+        landscape=False,
+        repeat_title=True,
+        rows_per_page=SIGNIN_ROWS_PER_PAGE,
+        min_row_height=SIGNIN_ROW_HEIGHT,
+        autofilter=False,
+    )
+    for number, mark in enumerate(marks, start=1):
+        recorded = mark.present is not None
+        sheet.write(
+            [
+                number,
+                mark.person.name,
+                mark.person.org.name,
+                "",
+                ("是" if mark.present else "否") if recorded else "",
+                mark.reason if recorded else "",
+            ]
+        )
+    first = sheet.header_row + 1
+    add_choice_list(
+        sheet.ws,
+        column=SIGNIN_COLUMNS.index(next(c for c in SIGNIN_COLUMNS if c.header == H_PRESENT)),
+        first_row=first,
+        last_row=max(sheet.next_row, first) + 200,
         choices=["是", "否"],
         title="签到",
     )
-    for letter, width in zip("ABCD", (14, 30, 12, 30), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    return workbook_bytes(wb)
+    sheet.close()
+    book.close()
+    return out.getvalue()
 
 
 def signin_template_name(session: StudySession) -> str:
-    return f"{session.date:%Y%m%d}{session.org.name}签到表.xlsx"
+    return export_filename(
+        f"{session.org.name}签到表", zone_name=session.zone.name, day=session.date
+    )
 
 
 @dataclass

@@ -27,7 +27,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.timeline import timeline
 from shiji.campaigns.models import ZoneCampaign
-from shiji.core.downloads import attachment_response, export_response, stored_file_response
+from shiji.core.downloads import (
+    attachment_response,
+    export_filename,
+    export_response,
+    stored_file_response,
+)
 from shiji.core.errors import AppError, Forbidden, Invalid, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
@@ -36,6 +41,7 @@ from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
 from shiji.orgs.selectors import (
+    export_zone,
     org_options,
     orgs_visible_to,
     people_visible_to,
@@ -144,12 +150,14 @@ def session_export(request: HttpRequest) -> FileResponse:
     qs = selectors.session_filter(
         selectors.sessions_visible_to(user=user, action="study.export"), found["filters"]
     ).order_by("date", "pk")
-    where = found["org"].name if found["org"] else (found["zone"].name if found["zone"] else "")
-    title = f"{where}学习研讨记录"
-    stamp = timezone.localdate().strftime("%Y%m%d")
+    zone = export_zone(user=user, action="study.export", qs=qs, requested=found["zone"])
+    zone_name = zone.name if zone else None
+    org = found["org"]
+    what = f"{org.name}学习研讨记录" if org else "学习研讨记录"
+    title = f"{zone_name or '各高新区'}{what}" if not org else what
     return export_response(
-        lambda out: excel.export_workbook(sessions=qs, title=title, out=out),
-        filename=f"{title}{stamp}.xlsx",
+        lambda out: excel.export_workbook(sessions=qs, title=title, out=out, zone_name=zone_name),
+        filename=export_filename(what, zone_name=zone_name),
     )
 
 

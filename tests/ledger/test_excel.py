@@ -24,6 +24,7 @@ from shiji.ledger.excel import apply as excel_apply
 from shiji.ledger.models import Problem, ProgressNote, Status
 from shiji.orgs import services as org_services
 from tests.conftest import SYSTEM
+from tests.paper import column_widths
 
 COL = {header: index for index, header in enumerate(HEADERS, start=1)}
 
@@ -149,8 +150,9 @@ def test_export_layout_follows_the_contract(world, ledger, categories):
     assert [str(r) for r in ws.merged_cells.ranges] == ["A1:P1"]
     assert [c.value for c in ws[2]] == HEADERS
     assert ws.freeze_panes == "A3"
-    assert ws.column_dimensions["E"].width >= 40  # 问题描述
-    assert ws.column_dimensions["A"].width <= 8  # 序号
+    widths = column_widths(ws)
+    assert widths[COL["问题描述"]] == widths[COL["整改措施"]] == max(widths.values())
+    assert widths[COL["序号"]] == min(widths.values())
     assert ws.max_row == 2 + 6  # every zone A problem, no zone B one
 
     closed = ledger[Status.CLOSED]
@@ -166,8 +168,9 @@ def test_export_layout_follows_the_contract(world, ledger, categories):
         cell = ws.cell(r, COL[header])
         assert cell.is_date and cell.number_format == "yyyy-mm-dd"
         assert cell.value.date() == expected
+    # Every text wraps in its column: nothing is cut off at a narrow one.
     assert ws.cell(r, COL["问题描述"]).alignment.wrap_text
-    assert not ws.cell(r, COL["台账编号"]).alignment.wrap_text
+    assert ws.cell(r, COL["台账编号"]).alignment.wrap_text
 
     progress = ws.cell(row_of(ws, ledger[Status.IN_PROGRESS].code), COL["整改进展"]).value
     assert progress == "已完成第一轮排查\n正在整改"  # Excel's line break
@@ -181,8 +184,13 @@ def test_export_with_several_zones_has_a_neutral_title(world, ledger):
     ws = open_xlsx(export_bytes(world["sysadmin"]))["整改台账"]
     assert ws["A1"].value == "各高新区问题整改台账"
     assert ws.max_row == 2 + 7
-    assert excel.export_filename(None).startswith("问题整改台账-")
-    assert excel.export_filename(world.a.zone).startswith("甲高新区问题整改台账-")
+    today = timezone.localdate().isoformat()
+    assert excel.export_filename(None) == f"问题整改台账-{today}.xlsx"
+    assert excel.export_filename(world.a.zone) == f"甲高新区-问题整改台账-{today}.xlsx"
+    assert (
+        excel.export_filename(world.a.zone, {"version": "print"})
+        == f"甲高新区-问题整改台账（打印版）-{today}.xlsx"
+    )
 
 
 def test_formula_like_text_is_exported_as_literal_strings(world, make_problem):

@@ -540,7 +540,7 @@ def test_round_trip_in_the_browser(signed_in, live_server, world, problems, arti
     page.goto(f"{live_server.url}{reverse('ledger:list')}")
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 Excel").click()
-    assert download.value.suggested_filename.startswith("甲高新区问题整改台账-")
+    assert download.value.suggested_filename.startswith("甲高新区-问题整改台账-")
     wb = load_workbook(io.BytesIO(download.value.path().read_bytes()))
     ws = wb["整改台账"]
     ws.cell(row_of(ws, problems[0].code), COL["整改措施"], "建立月度通报制度")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,6 +19,7 @@ from shiji.orgs import policy
 from shiji.orgs.models import Role
 from shiji.regulations import selectors, services
 from shiji.regulations.models import Regulation, Status
+from tests.paper import assert_prints_on_a4
 from tests.samples import pdf_bytes
 
 PDF = pdf_bytes("管理办法")
@@ -288,10 +290,32 @@ def test_the_export_has_real_dates_and_literal_text(world, make_problem, login):
     assert page["Cache-Control"] == "private, no-store"
     book = load_workbook(io.BytesIO(b"".join(page.streaming_content)))
     sheet = book["建章立制"]
-    assert sheet.freeze_panes == "A2"
-    row = next(sheet.iter_rows(min_row=2, values_only=True))
-    assert row[2] == "+SUM(A1)" and sheet["C2"].data_type == "s"
-    assert row[6].date() == dt.date(2026, 4, 2) and row[8] == p.code
+    assert sheet["A1"].value == "甲高新区建章立制清单"
+    assert sheet.freeze_panes == "A3"
+    headers = [c.value for c in sheet[2]]
+    row = dict(zip(headers, next(sheet.iter_rows(min_row=3, values_only=True)), strict=True))
+    assert "高新区" not in row  # one zone: no zone column
+    assert row["制度名称"] == "+SUM(A1)" and sheet["B3"].data_type == "s"
+    assert row["印发日期"].date() == dt.date(2026, 4, 2) and row["相关问题"] == p.code
+    name = f"甲高新区-建章立制清单-{timezone.localdate().isoformat()}.xlsx"
+    assert quote(name) in page["Content-Disposition"]
+    assert_prints_on_a4(sheet, landscape=True, header_rows="$2:$2")
+
+
+def test_an_export_across_zones_names_each_rows_zone(world, make_problem, login):
+    make(world, title="甲区制度")
+    make(world, zone="b", actor="outsider", title="乙区制度")
+    page = login(world["national"]).get(reverse("regulations:export"))
+    sheet = load_workbook(io.BytesIO(b"".join(page.streaming_content)))["建章立制"]
+    assert sheet["A1"].value == "各高新区建章立制清单"
+    assert [c.value for c in sheet[2]][:3] == ["序号", "高新区", "制度名称"]
+    rows = {tuple(r[1:3]) for r in sheet.iter_rows(min_row=3, values_only=True)}
+    assert rows == {("甲高新区", "甲区制度"), ("乙高新区", "乙区制度")}
+    assert (
+        quote(f"建章立制清单-{timezone.localdate().isoformat()}.xlsx")
+        in (page["Content-Disposition"])
+    )
+    assert_prints_on_a4(sheet, landscape=True, header_rows="$2:$2")
 
 
 # API -------------------------------------------------------------------------------

@@ -438,6 +438,8 @@ def test_the_api_put_leaves_the_unlisted_pending_and_patch_relists(
 
 
 def test_the_sign_in_sheet_lists_exactly_the_expected_attendees(world, kinds, zone, central, login):
+    from tests.study.test_signin import template_rows
+
     session = create(
         world,
         kinds,
@@ -448,10 +450,10 @@ def test_the_sign_in_sheet_lists_exactly_the_expected_attendees(world, kinds, zo
     )
     response = login(world["zone_admin"]).get(reverse("study:signin_template", args=[session.pk]))
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    rows = [tuple(c.value for c in r) for r in ws.iter_rows(min_row=2)]
-    assert sorted(r[0] for r in rows) == sorted(["周建国", "吴海燕", "郑文博", "张三", "赵六"])
+    rows = template_rows(ws)
+    assert sorted(r["姓名"] for r in rows) == sorted(["周建国", "吴海燕", "郑文博", "张三", "赵六"])
     # Only what is recorded is filled in: nobody else is pre-marked present.
-    assert {r[0]: r[2] for r in rows} == {
+    assert {r["姓名"]: r["签到(是/否)"] for r in rows} == {
         "吴海燕": None,
         "周建国": None,
         "郑文博": None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from openpyxl import load_workbook
 
 from shiji.study import services
 from shiji.study.models import Attendance, StudySession
+from tests.paper import assert_prints_on_a4
 from tests.study.conftest import DAY, person
 
 
@@ -271,6 +273,10 @@ def test_export_has_real_dates_a_frozen_header_and_safe_text(world, login, make_
     assert topic_cell.data_type == "s" and topic_cell.value.startswith("=HYPERLINK")
     assert topic_cell.quotePrefix
     assert rows[0][10].value == "李四（出差）"
+    assert ws["A1"].value == "甲高新区学习研讨记录"
+    assert_prints_on_a4(ws, landscape=True, header_rows="$2:$2")
+    name = f"甲高新区-学习研讨记录-{timezone.localdate().isoformat()}.xlsx"
+    assert quote(name) in response["Content-Disposition"]
 
 
 # Materials -----------------------------------------------------------------

@@ -40,6 +40,14 @@ def marks(session):
     return {a.person.name: (a.present, a.reason) for a in session.attendance.all()}
 
 
+def template_rows(ws) -> list[dict]:
+    """The attendee rows of a downloaded sign-in sheet, by header: the rows
+    under the header row (the first whose first cell is 序号)."""
+    rows = [tuple(c.value for c in r) for r in ws.iter_rows()]
+    at = next(i for i, r in enumerate(rows) if r[0] == "序号")
+    return [dict(zip(rows[at], r, strict=True)) for r in rows[at + 1 :]]
+
+
 def dry_run(client, session, file):
     return client.post(reverse("study:signin_import", args=[session.pk]), {"file": file})
 
@@ -49,13 +57,14 @@ def test_template_lists_the_roster_with_recorded_attendance(world, login, sessio
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    rows = [tuple(c.value for c in r) for r in ws.iter_rows()]
-    assert rows[0] == tuple(HEADERS)
     dept = world.a.dept.name
-    assert rows[1:] == [
-        ("张三", dept, "是", None),
-        ("李四", dept, None, None),
-        ("王五", dept, None, None),
+    assert [
+        (r["序号"], r["姓名"], r["所属组织"], r["签名"], r["签到(是/否)"], r["缺席原因"])
+        for r in template_rows(ws)
+    ] == [
+        (1, "张三", dept, None, "是", None),
+        (2, "李四", dept, None, None, None),
+        (3, "王五", dept, None, None, None),
     ]
 
 

@@ -1,10 +1,20 @@
 """The ledger export: the problems a user may export, streamed into the
-§6 workbook with XlsxWriter in constant-memory mode (see the package doc)."""
+§6 workbook with XlsxWriter in constant-memory mode (see the package doc),
+laid out for A4 paper by ``core.xlsx.SheetWriter``.
+
+Two versions, the same rows:
+
+- the workbook of the contract (``整改台账``, sixteen columns; a 17th,
+  高新区, last, when the rows span several zones), which imports back:
+  landscape at 90 % (text of 9 pt on paper), the header repeated on every
+  page, 填报单位 and 填报日期 in the page header (rows 1 and 2 are the
+  contract's title and headers), page numbers in the footer;
+- the 打印版 (``params["version"] == "print"``): the columns a reader of
+  the paper needs, wider, with 填报单位 and 填报日期 under the title.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -12,23 +22,34 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from shiji.campaigns.models import ZoneCampaign
+from shiji.core.downloads import export_filename as download_name
 from shiji.core.errors import Invalid
-from shiji.core.xlsx import FORMULA_TRIGGERS, streaming_workbook
+from shiji.core.xlsx import (
+    Column,
+    ExportFormats,
+    SheetWriter,
+    chinese_date,
+    streaming_workbook,
+)
 from shiji.ledger import selectors
 from shiji.ledger.excel.layout import (
     DATE_COLUMNS,
-    DATE_FORMAT,
     EXCEL_MAX_ROWS,
     EXPORT_CHUNK,
     HEADERS,
     NEUTRAL_TITLE,
     PHASE_EXPORT,
+    PRINT_SHEET,
+    PRINT_VERSION,
+    PRINT_WIDTHS,
+    PRINT_WIDTHS_SEVERAL_ZONES,
     PROGRESS_EVERY,
     SHEET,
     TITLE_SUFFIX,
     TOO_MANY_ROWS,
     WIDTHS,
-    WRAPPED,
+    WIDTHS_SEVERAL_ZONES,
+    ZONE_HEADER,
     Progress,
 )
 from shiji.ledger.models import Kind, Problem, Source, Status
@@ -100,11 +121,16 @@ def export_title(zone: Zone | None) -> str:
     return f"{zone.name}{campaign}{TITLE_SUFFIX}"
 
 
-def export_filename(zone_or_none: Zone | None) -> str:
-    """The download name, e.g. "无锡高新区问题整改台账-20260315.xlsx"."""
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    prefix = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "", zone_or_none.name) if zone_or_none else ""
-    return f"{prefix}{TITLE_SUFFIX}-{stamp}.xlsx"
+def printed(params: Mapping[str, Any] | None) -> bool:
+    """Whether ``params`` ask for the 打印版."""
+    return (params or {}).get("version") == PRINT_VERSION
+
+
+def export_filename(zone_or_none: Zone | None, params: Mapping[str, Any] | None = None) -> str:
+    """The download name, e.g. "无锡高新区-问题整改台账-2026-03-15.xlsx"
+    ("…问题整改台账（打印版）…" for the 打印版)."""
+    what = f"{TITLE_SUFFIX}（打印版）" if printed(params) else TITLE_SUFFIX
+    return download_name(what, zone_name=zone_or_none.name if zone_or_none else None)
 
 
 def export_count(*, user: Any, params: Mapping[str, Any] | None) -> int:
@@ -119,35 +145,53 @@ def export_workbook(
     progress: Progress | None = None,
 ) -> int:
     """Write the .xlsx of the problems ``user`` may export (``ledger.export``),
-    filtered by ``params`` like the ledger list, into the binary file ``out``.
+    filtered by ``params`` like the ledger list, into the binary file ``out``:
+    the contract's workbook, or the 打印版 when ``params`` ask for it.
     Returns the number of problem rows. ``progress(phase, done, total)`` is
     called every 1,000 rows when given."""
     qs = export_queryset(user=user, params=params)
     zone = export_zone(user=user, params=params)
     ambiguous = _ambiguous_names(qs)
     total = qs.count() if progress else None
-    if total is not None and total > EXCEL_MAX_ROWS - 2:
+    if total is not None and total > EXCEL_MAX_ROWS - 3:
         raise Invalid(TOO_MANY_ROWS)
 
     book = streaming_workbook(out)  # text stays text (see STREAMING_OPTIONS)
     title = export_title(zone)
     book.set_properties({"title": title, "author": "实绩", "company": zone.name if zone else ""})
-    sheet = book.add_worksheet(SHEET)
-    formats = _Formats(book)
-    last = len(HEADERS) - 1
-    for index, header in enumerate(HEADERS):
-        sheet.set_column(index, index, WIDTHS[header])
-    sheet.set_row(0, 32)
-    sheet.set_row(1, 22)
-    # Constant-memory mode writes rows in order: title, headers, then data.
-    sheet.merge_range(0, 0, 0, last, title, formats.title)
-    for index, header in enumerate(HEADERS):
-        sheet.write_string(1, index, header, formats.header)
-    sheet.freeze_panes(2, 0)
-    sheet.repeat_rows(0, 1)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.fit_to_pages(1, 0)
+    several = zone is None and qs.exists()  # rows of several zones: a 高新区 column
+    filled_in = (
+        f"填报单位：{zone.name if zone else '各高新区'}",
+        f"填报日期：{chinese_date(timezone.localdate())}",
+    )
+    if printed(params):
+        widths = PRINT_WIDTHS_SEVERAL_ZONES if several else PRINT_WIDTHS
+        headers = list(PRINT_WIDTHS)
+        if several:
+            headers.insert(1, ZONE_HEADER)
+        sheet = SheetWriter(
+            book,
+            ExportFormats(book),
+            name=PRINT_SHEET,
+            columns=[Column(h, widths[h], date=h == "整改时限") for h in headers],
+            title=title,
+            info=[filled_in],
+            landscape=True,
+        )
+    else:
+        widths = WIDTHS_SEVERAL_ZONES if several else WIDTHS
+        headers = [*HEADERS, ZONE_HEADER] if several else HEADERS
+        sheet = SheetWriter(
+            book,
+            ExportFormats(book),
+            name=SHEET,
+            columns=[Column(h, widths[h], date=h in DATE_COLUMNS) for h in headers],
+            title=title,
+            page_header=filled_in,
+            landscape=True,
+        )
+    row_of = _print_row if printed(params) else _row
+    zones = dict(Zone.objects.values_list("pk", "name")) if several else {}
 
     def person(values: dict[str, Any], role: str) -> str:
         name = values[f"{role}__name"]
@@ -157,84 +201,77 @@ def export_workbook(
             return f"{name}（{values[f'{role}__org__name']}）"
         return name
 
-    sources, kinds, statuses = dict(Source.choices), dict(Kind.choices), dict(Status.choices)
     rows = 0
     for rows, values in enumerate(qs.values(*_EXPORT_VALUES).iterator(EXPORT_CHUNK), start=1):
-        r = rows + 1
-        if r >= EXCEL_MAX_ROWS:
+        if sheet.next_row >= EXCEL_MAX_ROWS:
             raise Invalid(TOO_MANY_ROWS)
-        cells = (
-            rows,
-            values["code"],
-            str(sources.get(values["source"], values["source"])),
-            values["category__name"],
-            values["description"],
-            values["measures"],
-            values["goal"],
-            values["org__name"],
-            person(values, "leader"),
-            person(values, "owner"),
-            str(kinds.get(values["kind"], values["kind"])),
-            values["deadline"],
-            values["progress_summary"],
-            values["completion_note"],
-            str(statuses.get(values["status"], values["status"])),
-            values["closed_on"],
+        sheet.write(
+            row_of(
+                rows,
+                values,
+                person,
+                zone_name=zones.get(values["zone_id"], "") if several else None,
+            )
         )
-        for c, value in enumerate(cells):
-            formats.write(sheet, r, c, value)
         if progress and rows % PROGRESS_EVERY == 0:
             progress(PHASE_EXPORT, rows, total)
-    sheet.autofilter(1, 0, max(rows + 1, 1), last)
+    sheet.close()
     book.close()
     if progress:
         progress(PHASE_EXPORT, rows, total)
     return rows
 
 
-class _Formats:
-    """The few cell formats of the sheet, made once (XlsxWriter keeps each
-    distinct format in the workbook's style table)."""
+_SOURCES, _KINDS, _STATUSES = dict(Source.choices), dict(Kind.choices), dict(Status.choices)
 
-    def __init__(self, book: Any) -> None:
-        base = {"border": 1, "valign": "top", "font_size": 10}
-        self.title = book.add_format(
-            {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
-        )
-        self.header = book.add_format(
-            {
-                **base,
-                "bold": True,
-                "align": "center",
-                "valign": "vcenter",
-                "text_wrap": True,
-                "bg_color": "#D9E1F2",
-            }
-        )
-        self.number = book.add_format({**base, "align": "center"})
-        self.date = book.add_format({**base, "num_format": DATE_FORMAT, "align": "center"})
-        self.text: dict[tuple[bool, bool], Any] = {}
-        for wrap in (False, True):
-            for quoted in (False, True):
-                self.text[(wrap, quoted)] = book.add_format(
-                    {**base, "text_wrap": wrap, "quote_prefix": quoted}
-                )
-        self.wrapped = [header in WRAPPED for header in HEADERS]
-        self.dated = [header in DATE_COLUMNS for header in HEADERS]
 
-    def write(self, sheet: Any, row: int, col: int, value: Any) -> None:
-        wrap = self.wrapped[col]
-        if value is None or value == "":
-            blank = self.date if self.dated[col] else self.text[(wrap, False)]
-            sheet.write_blank(row, col, None, blank)
-        elif isinstance(value, dt.date):
-            sheet.write_datetime(row, col, value, self.date)
-        elif isinstance(value, int):
-            sheet.write_number(row, col, value, self.number)
-        else:
-            # Excel's own line break is LF; forms submit CRLF.
-            text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-            sheet.write_string(row, col, text, self.text[(wrap, text.startswith(FORMULA_TRIGGERS))])
+def _label(choices: dict[str, Any], code: str) -> str:
+    return str(choices.get(code, code))
+
+
+def _row(number: int, values: dict[str, Any], person: Any, *, zone_name: str | None) -> list:
+    """A row of the contract's workbook: the sixteen columns (and the zone
+    last, when the export spans several)."""
+    cells = [
+        number,
+        values["code"],
+        _label(_SOURCES, values["source"]),
+        values["category__name"],
+        values["description"],
+        values["measures"],
+        values["goal"],
+        values["org__name"],
+        person(values, "leader"),
+        person(values, "owner"),
+        _label(_KINDS, values["kind"]),
+        values["deadline"],
+        values["progress_summary"],
+        values["completion_note"],
+        _label(_STATUSES, values["status"]),
+        values["closed_on"],
+    ]
+    return cells if zone_name is None else [*cells, zone_name]
+
+
+def _print_row(number: int, values: dict[str, Any], person: Any, *, zone_name: str | None) -> list:
+    """A row of the 打印版: where the work stands is the completion note once
+    there is one, else the latest progress; the status with its 销号 date."""
+    status = _label(_STATUSES, values["status"])
+    if values["closed_on"]:
+        status = f"{status}\n{values['closed_on']:%Y-%m-%d}"
+    cells = [
+        number,
+        values["code"],
+        values["description"],
+        values["measures"],
+        values["org__name"],
+        person(values, "leader"),
+        person(values, "owner"),
+        values["deadline"],
+        values["completion_note"] or values["progress_summary"],
+        status,
+    ]
+    return cells if zone_name is None else [number, zone_name, *cells[1:]]
 
 
 def _ambiguous_names(qs: QuerySet[Problem]) -> set[tuple[int, str]]:

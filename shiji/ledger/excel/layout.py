@@ -28,26 +28,64 @@ HEADERS = [
     "销号日期",
 ]
 DATE_COLUMNS = ("整改时限", "销号日期")
-# Character widths; the long texts wrap within their column.
+ZONE_HEADER = "高新区"
+PRINT_VERSION = "print"  # the export parameter ``version`` that asks for the 打印版
+
+# Widths in characters (see core.xlsx), chosen so that the sixteen columns
+# print across one A4 page in landscape with text of at least 9 pt: every
+# text wraps in its column and each row is as tall as its longest text.
+# When an export spans several zones, a 17th column names each row's zone;
+# it comes last, so that the sixteen stay where the contract puts them, and
+# the long texts give up the room it takes.
 WIDTHS = {
-    "序号": 6,
-    "台账编号": 16,
-    "问题来源": 11,
-    "问题类别": 16,
-    "问题描述": 42,
-    "整改措施": 42,
-    "整改目标": 30,
-    "责任单位": 24,
-    "责任领导": 12,
-    "责任人": 12,
-    "整改类型": 11,
-    "整改时限": 12,
-    "整改进展": 36,
-    "完成情况": 30,
-    "状态": 9,
-    "销号日期": 12,
+    "序号": 5,
+    "台账编号": 11,
+    "问题来源": 6,
+    "问题类别": 7,
+    "问题描述": 16,
+    "整改措施": 16,
+    "整改目标": 9,
+    "责任单位": 10,
+    "责任领导": 6.5,
+    "责任人": 6.5,
+    "整改类型": 6,
+    "整改时限": 11.5,
+    "整改进展": 10,
+    "完成情况": 9,
+    "状态": 6.5,
+    "销号日期": 11.5,
 }
-WRAPPED = frozenset({"问题描述", "整改措施", "整改目标", "责任单位", "整改进展", "完成情况"})
+WIDTHS_SEVERAL_ZONES = {
+    **WIDTHS,
+    "问题类别": 6.5,
+    "问题描述": 14,
+    "整改措施": 14,
+    "整改目标": 8,
+    "责任单位": 9,
+    "整改类型": 5.5,
+    "整改进展": 9,
+    "完成情况": 8,
+    ZONE_HEADER: 8,
+}
+
+# The 打印版: the columns a reader of the paper needs, wide enough to read
+# at a glance; for printing only (the import refuses it: sheet PRINT_SHEET).
+PRINT_SHEET = "整改台账（打印版）"
+PRINT_PROGRESS = "整改进展 / 完成情况"
+PRINT_STATUS = "状态 / 销号日期"
+PRINT_WIDTHS = {
+    "序号": 5,
+    "台账编号": 12,
+    "问题描述": 28,
+    "整改措施": 26,
+    "责任单位": 12,
+    "责任领导": 6.5,
+    "责任人": 6.5,
+    "整改时限": 11.5,
+    PRINT_PROGRESS: 21,
+    PRINT_STATUS: 11.5,
+}
+PRINT_WIDTHS_SEVERAL_ZONES = {**PRINT_WIDTHS, "问题描述": 24, "整改措施": 22, ZONE_HEADER: 8}
 TITLE_SUFFIX = "问题整改台账"
 NEUTRAL_TITLE = "各高新区问题整改台账"
 DATE_FORMAT = "yyyy-mm-dd"

@@ -31,8 +31,10 @@ from shiji.ledger.excel.layout import (
     HEADERS,
     MAX_ERRORS,
     PHASE_CHECK,
+    PRINT_SHEET,
     READ_LIMITS,
     SHEET,
+    ZONE_HEADER,
     Progress,
 )
 from shiji.ledger.models import Kind, Problem, Source, Status
@@ -113,7 +115,7 @@ def import_row_count(file: IO[bytes] | Any, *, stop_after: int) -> int | None:
     book = open_workbook(file, limits=READ_LIMITS)
     try:
         sheet = _sheet(book)
-        header = find_header(sheet, HEADERS, errors=ErrorList())
+        header = _find_header(sheet, ErrorList())
         if header is None:
             return 0
         count = 0
@@ -169,7 +171,17 @@ def import_plan(
     book = open_workbook(file, limits=READ_LIMITS)
     try:
         sheet = _sheet(book)
-        header = find_header(sheet, HEADERS, errors=errors)
+        header = None
+        if sheet.title == PRINT_SHEET:
+            errors.add(
+                sheet.title,
+                None,
+                "",
+                "这是整改台账的打印版，只供打印，不能导入：请在台账页点击“导出 Excel”，"
+                "在导出的文件中修改后再导入",
+            )
+        else:
+            header = _find_header(sheet, errors)
         if header is not None:
             _check_columns(sheet.title, header, errors)
         if not errors and header is not None:
@@ -209,8 +221,14 @@ def _sheet(book: Any) -> Any:
     return book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
 
 
+def _find_header(sheet: Any, errors: ErrorList) -> Any:
+    # 高新区 is there when the export spanned several zones (last column);
+    # each row's zone is checked against the import's (``_plan_row``).
+    return find_header(sheet, [*HEADERS, ZONE_HEADER], errors=errors, required=HEADERS)
+
+
 def _check_columns(sheet: str, header: Any, errors: ErrorList) -> None:
-    known = set(HEADERS)
+    known = {*HEADERS, ZONE_HEADER}
     for text in header.unknown:
         if text.replace(" ", "") in known:
             errors.add(
@@ -370,6 +388,16 @@ def _plan_row(
         nonlocal failed
         failed = True
         errors.add(row.sheet, row.number, column, message)
+
+    if ZONE_HEADER in row.values:
+        other = row.text(ZONE_HEADER)
+        if other and other not in (zone.name, zone.short_name):
+            report(
+                ZONE_HEADER,
+                f"这一行是“{other}”的问题，不能导入{zone.name}的台账："
+                f"请只保留{zone.name}的行，其他高新区的行分别导入",
+            )
+            return None
 
     code = row.text("台账编号")
     current = None
