@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from shiji.campaigns import selectors
 from shiji.campaigns.models import AssignmentStatus
+from shiji.core.i18n import in_workbook_language
 from shiji.core.xlsx import (
     FONT_SIZE,
     MIN_PRINT_PT,
@@ -91,6 +92,7 @@ def export_title(zone: Zone | None, what: str = TASK_SHEET) -> str:
     return f"{zone.name if zone else '各高新区'}{what}"
 
 
+@in_workbook_language
 def export_tasks(
     *, user: Any, params: Mapping[str, Any], zone: Zone | None, out: IO[bytes] | Any
 ) -> int:
@@ -206,6 +208,7 @@ def _overdue_orgs(assignments: Any) -> dict[int, list[str]]:
     return out
 
 
+@in_workbook_language
 def export_matrix(*, user: Any, zone: Zone, params: Mapping[str, Any], out: IO[bytes] | Any) -> int:
     """Write ``zone``'s org × task matrix as the matrix page shows it to
     ``user`` (``selectors.task_matrix``: the same organizations, tasks and

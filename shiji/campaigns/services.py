@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit import kinds
 from shiji.audit.kinds import ASSIGNMENT_MOVES, EventKind
@@ -497,7 +498,7 @@ def category_create(
     """A category the zone adds itself (its wording is its own: not a placeholder)."""
     policy.require(actor, "category.manage", zone, view="zone.view", missing="高新区不存在")
     if not ZoneCampaign.objects.filter(zone=zone, campaign=campaign).exists():
-        raise NotFound("本区尚未启用该学习教育")
+        raise NotFound(gettext("本区尚未启用该学习教育"))
     values = _clean_category(name, description)
     existing = ProblemCategory.objects.select_for_update().filter(zone=zone, campaign=campaign)
     if existing.filter(name=values["name"]).exists():
@@ -591,7 +592,7 @@ def clean_sectors(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [p for p in value.replace("，", ",").replace("、", ",").split(",") if p.strip()]
     if not isinstance(value, (list, tuple, set)) or not value:
-        raise invalid(sectors="请至少选择一个适用领域")
+        raise invalid(sectors=gettext("请至少选择一个适用领域"))
     known = {code: code for code in Sector.values} | {
         str(label): code for code, label in Sector.choices
     }
@@ -635,21 +636,21 @@ def _arrangement(zone: Zone, value: Any, campaign: Campaign | None) -> WorkArran
     """A work arrangement of a campaign ``zone`` has adopted, given as a record
     or an id (and of ``campaign`` when one is named)."""
     if value is None or value == "":
-        raise invalid(arrangement="请选择工作安排")
+        raise invalid(arrangement=gettext("请选择工作安排"))
     pk = value.pk if isinstance(value, WorkArrangement) else parse_id(value)
     found = WorkArrangement.objects.filter(pk=pk, campaign__adoptions__zone=zone)
     if campaign is not None:
         found = found.filter(campaign=campaign)
     arrangement = found.select_related("campaign").first()
     if arrangement is None:
-        raise invalid(arrangement="工作安排不存在")
+        raise invalid(arrangement=gettext("工作安排不存在"))
     return arrangement
 
 
 def _adoption(zone: Zone, campaign: Campaign) -> ZoneCampaign:
     adoption = ZoneCampaign.objects.filter(zone=zone, campaign=campaign).first()
     if adoption is None:
-        raise invalid(campaign="本区尚未启用该学习教育，请先在活动设置中启用")
+        raise invalid(campaign=gettext("本区尚未启用该学习教育，请先在活动设置中启用"))
     return adoption
 
 
@@ -844,7 +845,7 @@ def assignment_transition(
             for file in files:
                 stored.enter_context(_evidence_stored(actor, assignment, file))
             if not assignment.evidence.exists():
-                raise invalid(file="报送完成情况须至少上传一份凭证")
+                raise invalid(file=gettext("报送完成情况须至少上传一份凭证"))
             assignment.report_note, assignment.reported_by, assignment.reported_at = note, user, now
             fields += ["report_note", "reported_by", "reported_at"]
         else:

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import PROBLEM_MOVES, PROBLEM_REVIEWS, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -55,7 +56,7 @@ def _require_org(actor: Any, action: str, org: Organization) -> None:
     """The responsible org a problem is given: one the actor can see (else it
     is "not there", 422 like any bad reference) and may take ``action`` in."""
     if not policy.can(actor, "org.view", org):
-        raise invalid(org="责任单位不存在")
+        raise invalid(org=gettext("责任单位不存在"))
     policy.require(actor, action, org)
 
 
@@ -84,13 +85,13 @@ def _category(zone: Zone, value: Any, current_id: int | None) -> ProblemCategory
     problem keeps a category the zone has since retired, but none is newly
     given one."""
     if value is None or value == "":
-        raise invalid(category="请选择问题类别")
+        raise invalid(category=gettext("请选择问题类别"))
     if isinstance(value, ProblemCategory):
         category = value if value.zone_id == zone.pk else None
     else:
         category = ProblemCategory.objects.filter(zone=zone, pk=parse_id(value)).first()
     if category is None:
-        raise invalid(category="问题类别不存在")
+        raise invalid(category=gettext("问题类别不存在"))
     if not category.is_active and category.pk != current_id:
         raise invalid(category=f"问题类别“{category.name}”已停用，请选用本区在用的问题类别")
     return category
@@ -134,7 +135,7 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     if "found_on" in data:
         out["found_on"] = clean_date(data["found_on"], field="found_on", label="发现日期")
         if out["found_on"] > timezone.localdate():
-            raise invalid(found_on="发现日期不能晚于今天")
+            raise invalid(found_on=gettext("发现日期不能晚于今天"))
     if "deadline" in data:
         out["deadline"] = clean_date(
             data["deadline"], field="deadline", label="整改时限", required=False
@@ -145,9 +146,9 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     deadline = out.get("deadline", current.deadline if current else None)
     found_on = out.get("found_on", current.found_on if current else None)
     if kind in (Kind.IMMEDIATE, Kind.DEADLINE) and deadline is None:
-        raise invalid(deadline="立行立改和限期整改的问题须填写整改时限")
+        raise invalid(deadline=gettext("立行立改和限期整改的问题须填写整改时限"))
     if deadline and found_on and deadline < found_on:
-        raise invalid(deadline="整改时限不能早于发现日期")
+        raise invalid(deadline=gettext("整改时限不能早于发现日期"))
     return out
 
 
@@ -232,7 +233,7 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
         # Moving a deadline is an extension, which needs a reason and is counted.
         new = clean_date(fields["deadline"], field="deadline", label="整改时限", required=False)
         if new != problem.deadline:
-            raise invalid(deadline="修改整改时限请使用“申请延期”，并说明理由")
+            raise invalid(deadline=gettext("修改整改时限请使用“申请延期”，并说明理由"))
     values = _clean_fields(problem.zone, fields, problem)
     if "org" in values and values["org"].pk != problem.org_id:
         _require_org(actor, "problem.edit", values["org"])
@@ -260,7 +261,7 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
     problem = _locked(problem)
     policy.require(actor, "problem.review", problem)
     if decision not in ("approve", "send_back"):
-        raise invalid(decision="审核结论应为 approve 或 send_back")
+        raise invalid(decision=gettext("审核结论应为 approve 或 send_back"))
     workflow.check("review", problem)
     note = clean_text(
         note,
@@ -310,9 +311,9 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
     if action == "submit":
         note = note or problem.completion_note
         if not note:
-            raise invalid(note="提交销号须填写完成情况")
+            raise invalid(note=gettext("提交销号须填写完成情况"))
         if not problem.evidence.exists():
-            raise Conflict("提交销号须至少上传一份整改凭证")
+            raise Conflict(gettext("提交销号须至少上传一份整改凭证"))
         problem.completion_note, problem.submitted_by = note, policy.user_of(actor)
         fields += ["completion_note", "submitted_by"]
     elif move.needs_note and not note:
@@ -421,9 +422,9 @@ def problem_extend_deadline(
     new = clean_date(new_deadline, field="new_deadline", label="新的整改时限")
     reason = clean_text(reason, field="reason", label="延期理由", max_length=TEXT_LIMIT)
     if problem.deadline and new <= problem.deadline:
-        raise invalid(new_deadline="新的整改时限应晚于原时限")
+        raise invalid(new_deadline=gettext("新的整改时限应晚于原时限"))
     if new < problem.found_on:
-        raise invalid(new_deadline="整改时限不能早于发现日期")
+        raise invalid(new_deadline=gettext("整改时限不能早于发现日期"))
     ext = DeadlineExtension.objects.create(
         problem=problem,
         old_deadline=problem.deadline,

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -36,6 +37,7 @@ from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.core import staging
 from shiji.core.errors import Conflict, Invalid
+from shiji.core.i18n import in_workbook_language
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import MB, UploadInfo, check_upload
 from shiji.core.validation import clean_choice, clean_text
@@ -177,6 +179,7 @@ _NOTE_FILL = PatternFill("solid", fgColor="FFF8E1")
 _EXAMPLE_FONT = Font(italic=True, color="808080")
 
 
+@in_workbook_language
 def roster_template_bytes(*, zone: Zone | None = None) -> bytes:
     """The roster template as .xlsx bytes (the examples use ``zone``'s name)."""
     zone_name = zone.name if zone else "某某高新区"
@@ -278,6 +281,7 @@ def _template_sheet(ws, headers, *, widths, note, examples) -> None:
 # Parsing (the dry run) ------------------------------------------------------------------
 
 
+@in_workbook_language
 def roster_parse(file: IO[bytes] | Any, zone: Zone) -> RosterPlan:
     """Check a roster file against ``zone`` and plan the import; writes nothing.
 
@@ -602,13 +606,13 @@ def _party(value: Any) -> bool:
     if text in _NO:
         return False
     if not text:
-        raise Invalid("请填写是否党员（是/否）")
-    raise Invalid("是否党员请填写“是”或“否”")
+        raise Invalid(gettext("请填写是否党员（是/否）"))
+    raise Invalid(gettext("是否党员请填写“是”或“否”"))
 
 
 def _phone(text: str) -> str:
     if text and (not _PHONE.match(text) or sum(c.isdigit() for c in text) < 3):
-        raise Invalid("联系电话只能包含数字及 - + ( ) 等符号")
+        raise Invalid(gettext("联系电话只能包含数字及 - + ( ) 等符号"))
     return clean_text(text, field="phone", label="联系电话", max_length=30, required=False)
 
 
@@ -677,7 +681,7 @@ def roster_import(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPla
             _apply(actor, zone, plan)
     except IntegrityError:
         # Someone added the same org or person between our checks and our insert.
-        raise Conflict("导入时本区数据正被他人修改，请稍后重新上传") from None
+        raise Conflict(gettext("导入时本区数据正被他人修改，请稍后重新上传")) from None
     counts = plan.counts
     audit_record(
         actor=actor,

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Concat, Lower, Substr
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -67,9 +68,9 @@ def zone_create(
         is_sample=is_sample,
     )
     if Zone.objects.filter(code=zone.code).exists():
-        raise invalid(code="该代码已被使用")
+        raise invalid(code=gettext("该代码已被使用"))
     if Zone.objects.filter(name=zone.name).exists():
-        raise invalid(name="该名称已被使用")
+        raise invalid(name=gettext("该名称已被使用"))
     zone.save()
     audit_record(
         actor=actor, action=EventKind.ZONE_CREATE, obj=zone, changes=created(zone, ZONE_FIELDS)
@@ -106,7 +107,7 @@ def org_create(
     is_sample: bool = False,
 ) -> Organization:
     if parent is not None and parent.zone_id != zone.pk:
-        raise NotFound("上级组织不存在")
+        raise NotFound(gettext("上级组织不存在"))
     policy.require(actor, "org.manage", parent or zone)
     org = Organization(
         zone=zone,
@@ -144,9 +145,9 @@ def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
         parent = fields["parent"]
         if parent is not None:
             if parent.zone_id != org.zone_id:
-                raise NotFound("上级组织不存在")
+                raise NotFound(gettext("上级组织不存在"))
             if parent.path.startswith(org.path):
-                raise invalid(parent="不能把组织移到它自己或其下级组织之下")
+                raise invalid(parent=gettext("不能把组织移到它自己或其下级组织之下"))
             policy.require(actor, "org.manage", parent)
         org.parent = parent
         _set_path(org)
@@ -229,7 +230,7 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
     if "org" in fields and fields["org"].pk != person.org_id:
         new_org = fields["org"]
         if new_org.zone_id != person.zone_id:
-            raise NotFound("组织不存在")
+            raise NotFound(gettext("组织不存在"))
         policy.require(actor, "person.manage", new_org)
         person.org = new_org
     if Person.objects.filter(org=person.org, name=person.name).exclude(pk=person.pk).exists():
@@ -282,12 +283,12 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
     if org_pk not in (None, ""):
         org = Organization.objects.select_related("zone").filter(pk=parse_id(org_pk)).first()
         if org is None or not policy.may_grant_in(actor, org):
-            raise NotFound("组织不存在", fields={f"{field}.org": "组织不存在"})
+            raise NotFound(gettext("组织不存在"), fields={f"{field}.org": "组织不存在"})
         zone = org.zone
     elif zone_pk not in (None, ""):
         zone = Zone.objects.filter(pk=parse_id(zone_pk)).first()
         if zone is None or not policy.may_grant_in(actor, zone):
-            raise NotFound("高新区不存在", fields={f"{field}.zone": "高新区不存在"})
+            raise NotFound(gettext("高新区不存在"), fields={f"{field}.zone": "高新区不存在"})
     elif not policy.may_grant_in(actor, None):
         message = "只有系统管理员可以授予全国或省级范围的角色"
         raise Forbidden(message, fields={f"{field}.zone": message})
@@ -320,7 +321,7 @@ def _clean_email(value: Any) -> str:
         try:
             validate_email(email)
         except ValidationError:
-            raise invalid(email="邮箱格式不正确") from None
+            raise invalid(email=gettext("邮箱格式不正确")) from None
     return email
 
 
@@ -338,13 +339,13 @@ def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str
         if policy.may_revoke(actor, g):
             continue
         if g.zone_id is None or g.role in policy.GLOBAL_ONLY_ROLES:
-            raise Forbidden("只有系统管理员可以撤销全国、省级范围或上级查看角色")
-        raise NotFound("账号不存在")
+            raise Forbidden(gettext("只有系统管理员可以撤销全国、省级范围或上级查看角色"))
+        raise NotFound(gettext("账号不存在"))
     if user.pk == getattr(actor, "pk", None) and any(
         g.role in policy.TABLE["user.manage"] for g in removed
     ):
         # Otherwise an admin can lock themselves out with one click.
-        raise invalid(grants="不能撤销自己的账号管理角色，请由其他管理员操作")
+        raise invalid(grants=gettext("不能撤销自己的账号管理角色，请由其他管理员操作"))
     RoleGrant.objects.filter(pk__in=[g.pk for g in removed]).delete()
     for g in grants:
         if _grant_key(g) not in old:
@@ -377,7 +378,7 @@ def username_clean_new(*, actor: Any, username: Any) -> str:
     error. Only the system actor may use reserved names."""
     value = normalize_username(username)
     if not value:
-        raise invalid(username="请填写用户名")
+        raise invalid(username=gettext("请填写用户名"))
     try:
         validate_username(value)
     except ValidationError:
@@ -422,9 +423,9 @@ def user_create(
             if own is not None and len(own) == 1:
                 zone = Zone.objects.filter(pk=next(iter(own))).first()
     if zone is not None and not policy.can(actor, "user.manage", zone):
-        raise NotFound("高新区不存在", fields={"zone": "高新区不存在"})
+        raise NotFound(gettext("高新区不存在"), fields={"zone": "高新区不存在"})
     if zone is None and not policy.is_global_admin(actor):
-        raise invalid(zone="请选择账号所属高新区")
+        raise invalid(zone=gettext("请选择账号所属高新区"))
     user = User(
         username=username,
         name=clean_text(name, field="name", label="姓名", max_length=50, required=False),
@@ -467,9 +468,9 @@ def user_update(
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.zone_id:
         if not policy.can(actor, "user.manage", user.zone):
-            raise NotFound("账号不存在")
+            raise NotFound(gettext("账号不存在"))
     elif not policy.is_global_admin(actor):
-        raise NotFound("账号不存在")
+        raise NotFound(gettext("账号不存在"))
     refusal = policy.account_edit_refusal(actor, user)
     if refusal:
         raise Forbidden(refusal)
@@ -481,7 +482,7 @@ def user_update(
         user.email = _clean_email(email)
     if is_active is not None:
         if not is_active and user.pk == getattr(actor, "pk", None):
-            raise invalid(is_active="不能停用自己的账号")
+            raise invalid(is_active=gettext("不能停用自己的账号"))
         user.is_active = bool(is_active)
     changes = diff(before, snapshot(user, USER_FIELDS))
     fields = [f for f in ("name", "email", "is_active") if f in changes]
@@ -533,7 +534,7 @@ def password_change(*, user: User, old_password: Any, new_password: Any, client:
     failures = login_claim(key=key, client=client)
     if not isinstance(old_password, str) or not user.check_password(old_password):
         _login_failed(key=key, client=client, account=user, failures=failures)
-        raise invalid(old_password="原密码不正确")
+        raise invalid(old_password=gettext("原密码不正确"))
     login_release(key=key, client=client)
     with transaction.atomic():
         _clean_password(new_password, user, field="new_password")
@@ -730,7 +731,7 @@ def token_authenticate(key: str) -> ApiToken | None:
 def token_revoke(*, actor: User, token: ApiToken) -> None:
     """End the token a client signed in with (its own sign-out)."""
     if token.user_id != actor.pk:
-        raise NotFound("令牌不存在")
+        raise NotFound(gettext("令牌不存在"))
     deleted = ApiToken.objects.filter(pk=token.pk).delete()[0]
     if deleted:
         audit_record(

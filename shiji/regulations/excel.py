@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from django.db.models import Prefetch
 
+from shiji.core.i18n import in_workbook_language
 from shiji.core.xlsx import Column, dated_page_header, write_list_workbook
 from shiji.ledger.models import Problem
 from shiji.orgs.models import Zone
@@ -40,6 +41,7 @@ def export_queryset(*, user: Any, params: Mapping[str, Any]) -> Any:
     )
 
 
+@in_workbook_language
 def export_regulations(
     *, user: Any, params: Mapping[str, Any], zone: Zone | None, out: IO[bytes] | Any
 ) -> int:

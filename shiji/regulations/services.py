@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import REGULATION_MOVES, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -39,7 +40,7 @@ def _locked(regulation: Regulation) -> Regulation:
 def _clean_issued_on(value: Any, *, required: bool) -> dt.date | None:
     day = clean_date(value, field="issued_on", label="印发日期", required=required)
     if day is not None and day > timezone.localdate():
-        raise invalid(issued_on="印发日期不能晚于今天")
+        raise invalid(issued_on=gettext("印发日期不能晚于今天"))
     return day
 
 
@@ -78,7 +79,7 @@ def _problems_of(actor: Any, zone: Zone, problems: Iterable[Any]) -> list[Proble
     wanted = [p.pk if isinstance(p, Problem) else parse_id(p) for p in problems]
     found = problems_visible_to(user=actor).filter(zone=zone, pk__in=wanted).in_bulk()
     if any(pk not in found for pk in wanted):
-        raise invalid(problems="所选问题不存在或不属于本高新区，不能关联")
+        raise invalid(problems=gettext("所选问题不存在或不属于本高新区，不能关联"))
     return [found[pk] for pk in dict.fromkeys(wanted)]
 
 
@@ -222,7 +223,7 @@ def regulation_link_problems(
     workflow.check("link", regulation)
     linked = _problems_of(actor, regulation.zone, problems)
     if not linked:
-        raise invalid(problems="请选择要关联的问题")
+        raise invalid(problems=gettext("请选择要关联的问题"))
     return _link(actor, regulation, linked)
 
 
@@ -232,7 +233,7 @@ def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: An
     policy.require(actor, "regulation.edit", regulation)
     workflow.check("link", regulation)
     if not isinstance(problem, Problem) or not regulation.problems.filter(pk=problem.pk).exists():
-        raise NotFound("该问题未关联此制度")
+        raise NotFound(gettext("该问题未关联此制度"))
     regulation.problems.remove(problem)
     audit_record(
         actor=actor,

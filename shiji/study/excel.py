@@ -23,10 +23,12 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from shiji.core import staging
 from shiji.core.downloads import export_filename
 from shiji.core.errors import Invalid, NotFound
+from shiji.core.i18n import in_workbook_language
 from shiji.core.uploads import MB, check_upload
 from shiji.core.xlsx import (
     Column,
@@ -69,6 +71,7 @@ ZONE_COLUMN = Column("高新区", 8)
 EXCEL_MAX_ROWS = 1_048_576
 
 
+@in_workbook_language
 def export_workbook(
     *, sessions: Any, title: str, out: IO[bytes] | Any, zone_name: str | None = None
 ) -> int:
@@ -91,7 +94,7 @@ def export_workbook(
     absentees = _absentees(sessions)
     for number, s in enumerate(selectors.with_counts(sessions).iterator(chunk_size=1000), start=1):
         if sheet.next_row >= EXCEL_MAX_ROWS:
-            raise Invalid("记录超过 Excel 的行数上限，请缩小筛选范围后分批导出")
+            raise Invalid(gettext("记录超过 Excel 的行数上限，请缩小筛选范围后分批导出"))
         row = [
             number,
             s.date,
@@ -157,6 +160,7 @@ YES = {"是", "到", "出席", "已签到", "签到", "√", "✓", "y", "yes", 
 NO = {"否", "缺", "缺席", "未到", "未签到", "×", "✗", "x", "n", "no", "0", "false"}
 
 
+@in_workbook_language
 def signin_template_bytes(*, session: StudySession) -> bytes:
     """The sign-in sheet for ``session``: a paper form (title, date, place,
     topic, the expected attendees with a 签名 column, 25 to an A4 page, each
@@ -247,6 +251,7 @@ class SignInPlan:
         return sum(1 for r in self.rows if not r.present)
 
 
+@in_workbook_language
 def signin_dry_run(*, actor: Any, session: StudySession, file: Any) -> SignInPlan:
     """Check an uploaded sign-in sheet against the session's roster. A clean
     sheet is parked for ``signin_apply`` (``plan.staged_id``); nothing else is
@@ -271,12 +276,13 @@ class SignInErrors(Invalid):
         self.errors = errors
 
 
+@in_workbook_language
 def signin_apply(*, actor: Any, session: StudySession, staged_id: Any) -> SignInPlan:
     """Apply a parked sheet to the session's attendance, all or nothing."""
     policy.require(actor, "study.manage", session, message=services.REFUSED)
     staged = staging.staged_get_for_user(user=actor, pk=staged_id, purpose=STAGED_PURPOSE)
     if staged.zone_id != session.zone_id:
-        raise NotFound("上传的文件已导入或已过期，请重新上传")
+        raise NotFound(gettext("上传的文件已导入或已过期，请重新上传"))
     plan = _plan(session, staging.staged_file(staged))
     if not plan.ok:
         raise SignInErrors(plan.errors)

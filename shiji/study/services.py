@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -66,17 +67,17 @@ def zone_study_kinds(zone: Zone):
 def clean_hours(value: Any) -> Decimal:
     text = "" if value is None else str(value).strip()
     if not text:
-        raise invalid(duration_hours="请填写时长（小时）")
+        raise invalid(duration_hours=gettext("请填写时长（小时）"))
     try:
         hours = Decimal(text)
     except InvalidOperation:
-        raise invalid(duration_hours="时长应为数字，如 1.5") from None
+        raise invalid(duration_hours=gettext("时长应为数字，如 1.5")) from None
     if not hours.is_finite() or hours <= 0:
-        raise invalid(duration_hours="时长应大于 0")
+        raise invalid(duration_hours=gettext("时长应大于 0"))
     if hours > MAX_HOURS:
-        raise invalid(duration_hours="时长不能超过 24 小时")
+        raise invalid(duration_hours=gettext("时长不能超过 24 小时"))
     if hours != hours.quantize(Decimal("0.1")):
-        raise invalid(duration_hours="时长最多保留一位小数，如 1.5")
+        raise invalid(duration_hours=gettext("时长最多保留一位小数，如 1.5"))
     return hours.quantize(Decimal("0.1"))
 
 
@@ -91,16 +92,16 @@ def _clean(actor: Any, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
     if "kind" in data:
         kind = data["kind"]
         if kind is None or kind == "":
-            raise invalid(kind="请选择学习形式")
+            raise invalid(kind=gettext("请选择学习形式"))
         pk = kind.pk if isinstance(kind, StudyKind) else parse_id(kind)
         found = zone_study_kinds(zone).filter(pk=pk).first()
         if found is None:
-            raise invalid(kind="学习形式不存在，请从本区启用的学习教育活动中选择")
+            raise invalid(kind=gettext("学习形式不存在，请从本区启用的学习教育活动中选择"))
         out["kind"] = found
     if "date" in data:
         day = clean_date(data["date"], field="date", label="日期")
         if day > timezone.localdate():
-            raise invalid(date="日期不能晚于今天：学习研讨应在开展后记录")
+            raise invalid(date=gettext("日期不能晚于今天：学习研讨应在开展后记录"))
         out["date"] = day
     if "topic" in data:
         out["topic"] = clean_text(data["topic"], field="topic", label="主题", max_length=200)
@@ -149,7 +150,9 @@ def attendees_resolve(*, org: Organization, scope: Any, group: Any = None) -> At
     of ``org`` or a sub-org. Raises ``Invalid`` under ``attendees`` or
     ``group``. The list may be empty: callers decide what that means."""
     if not isinstance(scope, str) or scope not in ATTENDEE_LABELS:
-        raise invalid(attendees="请选择应到人员：本单位人员、本单位及下级组织人员或常用参会名单")
+        raise invalid(
+            attendees=gettext("请选择应到人员：本单位人员、本单位及下级组织人员或常用参会名单")
+        )
     found = None
     if scope == AttendeeScope.GROUP:
         found = _group_ref(org.zone, group)
@@ -158,7 +161,7 @@ def attendees_resolve(*, org: Organization, scope: Any, group: Any = None) -> At
         if not found.is_active:
             raise invalid(group=f"参会名单“{found.name}”已停用，请选择其他名单")
     elif group not in (None, ""):
-        raise invalid(group="只有应到人员选择“常用参会名单”时才能指定名单")
+        raise invalid(group=gettext("只有应到人员选择“常用参会名单”时才能指定名单"))
     people = list(selectors.expected_people(org=org, scope=scope, group=found))
     return Attendees(scope=scope, group=found, people=people)
 
@@ -277,8 +280,10 @@ def _require_someone_present(marks: Mapping[int, Mark], confirmed: bool) -> None
     recorded = [m for m in marks.values() if m.present is not None]
     if recorded and not any(m.present for m in recorded) and not confirmed:
         raise invalid(
-            confirm_none_present="没有勾选任何出席人员。如确实无人出席，请勾选“确认本次无人出席”后保存；"
-            "如出勤尚未统计，请清空缺席原因，保存为“出勤待补录”"
+            confirm_none_present=gettext(
+                "没有勾选任何出席人员。如确实无人出席，请勾选“确认本次无人出席”后保存；"
+                "如出勤尚未统计，请清空缺席原因，保存为“出勤待补录”"
+            )
         )
 
 
@@ -552,17 +557,17 @@ def _group_members(org: Organization, members: Any) -> list[Person]:
     """The people ``members`` names (People or ids): active, of ``org``'s
     subtree, each once. Raises ``Invalid`` under ``members``."""
     if members is None or isinstance(members, (str, bytes)) or not isinstance(members, Iterable):
-        raise invalid(members="请选择名单成员")
+        raise invalid(members=gettext("请选择名单成员"))
     items = list(members)
     if not items:
-        raise invalid(members="请至少选择一名成员")
+        raise invalid(members=gettext("请至少选择一名成员"))
     if len(items) > GROUP_SIZE_LIMIT:
         raise invalid(members=f"名单成员不能超过 {GROUP_SIZE_LIMIT} 人")
     ids = [m.pk if isinstance(m, Person) else _id(m) for m in items]
     if None in ids:
-        raise invalid(members="成员应为花名册中的人员")
+        raise invalid(members=gettext("成员应为花名册中的人员"))
     if len(set(ids)) != len(ids):
-        raise invalid(members="同一人不能重复加入名单")
+        raise invalid(members=gettext("同一人不能重复加入名单"))
     found = {
         p.pk: p
         for p in Person.objects.filter(pk__in=ids, zone_id=org.zone_id).select_related("org")
@@ -570,7 +575,7 @@ def _group_members(org: Organization, members: Any) -> list[Person]:
     for pk in ids:
         person = found.get(pk)
         if person is None:
-            raise invalid(members="成员不在本区花名册中")
+            raise invalid(members=gettext("成员不在本区花名册中"))
         if not person.org.path.startswith(org.path):
             raise invalid(members=f"{_person_label(person)}不属于{org.name}及其下级组织")
         if not person.is_active:
@@ -595,7 +600,7 @@ def group_create(*, actor: Any, org: Any, name: Any, members: Any) -> AttendeeGr
     """Save a group of expected attendees for ``org``'s sessions (中心组,
     班子成员, a branch); its members come from ``org``'s subtree."""
     if not isinstance(org, Organization):
-        raise invalid(org="组织不存在")
+        raise invalid(org=gettext("组织不存在"))
     policy.require(actor, "study.manage", org, message=REFUSED)
     name = _group_name(org, name)
     people = _group_members(org, members)
@@ -733,7 +738,7 @@ def speech_add(
     title = clean_text(title, field="title", label="发言题目", max_length=200)
     text = clean_text(text, field="text", label="发言内容", max_length=TEXT_LIMIT, required=False)
     if not text and file is None:
-        raise invalid(text="请填写发言内容或上传发言材料")
+        raise invalid(text=gettext("请填写发言内容或上传发言材料"))
     speech = Speech(
         session=session,
         person=person,

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from shiji.core.client import client_address
@@ -63,7 +64,7 @@ def password_change_view(request):
     if request.method == "POST":
         try:
             if request.POST.get("new_password") != request.POST.get("new_password2"):
-                raise invalid(new_password2="两次输入的新密码不一致")
+                raise invalid(new_password2=gettext("两次输入的新密码不一致"))
             services.password_change(
                 user=request.user,
                 old_password=request.POST.get("old_password", ""),
@@ -74,7 +75,7 @@ def password_change_view(request):
             return error_response(request, exc, lambda e: page(e.fields or {"general": e.message}))
         # Every other session ended with the old password; keep this one.
         update_session_auth_hash(request, request.user)
-        messages.success(request, "密码已修改")
+        messages.success(request, gettext("密码已修改"))
         return redirect("home")
     return page({})
 

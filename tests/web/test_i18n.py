@@ -79,7 +79,8 @@ def test_login_page_states_the_configured_lockout(client, settings, db):
 
 
 def test_the_switch_is_on_every_width_and_remembered(world, login):
-    """A plain form (no JavaScript), not hidden on phones; the cookie outlives the browser session."""
+    """A plain form (no JavaScript), not hidden on phones; the cookie outlives
+    the browser session."""
     client = login(world["liaison"])
     body = client.get("/").content.decode()
     assert '<form method="post" action="/i18n/setlang/" class="sj-lang">' in body

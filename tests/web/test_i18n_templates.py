@@ -83,7 +83,10 @@ def test_template_has_no_chinese_outside_translation(path: Path):
     [
         ('{% translate "整改" %}', False),
         ("{% blocktranslate %}共 {{ n }} 条{% endblocktranslate %}", False),
-        ("{% blocktranslate count n=n %}{{ n }} 人{% plural %}{{ n }} 人{% endblocktranslate %}", False),
+        (
+            "{% blocktranslate count n=n %}{{ n }} 人{% plural %}{{ n }} 人{% endblocktranslate %}",
+            False,
+        ),
         ("{# 说明 #}{% comment %}说明{% endcomment %}", False),
         ('{{ x|default:_("无") }}', False),
         ('<button lang="zh-Hans" name="language">中文</button>', False),

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Invalid
+from shiji.core.i18n import in_workbook_language
 from shiji.core.uploads import check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
@@ -149,6 +150,7 @@ class ImportPlan:
         return ImportResult(created=created, updated=len(self.plans) - created)
 
 
+@in_workbook_language
 def import_plan(
     *,
     actor: Any,
