@@ -39,6 +39,7 @@ from xml.etree import ElementTree
 import pypdf
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext
 from PIL import Image, UnidentifiedImageError
 from pypdf.errors import DependencyError, PyPdfError
 
@@ -122,7 +123,7 @@ def size_label(max_bytes: int) -> str:
 def too_big_message(limit: int) -> str:
     """What a file over ``limit`` bytes is told, by the server and, before
     sending, by the browser (the ``upload_limit_attrs`` template tag)."""
-    return f"文件过大（最大 {size_label(limit)}）"
+    return gettext("文件过大（最大 %(size)s）") % {"size": size_label(limit)}
 
 
 def upload_limit(max_bytes: int | None = None) -> int:

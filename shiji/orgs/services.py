@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Concat, Lower, Substr
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -245,10 +245,10 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
 # Accounts ------------------------------------------------------------------------
 
 SCOPE_KIND_LABELS = {
-    "all": "全部高新区",
-    "province": "一个省份",
-    "zone": "一个高新区",
-    "org": "一个组织",
+    "all": gettext_lazy("全部高新区"),
+    "province": gettext_lazy("一个省份"),
+    "zone": gettext_lazy("一个高新区"),
+    "org": gettext_lazy("一个组织"),
 }
 
 

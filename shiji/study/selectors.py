@@ -233,7 +233,7 @@ def coverage(
         rows.append(
             CoverageRow(
                 org=child,
-                label=child.name if child else f"{org.name}（本级）",
+                label=child.name if child else gettext("%(org)s（本级）") % {"org": org.name},
                 members=group["n"],
                 reached=group["reached_n"],
                 hours=Decimal(group["hours_sum"] or 0),

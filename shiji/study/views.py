@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.timeline import timeline
@@ -281,8 +282,9 @@ def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse
 
 FORM_ACTIONS = ("save", "refresh", "all_present")
 # The quick choices for one absence reason given to several people at once.
-# They are recorded as data (like a reason typed by hand), so not translated.
-COMMON_REASONS = ("请假", "因公外出", "病假")
+# They are recorded as data (like a reason typed by hand), in Chinese; the
+# form shows them translated (gettext_noop only marks them for the catalogue).
+COMMON_REASONS = (gettext_noop("请假"), gettext_noop("因公外出"), gettext_noop("病假"))
 OTHER_REASON = "other"
 
 
