@@ -366,20 +366,28 @@ def zone_adopt_campaign(
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     values = {
         "meeting_date": clean_date(
-            meeting_date, field="meeting_date", label="部署会议日期", required=False
+            meeting_date, field="meeting_date", label=gettext("部署会议日期"), required=False
         ),
         "meeting_name": clean_text(
-            meeting_name, field="meeting_name", label="部署会议", max_length=200, required=False
+            meeting_name,
+            field="meeting_name",
+            label=gettext("部署会议"),
+            max_length=200,
+            required=False,
         ),
         "meeting_requirements": clean_text(
             meeting_requirements,
             field="meeting_requirements",
-            label="会议要求",
+            label=gettext("会议要求"),
             max_length=5000,
             required=False,
         ),
         "meeting_source": clean_text(
-            meeting_source, field="meeting_source", label="信息来源", max_length=200, required=False
+            meeting_source,
+            field="meeting_source",
+            label=gettext("信息来源"),
+            max_length=200,
+            required=False,
         ),
     }
     day = values["meeting_date"]
@@ -484,9 +492,9 @@ def zone_campaign_set_list_review(
 
 def _clean_category(name: Any, description: Any) -> dict[str, str]:
     return {
-        "name": clean_text(name, field="name", label="类别名称", max_length=50),
+        "name": clean_text(name, field="name", label=gettext("类别名称"), max_length=50),
         "description": clean_text(
-            description, field="description", label="说明", max_length=2000, required=False
+            description, field="description", label=gettext("说明"), max_length=2000, required=False
         ),
     }
 
@@ -675,15 +683,17 @@ def task_create(
     campaign = arrangement.campaign
     _adoption(zone, campaign)
     values = {
-        "title": clean_text(title, field="title", label="任务", max_length=200),
+        "title": clean_text(title, field="title", label=gettext("任务"), max_length=200),
         "description": clean_text(
             description,
             field="description",
-            label="说明",
+            label=gettext("说明"),
             max_length=TASK_TEXT_LIMIT,
             required=False,
         ),
-        "deadline": clean_date(deadline, field="deadline", label="完成时限", required=False),
+        "deadline": clean_date(
+            deadline, field="deadline", label=gettext("完成时限"), required=False
+        ),
         "sectors": clean_sectors(sectors),
     }
     if values["deadline"] and values["deadline"] < campaign.starts_on:

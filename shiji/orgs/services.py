@@ -60,11 +60,11 @@ def zone_create(
 ) -> Zone:
     policy.require(actor, "zone.manage")
     zone = Zone(
-        code=clean_text(code, field="code", label="代码", max_length=16).lower(),
-        name=clean_text(name, field="name", label="名称", max_length=100),
-        short_name=clean_text(short_name, field="short_name", label="简称", max_length=30),
-        province=clean_text(province, field="province", label="省份", max_length=20),
-        city=clean_text(city, field="city", label="城市", max_length=30),
+        code=clean_text(code, field="code", label=gettext("代码"), max_length=16).lower(),
+        name=clean_text(name, field="name", label=gettext("名称"), max_length=100),
+        short_name=clean_text(short_name, field="short_name", label=gettext("简称"), max_length=30),
+        province=clean_text(province, field="province", label=gettext("省份"), max_length=20),
+        city=clean_text(city, field="city", label=gettext("城市"), max_length=30),
         is_sample=is_sample,
     )
     if Zone.objects.filter(code=zone.code).exists():
@@ -112,9 +112,9 @@ def org_create(
     org = Organization(
         zone=zone,
         parent=parent,
-        name=clean_text(name, field="name", label="组织名称", max_length=100),
-        kind=clean_choice(kind, field="kind", label="组织类型", choices=OrgKind),
-        sector=clean_choice(sector, field="sector", label="领域", choices=Sector),
+        name=clean_text(name, field="name", label=gettext("组织名称"), max_length=100),
+        kind=clean_choice(kind, field="kind", label=gettext("组织类型"), choices=OrgKind),
+        sector=clean_choice(sector, field="sector", label=gettext("领域"), choices=Sector),
         is_sample=is_sample,
     )
     _check_org_name(zone, org.name)
@@ -134,12 +134,18 @@ def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
     policy.require(actor, "org.manage", org)
     before = snapshot(org, ORG_FIELDS)
     if "name" in fields:
-        org.name = clean_text(fields["name"], field="name", label="组织名称", max_length=100)
+        org.name = clean_text(
+            fields["name"], field="name", label=gettext("组织名称"), max_length=100
+        )
         _check_org_name(org.zone, org.name, exclude_pk=org.pk)
     if "kind" in fields:
-        org.kind = clean_choice(fields["kind"], field="kind", label="组织类型", choices=OrgKind)
+        org.kind = clean_choice(
+            fields["kind"], field="kind", label=gettext("组织类型"), choices=OrgKind
+        )
     if "sector" in fields:
-        org.sector = clean_choice(fields["sector"], field="sector", label="领域", choices=Sector)
+        org.sector = clean_choice(
+            fields["sector"], field="sector", label=gettext("领域"), choices=Sector
+        )
     old_path = org.path
     if "parent" in fields:
         parent = fields["parent"]
@@ -175,14 +181,18 @@ def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
 def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "name" in fields:
-        out["name"] = clean_text(fields["name"], field="name", label="姓名", max_length=50)
+        out["name"] = clean_text(fields["name"], field="name", label=gettext("姓名"), max_length=50)
     if "position" in fields:
         out["position"] = clean_text(
-            fields["position"], field="position", label="职务", max_length=100, required=False
+            fields["position"],
+            field="position",
+            label=gettext("职务"),
+            max_length=100,
+            required=False,
         )
     if "phone" in fields:
         out["phone"] = clean_text(
-            fields["phone"], field="phone", label="联系电话", max_length=30, required=False
+            fields["phone"], field="phone", label=gettext("联系电话"), max_length=30, required=False
         )
     for flag in ("is_party_member", "is_active"):
         if flag in fields:
@@ -274,7 +284,7 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
     province = clean_text(
         spec.get("province") or "",
         field=f"{field}.province",
-        label="省份",
+        label=gettext("省份"),
         max_length=20,
         required=False,
     )
@@ -316,7 +326,7 @@ def _clean_password(password: Any, user: User, field: str = "password") -> None:
 
 
 def _clean_email(value: Any) -> str:
-    email = clean_text(value, field="email", label="邮箱", max_length=254, required=False)
+    email = clean_text(value, field="email", label=gettext("邮箱"), max_length=254, required=False)
     if email:
         try:
             validate_email(email)
@@ -428,7 +438,7 @@ def user_create(
         raise invalid(zone=gettext("请选择账号所属高新区"))
     user = User(
         username=username,
-        name=clean_text(name, field="name", label="姓名", max_length=50, required=False),
+        name=clean_text(name, field="name", label=gettext("姓名"), max_length=50, required=False),
         email=_clean_email(email),
         zone=zone,
     )
@@ -477,7 +487,9 @@ def user_update(
     before = snapshot(user, USER_FIELDS)
     old_grants = _grant_labels(user)
     if name is not None:
-        user.name = clean_text(name, field="name", label="姓名", max_length=50, required=False)
+        user.name = clean_text(
+            name, field="name", label=gettext("姓名"), max_length=50, required=False
+        )
     if email is not None:
         user.email = _clean_email(email)
     if is_active is not None:

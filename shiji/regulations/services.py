@@ -38,7 +38,7 @@ def _locked(regulation: Regulation) -> Regulation:
 
 
 def _clean_issued_on(value: Any, *, required: bool) -> dt.date | None:
-    day = clean_date(value, field="issued_on", label="印发日期", required=required)
+    day = clean_date(value, field="issued_on", label=gettext("印发日期"), required=required)
     if day is not None and day > timezone.localdate():
         raise invalid(issued_on=gettext("印发日期不能晚于今天"))
     return day
@@ -48,21 +48,29 @@ def _clean(actor: Any, zone: Zone, data: dict[str, Any], status: str) -> dict[st
     out: dict[str, Any] = {}
     if "org" in data:
         out["org"] = org_reference(
-            actor=actor, zone=zone, value=data["org"], field="org", label="制定单位"
+            actor=actor, zone=zone, value=data["org"], field="org", label=gettext("制定单位")
         )
     if "title" in data:
-        out["title"] = clean_text(data["title"], field="title", label="制度名称", max_length=200)
+        out["title"] = clean_text(
+            data["title"], field="title", label=gettext("制度名称"), max_length=200
+        )
     if "doc_number" in data:
         out["doc_number"] = clean_text(
-            data["doc_number"], field="doc_number", label="文号", max_length=100, required=False
+            data["doc_number"],
+            field="doc_number",
+            label=gettext("文号"),
+            max_length=100,
+            required=False,
         )
     if "action" in data:
-        out["action"] = clean_choice(data["action"], field="action", label="类型", choices=Action)
+        out["action"] = clean_choice(
+            data["action"], field="action", label=gettext("类型"), choices=Action
+        )
     if "summary" in data:
         out["summary"] = clean_text(
             data["summary"],
             field="summary",
-            label="主要内容",
+            label=gettext("主要内容"),
             max_length=TEXT_LIMIT,
             required=False,
         )
@@ -166,7 +174,11 @@ def regulation_transition(
     if regulation.status not in move.sources:
         raise Conflict(f"制度当前为“{regulation.get_status_display()}”，不能{move.label}")
     note = clean_text(
-        note, field="note", label="退回理由", max_length=TEXT_LIMIT, required=move.needs_note
+        note,
+        field="note",
+        label=gettext("退回理由"),
+        max_length=TEXT_LIMIT,
+        required=move.needs_note,
     )
     changes: dict[str, Any] = {"status": [regulation.status, move.target]}
     fields = ["status", "updated_at"]

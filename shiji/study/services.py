@@ -87,7 +87,7 @@ def _clean(actor: Any, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "org" in data:
         out["org"] = org_reference(
-            actor=actor, zone=zone, value=data["org"], field="org", label="组织单位"
+            actor=actor, zone=zone, value=data["org"], field="org", label=gettext("组织单位")
         )
     if "kind" in data:
         kind = data["kind"]
@@ -99,21 +99,27 @@ def _clean(actor: Any, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
             raise invalid(kind=gettext("学习形式不存在，请从本区启用的学习教育活动中选择"))
         out["kind"] = found
     if "date" in data:
-        day = clean_date(data["date"], field="date", label="日期")
+        day = clean_date(data["date"], field="date", label=gettext("日期"))
         if day > timezone.localdate():
             raise invalid(date=gettext("日期不能晚于今天：学习研讨应在开展后记录"))
         out["date"] = day
     if "topic" in data:
-        out["topic"] = clean_text(data["topic"], field="topic", label="主题", max_length=200)
+        out["topic"] = clean_text(
+            data["topic"], field="topic", label=gettext("主题"), max_length=200
+        )
     if "duration_hours" in data:
         out["duration_hours"] = clean_hours(data["duration_hours"])
     if "place" in data:
         out["place"] = clean_text(
-            data["place"], field="place", label="地点", max_length=200, required=False
+            data["place"], field="place", label=gettext("地点"), max_length=200, required=False
         )
     if "minutes" in data:
         out["minutes"] = clean_text(
-            data["minutes"], field="minutes", label="纪要", max_length=TEXT_LIMIT, required=False
+            data["minutes"],
+            field="minutes",
+            label=gettext("纪要"),
+            max_length=TEXT_LIMIT,
+            required=False,
         )
     return out
 
@@ -254,7 +260,7 @@ def attendance_clean(
         reason = clean_text(
             entry.get("reason") or "",
             field=f"{field}.reason",
-            label="缺席原因",
+            label=gettext("缺席原因"),
             max_length=REASON_LIMIT,
             required=False,
         )
@@ -588,7 +594,7 @@ def _member_labels(people: Iterable[Person]) -> list[str]:
 
 
 def _group_name(org: Organization, name: Any, *, exclude: int | None = None) -> str:
-    name = clean_text(name, field="name", label="名单名称", max_length=GROUP_NAME_LIMIT)
+    name = clean_text(name, field="name", label=gettext("名单名称"), max_length=GROUP_NAME_LIMIT)
     taken = AttendeeGroup.objects.filter(org=org, name=name).exclude(pk=exclude)
     if taken.exists():
         raise invalid(name=f"{org.name}已有名为“{name}”的参会名单（含已停用的），请换一个名称")
@@ -683,7 +689,12 @@ def group_set_active(*, actor: Any, group: AttendeeGroup, active: bool) -> Atten
 
 def _file_name(file: Any, field: str) -> str:
     return (
-        clean_text(getattr(file, "name", "") or "文件", field=field, label="文件名", max_length=200)
+        clean_text(
+            getattr(file, "name", "") or "文件",
+            field=field,
+            label=gettext("文件名"),
+            max_length=200,
+        )
         .replace("\\", "/")
         .rsplit("/", 1)[-1]
     )
@@ -735,8 +746,10 @@ def speech_add(
         or not person.org.path.startswith(session.org.path)
     ):
         raise invalid(person=f"发言人应为{session.org.name}及其下级组织的人员")
-    title = clean_text(title, field="title", label="发言题目", max_length=200)
-    text = clean_text(text, field="text", label="发言内容", max_length=TEXT_LIMIT, required=False)
+    title = clean_text(title, field="title", label=gettext("发言题目"), max_length=200)
+    text = clean_text(
+        text, field="text", label=gettext("发言内容"), max_length=TEXT_LIMIT, required=False
+    )
     if not text and file is None:
         raise invalid(text=gettext("请填写发言内容或上传发言材料"))
     speech = Speech(
