@@ -361,7 +361,7 @@ def zone_adopt_campaign(
     Adopting again updates the meeting and adds categories the preset gained
     since, without touching the zone's copies.
     """
-    policy.require(actor, "campaign.adopt", zone, view="zone.view", missing="高新区不存在")
+    policy.require(actor, "campaign.adopt", zone, view="zone.view", missing=gettext("高新区不存在"))
     # Serializes two admins adopting at once (the category copy reads, then writes).
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     values = {
@@ -478,7 +478,9 @@ def zone_campaign_set_list_review(
     """Whether the zone's problems of this campaign start rectification only
     after their list entry passed review (问题清单审核)."""
     adoption = ZoneCampaign.objects.select_for_update().select_related("zone").get(pk=adoption.pk)
-    policy.require(actor, "campaign.adopt", adoption.zone, view="zone.view", missing="高新区不存在")
+    policy.require(
+        actor, "campaign.adopt", adoption.zone, view="zone.view", missing=gettext("高新区不存在")
+    )
     required = bool(required)
     if adoption.requires_list_review != required:
         changes = {"requires_list_review": [adoption.requires_list_review, required]}
@@ -504,7 +506,9 @@ def category_create(
     *, actor: Any, zone: Zone, campaign: Campaign, name: Any, description: Any = ""
 ) -> ProblemCategory:
     """A category the zone adds itself (its wording is its own: not a placeholder)."""
-    policy.require(actor, "category.manage", zone, view="zone.view", missing="高新区不存在")
+    policy.require(
+        actor, "category.manage", zone, view="zone.view", missing=gettext("高新区不存在")
+    )
     if not ZoneCampaign.objects.filter(zone=zone, campaign=campaign).exists():
         raise NotFound(gettext("本区尚未启用该学习教育"))
     values = _clean_category(name, description)
@@ -546,7 +550,9 @@ def category_update(
     cannot pick them.
     """
     category = ProblemCategory.objects.select_for_update().get(pk=category.pk)
-    policy.require(actor, "category.manage", category, view="zone.view", missing="问题类别不存在")
+    policy.require(
+        actor, "category.manage", category, view="zone.view", missing=gettext("问题类别不存在")
+    )
     before = snapshot(category, CATEGORY_FIELDS)
     values = _clean_category(
         category.name if name is None else name,
@@ -678,7 +684,7 @@ def task_create(
     """A task added by hand under ``arrangement`` (a record or an id) of a
     campaign the zone has adopted (``campaign`` when given, else the
     arrangement's); it is assigned at once to every matching org."""
-    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
+    policy.require(actor, "task.manage", zone, view="zone.view", missing=gettext("高新区不存在"))
     arrangement = _arrangement(zone, arrangement, campaign)
     campaign = arrangement.campaign
     _adoption(zone, campaign)
@@ -726,7 +732,7 @@ def tasks_adopt_templates(
 ) -> AdoptResult:
     """Put the campaign's task templates on the zone's task list (those not
     there yet) and assign each to the matching orgs. Safe to repeat."""
-    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
+    policy.require(actor, "task.manage", zone, view="zone.view", missing=gettext("高新区不存在"))
     _adoption(zone, campaign)
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     have = set(Task.objects.filter(zone=zone).values_list("template_id", flat=True))
@@ -765,7 +771,7 @@ def tasks_adopt_templates(
 def tasks_assign_missing(*, actor: Any, zone: Zone) -> int:
     """补充分派: organizations added since a task was assigned get it now.
     Returns the number of new assignments."""
-    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
+    policy.require(actor, "task.manage", zone, view="zone.view", missing=gettext("高新区不存在"))
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     made = 0
     for task in Task.objects.filter(zone=zone).order_by("pk"):

@@ -106,11 +106,11 @@ class OrgPlan:
 
     @property
     def kind_label(self) -> str:
-        return OrgKind(self.kind).label
+        return str(OrgKind(self.kind).label)
 
     @property
     def sector_label(self) -> str:
-        return Sector(self.sector).label
+        return str(Sector(self.sector).label)
 
 
 @dataclass
@@ -200,14 +200,14 @@ def roster_template_bytes(*, zone: Zone | None = None) -> bytes:
             [
                 f"{EXAMPLE}{zone_name}党工委",
                 "",
-                OrgKind.WORKING_COMMITTEE.label,
-                Sector.ORGAN.label,
+                str(OrgKind.WORKING_COMMITTEE.label),
+                str(Sector.ORGAN.label),
             ],
             [
                 f"{EXAMPLE}某某科技有限公司党支部",
                 f"{EXAMPLE}{zone_name}党工委",
-                OrgKind.BRANCH.label,
-                Sector.PRIVATE.label,
+                str(OrgKind.BRANCH.label),
+                str(Sector.PRIVATE.label),
             ],
         ],
     )
@@ -216,11 +216,16 @@ def roster_template_bytes(*, zone: Zone | None = None) -> bytes:
         column="C",
         first_row=3,
         last_row=TEMPLATE_ROWS,
-        choices=OrgKind.labels,
+        choices=[str(x) for x in OrgKind.labels],
         title="组织类型",
     )
     add_choice_validation(
-        orgs, column="D", first_row=3, last_row=TEMPLATE_ROWS, choices=Sector.labels, title="领域"
+        orgs,
+        column="D",
+        first_row=3,
+        last_row=TEMPLATE_ROWS,
+        choices=[str(x) for x in Sector.labels],
+        title="领域",
     )
     people = wb.create_sheet(PEOPLE_SHEET)
     _template_sheet(
@@ -645,8 +650,8 @@ def roster_dry_run(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPl
         "roster.import",
         zone,
         view="zone.view",
-        missing="高新区不存在",
-        message="您没有权限导入本区花名册",
+        missing=gettext("高新区不存在"),
+        message=gettext("您没有权限导入本区花名册"),
     )
     staging.staged_purge()
     plan = roster_parse(file, zone)
@@ -668,8 +673,8 @@ def roster_import(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPla
         "roster.import",
         zone,
         view="zone.view",
-        missing="高新区不存在",
-        message="您没有权限导入本区花名册",
+        missing=gettext("高新区不存在"),
+        message=gettext("您没有权限导入本区花名册"),
     )
     # One import at a time per zone: the plan is made and applied under the lock.
     zone = Zone.objects.select_for_update().get(pk=zone.pk)

@@ -419,7 +419,7 @@ def user_create(
     """Create an account. ``zone`` (whose admins manage the account) defaults
     to the zone its grants share, or to the actor's own zone."""
     grants = grants or []
-    policy.require(actor, "user.manage", message="您没有权限管理账号")
+    policy.require(actor, "user.manage", message=gettext("您没有权限管理账号"))
     # Checked before anything else is said about the account, so a grant in a
     # zone the actor cannot manage is "not found" whatever else is wrong.
     checked = [_grant_from_spec(actor, spec, i) for i, spec in enumerate(grants)]

@@ -3,7 +3,8 @@
 An AST walk over ``shiji/**/*.py`` (migrations excluded) finds every string
 literal with Chinese in it that is not an argument of a gettext function
 (``gettext``, ``gettext_lazy``, ``_``, ``ngettext``, ``pgettext`` …).
-Docstrings are not user-facing and are skipped.
+Docstrings are not user-facing and are skipped, and so is the OpenAPI
+documentation (``API_DOCS``).
 
 ``CHINESE_ON_PURPOSE`` lists what stays Chinese by design, with the reason.
 ``PENDING`` is the debt still to wrap, per file: a file's count may only go
@@ -32,6 +33,11 @@ GETTEXT = {
     "npgettext",
 }
 
+# The OpenAPI document's words (``summary=``, ``description=`` of operations,
+# parameters and schema fields): the API's documentation, written in Chinese
+# for the zones' integrators, not text of the pages.
+API_DOCS = {"summary", "description"}
+
 CHINESE_ON_PURPOSE = {
     # Demo data from the seed: zones, org trees, rosters, problems (data, not UI).
     "shiji/demo/": "demo data",
@@ -46,46 +52,46 @@ CHINESE_ON_PURPOSE = {
 }
 
 PENDING = {
-    "api.py": 28,
+    "api.py": 27,
     "audit/chain.py": 2,
     "audit/checkpoints.py": 12,
     "audit/keys.py": 1,
     "audit/services.py": 11,
     "audit/timeline.py": 1,
     "audit/verify.py": 12,
-    "campaigns/api.py": 15,
+    "campaigns/api.py": 1,
     "campaigns/excel.py": 43,
-    "campaigns/services.py": 39,
+    "campaigns/services.py": 32,
     "campaigns/workflow.py": 1,
     "core/schemas.py": 3,
     "core/thumbnails.py": 1,
     "core/workflow.py": 1,
     "core/xlsx.py": 64,
-    "ledger/api.py": 49,
+    "ledger/api.py": 7,
     "ledger/excel/apply.py": 4,
     "ledger/excel/export.py": 8,
-    "ledger/excel/plan.py": 101,
+    "ledger/excel/plan.py": 99,
     "ledger/services.py": 6,
     "ledger/tasks.py": 12,
     "ledger/views_excel.py": 4,
     "ledger/workflow.py": 7,
     "orgs/admin.py": 1,
-    "orgs/api.py": 12,
+    "orgs/api.py": 2,
     "orgs/models.py": 3,
-    "orgs/policy.py": 14,
-    "orgs/roster.py": 131,
+    "orgs/policy.py": 2,
+    "orgs/roster.py": 127,
     "orgs/selectors.py": 6,
-    "orgs/services.py": 28,
+    "orgs/services.py": 27,
     "orgs/usernames.py": 1,
     "orgs/views_accounts.py": 1,
     "orgs/views_roster.py": 1,
-    "regulations/api.py": 12,
+    "regulations/api.py": 1,
     "regulations/apps.py": 1,
     "regulations/excel.py": 14,
     "regulations/services.py": 5,
     "regulations/workflow.py": 3,
     "settings.py": 1,
-    "study/api.py": 52,
+    "study/api.py": 4,
     "study/apps.py": 1,
     "study/excel.py": 75,
     "study/services.py": 49,
@@ -115,6 +121,8 @@ def untranslated(source: str) -> list[tuple[int, str]]:
             continue
         parent = parents.get(node)
         if isinstance(parent, ast.Expr):  # a docstring or a bare string
+            continue
+        if isinstance(parent, ast.keyword) and parent.arg in API_DOCS:
             continue
         while isinstance(parent, ast.JoinedStr | ast.FormattedValue):
             parent = parents.get(parent)

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Invalid
 from shiji.core.i18n import in_workbook_language
@@ -96,8 +98,8 @@ def import_require(*, actor: Any, zone: Zone) -> None:
         "ledger.import",
         zone,
         view="zone.view",
-        missing="高新区不存在",
-        message="您没有权限导入本区的整改台账",
+        missing=gettext("高新区不存在"),
+        message=gettext("您没有权限导入本区的整改台账"),
     )
 
 
