@@ -54,6 +54,7 @@ from typing import IO, Any
 
 import xlsxwriter
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_noop
 from openpyxl import Workbook
 from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
 from openpyxl.reader.excel import ExcelReader
@@ -936,7 +937,7 @@ PAPER_A4 = 9  # Excel's paper size code
 A4_INCHES = (8.27, 11.69)  # short and long side
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 0.3, 0.6, 0.6, 0.25  # inches
 MIN_PRINT_PT = 9.0
-PAGE_NUMBERS = "&C第 &P 页 共 &N 页"
+PAGE_NUMBERS = gettext_noop("&C第 &P 页 共 &N 页")  # translated when written
 FONT = "宋体"
 FONT_CHARSET_GB2312 = 134
 FONT_SIZE = 10
@@ -1076,9 +1077,18 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def dated_page_header(left: str, *, label: str = "导出日期") -> tuple[str, str]:
+def paper_date(day: dt.date) -> str:
+    """``chinese_date`` in Chinese, ISO 8601 in another language."""
+    return chinese_date(day) if (get_language() or "zh").startswith("zh") else day.isoformat()
+
+
+def dated_page_header(left: str, *, label: str | None = None) -> tuple[str, str]:
     """A page header with ``left`` (e.g. the zone) and today's date on the right."""
-    return (left, f"{label}：{chinese_date(timezone.localdate())}")
+    label = label or gettext("导出日期")
+    return (
+        left,
+        gettext("%(label)s：%(date)s") % {"label": label, "date": paper_date(timezone.localdate())},
+    )
 
 
 class ExportFormats:
@@ -1189,6 +1199,9 @@ class SheetWriter:
         min_row_height: float = 0,
         autofilter: bool = True,
     ) -> None:
+        # Headers and titles may be lazy translations: the writer takes str.
+        name, title = str(name), (str(title) if title else title)
+        columns = [Column(str(c.header), c.width, c.date, c.wrap, c.num_format) for c in columns]
         self.ws = ws = book.add_worksheet(name)
         self.formats = formats
         self.columns = list(columns)
@@ -1250,7 +1263,7 @@ class SheetWriter:
         ws.repeat_rows(0 if repeat_title else row, row)
         ws.center_horizontally()
         ws.set_print_scale(self.scale)
-        ws.set_footer(PAGE_NUMBERS, {"margin": MARGIN_HEADER})
+        ws.set_footer(gettext(PAGE_NUMBERS), {"margin": MARGIN_HEADER})
         if page_header:
             left, right = (page_text(t) for t in page_header)
             ws.set_header(
@@ -1323,7 +1336,7 @@ def write_list_workbook(
     ``rows``. Returns the number of data rows."""
     book = streaming_workbook(out)
     if title:
-        book.set_properties({"title": title, "author": "实绩"})
+        book.set_properties({"title": str(title), "author": "实绩"})
     writer = SheetWriter(
         book,
         ExportFormats(book),
