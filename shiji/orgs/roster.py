@@ -37,7 +37,7 @@ from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.core import staging
 from shiji.core.errors import Conflict, Invalid
-from shiji.core.i18n import in_workbook_language
+from shiji.core.i18n import in_chinese
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import MB, UploadInfo, check_upload
 from shiji.core.validation import clean_choice, clean_text
@@ -179,7 +179,7 @@ _NOTE_FILL = PatternFill("solid", fgColor="FFF8E1")
 _EXAMPLE_FONT = Font(italic=True, color="808080")
 
 
-@in_workbook_language
+@in_chinese
 def roster_template_bytes(*, zone: Zone | None = None) -> bytes:
     """The roster template as .xlsx bytes (the examples use ``zone``'s name)."""
     zone_name = zone.name if zone else "某某高新区"
@@ -286,7 +286,7 @@ def _template_sheet(ws, headers, *, widths, note, examples) -> None:
 # Parsing (the dry run) ------------------------------------------------------------------
 
 
-@in_workbook_language
+@in_chinese
 def roster_parse(file: IO[bytes] | Any, zone: Zone) -> RosterPlan:
     """Check a roster file against ``zone`` and plan the import; writes nothing.
 

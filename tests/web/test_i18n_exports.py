@@ -61,3 +61,11 @@ def test_the_ledger_workbook_keeps_its_chinese_contract_in_english(world, login)
     response = client.get("/api/v1/ledger/export")
     ws = _book(response)["整改台账"]
     assert _row(ws, 2) == list(HEADERS)
+
+
+def test_the_study_list_export_in_english(world, login):
+    client = _english(login(world["zone_admin"]))
+    ws = _book(client.get("/study/export/")).active
+    assert ws.title == "Study sessions"
+    assert _row(ws, 1) == ["甲高新区 study sessions"]
+    assert _row(ws, 2)[:4] == ["No.", "Date", "Study format", "Topic"]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Invalid
-from shiji.core.i18n import in_workbook_language
+from shiji.core.i18n import in_chinese
 from shiji.core.uploads import check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
@@ -152,7 +152,7 @@ class ImportPlan:
         return ImportResult(created=created, updated=len(self.plans) - created)
 
 
-@in_workbook_language
+@in_chinese
 def import_plan(
     *,
     actor: Any,
