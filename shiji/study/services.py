@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -41,7 +41,7 @@ MAX_HOURS = Decimal(24)
 FILE_KINDS = EVIDENCE  # images, PDF and Office files, judged by their bytes
 
 
-REFUSED = "您没有权限记录本单位的学习研讨"
+REFUSED = gettext_lazy("您没有权限记录本单位的学习研讨")
 
 
 def _id(value: Any) -> int | None:
@@ -163,9 +163,13 @@ def attendees_resolve(*, org: Organization, scope: Any, group: Any = None) -> At
     if scope == AttendeeScope.GROUP:
         found = _group_ref(org.zone, group)
         if found is None or not found.org.path.startswith(org.path):
-            raise invalid(group=f"参会名单不存在，或不属于{org.name}及其下级组织")
+            raise invalid(
+                group=gettext("参会名单不存在，或不属于%(org)s及其下级组织") % {"org": org.name}
+            )
         if not found.is_active:
-            raise invalid(group=f"参会名单“{found.name}”已停用，请选择其他名单")
+            raise invalid(
+                group=gettext("参会名单“%(name)s”已停用，请选择其他名单") % {"name": found.name}
+            )
     elif group not in (None, ""):
         raise invalid(group=gettext("只有应到人员选择“常用参会名单”时才能指定名单"))
     people = list(selectors.expected_people(org=org, scope=scope, group=found))
@@ -231,32 +235,36 @@ def attendance_clean(
         pk = raw.pk if isinstance(raw, Person) else _id(raw)
         person = people.get(pk) if pk is not None else None
         if person is None:
-            raise invalid(**{f"{field}.person": "人员不在本区花名册中"})
+            raise invalid(**{f"{field}.person": gettext("人员不在本区花名册中")})
         if not person.org.path.startswith(org.path):
             raise invalid(
                 **{
-                    f"{field}.person": f"{_person_label(person)}不属于{org.name}及其下级组织，"
-                    "不能记入本次学习的出勤"
+                    f"{field}.person": gettext(
+                        "%(person)s不属于%(org)s及其下级组织，不能记入本次学习的出勤"
+                    )
+                    % {"person": _person_label(person), "org": org.name}
                 }
             )
         if person.pk not in expected:
             raise invalid(
                 **{
-                    f"{field}.person": f"{_person_label(person)}不在本次学习的应到人员中；"
-                    "如确应参加，请先调整应到人员"
+                    f"{field}.person": gettext(
+                        "%(person)s不在本次学习的应到人员中；如确应参加，请先调整应到人员"
+                    )
+                    % {"person": _person_label(person)}
                 }
             )
         if person.pk in seen:
             raise invalid(
                 **{
-                    f"{field}.person": f"{_person_label(person)}重复出现"
-                    f"（第 {seen[person.pk] + 1} 条已有）"
+                    f"{field}.person": gettext("%(person)s重复出现（第 %(n)s 条已有）")
+                    % {"person": _person_label(person), "n": seen[person.pk] + 1}
                 }
             )
         seen[person.pk] = index
         present = entry.get("present")
         if present is not None and not isinstance(present, bool):
-            raise invalid(**{f"{field}.present": "请注明是否出席"})
+            raise invalid(**{f"{field}.present": gettext("请注明是否出席")})
         reason = clean_text(
             entry.get("reason") or "",
             field=f"{field}.reason",
@@ -265,7 +273,12 @@ def attendance_clean(
             required=False,
         )
         if present is False and not reason:
-            raise invalid(**{f"{field}.reason": f"{person.name}缺席，请填写缺席原因"})
+            raise invalid(
+                **{
+                    f"{field}.reason": gettext("%(name)s缺席，请填写缺席原因")
+                    % {"name": person.name}
+                }
+            )
         marks[person.pk] = Mark(
             person=person, present=present, reason=reason if present is False else ""
         )
@@ -366,10 +379,12 @@ def _write_attendance(
 def _no_one_expected(attendees: Attendees, org: Organization) -> Invalid:
     if attendees.group is not None:
         return invalid(
-            group=f"参会名单“{attendees.group.name}”中没有{org.name}及其下级组织的在册人员"
+            group=gettext("参会名单“%(name)s”中没有%(org)s及其下级组织的在册人员")
+            % {"name": attendees.group.name, "org": org.name}
         )
     return invalid(
-        attendees=f"{ATTENDEE_LABELS[attendees.scope]}中没有在册人员，请选择其他应到人员或先维护花名册"
+        attendees=gettext("%(scope)s中没有在册人员，请选择其他应到人员或先维护花名册")
+        % {"scope": ATTENDEE_LABELS[attendees.scope]}
     )
 
 
@@ -473,7 +488,7 @@ def session_update(
     policy.require(actor, "study.manage", session, message=REFUSED)
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
-        raise invalid(**dict.fromkeys(sorted(unknown), "不能修改此字段"))
+        raise invalid(**dict.fromkeys(sorted(unknown), gettext("不能修改此字段")))
     values = _clean(actor, session.zone, fields)
     org = values.get("org", session.org)
     if org.pk != session.org_id:
@@ -491,8 +506,11 @@ def session_update(
     if attendance is None:
         dropped = [m.person for pk, m in before.items() if pk not in expected and m.recorded]
         if dropped:
-            names = "、".join(p.name for p in dropped[:3])
-            raise Conflict(f"{names}等人已记录出勤，但不在新的应到人员中，请先调整出勤名单")
+            names = gettext("、").join(p.name for p in dropped[:3])
+            raise Conflict(
+                gettext("%(names)s等人已记录出勤，但不在新的应到人员中，请先调整出勤名单")
+                % {"names": names}
+            )
     if chosen is not None and not expected:
         raise _no_one_expected(chosen, org)
     if attendance is not None:
@@ -568,7 +586,7 @@ def _group_members(org: Organization, members: Any) -> list[Person]:
     if not items:
         raise invalid(members=gettext("请至少选择一名成员"))
     if len(items) > GROUP_SIZE_LIMIT:
-        raise invalid(members=f"名单成员不能超过 {GROUP_SIZE_LIMIT} 人")
+        raise invalid(members=gettext("名单成员不能超过 %(n)s 人") % {"n": GROUP_SIZE_LIMIT})
     ids = [m.pk if isinstance(m, Person) else _id(m) for m in items]
     if None in ids:
         raise invalid(members=gettext("成员应为花名册中的人员"))
@@ -583,7 +601,10 @@ def _group_members(org: Organization, members: Any) -> list[Person]:
         if person is None:
             raise invalid(members=gettext("成员不在本区花名册中"))
         if not person.org.path.startswith(org.path):
-            raise invalid(members=f"{_person_label(person)}不属于{org.name}及其下级组织")
+            raise invalid(
+                members=gettext("%(person)s不属于%(org)s及其下级组织")
+                % {"person": _person_label(person), "org": org.name}
+            )
         if not person.is_active:
             raise invalid(members=f"{_person_label(person)}已不在册")
     return sorted(found.values(), key=lambda p: (p.org.path, p.name, p.pk))
@@ -597,7 +618,10 @@ def _group_name(org: Organization, name: Any, *, exclude: int | None = None) -> 
     name = clean_text(name, field="name", label=gettext("名单名称"), max_length=GROUP_NAME_LIMIT)
     taken = AttendeeGroup.objects.filter(org=org, name=name).exclude(pk=exclude)
     if taken.exists():
-        raise invalid(name=f"{org.name}已有名为“{name}”的参会名单（含已停用的），请换一个名称")
+        raise invalid(
+            name=gettext("%(org)s已有名为“%(name)s”的参会名单（含已停用的），请换一个名称")
+            % {"org": org.name, "name": name}
+        )
     return name
 
 
@@ -745,7 +769,9 @@ def speech_add(
         or person.zone_id != session.zone_id
         or not person.org.path.startswith(session.org.path)
     ):
-        raise invalid(person=f"发言人应为{session.org.name}及其下级组织的人员")
+        raise invalid(
+            person=gettext("发言人应为%(org)s及其下级组织的人员") % {"org": session.org.name}
+        )
     title = clean_text(title, field="title", label=gettext("发言题目"), max_length=200)
     text = clean_text(
         text, field="text", label=gettext("发言内容"), max_length=TEXT_LIMIT, required=False
