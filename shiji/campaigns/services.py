@@ -393,7 +393,8 @@ def zone_adopt_campaign(
     day = values["meeting_date"]
     if day is not None and not campaign.starts_on <= day <= campaign.ends_on:
         raise invalid(
-            meeting_date=f"部署会议日期应在活动期间（{campaign.starts_on} 至 {campaign.ends_on}）内"
+            meeting_date=gettext("部署会议日期应在活动期间（%(start)s 至 %(end)s）内")
+            % {"start": campaign.starts_on, "end": campaign.ends_on}
         )
     adoption = ZoneCampaign.objects.filter(zone=zone, campaign=campaign).first()
     if adoption is None:
@@ -514,7 +515,7 @@ def category_create(
     values = _clean_category(name, description)
     existing = ProblemCategory.objects.select_for_update().filter(zone=zone, campaign=campaign)
     if existing.filter(name=values["name"]).exists():
-        raise invalid(name=f"已有名为“{values['name']}”的问题类别")
+        raise invalid(name=gettext("已有名为“%(name)s”的问题类别") % {"name": values["name"]})
     number = existing.count() + 1
     codes = set(existing.values_list("code", flat=True))
     while f"zone-{number}" in codes:
@@ -563,7 +564,7 @@ def category_update(
             zone_id=category.zone_id, campaign_id=category.campaign_id, name=values["name"]
         ).exclude(pk=category.pk)
         if clash.exists():
-            raise invalid(name=f"已有名为“{values['name']}”的问题类别")
+            raise invalid(name=gettext("已有名为“%(name)s”的问题类别") % {"name": values["name"]})
         if is_placeholder is None:
             is_placeholder = False
     category.name, category.description = values["name"], values["description"]
@@ -614,8 +615,11 @@ def clean_sectors(value: Any) -> list[str]:
     for item in value:
         text = str(item).strip()
         if "\x00" in text or text not in known:
-            allowed = "、".join(str(label) for label in Sector.labels)
-            raise invalid(sectors=f"未知领域“{text[:20]}”，应为：{allowed}")
+            allowed = gettext("、").join(str(label) for label in Sector.labels)
+            raise invalid(
+                sectors=gettext("未知领域“%(text)s”，应为：%(allowed)s")
+                % {"text": text[:20], "allowed": allowed}
+            )
         wanted.add(known[text])
     return [code for code in Sector.values if code in wanted]
 
@@ -703,7 +707,10 @@ def task_create(
         "sectors": clean_sectors(sectors),
     }
     if values["deadline"] and values["deadline"] < campaign.starts_on:
-        raise invalid(deadline=f"完成时限不能早于活动开始日期（{campaign.starts_on}）")
+        raise invalid(
+            deadline=gettext("完成时限不能早于活动开始日期（%(date)s）")
+            % {"date": campaign.starts_on}
+        )
     Zone.objects.select_for_update().filter(pk=zone.pk).first()  # serialize assignment
     task = Task.objects.create(
         zone=zone,
@@ -840,11 +847,14 @@ def assignment_transition(
     one evidence file, new ``files`` included), accept, or return (with a reason)."""
     move = workflow.MOVES.get(action)
     if move is None:
-        raise invalid(action=f"未知操作：{action}")
+        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
     assignment = _locked_assignment(assignment)
     policy.require(actor, move.permission, assignment)
     if assignment.status not in move.sources:
-        raise Conflict(f"任务当前为“{assignment.get_status_display()}”，不能{move.label}")
+        raise Conflict(
+            gettext("任务当前为“%(status)s”，不能%(move)s")
+            % {"status": assignment.get_status_display(), "move": move.label}
+        )
     note = clean_text(
         note,
         field="note",

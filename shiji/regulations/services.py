@@ -168,11 +168,14 @@ def regulation_transition(
     one already entered), which must be given and not in the future."""
     move = workflow.MOVES.get(action)
     if move is None:
-        raise invalid(action=f"未知操作：{action}")
+        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
     regulation = _locked(regulation)
     policy.require(actor, move.permission, regulation)
     if regulation.status not in move.sources:
-        raise Conflict(f"制度当前为“{regulation.get_status_display()}”，不能{move.label}")
+        raise Conflict(
+            gettext("制度当前为“%(status)s”，不能%(move)s")
+            % {"status": regulation.get_status_display(), "move": move.label}
+        )
     note = clean_text(
         note,
         field="note",
