@@ -176,7 +176,7 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
 
 
 def _done_message(created: int, updated: int) -> str:
-    return f"整改台账已导入：新增 {created} 条、更新 {updated} 条"
+    return gettext("整改台账已导入：新增 %(c)s 条、更新 %(u)s 条") % {"c": created, "u": updated}
 
 
 @login_required

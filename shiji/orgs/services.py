@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, Value
 from django.db.models.functions import Concat, Lower, Substr
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -92,7 +92,7 @@ def _check_org_name(zone: Zone, name: str, exclude_pk: int | None = None) -> Non
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
-        raise invalid(name=f"本区已有名为“{name}”的组织")
+        raise invalid(name=gettext("本区已有名为“%(name)s”的组织") % {"name": name})
 
 
 @transaction.atomic
@@ -217,7 +217,10 @@ def person_create(
         {"name": name, "position": position, "phone": phone, "is_party_member": is_party_member}
     )
     if Person.objects.filter(org=org, name=values["name"]).exists():
-        raise invalid(name=f"“{org.name}”已有名为“{values['name']}”的人员")
+        raise invalid(
+            name=gettext("“%(org)s”已有名为“%(name)s”的人员")
+            % {"org": org.name, "name": values["name"]}
+        )
     person = Person.objects.create(
         zone_id=org.zone_id, org=org, user=user, is_sample=is_sample, **values
     )
@@ -244,7 +247,10 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
         policy.require(actor, "person.manage", new_org)
         person.org = new_org
     if Person.objects.filter(org=person.org, name=person.name).exclude(pk=person.pk).exists():
-        raise invalid(name=f"“{person.org.name}”已有名为“{person.name}”的人员")
+        raise invalid(
+            name=gettext("“%(org)s”已有名为“%(name)s”的人员")
+            % {"org": person.org.name, "name": person.name}
+        )
     changes = diff(before, snapshot(person, PERSON_FIELDS))
     if changes:
         person.save(update_fields=[f for f in PERSON_FIELDS if f in changes])
@@ -276,10 +282,10 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
     field = f"grants[{index}]"
     role = spec.get("role")
     if not isinstance(role, str) or role not in Role.values:
-        raise invalid(**{f"{field}.role": f"未知角色：{str(role)[:30]}"})
+        raise invalid(**{f"{field}.role": gettext("未知角色：%(role)s") % {"role": str(role)[:30]}})
     label = Role(role).label
     if not policy.may_give_role(actor, role):
-        message = f"只有系统管理员可以授予“{label}”角色"
+        message = gettext("只有系统管理员可以授予“%(role)s”角色") % {"role": label}
         raise Forbidden(message, fields={f"{field}.role": message})
     province = clean_text(
         spec.get("province") or "",
@@ -293,36 +299,43 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
     if org_pk not in (None, ""):
         org = Organization.objects.select_related("zone").filter(pk=parse_id(org_pk)).first()
         if org is None or not policy.may_grant_in(actor, org):
-            raise NotFound(gettext("组织不存在"), fields={f"{field}.org": "组织不存在"})
+            raise NotFound(gettext("组织不存在"), fields={f"{field}.org": gettext("组织不存在")})
         zone = org.zone
     elif zone_pk not in (None, ""):
         zone = Zone.objects.filter(pk=parse_id(zone_pk)).first()
         if zone is None or not policy.may_grant_in(actor, zone):
-            raise NotFound(gettext("高新区不存在"), fields={f"{field}.zone": "高新区不存在"})
+            raise NotFound(
+                gettext("高新区不存在"), fields={f"{field}.zone": gettext("高新区不存在")}
+            )
     elif not policy.may_grant_in(actor, None):
-        message = "只有系统管理员可以授予全国或省级范围的角色"
+        message = gettext("只有系统管理员可以授予全国或省级范围的角色")
         raise Forbidden(message, fields={f"{field}.zone": message})
     if org is not None and zone_pk not in (None, "") and parse_id(zone_pk) != zone.pk:
-        raise invalid(**{f"{field}.org": "组织不在所选高新区内"})
+        raise invalid(**{f"{field}.org": gettext("组织不在所选高新区内")})
     grant = RoleGrant(role=role, zone=zone, org=org, province="" if zone else province)
     kind = policy.grant_scope_kind(grant)
     if kind not in policy.ROLE_SCOPES[role]:
-        allowed = "或".join(
-            SCOPE_KIND_LABELS[k] for k in SCOPE_KIND_LABELS if k in policy.ROLE_SCOPES[role]
+        allowed = gettext("或").join(
+            str(SCOPE_KIND_LABELS[k]) for k in SCOPE_KIND_LABELS if k in policy.ROLE_SCOPES[role]
         )
-        raise invalid(**{f"{field}.role": f"“{label}”角色的范围应为{allowed}"})
+        raise invalid(
+            **{
+                f"{field}.role": gettext("“%(role)s”角色的范围应为%(allowed)s")
+                % {"role": label, "allowed": allowed}
+            }
+        )
     return grant
 
 
 def _clean_password(password: Any, user: User, field: str = "password") -> None:
     if not isinstance(password, str) or not password:
-        raise invalid(**{field: "请填写密码"})
+        raise invalid(**{field: gettext("请填写密码")})
     if "\x00" in password:
-        raise invalid(**{field: "密码含有非法字符"})
+        raise invalid(**{field: gettext("密码含有非法字符")})
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise invalid(**{field: "；".join(exc.messages)}) from None
+        raise invalid(**{field: gettext("；").join(exc.messages)}) from None
 
 
 def _clean_email(value: Any) -> str:
@@ -380,7 +393,7 @@ RESERVED_USERNAMES = frozenset(
 # The one answer for a name that cannot be had, wherever it is taken: the
 # account holding it may be in a zone the actor cannot see, and the reply must
 # not tell them so.
-USERNAME_UNAVAILABLE = "该用户名不可用，请换一个"
+USERNAME_UNAVAILABLE = gettext_noop("该用户名不可用，请换一个")
 
 
 def username_clean_new(*, actor: Any, username: Any) -> str:
@@ -395,7 +408,7 @@ def username_clean_new(*, actor: Any, username: Any) -> str:
         raise invalid(username=USERNAME_RULE) from None
     reserved = not policy.is_system(actor) and value.lower() in RESERVED_USERNAMES
     if reserved or _account_for_key(value.lower()) is not None:
-        raise invalid(username=USERNAME_UNAVAILABLE)
+        raise invalid(username=gettext(USERNAME_UNAVAILABLE))
     return value
 
 
@@ -433,7 +446,7 @@ def user_create(
             if own is not None and len(own) == 1:
                 zone = Zone.objects.filter(pk=next(iter(own))).first()
     if zone is not None and not policy.can(actor, "user.manage", zone):
-        raise NotFound(gettext("高新区不存在"), fields={"zone": "高新区不存在"})
+        raise NotFound(gettext("高新区不存在"), fields={"zone": gettext("高新区不存在")})
     if zone is None and not policy.is_global_admin(actor):
         raise invalid(zone=gettext("请选择账号所属高新区"))
     user = User(
@@ -450,7 +463,7 @@ def user_create(
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise invalid(username=USERNAME_UNAVAILABLE) from None
+        raise invalid(username=gettext(USERNAME_UNAVAILABLE)) from None
     labels = _set_grants(actor, user, grants)
     changes = created(user, USER_FIELDS)
     changes["grants"] = [None, labels]
@@ -568,7 +581,7 @@ class LockedOut(AppError):
     code = "locked"
 
 
-WRONG_CREDENTIALS = "用户名或密码不正确"
+WRONG_CREDENTIALS = gettext_noop("用户名或密码不正确")
 
 
 def lock_minutes(failures: int) -> int:
@@ -586,7 +599,9 @@ def lock_minutes(failures: int) -> int:
 def _locked_out(until: dt.datetime | None) -> LockedOut:
     left = (until - timezone.now()).total_seconds() if until else 60
     minutes = max(1, math.ceil(left / 60))
-    return LockedOut(f"密码输错次数过多，请 {minutes} 分钟后再试，或请管理员解除锁定")
+    return LockedOut(
+        gettext("密码输错次数过多，请 %(n)s 分钟后再试，或请管理员解除锁定") % {"n": minutes}
+    )
 
 
 def login_claim(*, key: str, client: str) -> int:
@@ -680,13 +695,13 @@ def authenticate_with_lockout(
     password = password if isinstance(password, str) else ""
     if not key or "\x00" in password:
         # PostgreSQL refuses NUL in text; no real account has such a name.
-        raise Invalid(WRONG_CREDENTIALS, fields={"password": WRONG_CREDENTIALS})
+        raise Invalid(gettext(WRONG_CREDENTIALS), fields={"password": gettext(WRONG_CREDENTIALS)})
     failures = login_claim(key=key, client=client)
     account = _account_for_key(key)
     authed = authenticate(request, username=account.username if account else key, password=password)
     if authed is None:
         _login_failed(key=key, client=client, account=account, failures=failures)
-        raise Invalid(WRONG_CREDENTIALS, fields={"password": WRONG_CREDENTIALS})
+        raise Invalid(gettext(WRONG_CREDENTIALS), fields={"password": gettext(WRONG_CREDENTIALS)})
     login_release(key=key, client=client)
     return authed
 
