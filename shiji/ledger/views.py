@@ -45,7 +45,6 @@ from shiji.orgs import policy
 from shiji.orgs.selectors import org_options, orgs_visible_to, zones_visible_to
 
 PAGE_SIZE = 50
-INBOX_LIMIT = 50
 LIST_PARAMS = ("zone", "org", "status", "category", "source", "light", "kind", "q", "sort")
 SORT_CHOICES = [
     ("code", _l("按台账编号")),
@@ -597,65 +596,18 @@ def _render_form(
     return render(request, "ledger/form.html", context)
 
 
-# My work and the home panel ------------------------------------------------
-
-INBOX_SECTIONS = [
-    (
-        "rectify",
-        "problem.rectify",
-        _l("待我整改"),
-        _l("本单位暂无待整改的问题。新发现的问题可在台账中“新增问题”。"),
-    ),
-    (
-        "verify",
-        "problem.verify",
-        _l("待我审核销号"),
-        _l("暂无提交销号的问题。整改单位提交后会出现在这里。"),
-    ),
-    (
-        "review",
-        "problem.review",
-        _l("待我审核问题清单"),
-        _l("暂无待审核的问题清单。新增的问题会先出现在这里，请审核查摆是否深、准。"),
-    ),
-    (
-        "flagged",
-        "problem.reopen",
-        _l("独立性存疑的销号"),
-        _l("暂无独立性存疑的销号。审核人创建或授权了参与整改的账号时，销号会出现在这里。"),
-    ),
-]
-
-
-@login_required
-@require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    boxes = selectors.inbox_for(user=request.user)
-    sections = []
-    for key, permission, title, empty in INBOX_SECTIONS:
-        if not policy.can(request.user, permission):
-            continue
-        rows = [_decorate(p) for p in boxes[key][:INBOX_LIMIT]]
-        total = len(rows) if len(rows) < INBOX_LIMIT else boxes[key].count()
-        sections.append({"key": key, "title": title, "empty": empty, "rows": rows, "total": total})
-    return render(request, "ledger/inbox.html", {"sections": sections, "limit": INBOX_LIMIT})
+# The home panel ------------------------------------------------------------
 
 
 def home_panel(request: HttpRequest):
-    """工作台: my to-do counts and the red and yellow lights of what I can see."""
+    """工作台: the red and yellow lights of what I can see (my to-do counts
+    come from shiji/web/todo.py)."""
     user = request.user
     if not policy.can(user, "problem.view"):
         return None
-    boxes = selectors.inbox_for(user=user)
-    todo = [
-        {"key": key, "title": title, "count": boxes[key].count()}
-        for key, permission, title, _empty in INBOX_SECTIONS
-        if policy.can(user, permission)
-    ]
     lights = selectors.light_counts(
-        selectors.problems_visible_to(user=user).filter(status__in=workflow.ACTIVE)
+        selectors.problems_visible_to(user=user).filter(
+            status__in=workflow.ACTIVE, deadline__isnull=False
+        )
     )
-    return (
-        "ledger/_home_panel.html",
-        {"todo": todo, "red": lights[Light.RED], "yellow": lights[Light.YELLOW]},
-    )
+    return ("ledger/_home_panel.html", {"red": lights[Light.RED], "yellow": lights[Light.YELLOW]})

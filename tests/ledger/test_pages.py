@@ -880,10 +880,11 @@ def test_inbox_lists_each_users_work(world, login, make_problem):
 
 def test_inbox_empty_states_say_what_happens_next(world, login, categories):
     body = text(login(world["supervisor"]).get(reverse("ledger:inbox")))
-    assert "暂无提交销号的问题" in body and "暂无待审核的问题清单" in body
-    assert "您的角色没有需要办理的整改工作" in text(
-        login(world["national"]).get(reverse("ledger:inbox"))
-    )
+    assert "暂无待办" in body and "查看问题整改台账" in body
+    one = text(login(world["supervisor"]).get(reverse("ledger:inbox") + "?group=verify"))
+    assert "暂无提交销号的问题" in one
+    national = text(login(world["national"]).get(reverse("ledger:inbox")))
+    assert "暂无待办" in national and "您的角色没有需要办理的事项" in national
 
 
 def test_home_panel_shows_todo_and_light_counts(world, login, make_problem):
@@ -891,9 +892,10 @@ def test_home_panel_shows_todo_and_light_counts(world, login, make_problem):
     make_problem(world, deadline=today() + dt.timedelta(days=3))
     make_problem(world)
     body = text(login(world["secretary"]).get("/"))
-    panel = body.split('id="sj-ledger-panel"')[1]
-    rectify = re.search(r'data-todo="rectify".*?<div class="h1[^"]*">(\d+)</div>', panel, re.S)
+    todo = body.split('id="sj-todo-panel"')[1]
+    rectify = re.search(r'data-todo="rectify".*?<div class="h1[^"]*">(\d+)</div>', todo, re.S)
     assert rectify.group(1) == "3"
+    panel = body.split('id="sj-ledger-panel"')[1]
     red = re.search(r'data-light="red".*?<div class="h1[^"]*">(\d+)</div>', panel, re.S)
     yellow = re.search(r'data-light="yellow".*?<div class="h1[^"]*">(\d+)</div>', panel, re.S)
     assert (red.group(1), yellow.group(1)) == ("1", "1")
