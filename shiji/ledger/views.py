@@ -24,6 +24,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -43,6 +44,7 @@ from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
 from shiji.orgs import policy
 from shiji.orgs.selectors import org_options, orgs_visible_to, zones_visible_to
+from shiji.web import filters
 
 PAGE_SIZE = 50
 LIST_PARAMS = ("zone", "org", "status", "category", "source", "light", "kind", "q", "sort")
@@ -95,6 +97,14 @@ def _url(name: str) -> str | None:
 def _decorate(problem: Problem) -> Problem:
     problem.status_badge = STATUS_BADGES.get(problem.status, "bg-secondary-lt")
     problem.rework = problem.review_state == ReviewState.REWORK
+    # No light where none applies: nothing is owed on a closed or cancelled
+    # item, and without a deadline nothing can be late (无时限, not green).
+    if problem.status not in workflow.ACTIVE:
+        problem.light_off = "—"
+    elif problem.deadline is None:
+        problem.light_off = _("无时限")
+    else:
+        problem.light_off = ""
     return problem
 
 
@@ -148,9 +158,17 @@ def problem_list(request: HttpRequest) -> HttpResponse:
             params["category"] = ""
     visible = selectors.problems_visible_to(user=user)
     rows = selectors.problem_filter(visible, params, user=user)
-    # The counts ignore the light filter so that each one stays clickable.
+    # The counts ignore the light filter so that each one stays clickable,
+    # and count only what is still owed: closed, cancelled and undated
+    # items have no light to show.
+    unlit = selectors.problem_filter(visible, {**params, "light": ""}, user=user)
     counts = selectors.light_counts(
-        selectors.problem_filter(visible, {**params, "light": ""}, user=user)
+        unlit.filter(status__in=workflow.ACTIVE, deadline__isnull=False)
+    )
+    totals = unlit.order_by().aggregate(
+        closed=Count("pk", filter=Q(status=Status.CLOSED)),
+        active=Count("pk", filter=Q(status__in=workflow.ACTIVE)),
+        counted=Count("pk", filter=~Q(status=Status.CANCELLED)),
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for problem in page.object_list:
@@ -170,13 +188,38 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         "lights": Light.choices,
         "sorts": SORT_CHOICES,
         "counts": [(light, label, counts[light]) for light, label in Light.choices],
+        "totals": {
+            **totals,
+            "rate": round(100 * totals["closed"] / totals["counted"])
+            if totals["counted"]
+            else None,
+        },
         "filtered": filtered,
+        "chips": _list_chips(request, zones, orgs, categories),
+        # Keep the 筛选 panel open while the user works in it (htmx swaps it).
+        "filters_open": request.headers.get("HX-Trigger") == "sj-ledger-filter",
         "can_create": policy.can(user, "problem.create"),
         "export_url": _url("ledger:export") if policy.can(user, "ledger.export") else None,
         "import_url": _url("ledger:import") if policy.can(user, "ledger.import") else None,
     }
     template = "ledger/_list_body.html" if wants_fragment(request) else "ledger/list.html"
     return vary_on_htmx(render(request, template, context))
+
+
+def _list_chips(request: HttpRequest, zones: list, orgs: list, categories: list) -> list:
+    return filters.chips(
+        request,
+        [
+            ("zone", _("高新区"), filters.options((z.pk, z.name) for z in zones)),
+            ("org", _("责任单位"), filters.options(orgs)),
+            ("status", _("状态"), filters.options(Status.choices)),
+            ("category", _("问题类别"), filters.options((c.pk, c.name) for c in categories)),
+            ("source", _("问题来源"), filters.options(Source.choices)),
+            ("kind", _("整改类型"), filters.options(Kind.choices)),
+            ("light", _("红黄绿灯"), filters.options(Light.choices)),
+            ("q", _("搜索"), None),
+        ],
+    )
 
 
 def _chosen_zone(zones: list, raw: str):

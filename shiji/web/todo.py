@@ -55,7 +55,7 @@ def _sent_back_q() -> Q:
 
 def _rectify_base(user: Any) -> QuerySet:
     from shiji.ledger import selectors
-    from shiji.ledger.models import Evidence, Stage, Status
+    from shiji.ledger.models import Evidence, ProgressNote, Stage, Status
 
     after = Evidence.objects.filter(problem=OuterRef("pk"), stage=Stage.AFTER)
     return (
@@ -65,6 +65,7 @@ def _rectify_base(user: Any) -> QuerySet:
             last_action=_last_review("action"),
             last_note=_last_review("note"),
             has_after=Exists(after),
+            has_progress=Exists(ProgressNote.objects.filter(problem=OuterRef("pk"))),
         )
     )
 
@@ -76,11 +77,15 @@ def _ordered(qs: QuerySet) -> QuerySet:
 
 
 def _ready_filter() -> Q:
-    """Ready to submit for 销号: a completion note and an after-photo or
-    document (整改后), what the submit step asks for."""
+    """Ready to submit for 销号: an after-photo or document (整改后) and a
+    written account of the work — the completion note of an earlier
+    submission or the liaison's progress notes, from which the secretary
+    writes the 完成情况 when submitting."""
     from shiji.ledger.models import Status
 
-    return Q(status=Status.IN_PROGRESS, has_after=True) & ~Q(completion_note="")
+    return Q(status=Status.IN_PROGRESS, has_after=True) & (
+        ~Q(completion_note="") | Q(has_progress=True)
+    )
 
 
 def problems_to_work_on(user: Any) -> QuerySet:

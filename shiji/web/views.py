@@ -133,6 +133,8 @@ def todo_list(request):
                 "total": total,
             }
         )
+    # Work first; the groups with nothing waiting below it.
+    sections.sort(key=lambda s: s["total"] == 0)
     chips = []
     if chosen:
         chips.append({"label": todo.BY_KEY[chosen].title, "remove": request.path})
