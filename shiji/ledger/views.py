@@ -35,7 +35,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.timeline import timeline
 from shiji.core.downloads import stored_file_response
-from shiji.core.errors import AppError
+from shiji.core.errors import AppError, invalid
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
 from shiji.core.thumbnails import has_thumbnail
@@ -71,11 +71,25 @@ MOVE_BUTTONS = {
 }
 MOVE_DONE = {
     "start": _l("已开始整改"),
-    "submit": _l("已提交销号，等待督导组审核"),
-    "verify": _l("已审核销号"),
+    "submit": _l("已提交销号，等待督导组销号审核"),
+    "verify": _l("销号审核通过，问题已销号"),
     "return": _l("已退回整改"),
     "reopen": _l("已转为重新整改（回头看）"),
     "cancel": _l("问题已撤销"),
+}
+
+
+# The verifier's one form (销号审核): a choice between these two moves, and
+# a confirmation step that says what will happen before anything does.
+DECISIONS = {
+    "verify": {
+        "label": _l("通过销号"),
+        "outcome": _l("问题将标记为“已销号”，销号日期记为今天，整改单位不能再修改。"),
+    },
+    "return": {
+        "label": _l("退回整改"),
+        "outcome": _l("问题将退回“整改中”，整改单位会看到退回理由，整改后重新提交销号。"),
+    },
 }
 
 
@@ -119,10 +133,10 @@ def _status_note(problem: Problem, moves: list, forms: set[str]) -> str:
     if status == Status.SUBMITTED:
         if moves:
             return _(
-                "整改单位已提交销号。请核实完成情况和整改凭证：整改到位的审核销号，"
+                "整改单位已提交销号。请核实完成情况和整改凭证：整改到位的通过销号，"
                 "不到位的退回整改并说明理由。"
             )
-        return _("已提交销号，等待督导组或工作专班审核。")
+        return _("已提交销号，等待督导组或工作专班销号审核。")
     if moves:
         return ""
     if not forms:
@@ -245,9 +259,11 @@ def _render_detail(
     form: str = "",
     error: AppError | None = None,
     flash: str = "",
+    confirm: dict[str, str] | None = None,
 ) -> HttpResponse:
     context = _detail_context(request, problem)
     context.update(
+        confirm=confirm,
         form=form,
         error=error,
         field_errors=error.fields if error else {},
@@ -327,6 +343,17 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
                     ),
                 )
         moves.append(move)
+    # 退回重查: the entry itself must be fixed first, so 修改问题 is the
+    # primary action and 开始整改 is not offered until it is.
+    edit_first = problem.rework and "edit" in actions
+    if problem.rework:
+        moves = [m for m in moves if m["action"] != "start"]
+    decide = [
+        {**m, **{k: str(v) for k, v in DECISIONS[m["action"]].items()}}
+        for m in moves
+        if m["action"] in DECISIONS
+    ]
+    moves = [m for m in moves if m["action"] not in DECISIONS]
     evidence = list(problem.evidence.select_related("uploaded_by"))
     may_verify = policy.can(user, "problem.verify", problem)
     reuse = selectors.evidence_reuse(problem=problem, user=user) if evidence else {}
@@ -334,13 +361,16 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         others = reuse.get(item.pk, [])
         item.reused = bool(others)
         item.reuse_message = _reuse_message(others) if others and may_verify else ""
-    forms = {f"move:{m['action']}" for m in moves} | actions
+    forms = {f"move:{m['action']}" for m in moves} | actions | ({"decide"} if decide else set())
     return {
         "problem": problem,
         "moves": moves,
+        "decide": decide,
+        "decide_note_required": any(d["note_required"] for d in decide),
+        "edit_first": edit_first,
         "actions": actions,
         "forms": forms,
-        "status_note": independence_refusal or _status_note(problem, moves, forms),
+        "status_note": independence_refusal or _status_note(problem, moves + decide, forms),
         "flagged_verification": problem.reviews.filter(action="verify", flagged=True)
         .select_related("actor")
         .order_by("-created_at", "-pk")
@@ -407,13 +437,31 @@ def _act(request: HttpRequest, pk: int, form: str, call: Callable[[Problem], str
     if wants_fragment(request):
         return _render_detail(request, _problem(request, pk), flash=done)
     messages.success(request, done)
-    return redirect("ledger:detail", pk=problem.pk)
+    # Back where the user acted, not at the top of a long page.
+    return redirect(reverse("ledger:detail", args=[problem.pk]) + "#sj-actions")
 
 
 @login_required
 @require_POST
 def problem_transition(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
+    if action in DECISIONS and request.POST.get("confirmed") != "1":
+        # The 销号审核 form's first step: nothing changes yet; the panel
+        # repeats the choice and what it will do, and asks to confirm. (A
+        # choice not offered goes on to the service, which says why.)
+        problem = _problem(request, pk)
+        note = request.POST.get("note", "")
+        decide = {d["action"]: d for d in _detail_context(request, problem)["decide"]}
+        if action in decide:
+            chosen = decide[action]
+            if chosen["note_required"] and not note.strip():
+                exc = invalid(note=_("请填写%(label)s") % {"label": chosen["note_label"]})
+                return error_response(
+                    request,
+                    exc,
+                    lambda e: _render_detail(request, problem, form="decide", error=e),
+                )
+            return _render_detail(request, problem, form="decide", confirm={**chosen, "note": note})
 
     def call(problem: Problem) -> str:
         services.problem_transition(
@@ -421,7 +469,7 @@ def problem_transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return str(MOVE_DONE[action])
 
-    return _act(request, pk, f"move:{action}", call)
+    return _act(request, pk, "decide" if action in DECISIONS else f"move:{action}", call)
 
 
 @login_required
