@@ -366,7 +366,11 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "problem": problem,
         "moves": moves,
         "decide": decide,
-        "decide_note_required": any(d["note_required"] for d in decide),
+        # A verifier close to the workers must give a reason to verify too.
+        "decide_note_label": next(
+            (d["note_label"] for d in decide if d["action"] == "verify" and d["note_required"]),
+            _("审核意见（退回整改时必填，写明退回理由）"),
+        ),
         "edit_first": edit_first,
         "actions": actions,
         "forms": forms,
