@@ -75,7 +75,7 @@ def decide(page: Page, choice: str, note: str | None = None) -> None:
     on the step that repeats what will happen."""
     page.evaluate("window.__sjMarker = 'kept'")
     panel = page.locator('form[data-form="decide"]')
-    panel.locator("label", has_text=choice).click()
+    panel.locator("label.form-selectgroup-item", has_text=choice).click()
     if note is not None:
         panel.locator("textarea").fill(note)
     panel.get_by_role("button", name="下一步：确认").click()
@@ -176,6 +176,8 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
         "请填写退回理由"
     )
     expect(status_badge(supervisor)).to_have_text("待销号")
+    assert [e.split()[0] for e in supervisor.js_errors] == ["422"]  # the deliberate one
+    supervisor.js_errors.clear()
     decide(supervisor, "退回整改", note="请补充企业评价和办理时限统计")
     expect(status_badge(supervisor)).to_have_text("待销号")  # not before confirming
     confirm(supervisor, "退回整改")
