@@ -132,10 +132,7 @@ def _status_note(problem: Problem, moves: list, forms: set[str]) -> str:
         return _("问题已撤销，无需再操作。")
     if status == Status.SUBMITTED:
         if moves:
-            return _(
-                "整改单位已提交销号。请核实完成情况和整改凭证：整改到位的通过销号，"
-                "不到位的退回整改并说明理由。"
-            )
+            return _("请核实完成情况和整改凭证：到位的通过销号，不到位的退回整改并说明理由。")
         return _("已提交销号，等待督导组或工作专班销号审核。")
     if moves:
         return ""

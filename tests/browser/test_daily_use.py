@@ -140,3 +140,62 @@ def test_todo_list_groups_the_work(
     no_sideways_scroll(page)
     page.screenshot(path=artifacts / f"daily-todo-{tag(viewport)}.png", full_page=True)
     assert page.js_errors == []
+
+
+PROBLEM_PAGES = {
+    # user: (problem, the primary action's locator)
+    "liaison": ("soon", 'form[data-form="move:start"] button[type=submit]'),
+    "secretary": ("ready", 'form[data-form="move:submit"] button[type=submit]'),
+    "supervisor": ("submitted", 'form[data-form="decide"] button[type=submit]'),
+}
+
+
+@VIEWPORTS
+@pytest.mark.parametrize("user", list(PROBLEM_PAGES))
+def test_problem_page_leads_with_the_users_action(
+    live_server, world, daily, browser, browser_context_args, artifacts, viewport, user
+):
+    key, primary = PROBLEM_PAGES[user]
+    page = sign_in(browser, browser_context_args, live_server, viewport, user)
+    page.goto(f"{live_server.url}{reverse('ledger:detail', args=[daily[key].pk])}")
+    page.screenshot(path=artifacts / f"daily-problem-{user}-{tag(viewport)}.png")
+    on_first_screen(page, page.locator("#sj-problem .card-header .badge").first)
+    on_first_screen(page, page.locator("#sj-key-fields"))
+    on_first_screen(page, page.locator(primary))
+    no_sideways_scroll(page)
+    assert page.js_errors == []
+
+
+@VIEWPORTS
+def test_org_tree_opens_the_people_in_view(
+    live_server, world, browser, browser_context_args, artifacts, viewport
+):
+    page = sign_in(browser, browser_context_args, live_server, viewport, "zone_admin")
+    page.goto(f"{live_server.url}{reverse('orgs:tree')}")
+    page.locator(f'li[data-org="{world.a.dept.pk}"] > .sj-node a').click()
+    people = page.locator("#sj-org-people")
+    expect(people).to_contain_text(world.a.dept.name)
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#sj-org-people').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight / 2; }"
+    )
+    on_first_screen(page, people.locator(".card-title"))
+    no_sideways_scroll(page)
+    page.screenshot(path=artifacts / f"daily-org-tree-{tag(viewport)}.png")
+    assert page.js_errors == []
+
+
+@VIEWPORTS
+def test_national_home_compares_zones(
+    live_server, world, daily, browser, browser_context_args, artifacts, viewport
+):
+    page = sign_in(browser, browser_context_args, live_server, viewport, "national")
+    zones = page.locator("#sj-zones")
+    row = zones.locator(f'tr[data-zone="{world.a.zone.code}"]')
+    expect(row.locator("[data-red]")).to_have_text("1")
+    expect(row.locator("[data-rate]")).to_contain_text("%")
+    on_first_screen(page, row.locator("[data-coverage]"))
+    on_first_screen(page, zones.locator(f'tr[data-zone="{world.b.zone.code}"]'))
+    no_sideways_scroll(page)
+    page.screenshot(path=artifacts / f"daily-national-home-{tag(viewport)}.png")
+    assert page.js_errors == []
