@@ -207,8 +207,6 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         },
         "filtered": filtered,
         "chips": _list_chips(request, zones, orgs, categories),
-        # Keep the 筛选 panel open while the user works in it (htmx swaps it).
-        "filters_open": request.headers.get("HX-Trigger") == "sj-ledger-filter",
         "can_create": policy.can(user, "problem.create"),
         "export_url": _url("ledger:export") if policy.can(user, "ledger.export") else None,
         "import_url": _url("ledger:import") if policy.can(user, "ledger.import") else None,
