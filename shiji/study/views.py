@@ -228,7 +228,7 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
             request, exc, lambda e: _render_detail(request, session, form="material", error=e)
         )
     messages.success(request, _("已上传学习材料：%(name)s") % {"name": item.original_name})
-    return redirect("study:detail", pk=session.pk)
+    return redirect(reverse("study:detail", args=[session.pk]) + "#sj-materials")
 
 
 @login_required
@@ -254,7 +254,7 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
             request, exc, lambda e: _render_detail(request, session, form="speech", error=e)
         )
     messages.success(request, _("已添加研讨发言"))
-    return redirect("study:detail", pk=session.pk)
+    return redirect(reverse("study:detail", args=[session.pk]) + "#sj-speeches")
 
 
 @login_required
