@@ -199,3 +199,69 @@ def test_national_home_compares_zones(
     no_sideways_scroll(page)
     page.screenshot(path=artifacts / f"daily-national-home-{tag(viewport)}.png")
     assert page.js_errors == []
+
+
+@pytest.fixture
+def other_lists(world, daily):
+    """A study session, the campaign's task list and a regulation in zone A."""
+    from decimal import Decimal
+
+    from shiji.campaigns.models import StudyKind
+    from shiji.campaigns.services import campaign_load, tasks_adopt_templates, zone_adopt_campaign
+    from shiji.regulations import services as regulation_services
+    from shiji.study import services as study_services
+    from tests.conftest import SYSTEM
+
+    campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
+    tasks_adopt_templates(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
+    kind = StudyKind.objects.filter(campaign=campaign).first()
+    study_services.session_create(
+        actor=world["zone_admin"],
+        zone=world.a.zone,
+        org=world.a.dept,
+        kind=kind,
+        date=timezone.localdate() - dt.timedelta(days=1),
+        topic="深入学习树立和践行正确政绩观重要论述，对照检查审批服务中的形式主义问题",
+        duration_hours=Decimal("2"),
+        attendees="org",
+        group=None,
+        attendance=[],
+    )
+    regulation_services.regulation_create(
+        actor=world["zone_admin"],
+        zone=world.a.zone,
+        org=world.a.dept,
+        title="经济发展局行政审批事项限时办结制度",
+        action="new",
+        doc_number="甲经发〔2026〕12号",
+    )
+
+
+LISTS = {
+    "study": ("study:list", "#sj-study-table"),
+    "tasks": ("campaigns:tasks", "#sj-task-table"),
+    "regulations": ("regulations:list", "#sj-regulation-table"),
+    "accounts": ("orgs:users", "table.sj-cards"),
+}
+
+
+@VIEWPORTS
+@pytest.mark.parametrize("name", list(LISTS))
+def test_every_list_is_one_card_per_row_on_a_phone(
+    live_server, world, other_lists, browser, browser_context_args, artifacts, viewport, name
+):
+    url, table = LISTS[name]
+    page = sign_in(browser, browser_context_args, live_server, viewport, "zone_admin")
+    page.goto(f"{live_server.url}{reverse(url)}")
+    page.screenshot(path=artifacts / f"daily-list-{name}-{tag(viewport)}.png")
+    on_first_screen(page, page.locator(".sj-filters > summary"))
+    first = page.locator(f"{table} tbody tr").first
+    expect(first).to_be_visible()
+    if viewport is PHONE:
+        # A card: no header row, the row's cells stacked inside the screen's width.
+        expect(page.locator(f"{table} thead")).to_be_hidden()
+        box = first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    no_sideways_scroll(page)
+    assert page.js_errors == []
