@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 
 def chips(
@@ -28,7 +29,10 @@ def chips(
         rest.pop("page", None)
         query = rest.urlencode()
         out.append(
-            {"label": f"{label}：{shown}", "remove": request.path + (f"?{query}" if query else "")}
+            {
+                "label": _("%(label)s：%(value)s") % {"label": label, "value": shown},
+                "remove": request.path + (f"?{query}" if query else ""),
+            }
         )
     return out
 
