@@ -24,8 +24,8 @@ from shiji.campaigns.models import (
     ZoneCampaign,
 )
 from shiji.core.errors import NotFound
+from shiji.core.lights import Light
 from shiji.core.validation import clean_search, parse_id
-from shiji.ledger.models import Light
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
 

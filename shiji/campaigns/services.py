@@ -770,18 +770,6 @@ def _locked_assignment(assignment: TaskAssignment) -> TaskAssignment:
     )
 
 
-@transaction.atomic
-def assignment_add_evidence(
-    *, actor: Any, assignment: TaskAssignment, file: Any
-) -> AssignmentEvidence:
-    """Attach a file to an assignment the org still owes (pending or returned)."""
-    assignment = _locked_assignment(assignment)
-    policy.require(actor, "task.report", assignment)
-    workflow.check("evidence", assignment)
-    with _evidence_stored(actor, assignment, file) as evidence:
-        return evidence
-
-
 @contextlib.contextmanager
 def _evidence_stored(
     actor: Any, assignment: TaskAssignment, file: Any

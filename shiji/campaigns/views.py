@@ -25,9 +25,9 @@ from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
 from shiji.core.downloads import export_filename, export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.lights import Light
 from shiji.core.pages import error_response
 from shiji.core.validation import parse_id
-from shiji.ledger.models import Light
 from shiji.orgs import policy
 from shiji.orgs.models import Sector
 from shiji.orgs.selectors import zone_get_for_user, zones_visible_to

@@ -5,7 +5,6 @@ transaction with its audit event."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -763,7 +762,3 @@ def speech_add(
             },
         )
     return speech
-
-
-def today() -> dt.date:
-    return timezone.localdate()
