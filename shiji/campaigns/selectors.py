@@ -75,6 +75,20 @@ def adoption_get_for_user(*, user: Any, pk: Any) -> ZoneCampaign:
     return found
 
 
+# The campaign's study kind that a zone's deployment meeting is recorded as.
+DEPLOYMENT_KIND = "deployment"
+
+
+def deployment_meetings(*, user: Any, adoption: ZoneCampaign) -> QuerySet[Any]:
+    """The zone's deployment meeting(s) of the campaign, earliest first: study
+    sessions of the ``deployment`` kind, the one place the meeting is stored
+    (only those the user may see in 学习研讨)."""
+    qs = adoption.zone.study_sessions.filter(
+        kind__campaign_id=adoption.campaign_id, kind__code=DEPLOYMENT_KIND
+    )
+    return policy.scoped(qs, user, "study.view").order_by("date", "pk")
+
+
 def campaigns_available(*, zone: Zone) -> QuerySet[Campaign]:
     """Loaded campaigns the zone has not adopted yet (presets are national)."""
     return Campaign.objects.exclude(adoptions__zone=zone).order_by("-year", "code")

@@ -8,7 +8,6 @@ and records nothing, and an edited file updates the campaign in place.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,10 +67,6 @@ STUDY_KIND_FIELDS = ["code", "name", "description", "order"]
 ZONE_CAMPAIGN_FIELDS = [
     "zone",
     "campaign",
-    "meeting_date",
-    "meeting_name",
-    "meeting_requirements",
-    "meeting_source",
 ]
 CATEGORY_FIELDS = [
     "zone",
@@ -343,68 +338,26 @@ def _delete_missing(
 
 
 @transaction.atomic
-def zone_adopt_campaign(
-    *,
-    actor: Any,
-    zone: Zone,
-    campaign: Campaign,
-    meeting_date: dt.date | str | None = None,
-    meeting_name: str = "",
-    meeting_requirements: str = "",
-    meeting_source: str = "",
-) -> ZoneCampaign:
-    """The zone takes part in ``campaign``, with its deployment meeting.
+def zone_adopt_campaign(*, actor: Any, zone: Zone, campaign: Campaign) -> ZoneCampaign:
+    """The zone takes part in ``campaign``.
 
     The campaign's problem categories are copied into the zone as its own
     ``ProblemCategory`` rows, which the zone admin may then rename or extend.
-    Adopting again updates the meeting and adds categories the preset gained
-    since, without touching the zone's copies.
+    Adopting again adds categories the preset gained since, without touching
+    the zone's copies. The deployment meeting is recorded as a study session.
     """
     policy.require(actor, "campaign.adopt", zone, view="zone.view", missing="高新区不存在")
     # Serializes two admins adopting at once (the category copy reads, then writes).
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
-    values = {
-        "meeting_date": clean_date(
-            meeting_date, field="meeting_date", label="部署会议日期", required=False
-        ),
-        "meeting_name": clean_text(
-            meeting_name, field="meeting_name", label="部署会议", max_length=200, required=False
-        ),
-        "meeting_requirements": clean_text(
-            meeting_requirements,
-            field="meeting_requirements",
-            label="会议要求",
-            max_length=5000,
-            required=False,
-        ),
-        "meeting_source": clean_text(
-            meeting_source, field="meeting_source", label="信息来源", max_length=200, required=False
-        ),
-    }
-    day = values["meeting_date"]
-    if day is not None and not campaign.starts_on <= day <= campaign.ends_on:
-        raise invalid(
-            meeting_date=f"部署会议日期应在活动期间（{campaign.starts_on} 至 {campaign.ends_on}）内"
-        )
     adoption = ZoneCampaign.objects.filter(zone=zone, campaign=campaign).first()
     if adoption is None:
-        adoption = ZoneCampaign.objects.create(zone=zone, campaign=campaign, **values)
+        adoption = ZoneCampaign.objects.create(zone=zone, campaign=campaign)
         audit_record(
             actor=actor,
             action=EventKind.ZONE_CAMPAIGN_ADOPT,
             obj=adoption,
             changes=created(adoption, ZONE_CAMPAIGN_FIELDS),
         )
-    else:
-        before = snapshot(adoption, ZONE_CAMPAIGN_FIELDS)
-        for key, value in values.items():
-            setattr(adoption, key, value)
-        changes = diff(before, snapshot(adoption, ZONE_CAMPAIGN_FIELDS))
-        if changes:
-            adoption.save(update_fields=list(changes))
-            audit_record(
-                actor=actor, action=EventKind.ZONE_CAMPAIGN_UPDATE, obj=adoption, changes=changes
-            )
     _copy_categories(actor, zone, campaign)
     return adoption
 
@@ -436,30 +389,7 @@ def _copy_categories(actor: Any, zone: Zone, campaign: Campaign) -> None:
         )
 
 
-# Deployment meeting and problem categories ----------------------------------------
-
-
-@transaction.atomic
-def zone_campaign_update_meeting(
-    *,
-    actor: Any,
-    adoption: ZoneCampaign,
-    meeting_date: dt.date | str | None = None,
-    meeting_name: str = "",
-    meeting_requirements: str = "",
-    meeting_source: str = "",
-) -> ZoneCampaign:
-    """Edit the deployment meeting of an adopted campaign. Adoption already
-    validates and audits the meeting, so this is adoption again."""
-    return zone_adopt_campaign(
-        actor=actor,
-        zone=adoption.zone,
-        campaign=adoption.campaign,
-        meeting_date=meeting_date,
-        meeting_name=meeting_name,
-        meeting_requirements=meeting_requirements,
-        meeting_source=meeting_source,
-    )
+# List review and problem categories ----------------------------------------
 
 
 @transaction.atomic

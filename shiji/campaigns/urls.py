@@ -7,7 +7,6 @@ app_name = "campaigns"
 urlpatterns = [
     path("", views.settings_page, name="settings"),
     path("adopt/", views.adopt, name="adopt"),
-    path("adoptions/<int:pk>/meeting/", views.meeting, name="meeting"),
     path("adoptions/<int:pk>/categories/", views.category_add, name="category_add"),
     path("adoptions/<int:pk>/list-review/", views.list_review, name="list_review"),
     path("adoptions/<int:pk>/tasks/", views.tasks_adopt, name="tasks_adopt"),

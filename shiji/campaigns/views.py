@@ -73,8 +73,8 @@ def _render_settings(
         adoption.category_rows = list(
             selectors.categories_for(zone=zone, campaign=adoption.campaign)
         )
+        adoption.meetings = list(selectors.deployment_meetings(user=user, adoption=adoption))
         # Each form on the page shows only its own field errors.
-        adoption.meeting_errors = fields if form == f"meeting:{adoption.pk}" else {}
         adoption.add_errors = fields if form == f"category_add:{adoption.pk}" else {}
         for category in adoption.category_rows:
             category.errors = fields if form == f"category:{category.pk}" else {}
@@ -88,6 +88,7 @@ def _render_settings(
         "can_adopt": bool(zone) and policy.can(user, "campaign.adopt", zone),
         "can_categories": bool(zone) and policy.can(user, "category.manage", zone),
         "can_tasks": bool(zone) and policy.can(user, "task.manage", zone),
+        "can_study": bool(zone) and policy.can(user, "study.manage", zone),
         "error": error,
         "form": form,
         "field_errors": fields,
@@ -120,29 +121,9 @@ def adopt(request: HttpRequest) -> HttpResponse:
         if campaign is None:
             raise NotFound("学习教育不存在")
         services.zone_adopt_campaign(actor=request.user, zone=zone, campaign=campaign)
-        return _("已启用“%(name)s”，请填写部署会议") % {"name": campaign.name}, zone
+        return _("已启用“%(name)s”，请在学习研讨中记录部署会议") % {"name": campaign.name}, zone
 
     return _post_action(request, "adopt", call)
-
-
-@login_required
-@require_POST
-def meeting(request: HttpRequest, pk: int) -> HttpResponse:
-    adoption = selectors.adoption_get_for_user(user=request.user, pk=pk)
-
-    def call():
-        post = request.POST
-        services.zone_campaign_update_meeting(
-            actor=request.user,
-            adoption=adoption,
-            meeting_date=post.get("meeting_date", ""),
-            meeting_name=post.get("meeting_name", ""),
-            meeting_requirements=post.get("meeting_requirements", ""),
-            meeting_source=post.get("meeting_source", ""),
-        )
-        return _("已保存部署会议"), adoption.zone
-
-    return _post_action(request, f"meeting:{adoption.pk}", call)
 
 
 @login_required

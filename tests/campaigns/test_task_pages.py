@@ -4,6 +4,9 @@ pinned query counts."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -12,6 +15,7 @@ from shiji.campaigns import selectors, services
 from shiji.campaigns.models import (
     AssignmentStatus,
     ProblemCategory,
+    StudyKind,
     Task,
     TaskAssignment,
     WorkArrangement,
@@ -19,6 +23,7 @@ from shiji.campaigns.models import (
 )
 from shiji.orgs import policy
 from shiji.orgs.models import Role
+from shiji.study import services as study_services
 from tests.conftest import SYSTEM
 from tests.ledger.conftest import png_upload
 
@@ -177,7 +182,7 @@ def test_another_zones_task_pages_are_not_found(world, make_task, login, client)
     r = client.post(reverse("campaigns:assignment_move", args=[a.pk]), {"action": "accept"})
     assert r.status_code == 404
     adoption = ZoneCampaign.objects.get(zone=world.b.zone)
-    assert client.post(reverse("campaigns:meeting", args=[adoption.pk]), {}).status_code == 404
+    assert client.post(reverse("campaigns:list_review", args=[adoption.pk]), {}).status_code == 404
     cat = ProblemCategory.objects.filter(zone=world.b.zone).first()
     r = client.post(reverse("campaigns:category_edit", args=[cat.pk]), {"name": "改名"})
     assert r.status_code == 404
@@ -256,19 +261,28 @@ def test_the_settings_page_shows_the_campaign_and_adopts_another(world, campaign
     assert AuditEvent.objects.filter(action="zone_campaign.adopt", zone_id=world.a.zone.pk).exists()
 
 
-def test_the_zone_admin_edits_the_deployment_meeting(world, campaign, login, client):
+def test_the_settings_page_shows_the_deployment_meeting_recorded_in_study(
+    world, campaign, login, client
+):
     adoption = ZoneCampaign.objects.get(zone=world.a.zone)
     login(world["zone_admin"])
-    url = reverse("campaigns:meeting", args=[adoption.pk])
-    bad = client.post(url, {"meeting_date": "2026-01-01", "meeting_name": "部署会"})
-    assert bad.status_code == 422 and "部署会议日期应在活动期间" in bad.content.decode()
-    client.post(url, {"meeting_date": "2026-03-05", "meeting_name": "学习教育部署会",
-                      "meeting_requirements": "学查改一体推进"})  # fmt: skip
-    adoption.refresh_from_db()
-    assert (adoption.meeting_name, str(adoption.meeting_date)) == ("学习教育部署会", "2026-03-05")
-    assert AuditEvent.objects.filter(
-        action="zone_campaign.update", object_id=str(adoption.pk)
-    ).exists()
+    page = client.get(reverse("campaigns:settings")).content.decode()
+    assert "尚未记录部署会议" in page and reverse("study:create") in page
+
+    session = study_services.session_create(
+        actor=world["zone_admin"],
+        zone=world.a.zone,
+        org=world.a.dept,
+        kind=StudyKind.objects.get(campaign=adoption.campaign, code="deployment"),
+        date=dt.date(2026, 3, 5),
+        topic="学习教育部署会",
+        duration_hours=Decimal("2"),
+        minutes="学查改一体推进",
+    )
+    page = client.get(reverse("campaigns:settings")).content.decode()
+    assert "2026-03-05 学习教育部署会" in page
+    assert reverse("study:detail", args=[session.pk]) in page
+    assert "尚未记录部署会议" not in page
 
 
 def test_renaming_a_placeholder_confirms_it_and_deactivating_keeps_the_row(
