@@ -14,7 +14,7 @@ AREAS = [
     ("study", _("学习研讨"), "study:list"),
     ("campaigns", _("任务清单"), "campaigns:tasks"),
     ("ledger", _("问题整改台账"), "ledger:list"),
-    ("rules", _("建章立制"), "regulations:list"),
+    ("regulations", _("建章立制"), "regulations:list"),
     ("outreach", _("开门教育"), "outreach:home"),
     ("assessment", _("政绩考核"), "assessment:home"),
     ("reports", _("统计报表"), "reports:home"),

@@ -100,7 +100,7 @@ def test_the_2026_preset_loads_the_campaign_as_the_seed_describes_it(db):
         "“开门”教育",
     ]
     assert campaign.arrangements.get(code="study").requirement.startswith("学习研讨要求“深”")
-    assert campaign.arrangements.get(code="open-door").requirement.startswith("“开门”教育要求“真”")
+    assert campaign.arrangements.get(code="outreach").requirement.startswith("“开门”教育要求“真”")
     categories = list(campaign.category_templates.order_by("order"))
     assert len(categories) == 8
     assert [c.name for c in categories if not c.is_placeholder] == [

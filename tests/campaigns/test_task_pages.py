@@ -227,7 +227,7 @@ def test_refused_roles_get_403(world, make_task, login, client):
 
 def test_the_task_form_adds_a_task_and_shows_field_errors_inline(world, campaign, login, client):
     login(world["zone_admin"])
-    arrangement = WorkArrangement.objects.get(campaign=campaign, code="rules")
+    arrangement = WorkArrangement.objects.get(campaign=campaign, code="regulations")
     url = reverse("campaigns:task_create")
     bad = client.post(url, {"zone": world.a.zone.pk, "title": "修订考核办法",
                             "arrangement": arrangement.pk})  # fmt: skip
