@@ -89,6 +89,17 @@ def deployment_meetings(*, user: Any, adoption: ZoneCampaign) -> QuerySet[Any]:
     return policy.scoped(qs, user, "study.view").order_by("date", "pk")
 
 
+def templates_to_adopt(*, adoption: ZoneCampaign) -> QuerySet[Any]:
+    """The campaign's task templates not yet on the zone's task list: what
+    generating the task list would add (see services.tasks_adopt_templates)."""
+    have = Task.objects.filter(zone_id=adoption.zone_id, template__isnull=False)
+    return (
+        adoption.campaign.task_templates.exclude(pk__in=have.values("template_id"))
+        .select_related("arrangement")
+        .order_by("order", "pk")
+    )
+
+
 def campaigns_available(*, zone: Zone) -> QuerySet[Campaign]:
     """Loaded campaigns the zone has not adopted yet (presets are national)."""
     return Campaign.objects.exclude(adoptions__zone=zone).order_by("-year", "code")

@@ -4,7 +4,7 @@
        ▲                   │
     returned ◀──return─────┘      (returned ──report──▶ reported)
 
-``assignment_transition`` in campaigns/services.py is the only code that
+``assignment_transition`` in campaigns/services/tasks.py is the only code that
 changes an assignment's status; it looks the move up here and checks the
 role through the policy action named here.
 """
