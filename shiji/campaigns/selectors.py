@@ -105,18 +105,6 @@ def campaigns_available(*, zone: Zone) -> QuerySet[Campaign]:
     return Campaign.objects.exclude(adoptions__zone=zone).order_by("-year", "code")
 
 
-def category_get_for_user(*, user: Any, pk: Any) -> ProblemCategory:
-    found = (
-        policy.scoped(ProblemCategory.objects.all(), user, "campaign.view", org_path=None)
-        .select_related("zone", "campaign")
-        .filter(pk=parse_id(pk))
-        .first()
-    )
-    if found is None:
-        raise NotFound("问题类别不存在")
-    return found
-
-
 def categories_for(*, zone: Zone, campaign: Campaign) -> QuerySet[ProblemCategory]:
     return ProblemCategory.objects.filter(zone=zone, campaign=campaign).order_by("order", "pk")
 
@@ -193,25 +181,6 @@ def assignment_get_for_user(*, user: Any, pk: Any) -> TaskAssignment:
     if found is None:
         raise NotFound("任务分派不存在")
     return found
-
-
-def assignment_filter(qs: QuerySet[TaskAssignment], params: dict[str, Any]) -> QuerySet:
-    if params.get("zone"):
-        qs = qs.filter(task__zone_id=parse_id(params["zone"]))
-    if params.get("task"):
-        qs = qs.filter(task_id=parse_id(params["task"]))
-    if params.get("arrangement"):
-        qs = qs.filter(task__arrangement_id=parse_id(params["arrangement"]))
-    if params.get("sector"):
-        qs = qs.filter(org__sector=str(params["sector"]))
-    if params.get("status"):
-        qs = qs.filter(status=str(params["status"]))
-    if params.get("light"):
-        qs = qs.filter(light=str(params["light"]))
-    if params.get("q"):
-        term = clean_search(params["q"])
-        qs = qs.filter(Q(task__title__icontains=term) | Q(org__name__icontains=term))
-    return qs.order_by("task__deadline", "task_id", "org__path")
 
 
 def available_moves(*, user: Any, assignment: TaskAssignment) -> list:
