@@ -61,11 +61,12 @@ def test_each_recorded_meeting_becomes_or_joins_one_deployment_session(old_schem
         campaign_id=campaign.pk,
         meeting_date=dt.date(2026, 3, 5),
         meeting_name="部署会",
-        meeting_requirements="",
+        meeting_requirements="学查改一体推进",
+        meeting_source="区委办",
     )
     Session.objects.create(
         zone_id=b.zone.pk, org_id=b.root.pk, kind=kind, date=dt.date(2026, 3, 5),
-        topic="学习教育部署会议", duration_hours=2, minutes="会议纪要",
+        topic="学习教育部署会议", duration_hours=2, minutes="会议纪要：学查改一体推进",
     )  # fmt: skip
     # Zone C adopted without a meeting yet.
     ZoneCampaign.objects.create(zone_id=c.zone.pk, campaign_id=campaign.pk)
@@ -82,7 +83,11 @@ def test_each_recorded_meeting_becomes_or_joins_one_deployment_session(old_schem
     assert "一体推进学查改" in moved.minutes and "信息来源：工作简报①" in moved.minutes
     assert not moved.attendance.exists()  # nobody is invented as present
     (kept,) = StudySession.objects.filter(zone=b.zone, kind__code="deployment")
-    assert (kept.topic, kept.minutes) == ("学习教育部署会议", "会议纪要")
+    # Kept as recorded; only what its minutes lacked is added, nothing twice.
+    assert (kept.topic, kept.minutes) == (
+        "学习教育部署会议",
+        "会议纪要：学查改一体推进\n\n信息来源：区委办",
+    )
     assert not StudySession.objects.filter(zone=c.zone).exists()
     columns = {
         col.name

@@ -16,11 +16,11 @@ from django.db import migrations
 DEPLOYMENT = "deployment"
 
 
-def _minutes(adoption) -> str:
+def _parts(adoption) -> list[str]:
     parts = [adoption.meeting_requirements.strip()]
     if adoption.meeting_source.strip():
         parts.append(f"信息来源：{adoption.meeting_source.strip()}")
-    return "\n\n".join(p for p in parts if p)
+    return [p for p in parts if p]
 
 
 def forwards(apps, schema_editor):
@@ -42,15 +42,17 @@ def forwards(apps, schema_editor):
             defaults={"name": "部署会议", "order": 99},
         )
         day = adoption.meeting_date or adoption.campaign.starts_on
-        minutes = _minutes(adoption)
+        parts = _parts(adoption)
         session = (
             StudySession.objects.filter(zone_id=adoption.zone_id, kind=kind, date=day)
             .order_by("pk")
             .first()
         )
         if session is not None:
-            if minutes and minutes not in session.minutes:
-                session.minutes = f"{session.minutes}\n\n{minutes}".strip()
+            # Only what the session's minutes do not already say.
+            missing = [p for p in parts if p not in session.minutes]
+            if missing:
+                session.minutes = "\n\n".join([session.minutes, *missing]).strip()
                 session.save(update_fields=["minutes"])
             continue
         root = (
@@ -72,7 +74,7 @@ def forwards(apps, schema_editor):
             date=day,
             topic=(adoption.meeting_name.strip() or "学习教育部署会议")[:200],
             duration_hours=Decimal("0"),
-            minutes=minutes,
+            minutes="\n\n".join(parts),
         )
 
 
