@@ -43,7 +43,7 @@ STATUS_BADGES = {
 }
 NEEDING_LIMIT = 50
 # The layout's name for this area (shiji/web/context.py), which differs from the app's.
-AREA = "rules"
+AREA = "regulations"
 
 
 def _regulation(request: HttpRequest, pk: Any) -> Regulation:
