@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shiji.campaigns import selectors
 from shiji.campaigns.models import AssignmentStatus
+from shiji.core.lights import Light
 from shiji.core.xlsx import (
     FONT_SIZE,
     MIN_PRINT_PT,
@@ -34,7 +35,6 @@ from shiji.core.xlsx import (
     print_scale,
     streaming_workbook,
 )
-from shiji.ledger.models import Light
 from shiji.orgs.models import Sector, Zone
 
 TASK_SHEET, DETAIL_SHEET, MATRIX_SHEET = _("任务清单"), _("分单位明细"), _("任务进度总览")

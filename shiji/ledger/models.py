@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from shiji.core.lights import Light as Light  # re-exported for the ledger's own modules
 from shiji.core.uploads import content_path
 from shiji.orgs.scope import OrgScoped
 
@@ -43,12 +44,6 @@ class ReviewState(models.TextChoices):
     PENDING = "pending", gettext_lazy("待审核")
     APPROVED = "approved", gettext_lazy("已审核")
     REWORK = "rework", gettext_lazy("退回重查")
-
-
-class Light(models.TextChoices):
-    RED = "red", gettext_lazy("红灯")
-    YELLOW = "yellow", gettext_lazy("黄灯")
-    GREEN = "green", gettext_lazy("绿灯")
 
 
 class Problem(OrgScoped, models.Model):

@@ -3,7 +3,6 @@ demo loader all call these; each runs in one transaction with its audit event.""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -458,7 +457,3 @@ def problem_extend_deadline(
         actor=actor, action=EventKind.PROBLEM_EXTEND, obj=problem, changes=changes, note=reason
     )
     return ext
-
-
-def today() -> dt.date:
-    return timezone.localdate()
