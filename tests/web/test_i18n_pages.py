@@ -116,6 +116,7 @@ def _ids(user) -> dict[str, list[dict]]:
         "ledger:job_retry": [{"pk": 0}],
         "campaigns:meeting": adoptions,
         "campaigns:category_add": adoptions,
+        "campaigns:categories_save": adoptions,
         "campaigns:list_review": adoptions,
         "campaigns:tasks_adopt": adoptions,
         "campaigns:category_edit": [
