@@ -12,9 +12,11 @@ from __future__ import annotations
 import io
 from urllib.parse import unquote
 
+from django.utils import translation
 from openpyxl import load_workbook
 
 from shiji.ledger.excel.layout import HEADERS
+from shiji.orgs.services import accounts
 
 
 def _english(client):
@@ -69,3 +71,10 @@ def test_the_study_list_export_in_english(world, login):
     assert ws.title == "Study sessions"
     assert _row(ws, 1) == ["甲高新区 study sessions"]
     assert _row(ws, 2)[:4] == ["No.", "Date", "Study format", "Topic"]
+
+
+def test_the_audit_trail_records_role_labels_in_chinese_in_english_mode(world):
+    """What the audit trail stores does not depend on the admin's page language."""
+    with translation.override("en"):
+        labels = accounts._grant_labels(world["secretary"])
+    assert labels and all(label.startswith("书记@") for label in labels)

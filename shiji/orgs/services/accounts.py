@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import Forbidden, NotFound, invalid
+from shiji.core.i18n import in_chinese
 from shiji.core.validation import clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import (
@@ -151,13 +152,17 @@ def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str
             g.user = user
             g.save()
     user._shiji_grants = None
-    return sorted(f"{Role(g.role).label}@{g.scope_label}" for g in grants)
+    return sorted(_grant_label(g) for g in grants)
+
+
+@in_chinese
+def _grant_label(grant: RoleGrant) -> str:
+    # Recorded in the audit trail: in Chinese, whatever the admin's page language.
+    return f"{Role(grant.role).label}@{grant.scope_label}"
 
 
 def _grant_labels(user: User) -> list[str]:
-    return sorted(
-        f"{Role(g.role).label}@{g.scope_label}" for g in user.grants.select_related("zone", "org")
-    )
+    return sorted(_grant_label(g) for g in user.grants.select_related("zone", "org"))
 
 
 # Names that only the system itself gives (the first superuser is "admin"):
