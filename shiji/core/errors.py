@@ -6,6 +6,8 @@ their inputs) and the API maps ``status`` to the HTTP status of DESIGN.md §6.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext
 
 
@@ -13,10 +15,28 @@ class AppError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None):
+    def __init__(self, message: Any, *, fields: dict[str, Any] | None = None):
+        # ``message`` and the field messages may be lazy (``gettext_lazy``,
+        # ``core.i18n.Message``): they are rendered when read, so that an
+        # error raised inside a check that runs in Chinese (an import's)
+        # still reads in the language of the page that shows it. ``None``
+        # joins the field messages.
         super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
+        self._message = message
+        self._fields = dict(fields or {})
+
+    @property
+    def message(self) -> str:
+        if self._message is None:
+            return gettext("；").join(str(v) for v in self._fields.values())
+        return str(self._message)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return {name: str(text) for name, text in self._fields.items()}
+
+    def __str__(self) -> str:
+        return self.message
 
     def as_dict(self) -> dict:
         body: dict = {"detail": self.message, "code": self.code}
@@ -53,6 +73,6 @@ class Conflict(AppError):
     code = "conflict"
 
 
-def invalid(**fields: str) -> Invalid:
+def invalid(**fields: Any) -> Invalid:
     """Shortcut: ``raise invalid(deadline="整改时限不能早于发现日期")``."""
-    return Invalid(gettext("；").join(fields.values()), fields=fields)
+    return Invalid(None, fields=fields)

@@ -8,7 +8,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import get_language, gettext
+
+from shiji.core.i18n import gettext_noop
 
 # The XML parser openpyxl itself uses (the standard library's, or
 # defusedxml's when installed): it never fetches external entities.
