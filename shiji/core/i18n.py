@@ -32,6 +32,13 @@ def gettext_noop(message: str) -> str:
     return message
 
 
+def recorded(text: str, /, **params: Any) -> str:
+    """Text stored with a record (an audit note, a summary): Chinese whatever
+    the page language, like everything the database holds. ``text`` has
+    ``%(name)s`` placeholders for ``params``."""
+    return text % params if params else text
+
+
 def in_chinese(fn: Callable[P, R]) -> Callable[P, R]:
     """Run ``fn`` with Chinese active (a fresh override per call: Django's
     ``override`` used as a decorator shares one instance between threads)."""

@@ -139,9 +139,9 @@ def require(
     action: str,
     obj: Any = None,
     *,
-    message: str | None = None,
+    message: Any = None,
     view: str | None = None,
-    missing: str | None = None,
+    missing: Any = None,
 ) -> None:
     """Raise unless ``actor`` may take ``action`` on ``obj``: the one check of
     every service.

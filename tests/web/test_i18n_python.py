@@ -33,6 +33,9 @@ GETTEXT = {
     "pgettext_lazy",
     "npgettext",
     "msg",  # core.i18n.msg: a message rendered when shown
+    # Not gettext: core.i18n.recorded, text stored with a record (audit notes,
+    # summaries), Chinese on purpose like everything the database holds.
+    "recorded",
 }
 
 # The OpenAPI document's words (``summary=``, ``description=`` of operations,
@@ -49,6 +52,10 @@ CHINESE_ON_PURPOSE = {
     "shiji/audit/kinds.py": "bilingual by construction (zh, en pairs)",
     # The ledger workbook's sheet name, headers and status labels are a contract (DESIGN.md §6).
     "shiji/ledger/excel/layout.py": "the ledger workbook contract",
+    # The roster workbook: its layout and the template (instructions, examples)
+    # are filled in and imported back in Chinese.
+    "shiji/orgs/roster/layout.py": "the roster workbook's layout",
+    "shiji/orgs/roster/template.py": "the roster template, a Chinese workbook",
     # Console output for operators (cron, deploys), like the README's commands.
     "/management/commands/": "operator console output",
 }
@@ -86,9 +93,6 @@ PENDING = {
     "orgs/api.py": 2,
     "orgs/models.py": 3,
     "orgs/policy.py": 2,
-    "orgs/roster/apply.py": 10,
-    "orgs/roster/plan.py": 103,
-    "orgs/roster/template.py": 19,
     "orgs/selectors.py": 6,
     "orgs/services/accounts.py": 22,
     "orgs/services/signin.py": 5,
