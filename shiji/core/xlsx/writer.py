@@ -393,7 +393,7 @@ def write_list_workbook(
     ``rows``. Returns the number of data rows."""
     book = streaming_workbook(out)
     if title:
-        book.set_properties({"title": str(title), "author": "实绩"})
+        book.set_properties({"title": str(title), "author": gettext("实绩")})
     writer = SheetWriter(
         book,
         ExportFormats(book),

@@ -121,6 +121,10 @@ PRINT_WIDTHS = {
 }
 PRINT_WIDTHS_SEVERAL_ZONES = {**PRINT_WIDTHS, "问题描述": 24, "整改措施": 22, ZONE_HEADER: 8}
 TITLE_SUFFIX = "问题整改台账"
+PRINT_FILE_SUFFIX = "（打印版）"
+FILLED_IN_BY = "填报单位：{org}"
+FILLED_IN_ON = "填报日期：{date}"
+ALL_ZONES = "各高新区"
 NEUTRAL_TITLE = "各高新区问题整改台账"
 DATE_FORMAT = "yyyy-mm-dd"
 EXCEL_MAX_ROWS = 1_048_576
