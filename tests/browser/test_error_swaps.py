@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.test_ledger_journey import open_problem, sign_in
+from tests.browser.test_ledger_journey import open_problem, signed_in
 from tests.ledger.conftest import create_categories, problem_maker
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def problem(world, settings, tmp_path):
 def test_a_conflict_and_a_refusal_show_where_the_user_looks(
     live_server, world, problem, browser, browser_context_args
 ):
-    page = sign_in(browser, browser_context_args, live_server, "secretary")
+    page = signed_in(browser, browser_context_args, live_server, "secretary")
     open_problem(page, live_server, problem)
     page.evaluate("window.__sjMarker = 'kept'")
 

@@ -22,7 +22,7 @@ from shiji.ledger import services
 from shiji.ledger.models import Problem
 from shiji.regulations.services import regulation_create
 from shiji.study.services import session_create
-from tests.browser.test_evidence_viewer import sign_in
+from tests.browser.test_evidence_viewer import signed_in
 from tests.conftest import SYSTEM
 from tests.ledger.conftest import create_categories, problem_maker
 from tests.paper import A4_POINTS, read_pdf
@@ -69,7 +69,7 @@ def closed(world, settings, tmp_path) -> Problem:
 def zone_admin_page(browser, browser_context_args, live_server, world):
     """The zone admin signed in on an office PC; the browser context is
     closed after the test, so no request of it outlives the test's data."""
-    page = sign_in(browser, browser_context_args, live_server, OFFICE, "zone_admin")
+    page = signed_in(browser, browser_context_args, live_server, OFFICE, "zone_admin")
     yield page
     page.context.close()
 

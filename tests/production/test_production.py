@@ -31,6 +31,8 @@ import environ
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import RECORD_VIOLATIONS
+
 pytestmark = [pytest.mark.production, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,14 +199,6 @@ def test_production_deploy_serves_pages_to_a_browser(
 
     for line in CRON:
         run(line, env)
-
-
-RECORD_VIOLATIONS = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
-});
-"""
 
 
 def browse(base: str, browser, browser_context_args, artifacts) -> None:
