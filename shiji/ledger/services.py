@@ -220,11 +220,51 @@ def problem_create(
     return problem
 
 
+def _to_millisecond(moment: dt.datetime) -> dt.datetime:
+    # The API's JSON gives times to the millisecond (DjangoJSONEncoder); the
+    # form gives them to the microsecond. Two saves of one problem in one
+    # millisecond are no edit anyone could have read in between.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _unchanged_since(problem: Problem, read_at: dt.datetime | str | None) -> None:
+    """Optimistic concurrency: ``read_at`` is the ``updated_at`` the editor
+    was shown (the edit form's hidden field, the API's ``updated_at``). If the
+    problem has been saved since, saving now would silently overwrite the
+    other person's change (a lost update), so it is refused. ``None`` skips
+    the check (the Excel import, whose rows carry no version)."""
+    if read_at is None or read_at == "":
+        return
+    if isinstance(read_at, str):
+        try:
+            read_at = dt.datetime.fromisoformat(read_at)
+        except ValueError:
+            raise invalid(updated_at="页面版本无效，请刷新后重新修改") from None
+    if timezone.is_naive(read_at):
+        raise invalid(updated_at="页面版本无效，请刷新后重新修改")
+    if _to_millisecond(read_at) != _to_millisecond(problem.updated_at):
+        saved = timezone.localtime(problem.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+        raise Conflict(
+            f"此问题在您打开编辑页面后已被他人修改（{saved} 保存）。"
+            "为免覆盖他人的修改，本次未保存：请重新打开问题，核对最新内容后再修改。"
+        )
+
+
 @transaction.atomic
-def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
+def problem_update(
+    *,
+    actor: Any,
+    problem: Problem,
+    expected_updated_at: dt.datetime | str | None = None,
+    **fields: Any,
+) -> Problem:
+    """Change the given fields. ``expected_updated_at``: the version the
+    editor read; a problem saved since then is a 409 Conflict, not an
+    overwrite."""
     problem = _locked(problem)
     policy.require(actor, "problem.edit", problem)
     workflow.check("edit", problem)
+    _unchanged_since(problem, expected_updated_at)
     unknown = set(fields) - set(PROBLEM_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
