@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from shiji.core.client import client_address
 from shiji.core.errors import AppError, invalid
@@ -80,6 +80,7 @@ def password_change_view(request):
 
 
 @login_required
+@require_GET
 def home(request):
     zones = list(zones_visible_to(user=request.user))
     return render(request, "web/home.html", {"zones": zones, "panels": home_panels(request)})
