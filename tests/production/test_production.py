@@ -153,8 +153,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+# real_clock: the worker/server is a process of its own, which --today cannot move.
 def test_production_deploy_serves_pages_to_a_browser(
-    deployment, browser, browser_context_args, artifacts
+    real_clock, deployment, browser, browser_context_args, artifacts
 ):
     port, env, tmp = deployment
     assert not (tmp / "var").exists()

@@ -14,6 +14,8 @@ from shiji.campaigns.models import ZoneCampaign
 from shiji.demo.zones import ZONES
 from shiji.study import selectors
 from shiji.study.models import Attendance, Speech, StudySession
+from tests.clock import travel_to
+from tests.study.conftest import CALENDAR_DAY
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +26,9 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         MEDIA_ROOT=tmp_path_factory.mktemp("media"),
     )
-    with django_db_blocker.unblock(), fast:
+    # Module-wide, so before the per-test clock: on the study calendar's day
+    # too (the demo's deployment meetings are on fixed days of March 2026).
+    with django_db_blocker.unblock(), fast, travel_to(CALENDAR_DAY):
         outer = transaction.atomic()
         outer.__enter__()
         try:
