@@ -109,7 +109,7 @@ class LoadResult:
 
 
 @transaction.atomic
-def campaign_load(*, actor: Any, path: str | Path) -> LoadResult:
+def campaign_load(*, actor: policy.Actor, path: str | Path) -> LoadResult:
     """Load a preset file (or a built-in preset by code) into the database.
 
     The file is checked completely before the first write; ``PresetInvalid``
@@ -121,7 +121,7 @@ def campaign_load(*, actor: Any, path: str | Path) -> LoadResult:
     return _apply_preset(actor, preset)
 
 
-def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
+def _apply_preset(actor: policy.Actor, preset: Preset) -> LoadResult:
     note = f"预设文件 {preset.filename}"
     values = {
         "name": preset.name,
@@ -240,7 +240,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
 
 
 def _update(
-    actor: Any,
+    actor: policy.Actor,
     obj: models.Model,
     values: dict[str, Any],
     fields: list[str],
@@ -259,7 +259,7 @@ def _update(
 
 
 def _sync(
-    actor: Any,
+    actor: policy.Actor,
     result: LoadResult,
     note: str,
     *,
@@ -315,7 +315,7 @@ def _sync(
 
 
 def _delete_missing(
-    actor: Any,
+    actor: policy.Actor,
     result: LoadResult,
     note: str,
     model: type[models.Model],
@@ -345,7 +345,7 @@ def _delete_missing(
 @transaction.atomic
 def zone_adopt_campaign(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     campaign: Campaign,
     meeting_date: dt.date | str | None = None,
@@ -409,7 +409,7 @@ def zone_adopt_campaign(
     return adoption
 
 
-def _copy_categories(actor: Any, zone: Zone, campaign: Campaign) -> None:
+def _copy_categories(actor: policy.Actor, zone: Zone, campaign: Campaign) -> None:
     have = ProblemCategory.objects.filter(zone=zone, campaign=campaign)
     codes = set(have.values_list("code", flat=True))
     names = set(have.values_list("name", flat=True))
@@ -442,7 +442,7 @@ def _copy_categories(actor: Any, zone: Zone, campaign: Campaign) -> None:
 @transaction.atomic
 def zone_campaign_update_meeting(
     *,
-    actor: Any,
+    actor: policy.Actor,
     adoption: ZoneCampaign,
     meeting_date: dt.date | str | None = None,
     meeting_name: str = "",
@@ -464,7 +464,7 @@ def zone_campaign_update_meeting(
 
 @transaction.atomic
 def zone_campaign_set_list_review(
-    *, actor: Any, adoption: ZoneCampaign, required: bool
+    *, actor: policy.Actor, adoption: ZoneCampaign, required: bool
 ) -> ZoneCampaign:
     """Whether the zone's problems of this campaign start rectification only
     after their list entry passed review (问题清单审核)."""
@@ -492,7 +492,7 @@ def _clean_category(name: Any, description: Any) -> dict[str, str]:
 
 @transaction.atomic
 def category_create(
-    *, actor: Any, zone: Zone, campaign: Campaign, name: Any, description: Any = ""
+    *, actor: policy.Actor, zone: Zone, campaign: Campaign, name: Any, description: Any = ""
 ) -> ProblemCategory:
     """A category the zone adds itself (its wording is its own: not a placeholder)."""
     policy.require(actor, "category.manage", zone, view="zone.view", missing="高新区不存在")
@@ -522,7 +522,7 @@ def category_create(
 @transaction.atomic
 def category_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     category: ProblemCategory,
     name: Any = None,
     description: Any = None,
@@ -611,7 +611,7 @@ def _matching_orgs(task: Task) -> Any:
     ).order_by("path")
 
 
-def _assign(actor: Any, task: Task, note: str = "") -> int:
+def _assign(actor: policy.Actor, task: Task, note: str = "") -> int:
     """Give every matching organization without one an assignment. Returns
     how many were made; each is audited."""
     have = set(TaskAssignment.objects.filter(task=task).values_list("org_id", flat=True))
@@ -656,7 +656,7 @@ def _adoption(zone: Zone, campaign: Campaign) -> ZoneCampaign:
 @transaction.atomic
 def task_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     arrangement: Any,
     title: Any,
@@ -711,7 +711,7 @@ class AdoptResult:
 
 @transaction.atomic
 def tasks_adopt_templates(
-    *, actor: Any, zone: Zone, campaign: Campaign, is_sample: bool = False
+    *, actor: policy.Actor, zone: Zone, campaign: Campaign, is_sample: bool = False
 ) -> AdoptResult:
     """Put the campaign's task templates on the zone's task list (those not
     there yet) and assign each to the matching orgs. Safe to repeat."""
@@ -751,7 +751,7 @@ def tasks_adopt_templates(
 
 
 @transaction.atomic
-def tasks_assign_missing(*, actor: Any, zone: Zone) -> int:
+def tasks_assign_missing(*, actor: policy.Actor, zone: Zone) -> int:
     """补充分派: organizations added since a task was assigned get it now.
     Returns the number of new assignments."""
     policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
@@ -772,7 +772,7 @@ def _locked_assignment(assignment: TaskAssignment) -> TaskAssignment:
 
 @transaction.atomic
 def assignment_add_evidence(
-    *, actor: Any, assignment: TaskAssignment, file: Any
+    *, actor: policy.Actor, assignment: TaskAssignment, file: Any
 ) -> AssignmentEvidence:
     """Attach a file to an assignment the org still owes (pending or returned)."""
     assignment = _locked_assignment(assignment)
@@ -784,7 +784,7 @@ def assignment_add_evidence(
 
 @contextlib.contextmanager
 def _evidence_stored(
-    actor: Any, assignment: TaskAssignment, file: Any
+    actor: policy.Actor, assignment: TaskAssignment, file: Any
 ) -> Iterator[AssignmentEvidence]:
     """Check, store and record one evidence file for the block that follows:
     if it fails (a later file of the same report, the move itself), the bytes
@@ -813,7 +813,7 @@ def _evidence_stored(
 @transaction.atomic
 def assignment_transition(
     *,
-    actor: Any,
+    actor: policy.Actor,
     assignment: TaskAssignment,
     action: str,
     note: Any = "",

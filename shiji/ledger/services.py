@@ -51,7 +51,7 @@ TEXT_LIMIT = 4000
 EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
 
 
-def _require_org(actor: Any, action: str, org: Organization) -> None:
+def _require_org(actor: policy.Actor, action: str, org: Organization) -> None:
     """The responsible org a problem is given: one the actor can see (else it
     is "not there", 422 like any bad reference) and may take ``action`` in."""
     if not policy.can(actor, "org.view", org):
@@ -167,7 +167,7 @@ def problem_clean(
 @transaction.atomic
 def problem_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     source: Any,
     category: Any,
@@ -253,7 +253,7 @@ def _unchanged_since(problem: Problem, read_at: dt.datetime | str | None) -> Non
 @transaction.atomic
 def problem_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     problem: Problem,
     expected_updated_at: dt.datetime | str | None = None,
     **fields: Any,
@@ -294,7 +294,9 @@ def problem_update(
 
 
 @transaction.atomic
-def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "") -> Problem:
+def problem_review(
+    *, actor: policy.Actor, problem: Problem, decision: str, note: str = ""
+) -> Problem:
     """Review a problem list entry before rectification starts: approve it, or
     send it back because it is vague (查摆不深不准)."""
     problem = _locked(problem)
@@ -328,7 +330,9 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
 
 
 @transaction.atomic
-def problem_transition(*, actor: Any, problem: Problem, action: str, note: str = "") -> Problem:
+def problem_transition(
+    *, actor: policy.Actor, problem: Problem, action: str, note: str = ""
+) -> Problem:
     """Make one lifecycle move (see ledger/workflow.py)."""
     move = workflow.MOVES.get(action)
     if move is None:
@@ -404,7 +408,7 @@ def _sponsorship_note(user_ids: tuple[int, ...]) -> str:
 
 
 @transaction.atomic
-def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> ProgressNote:
+def problem_add_progress(*, actor: policy.Actor, problem: Problem, text: Any) -> ProgressNote:
     problem = _locked(problem)
     policy.require(actor, "problem.progress", problem)
     workflow.check("progress", problem)
@@ -419,7 +423,7 @@ def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> Progress
 
 @transaction.atomic
 def problem_add_evidence(
-    *, actor: Any, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
+    *, actor: policy.Actor, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
 ) -> Evidence:
     problem = _locked(problem)
     policy.require(actor, "problem.evidence", problem)
@@ -453,7 +457,7 @@ def problem_add_evidence(
 
 @transaction.atomic
 def problem_extend_deadline(
-    *, actor: Any, problem: Problem, new_deadline: Any, reason: Any
+    *, actor: policy.Actor, problem: Problem, new_deadline: Any, reason: Any
 ) -> DeadlineExtension:
     problem = _locked(problem)
     policy.require(actor, "problem.extend", problem)

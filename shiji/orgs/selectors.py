@@ -166,7 +166,9 @@ def org_in_zone(*, zone: Zone, value: Any, field: str, label: str) -> Organizati
     return org
 
 
-def org_reference(*, actor: Any, zone: Zone, value: Any, field: str, label: str) -> Organization:
+def org_reference(
+    *, actor: policy.Actor, zone: Zone, value: Any, field: str, label: str
+) -> Organization:
     """``org_in_zone``, and one that ``actor`` can see (an org out of sight is
     "not there", the same message). Whether the actor may act there is the
     service's own policy check (403)."""
@@ -196,7 +198,7 @@ def person_reference(
     return person
 
 
-def accounts_sponsored_by(*, actor: Any, user_ids: Any) -> set[int]:
+def accounts_sponsored_by(*, actor: policy.Actor, user_ids: Any) -> set[int]:
     """Of ``user_ids``, the accounts ``actor`` created or gave roles to, read
     from the audit trail (the account's creation and its grant changes): a
     verifier is not independent of the people they brought in."""

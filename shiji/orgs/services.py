@@ -49,7 +49,7 @@ USER_FIELDS = ["username", "name", "email", "zone", "is_active"]
 @transaction.atomic
 def zone_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     code: str,
     name: str,
     short_name: str,
@@ -97,7 +97,7 @@ def _check_org_name(zone: Zone, name: str, exclude_pk: int | None = None) -> Non
 @transaction.atomic
 def org_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     parent: Organization | None,
     name: str,
@@ -127,7 +127,7 @@ def org_create(
 
 
 @transaction.atomic
-def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
+def org_update(*, actor: policy.Actor, org: Organization, **fields: Any) -> Organization:
     """Rename, reclassify or move an org (with its subtree)."""
     org = Organization.objects.select_for_update().select_related("zone").get(pk=org.pk)
     policy.require(actor, "org.manage", org)
@@ -192,7 +192,7 @@ def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def person_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     org: Organization,
     name: str,
     position: str = "",
@@ -220,7 +220,7 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+def person_update(*, actor: policy.Actor, person: Person, **fields: Any) -> Person:
     person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
     policy.require(actor, "person.manage", person)
     before = snapshot(person, PERSON_FIELDS)
@@ -255,7 +255,7 @@ def _grant_key(grant: RoleGrant) -> tuple:
     return (grant.role, grant.province, grant.zone_id, grant.org_id)
 
 
-def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
+def _grant_from_spec(actor: policy.Actor, spec: dict[str, Any], index: int) -> RoleGrant:
     """Validate one ``{role, zone?, org?, province?}`` and check the actor may give it.
 
     The order matters: a zone or org the actor cannot manage is "not found"
@@ -324,7 +324,7 @@ def _clean_email(value: Any) -> str:
     return email
 
 
-def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str]:
+def _set_grants(actor: policy.Actor, user: User, specs: list[dict[str, Any]]) -> list[str]:
     grants: list[RoleGrant] = []
     for i, spec in enumerate(specs):
         grant = _grant_from_spec(actor, spec, i)
@@ -372,7 +372,7 @@ RESERVED_USERNAMES = frozenset(
 USERNAME_UNAVAILABLE = "该用户名不可用，请换一个"
 
 
-def username_clean_new(*, actor: Any, username: Any) -> str:
+def username_clean_new(*, actor: policy.Actor, username: Any) -> str:
     """The username for a new account (shiji.orgs.usernames), or a field
     error. Only the system actor may use reserved names."""
     value = normalize_username(username)
@@ -397,7 +397,7 @@ def _account_for_key(key: str) -> User | None:
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     username: str,
     password: str,
     name: str = "",
@@ -450,7 +450,7 @@ def user_create(
 @transaction.atomic
 def user_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     user: User,
     name: str | None = None,
     email: str | None = None,

@@ -80,7 +80,7 @@ def clean_hours(value: Any) -> Decimal:
     return hours.quantize(Decimal("0.1"))
 
 
-def _clean(actor: Any, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
+def _clean(actor: policy.Actor, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate session fields; the org and the kind may be records or ids
     (the pages and the API send ids) and are resolved here."""
     out: dict[str, Any] = {}
@@ -368,7 +368,7 @@ def _no_one_expected(attendees: Attendees, org: Organization) -> Invalid:
 @transaction.atomic
 def session_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     org: Any,
     kind: Any,
@@ -445,7 +445,7 @@ def _choice_label(session: StudySession, count: int) -> str:
 @transaction.atomic
 def session_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     session: StudySession,
     attendees: Any = None,
     group: Any = None,
@@ -517,7 +517,7 @@ def session_update(
 @transaction.atomic
 def session_set_attendance(
     *,
-    actor: Any,
+    actor: policy.Actor,
     session: StudySession,
     entries: Iterable[Mapping[str, Any]],
     note: str = "",
@@ -591,7 +591,7 @@ def _group_name(org: Organization, name: Any, *, exclude: int | None = None) -> 
 
 
 @transaction.atomic
-def group_create(*, actor: Any, org: Any, name: Any, members: Any) -> AttendeeGroup:
+def group_create(*, actor: policy.Actor, org: Any, name: Any, members: Any) -> AttendeeGroup:
     """Save a group of expected attendees for ``org``'s sessions (中心组,
     班子成员, a branch); its members come from ``org``'s subtree."""
     if not isinstance(org, Organization):
@@ -629,7 +629,7 @@ def _locked_group(group: AttendeeGroup) -> AttendeeGroup:
 
 @transaction.atomic
 def group_update(
-    *, actor: Any, group: AttendeeGroup, name: Any = None, members: Any = None
+    *, actor: policy.Actor, group: AttendeeGroup, name: Any = None, members: Any = None
 ) -> AttendeeGroup:
     """Rename a group or replace its members (``None`` leaves either as it
     is). Sessions already recorded keep the attendees they had."""
@@ -655,7 +655,7 @@ def group_update(
 
 
 @transaction.atomic
-def group_set_active(*, actor: Any, group: AttendeeGroup, active: bool) -> AttendeeGroup:
+def group_set_active(*, actor: policy.Actor, group: AttendeeGroup, active: bool) -> AttendeeGroup:
     """Stop offering a group for new sessions (停用), or offer it again (启用).
     Sessions that used it keep it."""
     group = _locked_group(group)
@@ -685,7 +685,7 @@ def _file_name(file: Any, field: str) -> str:
 
 
 @transaction.atomic
-def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
+def material_add(*, actor: policy.Actor, session: StudySession, file: Any) -> Material:
     session = _locked(session)
     policy.require(actor, "study.manage", session, message=REFUSED)
     info = check_upload(file, allowed=FILE_KINDS)
@@ -713,7 +713,7 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
 @transaction.atomic
 def speech_add(
     *,
-    actor: Any,
+    actor: policy.Actor,
     session: StudySession,
     person: Any,
     title: Any,
