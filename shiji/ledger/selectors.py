@@ -25,6 +25,7 @@ from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ProblemCategory, ZoneCampaign
 from shiji.core.errors import NotFound
 from shiji.core.validation import clean_search, parse_id
+from shiji.core.workflow import Move
 from shiji.ledger import workflow
 from shiji.ledger.models import Evidence, Light, Problem, Review, ReviewState, Status
 from shiji.orgs import policy
@@ -126,7 +127,7 @@ def problem_filter(qs: QuerySet[Problem], params: dict[str, Any], *, user: Any) 
     return qs.order_by(*sort)
 
 
-def available_moves(*, user: Any, problem: Problem) -> list[workflow.Move]:
+def available_moves(*, user: Any, problem: Problem) -> list[Move]:
     """The moves this user may offer on this problem now (role and state);
     guards such as missing evidence are checked when the move is made."""
     return [
