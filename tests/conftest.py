@@ -245,6 +245,13 @@ def _quick_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    # Files a test uploads (evidence, materials, rule texts) go to its own
+    # temporary folder, never var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _own_audit_checkpoints(settings, tmp_path):
     # Each test's audit chains are compared with its own checkpoints only,
     # never with the ones a demo server wrote under var/.

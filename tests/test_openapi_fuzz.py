@@ -70,11 +70,6 @@ def _keep_test_transaction():
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def bearer(world) -> dict[str, str]:
     return {"Authorization": "Bearer " + services.token_issue(user=world["zone_admin"])}

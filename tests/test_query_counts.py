@@ -25,11 +25,6 @@ from tests.conftest import SYSTEM
 from tests.ledger.conftest import create_categories, png_upload, problem_maker
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def zone_life(world):
     """``add()`` adds one round of a zone's work: problems open, in progress

@@ -16,7 +16,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def problem(world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
     return problem_maker(create_categories(world))(world, status="in_progress")
 
 

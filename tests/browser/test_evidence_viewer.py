@@ -75,7 +75,6 @@ def add(world, problem, content: bytes, name: str, stage: str, note: str = "") -
 
 @pytest.fixture
 def problem(world, settings, tmp_path) -> Problem:
-    settings.MEDIA_ROOT = tmp_path / "media"
     make = problem_maker(create_categories(world))
     problem = make(
         world, status="in_progress", description="园区主干道旁长期堆放建筑垃圾，群众反映强烈"

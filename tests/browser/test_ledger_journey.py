@@ -22,7 +22,6 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def problem(world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
     make = problem_maker(create_categories(world))
     return make(world, description="企业反映项目环评审批久拖不决，平均超时 20 天")
 

@@ -38,7 +38,6 @@ ACTING = "button:visible, .btn:visible, form:visible, .navbar:visible, .paginati
 def closed(world, settings, tmp_path) -> Problem:
     """A problem worked on, with a photo of the result, submitted by the
     branch secretary and verified by the supervisor."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     make = problem_maker(create_categories(world))
     problem = make(
         world,
@@ -137,7 +136,6 @@ def list_pages(world) -> dict[str, tuple[str, str, str]]:
 @pytest.fixture
 def lists(world, settings, tmp_path):
     """A row on every list page of zone A."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     make = problem_maker(create_categories(world))
     make(world, description="项目审批久拖不决，企业反映强烈")
     campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign

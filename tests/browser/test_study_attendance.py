@@ -14,7 +14,7 @@ from tests.browser.conftest import new_page, sign_in
 
 # The study fixtures: the adopted campaign's kinds, a session maker, and
 # material files kept in a temporary folder.
-from tests.study.conftest import CALENDAR_DAY, _media_root, kinds, make_session  # noqa: F401
+from tests.study.conftest import CALENDAR_DAY, kinds, make_session  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.today(CALENDAR_DAY)]  # the study calendar
 

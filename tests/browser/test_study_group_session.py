@@ -22,7 +22,7 @@ from tests.conftest import SYSTEM
 
 # The study fixtures: the adopted campaign's kinds, and material files kept
 # in a temporary folder.
-from tests.study.conftest import CALENDAR_DAY, _media_root, kinds, person  # noqa: F401
+from tests.study.conftest import CALENDAR_DAY, kinds, person  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.today(CALENDAR_DAY)]  # the study calendar
 

@@ -27,11 +27,6 @@ from tests.ledger.conftest import create_categories, problem_maker
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def body(response) -> str:
     return response.content.decode()
 

@@ -36,11 +36,6 @@ from tests.samples import image_bytes, pdf_bytes
 JPEG_AS_HTML = "jh.html"
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def stored_files(settings) -> list[str]:
     root = settings.MEDIA_ROOT
     return sorted(

@@ -30,12 +30,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.today(CALENDAR_DAY))
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    # Material files of a test go to its own temporary folder, never var/media.
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def kinds(world) -> dict[str, StudyKind]:
     campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign

@@ -14,7 +14,7 @@ from django.urls import path, reverse
 
 from tests.conftest import relative_day
 from tests.ledger.conftest import create_categories, problem_maker
-from tests.study.conftest import _media_root, kinds, make_session  # noqa: F401
+from tests.study.conftest import kinds, make_session  # noqa: F401
 
 SHIJI = Path(__file__).resolve().parents[2] / "shiji"
 

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import RECORD_VIOLATIONS
 from tests.conftest import PASSWORD
 from tests.ledger.conftest import create_categories, problem_maker
-from tests.study.conftest import _media_root, kinds  # noqa: F401
+from tests.study.conftest import kinds  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
