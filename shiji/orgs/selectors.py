@@ -55,7 +55,9 @@ def org_tree(*, user: Any, zone: Zone) -> list[Organization]:
     """The zone's visible orgs in tree order, each with ``people_count`` (its
     own active people), ``subtree_people`` (its whole subtree) and ``kids``.
     One query whatever the size of the tree."""
-    orgs = list(
+    # Any: the nodes carry the tree's figures as attributes for the template,
+    # which the model class does not declare.
+    orgs: list[Any] = list(
         orgs_visible_to(user=user)
         .filter(zone=zone)
         .annotate(people_count=Count("people", filter=Q(people__is_active=True)))
@@ -123,8 +125,10 @@ def login_locked_until(*, user: User) -> dt.datetime | None:
     """When the latest sign-in lock on ``user`` ends, or None if none is in
     force. Accounts read through ``users_visible_to`` carry it already."""
     if hasattr(user, "locked_until"):
-        return user.locked_until
-    return login_locks_for(user=user).aggregate(m=Max("locked_until"))["m"]
+        locked: dt.datetime | None = user.locked_until
+        return locked
+    latest: dt.datetime | None = login_locks_for(user=user).aggregate(m=Max("locked_until"))["m"]
+    return latest
 
 
 def login_locks_for(*, user: User) -> QuerySet[LoginThrottle]:
@@ -220,7 +224,12 @@ def accounts_sponsored_by(*, actor: policy.Actor, user_ids: Any) -> set[int]:
 
 
 def export_zone(
-    *, user: Any, action: str, qs: QuerySet, field: str = "zone_id", requested: Zone | None = None
+    *,
+    user: Any,
+    action: str,
+    qs: QuerySet[Any],
+    field: str = "zone_id",
+    requested: Zone | None = None,
 ) -> Zone | None:
     """The one zone an export covers, for its title and file name:
     ``requested`` (the zone the user chose, already checked), else the
