@@ -34,6 +34,12 @@ from tests.conftest import SYSTEM
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
+@pytest.fixture(autouse=True)
+def _media_root():
+    """The files are the demo's, in the media folder the module's demo
+    fixture set: not a folder of each test's own (tests/conftest.py)."""
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo loaded once for the whole module, inside a transaction rolled

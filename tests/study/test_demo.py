@@ -18,6 +18,12 @@ from tests.clock import travel_to
 from tests.study.conftest import CALENDAR_DAY
 
 
+@pytest.fixture(autouse=True)
+def _media_root():
+    """The files are the demo's, in the media folder the module's demo
+    fixture set: not a folder of each test's own (tests/conftest.py)."""
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo loaded once for the module inside a transaction rolled back
