@@ -68,6 +68,7 @@ ROLES = {
 # take a POST; every other page is GET only. set_language is Django's.
 GET_AND_POST = {
     "campaigns:task_create",
+    "campaigns:tasks_adopt",
     "ledger:create",
     "ledger:edit",
     "ledger:export",
@@ -88,11 +89,9 @@ GET_AND_POST = {
 POST_ONLY = {
     "campaigns:adopt",
     "campaigns:assignment_move",
+    "campaigns:categories_save",
     "campaigns:category_add",
-    "campaigns:category_edit",
     "campaigns:list_review",
-    "campaigns:meeting",
-    "campaigns:tasks_adopt",
     "campaigns:tasks_assign",
     "ledger:evidence_upload",
     "ledger:extend",
@@ -125,10 +124,9 @@ POSTS = """
 page                      sys  nat  zad  lea  sec  lia  sup  out  nob
 campaigns:adopt           302  403  302  403  403  403  403  404  404
 campaigns:assignment_move 403  403  403  403  422  422  403  404  404
+campaigns:categories_save 302  403  302  403  403  403  403  404  404
 campaigns:category_add    422  403  422  403  403  403  403  404  404
-campaigns:category_edit   302  403  302  403  403  403  403  404  404
 campaigns:list_review     302  403  302  403  403  403  403  404  404
-campaigns:meeting         302  403  302  403  403  403  403  404  404
 campaigns:task_create     422  403  422  403  403  403  403  422  403
 campaigns:tasks_adopt     302  403  302  403  403  403  403  404  404
 campaigns:tasks_assign    302  403  302  403  403  403  403  404  404
@@ -255,8 +253,6 @@ def record(name: str, kwarg: str) -> str:
     if app == "orgs":
         return "user" if page.startswith("user") else "missing"
     if app == "campaigns":
-        if page == "category_edit":
-            return "category"
         if page == "task_detail":
             return "task"
         if page.startswith(("assignment", "evidence")):

@@ -19,7 +19,7 @@ class CampaignAdmin(ReadOnlyAdmin):
 
 @admin.register(ZoneCampaign)
 class ZoneCampaignAdmin(ReadOnlyAdmin):
-    list_display = ["zone", "campaign", "meeting_date", "meeting_name"]
+    list_display = ["zone", "campaign", "adopted_at", "requires_list_review"]
 
 
 @admin.register(ProblemCategory)

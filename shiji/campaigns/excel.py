@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from shiji.campaigns import selectors
 from shiji.campaigns.models import AssignmentStatus
+from shiji.core.lights import Light
 from shiji.core.xlsx import (
     FONT_SIZE,
     MIN_PRINT_PT,
@@ -29,7 +30,6 @@ from shiji.core.xlsx import (
     print_scale,
     streaming_workbook,
 )
-from shiji.ledger.models import Light
 from shiji.orgs.models import Sector, Zone
 
 TASK_SHEET, DETAIL_SHEET, MATRIX_SHEET = "任务清单", "分单位明细", "任务进度总览"

@@ -50,15 +50,16 @@ class WorkArrangement(models.Model):
 
 
 class ZoneCampaign(ZoneScoped, models.Model):
-    """A zone's adoption of a campaign, with its deployment meeting."""
+    """A zone's adoption of a campaign.
+
+    Its deployment meeting (部署会议) is a study session of the campaign's
+    ``deployment`` kind, recorded once in 学习研讨 (see
+    ``selectors.deployment_meetings``), not copied here.
+    """
 
     zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="campaigns")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="adoptions")
     adopted_at = models.DateTimeField("启用时间", auto_now_add=True)
-    meeting_date = models.DateField("部署会议日期", null=True, blank=True)
-    meeting_name = models.CharField("部署会议", max_length=200, blank=True)
-    meeting_requirements = models.TextField("会议要求", blank=True)
-    meeting_source = models.CharField("信息来源", max_length=200, blank=True)
     # Whether rectification may start only after the problem list entry has
     # passed review (问题清单审核). A setting of the zone's adoption: the
     # campaign asks for reviewed problem lists, and each zone's task force

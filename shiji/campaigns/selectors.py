@@ -24,8 +24,8 @@ from shiji.campaigns.models import (
     ZoneCampaign,
 )
 from shiji.core.errors import NotFound
+from shiji.core.lights import Light
 from shiji.core.validation import clean_search, parse_id
-from shiji.ledger.models import Light
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
 
@@ -75,21 +75,34 @@ def adoption_get_for_user(*, user: Any, pk: Any) -> ZoneCampaign:
     return found
 
 
+# The campaign's study kind that a zone's deployment meeting is recorded as.
+DEPLOYMENT_KIND = "deployment"
+
+
+def deployment_meetings(*, user: Any, adoption: ZoneCampaign) -> QuerySet[Any]:
+    """The zone's deployment meeting(s) of the campaign, earliest first: study
+    sessions of the ``deployment`` kind, the one place the meeting is stored
+    (only those the user may see in 学习研讨)."""
+    qs = adoption.zone.study_sessions.filter(
+        kind__campaign_id=adoption.campaign_id, kind__code=DEPLOYMENT_KIND
+    )
+    return policy.scoped(qs, user, "study.view").order_by("date", "pk")
+
+
+def templates_to_adopt(*, adoption: ZoneCampaign) -> QuerySet[Any]:
+    """The campaign's task templates not yet on the zone's task list: what
+    generating the task list would add (see services.tasks_adopt_templates)."""
+    have = Task.objects.filter(zone_id=adoption.zone_id, template__isnull=False)
+    return (
+        adoption.campaign.task_templates.exclude(pk__in=have.values("template_id"))
+        .select_related("arrangement")
+        .order_by("order", "pk")
+    )
+
+
 def campaigns_available(*, zone: Zone) -> QuerySet[Campaign]:
     """Loaded campaigns the zone has not adopted yet (presets are national)."""
     return Campaign.objects.exclude(adoptions__zone=zone).order_by("-year", "code")
-
-
-def category_get_for_user(*, user: Any, pk: Any) -> ProblemCategory:
-    found = (
-        policy.scoped(ProblemCategory.objects.all(), user, "campaign.view", org_path=None)
-        .select_related("zone", "campaign")
-        .filter(pk=parse_id(pk))
-        .first()
-    )
-    if found is None:
-        raise NotFound("问题类别不存在")
-    return found
 
 
 def categories_for(*, zone: Zone, campaign: Campaign) -> QuerySet[ProblemCategory]:
@@ -168,25 +181,6 @@ def assignment_get_for_user(*, user: Any, pk: Any) -> TaskAssignment:
     if found is None:
         raise NotFound("任务分派不存在")
     return found
-
-
-def assignment_filter(qs: QuerySet[TaskAssignment], params: dict[str, Any]) -> QuerySet:
-    if params.get("zone"):
-        qs = qs.filter(task__zone_id=parse_id(params["zone"]))
-    if params.get("task"):
-        qs = qs.filter(task_id=parse_id(params["task"]))
-    if params.get("arrangement"):
-        qs = qs.filter(task__arrangement_id=parse_id(params["arrangement"]))
-    if params.get("sector"):
-        qs = qs.filter(org__sector=str(params["sector"]))
-    if params.get("status"):
-        qs = qs.filter(status=str(params["status"]))
-    if params.get("light"):
-        qs = qs.filter(light=str(params["light"]))
-    if params.get("q"):
-        term = clean_search(params["q"])
-        qs = qs.filter(Q(task__title__icontains=term) | Q(org__name__icontains=term))
-    return qs.order_by("task__deadline", "task_id", "org__path")
 
 
 def available_moves(*, user: Any, assignment: TaskAssignment) -> list:

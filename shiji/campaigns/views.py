@@ -25,9 +25,9 @@ from shiji.campaigns.models import AssignmentStatus, Campaign, WorkArrangement
 from shiji.core.downloads import export_filename, export_response, stored_file_response
 from shiji.core.errors import AppError, NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
+from shiji.core.lights import Light
 from shiji.core.pages import error_response
 from shiji.core.validation import parse_id
-from shiji.ledger.models import Light
 from shiji.orgs import policy
 from shiji.orgs.models import Sector
 from shiji.orgs.selectors import zone_get_for_user, zones_visible_to
@@ -73,11 +73,24 @@ def _render_settings(
         adoption.category_rows = list(
             selectors.categories_for(zone=zone, campaign=adoption.campaign)
         )
+        adoption.meetings = list(selectors.deployment_meetings(user=user, adoption=adoption))
         # Each form on the page shows only its own field errors.
-        adoption.meeting_errors = fields if form == f"meeting:{adoption.pk}" else {}
         adoption.add_errors = fields if form == f"category_add:{adoption.pk}" else {}
+        # The category table is one form: each row shows its own errors and,
+        # after a refusal, what was typed (nothing of it was saved).
+        mine = form == f"categories:{adoption.pk}"
         for category in adoption.category_rows:
-            category.errors = fields if form == f"category:{category.pk}" else {}
+            category.errors = (
+                {k.rsplit("-", 1)[0]: v for k, v in fields.items() if k.endswith(f"-{category.pk}")}
+                if mine
+                else {}
+            )
+            if mine:
+                post = request.POST
+                category.name = post.get(f"name-{category.pk}", category.name)
+                category.description = post.get(f"description-{category.pk}", "")
+                category.is_active = post.get(f"active-{category.pk}") == "on"
+                category.is_placeholder = post.get(f"placeholder-{category.pk}") == "on"
         adoption.task_count = adoption.campaign.tasks.filter(zone=zone).count()
         adoption.template_count = adoption.campaign.task_templates.count()
     context = {
@@ -88,6 +101,7 @@ def _render_settings(
         "can_adopt": bool(zone) and policy.can(user, "campaign.adopt", zone),
         "can_categories": bool(zone) and policy.can(user, "category.manage", zone),
         "can_tasks": bool(zone) and policy.can(user, "task.manage", zone),
+        "can_study": bool(zone) and policy.can(user, "study.manage", zone),
         "error": error,
         "form": form,
         "field_errors": fields,
@@ -120,29 +134,9 @@ def adopt(request: HttpRequest) -> HttpResponse:
         if campaign is None:
             raise NotFound("学习教育不存在")
         services.zone_adopt_campaign(actor=request.user, zone=zone, campaign=campaign)
-        return _("已启用“%(name)s”，请填写部署会议") % {"name": campaign.name}, zone
+        return _("已启用“%(name)s”，请在学习研讨中记录部署会议") % {"name": campaign.name}, zone
 
     return _post_action(request, "adopt", call)
-
-
-@login_required
-@require_POST
-def meeting(request: HttpRequest, pk: int) -> HttpResponse:
-    adoption = selectors.adoption_get_for_user(user=request.user, pk=pk)
-
-    def call():
-        post = request.POST
-        services.zone_campaign_update_meeting(
-            actor=request.user,
-            adoption=adoption,
-            meeting_date=post.get("meeting_date", ""),
-            meeting_name=post.get("meeting_name", ""),
-            meeting_requirements=post.get("meeting_requirements", ""),
-            meeting_source=post.get("meeting_source", ""),
-        )
-        return _("已保存部署会议"), adoption.zone
-
-    return _post_action(request, f"meeting:{adoption.pk}", call)
 
 
 @login_required
@@ -182,28 +176,57 @@ def category_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    category = selectors.category_get_for_user(user=request.user, pk=pk)
+def categories_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """The category table of one adoption, saved in one go (all or nothing)."""
+    adoption = selectors.adoption_get_for_user(user=request.user, pk=pk)
 
     def call():
         post = request.POST
-        services.category_update(
-            actor=request.user,
-            category=category,
-            name=post.get("name", category.name),
-            description=post.get("description", category.description),
-            is_active=post.get("is_active") == "on",
-            is_placeholder=post.get("is_placeholder") == "on",
+        rows = [
+            services.CategoryEdit(
+                pk=row,
+                name=post.get(f"name-{row}", ""),
+                description=post.get(f"description-{row}", ""),
+                is_active=post.get(f"active-{row}") == "on",
+                is_placeholder=post.get(f"placeholder-{row}") == "on",
+            )
+            for row in post.getlist("row")
+        ]
+        changed = services.categories_update(
+            actor=request.user, zone=adoption.zone, campaign=adoption.campaign, rows=rows
         )
-        return _("已保存问题类别“%(name)s”") % {"name": category.name}, category.zone
+        if not changed:
+            return _("问题类别没有改动"), adoption.zone
+        return _("已保存 %(n)d 个问题类别") % {"n": changed}, adoption.zone
 
-    return _post_action(request, f"category:{category.pk}", call)
+    return _post_action(request, f"categories:{adoption.pk}", call)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def tasks_adopt(request: HttpRequest, pk: int) -> HttpResponse:
+    """Generating the task list asks first: GET shows what will be added and
+    to whom, the POST of that page generates."""
     adoption = selectors.adoption_get_for_user(user=request.user, pk=pk)
+    if request.method == "GET":
+        try:
+            policy.require(request.user, "task.manage", adoption.zone)
+        except AppError as exc:
+            return error_response(request, exc)
+        sectors = dict(Sector.choices)
+        templates = list(selectors.templates_to_adopt(adoption=adoption))
+        for template in templates:
+            template.sector_names = [sectors.get(s, s) for s in template.sectors]
+        return render(
+            request,
+            "campaigns/tasks_adopt_confirm.html",
+            {
+                "adoption": adoption,
+                "zone": adoption.zone,
+                "templates": templates,
+                "settings_url": _settings_url(adoption.zone),
+            },
+        )
 
     def call():
         result = services.tasks_adopt_templates(

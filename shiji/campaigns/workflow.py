@@ -4,21 +4,15 @@
        ▲                   │
     returned ◀──return─────┘      (returned ──report──▶ reported)
 
-``assignment_transition`` in campaigns/services.py is the only code that
+``assignment_transition`` in campaigns/services/tasks.py is the only code that
 changes an assignment's status; it looks the move up here and checks the
 role through the policy action named here.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from shiji.campaigns.models import AssignmentStatus
-from shiji.core.errors import Conflict
 from shiji.core.workflow import Move
-
-if TYPE_CHECKING:
-    from shiji.campaigns.models import TaskAssignment
 
 S = AssignmentStatus
 
@@ -44,20 +38,3 @@ OPEN = frozenset({S.PENDING, S.RETURNED})  # still owed by the organization
 
 def moves_from(status: str) -> list[Move]:
     return [m for m in MOVES.values() if status in m.sources]
-
-
-# Changes an assignment accepts only while the organization still owes it
-# (pending or returned), and what a refusal says.
-GUARDS: dict[str, str] = {
-    "evidence": "任务{status}，不能再上传凭证",
-}
-
-
-def allows(action: str, assignment: TaskAssignment) -> bool:
-    GUARDS[action]  # an unknown action is a bug
-    return assignment.status in OPEN
-
-
-def check(action: str, assignment: TaskAssignment) -> None:
-    if not allows(action, assignment):
-        raise Conflict(GUARDS[action].format(status=assignment.get_status_display()))

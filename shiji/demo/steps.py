@@ -70,15 +70,8 @@ def adopt_campaign(progress: Progress) -> str:
     campaign = Campaign.objects.get(code=CAMPAIGN)
     for spec in ZONES:
         meeting = spec.meeting
-        zone_adopt_campaign(
-            actor=SYSTEM,
-            zone=Zone.objects.get(code=spec.code),
-            campaign=campaign,
-            meeting_date=meeting.date,
-            meeting_name=meeting.name,
-            meeting_requirements=meeting.requirements,
-            meeting_source=meeting.source,
-        )
+        # The meeting itself is recorded as a study session (demo/study.py).
+        zone_adopt_campaign(actor=SYSTEM, zone=Zone.objects.get(code=spec.code), campaign=campaign)
         progress(f"{spec.name}：{meeting.date.month}月{meeting.date.day}日 {meeting.name}")
     return f"{len(ZONES)} 个高新区启用“{campaign.name}”"
 

@@ -27,9 +27,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from shiji.campaigns.models import Campaign, StudyKind, ZoneCampaign
+from shiji.campaigns.models import Campaign, StudyKind
 from shiji.demo.roster import SECRETARY_DEPT, branch_of
-from shiji.demo.zones import BULLETIN, CAMPAIGN, ZONES
+from shiji.demo.zones import CAMPAIGN, ZONES
 from shiji.orgs.models import Organization, OrgKind, Person, User, Zone
 from shiji.study import services
 from shiji.study.models import AttendeeGroup, AttendeeScope, StudySession
@@ -113,7 +113,6 @@ def create_study_sessions(progress) -> str:
         rng = random.Random(f"study-{spec.code}")
         admin = User.objects.get(username=f"{spec.prefix}_admin")
         secretary = User.objects.get(username=f"{spec.prefix}_secretary")
-        adoption = ZoneCampaign.objects.get(zone=zone, campaign=campaign)
         root = Organization.objects.get(zone=zone, name=spec.root)
         own = Organization.objects.get(zone=zone, name=branch_of(SECRETARY_DEPT))
         people = list(
@@ -124,7 +123,9 @@ def create_study_sessions(progress) -> str:
         groups = _groups(root, own, admin, secretary, people)
         count = 0
 
-        meeting_day = adoption.meeting_date and _on_or_before(adoption.meeting_date, today)
+        # The deployment meeting is stored once, as this session.
+        meeting = spec.meeting
+        meeting_day = _on_or_before(meeting.date, today)
         if meeting_day:
             deployment = groups[DEPLOYMENT_GROUP]
             services.session_create(
@@ -133,12 +134,12 @@ def create_study_sessions(progress) -> str:
                 org=root,
                 kind=kinds["部署会议"],
                 date=meeting_day,
-                topic=adoption.meeting_name or "学习教育部署会议",
+                topic=meeting.name,
                 duration_hours=Decimal("2"),
                 place=f"{zone.short_name}管委会会议室",
                 minutes=(
-                    f"{adoption.meeting_requirements}\n\n"
-                    f"（会议情况摘自《{BULLETIN}》；出席名单为示例数据）"
+                    f"{meeting.requirements}\n\n信息来源：{meeting.source}\n\n"
+                    "（出席名单为示例数据）"
                 ),
                 attendees=AttendeeScope.GROUP,
                 group=deployment,
@@ -146,7 +147,7 @@ def create_study_sessions(progress) -> str:
                 is_sample=True,
             )
             count += 1
-        start = adoption.meeting_date or campaign.starts_on
+        start = meeting.date
 
         day = _on_or_before(start + dt.timedelta(days=14), today)
         central = groups[CENTRAL_GROUP]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from shiji.core.lights import Light as Light  # re-exported for the ledger's own modules
 from shiji.core.uploads import content_path
 from shiji.orgs.scope import OrgScoped
 
@@ -42,12 +43,6 @@ class ReviewState(models.TextChoices):
     PENDING = "pending", "待审核"
     APPROVED = "approved", "已审核"
     REWORK = "rework", "退回重查"
-
-
-class Light(models.TextChoices):
-    RED = "red", "红灯"
-    YELLOW = "yellow", "黄灯"
-    GREEN = "green", "绿灯"
 
 
 class Problem(OrgScoped, models.Model):

@@ -486,7 +486,3 @@ def problem_extend_deadline(
         actor=actor, action=EventKind.PROBLEM_EXTEND, obj=problem, changes=changes, note=reason
     )
     return ext
-
-
-def today() -> dt.date:
-    return timezone.localdate()

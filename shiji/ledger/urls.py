@@ -1,12 +1,14 @@
 from django.urls import path
 
 from shiji.ledger import views, views_excel
+from shiji.web import views as web_views
 
 app_name = "ledger"
 
 urlpatterns = [
     path("", views.problem_list, name="list"),
-    path("inbox/", views.inbox, name="inbox"),
+    # 我的待办 covers every app (shiji/web/todo.py); it lives here for its URL.
+    path("inbox/", web_views.todo_list, name="inbox"),
     path("new/", views.problem_create, name="create"),
     path("<int:pk>/", views.problem_detail, name="detail"),
     path("<int:pk>/edit/", views.problem_edit, name="edit"),

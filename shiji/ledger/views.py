@@ -24,6 +24,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -34,7 +35,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.audit.timeline import timeline
 from shiji.core.downloads import stored_file_response
-from shiji.core.errors import AppError
+from shiji.core.errors import AppError, invalid
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.pages import error_response
 from shiji.core.thumbnails import has_thumbnail
@@ -43,9 +44,9 @@ from shiji.ledger import selectors, services, workflow
 from shiji.ledger.models import Kind, Light, Problem, ReviewState, Source, Stage, Status
 from shiji.orgs import policy
 from shiji.orgs.selectors import org_options, orgs_visible_to, zones_visible_to
+from shiji.web import filters
 
 PAGE_SIZE = 50
-INBOX_LIMIT = 50
 LIST_PARAMS = ("zone", "org", "status", "category", "source", "light", "kind", "q", "sort")
 SORT_CHOICES = [
     ("code", _l("按台账编号")),
@@ -70,11 +71,25 @@ MOVE_BUTTONS = {
 }
 MOVE_DONE = {
     "start": _l("已开始整改"),
-    "submit": _l("已提交销号，等待督导组审核"),
-    "verify": _l("已审核销号"),
+    "submit": _l("已提交销号，等待督导组销号审核"),
+    "verify": _l("销号审核通过，问题已销号"),
     "return": _l("已退回整改"),
     "reopen": _l("已转为重新整改（回头看）"),
     "cancel": _l("问题已撤销"),
+}
+
+
+# The verifier's one form (销号审核): a choice between these two moves, and
+# a confirmation step that says what will happen before anything does.
+DECISIONS = {
+    "verify": {
+        "label": _l("通过销号"),
+        "outcome": _l("问题将标记为“已销号”，销号日期记为今天，整改单位不能再修改。"),
+    },
+    "return": {
+        "label": _l("退回整改"),
+        "outcome": _l("问题将退回“整改中”，整改单位会看到退回理由，整改后重新提交销号。"),
+    },
 }
 
 
@@ -96,6 +111,14 @@ def _url(name: str) -> str | None:
 def _decorate(problem: Problem) -> Problem:
     problem.status_badge = STATUS_BADGES.get(problem.status, "bg-secondary-lt")
     problem.rework = problem.review_state == ReviewState.REWORK
+    # No light where none applies: nothing is owed on a closed or cancelled
+    # item, and without a deadline nothing can be late (无时限, not green).
+    if problem.status not in workflow.ACTIVE:
+        problem.light_off = "—"
+    elif problem.deadline is None:
+        problem.light_off = _("无时限")
+    else:
+        problem.light_off = ""
     return problem
 
 
@@ -109,11 +132,8 @@ def _status_note(problem: Problem, moves: list, forms: set[str]) -> str:
         return _("问题已撤销，无需再操作。")
     if status == Status.SUBMITTED:
         if moves:
-            return _(
-                "整改单位已提交销号。请核实完成情况和整改凭证：整改到位的审核销号，"
-                "不到位的退回整改并说明理由。"
-            )
-        return _("已提交销号，等待督导组或工作专班审核。")
+            return _("请核实完成情况和整改凭证：到位的通过销号，不到位的退回整改并说明理由。")
+        return _("已提交销号，等待督导组或工作专班销号审核。")
     if moves:
         return ""
     if not forms:
@@ -149,9 +169,17 @@ def problem_list(request: HttpRequest) -> HttpResponse:
             params["category"] = ""
     visible = selectors.problems_visible_to(user=user)
     rows = selectors.problem_filter(visible, params, user=user)
-    # The counts ignore the light filter so that each one stays clickable.
+    # The counts ignore the light filter so that each one stays clickable,
+    # and count only what is still owed: closed, cancelled and undated
+    # items have no light to show.
+    unlit = selectors.problem_filter(visible, {**params, "light": ""}, user=user)
     counts = selectors.light_counts(
-        selectors.problem_filter(visible, {**params, "light": ""}, user=user)
+        unlit.filter(status__in=workflow.ACTIVE, deadline__isnull=False)
+    )
+    totals = unlit.order_by().aggregate(
+        closed=Count("pk", filter=Q(status=Status.CLOSED)),
+        active=Count("pk", filter=Q(status__in=workflow.ACTIVE)),
+        counted=Count("pk", filter=~Q(status=Status.CANCELLED)),
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for problem in page.object_list:
@@ -171,13 +199,36 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         "lights": Light.choices,
         "sorts": SORT_CHOICES,
         "counts": [(light, label, counts[light]) for light, label in Light.choices],
+        "totals": {
+            **totals,
+            "rate": round(100 * totals["closed"] / totals["counted"])
+            if totals["counted"]
+            else None,
+        },
         "filtered": filtered,
+        "chips": _list_chips(request, zones, orgs, categories),
         "can_create": policy.can(user, "problem.create"),
         "export_url": _url("ledger:export") if policy.can(user, "ledger.export") else None,
         "import_url": _url("ledger:import") if policy.can(user, "ledger.import") else None,
     }
     template = "ledger/_list_body.html" if wants_fragment(request) else "ledger/list.html"
     return vary_on_htmx(render(request, template, context))
+
+
+def _list_chips(request: HttpRequest, zones: list, orgs: list, categories: list) -> list:
+    return filters.chips(
+        request,
+        [
+            ("zone", _("高新区"), filters.options((z.pk, z.name) for z in zones)),
+            ("org", _("责任单位"), filters.options(orgs)),
+            ("status", _("状态"), filters.options(Status.choices)),
+            ("category", _("问题类别"), filters.options((c.pk, c.name) for c in categories)),
+            ("source", _("问题来源"), filters.options(Source.choices)),
+            ("kind", _("整改类型"), filters.options(Kind.choices)),
+            ("light", _("红黄绿灯"), filters.options(Light.choices)),
+            ("q", _("搜索"), None),
+        ],
+    )
 
 
 def _chosen_zone(zones: list, raw: str):
@@ -203,9 +254,11 @@ def _render_detail(
     form: str = "",
     error: AppError | None = None,
     flash: str = "",
+    confirm: dict[str, str] | None = None,
 ) -> HttpResponse:
     context = _detail_context(request, problem)
     context.update(
+        confirm=confirm,
         form=form,
         error=error,
         field_errors=error.fields if error else {},
@@ -285,6 +338,17 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
                     ),
                 )
         moves.append(move)
+    # 退回重查: the entry itself must be fixed first, so 修改问题 is the
+    # primary action and 开始整改 is not offered until it is.
+    edit_first = problem.rework and "edit" in actions
+    if problem.rework:
+        moves = [m for m in moves if m["action"] != "start"]
+    decide = [
+        {**m, **{k: str(v) for k, v in DECISIONS[m["action"]].items()}}
+        for m in moves
+        if m["action"] in DECISIONS
+    ]
+    moves = [m for m in moves if m["action"] not in DECISIONS]
     evidence = list(problem.evidence.select_related("uploaded_by"))
     may_verify = policy.can(user, "problem.verify", problem)
     reuse = selectors.evidence_reuse(problem=problem, user=user) if evidence else {}
@@ -292,13 +356,20 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         others = reuse.get(item.pk, [])
         item.reused = bool(others)
         item.reuse_message = _reuse_message(others) if others and may_verify else ""
-    forms = {f"move:{m['action']}" for m in moves} | actions
+    forms = {f"move:{m['action']}" for m in moves} | actions | ({"decide"} if decide else set())
     return {
         "problem": problem,
         "moves": moves,
+        "decide": decide,
+        # A verifier close to the workers must give a reason to verify too.
+        "decide_note_label": next(
+            (d["note_label"] for d in decide if d["action"] == "verify" and d["note_required"]),
+            _("审核意见（退回整改时必填，写明退回理由）"),
+        ),
+        "edit_first": edit_first,
         "actions": actions,
         "forms": forms,
-        "status_note": independence_refusal or _status_note(problem, moves, forms),
+        "status_note": independence_refusal or _status_note(problem, moves + decide, forms),
         "flagged_verification": problem.reviews.filter(action="verify", flagged=True)
         .select_related("actor")
         .order_by("-created_at", "-pk")
@@ -365,13 +436,31 @@ def _act(request: HttpRequest, pk: int, form: str, call: Callable[[Problem], str
     if wants_fragment(request):
         return _render_detail(request, _problem(request, pk), flash=done)
     messages.success(request, done)
-    return redirect("ledger:detail", pk=problem.pk)
+    # Back where the user acted, not at the top of a long page.
+    return redirect(reverse("ledger:detail", args=[problem.pk]) + "#sj-actions")
 
 
 @login_required
 @require_POST
 def problem_transition(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
+    if action in DECISIONS and request.POST.get("confirmed") != "1":
+        # The 销号审核 form's first step: nothing changes yet; the panel
+        # repeats the choice and what it will do, and asks to confirm. (A
+        # choice not offered goes on to the service, which says why.)
+        problem = _problem(request, pk)
+        note = request.POST.get("note", "")
+        decide = {d["action"]: d for d in _detail_context(request, problem)["decide"]}
+        if action in decide:
+            chosen = decide[action]
+            if chosen["note_required"] and not note.strip():
+                exc = invalid(note=_("请填写%(label)s") % {"label": chosen["note_label"]})
+                return error_response(
+                    request,
+                    exc,
+                    lambda e: _render_detail(request, problem, form="decide", error=e),
+                )
+            return _render_detail(request, problem, form="decide", confirm={**chosen, "note": note})
 
     def call(problem: Problem) -> str:
         services.problem_transition(
@@ -379,7 +468,7 @@ def problem_transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return str(MOVE_DONE[action])
 
-    return _act(request, pk, f"move:{action}", call)
+    return _act(request, pk, "decide" if action in DECISIONS else f"move:{action}", call)
 
 
 @login_required
@@ -605,65 +694,18 @@ def _render_form(
     return render(request, "ledger/form.html", context)
 
 
-# My work and the home panel ------------------------------------------------
-
-INBOX_SECTIONS = [
-    (
-        "rectify",
-        "problem.rectify",
-        _l("待我整改"),
-        _l("本单位暂无待整改的问题。新发现的问题可在台账中“新增问题”。"),
-    ),
-    (
-        "verify",
-        "problem.verify",
-        _l("待我审核销号"),
-        _l("暂无提交销号的问题。整改单位提交后会出现在这里。"),
-    ),
-    (
-        "review",
-        "problem.review",
-        _l("待我审核问题清单"),
-        _l("暂无待审核的问题清单。新增的问题会先出现在这里，请审核查摆是否深、准。"),
-    ),
-    (
-        "flagged",
-        "problem.reopen",
-        _l("独立性存疑的销号"),
-        _l("暂无独立性存疑的销号。审核人创建或授权了参与整改的账号时，销号会出现在这里。"),
-    ),
-]
-
-
-@login_required
-@require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    boxes = selectors.inbox_for(user=request.user)
-    sections = []
-    for key, permission, title, empty in INBOX_SECTIONS:
-        if not policy.can(request.user, permission):
-            continue
-        rows = [_decorate(p) for p in boxes[key][:INBOX_LIMIT]]
-        total = len(rows) if len(rows) < INBOX_LIMIT else boxes[key].count()
-        sections.append({"key": key, "title": title, "empty": empty, "rows": rows, "total": total})
-    return render(request, "ledger/inbox.html", {"sections": sections, "limit": INBOX_LIMIT})
+# The home panel ------------------------------------------------------------
 
 
 def home_panel(request: HttpRequest):
-    """工作台: my to-do counts and the red and yellow lights of what I can see."""
+    """工作台: the red and yellow lights of what I can see (my to-do counts
+    come from shiji/web/todo.py)."""
     user = request.user
     if not policy.can(user, "problem.view"):
         return None
-    boxes = selectors.inbox_for(user=user)
-    todo = [
-        {"key": key, "title": title, "count": boxes[key].count()}
-        for key, permission, title, _empty in INBOX_SECTIONS
-        if policy.can(user, permission)
-    ]
     lights = selectors.light_counts(
-        selectors.problems_visible_to(user=user).filter(status__in=workflow.ACTIVE)
+        selectors.problems_visible_to(user=user).filter(
+            status__in=workflow.ACTIVE, deadline__isnull=False
+        )
     )
-    return (
-        "ledger/_home_panel.html",
-        {"todo": todo, "red": lights[Light.RED], "yellow": lights[Light.YELLOW]},
-    )
+    return ("ledger/_home_panel.html", {"red": lights[Light.RED], "yellow": lights[Light.YELLOW]})

@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.timeline import timeline
@@ -27,6 +28,7 @@ from shiji.core.pages import error_response
 from shiji.core.validation import clean_search
 from shiji.orgs import policy, selectors, services
 from shiji.orgs.models import Role, RoleGrant, User, Zone
+from shiji.web import filters
 
 PAGE_SIZE = 50
 BLANK_ROWS = 2
@@ -50,6 +52,9 @@ def _manageable_zones(user: Any) -> list[Zone]:
 
 
 # The account list -------------------------------------------------------------------
+
+
+ACCOUNT_STATUSES = {"active": _l("启用"), "inactive": _l("停用"), "locked": _l("锁定中")}
 
 
 @login_required
@@ -89,6 +94,22 @@ def user_list(request):
             "q": q,
             "status": status,
             "filtered": filtered,
+            "chips": filters.chips(
+                request,
+                [
+                    (
+                        "zone",
+                        _("所属高新区"),
+                        {
+                            "none": _("全国或省级账号"),
+                            **filters.options((z.pk, z.name) for z in zones),
+                        },
+                    ),
+                    ("status", _("状态"), ACCOUNT_STATUSES),
+                    ("q", _("搜索"), None),
+                ],
+            ),
+            "statuses": ACCOUNT_STATUSES.items(),
             "query": query.urlencode(),
             "can_create": policy.can(request.user, "user.manage"),
         },

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -42,7 +43,7 @@ STATUS_BADGES = {
 }
 NEEDING_LIMIT = 50
 # The layout's name for this area (shiji/web/context.py), which differs from the app's.
-AREA = "rules"
+AREA = "regulations"
 
 
 def _regulation(request: HttpRequest, pk: Any) -> Regulation:
@@ -137,7 +138,9 @@ def _act(request: HttpRequest, pk: int, form: str, call) -> HttpResponse:
             lambda e: _render_detail(request, _regulation(request, pk), error=e, form=form),
         )
     messages.success(request, done)
-    return redirect("regulations:detail", pk=regulation.pk)
+    # Back where the user acted (the message stays in view: shiji.css).
+    anchor = "#sj-linked" if form in ("link", "unlink") else "#sj-actions"
+    return redirect(reverse("regulations:detail", args=[regulation.pk]) + anchor)
 
 
 @login_required

@@ -49,6 +49,7 @@ from shiji.orgs.selectors import (
 )
 from shiji.study import excel, selectors, services
 from shiji.study.models import AttendeeScope, StudySession
+from shiji.web import filters
 
 PAGE_SIZE = 50
 LIST_PARAMS = ("zone", "org", "kind", "from", "to")
@@ -124,15 +125,26 @@ def session_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.with_counts(qs), PAGE_SIZE).get_page(request.GET.get("page"))
     kinds = list(services.zone_study_kinds(zone)) if zone else []
     filtered = any(params[k] for k in ("org", "kind", "from", "to"))
+    context_orgs = org_options(user=user, zone=zone, action="study.view")
     context = {
         "page": page,
         "params": params,
         "zones": found["zones"],
         "zone": zone,
         "show_zone": len(found["zones"]) > 1 and zone is None,
-        "orgs": org_options(user=user, zone=zone, action="study.view"),
+        "orgs": context_orgs,
         "kinds": kinds,
         "filtered": filtered,
+        "chips": filters.chips(
+            request,
+            [
+                ("zone", _("高新区"), filters.options((z.pk, z.name) for z in found["zones"])),
+                ("org", _("组织单位"), filters.options(context_orgs)),
+                ("kind", _("学习形式"), filters.options((k.pk, k.name) for k in kinds)),
+                ("from", _("开始日期"), None),
+                ("to", _("结束日期"), None),
+            ],
+        ),
         "can_manage": policy.can(user, "study.manage"),
         "can_export": policy.can(user, "study.export"),
     }
@@ -216,7 +228,7 @@ def material_upload(request: HttpRequest, pk: int) -> HttpResponse:
             request, exc, lambda e: _render_detail(request, session, form="material", error=e)
         )
     messages.success(request, _("已上传学习材料：%(name)s") % {"name": item.original_name})
-    return redirect("study:detail", pk=session.pk)
+    return redirect(reverse("study:detail", args=[session.pk]) + "#sj-materials")
 
 
 @login_required
@@ -242,7 +254,7 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
             request, exc, lambda e: _render_detail(request, session, form="speech", error=e)
         )
     messages.success(request, _("已添加研讨发言"))
-    return redirect("study:detail", pk=session.pk)
+    return redirect(reverse("study:detail", args=[session.pk]) + "#sj-speeches")
 
 
 @login_required

@@ -14,7 +14,7 @@ AREAS = [
     ("study", _("学习研讨"), "study:list"),
     ("campaigns", _("任务清单"), "campaigns:tasks"),
     ("ledger", _("问题整改台账"), "ledger:list"),
-    ("rules", _("建章立制"), "regulations:list"),
+    ("regulations", _("建章立制"), "regulations:list"),
     ("outreach", _("开门教育"), "outreach:home"),
     ("assessment", _("政绩考核"), "assessment:home"),
     ("reports", _("统计报表"), "reports:home"),
@@ -43,13 +43,13 @@ def shell(request):
     ]
     admin_links = []
     if policy.can(user, "user.view"):
-        admin_links.append((_("账号管理"), _url("orgs:users")))
+        admin_links.append((_("账号管理"), reverse("orgs:users")))
     if policy.can(user, "audit.view"):
-        admin_links.append((_("审计日志"), _url("audit:list")))
+        admin_links.append((_("审计日志"), reverse("audit:list")))
     if user.is_superuser or "system_admin" in policy.roles_of(user):
-        admin_links.append((_("后台管理"), _url("admin:index")))
+        admin_links.append((_("后台管理"), reverse("admin:index")))
     return {
         "shell_areas": areas,
-        "shell_admin_links": [(label, url) for label, url in admin_links if url],
+        "shell_admin_links": admin_links,
         "shell_roles": sorted({g.get_role_display() for g in policy.grants_of(user)}),
     }

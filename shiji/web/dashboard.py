@@ -16,11 +16,8 @@ PANELS = [
 def home_panels(request) -> list[tuple[str, dict]]:
     out = []
     for path in PANELS:
-        try:
-            func = import_string(path)
-        except ImportError:
-            continue
-        panel = func(request)
+        # An import error here is a bug to see, not a panel to hide.
+        panel = import_string(path)(request)
         if panel:
             out.append(panel)
     return out

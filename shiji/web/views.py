@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shiji.core.client import client_address
@@ -14,7 +15,10 @@ from shiji.core.errors import AppError, invalid
 from shiji.core.pages import error_response
 from shiji.orgs import services
 from shiji.orgs.selectors import zones_visible_to
+from shiji.web import todo, zones
 from shiji.web.dashboard import home_panels
+
+TODO_LIMIT = 50
 
 
 @require_http_methods(["GET", "POST"])
@@ -82,5 +86,77 @@ def password_change_view(request):
 @login_required
 @require_GET
 def home(request):
-    zones = list(zones_visible_to(user=request.user))
-    return render(request, "web/home.html", {"zones": zones, "panels": home_panels(request)})
+    user = request.user
+    visible = list(zones_visible_to(user=user))
+    if zones.compares_zones(user, visible):
+        # 上级 (national / provincial viewers) compare their zones rather than
+        # read one zone's panels.
+        return render(
+            request,
+            "web/home_zones.html",
+            {"zones": visible, "rows": zones.zone_figures(zones=visible)},
+        )
+    return render(
+        request,
+        "web/home.html",
+        {"zones": visible, "todo": todo.counts_for(user), "panels": home_panels(request)},
+    )
+
+
+@login_required
+@require_GET
+def todo_list(request):
+    """我的待办: every group of work waiting for this user, or one group
+    (``?group=``) when the home page's count was followed."""
+    user = request.user
+    groups = todo.groups_for(user)
+    chosen = request.GET.get("group", "")
+    if chosen not in {g.key for g in groups}:
+        chosen = ""
+    sections = []
+    for group in groups:
+        if chosen and group.key != chosen:
+            continue
+        qs = group.rows(user)
+        rows = list(qs[:TODO_LIMIT])
+        total = len(rows) if len(rows) < TODO_LIMIT else qs.count()
+        if group.kind == todo.PROBLEM:
+            for p in rows:
+                _decorate_problem(p)
+        sections.append(
+            {
+                "key": group.key,
+                "kind": group.kind,
+                "title": group.title,
+                "empty": group.empty,
+                "rows": rows,
+                "total": total,
+            }
+        )
+    # Work first; the groups with nothing waiting below it.
+    sections.sort(key=lambda s: s["total"] == 0)
+    chips = []
+    if chosen:
+        chips.append({"label": todo.BY_KEY[chosen].title, "remove": request.path})
+    return render(
+        request,
+        "web/todo.html",
+        {
+            "sections": sections,
+            "limit": TODO_LIMIT,
+            "chosen": chosen,
+            "chips": chips,
+            "groups": groups,
+            "nothing": not any(s["total"] for s in sections) and not chosen,
+            "no_roles_hint": _("您的角色没有需要办理的事项。") if not groups else "",
+        },
+    )
+
+
+def _decorate_problem(problem):
+    from shiji.ledger.views import _decorate
+
+    _decorate(problem)
+    # Why it came back: the verifier's note, or the list review's.
+    problem.sent_back_reason = getattr(problem, "last_note", "") or problem.review_note
+    return problem

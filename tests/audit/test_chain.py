@@ -20,6 +20,7 @@ from shiji.audit.models import SYSTEM_CHAIN, AuditChainHead, AuditEvent, chain_o
 from shiji.audit.selectors import timeline_for
 from shiji.audit.services import audit_record
 from shiji.audit.verify import verify_all
+from shiji.core.errors import Invalid
 from shiji.orgs import services
 from tests.audit.conftest import ATTACKER_KEY, REAL_KEY, chain_a, events_of, head_of
 
@@ -86,7 +87,7 @@ def transaction_atomic():
 def test_a_failed_write_leaves_no_event(world):
     before = AuditEvent.objects.count()
     head = head_of(chain_a(world)).seq
-    with pytest.raises(services.Invalid):
+    with pytest.raises(Invalid):
         services.org_create(
             actor=world["zone_admin"],
             zone=world.a.zone,

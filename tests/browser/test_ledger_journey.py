@@ -50,6 +50,23 @@ def act(page: Page, form: str, button: str, note: str | None = None) -> None:
     panel.get_by_role("button", name=button, exact=True).click()
 
 
+def decide(page: Page, choice: str, note: str | None = None) -> None:
+    """The verifier's one form (销号审核): choose, write, 下一步, then confirm
+    on the step that repeats what will happen."""
+    page.evaluate("window.__sjMarker = 'kept'")
+    panel = page.locator('form[data-form="decide"]')
+    panel.locator("label.form-selectgroup-item", has_text=choice).click()
+    if note is not None:
+        panel.locator("textarea").fill(note)
+    panel.get_by_role("button", name="下一步：确认").click()
+
+
+def confirm(page: Page, choice: str) -> None:
+    panel = page.locator('form[data-form="decide"]')
+    expect(panel.locator("[data-confirm]")).to_be_visible()
+    panel.get_by_role("button", name=f"确认{choice}").click()
+
+
 def assert_no_reload(page: Page) -> None:
     assert page.evaluate("window.__sjMarker") == "kept"
 
@@ -66,12 +83,14 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
     liaison.screenshot(path=artifacts / "ledger-list.png", full_page=True)
     # Filters apply in place (htmx) and land in the address bar.
     liaison.evaluate("window.__sjMarker = 'kept'")
+    liaison.locator(".sj-filters > summary").click()
     liaison.select_option("#f-status", "closed")
     expect(liaison.locator("#sj-ledger")).to_contain_text("没有符合筛选条件的问题")
     assert "status=closed" in liaison.url
     liaison.locator('a[data-light="green"]').click()
     expect(liaison.locator("#f-light")).to_have_value("green")
     htmx_settled(liaison)
+    liaison.locator(".sj-filters > summary").click()
     liaison.select_option("#f-status", "open")
     expect(row).to_be_visible()
     assert_no_reload(liaison)
@@ -120,12 +139,19 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
     supervisor.goto(f"{live_server.url}{reverse('ledger:inbox')}")
     expect(supervisor.locator("#inbox-verify")).to_contain_text(problem.code)
     supervisor.locator("#inbox-verify").get_by_role("link", name=problem.code).click()
-    expect(supervisor.locator('form[data-form="move:verify"]')).to_be_visible()
+    expect(supervisor.locator('form[data-form="decide"]')).to_be_visible()
     supervisor.screenshot(path=artifacts / "ledger-detail-verify.png", full_page=True)
-    act(supervisor, "move:return", "退回整改")
-    # The reason is required: the browser keeps the form from being sent.
+    decide(supervisor, "退回整改")
+    # The reason is required: the server asks for it and nothing changes.
+    expect(supervisor.locator('form[data-form="decide"] .invalid-feedback')).to_contain_text(
+        "请填写退回理由"
+    )
     expect(status_badge(supervisor)).to_have_text("待销号")
-    act(supervisor, "move:return", "退回整改", note="请补充企业评价和办理时限统计")
+    assert [e.split()[0] for e in supervisor.js_errors] == ["422"]  # the deliberate one
+    supervisor.js_errors.clear()
+    decide(supervisor, "退回整改", note="请补充企业评价和办理时限统计")
+    expect(status_badge(supervisor)).to_have_text("待销号")  # not before confirming
+    confirm(supervisor, "退回整改")
     expect(status_badge(supervisor)).to_have_text("整改中")
     expect(supervisor.locator("#sj-timeline")).to_contain_text("请补充企业评价和办理时限统计")
     assert_no_reload(supervisor)
@@ -133,7 +159,7 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
     # The secretary sees it back on the home page and why, and resubmits
     # (the completion note is kept).
     secretary.goto(f"{live_server.url}/")
-    expect(secretary.locator('[data-todo="rectify"]')).to_contain_text("1")
+    expect(secretary.locator('[data-todo="sent_back"]')).to_contain_text("1")
     secretary.screenshot(path=artifacts / "ledger-home.png", full_page=True)
     open_problem(secretary, live_server, problem)
     expect(secretary.locator("#sj-sent-back")).to_contain_text("请补充企业评价和办理时限统计")
@@ -151,7 +177,8 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
     # A second supervisor verifies it: 已销号.
     supervisor2 = signed_in(browser, browser_context_args, live_server, "supervisor2")
     open_problem(supervisor2, live_server, problem)
-    act(supervisor2, "move:verify", "审核销号", note="现场核实，整改到位")
+    decide(supervisor2, "通过销号", note="现场核实，整改到位")
+    confirm(supervisor2, "通过销号")
     expect(status_badge(supervisor2)).to_have_text("已销号")
     closed_on = supervisor2.locator(".datagrid-item", has_text="销号日期")
     expect(closed_on).to_contain_text(timezone.localdate().isoformat())

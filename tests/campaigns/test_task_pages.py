@@ -4,6 +4,10 @@ pinned query counts."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -12,6 +16,7 @@ from shiji.campaigns import selectors, services
 from shiji.campaigns.models import (
     AssignmentStatus,
     ProblemCategory,
+    StudyKind,
     Task,
     TaskAssignment,
     WorkArrangement,
@@ -19,6 +24,7 @@ from shiji.campaigns.models import (
 )
 from shiji.orgs import policy
 from shiji.orgs.models import Role
+from shiji.study import services as study_services
 from tests.conftest import SYSTEM
 from tests.ledger.conftest import png_upload
 
@@ -177,10 +183,14 @@ def test_another_zones_task_pages_are_not_found(world, make_task, login, client)
     r = client.post(reverse("campaigns:assignment_move", args=[a.pk]), {"action": "accept"})
     assert r.status_code == 404
     adoption = ZoneCampaign.objects.get(zone=world.b.zone)
-    assert client.post(reverse("campaigns:meeting", args=[adoption.pk]), {}).status_code == 404
+    assert client.post(reverse("campaigns:list_review", args=[adoption.pk]), {}).status_code == 404
     cat = ProblemCategory.objects.filter(zone=world.b.zone).first()
-    r = client.post(reverse("campaigns:category_edit", args=[cat.pk]), {"name": "改名"})
+    r = client.post(
+        reverse("campaigns:categories_save", args=[adoption.pk]),
+        {"row": [cat.pk], f"name-{cat.pk}": "改名"},
+    )
     assert r.status_code == 404
+    assert client.get(reverse("campaigns:tasks_adopt", args=[adoption.pk])).status_code == 404
     assert (
         client.get(reverse("campaigns:tasks_export"), {"zone": world.b.zone.pk}).status_code == 404
     )
@@ -214,15 +224,19 @@ def test_refused_roles_get_403(world, make_task, login, client):
     adoption = ZoneCampaign.objects.get(zone=world.a.zone)
     r = client.post(reverse("campaigns:tasks_adopt", args=[adoption.pk]))
     assert r.status_code == 403
+    assert client.get(reverse("campaigns:tasks_adopt", args=[adoption.pk])).status_code == 403
     cat = ProblemCategory.objects.filter(zone=world.a.zone).first()
-    r = client.post(reverse("campaigns:category_edit", args=[cat.pk]), {"name": "改名"})
+    r = client.post(
+        reverse("campaigns:categories_save", args=[adoption.pk]),
+        {"row": [cat.pk], f"name-{cat.pk}": "改名"},
+    )
     assert r.status_code == 403
     assert not Task.objects.filter(template__isnull=False).exists()
 
 
 def test_the_task_form_adds_a_task_and_shows_field_errors_inline(world, campaign, login, client):
     login(world["zone_admin"])
-    arrangement = WorkArrangement.objects.get(campaign=campaign, code="rules")
+    arrangement = WorkArrangement.objects.get(campaign=campaign, code="regulations")
     url = reverse("campaigns:task_create")
     bad = client.post(url, {"zone": world.a.zone.pk, "title": "修订考核办法",
                             "arrangement": arrangement.pk})  # fmt: skip
@@ -256,33 +270,120 @@ def test_the_settings_page_shows_the_campaign_and_adopts_another(world, campaign
     assert AuditEvent.objects.filter(action="zone_campaign.adopt", zone_id=world.a.zone.pk).exists()
 
 
-def test_the_zone_admin_edits_the_deployment_meeting(world, campaign, login, client):
-    adoption = ZoneCampaign.objects.get(zone=world.a.zone)
-    login(world["zone_admin"])
-    url = reverse("campaigns:meeting", args=[adoption.pk])
-    bad = client.post(url, {"meeting_date": "2026-01-01", "meeting_name": "部署会"})
-    assert bad.status_code == 422 and "部署会议日期应在活动期间" in bad.content.decode()
-    client.post(url, {"meeting_date": "2026-03-05", "meeting_name": "学习教育部署会",
-                      "meeting_requirements": "学查改一体推进"})  # fmt: skip
-    adoption.refresh_from_db()
-    assert (adoption.meeting_name, str(adoption.meeting_date)) == ("学习教育部署会", "2026-03-05")
-    assert AuditEvent.objects.filter(
-        action="zone_campaign.update", object_id=str(adoption.pk)
-    ).exists()
-
-
-def test_renaming_a_placeholder_confirms_it_and_deactivating_keeps_the_row(
+def test_the_settings_page_shows_the_deployment_meeting_recorded_in_study(
     world, campaign, login, client
 ):
+    adoption = ZoneCampaign.objects.get(zone=world.a.zone)
+    login(world["zone_admin"])
+    page = client.get(reverse("campaigns:settings")).content.decode()
+    assert "尚未记录部署会议" in page and reverse("study:create") in page
+
+    session = study_services.session_create(
+        actor=world["zone_admin"],
+        zone=world.a.zone,
+        org=world.a.dept,
+        kind=StudyKind.objects.get(campaign=adoption.campaign, code="deployment"),
+        date=dt.date(2026, 3, 5),
+        topic="学习教育部署会",
+        duration_hours=Decimal("2"),
+        minutes="学查改一体推进",
+    )
+    page = client.get(reverse("campaigns:settings")).content.decode()
+    assert "2026-03-05 学习教育部署会" in page
+    assert reverse("study:detail", args=[session.pk]) in page
+    assert "尚未记录部署会议" not in page
+
+
+def table_post(adoption, **edits) -> dict:
+    """The category table as the page submits it, with ``edits`` by code:
+    {"fake-data": {"name": ..., "active": False}}."""
+    data: dict = {"row": []}
+    for c in ProblemCategory.objects.filter(zone=adoption.zone, campaign=adoption.campaign):
+        change = edits.get(c.code.replace("-", "_"), {})
+        data["row"].append(c.pk)
+        data[f"name-{c.pk}"] = change.get("name", c.name)
+        data[f"description-{c.pk}"] = change.get("description", c.description)
+        if change.get("active", c.is_active):
+            data[f"active-{c.pk}"] = "on"
+        if change.get("placeholder", c.is_placeholder):
+            data[f"placeholder-{c.pk}"] = "on"
+    return data
+
+
+def test_the_category_table_is_one_form_and_renaming_confirms_a_placeholder(
+    world, campaign, login, client
+):
+    adoption = ZoneCampaign.objects.get(zone=world.a.zone)
     cat = ProblemCategory.objects.get(zone=world.a.zone, code="fake-data")
+    image = ProblemCategory.objects.get(zone=world.a.zone, code="image-projects")
     assert cat.is_placeholder
     login(world["zone_admin"])
-    client.post(reverse("campaigns:category_edit", args=[cat.pk]),
-                {"name": "统计造假", "description": cat.description})  # fmt: skip
+    r = client.post(
+        reverse("campaigns:categories_save", args=[adoption.pk]),
+        table_post(adoption, fake_data={"name": "统计造假"}, image_projects={"active": False}),
+    )
+    assert r.status_code == 302
     cat.refresh_from_db()
-    assert (cat.name, cat.is_placeholder, cat.is_active) == ("统计造假", False, False)
+    image.refresh_from_db()
+    assert (cat.name, cat.is_placeholder, cat.is_active) == ("统计造假", False, True)
+    assert not image.is_active  # deactivated, the row stays
     event = AuditEvent.objects.filter(action="category.update", object_id=str(cat.pk)).get()
     assert event.changes["name"] == ["数据造假、统计失真", "统计造假"]
+    assert AuditEvent.objects.filter(action="category.update").count() == 2
+
+
+def test_a_refused_row_saves_nothing_and_shows_its_error_in_place(world, campaign, login, client):
+    adoption = ZoneCampaign.objects.get(zone=world.a.zone)
+    cat = ProblemCategory.objects.get(zone=world.a.zone, code="fake-data")
+    old = ProblemCategory.objects.get(zone=world.a.zone, code="old-accounts")
+    before = AuditEvent.objects.count()
+    login(world["zone_admin"])
+    r = client.post(
+        reverse("campaigns:categories_save", args=[adoption.pk]),
+        table_post(adoption, fake_data={"name": "统计造假"}, old_accounts={"name": "形象工程"}),
+    )
+    assert r.status_code == 422
+    html = r.content.decode()
+    # Both clashing rows are marked, under their own inputs; the valid edit is kept on screen.
+    assert html.count("类别名称“形象工程”重复") >= 2
+    assert f'name="name-{old.pk}" value="形象工程"' in html  # what was typed, not the saved name
+    assert 'value="统计造假"' in html
+    # Nothing was written.
+    cat.refresh_from_db()
+    old.refresh_from_db()
+    assert (cat.name, old.name) == ("数据造假、统计失真", "新官不理旧账")
+    assert AuditEvent.objects.count() == before
+
+    blank = client.post(
+        reverse("campaigns:categories_save", args=[adoption.pk]),
+        table_post(adoption, fake_data={"name": "统计造假"}, old_accounts={"name": " "}),
+    )
+    assert blank.status_code == 422 and 'class="invalid-feedback"' in blank.content.decode()
+    cat.refresh_from_db()
+    assert cat.name == "数据造假、统计失真"
+
+
+def test_placeholder_marks_are_for_the_task_force_only(world, campaign, login, client):
+    assert ProblemCategory.objects.filter(zone=world.a.zone, is_placeholder=True).exists()
+    admin_page = login(world["zone_admin"]).get(reverse("campaigns:settings")).content.decode()
+    assert "待确认措辞" in admin_page
+    for role in ("secretary", "liaison", "supervisor"):
+        page = login(world[role]).get(reverse("campaigns:settings"))
+        assert page.status_code == 200
+        assert "待确认措辞" not in page.content.decode(), role
+
+
+def test_the_settings_page_headers_match_the_table_columns(world, campaign, login, client):
+    adoption = ZoneCampaign.objects.get(zone=world.a.zone)
+    for role, columns in (("zone_admin", 4), ("secretary", 3)):
+        html = login(world[role]).get(reverse("campaigns:settings")).content.decode()
+        table = html[html.index(f'id="categories-{adoption.pk}"') :]
+        table = table[: table.index("</table>")]
+        head, body = table.split("</thead>")
+        first_row = body[body.index("<tr") : body.index("</tr>")]
+        assert len(re.findall(r"<th[\s>]", head)) == columns, role
+        assert len(re.findall(r"<td[\s>]", first_row)) == columns, role
+        assert "colspan" not in first_row
 
 
 def test_adding_a_category_with_a_taken_name_is_refused_inline(world, campaign, login, client):
@@ -296,11 +397,36 @@ def test_adding_a_category_with_a_taken_name_is_refused_inline(world, campaign, 
     assert new.is_active and not new.is_placeholder
 
 
-def test_the_settings_generate_button_adopts_the_task_templates(world, campaign, login, client):
+def test_generating_tasks_asks_for_confirmation_first(world, campaign, login, client):
     adoption = ZoneCampaign.objects.get(zone=world.a.zone)
     login(world["zone_admin"])
-    client.post(reverse("campaigns:tasks_adopt", args=[adoption.pk]))
-    assert Task.objects.filter(zone=world.a.zone).count() == campaign.task_templates.count()
+    url = reverse("campaigns:tasks_adopt", args=[adoption.pk])
+    settings_page = client.get(reverse("campaigns:settings")).content.decode()
+    assert f'id="tasks-adopt-{adoption.pk}" href="{url}"' in settings_page  # a link, not a POST
+
+    confirm = client.get(url)
+    html = confirm.content.decode()
+    assert confirm.status_code == 200 and not Task.objects.exists()
+    templates = campaign.task_templates.all()
+    assert f"确认生成 {templates.count()} 项任务" in html
+    assert all(t.title in html for t in templates)
+    assert f'<form method="post" action="{url}">' in html
+
+    client.post(url)
+    assert Task.objects.filter(zone=world.a.zone).count() == templates.count()
+    again = client.get(url).content.decode()
+    assert "任务模板均已生成" in again and "确认生成" not in again
+
+
+def test_the_matrix_keeps_the_org_column_and_names_tasks_on_hover(
+    world, campaign, make_task, login, client
+):
+    task = make_task(title="组织开展树立和践行正确政绩观专题读书班并形成学习成果报告")
+    html = login(world["zone_admin"]).get(reverse("campaigns:matrix")).content.decode()
+    assert 'class="table table-sm table-bordered card-table sj-matrix"' in html
+    assert html.count("sj-sticky-col") >= 3  # both header rows and every org row
+    assert f'title="{task.title}"' in html  # the full name; the header shows it truncated
+    assert "campaigns/campaigns.css" in html
 
 
 # The API ---------------------------------------------------------------------------

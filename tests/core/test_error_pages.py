@@ -114,7 +114,7 @@ def test_ledger_pages(world, login, make_problem, headers):
         login(world["supervisor"]), submitted, {"action": "return"}, headers=headers
     )
     assert invalid_.status_code == 422
-    form = body(invalid_).split('data-form="move:return"')[1].split("</form>")[0]
+    form = body(invalid_).split('data-form="decide"')[1].split("</form>")[0]
     assert "is-invalid" in form and "请填写退回理由" in form
 
     conflict = _transition(

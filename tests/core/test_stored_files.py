@@ -108,9 +108,9 @@ def places(world) -> dict[str, Place]:
             reader=admin,
         ),
         "task report evidence": Place(
-            upload=lambda f: campaigns.assignment_add_evidence(
-                actor=secretary, assignment=assignment, file=f
-            ),
+            upload=lambda f: campaigns.assignment_transition(
+                actor=secretary, assignment=assignment, action="report", note="已完成", files=[f]
+            ).evidence.latest("pk"),
             rows=lambda: AssignmentEvidence.objects.filter(assignment=assignment),
             download_url=lambda e: reverse(
                 "campaigns:evidence_download", args=[assignment.pk, e.pk]

@@ -1,4 +1,4 @@
-"""The bounded workbook reader (core/xlsx.py): crafted files are refused
+"""The bounded workbook reader (core/xlsx/reader.py): crafted files are refused
 quickly and in little memory, the declared ``<dimension>`` is never trusted,
 and each limit stops the read with a clear message."""
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from shiji.core.errors import Invalid
 from shiji.core.xlsx import (
     ErrorList,
-    Invalid,
     ReadLimits,
     WorkbookTooLarge,
     find_header,
@@ -62,7 +62,8 @@ CHILD = textwrap.dedent(
     import io, json, sys, time
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from shiji.core.xlsx import ErrorList, Invalid, ReadLimits, find_header, iter_rows
+    from shiji.core.errors import Invalid
+    from shiji.core.xlsx import ErrorList, ReadLimits, find_header, iter_rows
     from shiji.core.xlsx import open_workbook
     from tests import xlsx_attacks
 

@@ -29,6 +29,7 @@ from shiji.demo.zones import ZONES
 from shiji.orgs import selectors
 from shiji.orgs.models import Organization, Person, User, Zone
 from shiji.orgs.services import authenticate_with_lockout, zone_create
+from shiji.study.models import StudySession
 from tests.conftest import SYSTEM
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -96,16 +97,22 @@ def test_load_demo_creates_the_five_seed_zones_with_their_deployment_meetings(de
         )
         adoption = ZoneCampaign.objects.get(zone=zone)
         assert adoption.campaign.code == "zhengjiguan-2026"
-        assert adoption.meeting_date == day
-        assert adoption.meeting_name.startswith(meeting)
-        assert adoption.meeting_source == (
-            f"国家高新区深入开展树立和践行正确政绩观学习教育① ({byline})"
+        # The meeting is stored once, as the zone's 部署会议 study session.
+        (meeting_session,) = StudySession.objects.filter(
+            zone=zone, kind__campaign=adoption.campaign, kind__code="deployment"
         )
-        assert "学习教育" in adoption.meeting_requirements
+        assert meeting_session.date == day
+        assert meeting_session.topic.startswith(meeting)
+        assert (
+            f"信息来源：国家高新区深入开展树立和践行正确政绩观学习教育① ({byline})"
+            in meeting_session.minutes
+        )
+        assert "学习教育" in meeting_session.minutes
         names = set(ProblemCategory.objects.filter(zone=zone).values_list("name", flat=True))
         assert len(names) == 8 and {"新官不理旧账", "形象工程", "政绩工程"} <= names
-    assert "1000亿元" in ZoneCampaign.objects.get(zone=zones["qingyuan"]).meeting_requirements
-    assert "深" in ZoneCampaign.objects.get(zone=zones["wuxi"]).meeting_requirements
+    minutes = {s.zone.code: s.minutes for s in StudySession.objects.filter(kind__code="deployment")}
+    assert "1000亿元" in minutes["qingyuan"]
+    assert "深" in minutes["wuxi"]
     assert verify_all().ok
 
 

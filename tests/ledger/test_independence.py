@@ -191,16 +191,20 @@ def test_the_page_asks_for_the_reason_and_shows_the_flag(world, make_problem, ne
     submit(world, problem, worker="new_secretary")
     client = login(world["zone_admin"])
     url = reverse("ledger:detail", args=[problem.pk])
-    form = client.get(url).content.decode().split('data-form="move:verify"')[1].split("</form>")[0]
+    form = client.get(url).content.decode().split('data-form="decide"')[1].split("</form>")[0]
     assert "data-independence" in form and "销号理由（必填）" in form and " required" in form
 
     refused = client.post(reverse("ledger:transition", args=[problem.pk]), {"action": "verify"})
+    assert refused.status_code == 422 and "请填写销号理由" in refused.content.decode()
+    refused = client.post(
+        reverse("ledger:transition", args=[problem.pk]), {"action": "verify", "confirmed": "1"}
+    )
     assert refused.status_code == 422 and "由您创建或授权" in refused.content.decode()
     assert_still_submitted(problem)
 
     done = client.post(
         reverse("ledger:transition", args=[problem.pk]),
-        {"action": "verify", "note": "经党工委同意由工作专班审核"},
+        {"action": "verify", "note": "经党工委同意由工作专班审核", "confirmed": "1"},
     )
     assert done.status_code == 302
     page = login(world["supervisor"]).get(url).content.decode()

@@ -260,8 +260,9 @@ def test_list_query_count_does_not_grow_with_rows(
         make_problem(world, status="submitted")
     with django_assert_num_queries(len(few)):
         assert len(codes(client.get("/ledger/?sort=light"))) == 30
-    # Pinned, so that a new per-page query is a conscious change.
-    assert len(few) == 9
+    # Pinned, so that a new per-page query is a conscious change (the tenth:
+    # the 已销号 / 整改中 / 销号率 header).
+    assert len(few) == 10
 
 
 def test_empty_list_tells_what_to_do_next(world, login, categories):
@@ -383,10 +384,12 @@ def test_detail_offers_only_the_moves_the_user_may_make(world, login, make_probl
     problem = make_problem(world, status="submitted")
     url = reverse("ledger:detail", args=[problem.pk])
     supervisor = text(login(world["supervisor2"]).get(url))
-    assert 'data-form="move:verify"' in supervisor and 'data-form="move:return"' in supervisor
+    decide = supervisor.split('data-form="decide"')[1].split("</form>")[0]
+    assert 'value="verify"' in decide and 'value="return"' in decide
+    assert "通过销号" in decide and "退回整改" in decide
     liaison = text(login(world["liaison"]).get(url))
     assert 'data-form="move:' not in liaison
-    assert "已提交销号，等待督导组或工作专班审核" in liaison
+    assert "已提交销号，等待督导组或工作专班销号审核" in liaison
     viewer = text(login(world["national"]).get(url))
     assert '<form method="post"' not in viewer.split('id="sj-actions"')[1]
 
@@ -462,7 +465,7 @@ def test_start_through_the_page(world, login, make_problem):
     problem = make_problem(world)
     response = post(login(world["liaison"]), "transition", problem, {"action": "start"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("ledger:detail", args=[problem.pk])
+    assert response["Location"] == reverse("ledger:detail", args=[problem.pk]) + "#sj-actions"
     problem.refresh_from_db()
     assert problem.status == Status.IN_PROGRESS
     [event] = events(problem, "problem.start")
@@ -524,7 +527,7 @@ def test_return_through_the_page(world, login, make_problem):
         login(world["supervisor"]),
         "transition",
         problem,
-        {"action": "return", "note": "凭证只有会议照片，未见实际成效"},
+        {"action": "return", "note": "凭证只有会议照片，未见实际成效", "confirmed": "1"},
     )
     problem.refresh_from_db()
     assert problem.status == Status.IN_PROGRESS
@@ -536,10 +539,47 @@ def test_return_through_the_page(world, login, make_problem):
     assert "凭证只有会议照片，未见实际成效" in body.split('id="sj-sent-back"')[1][:600]
 
 
+def test_the_verifiers_choice_is_confirmed_before_anything_changes(world, login, make_problem):
+    problem = make_problem(world, status="submitted")
+    client = login(world["supervisor2"])
+    first = post(client, "transition", problem, {"action": "return", "note": "缺少现场照片"})
+    assert first.status_code == 200
+    panel = text(first).split('data-form="decide"')[1].split("</form>")[0]
+    assert 'data-confirm="return"' in panel and "确认退回整改" in panel
+    assert "缺少现场照片" in panel and "退回“整改中”" in panel
+    assert 'name="confirmed" value="1"' in panel
+    problem.refresh_from_db()
+    assert problem.status == Status.SUBMITTED and not events(problem, "problem.return")
+
+
+def test_rework_offers_edit_not_start(world, login, make_problem):
+    problem = make_problem(world)
+    services.problem_review(
+        actor=world["supervisor"], problem=problem, decision="send_back", note="描述笼统"
+    )
+    body = text(login(world["secretary"]).get(reverse("ledger:detail", args=[problem.pk])))
+    actions = body.split('id="sj-actions"')[1]
+    assert 'data-form="edit-first"' in actions and "修改问题" in actions
+    assert 'data-form="move:start"' not in actions
+
+
+def test_the_actions_come_before_the_history(world, login, make_problem):
+    problem = make_problem(world, status="in_progress")
+    body = text(login(world["secretary"]).get(reverse("ledger:detail", args=[problem.pk])))
+    assert body.index('id="sj-description"') < body.index('id="sj-actions"')
+    assert body.index('id="sj-actions"') < body.index('id="sj-progress"')
+    assert body.index('id="sj-actions"') < body.index('id="sj-timeline"')
+
+
 def test_verify_through_the_page(world, login, make_problem):
     problem = make_problem(world, status="submitted")
     client = login(world["supervisor2"])
-    post(client, "transition", problem, {"action": "verify", "note": "现场核实，整改到位"})
+    post(
+        client,
+        "transition",
+        problem,
+        {"action": "verify", "note": "现场核实，整改到位", "confirmed": "1"},
+    )
     problem.refresh_from_db()
     assert problem.status == Status.CLOSED
     assert problem.verified_by == world["supervisor2"] and problem.closed_on == today()
@@ -622,7 +662,7 @@ def test_return_without_reason_shows_the_error_next_to_the_input(world, login, m
     problem = make_problem(world, status="submitted")
     response = post(login(world["supervisor"]), "transition", problem, {"action": "return"})
     assert response.status_code == 422
-    form = text(response).split('data-form="move:return"')[1].split("</form>")[0]
+    form = text(response).split('data-form="decide"')[1].split("</form>")[0]
     assert "is-invalid" in form and "请填写退回理由" in form
     problem.refresh_from_db()
     assert problem.status == Status.SUBMITTED
@@ -880,10 +920,11 @@ def test_inbox_lists_each_users_work(world, login, make_problem):
 
 def test_inbox_empty_states_say_what_happens_next(world, login, categories):
     body = text(login(world["supervisor"]).get(reverse("ledger:inbox")))
-    assert "暂无提交销号的问题" in body and "暂无待审核的问题清单" in body
-    assert "您的角色没有需要办理的整改工作" in text(
-        login(world["national"]).get(reverse("ledger:inbox"))
-    )
+    assert "暂无待办" in body and "查看问题整改台账" in body
+    one = text(login(world["supervisor"]).get(reverse("ledger:inbox") + "?group=verify"))
+    assert "暂无提交销号的问题" in one
+    national = text(login(world["national"]).get(reverse("ledger:inbox")))
+    assert "暂无待办" in national and "您的角色没有需要办理的事项" in national
 
 
 def test_home_panel_shows_todo_and_light_counts(world, login, make_problem):
@@ -891,9 +932,10 @@ def test_home_panel_shows_todo_and_light_counts(world, login, make_problem):
     make_problem(world, deadline=today() + dt.timedelta(days=3))
     make_problem(world)
     body = text(login(world["secretary"]).get("/"))
-    panel = body.split('id="sj-ledger-panel"')[1]
-    rectify = re.search(r'data-todo="rectify".*?<div class="h1[^"]*">(\d+)</div>', panel, re.S)
+    todo = body.split('id="sj-todo-panel"')[1]
+    rectify = re.search(r'data-todo="rectify".*?<div class="h1[^"]*">(\d+)</div>', todo, re.S)
     assert rectify.group(1) == "3"
+    panel = body.split('id="sj-ledger-panel"')[1]
     red = re.search(r'data-light="red".*?<div class="h1[^"]*">(\d+)</div>', panel, re.S)
     yellow = re.search(r'data-light="yellow".*?<div class="h1[^"]*">(\d+)</div>', panel, re.S)
     assert (red.group(1), yellow.group(1)) == ("1", "1")

@@ -11,10 +11,12 @@ from django.db import transaction
 from django.test import override_settings
 
 from shiji.campaigns.models import ZoneCampaign
+from shiji.campaigns.selectors import deployment_meetings
 from shiji.demo.zones import ZONES
 from shiji.study import selectors
 from shiji.study.models import Attendance, Speech, StudySession
 from tests.clock import travel_to
+from tests.conftest import SYSTEM
 from tests.study.conftest import CALENDAR_DAY
 
 
@@ -51,9 +53,12 @@ def test_each_zone_has_its_deployment_meeting_as_a_session(demo, db):
     for spec in ZONES:
         adoption = ZoneCampaign.objects.get(zone__code=spec.code)
         meeting = StudySession.objects.get(zone__code=spec.code, kind__name="部署会议")
-        assert meeting.date == adoption.meeting_date == spec.meeting.date
-        assert meeting.topic == adoption.meeting_name == spec.meeting.name
-        assert meeting.minutes.startswith(adoption.meeting_requirements)
+        # Stored once: the settings page reads this very session.
+        assert list(deployment_meetings(user=SYSTEM, adoption=adoption)) == [meeting]
+        assert meeting.date == spec.meeting.date
+        assert meeting.topic == spec.meeting.name
+        assert meeting.minutes.startswith(spec.meeting.requirements)
+        assert f"信息来源：{spec.meeting.source}" in meeting.minutes
         assert meeting.org.name == spec.root
         assert meeting.is_sample
         marks = list(meeting.attendance.select_related("person__org"))

@@ -69,6 +69,7 @@ def test_main_pages_work_under_the_policy_without_a_violation(live_server, world
     page.goto(live_server.url + reverse("ledger:list"))
     expect(page.locator("#sj-ledger")).to_contain_text(problem.code)
     page.wait_for_function("document.querySelector('#sj-ledger form')['htmx-internal-data']")
+    page.locator(".sj-filters > summary").click()  # the folded 筛选 control
     with page.expect_response(lambda r: "status=closed" in r.url):
         page.select_option("#f-status", "closed")
     expect(page.locator("#sj-ledger")).not_to_contain_text(problem.code)

@@ -1,24 +1,6 @@
-"""Roster import: a zone's organizations and people from the .xlsx template.
-
-The flow is a dry run, then an all-or-nothing import of the same bytes:
-
-- ``roster_template_bytes`` builds the template: sheets “组织” (组织名称 |
-  上级组织 | 组织类型 | 领域) and “人员” (姓名 | 所属组织 | 职务 | 是否党员 |
-  联系电话), an instructions row above each header, drop-downs, and example
-  rows marked 【示例】 that the import skips.
-- ``roster_parse`` reads a file into a ``RosterPlan``: every problem by sheet,
-  Excel row and column, and what would be created or updated. It writes nothing.
-- ``roster_dry_run`` is the upload step: checks the right, parses, and parks a
-  clean file (``StagedUpload``) so it can be confirmed without uploading again.
-- ``roster_import`` applies a file in one transaction through the org and
-  person services, so every row gets its own audit event, plus one
-  ``roster.import`` summary event; any problem means nothing is written.
-  ``roster_confirm`` imports a parked file and discards it.
-
-Matching: organizations by name within the zone (an existing one is updated:
-type, sector, parent); people by (所属组织, 姓名) (an existing one is updated:
-position, party membership, phone, and put back on the roster if removed).
-"""
+"""Reading a roster file into a ``RosterPlan`` (the dry run): the sheets'
+layout, every problem by sheet, Excel row and column, and what would be
+created or updated. Writes nothing."""
 
 from __future__ import annotations
 
@@ -27,30 +9,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.db import IntegrityError, transaction
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
-from shiji.audit.kinds import EventKind
-from shiji.audit.services import audit_record
-from shiji.core import staging
-from shiji.core.errors import Conflict, Invalid
-from shiji.core.models import StagedUpload
-from shiji.core.uploads import MB, UploadInfo, check_upload
+from shiji.core.errors import Invalid
+from shiji.core.uploads import MB, check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
     ErrorList,
     ReadLimits,
     Row,
-    add_choice_validation,
     find_header,
     iter_rows,
     open_workbook,
-    safe_cell,
-    workbook_bytes,
 )
-from shiji.orgs import policy, services
 from shiji.orgs.models import Organization, OrgKind, Person, Sector, Zone
 
 ORG_SHEET = "组织"
@@ -168,111 +137,6 @@ class RosterPlan:
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.counts, "errors": self.errors}
-
-
-# The template ------------------------------------------------------------------------
-
-_HEADER_FILL = PatternFill("solid", fgColor="B71C1C")
-_NOTE_FILL = PatternFill("solid", fgColor="FFF8E1")
-_EXAMPLE_FONT = Font(italic=True, color="808080")
-
-
-def roster_template_bytes(*, zone: Zone | None = None) -> bytes:
-    """The roster template as .xlsx bytes (the examples use ``zone``'s name)."""
-    zone_name = zone.name if zone else "某某高新区"
-    wb = Workbook()
-    orgs = wb.active
-    orgs.title = ORG_SHEET
-    _template_sheet(
-        orgs,
-        ORG_HEADERS,
-        widths=[34, 34, 14, 14],
-        note=(
-            f"{zone_name}组织花名册。第 2 行是表头，请勿修改；从第 3 行起每行填写一个组织。"
-            "组织名称在本区内不能重复，已有的组织会按本表更新类型、领域和上级组织；"
-            "上级组织填写本表或系统中已有的组织名称，最上级组织留空；"
-            "组织类型、领域请从下拉列表选择。带【示例】的行导入时自动跳过，可删除。"
-        ),
-        examples=[
-            [
-                f"{EXAMPLE}{zone_name}党工委",
-                "",
-                OrgKind.WORKING_COMMITTEE.label,
-                Sector.ORGAN.label,
-            ],
-            [
-                f"{EXAMPLE}某某科技有限公司党支部",
-                f"{EXAMPLE}{zone_name}党工委",
-                OrgKind.BRANCH.label,
-                Sector.PRIVATE.label,
-            ],
-        ],
-    )
-    add_choice_validation(
-        orgs,
-        column="C",
-        first_row=3,
-        last_row=TEMPLATE_ROWS,
-        choices=OrgKind.labels,
-        title="组织类型",
-    )
-    add_choice_validation(
-        orgs, column="D", first_row=3, last_row=TEMPLATE_ROWS, choices=Sector.labels, title="领域"
-    )
-    people = wb.create_sheet(PEOPLE_SHEET)
-    _template_sheet(
-        people,
-        PEOPLE_HEADERS,
-        widths=[14, 34, 20, 12, 18],
-        note=(
-            "人员花名册。第 2 行是表头，请勿修改；从第 3 行起每行填写一人。"
-            "所属组织填写“组织”表或系统中已有的组织名称；同一组织内姓名不能重复，"
-            "已有的人员会按本表更新职务、是否党员和联系电话。"
-            "是否党员请选择“是”或“否”。带【示例】的行导入时自动跳过，可删除。"
-        ),
-        examples=[
-            [
-                f"{EXAMPLE}张三",
-                f"{EXAMPLE}某某科技有限公司党支部",
-                "党支部书记",
-                "是",
-                "13800000000",
-            ],
-            [f"{EXAMPLE}李四", f"{EXAMPLE}某某科技有限公司党支部", "党务联络员", "否", ""],
-        ],
-    )
-    add_choice_validation(
-        people,
-        column="D",
-        first_row=3,
-        last_row=TEMPLATE_ROWS,
-        choices=["是", "否"],
-        title="是否党员",
-    )
-    # Phone numbers as text, so leading zeros and long numbers survive Excel.
-    people.column_dimensions["E"].number_format = "@"
-    wb.active = 0
-    return workbook_bytes(wb)
-
-
-def _template_sheet(ws, headers, *, widths, note, examples) -> None:
-    last = get_column_letter(len(headers))
-    ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = note
-    ws["A1"].alignment = Alignment(wrap_text=True, vertical="center")
-    ws["A1"].fill = _NOTE_FILL
-    ws.row_dimensions[1].height = 75
-    for index, (title, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = ws.cell(row=2, column=index, value=title)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[get_column_letter(index)].width = width
-    for offset, values in enumerate(examples):
-        for index, value in enumerate(values, start=1):
-            cell = safe_cell(ws.cell(row=3 + offset, column=index), value or None)
-            cell.font = _EXAMPLE_FONT
-    ws.freeze_panes = "A3"
 
 
 # Parsing (the dry run) ------------------------------------------------------------------
@@ -627,126 +491,3 @@ def _person_changes(person: Person, plan: PersonPlan) -> dict[str, list[str]]:
     if not person.is_active:
         changes["在册"] = ["否", "是"]
     return changes
-
-
-# Writes ------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def roster_dry_run(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
-    """Check an uploaded roster. A clean file with something to import is
-    parked for ``roster_confirm`` (``plan.staged_id``); nothing else is written."""
-    policy.require(
-        actor,
-        "roster.import",
-        zone,
-        view="zone.view",
-        missing="高新区不存在",
-        message="您没有权限导入本区花名册",
-    )
-    staging.staged_purge()
-    plan = roster_parse(file, zone)
-    if plan.ok and plan.has_changes:
-        info = UploadInfo(kind="xlsx", size=plan.size, sha256=plan.sha256)
-        staged = staging.staged_create(
-            actor=actor, zone=zone, purpose=StagedUpload.Purpose.ROSTER, file=file, info=info
-        )
-        plan.staged_id = staged.pk
-    return plan
-
-
-@transaction.atomic
-def roster_import(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
-    """Import a roster file, all or nothing. Raises ``RosterErrors`` listing
-    every problem when the file is not clean; returns the applied plan."""
-    policy.require(
-        actor,
-        "roster.import",
-        zone,
-        view="zone.view",
-        missing="高新区不存在",
-        message="您没有权限导入本区花名册",
-    )
-    # One import at a time per zone: the plan is made and applied under the lock.
-    zone = Zone.objects.select_for_update().get(pk=zone.pk)
-    plan = roster_parse(file, zone)
-    if not plan.ok:
-        raise RosterErrors(plan.errors)
-    try:
-        with transaction.atomic():
-            _apply(actor, zone, plan)
-    except IntegrityError:
-        # Someone added the same org or person between our checks and our insert.
-        raise Conflict("导入时本区数据正被他人修改，请稍后重新上传") from None
-    counts = plan.counts
-    audit_record(
-        actor=actor,
-        action=EventKind.ROSTER_IMPORT,
-        obj=zone,
-        changes={
-            **{k: [None, v] for k, v in counts.items() if not k.endswith("unchanged")},
-            "file": [None, plan.file_name],
-            "sha256": [None, plan.sha256],
-        },
-        note=(
-            f"导入花名册：新建组织 {counts['orgs_created']} 个、更新 {counts['orgs_updated']} 个，"
-            f"新建人员 {counts['people_created']} 名、更新 {counts['people_updated']} 名"
-        ),
-    )
-    return plan
-
-
-def _apply(actor: policy.Actor, zone: Zone, plan: RosterPlan) -> None:
-    def fresh(name: str) -> Organization | None:
-        # Moving an org rewrites its subtree's paths in the database, so
-        # parents are read afresh rather than from objects held since parsing.
-        return Organization.objects.get(zone=zone, name=name) if name else None
-
-    for op in plan.orgs:  # parents first (see _order_by_dependency)
-        parent = fresh(op.parent)
-        if op.existing is None:
-            services.org_create(
-                actor=actor,
-                zone=zone,
-                parent=parent,
-                name=op.name,
-                kind=op.kind,
-                sector=op.sector,
-            )
-        elif op.changes:
-            services.org_update(
-                actor=actor, org=op.existing, kind=op.kind, sector=op.sector, parent=parent
-            )
-    orgs = {o.name: o for o in Organization.objects.filter(zone=zone)}  # paths now final
-    for op in plan.people:
-        if op.existing is None:
-            services.person_create(
-                actor=actor,
-                org=orgs[op.org],
-                name=op.name,
-                position=op.position,
-                is_party_member=op.is_party_member,
-                phone=op.phone,
-            )
-        elif op.changes:
-            services.person_update(
-                actor=actor,
-                person=op.existing,
-                position=op.position,
-                is_party_member=op.is_party_member,
-                phone=op.phone,
-                is_active=True,
-            )
-
-
-@transaction.atomic
-def roster_confirm(*, actor: policy.Actor, staged_id: Any) -> tuple[Zone, RosterPlan]:
-    """Import the actor's own parked dry-run file, then discard it. Another
-    user's, a consumed or an expired one is NotFound."""
-    staged = staging.staged_get_for_user(
-        user=actor, pk=staged_id, purpose=StagedUpload.Purpose.ROSTER, lock=True
-    )
-    zone = staged.zone
-    plan = roster_import(actor=actor, zone=zone, file=staging.staged_file(staged))
-    staged.delete()
-    return zone, plan

@@ -1,11 +1,9 @@
-"""Writes to study and discussion (学习研讨). The pages, the API, the sign-in
-sheet import and the demo loader all call these; each runs in one
-transaction with its audit event."""
+"""Study sessions (学习研讨) and their attendance: who is expected (this org,
+with its sub-orgs, or a saved attendee group), who was there, and why the
+others were not."""
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -18,7 +16,7 @@ from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
 from shiji.core.errors import Conflict, Invalid, invalid
-from shiji.core.uploads import EVIDENCE, check_upload, stored_upload
+from shiji.core.uploads import EVIDENCE
 from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
@@ -28,8 +26,6 @@ from shiji.study.models import (
     Attendance,
     AttendeeGroup,
     AttendeeScope,
-    Material,
-    Speech,
     StudySession,
 )
 
@@ -43,13 +39,13 @@ FILE_KINDS = EVIDENCE  # images, PDF and Office files, judged by their bytes
 REFUSED = "您没有权限记录本单位的学习研讨"
 
 
-def _id(value: Any) -> int | None:
+def record_id(value: Any) -> int | None:
     """A record id (core.validation.parse_id), or None for anything else."""
     pk = parse_id(value)
     return pk if pk > 0 else None
 
 
-def _locked(session: StudySession) -> StudySession:
+def locked_session(session: StudySession) -> StudySession:
     return (
         StudySession.objects.select_for_update(of=("self",))
         .select_related("org", "zone", "kind")
@@ -137,7 +133,7 @@ class Attendees:
 
 def _group_ref(zone: Zone, group: Any) -> AttendeeGroup | None:
     # Read afresh even when given a group: it may have been stopped since.
-    pk = group.pk if isinstance(group, AttendeeGroup) else _id(group)
+    pk = group.pk if isinstance(group, AttendeeGroup) else record_id(group)
     if pk is None:
         return None
     return AttendeeGroup.objects.filter(pk=pk, zone=zone).select_related("org").first()
@@ -185,7 +181,7 @@ class Mark:
         return "出席" if self.present else f"缺席（{self.reason}）"
 
 
-def _person_label(person: Person) -> str:
+def person_label(person: Person) -> str:
     return f"{person.name}（{person.org.name}）"
 
 
@@ -203,8 +199,8 @@ def attendance_clean(
         person = entry.get("person")
         if isinstance(person, Person):
             ids.add(person.pk)
-        elif _id(person) is not None:
-            ids.add(_id(person))
+        elif record_id(person) is not None:
+            ids.add(record_id(person))
     unknown = ids - set(expected)
     people = dict(expected)
     if unknown:
@@ -219,28 +215,28 @@ def attendance_clean(
     for index, entry in enumerate(entries):
         field = f"attendance[{index}]"
         raw = entry.get("person")
-        pk = raw.pk if isinstance(raw, Person) else _id(raw)
+        pk = raw.pk if isinstance(raw, Person) else record_id(raw)
         person = people.get(pk) if pk is not None else None
         if person is None:
             raise invalid(**{f"{field}.person": "人员不在本区花名册中"})
         if not person.org.path.startswith(org.path):
             raise invalid(
                 **{
-                    f"{field}.person": f"{_person_label(person)}不属于{org.name}及其下级组织，"
+                    f"{field}.person": f"{person_label(person)}不属于{org.name}及其下级组织，"
                     "不能记入本次学习的出勤"
                 }
             )
         if person.pk not in expected:
             raise invalid(
                 **{
-                    f"{field}.person": f"{_person_label(person)}不在本次学习的应到人员中；"
+                    f"{field}.person": f"{person_label(person)}不在本次学习的应到人员中；"
                     "如确应参加，请先调整应到人员"
                 }
             )
         if person.pk in seen:
             raise invalid(
                 **{
-                    f"{field}.person": f"{_person_label(person)}重复出现"
+                    f"{field}.person": f"{person_label(person)}重复出现"
                     f"（第 {seen[person.pk] + 1} 条已有）"
                 }
             )
@@ -432,7 +428,7 @@ def _same_choice(session: StudySession, org: Organization, scope: Any, group: An
         return False
     if scope != AttendeeScope.GROUP:
         return True
-    pick = group.pk if isinstance(group, AttendeeGroup) else _id(group)
+    pick = group.pk if isinstance(group, AttendeeGroup) else record_id(group)
     return pick == session.attendee_group_id
 
 
@@ -458,7 +454,7 @@ def session_update(
     again (the marks of people who stay are kept; dropping a recorded mark
     needs ``attendance`` saying so, else ``Conflict``). ``attendance``, when
     given, replaces the marks. One transaction, one audit event."""
-    session = _locked(session)
+    session = locked_session(session)
     policy.require(actor, "study.manage", session, message=REFUSED)
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
@@ -525,7 +521,7 @@ def session_set_attendance(
 ) -> StudySession:
     """Set the marks of the session's expected attendees to ``entries`` (all
     or nothing); expected attendees not listed become 待补录."""
-    session = _locked(session)
+    session = locked_session(session)
     policy.require(actor, "study.manage", session, message=REFUSED)
     before = _current_marks(session)
     expected = {pk: m.person for pk, m in before.items()}
@@ -540,230 +536,3 @@ def session_set_attendance(
             actor=actor, action=EventKind.STUDY_ATTENDANCE, obj=session, changes=changes, note=note
         )
     return session
-
-
-# Attendee groups -----------------------------------------------------------------
-
-GROUP_NAME_LIMIT = 60
-GROUP_SIZE_LIMIT = 2000
-
-
-def _group_members(org: Organization, members: Any) -> list[Person]:
-    """The people ``members`` names (People or ids): active, of ``org``'s
-    subtree, each once. Raises ``Invalid`` under ``members``."""
-    if members is None or isinstance(members, (str, bytes)) or not isinstance(members, Iterable):
-        raise invalid(members="请选择名单成员")
-    items = list(members)
-    if not items:
-        raise invalid(members="请至少选择一名成员")
-    if len(items) > GROUP_SIZE_LIMIT:
-        raise invalid(members=f"名单成员不能超过 {GROUP_SIZE_LIMIT} 人")
-    ids = [m.pk if isinstance(m, Person) else _id(m) for m in items]
-    if None in ids:
-        raise invalid(members="成员应为花名册中的人员")
-    if len(set(ids)) != len(ids):
-        raise invalid(members="同一人不能重复加入名单")
-    found = {
-        p.pk: p
-        for p in Person.objects.filter(pk__in=ids, zone_id=org.zone_id).select_related("org")
-    }
-    for pk in ids:
-        person = found.get(pk)
-        if person is None:
-            raise invalid(members="成员不在本区花名册中")
-        if not person.org.path.startswith(org.path):
-            raise invalid(members=f"{_person_label(person)}不属于{org.name}及其下级组织")
-        if not person.is_active:
-            raise invalid(members=f"{_person_label(person)}已不在册")
-    return sorted(found.values(), key=lambda p: (p.org.path, p.name, p.pk))
-
-
-def _member_labels(people: Iterable[Person]) -> list[str]:
-    return [_person_label(p) for p in people]
-
-
-def _group_name(org: Organization, name: Any, *, exclude: int | None = None) -> str:
-    name = clean_text(name, field="name", label="名单名称", max_length=GROUP_NAME_LIMIT)
-    taken = AttendeeGroup.objects.filter(org=org, name=name).exclude(pk=exclude)
-    if taken.exists():
-        raise invalid(name=f"{org.name}已有名为“{name}”的参会名单（含已停用的），请换一个名称")
-    return name
-
-
-@transaction.atomic
-def group_create(*, actor: policy.Actor, org: Any, name: Any, members: Any) -> AttendeeGroup:
-    """Save a group of expected attendees for ``org``'s sessions (中心组,
-    班子成员, a branch); its members come from ``org``'s subtree."""
-    if not isinstance(org, Organization):
-        raise invalid(org="组织不存在")
-    policy.require(actor, "study.manage", org, message=REFUSED)
-    name = _group_name(org, name)
-    people = _group_members(org, members)
-    group = AttendeeGroup.objects.create(
-        zone_id=org.zone_id,
-        org=org,
-        name=name,
-        created_by=policy.user_of(actor),
-    )
-    group.members.set(people)
-    audit_record(
-        actor=actor,
-        action=EventKind.STUDY_GROUP_CREATE,
-        obj=group,
-        changes={
-            "org": [None, org.name],
-            "name": [None, name],
-            "members": [None, _member_labels(people)],
-        },
-    )
-    return group
-
-
-def _locked_group(group: AttendeeGroup) -> AttendeeGroup:
-    return (
-        AttendeeGroup.objects.select_for_update(of=("self",))
-        .select_related("org", "zone")
-        .get(pk=group.pk)
-    )
-
-
-@transaction.atomic
-def group_update(
-    *, actor: policy.Actor, group: AttendeeGroup, name: Any = None, members: Any = None
-) -> AttendeeGroup:
-    """Rename a group or replace its members (``None`` leaves either as it
-    is). Sessions already recorded keep the attendees they had."""
-    group = _locked_group(group)
-    policy.require(actor, "study.manage", group, message=REFUSED)
-    changes: dict[str, Any] = {}
-    if name is not None:
-        new_name = _group_name(group.org, name, exclude=group.pk)
-        if new_name != group.name:
-            changes["name"] = [group.name, new_name]
-            group.name = new_name
-    if members is not None:
-        people = _group_members(group.org, members)
-        current = list(group.members.select_related("org").order_by("org__path", "name", "pk"))
-        if [p.pk for p in current] != [p.pk for p in people]:
-            changes["members"] = [_member_labels(current), _member_labels(people)]
-            group.members.set(people)
-    if not changes:
-        return group
-    group.save(update_fields=["name", "updated_at"])
-    audit_record(actor=actor, action=EventKind.STUDY_GROUP_UPDATE, obj=group, changes=changes)
-    return group
-
-
-@transaction.atomic
-def group_set_active(*, actor: policy.Actor, group: AttendeeGroup, active: bool) -> AttendeeGroup:
-    """Stop offering a group for new sessions (停用), or offer it again (启用).
-    Sessions that used it keep it."""
-    group = _locked_group(group)
-    policy.require(actor, "study.manage", group, message=REFUSED)
-    if group.is_active == active:
-        raise Conflict("参会名单已启用" if active else "参会名单已停用")
-    group.is_active = active
-    group.save(update_fields=["is_active", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=EventKind.STUDY_GROUP_REACTIVATE if active else EventKind.STUDY_GROUP_DEACTIVATE,
-        obj=group,
-        changes={"is_active": [not active, active]},
-    )
-    return group
-
-
-# Files ---------------------------------------------------------------------------
-
-
-def _file_name(file: Any, field: str) -> str:
-    return (
-        clean_text(getattr(file, "name", "") or "文件", field=field, label="文件名", max_length=200)
-        .replace("\\", "/")
-        .rsplit("/", 1)[-1]
-    )
-
-
-@transaction.atomic
-def material_add(*, actor: policy.Actor, session: StudySession, file: Any) -> Material:
-    session = _locked(session)
-    policy.require(actor, "study.manage", session, message=REFUSED)
-    info = check_upload(file, allowed=FILE_KINDS)
-    name = _file_name(file, "file")
-    material = Material(
-        session=session,
-        original_name=name,
-        content_kind=info.kind,
-        size=info.size,
-        sha256=info.sha256,
-        uploaded_by=policy.user_of(actor),
-    )
-    with stored_upload(material.file, file, name=name):
-        material.save()
-        session.save(update_fields=["updated_at"])
-        audit_record(
-            actor=actor,
-            action=EventKind.STUDY_MATERIAL,
-            obj=session,
-            changes={"material": [None, {"name": name, "sha256": info.sha256}]},
-        )
-    return material
-
-
-@transaction.atomic
-def speech_add(
-    *,
-    actor: policy.Actor,
-    session: StudySession,
-    person: Any,
-    title: Any,
-    text: Any = "",
-    file: Any = None,
-) -> Speech:
-    """A speech or written reflection (研讨发言) by someone of the session's
-    org subtree: a text, a file, or both."""
-    session = _locked(session)
-    policy.require(actor, "study.manage", session, message=REFUSED)
-    if (
-        not isinstance(person, Person)
-        or person.zone_id != session.zone_id
-        or not person.org.path.startswith(session.org.path)
-    ):
-        raise invalid(person=f"发言人应为{session.org.name}及其下级组织的人员")
-    title = clean_text(title, field="title", label="发言题目", max_length=200)
-    text = clean_text(text, field="text", label="发言内容", max_length=TEXT_LIMIT, required=False)
-    if not text and file is None:
-        raise invalid(text="请填写发言内容或上传发言材料")
-    speech = Speech(
-        session=session,
-        person=person,
-        title=title,
-        text=text,
-        created_by=policy.user_of(actor),
-    )
-    # A speech without a file stores nothing, so there is nothing to undo.
-    stored: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
-    if file is not None:
-        info = check_upload(file, allowed=FILE_KINDS)
-        speech.original_name = _file_name(file, "file")
-        speech.content_kind, speech.size, speech.sha256 = info.kind, info.size, info.sha256
-        stored = stored_upload(speech.file, file, name=speech.original_name)
-    with stored:
-        speech.save()
-        session.save(update_fields=["updated_at"])
-        audit_record(
-            actor=actor,
-            action=EventKind.STUDY_SPEECH,
-            obj=session,
-            changes={
-                "speech": [
-                    None,
-                    {"person": person.name, "title": title, "sha256": speech.sha256 or None},
-                ]
-            },
-        )
-    return speech
-
-
-def today() -> dt.date:
-    return timezone.localdate()
