@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.core.errors import NotFound
 from shiji.core.models import StagedUpload
@@ -65,7 +66,7 @@ def staged_get_for_user(*, user: Any, pk: Any, purpose: str, lock: bool = False)
         qs = qs.select_for_update(of=("self",))
     staged = qs.first()
     if staged is None:
-        raise NotFound("上传的文件已导入或已过期，请重新上传")
+        raise NotFound(gettext("上传的文件已导入或已过期，请重新上传"))
     return staged
 
 

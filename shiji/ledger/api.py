@@ -20,6 +20,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
@@ -622,7 +623,7 @@ XLSX = CONTENT_TYPES["xlsx"]
 )
 def ledger_export(request, filters: Query[ProblemFilters]):
     if not policy.can(request.user, "ledger.export"):
-        raise Forbidden("您没有权限导出整改台账")
+        raise Forbidden(gettext("您没有权限导出整改台账"))
     params = filters.dict(exclude_none=True)
     _check_named_scope(request, params)
     zone = excel.export_zone(user=request.user, params=params)

@@ -20,6 +20,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ProblemCategory, ZoneCampaign
@@ -75,7 +76,7 @@ def problems_visible_to(*, user: Any, action: str = "problem.view") -> QuerySet[
 def problem_get_for_user(*, user: Any, pk: Any) -> Problem:
     problem = problems_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if problem is None:
-        raise NotFound("问题不存在")
+        raise NotFound(gettext("问题不存在"))
     return problem
 
 

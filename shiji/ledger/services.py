@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import PROBLEM_MOVES, PROBLEM_REVIEWS, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -55,7 +56,7 @@ def _require_org(actor: policy.Actor, action: str, org: Organization) -> None:
     """The responsible org a problem is given: one the actor can see (else it
     is "not there", 422 like any bad reference) and may take ``action`` in."""
     if not policy.can(actor, "org.view", org):
-        raise invalid(org="责任单位不存在")
+        raise invalid(org=gettext("责任单位不存在"))
     policy.require(actor, action, org)
 
 
@@ -84,15 +85,18 @@ def _category(zone: Zone, value: Any, current_id: int | None) -> ProblemCategory
     problem keeps a category the zone has since retired, but none is newly
     given one."""
     if value is None or value == "":
-        raise invalid(category="请选择问题类别")
+        raise invalid(category=gettext("请选择问题类别"))
     if isinstance(value, ProblemCategory):
         category = value if value.zone_id == zone.pk else None
     else:
         category = ProblemCategory.objects.filter(zone=zone, pk=parse_id(value)).first()
     if category is None:
-        raise invalid(category="问题类别不存在")
+        raise invalid(category=gettext("问题类别不存在"))
     if not category.is_active and category.pk != current_id:
-        raise invalid(category=f"问题类别“{category.name}”已停用，请选用本区在用的问题类别")
+        raise invalid(
+            category=gettext("问题类别“%(name)s”已停用，请选用本区在用的问题类别")
+            % {"name": category.name}
+        )
     return category
 
 
@@ -103,14 +107,16 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     out: dict[str, Any] = {}
     if "source" in data:
         out["source"] = clean_choice(
-            data["source"], field="source", label="问题来源", choices=Source
+            data["source"], field="source", label=gettext("问题来源"), choices=Source
         )
     if "kind" in data:
-        out["kind"] = clean_choice(data["kind"], field="kind", label="整改类型", choices=Kind)
+        out["kind"] = clean_choice(
+            data["kind"], field="kind", label=gettext("整改类型"), choices=Kind
+        )
     for name, label, required in (
-        ("description", "问题描述", True),
-        ("measures", "整改措施", False),
-        ("goal", "整改目标", False),
+        ("description", gettext("问题描述"), True),
+        ("measures", gettext("整改措施"), False),
+        ("goal", gettext("整改目标"), False),
     ):
         if name in data:
             out[name] = clean_text(
@@ -121,8 +127,10 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
             zone, data["category"], current.category_id if current else None
         )
     if "org" in data:
-        out["org"] = org_in_zone(zone=zone, value=data["org"], field="org", label="责任单位")
-    for name, label in (("leader", "责任领导"), ("owner", "责任人")):
+        out["org"] = org_in_zone(
+            zone=zone, value=data["org"], field="org", label=gettext("责任单位")
+        )
+    for name, label in (("leader", gettext("责任领导")), ("owner", gettext("责任人"))):
         if name in data:
             out[name] = person_reference(
                 zone=zone,
@@ -132,12 +140,12 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
                 current_id=getattr(current, f"{name}_id", None),
             )
     if "found_on" in data:
-        out["found_on"] = clean_date(data["found_on"], field="found_on", label="发现日期")
+        out["found_on"] = clean_date(data["found_on"], field="found_on", label=gettext("发现日期"))
         if out["found_on"] > timezone.localdate():
-            raise invalid(found_on="发现日期不能晚于今天")
+            raise invalid(found_on=gettext("发现日期不能晚于今天"))
     if "deadline" in data:
         out["deadline"] = clean_date(
-            data["deadline"], field="deadline", label="整改时限", required=False
+            data["deadline"], field="deadline", label=gettext("整改时限"), required=False
         )
     if "needs_rule_change" in data:
         out["needs_rule_change"] = bool(data["needs_rule_change"])
@@ -145,9 +153,9 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     deadline = out.get("deadline", current.deadline if current else None)
     found_on = out.get("found_on", current.found_on if current else None)
     if kind in (Kind.IMMEDIATE, Kind.DEADLINE) and deadline is None:
-        raise invalid(deadline="立行立改和限期整改的问题须填写整改时限")
+        raise invalid(deadline=gettext("立行立改和限期整改的问题须填写整改时限"))
     if deadline and found_on and deadline < found_on:
-        raise invalid(deadline="整改时限不能早于发现日期")
+        raise invalid(deadline=gettext("整改时限不能早于发现日期"))
     return out
 
 
@@ -267,12 +275,14 @@ def problem_update(
     _unchanged_since(problem, expected_updated_at)
     unknown = set(fields) - set(PROBLEM_FIELDS)
     if unknown:
-        raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
+        raise invalid(**dict.fromkeys(unknown, gettext("不能修改此字段")))
     if "deadline" in fields and fields["deadline"] != problem.deadline and problem.deadline:
         # Moving a deadline is an extension, which needs a reason and is counted.
-        new = clean_date(fields["deadline"], field="deadline", label="整改时限", required=False)
+        new = clean_date(
+            fields["deadline"], field="deadline", label=gettext("整改时限"), required=False
+        )
         if new != problem.deadline:
-            raise invalid(deadline="修改整改时限请使用“申请延期”，并说明理由")
+            raise invalid(deadline=gettext("修改整改时限请使用“申请延期”，并说明理由"))
     values = _clean_fields(problem.zone, fields, problem)
     if "org" in values and values["org"].pk != problem.org_id:
         _require_org(actor, "problem.edit", values["org"])
@@ -302,12 +312,12 @@ def problem_review(
     problem = _locked(problem)
     policy.require(actor, "problem.review", problem)
     if decision not in ("approve", "send_back"):
-        raise invalid(decision="审核结论应为 approve 或 send_back")
+        raise invalid(decision=gettext("审核结论应为 approve 或 send_back"))
     workflow.check("review", problem)
     note = clean_text(
         note,
         field="note",
-        label="退回理由",
+        label=gettext("退回理由"),
         max_length=TEXT_LIMIT,
         required=decision == "send_back",
     )
@@ -336,11 +346,14 @@ def problem_transition(
     """Make one lifecycle move (see ledger/workflow.py)."""
     move = workflow.MOVES.get(action)
     if move is None:
-        raise invalid(action=f"未知操作：{action}")
+        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
     problem = _locked(problem)
     policy.require(actor, move.permission, problem)
     if problem.status not in move.sources:
-        raise Conflict(f"问题当前为“{problem.get_status_display()}”，不能{move.label}")
+        raise Conflict(
+            gettext("问题当前为“%(status)s”，不能%(move)s")
+            % {"status": problem.get_status_display(), "move": move.label}
+        )
     note = clean_text(
         note, field="note", label=move.note_label, max_length=TEXT_LIMIT, required=False
     )
@@ -354,13 +367,13 @@ def problem_transition(
     if action == "submit":
         note = note or problem.completion_note
         if not note:
-            raise invalid(note="提交销号须填写完成情况")
+            raise invalid(note=gettext("提交销号须填写完成情况"))
         if not problem.evidence.exists():
-            raise Conflict("提交销号须至少上传一份整改凭证")
+            raise Conflict(gettext("提交销号须至少上传一份整改凭证"))
         problem.completion_note, problem.submitted_by = note, policy.user_of(actor)
         fields += ["completion_note", "submitted_by"]
     elif move.needs_note and not note:
-        raise invalid(note=f"请填写{move.note_label}")
+        raise invalid(note=gettext("请填写%(label)s") % {"label": move.note_label})
     flag = ""
     if action == "verify":
         independence = selectors.verify_independence(user=actor, problem=problem)
@@ -370,7 +383,10 @@ def problem_transition(
             flag = _sponsorship_note(independence.sponsored)
             if not note:
                 raise invalid(
-                    note=f"{flag}。如仍由您审核销号，请写明理由；本次审核将标记供督导组关注"
+                    note=gettext(
+                        "%(flag)s。如仍由您审核销号，请写明理由；本次审核将标记供督导组关注"
+                    )
+                    % {"flag": flag}
                 )
         problem.verified_by, problem.closed_on = policy.user_of(actor), timezone.localdate()
         fields += ["verified_by", "closed_on"]
@@ -412,7 +428,7 @@ def problem_add_progress(*, actor: policy.Actor, problem: Problem, text: Any) ->
     problem = _locked(problem)
     policy.require(actor, "problem.progress", problem)
     workflow.check("progress", problem)
-    text = clean_text(text, field="text", label="整改进展", max_length=TEXT_LIMIT)
+    text = clean_text(text, field="text", label=gettext("整改进展"), max_length=TEXT_LIMIT)
     note = ProgressNote.objects.create(problem=problem, author=policy.user_of(actor), text=text)
     changes = {"progress_summary": [problem.progress_summary, text]}
     problem.progress_summary = text
@@ -428,8 +444,8 @@ def problem_add_evidence(
     problem = _locked(problem)
     policy.require(actor, "problem.evidence", problem)
     workflow.check("evidence", problem)
-    stage = clean_choice(stage, field="stage", label="凭证阶段", choices=Stage)
-    note = clean_text(note, field="note", label="说明", max_length=200, required=False)
+    stage = clean_choice(stage, field="stage", label=gettext("凭证阶段"), choices=Stage)
+    note = clean_text(note, field="note", label=gettext("说明"), max_length=200, required=False)
     info = check_upload(
         file, allowed=EVIDENCE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024
     )
@@ -462,12 +478,12 @@ def problem_extend_deadline(
     problem = _locked(problem)
     policy.require(actor, "problem.extend", problem)
     workflow.check("extend", problem)
-    new = clean_date(new_deadline, field="new_deadline", label="新的整改时限")
-    reason = clean_text(reason, field="reason", label="延期理由", max_length=TEXT_LIMIT)
+    new = clean_date(new_deadline, field="new_deadline", label=gettext("新的整改时限"))
+    reason = clean_text(reason, field="reason", label=gettext("延期理由"), max_length=TEXT_LIMIT)
     if problem.deadline and new <= problem.deadline:
-        raise invalid(new_deadline="新的整改时限应晚于原时限")
+        raise invalid(new_deadline=gettext("新的整改时限应晚于原时限"))
     if new < problem.found_on:
-        raise invalid(new_deadline="整改时限不能早于发现日期")
+        raise invalid(new_deadline=gettext("整改时限不能早于发现日期"))
     ext = DeadlineExtension.objects.create(
         problem=problem,
         old_deadline=problem.deadline,

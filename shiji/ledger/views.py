@@ -408,7 +408,7 @@ def _reuse_message(others: list[Problem | None]) -> str:
     codes = [p.code for p in others if p is not None]
     hidden = sum(1 for p in others if p is None)
     if codes:
-        target = "、".join(dict.fromkeys(codes))
+        target = _("、").join(dict.fromkeys(codes))
         if hidden:
             target += _("及另外 %(n)d 个您无权查看的") % {"n": hidden}
         return _("该凭证与 %(codes)s 号问题使用的文件相同（SHA-256 一致），请核实是否虚假整改") % {

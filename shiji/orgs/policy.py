@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.core.errors import Forbidden, NotFound
 from shiji.orgs.models import Role, RoleGrant, User
@@ -144,9 +145,9 @@ def require(
     action: str,
     obj: Any = None,
     *,
-    message: str = "您没有权限执行此操作",
+    message: str | None = None,
     view: str | None = None,
-    missing: str = "记录不存在",
+    missing: str | None = None,
 ) -> None:
     """Raise unless ``actor`` may take ``action`` on ``obj``: the one check of
     every service.
@@ -156,9 +157,9 @@ def require(
     instead, the same as for a record that does not exist.
     """
     if view is not None and not can(actor, view, obj):
-        raise NotFound(missing)
+        raise NotFound(missing or gettext("记录不存在"))
     if not can(actor, action, obj):
-        raise Forbidden(message)
+        raise Forbidden(message or gettext("您没有权限执行此操作"))
 
 
 # Which scopes each role may be granted with (checked when granting).
@@ -192,20 +193,20 @@ def is_global_admin(user: Any) -> bool:
 # gather who did what from the records (``did``: user id → steps) and ask
 # ``four_eyes_refusal``. The system actor is nobody here: it never took a step.
 
-VERIFY_PROBLEM: dict[str, str] = {
+VERIFY_PROBLEM: dict[str, Any] = {
     # In the order a refusal names them.
-    "owner": "责任人不能审核销号自己负责的问题",
-    "submitter": "提交人不能审核销号自己提交的问题",
-    "evidence": "上传过本问题整改凭证的人不能审核销号本问题",
-    "progress": "填写过本问题整改进展的人不能审核销号本问题",
-    "measures": "修改过本问题整改措施的人不能审核销号本问题",
+    "owner": gettext_lazy("责任人不能审核销号自己负责的问题"),
+    "submitter": gettext_lazy("提交人不能审核销号自己提交的问题"),
+    "evidence": gettext_lazy("上传过本问题整改凭证的人不能审核销号本问题"),
+    "progress": gettext_lazy("填写过本问题整改进展的人不能审核销号本问题"),
+    "measures": gettext_lazy("修改过本问题整改措施的人不能审核销号本问题"),
 }
-ACCEPT_TASK_REPORT: dict[str, str] = {
-    "reporter": "报送人不能审核自己报送的任务",
+ACCEPT_TASK_REPORT: dict[str, Any] = {
+    "reporter": gettext_lazy("报送人不能审核自己报送的任务"),
 }
-ISSUE_REGULATION: dict[str, str] = {
-    "submitter": "提交审议的人不能印发自己提交的制度，须由他人审定印发",
-    "drafter": "起草人不能印发自己起草的制度，须由他人审定印发",
+ISSUE_REGULATION: dict[str, Any] = {
+    "submitter": gettext_lazy("提交审议的人不能印发自己提交的制度，须由他人审定印发"),
+    "drafter": gettext_lazy("起草人不能印发自己起草的制度，须由他人审定印发"),
 }
 
 
@@ -297,9 +298,9 @@ def account_edit_refusal(actor: Actor, user: User) -> str:
     if is_global_admin(actor):
         return ""
     if user.is_superuser:
-        return "该账号是超级管理员，只能由系统管理员修改"
+        return gettext("该账号是超级管理员，只能由系统管理员修改")
     if any(not may_revoke(actor, g) for g in user.grants.select_related("zone", "org")):
-        return "该账号拥有超出您管理范围的角色，只能由系统管理员修改"
+        return gettext("该账号拥有超出您管理范围的角色，只能由系统管理员修改")
     return ""
 
 

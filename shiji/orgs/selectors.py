@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.models import AuditEvent
 from shiji.core.errors import NotFound, invalid
@@ -26,7 +27,7 @@ def zones_visible_to(*, user: Any) -> QuerySet[Zone]:
 def zone_get_for_user(*, user: Any, pk: Any) -> Zone:
     zone = zones_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if zone is None:
-        raise NotFound("高新区不存在")
+        raise NotFound(gettext("高新区不存在"))
     return zone
 
 
@@ -47,7 +48,7 @@ def org_options(*, user: Any, zone: Zone | None, action: str = "org.view") -> li
 def org_get_for_user(*, user: Any, pk: Any, action: str = "org.view") -> Organization:
     org = orgs_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if org is None:
-        raise NotFound("组织不存在")
+        raise NotFound(gettext("组织不存在"))
     return org
 
 
@@ -93,7 +94,7 @@ def people_visible_to(*, user: Any, action: str = "person.view") -> QuerySet[Per
 def person_get_for_user(*, user: Any, pk: Any, action: str = "person.view") -> Person:
     person = people_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if person is None:
-        raise NotFound("人员不存在")
+        raise NotFound(gettext("人员不存在"))
     return person
 
 
@@ -142,7 +143,7 @@ def login_locks_for(*, user: User) -> QuerySet[LoginThrottle]:
 def user_get_for_user(*, user: Any, pk: Any) -> User:
     found = users_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
-        raise NotFound("账号不存在")
+        raise NotFound(gettext("账号不存在"))
     return found
 
 

@@ -243,7 +243,10 @@ def _role_hints(actor: policy.Actor) -> list[tuple[str, str]]:
     """For each role the actor may grant, the kinds of scope it takes."""
     kinds = services.SCOPE_KIND_LABELS
     return [
-        (Role(role).label, "或".join(str(kinds[k]) for k in kinds if k in policy.ROLE_SCOPES[role]))
+        (
+            Role(role).label,
+            _("或").join(str(kinds[k]) for k in kinds if k in policy.ROLE_SCOPES[role]),
+        )
         for role in policy.grantable_roles(actor)
     ]
 

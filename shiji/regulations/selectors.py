@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from shiji.core.errors import NotFound
 from shiji.core.validation import clean_search, parse_id
@@ -28,7 +29,7 @@ def regulations_visible_to(*, user: Any, action: str = "regulation.view") -> Que
 def regulation_get_for_user(*, user: Any, pk: Any) -> Regulation:
     found = regulations_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
-        raise NotFound("制度不存在")
+        raise NotFound(gettext("制度不存在"))
     return found
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import REGULATION_MOVES, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -37,9 +38,9 @@ def _locked(regulation: Regulation) -> Regulation:
 
 
 def _clean_issued_on(value: Any, *, required: bool) -> dt.date | None:
-    day = clean_date(value, field="issued_on", label="印发日期", required=required)
+    day = clean_date(value, field="issued_on", label=gettext("印发日期"), required=required)
     if day is not None and day > timezone.localdate():
-        raise invalid(issued_on="印发日期不能晚于今天")
+        raise invalid(issued_on=gettext("印发日期不能晚于今天"))
     return day
 
 
@@ -47,21 +48,29 @@ def _clean(actor: policy.Actor, zone: Zone, data: dict[str, Any], status: str) -
     out: dict[str, Any] = {}
     if "org" in data:
         out["org"] = org_reference(
-            actor=actor, zone=zone, value=data["org"], field="org", label="制定单位"
+            actor=actor, zone=zone, value=data["org"], field="org", label=gettext("制定单位")
         )
     if "title" in data:
-        out["title"] = clean_text(data["title"], field="title", label="制度名称", max_length=200)
+        out["title"] = clean_text(
+            data["title"], field="title", label=gettext("制度名称"), max_length=200
+        )
     if "doc_number" in data:
         out["doc_number"] = clean_text(
-            data["doc_number"], field="doc_number", label="文号", max_length=100, required=False
+            data["doc_number"],
+            field="doc_number",
+            label=gettext("文号"),
+            max_length=100,
+            required=False,
         )
     if "action" in data:
-        out["action"] = clean_choice(data["action"], field="action", label="类型", choices=Action)
+        out["action"] = clean_choice(
+            data["action"], field="action", label=gettext("类型"), choices=Action
+        )
     if "summary" in data:
         out["summary"] = clean_text(
             data["summary"],
             field="summary",
-            label="主要内容",
+            label=gettext("主要内容"),
             max_length=TEXT_LIMIT,
             required=False,
         )
@@ -78,7 +87,7 @@ def _problems_of(actor: policy.Actor, zone: Zone, problems: Iterable[Any]) -> li
     wanted = [p.pk if isinstance(p, Problem) else parse_id(p) for p in problems]
     found = problems_visible_to(user=actor).filter(zone=zone, pk__in=wanted).in_bulk()
     if any(pk not in found for pk in wanted):
-        raise invalid(problems="所选问题不存在或不属于本高新区，不能关联")
+        raise invalid(problems=gettext("所选问题不存在或不属于本高新区，不能关联"))
     return [found[pk] for pk in dict.fromkeys(wanted)]
 
 
@@ -164,13 +173,20 @@ def regulation_transition(
     one already entered), which must be given and not in the future."""
     move = workflow.MOVES.get(action)
     if move is None:
-        raise invalid(action=f"未知操作：{action}")
+        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
     regulation = _locked(regulation)
     policy.require(actor, move.permission, regulation)
     if regulation.status not in move.sources:
-        raise Conflict(f"制度当前为“{regulation.get_status_display()}”，不能{move.label}")
+        raise Conflict(
+            gettext("制度当前为“%(status)s”，不能%(move)s")
+            % {"status": regulation.get_status_display(), "move": move.label}
+        )
     note = clean_text(
-        note, field="note", label="退回理由", max_length=TEXT_LIMIT, required=move.needs_note
+        note,
+        field="note",
+        label=gettext("退回理由"),
+        max_length=TEXT_LIMIT,
+        required=move.needs_note,
     )
     changes: dict[str, Any] = {"status": [regulation.status, move.target]}
     fields = ["status", "updated_at"]
@@ -227,7 +243,7 @@ def regulation_link_problems(
     workflow.check("link", regulation)
     linked = _problems_of(actor, regulation.zone, problems)
     if not linked:
-        raise invalid(problems="请选择要关联的问题")
+        raise invalid(problems=gettext("请选择要关联的问题"))
     return _link(actor, regulation, linked)
 
 
@@ -237,7 +253,7 @@ def regulation_unlink_problem(*, actor: policy.Actor, regulation: Regulation, pr
     policy.require(actor, "regulation.edit", regulation)
     workflow.check("link", regulation)
     if not isinstance(problem, Problem) or not regulation.problems.filter(pk=problem.pk).exists():
-        raise NotFound("该问题未关联此制度")
+        raise NotFound(gettext("该问题未关联此制度"))
     regulation.problems.remove(problem)
     audit_record(
         actor=actor,

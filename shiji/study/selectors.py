@@ -25,6 +25,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Substr
+from django.utils.translation import gettext
 
 from shiji.core.errors import NotFound
 from shiji.core.validation import parse_id
@@ -45,7 +46,7 @@ def sessions_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[St
 def session_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> StudySession:
     session = sessions_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if session is None:
-        raise NotFound("学习研讨记录不存在")
+        raise NotFound(gettext("学习研讨记录不存在"))
     return session
 
 
@@ -121,7 +122,7 @@ def groups_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[Atte
 def group_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> AttendeeGroup:
     group = groups_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if group is None:
-        raise NotFound("参会名单不存在")
+        raise NotFound(gettext("参会名单不存在"))
     return group
 
 
@@ -232,7 +233,7 @@ def coverage(
         rows.append(
             CoverageRow(
                 org=child,
-                label=child.name if child else f"{org.name}（本级）",
+                label=child.name if child else gettext("%(org)s（本级）") % {"org": org.name},
                 members=group["n"],
                 reached=group["reached_n"],
                 hours=Decimal(group["hours_sum"] or 0),

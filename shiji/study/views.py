@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.timeline import timeline
@@ -165,8 +166,12 @@ def session_export(request: HttpRequest) -> FileResponse:
     zone = export_zone(user=user, action="study.export", qs=qs, requested=found["zone"])
     zone_name = zone.name if zone else None
     org = found["org"]
-    what = f"{org.name}学习研讨记录" if org else "学习研讨记录"
-    title = f"{zone_name or '各高新区'}{what}" if not org else what
+    what = _("学习研讨记录")
+    if org:
+        what = _("%(zone)s%(what)s") % {"zone": org.name, "what": what}
+    title = (
+        what if org else _("%(zone)s%(what)s") % {"zone": zone_name or _("各高新区"), "what": what}
+    )
     return export_response(
         lambda out: excel.export_workbook(sessions=qs, title=title, out=out, zone_name=zone_name),
         filename=export_filename(what, zone_name=zone_name),
@@ -293,8 +298,9 @@ def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse
 
 FORM_ACTIONS = ("save", "refresh", "all_present")
 # The quick choices for one absence reason given to several people at once.
-# They are recorded as data (like a reason typed by hand), so not translated.
-COMMON_REASONS = ("请假", "因公外出", "病假")
+# They are recorded as data (like a reason typed by hand), in Chinese; the
+# form shows them translated (gettext_noop only marks them for the catalogue).
+COMMON_REASONS = (gettext_noop("请假"), gettext_noop("因公外出"), gettext_noop("病假"))
 OTHER_REASON = "other"
 
 

@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
@@ -103,7 +104,7 @@ def import_staged(
     def consume() -> None:
         _, deleted = StagedUpload.objects.filter(pk=staged.pk).delete()
         if not deleted.get(StagedUpload._meta.label):
-            raise Conflict("这份文件已经导入过了")
+            raise Conflict(gettext("这份文件已经导入过了"))
 
     return import_workbook(
         actor=actor,

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Invalid
+from shiji.core.i18n import in_chinese
 from shiji.core.uploads import check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
@@ -95,8 +98,8 @@ def import_require(*, actor: policy.Actor, zone: Zone) -> None:
         "ledger.import",
         zone,
         view="zone.view",
-        missing="高新区不存在",
-        message="您没有权限导入本区的整改台账",
+        missing=gettext("高新区不存在"),
+        message=gettext("您没有权限导入本区的整改台账"),
     )
 
 
@@ -149,6 +152,7 @@ class ImportPlan:
         return ImportResult(created=created, updated=len(self.plans) - created)
 
 
+@in_chinese
 def import_plan(
     *,
     actor: policy.Actor,
