@@ -133,6 +133,13 @@ class ProblemPatch(In):
     found_on: Day = None
     deadline: Day | None = None
     needs_rule_change: StrictBool = None
+    updated_at: dt.datetime | None = Field(
+        None,
+        description=(
+            "可选：读取问题时得到的 `updated_at`。此后问题已被他人修改则不保存，返回 409"
+            "（避免覆盖他人的修改）；不传则不检查。"
+        ),
+    )
 
 
 class TransitionIn(In):
@@ -454,11 +461,16 @@ def problem_detail(request, problem_id: int):
     description=(
         "只修改请求中给出的字段。待销号、已销号、已撤销的问题不能修改（409）。"
         "已有整改时限的问题改时限须走 `POST /problems/{id}/extensions`（否则 422）。"
+        "传入读取时的 `updated_at`，问题此后已被他人修改则返回 409，不覆盖。"
     ),
 )
 def problem_patch(request, problem_id: int, payload: ProblemPatch):
     problem = _problem(request, problem_id)
-    services.problem_update(actor=request.user, problem=problem, **payload.dict(exclude_unset=True))
+    fields = payload.dict(exclude_unset=True)
+    read_at = fields.pop("updated_at", None)
+    services.problem_update(
+        actor=request.user, problem=problem, expected_updated_at=read_at, **fields
+    )
     return _problem(request, problem_id)
 
 

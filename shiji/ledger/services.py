@@ -3,6 +3,7 @@ demo loader all call these; each runs in one transaction with its audit event.""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -51,7 +52,7 @@ TEXT_LIMIT = 4000
 EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
 
 
-def _require_org(actor: Any, action: str, org: Organization) -> None:
+def _require_org(actor: policy.Actor, action: str, org: Organization) -> None:
     """The responsible org a problem is given: one the actor can see (else it
     is "not there", 422 like any bad reference) and may take ``action`` in."""
     if not policy.can(actor, "org.view", org):
@@ -174,7 +175,7 @@ def problem_clean(
 @transaction.atomic
 def problem_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     source: Any,
     category: Any,
@@ -227,11 +228,51 @@ def problem_create(
     return problem
 
 
+def _to_millisecond(moment: dt.datetime) -> dt.datetime:
+    # The API's JSON gives times to the millisecond (DjangoJSONEncoder); the
+    # form gives them to the microsecond. Two saves of one problem in one
+    # millisecond are no edit anyone could have read in between.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _unchanged_since(problem: Problem, read_at: dt.datetime | str | None) -> None:
+    """Optimistic concurrency: ``read_at`` is the ``updated_at`` the editor
+    was shown (the edit form's hidden field, the API's ``updated_at``). If the
+    problem has been saved since, saving now would silently overwrite the
+    other person's change (a lost update), so it is refused. ``None`` skips
+    the check (the Excel import, whose rows carry no version)."""
+    if read_at is None or read_at == "":
+        return
+    if isinstance(read_at, str):
+        try:
+            read_at = dt.datetime.fromisoformat(read_at)
+        except ValueError:
+            raise invalid(updated_at="页面版本无效，请刷新后重新修改") from None
+    if timezone.is_naive(read_at):
+        raise invalid(updated_at="页面版本无效，请刷新后重新修改")
+    if _to_millisecond(read_at) != _to_millisecond(problem.updated_at):
+        saved = timezone.localtime(problem.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+        raise Conflict(
+            f"此问题在您打开编辑页面后已被他人修改（{saved} 保存）。"
+            "为免覆盖他人的修改，本次未保存：请重新打开问题，核对最新内容后再修改。"
+        )
+
+
 @transaction.atomic
-def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
+def problem_update(
+    *,
+    actor: policy.Actor,
+    problem: Problem,
+    expected_updated_at: dt.datetime | str | None = None,
+    **fields: Any,
+) -> Problem:
+    """Change the given fields. ``expected_updated_at``: the version the
+    editor read; a problem saved since then is a 409 Conflict, not an
+    overwrite."""
     problem = _locked(problem)
     policy.require(actor, "problem.edit", problem)
     workflow.check("edit", problem)
+    _unchanged_since(problem, expected_updated_at)
     unknown = set(fields) - set(PROBLEM_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(unknown, gettext("不能修改此字段")))
@@ -263,7 +304,9 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
 
 
 @transaction.atomic
-def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "") -> Problem:
+def problem_review(
+    *, actor: policy.Actor, problem: Problem, decision: str, note: str = ""
+) -> Problem:
     """Review a problem list entry before rectification starts: approve it, or
     send it back because it is vague (查摆不深不准)."""
     problem = _locked(problem)
@@ -297,7 +340,9 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
 
 
 @transaction.atomic
-def problem_transition(*, actor: Any, problem: Problem, action: str, note: str = "") -> Problem:
+def problem_transition(
+    *, actor: policy.Actor, problem: Problem, action: str, note: str = ""
+) -> Problem:
     """Make one lifecycle move (see ledger/workflow.py)."""
     move = workflow.MOVES.get(action)
     if move is None:
@@ -379,7 +424,7 @@ def _sponsorship_note(user_ids: tuple[int, ...]) -> str:
 
 
 @transaction.atomic
-def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> ProgressNote:
+def problem_add_progress(*, actor: policy.Actor, problem: Problem, text: Any) -> ProgressNote:
     problem = _locked(problem)
     policy.require(actor, "problem.progress", problem)
     workflow.check("progress", problem)
@@ -394,7 +439,7 @@ def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> Progress
 
 @transaction.atomic
 def problem_add_evidence(
-    *, actor: Any, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
+    *, actor: policy.Actor, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
 ) -> Evidence:
     problem = _locked(problem)
     policy.require(actor, "problem.evidence", problem)
@@ -428,7 +473,7 @@ def problem_add_evidence(
 
 @transaction.atomic
 def problem_extend_deadline(
-    *, actor: Any, problem: Problem, new_deadline: Any, reason: Any
+    *, actor: policy.Actor, problem: Problem, new_deadline: Any, reason: Any
 ) -> DeadlineExtension:
     problem = _locked(problem)
     policy.require(actor, "problem.extend", problem)

@@ -145,7 +145,7 @@ def job_start_export(*, user: Any, params: Mapping[str, Any]) -> LedgerJob:
     return job
 
 
-def job_start_import(*, actor: Any, staged: StagedUpload, dry_run: bool) -> LedgerJob:
+def job_start_import(*, actor: policy.Actor, staged: StagedUpload, dry_run: bool) -> LedgerJob:
     """Queue the check (``dry_run``) or the import of a staged upload. A
     second confirmation of the same upload returns the job already under way."""
     excel.import_require(actor=actor, zone=staged.zone)
@@ -169,7 +169,7 @@ def job_start_import(*, actor: Any, staged: StagedUpload, dry_run: bool) -> Ledg
 
 
 def job_start_import_upload(
-    *, actor: Any, zone: Any, file: Any, info: Any, dry_run: bool
+    *, actor: policy.Actor, zone: Any, file: Any, info: Any, dry_run: bool
 ) -> LedgerJob:
     """Park an upload that ``check_upload`` accepted (``info``) and queue
     its check or its import."""

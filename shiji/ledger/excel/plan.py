@@ -90,7 +90,7 @@ class _CellError(Exception):
     pass
 
 
-def import_require(*, actor: Any, zone: Zone) -> None:
+def import_require(*, actor: policy.Actor, zone: Zone) -> None:
     """Another zone is NotFound (as if it did not exist); a role without
     ``ledger.import`` on the zone is Forbidden."""
     policy.require(
@@ -155,7 +155,7 @@ class ImportPlan:
 @in_chinese
 def import_plan(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     file: IO[bytes] | Any,
     today: dt.date,
@@ -286,7 +286,7 @@ _EXISTING_VALUES = (
 )
 
 
-def _existing(actor: Any, zone: Zone, batch: list[Row]) -> dict[str, dict[str, Any]]:
+def _existing(actor: policy.Actor, zone: Zone, batch: list[Row]) -> dict[str, dict[str, Any]]:
     """The batch's problems by code, read within the importer's scope."""
     codes = {row.text("台账编号") for row in batch} - {""}
     if not codes:
@@ -319,7 +319,7 @@ class _Names:
 
     _WITH_ORG = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<org>.+)[）)]$")
 
-    def __init__(self, actor: Any, zone: Zone) -> None:
+    def __init__(self, actor: policy.Actor, zone: Zone) -> None:
         self.orgs = {o.name: o for o in orgs_visible_to(user=actor).filter(zone=zone)}
         self.categories: dict[str, list[ProblemCategory]] = defaultdict(list)
         self.category_by_id: dict[int, ProblemCategory] = {}
