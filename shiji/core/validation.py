@@ -4,7 +4,7 @@ per kind of mistake, one parser for ids, one cleaner for search terms."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.utils.translation import gettext as _
 
@@ -76,6 +76,12 @@ DATE_MIN = dt.date(1990, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
 
 
+@overload
+def clean_date(
+    value: Any, *, field: str, label: str, required: Literal[True] = True
+) -> dt.date: ...
+@overload
+def clean_date(value: Any, *, field: str, label: str, required: bool) -> dt.date | None: ...
 def clean_date(value: Any, *, field: str, label: str, required: bool = True) -> dt.date | None:
     """A date (a date, a datetime or text like 2026-03-31) between
     ``DATE_MIN`` and ``DATE_MAX``, or ``Invalid`` under ``field``."""

@@ -28,7 +28,6 @@ from pydantic import StrictBool
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import export_response
-from shiji.core.errors import Forbidden
 from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger import excel, selectors, services, tasks, workflow
@@ -43,7 +42,6 @@ from shiji.ledger.models import (
     Stage,
     Status,
 )
-from shiji.orgs import policy
 from shiji.orgs.models import Person
 from shiji.orgs.selectors import org_get_for_user, zone_get_for_user
 
@@ -133,6 +131,13 @@ class ProblemPatch(In):
     found_on: Day = None
     deadline: Day | None = None
     needs_rule_change: StrictBool = None
+    updated_at: dt.datetime | None = Field(
+        None,
+        description=(
+            "可选：读取问题时得到的 `updated_at`。此后问题已被他人修改则不保存，返回 409"
+            "（避免覆盖他人的修改）；不传则不检查。"
+        ),
+    )
 
 
 class TransitionIn(In):
@@ -454,11 +459,16 @@ def problem_detail(request, problem_id: int):
     description=(
         "只修改请求中给出的字段。待销号、已销号、已撤销的问题不能修改（409）。"
         "已有整改时限的问题改时限须走 `POST /problems/{id}/extensions`（否则 422）。"
+        "传入读取时的 `updated_at`，问题此后已被他人修改则返回 409，不覆盖。"
     ),
 )
 def problem_patch(request, problem_id: int, payload: ProblemPatch):
     problem = _problem(request, problem_id)
-    services.problem_update(actor=request.user, problem=problem, **payload.dict(exclude_unset=True))
+    fields = payload.dict(exclude_unset=True)
+    read_at = fields.pop("updated_at", None)
+    services.problem_update(
+        actor=request.user, problem=problem, expected_updated_at=read_at, **fields
+    )
     return _problem(request, problem_id)
 
 
@@ -610,8 +620,7 @@ XLSX = CONTENT_TYPES["xlsx"]
     },
 )
 def ledger_export(request, filters: Query[ProblemFilters]):
-    if not policy.can(request.user, "ledger.export"):
-        raise Forbidden(gettext("您没有权限导出整改台账"))
+    excel.require_export(request.user)
     params = filters.dict(exclude_none=True)
     _check_named_scope(request, params)
     zone = excel.export_zone(user=request.user, params=params)
@@ -665,7 +674,7 @@ def ledger_import(
     body = result.as_dict()
     if result.errors:
         count = len(body["errors"])
-        detail = f"整改台账有 {count} 处错误，未导入任何内容"
+        detail = gettext("整改台账有 %(count)s 处错误，未导入任何内容") % {"count": count}
         return Respond(422, {**body, "detail": detail, "code": "invalid_workbook"})
     return body
 

@@ -3,6 +3,7 @@ demo loader all call these; each runs in one transaction with its audit event.""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from shiji.audit.kinds import PROBLEM_MOVES, PROBLEM_REVIEWS, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Conflict, invalid
+from shiji.core.i18n import recorded
 from shiji.core.uploads import check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text, parse_id
 from shiji.ledger import selectors, workflow
@@ -51,7 +53,7 @@ TEXT_LIMIT = 4000
 EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
 
 
-def _require_org(actor: Any, action: str, org: Organization) -> None:
+def _require_org(actor: policy.Actor, action: str, org: Organization) -> None:
     """The responsible org a problem is given: one the actor can see (else it
     is "not there", 422 like any bad reference) and may take ``action`` in."""
     if not policy.can(actor, "org.view", org):
@@ -174,7 +176,7 @@ def problem_clean(
 @transaction.atomic
 def problem_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     source: Any,
     category: Any,
@@ -227,11 +229,54 @@ def problem_create(
     return problem
 
 
+def _to_millisecond(moment: dt.datetime) -> dt.datetime:
+    # The API's JSON gives times to the millisecond (DjangoJSONEncoder); the
+    # form gives them to the microsecond. Two saves of one problem in one
+    # millisecond are no edit anyone could have read in between.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _unchanged_since(problem: Problem, read_at: dt.datetime | str | None) -> None:
+    """Optimistic concurrency: ``read_at`` is the ``updated_at`` the editor
+    was shown (the edit form's hidden field, the API's ``updated_at``). If the
+    problem has been saved since, saving now would silently overwrite the
+    other person's change (a lost update), so it is refused. ``None`` skips
+    the check (the Excel import, whose rows carry no version)."""
+    if read_at is None or read_at == "":
+        return
+    if isinstance(read_at, str):
+        try:
+            read_at = dt.datetime.fromisoformat(read_at)
+        except ValueError:
+            raise invalid(updated_at=gettext("页面版本无效，请刷新后重新修改")) from None
+    if timezone.is_naive(read_at):
+        raise invalid(updated_at=gettext("页面版本无效，请刷新后重新修改"))
+    if _to_millisecond(read_at) != _to_millisecond(problem.updated_at):
+        saved = timezone.localtime(problem.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+        raise Conflict(
+            gettext(
+                "此问题在您打开编辑页面后已被他人修改（%(saved)s 保存）。"
+                "为免覆盖他人的修改，本次未保存：请重新打开问题，核对最新内容后再修改。"
+            )
+            % {"saved": saved}
+        )
+
+
 @transaction.atomic
-def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
+def problem_update(
+    *,
+    actor: policy.Actor,
+    problem: Problem,
+    expected_updated_at: dt.datetime | str | None = None,
+    **fields: Any,
+) -> Problem:
+    """Change the given fields. ``expected_updated_at``: the version the
+    editor read; a problem saved since then is a 409 Conflict, not an
+    overwrite."""
     problem = _locked(problem)
     policy.require(actor, "problem.edit", problem)
     workflow.check("edit", problem)
+    _unchanged_since(problem, expected_updated_at)
     unknown = set(fields) - set(PROBLEM_FIELDS)
     if unknown:
         raise invalid(**dict.fromkeys(unknown, gettext("不能修改此字段")))
@@ -263,7 +308,9 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
 
 
 @transaction.atomic
-def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "") -> Problem:
+def problem_review(
+    *, actor: policy.Actor, problem: Problem, decision: str, note: str = ""
+) -> Problem:
     """Review a problem list entry before rectification starts: approve it, or
     send it back because it is vague (查摆不深不准)."""
     problem = _locked(problem)
@@ -297,7 +344,9 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
 
 
 @transaction.atomic
-def problem_transition(*, actor: Any, problem: Problem, action: str, note: str = "") -> Problem:
+def problem_transition(
+    *, actor: policy.Actor, problem: Problem, action: str, note: str = ""
+) -> Problem:
     """Make one lifecycle move (see ledger/workflow.py)."""
     move = workflow.MOVES.get(action)
     if move is None:
@@ -372,14 +421,16 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
 
 
 def _sponsorship_note(user_ids: tuple[int, ...]) -> str:
-    names = "、".join(
-        f"{u.display_name}（{u.username}）" for u in User.objects.filter(pk__in=user_ids)
+    # Recorded with the review (independence_note) and in its audit event.
+    names = recorded("、").join(
+        recorded("%(name)s（%(username)s）", name=u.display_name, username=u.username)
+        for u in User.objects.filter(pk__in=user_ids)
     )
-    return f"参与整改的账号 {names} 由您创建或授权，独立性存疑"
+    return recorded("参与整改的账号 %(names)s 由您创建或授权，独立性存疑", names=names)
 
 
 @transaction.atomic
-def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> ProgressNote:
+def problem_add_progress(*, actor: policy.Actor, problem: Problem, text: Any) -> ProgressNote:
     problem = _locked(problem)
     policy.require(actor, "problem.progress", problem)
     workflow.check("progress", problem)
@@ -394,7 +445,7 @@ def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> Progress
 
 @transaction.atomic
 def problem_add_evidence(
-    *, actor: Any, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
+    *, actor: policy.Actor, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
 ) -> Evidence:
     problem = _locked(problem)
     policy.require(actor, "problem.evidence", problem)
@@ -404,7 +455,7 @@ def problem_add_evidence(
     info = check_upload(
         file, allowed=EVIDENCE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024
     )
-    name = upload_name(file, default="凭证")
+    name = upload_name(file, default=recorded("凭证"))
     evidence = Evidence(
         problem=problem,
         original_name=name,
@@ -428,7 +479,7 @@ def problem_add_evidence(
 
 @transaction.atomic
 def problem_extend_deadline(
-    *, actor: Any, problem: Problem, new_deadline: Any, reason: Any
+    *, actor: policy.Actor, problem: Problem, new_deadline: Any, reason: Any
 ) -> DeadlineExtension:
     problem = _locked(problem)
     policy.require(actor, "problem.extend", problem)

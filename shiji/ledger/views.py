@@ -605,7 +605,14 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             # A set deadline moves only by an extension, which has its own form.
             values = _problem_input(request, with_deadline=problem.deadline is None)
-            services.problem_update(actor=request.user, problem=problem, **values)
+            services.problem_update(
+                actor=request.user,
+                problem=problem,
+                # The version the form was opened at: a save by someone else
+                # since then is a conflict, not an overwrite.
+                expected_updated_at=request.POST.get("updated_at"),
+                **values,
+            )
         except AppError as exc:
             return error_response(request, exc, lambda e: page(request.POST, e))
         messages.success(request, _("已保存修改"))
@@ -635,6 +642,7 @@ def _problem_values(problem: Problem) -> dict[str, Any]:
         "found_on": problem.found_on.isoformat(),
         "deadline": problem.deadline.isoformat() if problem.deadline else "",
         "needs_rule_change": "on" if problem.needs_rule_change else "",
+        "updated_at": problem.updated_at.isoformat(),
     }
 
 

@@ -57,8 +57,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     """GET: a small export downloads at once; a large one asks to start a
     background job, which only a POST does (with its CSRF token), so a link
     followed or prefetched never queues work."""
-    if not policy.can(request.user, "ledger.export"):
-        raise Forbidden(gettext("您没有权限导出整改台账"))
+    excel.require_export(request.user)
     if request.method == "POST":
         params = _export_params(request.POST)
         try:
@@ -100,7 +99,7 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
     raw_zone = request.POST.get("zone") or (str(zones[0].pk) if len(zones) == 1 else "")
     context["chosen"] = raw_zone
     if not raw_zone:
-        context["errors"] = {"zone": "请选择高新区"}
+        context["errors"] = {"zone": gettext("请选择高新区")}
         return render(request, "ledger/excel_import.html", context, status=422)
     zone = zone_get_for_user(user=request.user, pk=raw_zone)  # another zone: 404
     excel.import_require(actor=request.user, zone=zone)  # a role that may not: 403

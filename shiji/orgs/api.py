@@ -155,7 +155,7 @@ def auth_token_revoke(request):
         return Status(
             400,
             {
-                "detail": "本次请求没有使用 API 令牌；浏览器会话请通过“退出登录”结束",
+                "detail": gettext("本次请求没有使用 API 令牌；浏览器会话请通过“退出登录”结束"),
                 "code": "no_token",
             },
         )

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from shiji.core.errors import Forbidden, NotFound
@@ -85,6 +86,9 @@ TABLE: dict[str, frozenset[str]] = {
 }
 
 
+M = TypeVar("M", bound=Model)
+
+
 # Who acts ------------------------------------------------------------------------
 
 
@@ -113,10 +117,12 @@ def system(source: str) -> SystemActor:
     return SystemActor(source)
 
 
-Actor = User | SystemActor
+# Who acts on a service: a signed-in user, the system (commands, the demo
+# loader, jobs), or a request's anonymous user, who may do nothing.
+Actor = User | SystemActor | AnonymousUser
 
 
-def is_system(actor: Any) -> bool:
+def is_system(actor: Actor) -> bool:
     return isinstance(actor, SystemActor)
 
 
@@ -125,7 +131,7 @@ def user_of(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
-def _check_actor(actor: Any) -> None:
+def _check_actor(actor: Actor) -> None:
     # AnonymousUser passes (it then may do nothing); None and stray objects do not.
     if actor is None or not (is_system(actor) or hasattr(actor, "is_authenticated")):
         raise TypeError(
@@ -214,7 +220,7 @@ def did_steps(pairs: Iterable[tuple[int | None, str]]) -> dict[int, set[str]]:
     return out
 
 
-def four_eyes_refusal(actor: Any, did: dict[int, set[str]], rule: dict[str, str]) -> str:
+def four_eyes_refusal(actor: Actor, did: dict[int, set[str]], rule: dict[str, str]) -> str:
     """Why ``actor`` may not take the second step, given who took the first
     ones (``did``), or "" when they took none of the steps ``rule`` names."""
     user = user_of(actor)
@@ -238,7 +244,7 @@ class Independence:
 
 
 def verify_independence(
-    actor: Any, *, did: dict[int, set[str]], sponsored_by_actor: set[int]
+    actor: Actor, *, did: dict[int, set[str]], sponsored_by_actor: set[int]
 ) -> Independence:
     """The four-eyes rule of problem verification (DESIGN.md §4): the verifier
     never owned the problem, uploaded its evidence, wrote its progress, edited
@@ -261,13 +267,13 @@ def grantable_roles(user: Any) -> list[str]:
     return [r for r in Role.values if may_give_role(user, r)]
 
 
-def may_give_role(actor: Any, role: str) -> bool:
+def may_give_role(actor: Actor, role: str) -> bool:
     if not can(actor, "user.manage"):
         return False
     return role not in GLOBAL_ONLY_ROLES or is_global_admin(actor)
 
 
-def may_grant_in(actor: Any, scope: Any) -> bool:
+def may_grant_in(actor: Actor, scope: Any) -> bool:
     """May ``actor`` grant a role over ``scope`` (a zone or an org; None is all
     zones or a province)?"""
     if scope is None:
@@ -275,14 +281,14 @@ def may_grant_in(actor: Any, scope: Any) -> bool:
     return can(actor, "user.manage", scope)
 
 
-def may_revoke(actor: Any, grant: RoleGrant) -> bool:
+def may_revoke(actor: Actor, grant: RoleGrant) -> bool:
     """May ``actor`` take ``grant`` away? Only who could give it."""
     if grant.zone_id is None or grant.role in GLOBAL_ONLY_ROLES:
         return is_global_admin(actor)
     return can(actor, "user.manage", grant.org or grant.zone)
 
 
-def account_edit_refusal(actor: Any, user: User) -> str:
+def account_edit_refusal(actor: Actor, user: User) -> str:
     """Why ``actor`` may not edit ``user`` (an account they can see), or "".
 
     A zone admin must not reset the password of an account that holds more
@@ -331,6 +337,15 @@ def _grants_for(user: Any, action: str) -> Iterable[RoleGrant]:
     return (g for g in grants_of(user) if g.role in allowed)
 
 
+def _org_path(grant: RoleGrant) -> str:
+    # Only org-scoped grants get here (grant_scope_kind says "org" when the
+    # grant names an org), so the org is there.
+    org = grant.org
+    if org is None:
+        raise ValueError(f"grant {grant.pk} has no org")
+    return org.path
+
+
 def _covers(grant: RoleGrant, obj: Any) -> bool:
     kind = grant_scope_kind(grant)
     if kind == "all":
@@ -344,7 +359,7 @@ def _covers(grant: RoleGrant, obj: Any) -> bool:
     # Org subtree: a record without an org (the zone itself) is covered for the
     # zone's own grant holders; records with an org must sit under the grant's org.
     path = getattr(obj, "scope_org_path", None)
-    return path is None or path.startswith(grant.org.path)
+    return path is None or path.startswith(_org_path(grant))
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
@@ -387,12 +402,12 @@ def scope_q(
         elif kind == "zone" or org_path is None:
             part = Q(**{f"{zone}_id" if zone != "pk" else "pk": grant.zone_id})
         else:
-            part = Q(**{f"{zone}_id": grant.zone_id, f"{org_path}__startswith": grant.org.path})
+            part = Q(**{f"{zone}_id": grant.zone_id, f"{org_path}__startswith": _org_path(grant)})
         q = part if q is None else q | part
     return q
 
 
-def scoped(qs, user: Any, action: str, **lookups: Any):
+def scoped(qs: QuerySet[M], user: Actor, action: str, **lookups: Any) -> QuerySet[M]:
     """``qs`` narrowed to what ``user`` may take ``action`` on."""
     q = scope_q(user, action, **lookups)
     return qs.none() if q is None else qs.filter(q)

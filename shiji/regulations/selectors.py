@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 
 from shiji.core.errors import NotFound
 from shiji.core.validation import clean_search, parse_id
+from shiji.core.workflow import Move
 from shiji.ledger.models import Problem
 from shiji.ledger.models import Status as ProblemStatus
 from shiji.ledger.selectors import problems_visible_to
@@ -32,7 +33,9 @@ def regulation_get_for_user(*, user: Any, pk: Any) -> Regulation:
     return found
 
 
-def regulation_filter(qs: QuerySet[Regulation], params: dict[str, Any], *, user: Any) -> QuerySet:
+def regulation_filter(
+    qs: QuerySet[Regulation], params: dict[str, Any], *, user: Any
+) -> QuerySet[Regulation]:
     """The register's filters (page, export and API). Unknown values match nothing."""
     if params.get("zone"):
         qs = qs.filter(zone_id=parse_id(params["zone"]))
@@ -84,7 +87,7 @@ def linked_problems(*, user: Any, regulation: Regulation) -> list[Problem | None
     return [visible.get(pk) for pk in ids]
 
 
-def available_moves(*, user: Any, regulation: Regulation) -> list[workflow.Move]:
+def available_moves(*, user: Any, regulation: Regulation) -> list[Move]:
     return [
         m
         for m in workflow.moves_from(regulation.status)
@@ -107,5 +110,6 @@ def with_visible_problems(regulations: list[Regulation], *, user: Any) -> list[R
     for regulation_id, problem_id in links:
         by_regulation[regulation_id].append(problem_id)
     for regulation in regulations:
-        regulation.visible_problem_ids = by_regulation[regulation.pk]
+        # Read by the register's templates and the API's output.
+        regulation.visible_problem_ids = by_regulation[regulation.pk]  # type: ignore[attr-defined]
     return regulations

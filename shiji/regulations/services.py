@@ -44,7 +44,7 @@ def _clean_issued_on(value: Any, *, required: bool) -> dt.date | None:
     return day
 
 
-def _clean(actor: Any, zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
+def _clean(actor: policy.Actor, zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "org" in data:
         out["org"] = org_reference(
@@ -79,7 +79,7 @@ def _clean(actor: Any, zone: Zone, data: dict[str, Any], status: str) -> dict[st
     return out
 
 
-def _problems_of(actor: Any, zone: Zone, problems: Iterable[Any]) -> list[Problem]:
+def _problems_of(actor: policy.Actor, zone: Zone, problems: Iterable[Any]) -> list[Problem]:
     """The problems to link, given as records or ids: each must be one of the
     zone's problems that ``actor`` can see; any other refuses the whole
     request before anything is written (the same answer for another zone's
@@ -94,7 +94,7 @@ def _problems_of(actor: Any, zone: Zone, problems: Iterable[Any]) -> list[Proble
 @transaction.atomic
 def regulation_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     org: Any,
     title: Any,
@@ -138,7 +138,7 @@ def regulation_create(
 
 
 @transaction.atomic
-def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> Regulation:
+def regulation_update(*, actor: policy.Actor, regulation: Regulation, **fields: Any) -> Regulation:
     regulation = _locked(regulation)
     policy.require(actor, "regulation.edit", regulation)
     unknown = set(fields) - set(EDIT_FIELDS)
@@ -162,7 +162,12 @@ def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> R
 
 @transaction.atomic
 def regulation_transition(
-    *, actor: Any, regulation: Regulation, action: str, issued_on: Any = None, note: Any = ""
+    *,
+    actor: policy.Actor,
+    regulation: Regulation,
+    action: str,
+    issued_on: Any = None,
+    note: Any = "",
 ) -> Regulation:
     """One move of regulations/workflow.py. 印发 takes the issued date (or the
     one already entered), which must be given and not in the future."""
@@ -213,7 +218,7 @@ def regulation_transition(
     return regulation
 
 
-def _link(actor: Any, regulation: Regulation, problems: list[Problem]) -> list[int]:
+def _link(actor: policy.Actor, regulation: Regulation, problems: list[Problem]) -> list[int]:
     have = set(regulation.problems.values_list("pk", flat=True))
     new = [p for p in problems if p.pk not in have]
     if new:
@@ -229,7 +234,7 @@ def _link(actor: Any, regulation: Regulation, problems: list[Problem]) -> list[i
 
 @transaction.atomic
 def regulation_link_problems(
-    *, actor: Any, regulation: Regulation, problems: Iterable[Any]
+    *, actor: policy.Actor, regulation: Regulation, problems: Iterable[Any]
 ) -> list[int]:
     """Link problems of the regulation's zone; returns the ids newly linked.
     A problem of another zone refuses the whole request."""
@@ -243,7 +248,7 @@ def regulation_link_problems(
 
 
 @transaction.atomic
-def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: Any) -> None:
+def regulation_unlink_problem(*, actor: policy.Actor, regulation: Regulation, problem: Any) -> None:
     regulation = _locked(regulation)
     policy.require(actor, "regulation.edit", regulation)
     workflow.check("link", regulation)
@@ -259,7 +264,7 @@ def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: An
 
 
 @transaction.atomic
-def regulation_attach_file(*, actor: Any, regulation: Regulation, file: Any) -> Regulation:
+def regulation_attach_file(*, actor: policy.Actor, regulation: Regulation, file: Any) -> Regulation:
     """Attach (or replace) the regulation's document: PDF or Office, checked by content."""
     regulation = _locked(regulation)
     policy.require(actor, "regulation.edit", regulation)
@@ -268,7 +273,7 @@ def regulation_attach_file(*, actor: Any, regulation: Regulation, file: Any) -> 
     return regulation
 
 
-def _store_file(actor: Any, regulation: Regulation, file: Any) -> None:
+def _store_file(actor: policy.Actor, regulation: Regulation, file: Any) -> None:
     info = check_upload(file, allowed=FILE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * MB)
     name = upload_name(file, default="制度文件")
     before = {"name": regulation.file_name or None, "sha256": regulation.file_sha256 or None}

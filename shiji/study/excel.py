@@ -271,7 +271,7 @@ class SignInPlan:
 
 
 @in_chinese
-def signin_dry_run(*, actor: Any, session: StudySession, file: Any) -> SignInPlan:
+def signin_dry_run(*, actor: policy.Actor, session: StudySession, file: Any) -> SignInPlan:
     """Check an uploaded sign-in sheet against the session's roster. A clean
     sheet is parked for ``signin_apply`` (``plan.staged_id``); nothing else is
     written. A file that is no .xlsx, or too large, raises ``Invalid``."""
@@ -296,7 +296,7 @@ class SignInErrors(Invalid):
 
 
 @in_chinese
-def signin_apply(*, actor: Any, session: StudySession, staged_id: Any) -> SignInPlan:
+def signin_apply(*, actor: policy.Actor, session: StudySession, staged_id: Any) -> SignInPlan:
     """Apply a parked sheet to the session's attendance, all or nothing."""
     policy.require(actor, "study.manage", session, message=services.REFUSED)
     staged = staging.staged_get_for_user(user=actor, pk=staged_id, purpose=STAGED_PURPOSE)
@@ -309,7 +309,7 @@ def signin_apply(*, actor: Any, session: StudySession, staged_id: Any) -> SignIn
     return plan
 
 
-def _apply(actor: Any, session: StudySession, plan: SignInPlan, staged: Any) -> None:
+def _apply(actor: policy.Actor, session: StudySession, plan: SignInPlan, staged: Any) -> None:
     with transaction.atomic():
         current = {
             a.person_id: {"person": a.person_id, "present": a.present, "reason": a.reason}

@@ -8,7 +8,7 @@ record is "not found", the same as a missing one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -72,7 +72,7 @@ def with_counts(qs: QuerySet[StudySession]) -> QuerySet[StudySession]:
     """Each session with ``expected_count`` (应到), ``present_count``,
     ``absent_count`` and ``pending_count`` (not recorded yet, 待补录)."""
     # Meta.ordering does not apply to grouped queries: order explicitly.
-    ordering = qs.query.order_by or StudySession._meta.ordering
+    ordering = qs.query.order_by or StudySession._meta.ordering or ()
     return qs.annotate(
         expected_count=Count("attendance"),
         present_count=Count("attendance", filter=Q(attendance__present=True)),
@@ -128,7 +128,7 @@ def group_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> Att
 
 def with_member_counts(qs: QuerySet[AttendeeGroup]) -> QuerySet[AttendeeGroup]:
     """Each group with ``member_count``: its members still on the roster."""
-    ordering = qs.query.order_by or AttendeeGroup._meta.ordering
+    ordering = qs.query.order_by or AttendeeGroup._meta.ordering or ()
     return qs.annotate(member_count=Count("members", filter=Q(members__is_active=True))).order_by(
         *ordering
     )
@@ -178,7 +178,7 @@ class Coverage:
     date_to: dt.date | None
     total: CoverageRow
     rows: list[CoverageRow] = field(default_factory=list)
-    never_reached: list[Person] = field(default_factory=list)
+    never_reached: Sequence[Person] = field(default_factory=list)
     never_reached_count: int = 0
 
 

@@ -98,6 +98,12 @@ def export_queryset(*, user: Any, params: Mapping[str, Any] | None) -> QuerySet[
     return selectors.problem_filter(qs, params, user=user)
 
 
+def require_export(user: Any) -> None:
+    """The right to export the ledger, checked by every way in (page, API,
+    background job, retry, download): Forbidden without it."""
+    policy.require(user, "ledger.export", message=gettext("您没有权限导出整改台账"))
+
+
 def export_zone(*, user: Any, params: Mapping[str, Any] | None) -> Zone | None:
     """The one zone an export covers, or None when it spans several (or none)."""
     params = params or {}

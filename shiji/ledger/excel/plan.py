@@ -94,7 +94,7 @@ class _CellError(Exception):
     pass
 
 
-def import_require(*, actor: Any, zone: Zone) -> None:
+def import_require(*, actor: policy.Actor, zone: Zone) -> None:
     """Another zone is NotFound (as if it did not exist); a role without
     ``ledger.import`` on the zone is Forbidden."""
     policy.require(
@@ -159,7 +159,7 @@ class ImportPlan:
 @in_chinese
 def import_plan(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     file: IO[bytes] | Any,
     today: dt.date,
@@ -313,7 +313,7 @@ _EXISTING_VALUES = (
 )
 
 
-def _existing(actor: Any, zone: Zone, batch: list[Row]) -> dict[str, dict[str, Any]]:
+def _existing(actor: policy.Actor, zone: Zone, batch: list[Row]) -> dict[str, dict[str, Any]]:
     """The batch's problems by code, read within the importer's scope."""
     codes = {row.text(Col.CODE) for row in batch} - {""}
     if not codes:
@@ -344,7 +344,7 @@ class _Names:
     """The zone's categories, organizations and people, loaded once and
     matched by exact name."""
 
-    def __init__(self, actor: Any, zone: Zone) -> None:
+    def __init__(self, actor: policy.Actor, zone: Zone) -> None:
         self.orgs = {o.name: o for o in orgs_visible_to(user=actor).filter(zone=zone)}
         self.categories: dict[str, list[ProblemCategory]] = defaultdict(list)
         self.category_by_id: dict[int, ProblemCategory] = {}

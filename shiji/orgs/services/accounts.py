@@ -51,7 +51,7 @@ def _grant_key(grant: RoleGrant) -> tuple:
     return (grant.role, grant.province, grant.zone_id, grant.org_id)
 
 
-def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
+def _grant_from_spec(actor: policy.Actor, spec: dict[str, Any], index: int) -> RoleGrant:
     """Validate one ``{role, zone?, org?, province?}`` and check the actor may give it.
 
     The order matters: a zone or org the actor cannot manage is "not found"
@@ -125,7 +125,7 @@ def _clean_email(value: Any) -> str:
     return email
 
 
-def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str]:
+def _set_grants(actor: policy.Actor, user: User, specs: list[dict[str, Any]]) -> list[str]:
     grants: list[RoleGrant] = []
     for i, spec in enumerate(specs):
         grant = _grant_from_spec(actor, spec, i)
@@ -177,7 +177,7 @@ RESERVED_USERNAMES = frozenset(
 USERNAME_UNAVAILABLE = "该用户名不可用，请换一个"
 
 
-def username_clean_new(*, actor: Any, username: Any) -> str:
+def username_clean_new(*, actor: policy.Actor, username: Any) -> str:
     """The username for a new account (shiji.orgs.usernames), or a field
     error. Only the system actor may use reserved names."""
     value = normalize_username(username)
@@ -196,7 +196,7 @@ def username_clean_new(*, actor: Any, username: Any) -> str:
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     username: str,
     password: str,
     name: str = "",
@@ -249,7 +249,7 @@ def user_create(
 @transaction.atomic
 def user_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     user: User,
     name: str | None = None,
     email: str | None = None,

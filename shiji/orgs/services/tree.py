@@ -34,7 +34,7 @@ PERSON_FIELDS = ["name", "org", "position", "is_party_member", "phone", "is_acti
 @transaction.atomic
 def zone_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     code: str,
     name: str,
     short_name: str,
@@ -82,7 +82,7 @@ def _check_org_name(zone: Zone, name: str, exclude_pk: int | None = None) -> Non
 @transaction.atomic
 def org_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     parent: Organization | None,
     name: str,
@@ -112,7 +112,7 @@ def org_create(
 
 
 @transaction.atomic
-def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
+def org_update(*, actor: policy.Actor, org: Organization, **fields: Any) -> Organization:
     """Rename, reclassify or move an org (with its subtree)."""
     org = Organization.objects.select_for_update().select_related("zone").get(pk=org.pk)
     policy.require(actor, "org.manage", org)
@@ -177,7 +177,7 @@ def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def person_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     org: Organization,
     name: str,
     position: str = "",
@@ -208,7 +208,7 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+def person_update(*, actor: policy.Actor, person: Person, **fields: Any) -> Person:
     person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
     policy.require(actor, "person.manage", person)
     before = snapshot(person, PERSON_FIELDS)

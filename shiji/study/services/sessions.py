@@ -77,7 +77,7 @@ def clean_hours(value: Any) -> Decimal:
     return hours.quantize(Decimal("0.1"))
 
 
-def _clean(actor: Any, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
+def _clean(actor: policy.Actor, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate session fields; the org and the kind may be records or ids
     (the pages and the API send ids) and are resolved here."""
     out: dict[str, Any] = {}
@@ -390,7 +390,7 @@ def _no_one_expected(attendees: Attendees, org: Organization) -> Invalid:
 @transaction.atomic
 def session_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     org: Any,
     kind: Any,
@@ -467,7 +467,7 @@ def _choice_label(session: StudySession, count: int) -> str:
 @transaction.atomic
 def session_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     session: StudySession,
     attendees: Any = None,
     group: Any = None,
@@ -542,7 +542,7 @@ def session_update(
 @transaction.atomic
 def session_set_attendance(
     *,
-    actor: Any,
+    actor: policy.Actor,
     session: StudySession,
     entries: Iterable[Mapping[str, Any]],
     note: str = "",
