@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 
 @dataclass(frozen=True)
 class Move:
@@ -19,4 +22,4 @@ class Move:
     target: str
     permission: str
     needs_note: bool = False
-    note_label: str = "说明"
+    note_label: str | Promise = gettext_lazy("说明")  # noqa: RUF009 (immutable)

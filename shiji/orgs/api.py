@@ -100,7 +100,7 @@ class MeOut(UserOut):
 class UserIn(In):
     # The rule itself (shiji.orgs.usernames) is applied by the service, the
     # same for the form, the API and the demo loader.
-    username: str = Field(min_length=1, max_length=150, description=USERNAME_RULE)
+    username: str = Field(min_length=1, max_length=150, description=str(USERNAME_RULE))
     password: str = Field(min_length=8, max_length=256)
     name: str = Field("", max_length=50)
     email: str = Field("", max_length=254)

@@ -23,6 +23,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from shiji.core.errors import Forbidden, NotFound
+from shiji.core.i18n import recorded
 from shiji.orgs.models import Role, RoleGrant, User
 
 R = Role
@@ -109,7 +110,7 @@ class SystemActor:
     pk = None
 
     def __str__(self) -> str:
-        return f"系统（{self.source}）"
+        return recorded("系统（%(source)s）", source=self.source)  # the actor's label in the trail
 
 
 def system(source: str) -> SystemActor:

@@ -64,11 +64,12 @@ def safe_cell(cell: Any, value: Any) -> Any:
 
 
 def _choice_messages(choices: Sequence[str], title: str) -> dict[str, str]:
+    listed = gettext("、").join(choices)
     return {
-        "error_title": f"{title}不正确",
-        "error": f"请从下拉列表中选择：{'、'.join(choices)}",
+        "error_title": gettext("%(title)s不正确") % {"title": title},
+        "error": gettext("请从下拉列表中选择：%(choices)s") % {"choices": listed},
         "prompt_title": title,
-        "prompt": f"请选择：{'、'.join(choices)}",
+        "prompt": gettext("请选择：%(choices)s") % {"choices": listed},
     }
 
 
