@@ -72,8 +72,9 @@ class ImportResult:
         return {
             "created": self.created,
             "updated": self.updated,
+            # msgid/params: rendered in the reader's language (core.i18n.stored_text).
             "errors": [
-                {"row": e["row"], "column": e["column"], "message": e["message"]}
+                {k: e[k] for k in ("row", "column", "message", "msgid", "params") if k in e}
                 for e in self.errors
             ],
         }
