@@ -399,6 +399,9 @@ def _render_assignment(
         "task": assignment.task,
         "moves": {m.action: m for m in moves},
         "status_note": STATUS_NOTES.get(assignment.status, ""),
+        # The reason shows while the report is owed again, not after it is redone.
+        "sent_back": bool(assignment.return_reason)
+        and assignment.status == AssignmentStatus.RETURNED,
         "evidence": list(assignment.evidence.select_related("uploaded_by")),
         "timeline": timeline(assignment, request.user),
         "error": error,
