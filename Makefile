@@ -27,10 +27,10 @@ install: $(STAMP)
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q . \
 		|| ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1 \
-		|| ! fc-list 2>/dev/null | grep -qi carlito; then \
+		|| ! fc-list 2>/dev/null | grep -qi carlito || ! command -v msgfmt >/dev/null 2>&1; then \
 		$(SUDO) $(APT) update -qq && \
 		$(SUDO) $(APT) install -y -qq --no-install-recommends chromium fonts-wqy-zenhei fontconfig \
-			libreoffice-calc libreoffice-writer poppler-utils fonts-crosextra-carlito; \
+			libreoffice-calc libreoffice-writer poppler-utils fonts-crosextra-carlito gettext; \
 	fi
 
 demo: install
@@ -45,6 +45,7 @@ test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/mypy
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 test-fast: install
@@ -56,6 +57,7 @@ test-pg: install system-deps
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -39,7 +40,7 @@ class Session(SessionAuth):
             return None
         exempt = not self.csrf or getattr(request, "_ninja_csrf_exempt", False)
         if not exempt and check_csrf(request) is not None:
-            raise Forbidden("CSRF 校验失败：请刷新页面后重试，或改用 API 令牌")
+            raise Forbidden(gettext("CSRF 校验失败：请刷新页面后重试，或改用 API 令牌"))
         return user
 
 

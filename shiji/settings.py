@@ -197,6 +197,10 @@ API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, 1, 365)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The language switch keeps its choice for a year (Django's default cookie
+# ends with the browser session).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "shiji" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

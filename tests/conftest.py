@@ -3,6 +3,7 @@ role in zone A, and outsiders. Built through the services, as users would."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db.backends.signals import connection_created
+from django.utils import timezone
 
 from shiji.core.errors import Invalid
 from shiji.orgs import policy, services
@@ -62,6 +64,12 @@ def make_tree(code: str, name: str, province: str) -> ZoneTree:
         for p in people:
             services.person_create(actor=SYSTEM, org=o, name=p, position="干部")
     return ZoneTree(zone, root, organ, dept, econ, firm, soe)
+
+
+def relative_day(days: int) -> dt.date:
+    """Today on the test's clock plus ``days``: for a date whose value does
+    not matter but must be in the past (``-7``) or the future (``30``)."""
+    return timezone.localdate() + dt.timedelta(days=days)
 
 
 def lock_out(username: str, client: str) -> None:
@@ -234,6 +242,13 @@ def _quick_password_hashing(settings):
         "tests.conftest.QuickArgon2PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    # Files a test uploads (evidence, materials, rule texts) go to its own
+    # temporary folder, never var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ silently gave the request another meaning."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -17,7 +16,7 @@ from shiji.campaigns.models import StudyKind
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.ledger.models import Problem
 from shiji.study import services as study
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, relative_day
 from tests.ledger.conftest import create_categories
 
 
@@ -70,7 +69,7 @@ def test_a_body_that_is_no_object_is_refused_not_read_as_an_empty_patch(world, a
         zone=world.a.zone,
         org=world.a.dept,
         kind=StudyKind.objects.filter(campaign=campaign).first(),
-        date=dt.date(2026, 3, 10),
+        date=relative_day(-7),
         topic="学习正确政绩观重要论述",
         duration_hours=Decimal("2"),
     )

@@ -10,7 +10,6 @@ too, not only 404s."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -36,7 +35,7 @@ from shiji.orgs import services
 from shiji.regulations import services as regulations
 from shiji.study import services as study
 from shiji.wsgi import application
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, relative_day
 from tests.ledger.conftest import create_categories, problem_maker
 from tests.samples import image_bytes, pdf_bytes
 
@@ -69,11 +68,6 @@ def _keep_test_transaction():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -122,7 +116,7 @@ def targets(world) -> dict[str, int]:
         zone=world.a.zone,
         org=world.a.dept,
         kind=StudyKind.objects.filter(campaign=campaign).first(),
-        date=dt.date(2026, 3, 10),
+        date=relative_day(-7),
         topic="学习正确政绩观重要论述",
         duration_hours=Decimal("2"),
         attendance=[{"person": p.pk, "present": True} for p in world.a.dept.people.all()],

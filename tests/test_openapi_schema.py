@@ -7,7 +7,6 @@ ledger's evidence, with a `kind` it never had)."""
 
 from __future__ import annotations
 
-import pytest
 from jsonschema_rs import Draft202012Validator  # what schemathesis validates with
 from ninja.openapi.schema import REF_TEMPLATE, NinjaGenerateJsonSchema
 
@@ -53,11 +52,6 @@ def _validate(response, path: str, method: str) -> None:
     declared = document["paths"][path][method]["responses"][response.status_code]
     schema = declared["content"]["application/json"]["schema"]
     Draft202012Validator({**schema, "components": document["components"]}).validate(response.json())
-
-
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def test_task_assignments_with_evidence_match_the_published_schema(world, api):

@@ -264,7 +264,7 @@ def kind_of(code: str) -> EventKind | None:
     """The kind of a stored ``action`` code; None for a code no kind has
     (a row written by a version that had a kind this one dropped)."""
     try:
-        return EventKind(code)
+        return EventKind(code)  # type: ignore[call-arg]  # a lookup by value, not __init__
     except ValueError:
         return None
 

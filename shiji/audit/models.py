@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 SYSTEM_CHAIN = "system"
 
@@ -65,8 +66,8 @@ class AuditEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["chain", "seq"], name="audit_event_seq_unique_in_chain")
         ]
-        verbose_name = "审计事件"
-        verbose_name_plural = "审计事件"
+        verbose_name = gettext_lazy("审计事件")
+        verbose_name_plural = gettext_lazy("审计事件")
 
     def __str__(self) -> str:
         return f"{self.chain} #{self.seq} {self.action} {self.object_repr}"
@@ -82,8 +83,8 @@ class AuditChainHead(models.Model):
     hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
-        verbose_name = "审计链头"
-        verbose_name_plural = "审计链头"
+        verbose_name = gettext_lazy("审计链头")
+        verbose_name_plural = gettext_lazy("审计链头")
 
     def __str__(self) -> str:
         return f"{self.chain} #{self.seq}"

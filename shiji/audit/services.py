@@ -16,9 +16,11 @@ from shiji.audit import keys
 from shiji.audit.chain import GENESIS, event_mac, locked_head
 from shiji.audit.kinds import EventKind
 from shiji.audit.models import AuditChainHead, AuditEvent, chain_of, zone_of_chain
+from shiji.orgs.policy import user_of
 
 if TYPE_CHECKING:
     from shiji.audit.verify import Break
+    from shiji.orgs.policy import Actor
 
 
 def _plain(value: Any) -> Any:
@@ -45,7 +47,9 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     out = {}
     for name in fields:
         field = obj._meta.get_field(name)
-        out[name] = _plain(getattr(obj, field.attname))
+        # A concrete field (a reverse relation has no attname and is no column).
+        attname = field.attname if isinstance(field, models.Field) else name
+        out[name] = _plain(getattr(obj, attname))
     return out
 
 
@@ -72,16 +76,17 @@ def _org_anchor(obj: models.Model) -> int | None:
     return int(path.rstrip(".").rsplit(".", 1)[-1])
 
 
-def actor_label(actor: Any) -> str:
+def actor_label(actor: Actor) -> str:
     """Who acted, in words kept with the event for good."""
-    if getattr(actor, "is_authenticated", False):
-        return f"{actor.display_name}（{actor.username}）"[:150]
+    user = user_of(actor)  # a user is always authenticated; the system is not a user
+    if user is not None:
+        return f"{user.display_name}（{user.username}）"[:150]
     return str(actor)[:150] if actor else "系统"
 
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor,
     action: EventKind,
     obj: models.Model,
     changes: dict[str, Any] | None = None,
@@ -93,12 +98,14 @@ def audit_record(
     event. Locks only the chain of the object's zone."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the write's transaction")
-    kind = EventKind(action)  # ValueError for a code the registry does not know
+    # ValueError for a code the registry does not know (a lookup by value,
+    # which mypy reads as a call of the enum's __init__).
+    kind = EventKind(action)  # type: ignore[call-arg]
     if zone_id is None:
         zone_id = getattr(obj, "scope_zone_id", None)
     chain = chain_of(zone_id)
     head = locked_head(chain)
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = user_of(actor)
     event = AuditEvent(
         chain=chain,
         seq=head.seq + 1,
@@ -134,7 +141,7 @@ class HeadRepair:
 
 @transaction.atomic
 def head_repair(
-    *, actor: Any, chain: str, accept_breaks: bool = False, ran_by: str = ""
+    *, actor: Actor, chain: str, accept_breaks: bool = False, ran_by: str = ""
 ) -> HeadRepair:
     """Point ``chain``'s head at its last event again, after checking the
     whole chain, and record the repair as an event of that chain.

@@ -118,7 +118,9 @@ def actor_display(event: AuditEvent) -> str:
         return event.actor_label
     person = getattr(user, "person", None)
     where = person.org.name if person else (user.zone.short_name if user.zone_id else "")
-    return f"{user.display_name}（{where}）" if where else user.display_name
+    if not where:
+        return user.display_name
+    return _("%(name)s（%(text)s）") % {"name": user.display_name, "text": where}
 
 
 def field_label(model: type[models.Model] | None, name: str) -> str:
@@ -144,7 +146,7 @@ def _value(model: type[models.Model] | None, name: str, value: Any, names: _Name
         return _("是") if value else _("否")
     if isinstance(value, list):
         sep = FIELD_LABELS[name].sep if name in FIELD_LABELS else "、"
-        return sep.join(_value(model, name, v, names) for v in value)
+        return _(sep).join(_value(model, name, v, names) for v in value)
     if isinstance(value, dict):
         return _compound(name, value)
     target = _related_model(model, name)
@@ -161,7 +163,7 @@ def _compound(name: str, value: dict[str, Any]) -> str:
     if "present" in value and "absent" in value:
         absent = value["absent"] or []
         text = _("出席 %(p)d 人，缺席 %(a)d 人") % {"p": value["present"], "a": len(absent)}
-        text += f"（{'；'.join(absent)}）" if absent else ""
+        text += _("（%(text)s）") % {"text": _("；").join(absent)} if absent else ""
         if value.get("pending"):
             text += _("，待补录 %(n)d 人") % {"n": value["pending"]}
         return text
@@ -169,15 +171,17 @@ def _compound(name: str, value: dict[str, Any]) -> str:
     row_model = _model(spec.row) if spec.row else None
     title = value.get("name") or value.get("title") or ""
     if value.get("person"):
-        title = f"{value['person']}：{title}" if title else value["person"]
+        title = _("%(label)s：") % {"label": value["person"]} + title if title else value["person"]
     extra = []
     for key, item in value.items():
         if key in ("name", "title", "person", "sha256") or item in (None, ""):
             continue
         choices = _choices(_field(row_model, key))
         extra.append(choices.get(item, str(item)) if choices else str(item))
-    text = str(title) if title else "，".join(extra)
-    return f"{text}（{'，'.join(extra)}）" if title and extra else text
+    text = str(title) if title else _("，").join(extra)
+    if title and extra:
+        return _("%(name)s（%(text)s）") % {"name": text, "text": _("，").join(extra)}
+    return text
 
 
 def _choices(model_field: Any) -> dict[Any, str]:
@@ -220,7 +224,9 @@ def _names_of(model: type[models.Model], ids: set[int], user: Any) -> dict[int, 
     label = model._meta.label_lower
     if label == "orgs.person":
         people = orgs.people_visible_to(user=user).filter(pk__in=ids)
-        return {p.pk: f"{p.name}（{p.org.name}）" for p in people}
+        return {
+            p.pk: _("%(name)s（%(text)s）") % {"name": p.name, "text": p.org.name} for p in people
+        }
     if label == "orgs.organization":
         return dict(orgs.orgs_visible_to(user=user).filter(pk__in=ids).values_list("pk", "name"))
     if label == "orgs.zone":

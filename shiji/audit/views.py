@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from shiji.audit.selectors import events_visible_to
@@ -17,7 +18,7 @@ PAGE_SIZE = 50
 def event_list(request):
     """The audit log of what the user may audit (system admins: all), in words."""
     if not policy.can(request.user, "audit.view"):
-        raise NotFound("页面不存在")
+        raise NotFound(gettext("页面不存在"))
     q = clean_search(request.GET.get("q"))
     events = events_visible_to(user=request.user, q=q).select_related(
         "zone", "actor__person__org", "actor__zone"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
@@ -142,7 +143,7 @@ def _task(request, pk: Any) -> Task:
     qs = selectors.with_progress(selectors.tasks_visible_to(user=request.user), user=request.user)
     task = qs.filter(pk=parse_id(pk)).first()
     if task is None:
-        raise NotFound("任务不存在")
+        raise NotFound(gettext("任务不存在"))
     return task
 
 

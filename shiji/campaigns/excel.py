@@ -7,6 +7,9 @@ real date cells.
   summarised ("应完成 12 个单位，已完成 9，逾期 2") and the overdue
   organizations named; sheet 分单位明细, one row per organization's share.
 - ``export_matrix``: the org × task matrix, as the matrix page shows it.
+
+Export only (nothing reads them back), so their words follow the page
+language.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from typing import IO, Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shiji.campaigns import selectors
 from shiji.campaigns.models import AssignmentStatus
@@ -32,35 +37,35 @@ from shiji.core.xlsx import (
 )
 from shiji.orgs.models import Sector, Zone
 
-TASK_SHEET, DETAIL_SHEET, MATRIX_SHEET = "任务清单", "分单位明细", "任务进度总览"
-ZONE_COLUMN = Column("高新区", 8)
+TASK_SHEET, DETAIL_SHEET, MATRIX_SHEET = _("任务清单"), _("分单位明细"), _("任务进度总览")
+ZONE_COLUMN = Column(_("高新区"), 8)
 TASK_COLUMNS = [
-    Column("序号", 5),
-    Column("工作安排", 9),
-    Column("任务", 40),
-    Column("适用领域", 9),
-    Column("完成时限", 11.5, date=True),
-    Column("完成情况", 22),
-    Column("逾期未完成的单位", 30),
+    Column(_("序号"), 5),
+    Column(_("工作安排"), 9),
+    Column(_("任务"), 40),
+    Column(_("适用领域"), 9),
+    Column(_("完成时限"), 11.5, date=True),
+    Column(_("完成情况"), 22),
+    Column(_("逾期未完成的单位"), 30),
 ]
 DETAIL_COLUMNS = [
-    Column("序号", 5),
-    Column("任务", 20),
-    Column("完成时限", 11.5, date=True),
-    Column("单位", 14),
-    Column("领域", 8.5),
-    Column("状态", 6.5),
-    Column("红黄绿灯", 6),
-    Column("完成情况", 26),
-    Column("报送日期", 11.5, date=True),
-    Column("审核日期", 11.5, date=True),
-    Column("退回理由", 14),
+    Column(_("序号"), 5),
+    Column(_("任务"), 20),
+    Column(_("完成时限"), 11.5, date=True),
+    Column(_("单位"), 14),
+    Column(_("领域"), 8.5),
+    Column(_("状态"), 6.5),
+    Column(_("红黄绿灯"), 6),
+    Column(_("完成情况"), 26),
+    Column(_("报送日期"), 11.5, date=True),
+    Column(_("审核日期"), 11.5, date=True),
+    Column(_("退回理由"), 14),
 ]
 # The matrix: one column per task, as many as fit A4 across with text of
 # at least MIN_PRINT_PT; a zone with more tasks gets one sheet per group.
-MATRIX_ORG = Column("单位", 14)
+MATRIX_ORG = Column(_("单位"), 14)
 MATRIX_TASK_WIDTH = 8.5
-MATRIX_DONE = Column("已通过 / 分派", 8)
+MATRIX_DONE = Column(_("已通过 / 分派"), 8)
 
 
 def _tasks_per_sheet() -> int:
@@ -78,17 +83,21 @@ MATRIX_TASKS_PER_SHEET = _tasks_per_sheet()
 def summary(*, total: int, done: int, reported: int, overdue: int) -> str:
     """A task's assignments in one line, e.g. "应完成 12 个单位，已完成 9，逾期 2"."""
     if not total:
-        return "未分派到单位"
-    parts = [f"应完成 {total} 个单位", f"已完成 {done}"]
+        return gettext("未分派到单位")
+    parts = [
+        gettext("应完成 %(n)s 个单位") % {"n": total},
+        gettext("已完成 %(n)s") % {"n": done},
+    ]
     if reported:
-        parts.append(f"待审核 {reported}")
+        parts.append(gettext("待审核 %(n)s") % {"n": reported})
     if overdue:
-        parts.append(f"逾期 {overdue}")
-    return "，".join(parts)
+        parts.append(gettext("逾期 %(n)s") % {"n": overdue})
+    return gettext("，").join(parts)
 
 
-def export_title(zone: Zone | None, what: str = TASK_SHEET) -> str:
-    return f"{zone.name if zone else '各高新区'}{what}"
+def export_title(zone: Zone | None, what: Any = TASK_SHEET) -> str:
+    where = zone.name if zone else gettext("各高新区")
+    return gettext("%(zone)s%(what)s") % {"zone": where, "what": what}
 
 
 def export_tasks(
@@ -130,7 +139,7 @@ def export_tasks(
         formats,
         name=DETAIL_SHEET,
         columns=_with_zone(DETAIL_COLUMNS, ZONE_COLUMN if several else None),
-        title=f"{export_title(zone)}（分单位明细）",
+        title=gettext("%(name)s（%(text)s）") % {"name": export_title(zone), "text": DETAIL_SHEET},
         page_header=page_header,
     )
     for number, task in enumerate(tasks.iterator(chunk_size=500), start=1):
@@ -141,10 +150,10 @@ def export_tasks(
                     number,
                     task.arrangement.name,
                     task.title,
-                    "、".join(task.sector_labels),
+                    gettext("、").join(task.sector_labels),
                     task.deadline,
                     summary(total=total, done=done, reported=reported, overdue=red),
-                    "、".join(overdue.get(task.pk, [])),
+                    gettext("、").join(overdue.get(task.pk, [])),
                 ],
                 task.zone.name if several else None,
             )
@@ -223,7 +232,12 @@ def export_matrix(*, user: Any, zone: Zone, params: Mapping[str, Any], out: IO[b
     for first in starts:
         tasks = grid.tasks[first : first + step]
         last = first + len(tasks)
-        name = MATRIX_SHEET if len(starts) == 1 else f"{MATRIX_SHEET}（{first + 1}-{last}）"
+        name = (
+            MATRIX_SHEET
+            if len(starts) == 1
+            else gettext("%(name)s（%(text)s）")
+            % {"name": MATRIX_SHEET, "text": f"{first + 1}-{last}"}
+        )
         columns = [
             MATRIX_ORG,
             *(
@@ -250,7 +264,7 @@ def export_matrix(*, user: Any, zone: Zone, params: Mapping[str, Any], out: IO[b
             )
         sheet.write(
             [
-                "合计（已通过 / 分派）",
+                gettext("合计（已通过 / 分派）"),
                 *(
                     f"{done} / {total}"
                     for done, total in zip(
@@ -270,7 +284,7 @@ def _matrix_cell(cell: dict[str, Any] | None) -> str:
     if cell is None:
         return "—"
     if cell["light"] == Light.RED:
-        return f"{cell['label']}（超期）"
+        return gettext("%(label)s（超期）") % {"label": cell["label"]}
     if cell["light"] == Light.YELLOW:
-        return f"{cell['label']}（临期）"
+        return gettext("%(label)s（临期）") % {"label": cell["label"]}
     return str(cell["label"])

@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from shiji.core.uploads import content_path
 from shiji.orgs.scope import ZoneScoped
@@ -9,19 +10,19 @@ from shiji.orgs.scope import ZoneScoped
 class Campaign(models.Model):
     """A study-and-rectification campaign, loaded from a preset file."""
 
-    code = models.SlugField("代码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=100)
-    year = models.PositiveSmallIntegerField("年度")
-    general_requirement = models.CharField("总要求", max_length=200)
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    description = models.TextField("说明", blank=True)
-    source = models.CharField("来源文件", max_length=200, blank=True)
+    code = models.SlugField(gettext_lazy("代码"), max_length=40, unique=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(gettext_lazy("年度"))
+    general_requirement = models.CharField(gettext_lazy("总要求"), max_length=200)
+    starts_on = models.DateField(gettext_lazy("开始日期"))
+    ends_on = models.DateField(gettext_lazy("结束日期"))
+    description = models.TextField(gettext_lazy("说明"), blank=True)
+    source = models.CharField(gettext_lazy("来源文件"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-year", "code"]
-        verbose_name = "学习教育活动"
-        verbose_name_plural = "学习教育活动"
+        verbose_name = gettext_lazy("学习教育活动")
+        verbose_name_plural = gettext_lazy("学习教育活动")
 
     def __str__(self) -> str:
         return self.name
@@ -32,10 +33,12 @@ class WorkArrangement(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="arrangements")
     code = models.SlugField(max_length=40)
-    name = models.CharField("名称", max_length=50)
-    requirement = models.TextField("要求", blank=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=50)
+    requirement = models.TextField(gettext_lazy("要求"), blank=True)
     is_placeholder = models.BooleanField(
-        "待确认措辞", default=False, help_text="官方表述未公开，可由管理员修改"
+        gettext_lazy("待确认措辞"),
+        default=False,
+        help_text=gettext_lazy("官方表述未公开，可由管理员修改"),
     )
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -59,17 +62,17 @@ class ZoneCampaign(ZoneScoped, models.Model):
 
     zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="campaigns")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="adoptions")
-    adopted_at = models.DateTimeField("启用时间", auto_now_add=True)
+    adopted_at = models.DateTimeField(gettext_lazy("启用时间"), auto_now_add=True)
     # Whether rectification may start only after the problem list entry has
     # passed review (问题清单审核). A setting of the zone's adoption: the
     # campaign asks for reviewed problem lists, and each zone's task force
     # decides whether its supervisors review every entry before work begins.
-    requires_list_review = models.BooleanField("问题清单须审核后整改", default=True)
+    requires_list_review = models.BooleanField(gettext_lazy("问题清单须审核后整改"), default=True)
 
     class Meta:
         ordering = ["zone", "-campaign__year"]
-        verbose_name = "高新区启用的活动"
-        verbose_name_plural = "高新区启用的活动"
+        verbose_name = gettext_lazy("高新区启用的活动")
+        verbose_name_plural = gettext_lazy("高新区启用的活动")
         constraints = [
             models.UniqueConstraint(fields=["zone", "campaign"], name="zone_campaign_unique")
         ]
@@ -85,18 +88,20 @@ class ProblemCategory(ZoneScoped, models.Model):
     zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="categories")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="categories")
     code = models.SlugField(max_length=40)
-    name = models.CharField("名称", max_length=50)
-    description = models.TextField("说明", blank=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=50)
+    description = models.TextField(gettext_lazy("说明"), blank=True)
     is_placeholder = models.BooleanField(
-        "待确认措辞", default=False, help_text="官方表述未公开，可由工作专班修改"
+        gettext_lazy("待确认措辞"),
+        default=False,
+        help_text=gettext_lazy("官方表述未公开，可由工作专班修改"),
     )
     order = models.PositiveSmallIntegerField(default=0)
-    is_active = models.BooleanField("启用", default=True)
+    is_active = models.BooleanField(gettext_lazy("启用"), default=True)
 
     class Meta:
         ordering = ["zone", "campaign", "order"]
-        verbose_name = "问题类别"
-        verbose_name_plural = "问题类别"
+        verbose_name = gettext_lazy("问题类别")
+        verbose_name_plural = gettext_lazy("问题类别")
         constraints = [
             models.UniqueConstraint(
                 fields=["zone", "campaign", "code"], name="category_code_unique"
@@ -119,17 +124,19 @@ class CategoryTemplate(models.Model):
         Campaign, on_delete=models.CASCADE, related_name="category_templates"
     )
     code = models.SlugField(max_length=40)
-    name = models.CharField("名称", max_length=50)
-    description = models.TextField("说明", blank=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=50)
+    description = models.TextField(gettext_lazy("说明"), blank=True)
     is_placeholder = models.BooleanField(
-        "待确认措辞", default=False, help_text="官方表述未公开，可由工作专班修改"
+        gettext_lazy("待确认措辞"),
+        default=False,
+        help_text=gettext_lazy("官方表述未公开，可由工作专班修改"),
     )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["campaign", "order"]
-        verbose_name = "问题类别模板"
-        verbose_name_plural = "问题类别模板"
+        verbose_name = gettext_lazy("问题类别模板")
+        verbose_name_plural = gettext_lazy("问题类别模板")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "code"], name="category_template_code_unique"
@@ -153,19 +160,24 @@ class TaskTemplate(models.Model):
         WorkArrangement, on_delete=models.PROTECT, related_name="task_templates"
     )
     code = models.SlugField(max_length=40)
-    title = models.CharField("任务", max_length=200)
-    description = models.TextField("说明", blank=True)
-    sectors = models.JSONField("适用领域", default=list, help_text="orgs.Sector 代码列表")
-    due_on = models.DateField("完成时限", null=True, blank=True)
+    title = models.CharField(gettext_lazy("任务"), max_length=200)
+    description = models.TextField(gettext_lazy("说明"), blank=True)
+    sectors = models.JSONField(
+        gettext_lazy("适用领域"), default=list, help_text=gettext_lazy("orgs.Sector 代码列表")
+    )
+    due_on = models.DateField(gettext_lazy("完成时限"), null=True, blank=True)
     due_offset_days = models.PositiveSmallIntegerField(
-        "开始后天数", null=True, blank=True, help_text="自活动开始日起算的完成天数"
+        gettext_lazy("开始后天数"),
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("自活动开始日起算的完成天数"),
     )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["campaign", "order"]
-        verbose_name = "任务模板"
-        verbose_name_plural = "任务模板"
+        verbose_name = gettext_lazy("任务模板")
+        verbose_name_plural = gettext_lazy("任务模板")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "code"], name="task_template_code_unique")
         ]
@@ -188,14 +200,14 @@ class StudyKind(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="study_kinds")
     code = models.SlugField(max_length=40)
-    name = models.CharField("名称", max_length=50)
-    description = models.TextField("说明", blank=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=50)
+    description = models.TextField(gettext_lazy("说明"), blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["campaign", "order"]
-        verbose_name = "学习形式"
-        verbose_name_plural = "学习形式"
+        verbose_name = gettext_lazy("学习形式")
+        verbose_name_plural = gettext_lazy("学习形式")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "code"], name="study_kind_code_unique"),
             models.UniqueConstraint(fields=["campaign", "name"], name="study_kind_name_unique"),
@@ -216,25 +228,30 @@ class Task(ZoneScoped, models.Model):
     zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="tasks")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="tasks")
     arrangement = models.ForeignKey(
-        WorkArrangement, on_delete=models.PROTECT, related_name="tasks", verbose_name="工作安排"
+        WorkArrangement,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        verbose_name=gettext_lazy("工作安排"),
     )
     template = models.ForeignKey(
         TaskTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
-    title = models.CharField("任务", max_length=200)
-    description = models.TextField("说明", blank=True)
-    deadline = models.DateField("完成时限", null=True, blank=True)
-    sectors = models.JSONField("适用领域", default=list, help_text="orgs.Sector 代码列表")
+    title = models.CharField(gettext_lazy("任务"), max_length=200)
+    description = models.TextField(gettext_lazy("说明"), blank=True)
+    deadline = models.DateField(gettext_lazy("完成时限"), null=True, blank=True)
+    sectors = models.JSONField(
+        gettext_lazy("适用领域"), default=list, help_text=gettext_lazy("orgs.Sector 代码列表")
+    )
     created_by = models.ForeignKey(
         "orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    is_sample = models.BooleanField("示例数据", default=False)
+    is_sample = models.BooleanField(gettext_lazy("示例数据"), default=False)
 
     class Meta:
         ordering = ["zone", "deadline", "pk"]
-        verbose_name = "任务"
-        verbose_name_plural = "任务"
+        verbose_name = gettext_lazy("任务")
+        verbose_name_plural = gettext_lazy("任务")
         constraints = [
             # Adopting the templates twice must not list a task twice.
             models.UniqueConstraint(
@@ -256,10 +273,10 @@ class Task(ZoneScoped, models.Model):
 
 
 class AssignmentStatus(models.TextChoices):
-    PENDING = "pending", "待完成"
-    REPORTED = "reported", "已报送"
-    ACCEPTED = "accepted", "已通过"
-    RETURNED = "returned", "已退回"
+    PENDING = "pending", gettext_lazy("待完成")
+    REPORTED = "reported", gettext_lazy("已报送")
+    ACCEPTED = "accepted", gettext_lazy("已通过")
+    RETURNED = "returned", gettext_lazy("已退回")
 
 
 class TaskAssignment(models.Model):
@@ -272,29 +289,29 @@ class TaskAssignment(models.Model):
         "orgs.Organization", on_delete=models.PROTECT, related_name="task_assignments"
     )
     status = models.CharField(
-        "状态",
+        gettext_lazy("状态"),
         max_length=20,
         choices=AssignmentStatus.choices,
         default=AssignmentStatus.PENDING,
         db_index=True,
     )
-    report_note = models.TextField("完成情况", blank=True)
+    report_note = models.TextField(gettext_lazy("完成情况"), blank=True)
     reported_by = models.ForeignKey(
         "orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reported_at = models.DateTimeField("报送时间", null=True, blank=True)
+    reported_at = models.DateTimeField(gettext_lazy("报送时间"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         "orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
-    return_reason = models.TextField("退回理由", blank=True)
+    reviewed_at = models.DateTimeField(gettext_lazy("审核时间"), null=True, blank=True)
+    return_reason = models.TextField(gettext_lazy("退回理由"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["task", "org__path"]
-        verbose_name = "任务分派"
-        verbose_name_plural = "任务分派"
+        verbose_name = gettext_lazy("任务分派")
+        verbose_name_plural = gettext_lazy("任务分派")
         constraints = [
             models.UniqueConstraint(fields=["task", "org"], name="assignment_once_per_org")
         ]
@@ -330,8 +347,8 @@ class AssignmentEvidence(models.Model):
         TaskAssignment, on_delete=models.CASCADE, related_name="evidence"
     )
     file = models.FileField(upload_to=assignment_evidence_path, max_length=200)
-    original_name = models.CharField("文件名", max_length=200)
-    content_kind = models.CharField("类型", max_length=20)
+    original_name = models.CharField(gettext_lazy("文件名"), max_length=200)
+    content_kind = models.CharField(gettext_lazy("类型"), max_length=20)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
     uploaded_by = models.ForeignKey(
@@ -341,8 +358,8 @@ class AssignmentEvidence(models.Model):
 
     class Meta:
         ordering = ["assignment", "uploaded_at", "pk"]
-        verbose_name = "任务完成凭证"
-        verbose_name_plural = "任务完成凭证"
+        verbose_name = gettext_lazy("任务完成凭证")
+        verbose_name_plural = gettext_lazy("任务完成凭证")
 
     def __str__(self) -> str:
         return self.original_name

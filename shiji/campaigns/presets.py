@@ -29,6 +29,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from shiji.core.errors import Invalid
+from shiji.core.i18n import in_chinese
 from shiji.orgs.models import Sector
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
@@ -150,6 +151,7 @@ def read_preset(path: str | Path) -> Preset:
     return parse_preset(text, filename=path.name)
 
 
+@in_chinese
 def parse_preset(text: str, *, filename: str) -> Preset:
     """Check ``text`` strictly and return the preset it describes."""
     return _Reader(filename).preset(text)

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.campaigns.models import (
     AssignmentStatus,
@@ -71,7 +72,7 @@ def adoption_get_for_user(*, user: Any, pk: Any) -> ZoneCampaign:
         .first()
     )
     if found is None:
-        raise NotFound("该学习教育不存在")
+        raise NotFound(gettext("该学习教育不存在"))
     return found
 
 
@@ -120,7 +121,7 @@ def tasks_visible_to(*, user: Any, action: str = "task.view") -> QuerySet[Task]:
 def task_get_for_user(*, user: Any, pk: Any) -> Task:
     task = tasks_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if task is None:
-        raise NotFound("任务不存在")
+        raise NotFound(gettext("任务不存在"))
     return task
 
 
@@ -179,7 +180,7 @@ def assignments_visible_to(*, user: Any, action: str = "task.view") -> QuerySet[
 def assignment_get_for_user(*, user: Any, pk: Any) -> TaskAssignment:
     found = assignments_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
-        raise NotFound("任务分派不存在")
+        raise NotFound(gettext("任务分派不存在"))
     return found
 
 

@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -139,7 +140,7 @@ def adopt(request: HttpRequest) -> HttpResponse:
         zone = zone_get_for_user(user=request.user, pk=request.POST.get("zone"))
         campaign = Campaign.objects.filter(pk=parse_id(request.POST.get("campaign"))).first()
         if campaign is None:
-            raise NotFound("学习教育不存在")
+            raise NotFound(gettext("学习教育不存在"))
         services.zone_adopt_campaign(actor=request.user, zone=zone, campaign=campaign)
         return _("已启用“%(name)s”，请在学习研讨中记录部署会议") % {"name": campaign.name}, zone
 

@@ -11,6 +11,8 @@ role through the policy action named here.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from shiji.campaigns.models import AssignmentStatus
 from shiji.core.workflow import Move
 
@@ -21,13 +23,13 @@ MOVES: dict[str, Move] = {
     m.action: m
     for m in [
         Move(
-            "report", "报送完成情况", frozenset({S.PENDING, S.RETURNED}), S.REPORTED,
-            "task.report", needs_note=True, note_label="完成情况",
+            "report", _("报送完成情况"), frozenset({S.PENDING, S.RETURNED}), S.REPORTED,
+            "task.report", needs_note=True, note_label=_("完成情况"),
         ),
-        Move("accept", "审核通过", frozenset({S.REPORTED}), S.ACCEPTED, "task.review"),
+        Move("accept", _("审核通过"), frozenset({S.REPORTED}), S.ACCEPTED, "task.review"),
         Move(
-            "return", "退回", frozenset({S.REPORTED}), S.RETURNED, "task.review",
-            needs_note=True, note_label="退回理由",
+            "return", _("退回"), frozenset({S.REPORTED}), S.RETURNED, "task.review",
+            needs_note=True, note_label=_("退回理由"),
         ),
     ]
 }  # fmt: skip

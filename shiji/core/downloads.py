@@ -160,5 +160,5 @@ def export_filename(
     ``FileResponse`` sends a name that is not plain ASCII both as
     ``filename`` (an ASCII stand-in) and as RFC 5987 ``filename*``."""
     parts = [zone_name, what, (day or timezone.localdate()).isoformat()]
-    name = "-".join(_NOT_IN_NAMES.sub("", p).strip() for p in parts if p)
+    name = "-".join(_NOT_IN_NAMES.sub("", str(p)).strip() for p in parts if p)
     return f"{name}.{extension}"

@@ -6,6 +6,8 @@ their inputs) and the API maps ``status`` to the HTTP status of DESIGN.md §6.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 
 class AppError(Exception):
     status = 400
@@ -53,4 +55,4 @@ class Conflict(AppError):
 
 def invalid(**fields: str) -> Invalid:
     """Shortcut: ``raise invalid(deadline="整改时限不能早于发现日期")``."""
-    return Invalid("；".join(fields.values()), fields=fields)
+    return Invalid(gettext("；").join(fields.values()), fields=fields)

@@ -7,9 +7,10 @@ colour their rows with it; none of them should import another app for it.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class Light(models.TextChoices):
-    RED = "red", "红灯"
-    YELLOW = "yellow", "黄灯"
-    GREEN = "green", "绿灯"
+    RED = "red", gettext_lazy("红灯")
+    YELLOW = "yellow", gettext_lazy("黄灯")
+    GREEN = "green", gettext_lazy("绿灯")

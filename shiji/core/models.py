@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class StagedUpload(models.Model):
@@ -16,24 +17,24 @@ class StagedUpload(models.Model):
     """
 
     class Purpose(models.TextChoices):
-        ROSTER = "roster", "花名册"
-        LEDGER = "ledger", "整改台账"
+        ROSTER = "roster", gettext_lazy("花名册")
+        LEDGER = "ledger", gettext_lazy("整改台账")
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staged_uploads"
     )
     zone = models.ForeignKey("orgs.Zone", on_delete=models.CASCADE, related_name="staged_uploads")
-    purpose = models.CharField("用途", max_length=20, choices=Purpose.choices)
-    original_name = models.CharField("文件名", max_length=255)
-    kind = models.CharField("类型", max_length=20)
+    purpose = models.CharField(gettext_lazy("用途"), max_length=20, choices=Purpose.choices)
+    original_name = models.CharField(gettext_lazy("文件名"), max_length=255)
+    kind = models.CharField(gettext_lazy("类型"), max_length=20)
     sha256 = models.CharField(max_length=64)
-    size = models.PositiveIntegerField("大小")
+    size = models.PositiveIntegerField(gettext_lazy("大小"))
     content = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = "待确认的上传"
-        verbose_name_plural = "待确认的上传"
+        verbose_name = gettext_lazy("待确认的上传")
+        verbose_name_plural = gettext_lazy("待确认的上传")
 
     def __str__(self) -> str:
         return self.original_name

@@ -13,22 +13,27 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.core.errors import NotFound
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import UploadInfo
 from shiji.core.validation import parse_id
+from shiji.orgs.policy import user_of
+
+if TYPE_CHECKING:
+    from shiji.orgs.policy import Actor
 
 MAX_AGE = dt.timedelta(days=1)
 
 
 @transaction.atomic
 def staged_create(
-    *, actor: Any, zone: Any, purpose: str, file: IO[bytes] | Any, info: UploadInfo
+    *, actor: Actor, zone: Any, purpose: str, file: IO[bytes] | Any, info: UploadInfo
 ) -> StagedUpload:
     """Park an upload that ``check_upload`` has accepted (``info`` is its result)."""
     file.seek(0)
@@ -36,7 +41,7 @@ def staged_create(
     file.seek(0)
     name = str(getattr(file, "name", "") or "upload").replace("\x00", "")
     staged = StagedUpload.objects.create(
-        uploaded_by=actor,
+        uploaded_by=user_of(actor),
         zone=zone,
         purpose=purpose,
         original_name=name.rsplit("/", 1)[-1][-255:],
@@ -61,7 +66,7 @@ def staged_get_for_user(*, user: Any, pk: Any, purpose: str, lock: bool = False)
         qs = qs.select_for_update(of=("self",))
     staged = qs.first()
     if staged is None:
-        raise NotFound("上传的文件已导入或已过期，请重新上传")
+        raise NotFound(gettext("上传的文件已导入或已过期，请重新上传"))
     return staged
 
 

@@ -39,6 +39,7 @@ from xml.etree import ElementTree
 import pypdf
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from PIL import Image, UnidentifiedImageError
 from pypdf.errors import DependencyError, PyPdfError
 
@@ -50,18 +51,18 @@ logger = logging.getLogger(__name__)
 MB = 1024 * 1024
 
 # What each kind is called in messages, and the MIME type to serve it with.
-KIND_LABELS: dict[str, str] = {
-    "jpeg": "JPEG 图片",
-    "png": "PNG 图片",
-    "gif": "GIF 图片",
-    "webp": "WebP 图片",
-    "pdf": "PDF 文件",
-    "docx": "Word（.docx）文件",
-    "xlsx": "Excel（.xlsx）文件",
-    "pptx": "PowerPoint（.pptx）文件",
-    "doc": "旧版 Word（.doc）文件",
-    "xls": "旧版 Excel（.xls）文件",
-    "ppt": "旧版 PowerPoint（.ppt）文件",
+KIND_LABELS: dict[str, Any] = {
+    "jpeg": gettext_lazy("JPEG 图片"),
+    "png": gettext_lazy("PNG 图片"),
+    "gif": gettext_lazy("GIF 图片"),
+    "webp": gettext_lazy("WebP 图片"),
+    "pdf": gettext_lazy("PDF 文件"),
+    "docx": gettext_lazy("Word（.docx）文件"),
+    "xlsx": gettext_lazy("Excel（.xlsx）文件"),
+    "pptx": gettext_lazy("PowerPoint（.pptx）文件"),
+    "doc": gettext_lazy("旧版 Word（.doc）文件"),
+    "xls": gettext_lazy("旧版 Excel（.xls）文件"),
+    "ppt": gettext_lazy("旧版 PowerPoint（.ppt）文件"),
 }
 CONTENT_TYPES: dict[str, str] = {
     "jpeg": "image/jpeg",
@@ -122,7 +123,7 @@ def size_label(max_bytes: int) -> str:
 def too_big_message(limit: int) -> str:
     """What a file over ``limit`` bytes is told, by the server and, before
     sending, by the browser (the ``upload_limit_attrs`` template tag)."""
-    return f"文件过大（最大 {size_label(limit)}）"
+    return gettext("文件过大（最大 %(size)s）") % {"size": size_label(limit)}
 
 
 def upload_limit(max_bytes: int | None = None) -> int:
@@ -179,7 +180,7 @@ def check_upload(
     position at the start either way.
     """
     if file is None:
-        raise invalid(**{field: "请选择要上传的文件"})
+        raise invalid(**{field: gettext("请选择要上传的文件")})
     limit = upload_limit(max_bytes)
     too_big = invalid(**{field: too_big_message(limit)})
     declared = getattr(file, "size", None)
@@ -200,13 +201,18 @@ def check_upload(
         digest.update(chunk)
     _seek(file, 0)
     if size == 0:
-        raise invalid(**{field: "文件是空的，请检查后重新上传"})
+        raise invalid(**{field: gettext("文件是空的，请检查后重新上传")})
     claimed, kind = _sniff(file)
     if kind not in allowed:
         if kind is None and claimed in allowed:
             # It starts like an allowed kind but is not one: say so, rather
             # than "unsupported", which would puzzle the owner of a damaged file.
-            raise invalid(**{field: f"文件已损坏，或不是真正的{KIND_LABELS[claimed]}"})
+            raise invalid(
+                **{
+                    field: gettext("文件已损坏，或不是真正的%(kind)s")
+                    % {"kind": KIND_LABELS[claimed]}
+                }
+            )
         raise invalid(**{field: _kind_message(kind, allowed)})
     return UploadInfo(kind=kind, size=size, sha256=digest.hexdigest())
 
@@ -216,7 +222,8 @@ def upload_name(file: Any, *, default: str) -> str:
     like any text and without a folder the browser may have sent; ``default``
     when the upload has none. Invalid under ``file`` when it is too long."""
     name = getattr(file, "name", "") or default
-    return clean_text(name, field="file", label="文件名", max_length=200).rsplit("/", 1)[-1]
+    name = clean_text(name, field="file", label=gettext("文件名"), max_length=200)
+    return name.rsplit("/", 1)[-1]
 
 
 class StorageUnavailable(AppError):
@@ -230,7 +237,9 @@ class StorageUnavailable(AppError):
     code = "storage_unavailable"
 
 
-STORAGE_MESSAGE = "文件存储暂时不可用，文件未保存，请稍后重试；如仍失败请联系系统管理员"
+STORAGE_MESSAGE = gettext_noop(
+    "文件存储暂时不可用，文件未保存，请稍后重试；如仍失败请联系系统管理员"
+)
 
 
 def content_path(folder: str, *, zone_id: int, sha256: str, kind: str) -> str:
@@ -295,7 +304,8 @@ def stored_upload(field_file: FieldFile, file: Any, *, name: str) -> Iterator[No
         logger.exception("storage refused %s", path)
         if stored_now:
             _discard_partial(storage, path, expected_size=_size(file))
-        raise StorageUnavailable(STORAGE_MESSAGE, fields={"file": STORAGE_MESSAGE}) from exc
+        message = gettext(STORAGE_MESSAGE)
+        raise StorageUnavailable(message, fields={"file": message}) from exc
     try:
         yield
     except Exception:
@@ -335,15 +345,15 @@ def _size(file: Any) -> int | None:
 def _kind_message(kind: str | None, allowed: set[str] | frozenset[str]) -> str:
     if kind == "encrypted":
         # An Office file (OLE-wrapped) or a PDF that needs a password to open.
-        return "文件设置了打开密码，请取消密码后再上传"
+        return gettext("文件设置了打开密码，请取消密码后再上传")
     if allowed == {"xlsx"}:
         if kind == "xls":
-            return "这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再上传"
-        return "文件不是有效的 Excel（.xlsx）文件"
+            return gettext("这是旧版 Excel（.xls）文件，请在 Excel 中“另存为” .xlsx 格式后再上传")
+        return gettext("文件不是有效的 Excel（.xlsx）文件")
     if allowed == {"docx"}:
-        return "文件不是有效的 Word（.docx）文件"
-    names = "、".join(KIND_LABELS.get(k, k) for k in sorted(allowed, key=_kind_order))
-    return f"不支持此类文件，请上传：{names}"
+        return gettext("文件不是有效的 Word（.docx）文件")
+    names = gettext("、").join(str(KIND_LABELS.get(k, k)) for k in sorted(allowed, key=_kind_order))
+    return gettext("不支持此类文件，请上传：%(kinds)s") % {"kinds": names}
 
 
 def _kind_order(kind: str) -> int:

@@ -4,7 +4,9 @@ per kind of mistake, one parser for ids, one cleaner for search terms."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, overload
+
+from django.utils.translation import gettext as _
 
 from shiji.core.errors import invalid
 
@@ -43,12 +45,14 @@ def clean_text(
 ) -> str:
     text = "" if value is None else str(value)
     if "\x00" in text:
-        raise invalid(**{field: f"{label}含有非法字符"})
+        raise invalid(**{field: _("%(label)s含有非法字符") % {"label": label}})
     text = text.strip()
     if required and not text:
-        raise invalid(**{field: f"请填写{label}"})
+        raise invalid(**{field: _("请填写%(label)s") % {"label": label}})
     if len(text) > max_length:
-        raise invalid(**{field: f"{label}不能超过 {max_length} 个字"})
+        raise invalid(
+            **{field: _("%(label)s不能超过 %(n)s 个字") % {"label": label, "n": max_length}}
+        )
     return text
 
 
@@ -58,8 +62,10 @@ def clean_choice(value: Any, *, field: str, label: str, choices: Any) -> str:
     for code, name in choices.choices:
         if text in (code, str(name)):
             return code
-    allowed = "、".join(str(n) for _, n in choices.choices)
-    raise invalid(**{field: f"{label}应为以下之一：{allowed}"})
+    allowed = _("、").join(str(n) for _code, n in choices.choices)
+    raise invalid(
+        **{field: _("%(label)s应为以下之一：%(allowed)s") % {"label": label, "allowed": allowed}}
+    )
 
 
 # The dates a record may carry: the campaign's own span with wide margins.
@@ -70,12 +76,18 @@ DATE_MIN = dt.date(1990, 1, 1)
 DATE_MAX = dt.date(2100, 12, 31)
 
 
+@overload
+def clean_date(
+    value: Any, *, field: str, label: str, required: Literal[True] = True
+) -> dt.date: ...
+@overload
+def clean_date(value: Any, *, field: str, label: str, required: bool) -> dt.date | None: ...
 def clean_date(value: Any, *, field: str, label: str, required: bool = True) -> dt.date | None:
     """A date (a date, a datetime or text like 2026-03-31) between
     ``DATE_MIN`` and ``DATE_MAX``, or ``Invalid`` under ``field``."""
     if value in (None, ""):
         if required:
-            raise invalid(**{field: f"请填写{label}"})
+            raise invalid(**{field: _("请填写%(label)s") % {"label": label}})
         return None
     if isinstance(value, dt.datetime):
         day = value.date()
@@ -86,9 +98,14 @@ def clean_date(value: Any, *, field: str, label: str, required: bool = True) -> 
         try:
             day = dt.date.fromisoformat(text)
         except ValueError:
-            raise invalid(**{field: f"{label}不是有效日期（格式：2026-03-31）"}) from None
+            raise invalid(
+                **{field: _("%(label)s不是有效日期（格式：2026-03-31）") % {"label": label}}
+            ) from None
     if not DATE_MIN <= day <= DATE_MAX:
         raise invalid(
-            **{field: f"{label}应在 {DATE_MIN.isoformat()} 至 {DATE_MAX.isoformat()} 之间"}
+            **{
+                field: _("%(label)s应在 %(min)s 至 %(max)s 之间")
+                % {"label": label, "min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()}
+            }
         )
     return day

@@ -5,7 +5,7 @@ runs in one transaction and records its audit event like any service."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -19,12 +19,15 @@ from shiji.core.validation import clean_choice, clean_text
 from shiji.orgs.models import User, Zone
 from shiji.orgs.services import USER_FIELDS, username_clean_new
 
+if TYPE_CHECKING:
+    from shiji.orgs.policy import Actor
+
 INDICATOR_FIELDS = ["code", "name", "kind", "dimension", "unit", "higher_is_better", "weight"]
 TARGET_FIELDS = ["zone", "indicator", "period", "comparator", "value", "source", "is_sample"]
 
 
 @transaction.atomic
-def superuser_create(*, actor: Any, username: str, password: str, name: str) -> User:
+def superuser_create(*, actor: Actor, username: str, password: str, name: str) -> User:
     """The first account of an empty installation. ``user_create`` needs a
     system admin as its actor, and Django's ``createsuperuser`` writes no
     audit event; this does, so the trail starts with the admin's creation."""
@@ -49,7 +52,7 @@ def superuser_create(*, actor: Any, username: str, password: str, name: str) -> 
 @transaction.atomic
 def indicator_ensure(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -83,7 +86,7 @@ def indicator_ensure(
 @transaction.atomic
 def target_set(
     *,
-    actor: Any,
+    actor: Actor,
     zone: Zone,
     indicator: Indicator,
     period: str,

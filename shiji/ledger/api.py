@@ -20,6 +20,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
@@ -132,6 +133,13 @@ class ProblemPatch(In):
     found_on: Day = None
     deadline: Day | None = None
     needs_rule_change: StrictBool = None
+    updated_at: dt.datetime | None = Field(
+        None,
+        description=(
+            "可选：读取问题时得到的 `updated_at`。此后问题已被他人修改则不保存，返回 409"
+            "（避免覆盖他人的修改）；不传则不检查。"
+        ),
+    )
 
 
 class TransitionIn(In):
@@ -453,11 +461,16 @@ def problem_detail(request, problem_id: int):
     description=(
         "只修改请求中给出的字段。待销号、已销号、已撤销的问题不能修改（409）。"
         "已有整改时限的问题改时限须走 `POST /problems/{id}/extensions`（否则 422）。"
+        "传入读取时的 `updated_at`，问题此后已被他人修改则返回 409，不覆盖。"
     ),
 )
 def problem_patch(request, problem_id: int, payload: ProblemPatch):
     problem = _problem(request, problem_id)
-    services.problem_update(actor=request.user, problem=problem, **payload.dict(exclude_unset=True))
+    fields = payload.dict(exclude_unset=True)
+    read_at = fields.pop("updated_at", None)
+    services.problem_update(
+        actor=request.user, problem=problem, expected_updated_at=read_at, **fields
+    )
     return _problem(request, problem_id)
 
 
@@ -610,7 +623,7 @@ XLSX = CONTENT_TYPES["xlsx"]
 )
 def ledger_export(request, filters: Query[ProblemFilters]):
     if not policy.can(request.user, "ledger.export"):
-        raise Forbidden("您没有权限导出整改台账")
+        raise Forbidden(gettext("您没有权限导出整改台账"))
     params = filters.dict(exclude_none=True)
     _check_named_scope(request, params)
     zone = excel.export_zone(user=request.user, params=params)

@@ -20,11 +20,13 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ProblemCategory, ZoneCampaign
 from shiji.core.errors import NotFound
 from shiji.core.validation import clean_search, parse_id
+from shiji.core.workflow import Move
 from shiji.ledger import workflow
 from shiji.ledger.models import Evidence, Light, Problem, Review, ReviewState, Status
 from shiji.orgs import policy
@@ -74,7 +76,7 @@ def problems_visible_to(*, user: Any, action: str = "problem.view") -> QuerySet[
 def problem_get_for_user(*, user: Any, pk: Any) -> Problem:
     problem = problems_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if problem is None:
-        raise NotFound("问题不存在")
+        raise NotFound(gettext("问题不存在"))
     return problem
 
 
@@ -93,7 +95,9 @@ SORTS = {
 }
 
 
-def problem_filter(qs: QuerySet[Problem], params: dict[str, Any], *, user: Any) -> QuerySet:
+def problem_filter(
+    qs: QuerySet[Problem], params: dict[str, Any], *, user: Any
+) -> QuerySet[Problem]:
     """Apply the list filters of the ledger page and the API. Unknown values
     simply match nothing rather than failing."""
     if params.get("zone"):
@@ -109,7 +113,9 @@ def problem_filter(qs: QuerySet[Problem], params: dict[str, Any], *, user: Any) 
     if params.get("category"):
         qs = qs.filter(category_id=parse_id(params["category"]))
     if params.get("light"):
-        qs = qs.filter(light=params["light"])
+        # ``light`` is the annotation of problems_visible_to, which the type
+        # checker does not see on the model.
+        qs = qs.filter(light=params["light"])  # type: ignore[misc]
     if params.get("review"):
         qs = qs.filter(review_state=params["review"])
     if params.get("q"):
@@ -126,7 +132,7 @@ def problem_filter(qs: QuerySet[Problem], params: dict[str, Any], *, user: Any) 
     return qs.order_by(*sort)
 
 
-def available_moves(*, user: Any, problem: Problem) -> list[workflow.Move]:
+def available_moves(*, user: Any, problem: Problem) -> list[Move]:
     """The moves this user may offer on this problem now (role and state);
     guards such as missing evidence are checked when the move is made."""
     return [
@@ -150,7 +156,7 @@ def evidence_reuse(*, problem: Problem, user: Any) -> dict[int, list[Problem]]:
         .filter(pk__in=[o.problem_id for o in others])
         .values_list("pk", flat=True)
     )
-    out: dict[int, list] = {}
+    out: dict[int, list[Any]] = {}
     for e in mine:
         out[e.pk] = [
             o.problem if o.problem_id in visible else None for o in others if o.sha256 == e.sha256
@@ -190,7 +196,7 @@ def inbox_for(*, user: Any) -> dict[str, QuerySet[Problem]]:
 
 
 def light_counts(qs: QuerySet[Problem]) -> dict[str, int]:
-    rows = qs.order_by().values("light").annotate(n=Count("pk"))
+    rows = qs.order_by().values("light").annotate(n=Count("pk"))  # type: ignore[misc]  # annotated
     counts = dict.fromkeys(Light.values, 0)
     counts.update({r["light"]: r["n"] for r in rows})
     return counts
@@ -231,6 +237,8 @@ def available_actions(*, user: Any, problem: Problem) -> set[str]:
 def list_review_required(problem: Problem) -> bool:
     """Does the problem's zone require its list entry to pass review before
     rectification starts (its adoption of the problem's campaign says so)?"""
+    if problem.campaign_id is None:  # no campaign, no adoption that could say so
+        return False
     return ZoneCampaign.objects.filter(
         zone_id=problem.zone_id, campaign_id=problem.campaign_id, requires_list_review=True
     ).exists()
@@ -242,7 +250,7 @@ def problem_participants(problem: Problem) -> dict[int, set[str]]:
     in the audit trail), who uploaded its evidence, wrote its progress,
     edited its measures, or submitted it."""
     pairs: list[tuple[int | None, str]] = []
-    owners = {problem.owner_id}
+    owners: set[int | None] = {problem.owner_id}
     for event in timeline_for(problem).filter(action__in=("problem.create", "problem.update")):
         changes = event.changes if isinstance(event.changes, dict) else {}
         pair = changes.get("owner")
@@ -250,10 +258,11 @@ def problem_participants(problem: Problem) -> dict[int, set[str]]:
             owners.update(v for v in pair if isinstance(v, int))
         if event.action == "problem.update" and "measures" in changes:
             pairs.append((event.actor_id, "measures"))
-    owners.discard(None)
     pairs += [
         (uid, "owner")
-        for uid in Person.objects.filter(pk__in=owners).values_list("user_id", flat=True)
+        for uid in Person.objects.filter(
+            pk__in={pk for pk in owners if pk is not None}
+        ).values_list("user_id", flat=True)
     ]
     pairs += [
         (uid, "evidence") for uid in problem.evidence.values_list("uploaded_by_id", flat=True)

@@ -3,11 +3,13 @@ demo loader all call these; each runs in one transaction with its audit event.""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import PROBLEM_MOVES, PROBLEM_REVIEWS, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -50,11 +52,11 @@ TEXT_LIMIT = 4000
 EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
 
 
-def _require_org(actor: Any, action: str, org: Organization) -> None:
+def _require_org(actor: policy.Actor, action: str, org: Organization) -> None:
     """The responsible org a problem is given: one the actor can see (else it
     is "not there", 422 like any bad reference) and may take ``action`` in."""
     if not policy.can(actor, "org.view", org):
-        raise invalid(org="责任单位不存在")
+        raise invalid(org=gettext("责任单位不存在"))
     policy.require(actor, action, org)
 
 
@@ -83,15 +85,18 @@ def _category(zone: Zone, value: Any, current_id: int | None) -> ProblemCategory
     problem keeps a category the zone has since retired, but none is newly
     given one."""
     if value is None or value == "":
-        raise invalid(category="请选择问题类别")
+        raise invalid(category=gettext("请选择问题类别"))
     if isinstance(value, ProblemCategory):
         category = value if value.zone_id == zone.pk else None
     else:
         category = ProblemCategory.objects.filter(zone=zone, pk=parse_id(value)).first()
     if category is None:
-        raise invalid(category="问题类别不存在")
+        raise invalid(category=gettext("问题类别不存在"))
     if not category.is_active and category.pk != current_id:
-        raise invalid(category=f"问题类别“{category.name}”已停用，请选用本区在用的问题类别")
+        raise invalid(
+            category=gettext("问题类别“%(name)s”已停用，请选用本区在用的问题类别")
+            % {"name": category.name}
+        )
     return category
 
 
@@ -102,14 +107,16 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     out: dict[str, Any] = {}
     if "source" in data:
         out["source"] = clean_choice(
-            data["source"], field="source", label="问题来源", choices=Source
+            data["source"], field="source", label=gettext("问题来源"), choices=Source
         )
     if "kind" in data:
-        out["kind"] = clean_choice(data["kind"], field="kind", label="整改类型", choices=Kind)
+        out["kind"] = clean_choice(
+            data["kind"], field="kind", label=gettext("整改类型"), choices=Kind
+        )
     for name, label, required in (
-        ("description", "问题描述", True),
-        ("measures", "整改措施", False),
-        ("goal", "整改目标", False),
+        ("description", gettext("问题描述"), True),
+        ("measures", gettext("整改措施"), False),
+        ("goal", gettext("整改目标"), False),
     ):
         if name in data:
             out[name] = clean_text(
@@ -120,8 +127,10 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
             zone, data["category"], current.category_id if current else None
         )
     if "org" in data:
-        out["org"] = org_in_zone(zone=zone, value=data["org"], field="org", label="责任单位")
-    for name, label in (("leader", "责任领导"), ("owner", "责任人")):
+        out["org"] = org_in_zone(
+            zone=zone, value=data["org"], field="org", label=gettext("责任单位")
+        )
+    for name, label in (("leader", gettext("责任领导")), ("owner", gettext("责任人"))):
         if name in data:
             out[name] = person_reference(
                 zone=zone,
@@ -131,12 +140,12 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
                 current_id=getattr(current, f"{name}_id", None),
             )
     if "found_on" in data:
-        out["found_on"] = clean_date(data["found_on"], field="found_on", label="发现日期")
+        out["found_on"] = clean_date(data["found_on"], field="found_on", label=gettext("发现日期"))
         if out["found_on"] > timezone.localdate():
-            raise invalid(found_on="发现日期不能晚于今天")
+            raise invalid(found_on=gettext("发现日期不能晚于今天"))
     if "deadline" in data:
         out["deadline"] = clean_date(
-            data["deadline"], field="deadline", label="整改时限", required=False
+            data["deadline"], field="deadline", label=gettext("整改时限"), required=False
         )
     if "needs_rule_change" in data:
         out["needs_rule_change"] = bool(data["needs_rule_change"])
@@ -144,9 +153,9 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     deadline = out.get("deadline", current.deadline if current else None)
     found_on = out.get("found_on", current.found_on if current else None)
     if kind in (Kind.IMMEDIATE, Kind.DEADLINE) and deadline is None:
-        raise invalid(deadline="立行立改和限期整改的问题须填写整改时限")
+        raise invalid(deadline=gettext("立行立改和限期整改的问题须填写整改时限"))
     if deadline and found_on and deadline < found_on:
-        raise invalid(deadline="整改时限不能早于发现日期")
+        raise invalid(deadline=gettext("整改时限不能早于发现日期"))
     return out
 
 
@@ -166,7 +175,7 @@ def problem_clean(
 @transaction.atomic
 def problem_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     source: Any,
     category: Any,
@@ -219,19 +228,61 @@ def problem_create(
     return problem
 
 
+def _to_millisecond(moment: dt.datetime) -> dt.datetime:
+    # The API's JSON gives times to the millisecond (DjangoJSONEncoder); the
+    # form gives them to the microsecond. Two saves of one problem in one
+    # millisecond are no edit anyone could have read in between.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def _unchanged_since(problem: Problem, read_at: dt.datetime | str | None) -> None:
+    """Optimistic concurrency: ``read_at`` is the ``updated_at`` the editor
+    was shown (the edit form's hidden field, the API's ``updated_at``). If the
+    problem has been saved since, saving now would silently overwrite the
+    other person's change (a lost update), so it is refused. ``None`` skips
+    the check (the Excel import, whose rows carry no version)."""
+    if read_at is None or read_at == "":
+        return
+    if isinstance(read_at, str):
+        try:
+            read_at = dt.datetime.fromisoformat(read_at)
+        except ValueError:
+            raise invalid(updated_at="页面版本无效，请刷新后重新修改") from None
+    if timezone.is_naive(read_at):
+        raise invalid(updated_at="页面版本无效，请刷新后重新修改")
+    if _to_millisecond(read_at) != _to_millisecond(problem.updated_at):
+        saved = timezone.localtime(problem.updated_at).strftime("%Y-%m-%d %H:%M:%S")
+        raise Conflict(
+            f"此问题在您打开编辑页面后已被他人修改（{saved} 保存）。"
+            "为免覆盖他人的修改，本次未保存：请重新打开问题，核对最新内容后再修改。"
+        )
+
+
 @transaction.atomic
-def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
+def problem_update(
+    *,
+    actor: policy.Actor,
+    problem: Problem,
+    expected_updated_at: dt.datetime | str | None = None,
+    **fields: Any,
+) -> Problem:
+    """Change the given fields. ``expected_updated_at``: the version the
+    editor read; a problem saved since then is a 409 Conflict, not an
+    overwrite."""
     problem = _locked(problem)
     policy.require(actor, "problem.edit", problem)
     workflow.check("edit", problem)
+    _unchanged_since(problem, expected_updated_at)
     unknown = set(fields) - set(PROBLEM_FIELDS)
     if unknown:
-        raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
+        raise invalid(**dict.fromkeys(unknown, gettext("不能修改此字段")))
     if "deadline" in fields and fields["deadline"] != problem.deadline and problem.deadline:
         # Moving a deadline is an extension, which needs a reason and is counted.
-        new = clean_date(fields["deadline"], field="deadline", label="整改时限", required=False)
+        new = clean_date(
+            fields["deadline"], field="deadline", label=gettext("整改时限"), required=False
+        )
         if new != problem.deadline:
-            raise invalid(deadline="修改整改时限请使用“申请延期”，并说明理由")
+            raise invalid(deadline=gettext("修改整改时限请使用“申请延期”，并说明理由"))
     values = _clean_fields(problem.zone, fields, problem)
     if "org" in values and values["org"].pk != problem.org_id:
         _require_org(actor, "problem.edit", values["org"])
@@ -253,18 +304,20 @@ def problem_update(*, actor: Any, problem: Problem, **fields: Any) -> Problem:
 
 
 @transaction.atomic
-def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "") -> Problem:
+def problem_review(
+    *, actor: policy.Actor, problem: Problem, decision: str, note: str = ""
+) -> Problem:
     """Review a problem list entry before rectification starts: approve it, or
     send it back because it is vague (查摆不深不准)."""
     problem = _locked(problem)
     policy.require(actor, "problem.review", problem)
     if decision not in ("approve", "send_back"):
-        raise invalid(decision="审核结论应为 approve 或 send_back")
+        raise invalid(decision=gettext("审核结论应为 approve 或 send_back"))
     workflow.check("review", problem)
     note = clean_text(
         note,
         field="note",
-        label="退回理由",
+        label=gettext("退回理由"),
         max_length=TEXT_LIMIT,
         required=decision == "send_back",
     )
@@ -287,15 +340,20 @@ def problem_review(*, actor: Any, problem: Problem, decision: str, note: str = "
 
 
 @transaction.atomic
-def problem_transition(*, actor: Any, problem: Problem, action: str, note: str = "") -> Problem:
+def problem_transition(
+    *, actor: policy.Actor, problem: Problem, action: str, note: str = ""
+) -> Problem:
     """Make one lifecycle move (see ledger/workflow.py)."""
     move = workflow.MOVES.get(action)
     if move is None:
-        raise invalid(action=f"未知操作：{action}")
+        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
     problem = _locked(problem)
     policy.require(actor, move.permission, problem)
     if problem.status not in move.sources:
-        raise Conflict(f"问题当前为“{problem.get_status_display()}”，不能{move.label}")
+        raise Conflict(
+            gettext("问题当前为“%(status)s”，不能%(move)s")
+            % {"status": problem.get_status_display(), "move": move.label}
+        )
     note = clean_text(
         note, field="note", label=move.note_label, max_length=TEXT_LIMIT, required=False
     )
@@ -309,13 +367,13 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
     if action == "submit":
         note = note or problem.completion_note
         if not note:
-            raise invalid(note="提交销号须填写完成情况")
+            raise invalid(note=gettext("提交销号须填写完成情况"))
         if not problem.evidence.exists():
-            raise Conflict("提交销号须至少上传一份整改凭证")
+            raise Conflict(gettext("提交销号须至少上传一份整改凭证"))
         problem.completion_note, problem.submitted_by = note, policy.user_of(actor)
         fields += ["completion_note", "submitted_by"]
     elif move.needs_note and not note:
-        raise invalid(note=f"请填写{move.note_label}")
+        raise invalid(note=gettext("请填写%(label)s") % {"label": move.note_label})
     flag = ""
     if action == "verify":
         independence = selectors.verify_independence(user=actor, problem=problem)
@@ -325,7 +383,10 @@ def problem_transition(*, actor: Any, problem: Problem, action: str, note: str =
             flag = _sponsorship_note(independence.sponsored)
             if not note:
                 raise invalid(
-                    note=f"{flag}。如仍由您审核销号，请写明理由；本次审核将标记供督导组关注"
+                    note=gettext(
+                        "%(flag)s。如仍由您审核销号，请写明理由；本次审核将标记供督导组关注"
+                    )
+                    % {"flag": flag}
                 )
         problem.verified_by, problem.closed_on = policy.user_of(actor), timezone.localdate()
         fields += ["verified_by", "closed_on"]
@@ -363,11 +424,11 @@ def _sponsorship_note(user_ids: tuple[int, ...]) -> str:
 
 
 @transaction.atomic
-def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> ProgressNote:
+def problem_add_progress(*, actor: policy.Actor, problem: Problem, text: Any) -> ProgressNote:
     problem = _locked(problem)
     policy.require(actor, "problem.progress", problem)
     workflow.check("progress", problem)
-    text = clean_text(text, field="text", label="整改进展", max_length=TEXT_LIMIT)
+    text = clean_text(text, field="text", label=gettext("整改进展"), max_length=TEXT_LIMIT)
     note = ProgressNote.objects.create(problem=problem, author=policy.user_of(actor), text=text)
     changes = {"progress_summary": [problem.progress_summary, text]}
     problem.progress_summary = text
@@ -378,13 +439,13 @@ def problem_add_progress(*, actor: Any, problem: Problem, text: Any) -> Progress
 
 @transaction.atomic
 def problem_add_evidence(
-    *, actor: Any, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
+    *, actor: policy.Actor, problem: Problem, file: Any, stage: Any = Stage.AFTER, note: Any = ""
 ) -> Evidence:
     problem = _locked(problem)
     policy.require(actor, "problem.evidence", problem)
     workflow.check("evidence", problem)
-    stage = clean_choice(stage, field="stage", label="凭证阶段", choices=Stage)
-    note = clean_text(note, field="note", label="说明", max_length=200, required=False)
+    stage = clean_choice(stage, field="stage", label=gettext("凭证阶段"), choices=Stage)
+    note = clean_text(note, field="note", label=gettext("说明"), max_length=200, required=False)
     info = check_upload(
         file, allowed=EVIDENCE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024
     )
@@ -412,17 +473,17 @@ def problem_add_evidence(
 
 @transaction.atomic
 def problem_extend_deadline(
-    *, actor: Any, problem: Problem, new_deadline: Any, reason: Any
+    *, actor: policy.Actor, problem: Problem, new_deadline: Any, reason: Any
 ) -> DeadlineExtension:
     problem = _locked(problem)
     policy.require(actor, "problem.extend", problem)
     workflow.check("extend", problem)
-    new = clean_date(new_deadline, field="new_deadline", label="新的整改时限")
-    reason = clean_text(reason, field="reason", label="延期理由", max_length=TEXT_LIMIT)
+    new = clean_date(new_deadline, field="new_deadline", label=gettext("新的整改时限"))
+    reason = clean_text(reason, field="reason", label=gettext("延期理由"), max_length=TEXT_LIMIT)
     if problem.deadline and new <= problem.deadline:
-        raise invalid(new_deadline="新的整改时限应晚于原时限")
+        raise invalid(new_deadline=gettext("新的整改时限应晚于原时限"))
     if new < problem.found_on:
-        raise invalid(new_deadline="整改时限不能早于发现日期")
+        raise invalid(new_deadline=gettext("整改时限不能早于发现日期"))
     ext = DeadlineExtension.objects.create(
         problem=problem,
         old_deadline=problem.deadline,

@@ -39,6 +39,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks import task
 
 from shiji.core import staging
@@ -110,7 +111,7 @@ def job_start_export(*, user: Any, params: Mapping[str, Any]) -> LedgerJob:
     or return the same user's identical export that is under way or that
     finished within ``EXPORT_REUSE_AGE``."""
     if not policy.can(user, "ledger.export"):
-        raise Forbidden("您没有权限导出整改台账")
+        raise Forbidden(gettext("您没有权限导出整改台账"))
     params = {key: str(value) for key, value in params.items() if value not in (None, "")}
     zone = excel.export_zone(user=user, params=params)  # NotFound for a zone out of scope
     fingerprint = hashlib.sha256(
@@ -144,7 +145,7 @@ def job_start_export(*, user: Any, params: Mapping[str, Any]) -> LedgerJob:
     return job
 
 
-def job_start_import(*, actor: Any, staged: StagedUpload, dry_run: bool) -> LedgerJob:
+def job_start_import(*, actor: policy.Actor, staged: StagedUpload, dry_run: bool) -> LedgerJob:
     """Queue the check (``dry_run``) or the import of a staged upload. A
     second confirmation of the same upload returns the job already under way."""
     excel.import_require(actor=actor, zone=staged.zone)
@@ -168,7 +169,7 @@ def job_start_import(*, actor: Any, staged: StagedUpload, dry_run: bool) -> Ledg
 
 
 def job_start_import_upload(
-    *, actor: Any, zone: Any, file: Any, info: Any, dry_run: bool
+    *, actor: policy.Actor, zone: Any, file: Any, info: Any, dry_run: bool
 ) -> LedgerJob:
     """Park an upload that ``check_upload`` accepted (``info``) and queue
     its check or its import."""
@@ -184,13 +185,13 @@ def job_retry(*, user: Any, job: LedgerJob) -> LedgerJob:
     """Queue a failed job of the user's again. An import needs its upload
     still parked; an export checks the right to export again."""
     if job.state != JobState.FAILED:
-        raise Conflict("只有失败的任务可以重试")
+        raise Conflict(gettext("只有失败的任务可以重试"))
     if job.kind == JobKind.EXPORT:
         if not policy.can(user, "ledger.export"):
-            raise Forbidden("您没有权限导出整改台账")
+            raise Forbidden(gettext("您没有权限导出整改台账"))
         excel.export_zone(user=user, params=job.params)  # NotFound when out of scope now
     elif job.staged_id is None:
-        raise NotFound("上传的文件已导入或已过期，请重新上传")
+        raise NotFound(gettext("上传的文件已导入或已过期，请重新上传"))
     else:
         excel.import_require(actor=user, zone=job.zone)
     with transaction.atomic():
@@ -209,7 +210,7 @@ def job_retry(*, user: Any, job: LedgerJob) -> LedgerJob:
             lease_until=None,
         )
         if not retried:
-            raise Conflict("任务已在重试")
+            raise Conflict(gettext("任务已在重试"))
         _enqueue(job)
     job.refresh_from_db()
     return job
@@ -244,7 +245,7 @@ def job_get_for_user(*, user: Any, pk: Any) -> LedgerJob:
         .first()
     )
     if job is None:
-        raise NotFound("任务不存在")
+        raise NotFound(gettext("任务不存在"))
     if job.state == JobState.RUNNING and job_recover(pk=job.pk):
         job.refresh_from_db()
     return job
@@ -255,13 +256,13 @@ def job_download_check(*, user: Any, job: LedgerJob) -> None:
     who lost ``ledger.export`` is Forbidden; one who no longer sees every
     zone the file covers (moved zone, narrower grant) gets NotFound."""
     if job.kind != JobKind.EXPORT or job.state != JobState.DONE or not job.file:
-        raise NotFound("文件不存在")
+        raise NotFound(gettext("文件不存在"))
     if not policy.can(user, "ledger.export"):
-        raise Forbidden("您没有权限导出整改台账")
+        raise Forbidden(gettext("您没有权限导出整改台账"))
     now_ids = policy.zone_ids_for(user, "ledger.export")
     covered = job.scope
     if now_ids is not None and (covered is None or not set(covered) <= set(now_ids)):
-        raise NotFound("文件不存在")
+        raise NotFound(gettext("文件不存在"))
 
 
 def job_waiting_for_worker(job: LedgerJob, *, now: dt.datetime | None = None) -> bool:
@@ -365,7 +366,7 @@ def _run_export(job: LedgerJob) -> dict[str, Any]:
 def _run_import(job: LedgerJob) -> dict[str, Any]:
     staged = job.staged
     if staged is None:
-        raise NotFound("上传的文件已导入或已过期，请重新上传")
+        raise NotFound(gettext("上传的文件已导入或已过期，请重新上传"))
     dry_run = job.kind == JobKind.IMPORT_CHECK
 
     def written(result: excel.ImportResult) -> None:

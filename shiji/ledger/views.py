@@ -400,7 +400,7 @@ def _reuse_message(others: list[Problem | None]) -> str:
     codes = [p.code for p in others if p is not None]
     hidden = sum(1 for p in others if p is None)
     if codes:
-        target = "、".join(dict.fromkeys(codes))
+        target = _("、").join(dict.fromkeys(codes))
         if hidden:
             target += _("及另外 %(n)d 个您无权查看的") % {"n": hidden}
         return _("该凭证与 %(codes)s 号问题使用的文件相同（SHA-256 一致），请核实是否虚假整改") % {
@@ -597,7 +597,14 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             # A set deadline moves only by an extension, which has its own form.
             values = _problem_input(request, with_deadline=problem.deadline is None)
-            services.problem_update(actor=request.user, problem=problem, **values)
+            services.problem_update(
+                actor=request.user,
+                problem=problem,
+                # The version the form was opened at: a save by someone else
+                # since then is a conflict, not an overwrite.
+                expected_updated_at=request.POST.get("updated_at"),
+                **values,
+            )
         except AppError as exc:
             return error_response(request, exc, lambda e: page(request.POST, e))
         messages.success(request, _("已保存修改"))
@@ -627,6 +634,7 @@ def _problem_values(problem: Problem) -> dict[str, Any]:
         "found_on": problem.found_on.isoformat(),
         "deadline": problem.deadline.isoformat() if problem.deadline else "",
         "needs_rule_change": "on" if problem.needs_rule_change else "",
+        "updated_at": problem.updated_at.isoformat(),
     }
 
 

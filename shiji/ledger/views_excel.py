@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.core import staging
@@ -57,7 +58,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     background job, which only a POST does (with its CSRF token), so a link
     followed or prefetched never queues work."""
     if not policy.can(request.user, "ledger.export"):
-        raise Forbidden("您没有权限导出整改台账")
+        raise Forbidden(gettext("您没有权限导出整改台账"))
     if request.method == "POST":
         params = _export_params(request.POST)
         try:
@@ -83,7 +84,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
 def _import_zones(user: Any) -> list:
     zone_ids = policy.zone_ids_for(user, "ledger.import")
     if zone_ids is not None and not zone_ids:
-        raise Forbidden("您没有权限导入整改台账")
+        raise Forbidden(gettext("您没有权限导入整改台账"))
     zones = zones_visible_to(user=user)
     return list(zones if zone_ids is None else zones.filter(pk__in=zone_ids))
 
@@ -175,7 +176,7 @@ def ledger_import_confirm(request: HttpRequest) -> HttpResponse:
 
 
 def _done_message(created: int, updated: int) -> str:
-    return f"整改台账已导入：新增 {created} 条、更新 {updated} 条"
+    return gettext("整改台账已导入：新增 %(c)s 条、更新 %(u)s 条") % {"c": created, "u": updated}
 
 
 @login_required
@@ -220,5 +221,5 @@ def ledger_job_download(request: HttpRequest, pk: int) -> FileResponse:
     try:
         handle = job.file.open("rb")
     except OSError:
-        raise NotFound("文件已清理，请重新导出") from None
+        raise NotFound(gettext("文件已清理，请重新导出")) from None
     return attachment_response(handle, filename=job.file_name, kind="xlsx")

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
+
 from shiji.core.errors import Conflict
 from shiji.core.workflow import Move
 from shiji.ledger.models import ReviewState, Status
@@ -36,43 +38,43 @@ S = Status
 MOVES: dict[str, Move] = {
     m.action: m
     for m in [
-        Move("start", "开始整改", frozenset({S.OPEN}), S.IN_PROGRESS, "problem.start"),
+        Move("start", _("开始整改"), frozenset({S.OPEN}), S.IN_PROGRESS, "problem.start"),
         Move(
             "submit",
-            "提交销号",
+            _("提交销号"),
             frozenset({S.IN_PROGRESS}),
             S.SUBMITTED,
             "problem.submit",
             needs_note=True,
-            note_label="完成情况",
+            note_label=_("完成情况"),
         ),
-        Move("verify", "审核销号", frozenset({S.SUBMITTED}), S.CLOSED, "problem.verify"),
+        Move("verify", _("审核销号"), frozenset({S.SUBMITTED}), S.CLOSED, "problem.verify"),
         Move(
             "return",
-            "退回整改",
+            _("退回整改"),
             frozenset({S.SUBMITTED}),
             S.IN_PROGRESS,
             "problem.return",
             needs_note=True,
-            note_label="退回理由",
+            note_label=_("退回理由"),
         ),
         Move(
             "reopen",
-            "回头看重新整改",
+            _("回头看重新整改"),
             frozenset({S.CLOSED}),
             S.IN_PROGRESS,
             "problem.reopen",
             needs_note=True,
-            note_label="重新整改理由",
+            note_label=_("重新整改理由"),
         ),
         Move(
             "cancel",
-            "撤销",
+            _("撤销"),
             frozenset({S.OPEN, S.IN_PROGRESS}),
             S.CANCELLED,
             "problem.cancel",
             needs_note=True,
-            note_label="撤销理由",
+            note_label=_("撤销理由"),
         ),
     ]
 }

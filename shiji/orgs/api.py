@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -232,9 +233,9 @@ def user_patch(request, user_id: int, payload: UserPatch):
     target = selectors.user_get_for_user(user=request.user, pk=user_id)
     data = payload.dict(exclude_unset=True)
     if "grants" in data and data["grants"] is None:
-        raise invalid(grants="grants 不能为 null")
+        raise invalid(grants=gettext("grants 不能为 null"))
     if data.get("is_locked"):
-        raise invalid(is_locked="只能解除锁定（false）；锁定由登录失败自动产生")
+        raise invalid(is_locked=gettext("只能解除锁定（false）；锁定由登录失败自动产生"))
     services.user_update(
         actor=request.user,
         user=target,

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy
 
 from shiji.orgs.scope import OrgScoped
 from shiji.orgs.usernames import USERNAME_RULE, validate_username
@@ -13,17 +14,17 @@ from shiji.orgs.usernames import USERNAME_RULE, validate_username
 class Zone(models.Model):
     """A national high-tech zone: the tenant every record belongs to."""
 
-    code = models.SlugField("代码", max_length=16, unique=True)
-    name = models.CharField("名称", max_length=100, unique=True)
-    short_name = models.CharField("简称", max_length=30)
-    province = models.CharField("省份", max_length=20, db_index=True)
-    city = models.CharField("城市", max_length=30)
-    is_sample = models.BooleanField("示例数据", default=False)
+    code = models.SlugField(gettext_lazy("代码"), max_length=16, unique=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=100, unique=True)
+    short_name = models.CharField(gettext_lazy("简称"), max_length=30)
+    province = models.CharField(gettext_lazy("省份"), max_length=20, db_index=True)
+    city = models.CharField(gettext_lazy("城市"), max_length=30)
+    is_sample = models.BooleanField(gettext_lazy("示例数据"), default=False)
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "高新区"
-        verbose_name_plural = "高新区"
+        verbose_name = gettext_lazy("高新区")
+        verbose_name_plural = gettext_lazy("高新区")
 
     def __str__(self) -> str:
         return self.name
@@ -41,20 +42,20 @@ class Zone(models.Model):
 
 
 class OrgKind(models.TextChoices):
-    WORKING_COMMITTEE = "working_committee", "党工委"
-    COMMITTEE = "committee", "党委"
-    GENERAL_BRANCH = "general_branch", "党总支"
-    BRANCH = "branch", "党支部"
-    DEPARTMENT = "department", "部门"
-    ENTERPRISE = "enterprise", "企业"
+    WORKING_COMMITTEE = "working_committee", gettext_lazy("党工委")
+    COMMITTEE = "committee", gettext_lazy("党委")
+    GENERAL_BRANCH = "general_branch", gettext_lazy("党总支")
+    BRANCH = "branch", gettext_lazy("党支部")
+    DEPARTMENT = "department", gettext_lazy("部门")
+    ENTERPRISE = "enterprise", gettext_lazy("企业")
 
 
 class Sector(models.TextChoices):
-    ORGAN = "organ", "机关"
-    SOE = "soe", "国企"
-    INSTITUTION = "institution", "事业单位"
-    PRIVATE = "private", "非公企业"
-    SOCIAL = "social", "社会组织"
+    ORGAN = "organ", gettext_lazy("机关")
+    SOE = "soe", gettext_lazy("国企")
+    INSTITUTION = "institution", gettext_lazy("事业单位")
+    PRIVATE = "private", gettext_lazy("非公企业")
+    SOCIAL = "social", gettext_lazy("社会组织")
 
 
 class Organization(models.Model):
@@ -69,17 +70,17 @@ class Organization(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    name = models.CharField("名称", max_length=100)
-    kind = models.CharField("类型", max_length=20, choices=OrgKind.choices)
-    sector = models.CharField("领域", max_length=20, choices=Sector.choices)
+    name = models.CharField(gettext_lazy("名称"), max_length=100)
+    kind = models.CharField(gettext_lazy("类型"), max_length=20, choices=OrgKind.choices)
+    sector = models.CharField(gettext_lazy("领域"), max_length=20, choices=Sector.choices)
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
-    is_sample = models.BooleanField("示例数据", default=False)
+    is_sample = models.BooleanField(gettext_lazy("示例数据"), default=False)
 
     class Meta:
         ordering = ["zone", "path"]
-        verbose_name = "组织"
-        verbose_name_plural = "组织"
+        verbose_name = gettext_lazy("组织")
+        verbose_name_plural = gettext_lazy("组织")
         constraints = [
             models.UniqueConstraint(fields=["zone", "name"], name="org_name_unique_in_zone")
         ]
@@ -108,20 +109,20 @@ class Person(OrgScoped, models.Model):
 
     zone = models.ForeignKey(Zone, on_delete=models.PROTECT, related_name="people")
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="people")
-    name = models.CharField("姓名", max_length=50)
-    position = models.CharField("职务", max_length=100, blank=True)
-    is_party_member = models.BooleanField("党员", default=True)
-    phone = models.CharField("联系电话", max_length=30, blank=True)
+    name = models.CharField(gettext_lazy("姓名"), max_length=50)
+    position = models.CharField(gettext_lazy("职务"), max_length=100, blank=True)
+    is_party_member = models.BooleanField(gettext_lazy("党员"), default=True)
+    phone = models.CharField(gettext_lazy("联系电话"), max_length=30, blank=True)
     user = models.OneToOneField(
         "orgs.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
     )
-    is_active = models.BooleanField("在册", default=True)
-    is_sample = models.BooleanField("示例数据", default=False)
+    is_active = models.BooleanField(gettext_lazy("在册"), default=True)
+    is_sample = models.BooleanField(gettext_lazy("示例数据"), default=False)
 
     class Meta:
         ordering = ["org__path", "name"]
-        verbose_name = "人员"
-        verbose_name_plural = "人员"
+        verbose_name = gettext_lazy("人员")
+        verbose_name_plural = gettext_lazy("人员")
         constraints = [
             models.UniqueConstraint(fields=["org", "name"], name="person_name_unique_in_org")
         ]
@@ -137,14 +138,14 @@ class User(AbstractUser):
     # The rule of shiji.orgs.usernames; max_length stays at Django's 150 so
     # that older, longer names remain valid rows.
     username = models.CharField(
-        "用户名",
+        gettext_lazy("用户名"),
         max_length=150,
         unique=True,
         validators=[validate_username],
         help_text=USERNAME_RULE,
         error_messages={"unique": "该用户名不可用"},
     )
-    name = models.CharField("姓名", max_length=50, blank=True)
+    name = models.CharField(gettext_lazy("姓名"), max_length=50, blank=True)
     zone = models.ForeignKey(
         Zone, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
@@ -153,8 +154,8 @@ class User(AbstractUser):
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
-        verbose_name = "账号"
-        verbose_name_plural = "账号"
+        verbose_name = gettext_lazy("账号")
+        verbose_name_plural = gettext_lazy("账号")
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_unique_ignoring_case")
         ]
@@ -192,21 +193,21 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    SYSTEM_ADMIN = "system_admin", "系统管理员"
-    VIEWER = "viewer", "上级查看"
-    ZONE_ADMIN = "zone_admin", "工作专班"
-    LEADER = "leader", "分管领导"
-    SECRETARY = "secretary", "书记"
-    LIAISON = "liaison", "联络员"
-    SUPERVISOR = "supervisor", "督导组"
+    SYSTEM_ADMIN = "system_admin", gettext_lazy("系统管理员")
+    VIEWER = "viewer", gettext_lazy("上级查看")
+    ZONE_ADMIN = "zone_admin", gettext_lazy("工作专班")
+    LEADER = "leader", gettext_lazy("分管领导")
+    SECRETARY = "secretary", gettext_lazy("书记")
+    LIAISON = "liaison", gettext_lazy("联络员")
+    SUPERVISOR = "supervisor", gettext_lazy("督导组")
 
 
 class RoleGrant(models.Model):
     """user × role × scope. No zone, org or province: all zones."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
-    role = models.CharField("角色", max_length=20, choices=Role.choices)
-    province = models.CharField("省份", max_length=20, blank=True)
+    role = models.CharField(gettext_lazy("角色"), max_length=20, choices=Role.choices)
+    province = models.CharField(gettext_lazy("省份"), max_length=20, blank=True)
     zone = models.ForeignKey(
         Zone, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
     )
@@ -215,8 +216,8 @@ class RoleGrant(models.Model):
     )
 
     class Meta:
-        verbose_name = "角色授权"
-        verbose_name_plural = "角色授权"
+        verbose_name = gettext_lazy("角色授权")
+        verbose_name_plural = gettext_lazy("角色授权")
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} · {self.scope_label}"
@@ -242,8 +243,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "API 令牌"
-        verbose_name_plural = "API 令牌"
+        verbose_name = gettext_lazy("API 令牌")
+        verbose_name_plural = gettext_lazy("API 令牌")
 
     def __str__(self) -> str:
         return f"token of {self.user_id} until {self.expires_at:%Y-%m-%d}"
@@ -267,8 +268,8 @@ class LoginThrottle(models.Model):
     last_attempt_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "登录失败计数"
-        verbose_name_plural = "登录失败计数"
+        verbose_name = gettext_lazy("登录失败计数")
+        verbose_name_plural = gettext_lazy("登录失败计数")
         constraints = [
             models.UniqueConstraint(fields=["username", "client"], name="login_throttle_unique")
         ]

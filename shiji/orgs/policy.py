@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Q
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.core.errors import Forbidden, NotFound
 from shiji.orgs.models import Role, RoleGrant, User
@@ -84,6 +86,9 @@ TABLE: dict[str, frozenset[str]] = {
 }
 
 
+M = TypeVar("M", bound=Model)
+
+
 # Who acts ------------------------------------------------------------------------
 
 
@@ -112,10 +117,12 @@ def system(source: str) -> SystemActor:
     return SystemActor(source)
 
 
-Actor = User | SystemActor
+# Who acts on a service: a signed-in user, the system (commands, the demo
+# loader, jobs), or a request's anonymous user, who may do nothing.
+Actor = User | SystemActor | AnonymousUser
 
 
-def is_system(actor: Any) -> bool:
+def is_system(actor: Actor) -> bool:
     return isinstance(actor, SystemActor)
 
 
@@ -124,7 +131,7 @@ def user_of(actor: Actor) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
-def _check_actor(actor: Any) -> None:
+def _check_actor(actor: Actor) -> None:
     # AnonymousUser passes (it then may do nothing); None and stray objects do not.
     if actor is None or not (is_system(actor) or hasattr(actor, "is_authenticated")):
         raise TypeError(
@@ -138,9 +145,9 @@ def require(
     action: str,
     obj: Any = None,
     *,
-    message: str = "您没有权限执行此操作",
+    message: str | None = None,
     view: str | None = None,
-    missing: str = "记录不存在",
+    missing: str | None = None,
 ) -> None:
     """Raise unless ``actor`` may take ``action`` on ``obj``: the one check of
     every service.
@@ -150,9 +157,9 @@ def require(
     instead, the same as for a record that does not exist.
     """
     if view is not None and not can(actor, view, obj):
-        raise NotFound(missing)
+        raise NotFound(missing or gettext("记录不存在"))
     if not can(actor, action, obj):
-        raise Forbidden(message)
+        raise Forbidden(message or gettext("您没有权限执行此操作"))
 
 
 # Which scopes each role may be granted with (checked when granting).
@@ -186,20 +193,20 @@ def is_global_admin(user: Any) -> bool:
 # gather who did what from the records (``did``: user id → steps) and ask
 # ``four_eyes_refusal``. The system actor is nobody here: it never took a step.
 
-VERIFY_PROBLEM: dict[str, str] = {
+VERIFY_PROBLEM: dict[str, Any] = {
     # In the order a refusal names them.
-    "owner": "责任人不能审核销号自己负责的问题",
-    "submitter": "提交人不能审核销号自己提交的问题",
-    "evidence": "上传过本问题整改凭证的人不能审核销号本问题",
-    "progress": "填写过本问题整改进展的人不能审核销号本问题",
-    "measures": "修改过本问题整改措施的人不能审核销号本问题",
+    "owner": gettext_lazy("责任人不能审核销号自己负责的问题"),
+    "submitter": gettext_lazy("提交人不能审核销号自己提交的问题"),
+    "evidence": gettext_lazy("上传过本问题整改凭证的人不能审核销号本问题"),
+    "progress": gettext_lazy("填写过本问题整改进展的人不能审核销号本问题"),
+    "measures": gettext_lazy("修改过本问题整改措施的人不能审核销号本问题"),
 }
-ACCEPT_TASK_REPORT: dict[str, str] = {
-    "reporter": "报送人不能审核自己报送的任务",
+ACCEPT_TASK_REPORT: dict[str, Any] = {
+    "reporter": gettext_lazy("报送人不能审核自己报送的任务"),
 }
-ISSUE_REGULATION: dict[str, str] = {
-    "submitter": "提交审议的人不能印发自己提交的制度，须由他人审定印发",
-    "drafter": "起草人不能印发自己起草的制度，须由他人审定印发",
+ISSUE_REGULATION: dict[str, Any] = {
+    "submitter": gettext_lazy("提交审议的人不能印发自己提交的制度，须由他人审定印发"),
+    "drafter": gettext_lazy("起草人不能印发自己起草的制度，须由他人审定印发"),
 }
 
 
@@ -213,7 +220,7 @@ def did_steps(pairs: Iterable[tuple[int | None, str]]) -> dict[int, set[str]]:
     return out
 
 
-def four_eyes_refusal(actor: Any, did: dict[int, set[str]], rule: dict[str, str]) -> str:
+def four_eyes_refusal(actor: Actor, did: dict[int, set[str]], rule: dict[str, str]) -> str:
     """Why ``actor`` may not take the second step, given who took the first
     ones (``did``), or "" when they took none of the steps ``rule`` names."""
     user = user_of(actor)
@@ -237,7 +244,7 @@ class Independence:
 
 
 def verify_independence(
-    actor: Any, *, did: dict[int, set[str]], sponsored_by_actor: set[int]
+    actor: Actor, *, did: dict[int, set[str]], sponsored_by_actor: set[int]
 ) -> Independence:
     """The four-eyes rule of problem verification (DESIGN.md §4): the verifier
     never owned the problem, uploaded its evidence, wrote its progress, edited
@@ -260,13 +267,13 @@ def grantable_roles(user: Any) -> list[str]:
     return [r for r in Role.values if may_give_role(user, r)]
 
 
-def may_give_role(actor: Any, role: str) -> bool:
+def may_give_role(actor: Actor, role: str) -> bool:
     if not can(actor, "user.manage"):
         return False
     return role not in GLOBAL_ONLY_ROLES or is_global_admin(actor)
 
 
-def may_grant_in(actor: Any, scope: Any) -> bool:
+def may_grant_in(actor: Actor, scope: Any) -> bool:
     """May ``actor`` grant a role over ``scope`` (a zone or an org; None is all
     zones or a province)?"""
     if scope is None:
@@ -274,14 +281,14 @@ def may_grant_in(actor: Any, scope: Any) -> bool:
     return can(actor, "user.manage", scope)
 
 
-def may_revoke(actor: Any, grant: RoleGrant) -> bool:
+def may_revoke(actor: Actor, grant: RoleGrant) -> bool:
     """May ``actor`` take ``grant`` away? Only who could give it."""
     if grant.zone_id is None or grant.role in GLOBAL_ONLY_ROLES:
         return is_global_admin(actor)
     return can(actor, "user.manage", grant.org or grant.zone)
 
 
-def account_edit_refusal(actor: Any, user: User) -> str:
+def account_edit_refusal(actor: Actor, user: User) -> str:
     """Why ``actor`` may not edit ``user`` (an account they can see), or "".
 
     A zone admin must not reset the password of an account that holds more
@@ -291,9 +298,9 @@ def account_edit_refusal(actor: Any, user: User) -> str:
     if is_global_admin(actor):
         return ""
     if user.is_superuser:
-        return "该账号是超级管理员，只能由系统管理员修改"
+        return gettext("该账号是超级管理员，只能由系统管理员修改")
     if any(not may_revoke(actor, g) for g in user.grants.select_related("zone", "org")):
-        return "该账号拥有超出您管理范围的角色，只能由系统管理员修改"
+        return gettext("该账号拥有超出您管理范围的角色，只能由系统管理员修改")
     return ""
 
 
@@ -330,6 +337,15 @@ def _grants_for(user: Any, action: str) -> Iterable[RoleGrant]:
     return (g for g in grants_of(user) if g.role in allowed)
 
 
+def _org_path(grant: RoleGrant) -> str:
+    # Only org-scoped grants get here (grant_scope_kind says "org" when the
+    # grant names an org), so the org is there.
+    org = grant.org
+    if org is None:
+        raise ValueError(f"grant {grant.pk} has no org")
+    return org.path
+
+
 def _covers(grant: RoleGrant, obj: Any) -> bool:
     kind = grant_scope_kind(grant)
     if kind == "all":
@@ -343,7 +359,7 @@ def _covers(grant: RoleGrant, obj: Any) -> bool:
     # Org subtree: a record without an org (the zone itself) is covered for the
     # zone's own grant holders; records with an org must sit under the grant's org.
     path = getattr(obj, "scope_org_path", None)
-    return path is None or path.startswith(grant.org.path)
+    return path is None or path.startswith(_org_path(grant))
 
 
 def can(user: Any, action: str, obj: Any = None) -> bool:
@@ -386,12 +402,12 @@ def scope_q(
         elif kind == "zone" or org_path is None:
             part = Q(**{f"{zone}_id" if zone != "pk" else "pk": grant.zone_id})
         else:
-            part = Q(**{f"{zone}_id": grant.zone_id, f"{org_path}__startswith": grant.org.path})
+            part = Q(**{f"{zone}_id": grant.zone_id, f"{org_path}__startswith": _org_path(grant)})
         q = part if q is None else q | part
     return q
 
 
-def scoped(qs, user: Any, action: str, **lookups: Any):
+def scoped(qs: QuerySet[M], user: Actor, action: str, **lookups: Any) -> QuerySet[M]:
     """``qs`` narrowed to what ``user`` may take ``action`` on."""
     q = scope_q(user, action, **lookups)
     return qs.none() if q is None else qs.filter(q)

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.models import AuditEvent
 from shiji.core.errors import NotFound, invalid
@@ -26,7 +27,7 @@ def zones_visible_to(*, user: Any) -> QuerySet[Zone]:
 def zone_get_for_user(*, user: Any, pk: Any) -> Zone:
     zone = zones_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if zone is None:
-        raise NotFound("高新区不存在")
+        raise NotFound(gettext("高新区不存在"))
     return zone
 
 
@@ -47,7 +48,7 @@ def org_options(*, user: Any, zone: Zone | None, action: str = "org.view") -> li
 def org_get_for_user(*, user: Any, pk: Any, action: str = "org.view") -> Organization:
     org = orgs_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if org is None:
-        raise NotFound("组织不存在")
+        raise NotFound(gettext("组织不存在"))
     return org
 
 
@@ -55,7 +56,9 @@ def org_tree(*, user: Any, zone: Zone) -> list[Organization]:
     """The zone's visible orgs in tree order, each with ``people_count`` (its
     own active people), ``subtree_people`` (its whole subtree) and ``kids``.
     One query whatever the size of the tree."""
-    orgs = list(
+    # Any: the nodes carry the tree's figures as attributes for the template,
+    # which the model class does not declare.
+    orgs: list[Any] = list(
         orgs_visible_to(user=user)
         .filter(zone=zone)
         .annotate(people_count=Count("people", filter=Q(people__is_active=True)))
@@ -91,7 +94,7 @@ def people_visible_to(*, user: Any, action: str = "person.view") -> QuerySet[Per
 def person_get_for_user(*, user: Any, pk: Any, action: str = "person.view") -> Person:
     person = people_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if person is None:
-        raise NotFound("人员不存在")
+        raise NotFound(gettext("人员不存在"))
     return person
 
 
@@ -123,8 +126,10 @@ def login_locked_until(*, user: User) -> dt.datetime | None:
     """When the latest sign-in lock on ``user`` ends, or None if none is in
     force. Accounts read through ``users_visible_to`` carry it already."""
     if hasattr(user, "locked_until"):
-        return user.locked_until
-    return login_locks_for(user=user).aggregate(m=Max("locked_until"))["m"]
+        locked: dt.datetime | None = user.locked_until
+        return locked
+    latest: dt.datetime | None = login_locks_for(user=user).aggregate(m=Max("locked_until"))["m"]
+    return latest
 
 
 def login_locks_for(*, user: User) -> QuerySet[LoginThrottle]:
@@ -138,7 +143,7 @@ def login_locks_for(*, user: User) -> QuerySet[LoginThrottle]:
 def user_get_for_user(*, user: Any, pk: Any) -> User:
     found = users_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
-        raise NotFound("账号不存在")
+        raise NotFound(gettext("账号不存在"))
     return found
 
 
@@ -166,7 +171,9 @@ def org_in_zone(*, zone: Zone, value: Any, field: str, label: str) -> Organizati
     return org
 
 
-def org_reference(*, actor: Any, zone: Zone, value: Any, field: str, label: str) -> Organization:
+def org_reference(
+    *, actor: policy.Actor, zone: Zone, value: Any, field: str, label: str
+) -> Organization:
     """``org_in_zone``, and one that ``actor`` can see (an org out of sight is
     "not there", the same message). Whether the actor may act there is the
     service's own policy check (403)."""
@@ -196,7 +203,7 @@ def person_reference(
     return person
 
 
-def accounts_sponsored_by(*, actor: Any, user_ids: Any) -> set[int]:
+def accounts_sponsored_by(*, actor: policy.Actor, user_ids: Any) -> set[int]:
     """Of ``user_ids``, the accounts ``actor`` created or gave roles to, read
     from the audit trail (the account's creation and its grant changes): a
     verifier is not independent of the people they brought in."""
@@ -218,7 +225,12 @@ def accounts_sponsored_by(*, actor: Any, user_ids: Any) -> set[int]:
 
 
 def export_zone(
-    *, user: Any, action: str, qs: QuerySet, field: str = "zone_id", requested: Zone | None = None
+    *,
+    user: Any,
+    action: str,
+    qs: QuerySet[Any],
+    field: str = "zone_id",
+    requested: Zone | None = None,
 ) -> Zone | None:
     """The one zone an export covers, for its title and file name:
     ``requested`` (the zone the user chose, already checked), else the

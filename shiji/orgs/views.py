@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from shiji.orgs import policy, selectors
 from shiji.orgs.models import Sector
@@ -19,6 +20,7 @@ def _zone_from_request(request):
 
 
 @login_required
+@require_GET
 def org_tree(request):
     zones, zone = _zone_from_request(request)
     orgs = selectors.org_tree(user=request.user, zone=zone) if zone else []

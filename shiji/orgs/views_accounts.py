@@ -186,7 +186,7 @@ def _apply_error(form: AccountForm, exc: AppError, where: list[int]) -> None:
             form.errors[name] = message
 
 
-def _pickers(actor: Any, zone: Zone | None, rows: list[GrantRow]) -> dict[str, Any]:
+def _pickers(actor: policy.Actor, zone: Zone | None, rows: list[GrantRow]) -> dict[str, Any]:
     """Role and scope choices limited to what ``actor`` may grant for an
     account in ``zone``; values already on the rows stay selectable, so that
     editing never silently drops a grant."""
@@ -239,11 +239,14 @@ def _render_form(request, template: str, form: AccountForm, zone, **extra):
     return render(request, template, context, status=status)
 
 
-def _role_hints(actor: Any) -> list[tuple[str, str]]:
+def _role_hints(actor: policy.Actor) -> list[tuple[str, str]]:
     """For each role the actor may grant, the kinds of scope it takes."""
     kinds = services.SCOPE_KIND_LABELS
     return [
-        (Role(role).label, "或".join(str(kinds[k]) for k in kinds if k in policy.ROLE_SCOPES[role]))
+        (
+            Role(role).label,
+            _("或").join(str(kinds[k]) for k in kinds if k in policy.ROLE_SCOPES[role]),
+        )
         for role in policy.grantable_roles(actor)
     ]
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -40,9 +41,9 @@ def _zone(request):
             None,
         )
         if zone is None:
-            raise Forbidden("您没有权限导入花名册")
+            raise Forbidden(gettext("您没有权限导入花名册"))
     if not policy.can(request.user, "roster.import", zone):
-        raise Forbidden("您没有权限导入本区花名册")
+        raise Forbidden(gettext("您没有权限导入本区花名册"))
     return zone
 
 

@@ -1,7 +1,8 @@
 """The rule-making register as a workbook, streamed with XlsxWriter and laid
 out for A4 paper by ``core.xlsx.write_list_workbook`` (title, repeated
 header, page numbers, rows as tall as their text): user text never becomes
-a formula, dates are real date cells."""
+a formula, dates are real date cells. Export only (nothing reads it back),
+so its words follow the page language."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shiji.core.xlsx import Column, dated_page_header, write_list_workbook
 from shiji.ledger.models import Problem
@@ -16,20 +19,26 @@ from shiji.orgs.models import Zone
 from shiji.regulations import selectors
 from shiji.regulations.models import Action, Status
 
-SHEET = "建章立制"
-WHAT = "建章立制清单"
+SHEET = _("建章立制")
+WHAT = _("建章立制清单")
 COLUMNS = [
-    Column("序号", 5),
-    Column("制度名称", 24),
-    Column("文号", 14),
-    Column("类型", 5),
-    Column("状态", 5),
-    Column("印发日期", 11.5, date=True),
-    Column("制定单位", 14),
-    Column("相关问题", 14),
-    Column("主要内容", 30),
+    Column(_("序号"), 5),
+    Column(_("制度名称"), 24),
+    Column(_("文号"), 14),
+    Column(_("类型"), 5),
+    Column(_("状态"), 5),
+    Column(_("印发日期"), 11.5, date=True),
+    Column(_("制定单位"), 14),
+    Column(_("相关问题"), 14),
+    Column(_("主要内容"), 30),
 ]
-ZONE_COLUMN = Column("高新区", 8)
+ZONE_COLUMN = Column(_("高新区"), 8)
+
+
+def export_title(zone: Zone | None) -> str:
+    """Its printed title: the zone (or every zone) and what it is."""
+    where = zone.name if zone else gettext("各高新区")
+    return gettext("%(zone)s%(what)s") % {"zone": where, "what": WHAT}
 
 
 def export_queryset(*, user: Any, params: Mapping[str, Any]) -> Any:
@@ -56,7 +65,7 @@ def export_regulations(
         sheet=SHEET,
         columns=columns,
         rows=_rows(qs, several=several),
-        title=f"{zone.name if zone else '各高新区'}{WHAT}",
+        title=export_title(zone),
         page_header=dated_page_header(zone.name if zone else ""),
     )
 
@@ -72,7 +81,7 @@ def _rows(qs: Any, *, several: bool) -> Iterator[list[Any]]:
             str(statuses.get(r.status, r.status)),
             r.issued_on,
             r.org.name,
-            "、".join(p.code for p in r.problems.all()),
+            gettext("、").join(p.code for p in r.problems.all()),
             r.summary,
         ]
         yield [number, r.zone.name, *row[1:]] if several else row

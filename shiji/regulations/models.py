@@ -2,21 +2,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from shiji.core.uploads import content_path
 from shiji.orgs.scope import OrgScoped
 
 
 class Action(models.TextChoices):
-    NEW = "new", "新建"
-    REVISE = "revise", "修订"
-    REPEAL = "repeal", "废止"
+    NEW = "new", gettext_lazy("新建")
+    REVISE = "revise", gettext_lazy("修订")
+    REPEAL = "repeal", gettext_lazy("废止")
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "起草"
-    REVIEW = "review", "审议"
-    ISSUED = "issued", "印发"
+    DRAFT = "draft", gettext_lazy("起草")
+    REVIEW = "review", gettext_lazy("审议")
+    ISSUED = "issued", gettext_lazy("印发")
 
 
 def regulation_file_path(instance: Regulation, filename: str) -> str:
@@ -38,21 +39,28 @@ class Regulation(OrgScoped, models.Model):
         "orgs.Organization",
         on_delete=models.PROTECT,
         related_name="regulations",
-        verbose_name="制定单位",
+        verbose_name=gettext_lazy("制定单位"),
     )
-    title = models.CharField("制度名称", max_length=200)
-    doc_number = models.CharField("文号", max_length=100, blank=True)
-    action = models.CharField("类型", max_length=10, choices=Action.choices)
+    title = models.CharField(gettext_lazy("制度名称"), max_length=200)
+    doc_number = models.CharField(gettext_lazy("文号"), max_length=100, blank=True)
+    action = models.CharField(gettext_lazy("类型"), max_length=10, choices=Action.choices)
     status = models.CharField(
-        "状态", max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+        gettext_lazy("状态"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
     )
-    issued_on = models.DateField("印发日期", null=True, blank=True)
-    summary = models.TextField("主要内容", blank=True)
+    issued_on = models.DateField(gettext_lazy("印发日期"), null=True, blank=True)
+    summary = models.TextField(gettext_lazy("主要内容"), blank=True)
     problems = models.ManyToManyField(
-        "ledger.Problem", blank=True, related_name="regulations", verbose_name="相关问题"
+        "ledger.Problem",
+        blank=True,
+        related_name="regulations",
+        verbose_name=gettext_lazy("相关问题"),
     )
     file = models.FileField(upload_to=regulation_file_path, max_length=200, blank=True)
-    file_name = models.CharField("文件名", max_length=200, blank=True)
+    file_name = models.CharField(gettext_lazy("文件名"), max_length=200, blank=True)
     file_kind = models.CharField(max_length=20, blank=True)
     file_size = models.PositiveBigIntegerField(null=True, blank=True)
     file_sha256 = models.CharField(max_length=64, blank=True)
@@ -74,12 +82,12 @@ class Regulation(OrgScoped, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    is_sample = models.BooleanField("示例数据", default=False)
+    is_sample = models.BooleanField(gettext_lazy("示例数据"), default=False)
 
     class Meta:
         ordering = ["zone", "-issued_on", "-pk"]
-        verbose_name = "制度"
-        verbose_name_plural = "制度"
+        verbose_name = gettext_lazy("制度")
+        verbose_name_plural = gettext_lazy("制度")
         indexes = [models.Index(fields=["zone", "status"])]
 
     def __str__(self) -> str:

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext
 
 from shiji.core.errors import NotFound
 from shiji.core.validation import clean_search, parse_id
+from shiji.core.workflow import Move
 from shiji.ledger.models import Problem
 from shiji.ledger.models import Status as ProblemStatus
 from shiji.ledger.selectors import problems_visible_to
@@ -27,11 +29,13 @@ def regulations_visible_to(*, user: Any, action: str = "regulation.view") -> Que
 def regulation_get_for_user(*, user: Any, pk: Any) -> Regulation:
     found = regulations_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
-        raise NotFound("制度不存在")
+        raise NotFound(gettext("制度不存在"))
     return found
 
 
-def regulation_filter(qs: QuerySet[Regulation], params: dict[str, Any], *, user: Any) -> QuerySet:
+def regulation_filter(
+    qs: QuerySet[Regulation], params: dict[str, Any], *, user: Any
+) -> QuerySet[Regulation]:
     """The register's filters (page, export and API). Unknown values match nothing."""
     if params.get("zone"):
         qs = qs.filter(zone_id=parse_id(params["zone"]))
@@ -83,7 +87,7 @@ def linked_problems(*, user: Any, regulation: Regulation) -> list[Problem | None
     return [visible.get(pk) for pk in ids]
 
 
-def available_moves(*, user: Any, regulation: Regulation) -> list[workflow.Move]:
+def available_moves(*, user: Any, regulation: Regulation) -> list[Move]:
     return [
         m
         for m in workflow.moves_from(regulation.status)
@@ -106,5 +110,6 @@ def with_visible_problems(regulations: list[Regulation], *, user: Any) -> list[R
     for regulation_id, problem_id in links:
         by_regulation[regulation_id].append(problem_id)
     for regulation in regulations:
-        regulation.visible_problem_ids = by_regulation[regulation.pk]
+        # Read by the register's templates and the API's output.
+        regulation.visible_problem_ids = by_regulation[regulation.pk]  # type: ignore[attr-defined]
     return regulations

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import REGULATION_MOVES, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -37,31 +38,39 @@ def _locked(regulation: Regulation) -> Regulation:
 
 
 def _clean_issued_on(value: Any, *, required: bool) -> dt.date | None:
-    day = clean_date(value, field="issued_on", label="印发日期", required=required)
+    day = clean_date(value, field="issued_on", label=gettext("印发日期"), required=required)
     if day is not None and day > timezone.localdate():
-        raise invalid(issued_on="印发日期不能晚于今天")
+        raise invalid(issued_on=gettext("印发日期不能晚于今天"))
     return day
 
 
-def _clean(actor: Any, zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
+def _clean(actor: policy.Actor, zone: Zone, data: dict[str, Any], status: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "org" in data:
         out["org"] = org_reference(
-            actor=actor, zone=zone, value=data["org"], field="org", label="制定单位"
+            actor=actor, zone=zone, value=data["org"], field="org", label=gettext("制定单位")
         )
     if "title" in data:
-        out["title"] = clean_text(data["title"], field="title", label="制度名称", max_length=200)
+        out["title"] = clean_text(
+            data["title"], field="title", label=gettext("制度名称"), max_length=200
+        )
     if "doc_number" in data:
         out["doc_number"] = clean_text(
-            data["doc_number"], field="doc_number", label="文号", max_length=100, required=False
+            data["doc_number"],
+            field="doc_number",
+            label=gettext("文号"),
+            max_length=100,
+            required=False,
         )
     if "action" in data:
-        out["action"] = clean_choice(data["action"], field="action", label="类型", choices=Action)
+        out["action"] = clean_choice(
+            data["action"], field="action", label=gettext("类型"), choices=Action
+        )
     if "summary" in data:
         out["summary"] = clean_text(
             data["summary"],
             field="summary",
-            label="主要内容",
+            label=gettext("主要内容"),
             max_length=TEXT_LIMIT,
             required=False,
         )
@@ -70,7 +79,7 @@ def _clean(actor: Any, zone: Zone, data: dict[str, Any], status: str) -> dict[st
     return out
 
 
-def _problems_of(actor: Any, zone: Zone, problems: Iterable[Any]) -> list[Problem]:
+def _problems_of(actor: policy.Actor, zone: Zone, problems: Iterable[Any]) -> list[Problem]:
     """The problems to link, given as records or ids: each must be one of the
     zone's problems that ``actor`` can see; any other refuses the whole
     request before anything is written (the same answer for another zone's
@@ -78,14 +87,14 @@ def _problems_of(actor: Any, zone: Zone, problems: Iterable[Any]) -> list[Proble
     wanted = [p.pk if isinstance(p, Problem) else parse_id(p) for p in problems]
     found = problems_visible_to(user=actor).filter(zone=zone, pk__in=wanted).in_bulk()
     if any(pk not in found for pk in wanted):
-        raise invalid(problems="所选问题不存在或不属于本高新区，不能关联")
+        raise invalid(problems=gettext("所选问题不存在或不属于本高新区，不能关联"))
     return [found[pk] for pk in dict.fromkeys(wanted)]
 
 
 @transaction.atomic
 def regulation_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     org: Any,
     title: Any,
@@ -129,7 +138,7 @@ def regulation_create(
 
 
 @transaction.atomic
-def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> Regulation:
+def regulation_update(*, actor: policy.Actor, regulation: Regulation, **fields: Any) -> Regulation:
     regulation = _locked(regulation)
     policy.require(actor, "regulation.edit", regulation)
     unknown = set(fields) - set(EDIT_FIELDS)
@@ -153,19 +162,31 @@ def regulation_update(*, actor: Any, regulation: Regulation, **fields: Any) -> R
 
 @transaction.atomic
 def regulation_transition(
-    *, actor: Any, regulation: Regulation, action: str, issued_on: Any = None, note: Any = ""
+    *,
+    actor: policy.Actor,
+    regulation: Regulation,
+    action: str,
+    issued_on: Any = None,
+    note: Any = "",
 ) -> Regulation:
     """One move of regulations/workflow.py. 印发 takes the issued date (or the
     one already entered), which must be given and not in the future."""
     move = workflow.MOVES.get(action)
     if move is None:
-        raise invalid(action=f"未知操作：{action}")
+        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
     regulation = _locked(regulation)
     policy.require(actor, move.permission, regulation)
     if regulation.status not in move.sources:
-        raise Conflict(f"制度当前为“{regulation.get_status_display()}”，不能{move.label}")
+        raise Conflict(
+            gettext("制度当前为“%(status)s”，不能%(move)s")
+            % {"status": regulation.get_status_display(), "move": move.label}
+        )
     note = clean_text(
-        note, field="note", label="退回理由", max_length=TEXT_LIMIT, required=move.needs_note
+        note,
+        field="note",
+        label=gettext("退回理由"),
+        max_length=TEXT_LIMIT,
+        required=move.needs_note,
     )
     changes: dict[str, Any] = {"status": [regulation.status, move.target]}
     fields = ["status", "updated_at"]
@@ -197,7 +218,7 @@ def regulation_transition(
     return regulation
 
 
-def _link(actor: Any, regulation: Regulation, problems: list[Problem]) -> list[int]:
+def _link(actor: policy.Actor, regulation: Regulation, problems: list[Problem]) -> list[int]:
     have = set(regulation.problems.values_list("pk", flat=True))
     new = [p for p in problems if p.pk not in have]
     if new:
@@ -213,7 +234,7 @@ def _link(actor: Any, regulation: Regulation, problems: list[Problem]) -> list[i
 
 @transaction.atomic
 def regulation_link_problems(
-    *, actor: Any, regulation: Regulation, problems: Iterable[Any]
+    *, actor: policy.Actor, regulation: Regulation, problems: Iterable[Any]
 ) -> list[int]:
     """Link problems of the regulation's zone; returns the ids newly linked.
     A problem of another zone refuses the whole request."""
@@ -222,17 +243,17 @@ def regulation_link_problems(
     workflow.check("link", regulation)
     linked = _problems_of(actor, regulation.zone, problems)
     if not linked:
-        raise invalid(problems="请选择要关联的问题")
+        raise invalid(problems=gettext("请选择要关联的问题"))
     return _link(actor, regulation, linked)
 
 
 @transaction.atomic
-def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: Any) -> None:
+def regulation_unlink_problem(*, actor: policy.Actor, regulation: Regulation, problem: Any) -> None:
     regulation = _locked(regulation)
     policy.require(actor, "regulation.edit", regulation)
     workflow.check("link", regulation)
     if not isinstance(problem, Problem) or not regulation.problems.filter(pk=problem.pk).exists():
-        raise NotFound("该问题未关联此制度")
+        raise NotFound(gettext("该问题未关联此制度"))
     regulation.problems.remove(problem)
     audit_record(
         actor=actor,
@@ -243,7 +264,7 @@ def regulation_unlink_problem(*, actor: Any, regulation: Regulation, problem: An
 
 
 @transaction.atomic
-def regulation_attach_file(*, actor: Any, regulation: Regulation, file: Any) -> Regulation:
+def regulation_attach_file(*, actor: policy.Actor, regulation: Regulation, file: Any) -> Regulation:
     """Attach (or replace) the regulation's document: PDF or Office, checked by content."""
     regulation = _locked(regulation)
     policy.require(actor, "regulation.edit", regulation)
@@ -252,7 +273,7 @@ def regulation_attach_file(*, actor: Any, regulation: Regulation, file: Any) -> 
     return regulation
 
 
-def _store_file(actor: Any, regulation: Regulation, file: Any) -> None:
+def _store_file(actor: policy.Actor, regulation: Regulation, file: Any) -> None:
     info = check_upload(file, allowed=FILE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * MB)
     name = upload_name(file, default="制度文件")
     before = {"name": regulation.file_name or None, "sha256": regulation.file_sha256 or None}

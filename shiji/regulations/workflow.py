@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
+
 from shiji.core.errors import Conflict
 from shiji.core.workflow import Move
 from shiji.regulations.models import Status
@@ -28,10 +30,10 @@ S = Status
 MOVES: dict[str, Move] = {
     m.action: m
     for m in [
-        Move("submit", "提交审议", frozenset({S.DRAFT}), S.REVIEW, "regulation.submit"),
-        Move("issue", "印发", frozenset({S.REVIEW}), S.ISSUED, "regulation.issue"),
+        Move("submit", _("提交审议"), frozenset({S.DRAFT}), S.REVIEW, "regulation.submit"),
+        Move("issue", _("印发"), frozenset({S.REVIEW}), S.ISSUED, "regulation.issue"),
         Move(
-            "return", "退回修改", frozenset({S.REVIEW}), S.DRAFT, "regulation.return",
+            "return", _("退回修改"), frozenset({S.REVIEW}), S.DRAFT, "regulation.return",
             needs_note=True,
         ),
     ]

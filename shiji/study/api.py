@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
 
@@ -281,7 +282,7 @@ def _one(request, session_id: Any) -> StudySession:
 def _detail(request, session_id: Any) -> StudySession:
     session = _visible(request).filter(pk=parse_id(session_id)).first()
     if session is None:
-        raise NotFound("学习研讨记录不存在")
+        raise NotFound(gettext("学习研讨记录不存在"))
     session.marks = [
         {
             "person": a.person_id,
@@ -300,7 +301,7 @@ def _org(request, pk: int) -> Any:
     may see (else a 422 under ``org``, as the service says it)."""
     org = orgs_visible_to(user=request.user).filter(pk=parse_id(pk)).first()
     if org is None:
-        raise invalid(org="组织单位不存在")
+        raise invalid(org=gettext("组织单位不存在"))
     return org
 
 
@@ -430,7 +431,7 @@ def _group_detail(request, group_id: Any) -> AttendeeGroup:
     qs = selectors.groups_visible_to(user=request.user).filter(pk=parse_id(group_id))
     group = selectors.with_member_counts(qs).first()
     if group is None:
-        raise NotFound("参会名单不存在")
+        raise NotFound(gettext("参会名单不存在"))
     return group
 
 

@@ -4,9 +4,11 @@ Both are written with ``core.xlsx.SheetWriter``: XlsxWriter in
 constant-memory mode, laid out for A4 paper, real date cells, and user text
 that can never become a formula.
 
-Export: a title row, a frozen header row, one row per session.
+Export: a title row, a frozen header row, one row per session; only read by
+people, so its words follow the page language.
 
-Sign-in sheet: a paper form that is also the import template. It lists the
+Sign-in sheet: a paper form that is also the import template, so it stays
+Chinese whatever the page language. It lists the
 session's expected attendees (序号 | 姓名 | 所属组织 | 签名 | 签到(是/否) |
 缺席原因) under the title, date, place and topic; the import reads 姓名,
 所属组织, 签到 and 缺席原因. An upload is checked first (a dry run that names
@@ -23,10 +25,13 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shiji.core import staging
 from shiji.core.downloads import export_filename
 from shiji.core.errors import Invalid, NotFound
+from shiji.core.i18n import in_chinese
 from shiji.core.uploads import MB, check_upload
 from shiji.core.xlsx import (
     Column,
@@ -49,23 +54,22 @@ from shiji.study.models import Attendance, StudySession
 
 # Export ------------------------------------------------------------------------
 
-EXPORT_SHEET = "学习研讨"
+EXPORT_SHEET = _("学习研讨")
 EXPORT_COLUMNS = [
-    Column("序号", 5),
-    Column("日期", 11.5, date=True),
-    Column("学习形式", 8),
-    Column("主题", 22),
-    Column("组织单位", 12),
-    Column("时长（小时）", 6, num_format="0.0"),
-    Column("地点", 10),
-    Column("应到", 5),
-    Column("实到", 5),
-    Column("缺席", 5),
-    Column("缺席人员及原因", 18),
-    Column("纪要", 26),
+    Column(_("序号"), 5),
+    Column(_("日期"), 11.5, date=True),
+    Column(_("学习形式"), 8),
+    Column(_("主题"), 22),
+    Column(_("组织单位"), 12),
+    Column(_("时长（小时）"), 6, num_format="0.0"),
+    Column(_("地点"), 10),
+    Column(_("应到"), 5),
+    Column(_("实到"), 5),
+    Column(_("缺席"), 5),
+    Column(_("缺席人员及原因"), 18),
+    Column(_("纪要"), 26),
 ]
-EXPORT_HEADERS = [c.header for c in EXPORT_COLUMNS]
-ZONE_COLUMN = Column("高新区", 8)
+ZONE_COLUMN = Column(_("高新区"), 8)
 EXCEL_MAX_ROWS = 1_048_576
 
 
@@ -91,7 +95,7 @@ def export_workbook(
     absentees = _absentees(sessions)
     for number, s in enumerate(selectors.with_counts(sessions).iterator(chunk_size=1000), start=1):
         if sheet.next_row >= EXCEL_MAX_ROWS:
-            raise Invalid("记录超过 Excel 的行数上限，请缩小筛选范围后分批导出")
+            raise Invalid(gettext("记录超过 Excel 的行数上限，请缩小筛选范围后分批导出"))
         row = [
             number,
             s.date,
@@ -103,7 +107,7 @@ def export_workbook(
             s.expected_count,
             s.present_count,
             s.absent_count,
-            "；".join(absentees.get(s.pk, [])),
+            gettext("；").join(absentees.get(s.pk, [])),
             s.minutes,
         ]
         sheet.write([number, s.zone.name, *row[1:]] if several else row)
@@ -121,7 +125,9 @@ def _absentees(sessions: Any) -> dict[int, list[str]]:
         .values_list("session_id", "person__name", "reason")
     )
     for session_id, name, reason in rows.iterator(chunk_size=2000):
-        out.setdefault(session_id, []).append(f"{name}（{reason}）")
+        out.setdefault(session_id, []).append(
+            gettext("%(name)s（%(text)s）") % {"name": name, "text": reason}
+        )
     return out
 
 
@@ -157,6 +163,7 @@ YES = {"是", "到", "出席", "已签到", "签到", "√", "✓", "y", "yes", 
 NO = {"否", "缺", "缺席", "未到", "未签到", "×", "✗", "x", "n", "no", "0", "false"}
 
 
+@in_chinese
 def signin_template_bytes(*, session: StudySession) -> bytes:
     """The sign-in sheet for ``session``: a paper form (title, date, place,
     topic, the expected attendees with a 签名 column, 25 to an A4 page, each
@@ -247,7 +254,8 @@ class SignInPlan:
         return sum(1 for r in self.rows if not r.present)
 
 
-def signin_dry_run(*, actor: Any, session: StudySession, file: Any) -> SignInPlan:
+@in_chinese
+def signin_dry_run(*, actor: policy.Actor, session: StudySession, file: Any) -> SignInPlan:
     """Check an uploaded sign-in sheet against the session's roster. A clean
     sheet is parked for ``signin_apply`` (``plan.staged_id``); nothing else is
     written. A file that is no .xlsx, or too large, raises ``Invalid``."""
@@ -271,12 +279,13 @@ class SignInErrors(Invalid):
         self.errors = errors
 
 
-def signin_apply(*, actor: Any, session: StudySession, staged_id: Any) -> SignInPlan:
+@in_chinese
+def signin_apply(*, actor: policy.Actor, session: StudySession, staged_id: Any) -> SignInPlan:
     """Apply a parked sheet to the session's attendance, all or nothing."""
     policy.require(actor, "study.manage", session, message=services.REFUSED)
     staged = staging.staged_get_for_user(user=actor, pk=staged_id, purpose=STAGED_PURPOSE)
     if staged.zone_id != session.zone_id:
-        raise NotFound("上传的文件已导入或已过期，请重新上传")
+        raise NotFound(gettext("上传的文件已导入或已过期，请重新上传"))
     plan = _plan(session, staging.staged_file(staged))
     if not plan.ok:
         raise SignInErrors(plan.errors)
@@ -284,7 +293,7 @@ def signin_apply(*, actor: Any, session: StudySession, staged_id: Any) -> SignIn
     return plan
 
 
-def _apply(actor: Any, session: StudySession, plan: SignInPlan, staged: Any) -> None:
+def _apply(actor: policy.Actor, session: StudySession, plan: SignInPlan, staged: Any) -> None:
     with transaction.atomic():
         current = {
             a.person_id: {"person": a.person_id, "present": a.present, "reason": a.reason}

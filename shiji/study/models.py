@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from shiji.core.uploads import content_path
 from shiji.orgs.scope import OrgScoped
 
 
 class AttendeeScope(models.TextChoices):
-    ORG = "org", "本单位人员"
-    SUBTREE = "subtree", "本单位及下级组织人员"
-    GROUP = "group", "常用参会名单"
+    ORG = "org", gettext_lazy("本单位人员")
+    SUBTREE = "subtree", gettext_lazy("本单位及下级组织人员")
+    GROUP = "group", gettext_lazy("常用参会名单")
 
 
 class AttendeeGroup(OrgScoped, models.Model):
@@ -36,13 +37,13 @@ class AttendeeGroup(OrgScoped, models.Model):
         "orgs.Organization",
         on_delete=models.PROTECT,
         related_name="attendee_groups",
-        verbose_name="所属组织",
+        verbose_name=gettext_lazy("所属组织"),
     )
-    name = models.CharField("名称", max_length=60)
+    name = models.CharField(gettext_lazy("名称"), max_length=60)
     members = models.ManyToManyField(
-        "orgs.Person", related_name="attendee_groups", verbose_name="成员"
+        "orgs.Person", related_name="attendee_groups", verbose_name=gettext_lazy("成员")
     )
-    is_active = models.BooleanField("启用", default=True)
+    is_active = models.BooleanField(gettext_lazy("启用"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -55,8 +56,8 @@ class AttendeeGroup(OrgScoped, models.Model):
 
     class Meta:
         ordering = ["org__path", "name", "pk"]
-        verbose_name = "参会名单"
-        verbose_name_plural = "参会名单"
+        verbose_name = gettext_lazy("参会名单")
+        verbose_name_plural = gettext_lazy("参会名单")
         constraints = [
             # A stopped group keeps its name: two "中心组" of one org would be
             # impossible to tell apart on a session's page.
@@ -73,18 +74,26 @@ class StudySession(OrgScoped, models.Model):
         "orgs.Organization",
         on_delete=models.PROTECT,
         related_name="study_sessions",
-        verbose_name="组织单位",
+        verbose_name=gettext_lazy("组织单位"),
     )
     kind = models.ForeignKey(
-        "campaigns.StudyKind", on_delete=models.PROTECT, related_name="+", verbose_name="学习形式"
+        "campaigns.StudyKind",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("学习形式"),
     )
-    date = models.DateField("日期")
-    topic = models.CharField("主题", max_length=200)
-    duration_hours = models.DecimalField("时长（小时）", max_digits=4, decimal_places=1)
-    place = models.CharField("地点", max_length=200, blank=True)
-    minutes = models.TextField("纪要", blank=True)
+    date = models.DateField(gettext_lazy("日期"))
+    topic = models.CharField(gettext_lazy("主题"), max_length=200)
+    duration_hours = models.DecimalField(
+        gettext_lazy("时长（小时）"), max_digits=4, decimal_places=1
+    )
+    place = models.CharField(gettext_lazy("地点"), max_length=200, blank=True)
+    minutes = models.TextField(gettext_lazy("纪要"), blank=True)
     attendee_scope = models.CharField(
-        "应到人员", max_length=10, choices=AttendeeScope.choices, default=AttendeeScope.ORG
+        gettext_lazy("应到人员"),
+        max_length=10,
+        choices=AttendeeScope.choices,
+        default=AttendeeScope.ORG,
     )
     attendee_group = models.ForeignKey(
         AttendeeGroup,
@@ -92,9 +101,9 @@ class StudySession(OrgScoped, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="sessions",
-        verbose_name="参会名单",
+        verbose_name=gettext_lazy("参会名单"),
     )
-    is_sample = models.BooleanField("示例数据", default=False)
+    is_sample = models.BooleanField(gettext_lazy("示例数据"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -107,8 +116,8 @@ class StudySession(OrgScoped, models.Model):
 
     class Meta:
         ordering = ["-date", "-pk"]
-        verbose_name = "学习研讨"
-        verbose_name_plural = "学习研讨"
+        verbose_name = gettext_lazy("学习研讨")
+        verbose_name_plural = gettext_lazy("学习研讨")
         indexes = [models.Index(fields=["zone", "date"])]
         constraints = [
             models.CheckConstraint(
@@ -133,13 +142,13 @@ class Attendance(models.Model):
 
     session = models.ForeignKey(StudySession, on_delete=models.CASCADE, related_name="attendance")
     person = models.ForeignKey("orgs.Person", on_delete=models.PROTECT, related_name="attendance")
-    present = models.BooleanField("出席", null=True, default=None)
-    reason = models.CharField("缺席原因", max_length=200, blank=True)
+    present = models.BooleanField(gettext_lazy("出席"), null=True, default=None)
+    reason = models.CharField(gettext_lazy("缺席原因"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["session", "person__org__path", "person__name"]
-        verbose_name = "出勤"
-        verbose_name_plural = "出勤"
+        verbose_name = gettext_lazy("出勤")
+        verbose_name_plural = gettext_lazy("出勤")
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "person"], name="attendance_once_per_session"
@@ -182,8 +191,8 @@ def _speech_path(instance: Speech, filename: str) -> str:
 class Material(models.Model):
     session = models.ForeignKey(StudySession, on_delete=models.CASCADE, related_name="materials")
     file = models.FileField(upload_to=_material_path, max_length=200)
-    original_name = models.CharField("文件名", max_length=200)
-    content_kind = models.CharField("类型", max_length=20)
+    original_name = models.CharField(gettext_lazy("文件名"), max_length=200)
+    content_kind = models.CharField(gettext_lazy("类型"), max_length=20)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
@@ -191,8 +200,8 @@ class Material(models.Model):
 
     class Meta:
         ordering = ["session", "uploaded_at", "pk"]
-        verbose_name = "学习材料"
-        verbose_name_plural = "学习材料"
+        verbose_name = gettext_lazy("学习材料")
+        verbose_name_plural = gettext_lazy("学习材料")
 
     def __str__(self) -> str:
         return self.original_name
@@ -203,11 +212,11 @@ class Speech(models.Model):
 
     session = models.ForeignKey(StudySession, on_delete=models.CASCADE, related_name="speeches")
     person = models.ForeignKey("orgs.Person", on_delete=models.PROTECT, related_name="speeches")
-    title = models.CharField("题目", max_length=200)
-    text = models.TextField("内容", blank=True)
+    title = models.CharField(gettext_lazy("题目"), max_length=200)
+    text = models.TextField(gettext_lazy("内容"), blank=True)
     file = models.FileField(upload_to=_speech_path, max_length=200, blank=True)
-    original_name = models.CharField("文件名", max_length=200, blank=True)
-    content_kind = models.CharField("类型", max_length=20, blank=True)
+    original_name = models.CharField(gettext_lazy("文件名"), max_length=200, blank=True)
+    content_kind = models.CharField(gettext_lazy("类型"), max_length=20, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
@@ -215,8 +224,8 @@ class Speech(models.Model):
 
     class Meta:
         ordering = ["session", "created_at", "pk"]
-        verbose_name = "研讨发言"
-        verbose_name_plural = "研讨发言"
+        verbose_name = gettext_lazy("研讨发言")
+        verbose_name_plural = gettext_lazy("研讨发言")
 
     def __str__(self) -> str:
         return self.title

@@ -8,7 +8,7 @@ record is "not found", the same as a missing one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,6 +25,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Substr
+from django.utils.translation import gettext
 
 from shiji.core.errors import NotFound
 from shiji.core.validation import parse_id
@@ -45,7 +46,7 @@ def sessions_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[St
 def session_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> StudySession:
     session = sessions_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if session is None:
-        raise NotFound("学习研讨记录不存在")
+        raise NotFound(gettext("学习研讨记录不存在"))
     return session
 
 
@@ -71,7 +72,7 @@ def with_counts(qs: QuerySet[StudySession]) -> QuerySet[StudySession]:
     """Each session with ``expected_count`` (应到), ``present_count``,
     ``absent_count`` and ``pending_count`` (not recorded yet, 待补录)."""
     # Meta.ordering does not apply to grouped queries: order explicitly.
-    ordering = qs.query.order_by or StudySession._meta.ordering
+    ordering = qs.query.order_by or StudySession._meta.ordering or ()
     return qs.annotate(
         expected_count=Count("attendance"),
         present_count=Count("attendance", filter=Q(attendance__present=True)),
@@ -121,13 +122,13 @@ def groups_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[Atte
 def group_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> AttendeeGroup:
     group = groups_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if group is None:
-        raise NotFound("参会名单不存在")
+        raise NotFound(gettext("参会名单不存在"))
     return group
 
 
 def with_member_counts(qs: QuerySet[AttendeeGroup]) -> QuerySet[AttendeeGroup]:
     """Each group with ``member_count``: its members still on the roster."""
-    ordering = qs.query.order_by or AttendeeGroup._meta.ordering
+    ordering = qs.query.order_by or AttendeeGroup._meta.ordering or ()
     return qs.annotate(member_count=Count("members", filter=Q(members__is_active=True))).order_by(
         *ordering
     )
@@ -177,7 +178,7 @@ class Coverage:
     date_to: dt.date | None
     total: CoverageRow
     rows: list[CoverageRow] = field(default_factory=list)
-    never_reached: list[Person] = field(default_factory=list)
+    never_reached: Sequence[Person] = field(default_factory=list)
     never_reached_count: int = 0
 
 
@@ -232,7 +233,7 @@ def coverage(
         rows.append(
             CoverageRow(
                 org=child,
-                label=child.name if child else f"{org.name}（本级）",
+                label=child.name if child else gettext("%(org)s（本级）") % {"org": org.name},
                 members=group["n"],
                 reached=group["reached_n"],
                 hours=Decimal(group["hours_sum"] or 0),

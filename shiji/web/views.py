@@ -67,7 +67,7 @@ def password_change_view(request):
     if request.method == "POST":
         try:
             if request.POST.get("new_password") != request.POST.get("new_password2"):
-                raise invalid(new_password2="两次输入的新密码不一致")
+                raise invalid(new_password2=_("两次输入的新密码不一致"))
             services.password_change(
                 user=request.user,
                 old_password=request.POST.get("old_password", ""),
@@ -78,7 +78,7 @@ def password_change_view(request):
             return error_response(request, exc, lambda e: page(e.fields or {"general": e.message}))
         # Every other session ended with the old password; keep this one.
         update_session_auth_hash(request, request.user)
-        messages.success(request, "密码已修改")
+        messages.success(request, _("密码已修改"))
         return redirect("home")
     return page({})
 

@@ -13,11 +13,6 @@ ATTACKER_KEY = "prod-2026:" + "x" * 48  # a guess: same id, another secret
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
 def _real_key(settings):
     settings.AUDIT_HMAC_KEYS = REAL_KEY
 

@@ -16,7 +16,7 @@ from shiji.audit.timeline import timeline
 from shiji.ledger import services as ledger
 from shiji.orgs import services as orgs
 from shiji.orgs.models import Person
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, relative_day
 
 SHIJI = Path(__file__).resolve().parents[2] / "shiji"
 
@@ -116,7 +116,7 @@ def record_page(page: str, world, make_problem) -> tuple[str, str]:
         task_create(
             actor=world["zone_admin"], zone=world.a.zone, campaign=campaign,
             arrangement=WorkArrangement.objects.get(campaign=campaign, code="study"),
-            title="测试任务", sectors=["organ"], deadline=dt.date(2026, 7, 31),
+            title="测试任务", sectors=["organ"], deadline=relative_day(30),
         )  # fmt: skip
         a = TaskAssignment.objects.get(org=world.a.dept)
         return reverse("campaigns:assignment", args=[a.pk]), "分派任务"
@@ -128,7 +128,7 @@ def record_page(page: str, world, make_problem) -> tuple[str, str]:
         s = study.session_create(
             actor=world["zone_admin"], zone=world.a.zone, org=world.a.dept,
             kind=StudyKind.objects.filter(campaign=campaign).first(),
-            date=dt.date(2026, 3, 10), topic="学习正确政绩观", duration_hours="2",
+            date=relative_day(-7), topic="学习正确政绩观", duration_hours="2",
         )  # fmt: skip
         return reverse("study:detail", args=[s.pk]), "记录学习研讨"
     orgs.user_update(actor=world["zone_admin"], user=world["liaison"], name="联络员")
@@ -163,7 +163,7 @@ def test_a_study_session_reads_with_attendance_in_words(world):
     people = {p.name: p.pk for p in Person.objects.filter(org=world.a.dept)}
     session = study.session_create(
         actor=world["zone_admin"], zone=world.a.zone, org=world.a.dept,
-        kind=StudyKind.objects.filter(campaign=campaign).first(), date=dt.date(2026, 3, 10),
+        kind=StudyKind.objects.filter(campaign=campaign).first(), date=relative_day(-7),
         topic="学习正确政绩观", duration_hours="2",
         attendance=[
             {"person": people["张三"], "present": True, "reason": ""},

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from shiji.audit.models import AuditEvent
 from shiji.orgs.models import User
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 
 NEW_PASSWORD = "Zhibu-Shuji-2026"
 
@@ -19,10 +19,7 @@ NEW_PASSWORD = "Zhibu-Shuji-2026"
 @pytest.mark.browser
 def test_zone_admin_opens_an_account_and_it_signs_in(world, live_server, page, artifacts):
     a = world.a
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "zone_admin")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "zone_admin")
 
     page.get_by_label("账号菜单").click()
     page.get_by_role("link", name="账号管理").click()

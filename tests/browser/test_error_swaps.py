@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.test_ledger_journey import open_problem, sign_in
+from tests.browser.test_ledger_journey import open_problem, signed_in
 from tests.ledger.conftest import create_categories, problem_maker
 
 pytestmark = pytest.mark.browser
@@ -16,14 +16,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def problem(world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
     return problem_maker(create_categories(world))(world, status="in_progress")
 
 
 def test_a_conflict_and_a_refusal_show_where_the_user_looks(
     live_server, world, problem, browser, browser_context_args
 ):
-    page = sign_in(browser, browser_context_args, live_server, "secretary")
+    page = signed_in(browser, browser_context_args, live_server, "secretary")
     open_problem(page, live_server, problem)
     page.evaluate("window.__sjMarker = 'kept'")
 

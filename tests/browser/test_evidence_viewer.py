@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from shiji.ledger import services
 from shiji.ledger.models import Evidence, Problem
-from tests.conftest import PASSWORD
+from tests.browser.conftest import new_page, sign_in
 from tests.ledger.conftest import create_categories, problem_maker
 from tests.samples import photo_bytes
 
@@ -75,7 +75,6 @@ def add(world, problem, content: bytes, name: str, stage: str, note: str = "") -
 
 @pytest.fixture
 def problem(world, settings, tmp_path) -> Problem:
-    settings.MEDIA_ROOT = tmp_path / "media"
     make = problem_maker(create_categories(world))
     problem = make(
         world, status="in_progress", description="园区主干道旁长期堆放建筑垃圾，群众反映强烈"
@@ -90,32 +89,11 @@ def problem(world, settings, tmp_path) -> Problem:
     return problem
 
 
-def sign_in(browser, browser_context_args, live_server, viewport, username, **options) -> Page:
-    context = browser.new_context(**{**browser_context_args, "viewport": viewport, **options})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+def signed_in(browser, browser_context_args, live_server, viewport, username, **options) -> Page:
     # The viewer sizes the image through the CSSOM, which the site's policy
-    # (no inline styles) allows; anything it refused would show here.
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.js_errors = errors
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".sj-brand")).to_be_visible()
-    return page
+    # (no inline styles) allows; anything it refused would show in js_errors.
+    page = new_page(browser, browser_context_args, viewport=viewport, **options)
+    return sign_in(page, live_server, username)
 
 
 def open_problem(page: Page, live_server, problem: Problem) -> None:
@@ -166,7 +144,7 @@ def test_before_and_after_photos_side_by_side_and_the_viewer(
     tag = f"{viewport['width']}x{viewport['height']}"
     phone = viewport is PHONE
     options = {"has_touch": True, "is_mobile": True} if phone else {}
-    page = sign_in(browser, browser_context_args, live_server, viewport, "supervisor", **options)
+    page = signed_in(browser, browser_context_args, live_server, viewport, "supervisor", **options)
     open_problem(page, live_server, problem)
     all_thumbnails_loaded(page)
 
@@ -259,7 +237,7 @@ def _pk(problem: Problem, name: str) -> int:
 def test_a_pdf_opens_in_the_browser_in_a_sandbox(
     live_server, world, problem, browser, browser_context_args, artifacts
 ):
-    page = sign_in(browser, browser_context_args, live_server, OFFICE, "supervisor")
+    page = signed_in(browser, browser_context_args, live_server, OFFICE, "supervisor")
     open_problem(page, live_server, problem)
     link = page.locator("#sj-evidence a[data-sj-inline]", has_text="整改报告.pdf")
     with (
@@ -297,7 +275,7 @@ def test_a_pdf_opens_in_the_browser_in_a_sandbox(
 def test_without_javascript_a_thumbnail_is_a_link_to_its_image(
     live_server, world, problem, browser, browser_context_args
 ):
-    page = sign_in(
+    page = signed_in(
         browser, browser_context_args, live_server, PHONE, "supervisor", java_script_enabled=False
     )
     open_problem(page, live_server, problem)
@@ -315,7 +293,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_sent(
 ):
     settings.MAX_UPLOAD_MB = 1
     tag = f"{viewport['width']}x{viewport['height']}"
-    page = sign_in(browser, browser_context_args, live_server, viewport, "secretary")
+    page = signed_in(browser, browser_context_args, live_server, viewport, "secretary")
     open_problem(page, live_server, problem)
     uploads: list[str] = []
     page.on("request", lambda r: uploads.append(r.url) if r.method == "POST" else None)

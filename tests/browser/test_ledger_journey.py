@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from shiji.audit.models import AuditEvent
 from shiji.ledger.models import Problem, Status
-from tests.conftest import PASSWORD
+from tests.browser.conftest import htmx_settled, new_page, sign_in
 from tests.ledger.conftest import create_categories, png_bytes, problem_maker
 
 pytestmark = pytest.mark.browser
@@ -22,33 +22,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def problem(world, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
     make = problem_maker(create_categories(world))
     return make(world, description="企业反映项目环评审批久拖不决，平均超时 20 天")
 
 
-def sign_in(browser, browser_context_args, live_server, username: str) -> Page:
+def signed_in(browser, browser_context_args, live_server, username: str) -> Page:
     """A fresh browser session signed in through the real login form."""
-    context = browser.new_context(**browser_context_args)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.js_errors = errors
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".sj-brand")).to_be_visible()
-    assert reverse("login") not in page.url
-    return page
+    return sign_in(new_page(browser, browser_context_args), live_server, username)
 
 
 def open_problem(page: Page, live_server, problem: Problem) -> None:
@@ -87,15 +67,6 @@ def confirm(page: Page, choice: str) -> None:
     panel.get_by_role("button", name=f"确认{choice}").click()
 
 
-def htmx_settled(page: Page) -> None:
-    """Wait until htmx has swapped and processed the new content: an input
-    changed before then fires no request (its listeners are not attached yet)."""
-    page.wait_for_function(
-        "() => !document.querySelector("
-        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
-    )
-
-
 def assert_no_reload(page: Page) -> None:
     assert page.evaluate("window.__sjMarker") == "kept"
 
@@ -105,7 +76,7 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
 ):
     # The liaison finds the problem in the ledger, starts it, records progress
     # and uploads a photo of the result.
-    liaison = sign_in(browser, browser_context_args, live_server, "liaison")
+    liaison = signed_in(browser, browser_context_args, live_server, "liaison")
     liaison.goto(f"{live_server.url}{reverse('ledger:list')}")
     row = liaison.locator(f'tr[data-code="{problem.code}"]')
     expect(row).to_contain_text("待整改")
@@ -157,14 +128,14 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
     expect(liaison.locator('form[data-form="move:submit"]')).to_have_count(0)
 
     # The secretary submits it with the completion note.
-    secretary = sign_in(browser, browser_context_args, live_server, "secretary")
+    secretary = signed_in(browser, browser_context_args, live_server, "secretary")
     open_problem(secretary, live_server, problem)
     act(secretary, "move:submit", "提交销号", note="环评审批时限压缩至 8 个工作日")
     expect(status_badge(secretary)).to_have_text("待销号")
     expect(secretary.locator("#sj-completion")).to_contain_text("压缩至 8 个工作日")
 
     # A supervisor finds the evidence thin and returns it with a reason.
-    supervisor = sign_in(browser, browser_context_args, live_server, "supervisor")
+    supervisor = signed_in(browser, browser_context_args, live_server, "supervisor")
     supervisor.goto(f"{live_server.url}{reverse('ledger:inbox')}")
     expect(supervisor.locator("#inbox-verify")).to_contain_text(problem.code)
     supervisor.locator("#inbox-verify").get_by_role("link", name=problem.code).click()
@@ -204,7 +175,7 @@ def test_problem_goes_from_open_to_closed_through_the_pages(
     expect(status_badge(secretary)).to_have_text("待销号")
 
     # A second supervisor verifies it: 已销号.
-    supervisor2 = sign_in(browser, browser_context_args, live_server, "supervisor2")
+    supervisor2 = signed_in(browser, browser_context_args, live_server, "supervisor2")
     open_problem(supervisor2, live_server, problem)
     decide(supervisor2, "通过销号", note="现场核实，整改到位")
     confirm(supervisor2, "通过销号")

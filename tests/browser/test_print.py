@@ -22,7 +22,7 @@ from shiji.ledger import services
 from shiji.ledger.models import Problem
 from shiji.regulations.services import regulation_create
 from shiji.study.services import session_create
-from tests.browser.test_evidence_viewer import sign_in
+from tests.browser.test_evidence_viewer import signed_in
 from tests.conftest import SYSTEM
 from tests.ledger.conftest import create_categories, problem_maker
 from tests.paper import A4_POINTS, read_pdf
@@ -38,7 +38,6 @@ ACTING = "button:visible, .btn:visible, form:visible, .navbar:visible, .paginati
 def closed(world, settings, tmp_path) -> Problem:
     """A problem worked on, with a photo of the result, submitted by the
     branch secretary and verified by the supervisor."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     make = problem_maker(create_categories(world))
     problem = make(
         world,
@@ -69,7 +68,7 @@ def closed(world, settings, tmp_path) -> Problem:
 def zone_admin_page(browser, browser_context_args, live_server, world):
     """The zone admin signed in on an office PC; the browser context is
     closed after the test, so no request of it outlives the test's data."""
-    page = sign_in(browser, browser_context_args, live_server, OFFICE, "zone_admin")
+    page = signed_in(browser, browser_context_args, live_server, OFFICE, "zone_admin")
     yield page
     page.context.close()
 
@@ -137,7 +136,6 @@ def list_pages(world) -> dict[str, tuple[str, str, str]]:
 @pytest.fixture
 def lists(world, settings, tmp_path):
     """A row on every list page of zone A."""
-    settings.MEDIA_ROOT = tmp_path / "media"
     make = problem_maker(create_categories(world))
     make(world, description="项目审批久拖不决，企业反映强烈")
     campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign

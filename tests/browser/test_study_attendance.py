@@ -10,41 +10,19 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from shiji.study.models import StudySession
-from tests.conftest import PASSWORD
+from tests.browser.conftest import new_page, sign_in
 
 # The study fixtures: the adopted campaign's kinds, a session maker, and
 # material files kept in a temporary folder.
-from tests.study.conftest import _media_root, kinds, make_session  # noqa: F401
+from tests.study.conftest import CALENDAR_DAY, kinds, make_session  # noqa: F401
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.today(CALENDAR_DAY)]  # the study calendar
 
 
 @pytest.fixture
 def earlier(world, make_session):  # noqa: F811 - the fixture imported above
     # Before this journey only 张三 has been reached: 1 / 3.
     return make_session(present=["张三"], hours="2", topic="春节后第一次支部学习")
-
-
-def sign_in(browser, browser_context_args, live_server, username: str) -> Page:
-    context = browser.new_context(**browser_context_args)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.js_errors = errors
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".sj-brand")).to_be_visible()
-    return page
 
 
 def row(page: Page, name: str):
@@ -54,7 +32,7 @@ def row(page: Page, name: str):
 def test_branch_session_with_two_absentees_changes_the_coverage(
     live_server, world, earlier, browser, browser_context_args, artifacts
 ):
-    page = sign_in(browser, browser_context_args, live_server, "secretary")
+    page = sign_in(new_page(browser, browser_context_args), live_server, "secretary")
 
     # The branch's coverage before: one of three members reached.
     page.get_by_role("link", name="学习研讨").first.click()

@@ -17,13 +17,14 @@ from playwright.sync_api import Page, expect
 from shiji.orgs.services import person_create
 from shiji.study import services
 from shiji.study.models import Attendance, StudySession
-from tests.conftest import PASSWORD, SYSTEM
+from tests.browser.conftest import new_page, sign_in
+from tests.conftest import SYSTEM
 
 # The study fixtures: the adopted campaign's kinds, and material files kept
 # in a temporary folder.
-from tests.study.conftest import _media_root, kinds, person  # noqa: F401
+from tests.study.conftest import CALENDAR_DAY, kinds, person  # noqa: F401
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.today(CALENDAR_DAY)]  # the study calendar
 
 OFFICE = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -50,27 +51,10 @@ def central_group(world, kinds):  # noqa: F811 - the fixture imported above
 
 
 def open_page(browser, browser_context_args, live_server, viewport, *, javascript=True) -> Page:
-    context = browser.new_context(
-        **{**browser_context_args, "viewport": viewport, "java_script_enabled": javascript}
+    page = new_page(
+        browser, browser_context_args, viewport=viewport, java_script_enabled=javascript
     )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.js_errors = errors
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.fill("#id_username", "zone_admin")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".sj-brand")).to_be_visible()
-    return page
+    return sign_in(page, live_server, "zone_admin")
 
 
 def assert_on_first_screen(page: Page, *selectors: str) -> None:

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from shiji.audit.models import AuditEvent
 from shiji.orgs.models import Organization, Person
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 
 
 def write_roster(path, *, orgs, people) -> None:
@@ -54,11 +54,7 @@ def test_zone_admin_imports_a_roster_from_the_org_tree(
         people=[*people, ["冯五", "没有的支部", "干部", "也许", ""]],
     )
 
-    # Log in through the real form.
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "zone_admin")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "zone_admin")
     expect(page.get_by_role("link", name="组织与人员")).to_be_visible()
 
     # The org tree: collapse and expand.

@@ -14,12 +14,6 @@ from shiji.campaigns.services import campaign_load, task_create, zone_adopt_camp
 from tests.conftest import SYSTEM
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    # Evidence files of a test go to its own temporary folder, never var/media.
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def campaign(world) -> Campaign:
     campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign

@@ -5,7 +5,6 @@ Conflict with 409 and the page again, Forbidden with 403 and NotFound with
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 
@@ -22,15 +21,10 @@ from shiji.core.middleware import AppErrorMiddleware
 from shiji.ledger.models import Problem
 from shiji.regulations import services as regulation_services
 from shiji.study import services as study_services
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, relative_day
 from tests.ledger.conftest import create_categories, problem_maker
 
 HX = {"HX-Request": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def body(response) -> str:
@@ -221,7 +215,7 @@ def test_campaign_pages(world, login, campaign):
     task = task_create(
         actor=world["zone_admin"], zone=world.a.zone, campaign=campaign,
         arrangement=campaign.arrangements.first(), title="专题学习", sectors=["organ"],
-        deadline=dt.date(2026, 7, 1),
+        deadline=relative_day(30),
     )  # fmt: skip
     assignment = TaskAssignment.objects.filter(task=task).first()
     accept = login(world["zone_admin"]).post(
@@ -239,16 +233,16 @@ def test_study_pages(world, login, campaign):
     kind = StudyKind.objects.filter(campaign=campaign).first()
     session = study_services.session_create(
         actor=world["secretary"], zone=world.a.zone, org=world.a.dept, kind=kind,
-        date="2026-03-10", topic="学习", duration_hours="2", attendance=[],
+        date=relative_day(-7), topic="学习", duration_hours="2", attendance=[],
     )  # fmt: skip
     theirs = study_services.session_create(
         actor=world["outsider"], zone=world.b.zone, org=world.b.dept, kind=kind,
-        date="2026-03-10", topic="学习", duration_hours="2", attendance=[],
+        date=relative_day(-7), topic="学习", duration_hours="2", attendance=[],
     )  # fmt: skip
     client = login(world["secretary"])
     bad = client.post(
         reverse("study:edit", args=[session.pk]),
-        {"kind": kind.pk, "date": "2026-03-10", "topic": "", "duration_hours": "2"},
+        {"kind": kind.pk, "date": relative_day(-7).isoformat(), "topic": "", "duration_hours": "2"},
     )
     assert bad.status_code == 422 and "请填写主题" in body(bad)
     assert (

@@ -5,7 +5,6 @@ when the storage refuses the bytes, says so clearly and writes nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import os
 from dataclasses import dataclass
@@ -30,16 +29,11 @@ from shiji.regulations import services as regulations
 from shiji.regulations.models import Regulation
 from shiji.study import services as study
 from shiji.study.models import Material, Speech, StudySession
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, relative_day
 from tests.ledger.conftest import create_categories, problem_maker
 from tests.samples import image_bytes, pdf_bytes
 
 JPEG_AS_HTML = "jh.html"
-
-
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def stored_files(settings) -> list[str]:
@@ -90,7 +84,7 @@ def places(world) -> dict[str, Place]:
         zone=world.a.zone,
         org=world.a.dept,
         kind=StudyKind.objects.filter(campaign=campaign).first(),
-        date=dt.date(2026, 3, 10),
+        date=relative_day(-7),
         topic="学习正确政绩观重要论述",
         duration_hours=Decimal("2"),
     )

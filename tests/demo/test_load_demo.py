@@ -30,9 +30,20 @@ from shiji.orgs import selectors
 from shiji.orgs.models import Organization, Person, User, Zone
 from shiji.orgs.services import authenticate_with_lockout, zone_create
 from shiji.study.models import StudySession
+from tests.clock import travel_to
 from tests.conftest import SYSTEM
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+DEMO_DAY = "2026-12-01"
+pytestmark = pytest.mark.today(DEMO_DAY)
+
+
+@pytest.fixture(autouse=True)
+def _media_root():
+    """The files are the demo's, in the media folder the module's demo
+    fixture set: not a folder of each test's own (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +57,9 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         MEDIA_ROOT=tmp_path_factory.mktemp("media"),  # the sample evidence files
     )
-    with django_db_blocker.unblock(), fast:
+    # Loaded and read on one day after the demo's deployment meetings (fixed
+    # days of March 2026; the demo records none before it is held).
+    with django_db_blocker.unblock(), fast, travel_to(DEMO_DAY):
         outer = transaction.atomic()
         outer.__enter__()
         try:

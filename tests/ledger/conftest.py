@@ -54,12 +54,6 @@ def png_upload(name: str = "整改后现场照片.png", seed: str = "") -> Simpl
     return SimpleUploadedFile(name, png_bytes(seed or name), content_type="image/png")
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    # Evidence files of a test go to its own temporary folder, never var/media.
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def create_categories(world) -> dict[str, list[ProblemCategory]]:
     """``{"a": [...], "b": [...]}``: three active categories per zone, all of
     one campaign (``categories["a"][0].campaign``). A plain function, so that

@@ -69,9 +69,10 @@ def wait_for(condition, *, log: Path, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
+# real_clock: the worker/server is a process of its own, which --today cannot move.
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_import_leaves_a_failed_job_that_a_retry_completes(
-    world, categories, login, monkeypatch, settings, tmp_path
+    real_clock, world, categories, login, monkeypatch, settings, tmp_path
 ):
     monkeypatch.setattr(tasks, "IMPORT_SYNC_MAX_ROWS", 0)  # every upload goes to a job
     client = login(world["zone_admin"])

@@ -20,7 +20,7 @@ from shiji.regulations import services as regulation_services
 from shiji.regulations.models import Regulation
 from shiji.study import services as study_services
 from shiji.study.models import Material
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, relative_day
 from tests.ledger.conftest import create_categories, problem_maker
 
 
@@ -42,7 +42,7 @@ def _writes(world, who):
         ),
         "problem_create": lambda: ledger_services.problem_create(
             actor=who, zone=world.a.zone, source="self_check", category=cats["a"][0],
-            description="新问题", org=world.a.dept, kind="long_term", found_on="2026-03-01",
+            description="新问题", org=world.a.dept, kind="long_term", found_on=relative_day(-7),
         ),
         "problem_transition": lambda: ledger_services.problem_transition(
             actor=who, problem=problem, action="start"
@@ -67,7 +67,7 @@ def _session(world):
     campaign_services.zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
     return study_services.session_create(
         actor=world["secretary"], zone=world.a.zone, org=world.a.dept,
-        kind=StudyKind.objects.filter(campaign=campaign).first(), date="2026-03-10",
+        kind=StudyKind.objects.filter(campaign=campaign).first(), date=relative_day(-7),
         topic="学习", duration_hours="2", attendance=[],
     )  # fmt: skip
 
@@ -128,7 +128,7 @@ def test_the_system_actor_owns_nothing_it_creates(world):
     problem = ledger_services.problem_create(
         actor=policy.system("ledger_import"), zone=world.a.zone, source="self_check",
         category=cats["a"][0], description="系统导入的问题", org=world.a.dept,
-        kind="long_term", found_on="2026-03-01",
+        kind="long_term", found_on=relative_day(-7),
     )  # fmt: skip
     assert problem.created_by is None
     assert policy.user_of(policy.system("x")) is None

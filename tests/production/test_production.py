@@ -31,6 +31,8 @@ import environ
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import RECORD_VIOLATIONS
+
 pytestmark = [pytest.mark.production, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,8 +153,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+# real_clock: the worker/server is a process of its own, which --today cannot move.
 def test_production_deploy_serves_pages_to_a_browser(
-    deployment, browser, browser_context_args, artifacts
+    real_clock, deployment, browser, browser_context_args, artifacts
 ):
     port, env, tmp = deployment
     assert not (tmp / "var").exists()
@@ -197,14 +200,6 @@ def test_production_deploy_serves_pages_to_a_browser(
 
     for line in CRON:
         run(line, env)
-
-
-RECORD_VIOLATIONS = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
-});
-"""
 
 
 def browse(base: str, browser, browser_context_args, artifacts) -> None:

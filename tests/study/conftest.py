@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -16,12 +17,17 @@ from shiji.study import services
 from tests.conftest import SYSTEM
 
 DAY = dt.date(2026, 3, 10)
+# Sessions here happen from 2026-03 to 2026-05 and coverage is asked for up
+# to 2026-11-01: the tests of this folder run on a day after that calendar,
+# whatever the day the suite runs on (``--today``).
+CALENDAR_DAY = "2026-12-01"
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
-    # Material files of a test go to its own temporary folder, never var/media.
-    settings.MEDIA_ROOT = tmp_path / "media"
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents and item.get_closest_marker("today") is None:
+            item.add_marker(pytest.mark.today(CALENDAR_DAY))
 
 
 @pytest.fixture

@@ -15,7 +15,15 @@ from shiji.campaigns.selectors import deployment_meetings
 from shiji.demo.zones import ZONES
 from shiji.study import selectors
 from shiji.study.models import Attendance, Speech, StudySession
+from tests.clock import travel_to
 from tests.conftest import SYSTEM
+from tests.study.conftest import CALENDAR_DAY
+
+
+@pytest.fixture(autouse=True)
+def _media_root():
+    """The files are the demo's, in the media folder the module's demo
+    fixture set: not a folder of each test's own (tests/conftest.py)."""
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +34,9 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         MEDIA_ROOT=tmp_path_factory.mktemp("media"),
     )
-    with django_db_blocker.unblock(), fast:
+    # Module-wide, so before the per-test clock: on the study calendar's day
+    # too (the demo's deployment meetings are on fixed days of March 2026).
+    with django_db_blocker.unblock(), fast, travel_to(CALENDAR_DAY):
         outer = transaction.atomic()
         outer.__enter__()
         try:

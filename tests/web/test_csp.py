@@ -12,8 +12,9 @@ import pytest
 from django.http import HttpResponse
 from django.urls import path, reverse
 
+from tests.conftest import relative_day
 from tests.ledger.conftest import create_categories, problem_maker
-from tests.study.conftest import _media_root, kinds, make_session  # noqa: F401
+from tests.study.conftest import kinds, make_session  # noqa: F401
 
 SHIJI = Path(__file__).resolve().parents[2] / "shiji"
 
@@ -63,7 +64,7 @@ def areas(world, kinds, make_session):  # noqa: F811 - the fixtures imported abo
     from shiji.regulations import services as regulations
 
     problem = problem_maker(create_categories(world))(world, status="in_progress")
-    session = make_session(present=["张三"], absent={"李四": "出差"})
+    session = make_session(present=["张三"], absent={"李四": "出差"}, date=relative_day(-7))
     regulation = regulations.regulation_create(
         actor=world["zone_admin"],
         zone=world.a.zone,

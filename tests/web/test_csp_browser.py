@@ -8,20 +8,12 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import RECORD_VIOLATIONS
 from tests.conftest import PASSWORD
 from tests.ledger.conftest import create_categories, problem_maker
-from tests.study.conftest import _media_root, kinds  # noqa: F401
+from tests.study.conftest import kinds  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-# Registered before any page script runs (Playwright's init scripts are not
-# subject to the page's policy), so every violation is recorded.
-RECORD_VIOLATIONS = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}`);
-});
-"""
 
 
 class Watched:

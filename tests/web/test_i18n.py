@@ -15,7 +15,7 @@ def test_chinese_is_the_default(world, login):
     body = login(world["zone_admin"]).get("/").content.decode()
     assert '<html lang="zh-hans">' in body
     assert "问题整改台账" in body and "Rectification ledger" not in body
-    assert 'name="language" value="en">English</button>' in body
+    assert 'name="language" value="en" lang="en" title="Switch to English">English</button>' in body
 
 
 def test_switching_to_english_translates_the_layout_and_nav(world, login):
@@ -29,7 +29,7 @@ def test_switching_to_english_translates_the_layout_and_nav(world, login):
         assert text in body, text
     assert "Accounts" in body and "Audit log" in body
     assert "问题整改台账" not in body
-    assert 'name="language" value="zh-hans">中文</button>' in body
+    assert 'name="language" value="zh-hans" lang="zh-Hans" title="切换到中文">中文</button>' in body
 
 
 def test_every_nav_area_has_an_english_label():
@@ -76,3 +76,14 @@ def test_login_page_states_the_configured_lockout(client, settings, db):
     settings.LOGIN_MAX_FAILURES, settings.LOGIN_LOCKOUT_MINUTES = 7, 30
     body = client.get("/accounts/login/").content.decode()
     assert "连续输错密码 7 次后须等 30 分钟再试，此后每输错一次等待时间加倍。" in body
+
+
+def test_the_switch_is_on_every_width_and_remembered(world, login):
+    """A plain form (no JavaScript), not hidden on phones; the cookie outlives
+    the browser session."""
+    client = login(world["liaison"])
+    body = client.get("/").content.decode()
+    assert '<form method="post" action="/i18n/setlang/" class="sj-lang">' in body
+    response = _switch(client, "en")
+    cookie = response.cookies["django_language"]
+    assert cookie.value == "en" and int(cookie["max-age"]) >= 300 * 24 * 3600

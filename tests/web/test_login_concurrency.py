@@ -66,8 +66,9 @@ def _database_url(tmp_path: Path) -> str:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+# real_clock: the lockout windows are counted by gunicorn's processes, which --today cannot move.
 @pytest.fixture
-def server(world, tmp_path):
+def server(real_clock, world, tmp_path):
     User.objects.filter(pk=world["secretary"].pk).update(
         password=make_password(PASSWORD, hasher=SlowPBKDF2PasswordHasher())
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from shiji.audit.kinds import EventKind
@@ -28,7 +26,7 @@ ZONE_CAMPAIGN_FIELDS = [
 
 
 @transaction.atomic
-def zone_adopt_campaign(*, actor: Any, zone: Zone, campaign: Campaign) -> ZoneCampaign:
+def zone_adopt_campaign(*, actor: policy.Actor, zone: Zone, campaign: Campaign) -> ZoneCampaign:
     """The zone takes part in ``campaign``.
 
     The campaign's problem categories are copied into the zone as its own
@@ -52,7 +50,7 @@ def zone_adopt_campaign(*, actor: Any, zone: Zone, campaign: Campaign) -> ZoneCa
     return adoption
 
 
-def _copy_categories(actor: Any, zone: Zone, campaign: Campaign) -> None:
+def _copy_categories(actor: policy.Actor, zone: Zone, campaign: Campaign) -> None:
     have = ProblemCategory.objects.filter(zone=zone, campaign=campaign)
     codes = set(have.values_list("code", flat=True))
     names = set(have.values_list("name", flat=True))
@@ -84,7 +82,7 @@ def _copy_categories(actor: Any, zone: Zone, campaign: Campaign) -> None:
 
 @transaction.atomic
 def zone_campaign_set_list_review(
-    *, actor: Any, adoption: ZoneCampaign, required: bool
+    *, actor: policy.Actor, adoption: ZoneCampaign, required: bool
 ) -> ZoneCampaign:
     """Whether the zone's problems of this campaign start rectification only
     after their list entry passed review (问题清单审核)."""

@@ -45,7 +45,7 @@ def _clean_category(name: Any, description: Any) -> dict[str, str]:
 
 @transaction.atomic
 def category_create(
-    *, actor: Any, zone: Zone, campaign: Campaign, name: Any, description: Any = ""
+    *, actor: policy.Actor, zone: Zone, campaign: Campaign, name: Any, description: Any = ""
 ) -> ProblemCategory:
     """A category the zone adds itself (its wording is its own: not a placeholder)."""
     policy.require(actor, "category.manage", zone, view="zone.view", missing="高新区不存在")
@@ -75,7 +75,7 @@ def category_create(
 @transaction.atomic
 def category_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     category: ProblemCategory,
     name: Any = None,
     description: Any = None,
@@ -129,7 +129,7 @@ class CategoryEdit:
 
 @transaction.atomic
 def categories_update(
-    *, actor: Any, zone: Zone, campaign: Campaign, rows: Sequence[CategoryEdit]
+    *, actor: policy.Actor, zone: Zone, campaign: Campaign, rows: Sequence[CategoryEdit]
 ) -> int:
     """Save the whole category table of a zone's campaign at once: every row
     is checked, and if any is refused nothing is written. Field errors come

@@ -78,7 +78,7 @@ class LoadResult:
 
 
 @transaction.atomic
-def campaign_load(*, actor: Any, path: str | Path) -> LoadResult:
+def campaign_load(*, actor: policy.Actor, path: str | Path) -> LoadResult:
     """Load a preset file (or a built-in preset by code) into the database.
 
     The file is checked completely before the first write; ``PresetInvalid``
@@ -90,7 +90,7 @@ def campaign_load(*, actor: Any, path: str | Path) -> LoadResult:
     return _apply_preset(actor, preset)
 
 
-def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
+def _apply_preset(actor: policy.Actor, preset: Preset) -> LoadResult:
     note = f"预设文件 {preset.filename}"
     values = {
         "name": preset.name,
@@ -209,7 +209,7 @@ def _apply_preset(actor: Any, preset: Preset) -> LoadResult:
 
 
 def _update(
-    actor: Any,
+    actor: policy.Actor,
     obj: models.Model,
     values: dict[str, Any],
     fields: list[str],
@@ -228,7 +228,7 @@ def _update(
 
 
 def _sync(
-    actor: Any,
+    actor: policy.Actor,
     result: LoadResult,
     note: str,
     *,
@@ -284,7 +284,7 @@ def _sync(
 
 
 def _delete_missing(
-    actor: Any,
+    actor: policy.Actor,
     result: LoadResult,
     note: str,
     model: type[models.Model],

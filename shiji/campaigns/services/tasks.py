@@ -80,7 +80,7 @@ def _matching_orgs(task: Task) -> Any:
     ).order_by("path")
 
 
-def _assign(actor: Any, task: Task, note: str = "") -> int:
+def _assign(actor: policy.Actor, task: Task, note: str = "") -> int:
     """Give every matching organization without one an assignment. Returns
     how many were made; each is audited."""
     have = set(TaskAssignment.objects.filter(task=task).values_list("org_id", flat=True))
@@ -125,7 +125,7 @@ def _adoption(zone: Zone, campaign: Campaign) -> ZoneCampaign:
 @transaction.atomic
 def task_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     arrangement: Any,
     title: Any,
@@ -180,7 +180,7 @@ class AdoptResult:
 
 @transaction.atomic
 def tasks_adopt_templates(
-    *, actor: Any, zone: Zone, campaign: Campaign, is_sample: bool = False
+    *, actor: policy.Actor, zone: Zone, campaign: Campaign, is_sample: bool = False
 ) -> AdoptResult:
     """Put the campaign's task templates on the zone's task list (those not
     there yet) and assign each to the matching orgs. Safe to repeat."""
@@ -220,7 +220,7 @@ def tasks_adopt_templates(
 
 
 @transaction.atomic
-def tasks_assign_missing(*, actor: Any, zone: Zone) -> int:
+def tasks_assign_missing(*, actor: policy.Actor, zone: Zone) -> int:
     """补充分派: organizations added since a task was assigned get it now.
     Returns the number of new assignments."""
     policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
@@ -241,7 +241,7 @@ def _locked_assignment(assignment: TaskAssignment) -> TaskAssignment:
 
 @contextlib.contextmanager
 def _evidence_stored(
-    actor: Any, assignment: TaskAssignment, file: Any
+    actor: policy.Actor, assignment: TaskAssignment, file: Any
 ) -> Iterator[AssignmentEvidence]:
     """Check, store and record one evidence file for the block that follows:
     if it fails (a later file of the same report, the move itself), the bytes
@@ -270,7 +270,7 @@ def _evidence_stored(
 @transaction.atomic
 def assignment_transition(
     *,
-    actor: Any,
+    actor: policy.Actor,
     assignment: TaskAssignment,
     action: str,
     note: Any = "",

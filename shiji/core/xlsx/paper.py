@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
+from django.utils.translation import get_language, gettext, gettext_noop
 
 # The XML parser openpyxl itself uses (the standard library's, or
 # defusedxml's when installed): it never fetches external entities.
@@ -44,7 +45,7 @@ PAPER_A4 = 9  # Excel's paper size code
 A4_INCHES = (8.27, 11.69)  # short and long side
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 0.3, 0.6, 0.6, 0.25  # inches
 MIN_PRINT_PT = 9.0
-PAGE_NUMBERS = "&C第 &P 页 共 &N 页"
+PAGE_NUMBERS = gettext_noop("&C第 &P 页 共 &N 页")  # translated when written
 FONT = "宋体"
 FONT_CHARSET_GB2312 = 134
 FONT_SIZE = 10
@@ -184,6 +185,15 @@ def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def dated_page_header(left: str, *, label: str = "导出日期") -> tuple[str, str]:
+def paper_date(day: dt.date) -> str:
+    """``chinese_date`` in Chinese, ISO 8601 in another language."""
+    return chinese_date(day) if (get_language() or "zh").startswith("zh") else day.isoformat()
+
+
+def dated_page_header(left: str, *, label: str | None = None) -> tuple[str, str]:
     """A page header with ``left`` (e.g. the zone) and today's date on the right."""
-    return (left, f"{label}：{chinese_date(timezone.localdate())}")
+    label = label or gettext("导出日期")
+    return (
+        left,
+        gettext("%(label)s：%(date)s") % {"label": label, "date": paper_date(timezone.localdate())},
+    )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import xlsxwriter
+from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -255,6 +256,9 @@ class SheetWriter:
         min_row_height: float = 0,
         autofilter: bool = True,
     ) -> None:
+        # Headers and titles may be lazy translations: the writer takes str.
+        name, title = str(name), (str(title) if title else title)
+        columns = [Column(str(c.header), c.width, c.date, c.wrap, c.num_format) for c in columns]
         self.ws = ws = book.add_worksheet(name)
         self.formats = formats
         self.columns = list(columns)
@@ -316,7 +320,7 @@ class SheetWriter:
         ws.repeat_rows(0 if repeat_title else row, row)
         ws.center_horizontally()
         ws.set_print_scale(self.scale)
-        ws.set_footer(PAGE_NUMBERS, {"margin": MARGIN_HEADER})
+        ws.set_footer(gettext(PAGE_NUMBERS), {"margin": MARGIN_HEADER})
         if page_header:
             left, right = (page_text(t) for t in page_header)
             ws.set_header(
@@ -389,7 +393,7 @@ def write_list_workbook(
     ``rows``. Returns the number of data rows."""
     book = streaming_workbook(out)
     if title:
-        book.set_properties({"title": title, "author": "实绩"})
+        book.set_properties({"title": str(title), "author": "实绩"})
     writer = SheetWriter(
         book,
         ExportFormats(book),

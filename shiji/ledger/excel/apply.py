@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
@@ -24,10 +25,13 @@ from shiji.ledger.excel.plan import ImportResult, Plan, import_plan, result_erro
 from shiji.ledger.models import Problem
 from shiji.orgs.models import Zone
 
+if TYPE_CHECKING:
+    from shiji.orgs.policy import Actor
+
 
 def import_workbook(
     *,
-    actor: Any,
+    actor: Actor,
     zone: Zone,
     file: IO[bytes] | Any,
     dry_run: bool,
@@ -87,7 +91,7 @@ def import_workbook(
 
 def import_staged(
     *,
-    actor: Any,
+    actor: Actor,
     staged: StagedUpload,
     dry_run: bool,
     progress: Progress | None = None,
@@ -100,7 +104,7 @@ def import_staged(
     def consume() -> None:
         _, deleted = StagedUpload.objects.filter(pk=staged.pk).delete()
         if not deleted.get(StagedUpload._meta.label):
-            raise Conflict("这份文件已经导入过了")
+            raise Conflict(gettext("这份文件已经导入过了"))
 
     return import_workbook(
         actor=actor,
@@ -113,7 +117,7 @@ def import_staged(
     )
 
 
-def _apply(actor: Any, zone: Zone, plans: list[Plan], today: dt.date, errors: ErrorList) -> None:
+def _apply(actor: Actor, zone: Zone, plans: list[Plan], today: dt.date, errors: ErrorList) -> None:
     """Write the plans through the services; collect every refusal. Each
     service runs in a savepoint, so a refused row leaves the others usable
     and the caller rolls the whole import back."""

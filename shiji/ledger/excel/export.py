@@ -24,6 +24,7 @@ from django.utils import timezone
 from shiji.campaigns.models import ZoneCampaign
 from shiji.core.downloads import export_filename as download_name
 from shiji.core.errors import Invalid
+from shiji.core.i18n import in_chinese
 from shiji.core.xlsx import (
     Column,
     ExportFormats,
@@ -137,6 +138,7 @@ def export_count(*, user: Any, params: Mapping[str, Any] | None) -> int:
     return export_queryset(user=user, params=params).count()
 
 
+@in_chinese
 def export_workbook(
     *,
     user: Any,

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Invalid
+from shiji.core.i18n import in_chinese
 from shiji.core.uploads import check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
@@ -87,7 +90,7 @@ class _CellError(Exception):
     pass
 
 
-def import_require(*, actor: Any, zone: Zone) -> None:
+def import_require(*, actor: policy.Actor, zone: Zone) -> None:
     """Another zone is NotFound (as if it did not exist); a role without
     ``ledger.import`` on the zone is Forbidden."""
     policy.require(
@@ -95,8 +98,8 @@ def import_require(*, actor: Any, zone: Zone) -> None:
         "ledger.import",
         zone,
         view="zone.view",
-        missing="高新区不存在",
-        message="您没有权限导入本区的整改台账",
+        missing=gettext("高新区不存在"),
+        message=gettext("您没有权限导入本区的整改台账"),
     )
 
 
@@ -149,9 +152,10 @@ class ImportPlan:
         return ImportResult(created=created, updated=len(self.plans) - created)
 
 
+@in_chinese
 def import_plan(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     file: IO[bytes] | Any,
     today: dt.date,
@@ -282,7 +286,7 @@ _EXISTING_VALUES = (
 )
 
 
-def _existing(actor: Any, zone: Zone, batch: list[Row]) -> dict[str, dict[str, Any]]:
+def _existing(actor: policy.Actor, zone: Zone, batch: list[Row]) -> dict[str, dict[str, Any]]:
     """The batch's problems by code, read within the importer's scope."""
     codes = {row.text("台账编号") for row in batch} - {""}
     if not codes:
@@ -315,7 +319,7 @@ class _Names:
 
     _WITH_ORG = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<org>.+)[）)]$")
 
-    def __init__(self, actor: Any, zone: Zone) -> None:
+    def __init__(self, actor: policy.Actor, zone: Zone) -> None:
         self.orgs = {o.name: o for o in orgs_visible_to(user=actor).filter(zone=zone)}
         self.categories: dict[str, list[ProblemCategory]] = defaultdict(list)
         self.category_by_id: dict[int, ProblemCategory] = {}

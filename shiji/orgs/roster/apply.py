@@ -22,7 +22,7 @@ from shiji.orgs.roster.plan import RosterErrors, RosterPlan, roster_parse
 
 
 @transaction.atomic
-def roster_dry_run(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
+def roster_dry_run(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
     """Check an uploaded roster. A clean file with something to import is
     parked for ``roster_confirm`` (``plan.staged_id``); nothing else is written."""
     policy.require(
@@ -45,7 +45,7 @@ def roster_dry_run(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPl
 
 
 @transaction.atomic
-def roster_import(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
+def roster_import(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
     """Import a roster file, all or nothing. Raises ``RosterErrors`` listing
     every problem when the file is not clean; returns the applied plan."""
     policy.require(
@@ -85,7 +85,7 @@ def roster_import(*, actor: Any, zone: Zone, file: IO[bytes] | Any) -> RosterPla
     return plan
 
 
-def _apply(actor: Any, zone: Zone, plan: RosterPlan) -> None:
+def _apply(actor: policy.Actor, zone: Zone, plan: RosterPlan) -> None:
     def fresh(name: str) -> Organization | None:
         # Moving an org rewrites its subtree's paths in the database, so
         # parents are read afresh rather than from objects held since parsing.
@@ -129,7 +129,7 @@ def _apply(actor: Any, zone: Zone, plan: RosterPlan) -> None:
 
 
 @transaction.atomic
-def roster_confirm(*, actor: Any, staged_id: Any) -> tuple[Zone, RosterPlan]:
+def roster_confirm(*, actor: policy.Actor, staged_id: Any) -> tuple[Zone, RosterPlan]:
     """Import the actor's own parked dry-run file, then discard it. Another
     user's, a consumed or an expired one is NotFound."""
     staged = staging.staged_get_for_user(

@@ -9,7 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.utils.translation import gettext
+
 from shiji.core.errors import Invalid
+from shiji.core.i18n import in_chinese
 from shiji.core.uploads import MB, check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
@@ -73,11 +76,11 @@ class OrgPlan:
 
     @property
     def kind_label(self) -> str:
-        return OrgKind(self.kind).label
+        return str(OrgKind(self.kind).label)
 
     @property
     def sector_label(self) -> str:
-        return Sector(self.sector).label
+        return str(Sector(self.sector).label)
 
 
 @dataclass
@@ -142,6 +145,7 @@ class RosterPlan:
 # Parsing (the dry run) ------------------------------------------------------------------
 
 
+@in_chinese
 def roster_parse(file: IO[bytes] | Any, zone: Zone) -> RosterPlan:
     """Check a roster file against ``zone`` and plan the import; writes nothing.
 
@@ -466,13 +470,13 @@ def _party(value: Any) -> bool:
     if text in _NO:
         return False
     if not text:
-        raise Invalid("请填写是否党员（是/否）")
-    raise Invalid("是否党员请填写“是”或“否”")
+        raise Invalid(gettext("请填写是否党员（是/否）"))
+    raise Invalid(gettext("是否党员请填写“是”或“否”"))
 
 
 def _phone(text: str) -> str:
     if text and (not _PHONE.match(text) or sum(c.isdigit() for c in text) < 3):
-        raise Invalid("联系电话只能包含数字及 - + ( ) 等符号")
+        raise Invalid(gettext("联系电话只能包含数字及 - + ( ) 等符号"))
     return clean_text(text, field="phone", label="联系电话", max_length=30, required=False)
 
 

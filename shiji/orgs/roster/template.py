@@ -7,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from shiji.core.i18n import in_chinese
 from shiji.core.xlsx import (
     add_choice_validation,
     safe_cell,
@@ -29,6 +30,7 @@ _NOTE_FILL = PatternFill("solid", fgColor="FFF8E1")
 _EXAMPLE_FONT = Font(italic=True, color="808080")
 
 
+@in_chinese
 def roster_template_bytes(*, zone: Zone | None = None) -> bytes:
     """The roster template as .xlsx bytes (the examples use ``zone``'s name)."""
     zone_name = zone.name if zone else "某某高新区"
@@ -49,14 +51,14 @@ def roster_template_bytes(*, zone: Zone | None = None) -> bytes:
             [
                 f"{EXAMPLE}{zone_name}党工委",
                 "",
-                OrgKind.WORKING_COMMITTEE.label,
-                Sector.ORGAN.label,
+                str(OrgKind.WORKING_COMMITTEE.label),
+                str(Sector.ORGAN.label),
             ],
             [
                 f"{EXAMPLE}某某科技有限公司党支部",
                 f"{EXAMPLE}{zone_name}党工委",
-                OrgKind.BRANCH.label,
-                Sector.PRIVATE.label,
+                str(OrgKind.BRANCH.label),
+                str(Sector.PRIVATE.label),
             ],
         ],
     )
@@ -65,11 +67,16 @@ def roster_template_bytes(*, zone: Zone | None = None) -> bytes:
         column="C",
         first_row=3,
         last_row=TEMPLATE_ROWS,
-        choices=OrgKind.labels,
+        choices=[str(x) for x in OrgKind.labels],
         title="组织类型",
     )
     add_choice_validation(
-        orgs, column="D", first_row=3, last_row=TEMPLATE_ROWS, choices=Sector.labels, title="领域"
+        orgs,
+        column="D",
+        first_row=3,
+        last_row=TEMPLATE_ROWS,
+        choices=[str(x) for x in Sector.labels],
+        title="领域",
     )
     people = wb.create_sheet(PEOPLE_SHEET)
     _template_sheet(

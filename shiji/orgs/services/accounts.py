@@ -9,10 +9,12 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import Forbidden, NotFound, invalid
+from shiji.core.i18n import in_chinese
 from shiji.core.validation import clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import (
@@ -38,10 +40,10 @@ USER_FIELDS = ["username", "name", "email", "zone", "is_active"]
 # Accounts ------------------------------------------------------------------------
 
 SCOPE_KIND_LABELS = {
-    "all": "全部高新区",
-    "province": "一个省份",
-    "zone": "一个高新区",
-    "org": "一个组织",
+    "all": gettext_lazy("全部高新区"),
+    "province": gettext_lazy("一个省份"),
+    "zone": gettext_lazy("一个高新区"),
+    "org": gettext_lazy("一个组织"),
 }
 
 
@@ -49,7 +51,7 @@ def _grant_key(grant: RoleGrant) -> tuple:
     return (grant.role, grant.province, grant.zone_id, grant.org_id)
 
 
-def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
+def _grant_from_spec(actor: policy.Actor, spec: dict[str, Any], index: int) -> RoleGrant:
     """Validate one ``{role, zone?, org?, province?}`` and check the actor may give it.
 
     The order matters: a zone or org the actor cannot manage is "not found"
@@ -59,10 +61,10 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
     field = f"grants[{index}]"
     role = spec.get("role")
     if not isinstance(role, str) or role not in Role.values:
-        raise invalid(**{f"{field}.role": f"未知角色：{str(role)[:30]}"})
+        raise invalid(**{f"{field}.role": gettext("未知角色：%(role)s") % {"role": str(role)[:30]}})
     label = Role(role).label
     if not policy.may_give_role(actor, role):
-        message = f"只有系统管理员可以授予“{label}”角色"
+        message = gettext("只有系统管理员可以授予“%(role)s”角色") % {"role": label}
         raise Forbidden(message, fields={f"{field}.role": message})
     province = clean_text(
         spec.get("province") or "",
@@ -83,29 +85,34 @@ def _grant_from_spec(actor: Any, spec: dict[str, Any], index: int) -> RoleGrant:
         if zone is None or not policy.may_grant_in(actor, zone):
             raise NotFound("高新区不存在", fields={f"{field}.zone": "高新区不存在"})
     elif not policy.may_grant_in(actor, None):
-        message = "只有系统管理员可以授予全国或省级范围的角色"
+        message = gettext("只有系统管理员可以授予全国或省级范围的角色")
         raise Forbidden(message, fields={f"{field}.zone": message})
     if org is not None and zone_pk not in (None, "") and parse_id(zone_pk) != zone.pk:
-        raise invalid(**{f"{field}.org": "组织不在所选高新区内"})
+        raise invalid(**{f"{field}.org": gettext("组织不在所选高新区内")})
     grant = RoleGrant(role=role, zone=zone, org=org, province="" if zone else province)
     kind = policy.grant_scope_kind(grant)
     if kind not in policy.ROLE_SCOPES[role]:
-        allowed = "或".join(
-            SCOPE_KIND_LABELS[k] for k in SCOPE_KIND_LABELS if k in policy.ROLE_SCOPES[role]
+        allowed = gettext("或").join(
+            str(SCOPE_KIND_LABELS[k]) for k in SCOPE_KIND_LABELS if k in policy.ROLE_SCOPES[role]
         )
-        raise invalid(**{f"{field}.role": f"“{label}”角色的范围应为{allowed}"})
+        raise invalid(
+            **{
+                f"{field}.role": gettext("“%(role)s”角色的范围应为%(allowed)s")
+                % {"role": label, "allowed": allowed}
+            }
+        )
     return grant
 
 
 def _clean_password(password: Any, user: User, field: str = "password") -> None:
     if not isinstance(password, str) or not password:
-        raise invalid(**{field: "请填写密码"})
+        raise invalid(**{field: gettext("请填写密码")})
     if "\x00" in password:
-        raise invalid(**{field: "密码含有非法字符"})
+        raise invalid(**{field: gettext("密码含有非法字符")})
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise invalid(**{field: "；".join(exc.messages)}) from None
+        raise invalid(**{field: gettext("；").join(exc.messages)}) from None
 
 
 def _clean_email(value: Any) -> str:
@@ -118,7 +125,7 @@ def _clean_email(value: Any) -> str:
     return email
 
 
-def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str]:
+def _set_grants(actor: policy.Actor, user: User, specs: list[dict[str, Any]]) -> list[str]:
     grants: list[RoleGrant] = []
     for i, spec in enumerate(specs):
         grant = _grant_from_spec(actor, spec, i)
@@ -132,7 +139,7 @@ def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str
         if policy.may_revoke(actor, g):
             continue
         if g.zone_id is None or g.role in policy.GLOBAL_ONLY_ROLES:
-            raise Forbidden("只有系统管理员可以撤销全国、省级范围或上级查看角色")
+            raise Forbidden(gettext("只有系统管理员可以撤销全国、省级范围或上级查看角色"))
         raise NotFound("账号不存在")
     if user.pk == getattr(actor, "pk", None) and any(
         g.role in policy.TABLE["user.manage"] for g in removed
@@ -145,13 +152,17 @@ def _set_grants(actor: Any, user: User, specs: list[dict[str, Any]]) -> list[str
             g.user = user
             g.save()
     user._shiji_grants = None
-    return sorted(f"{Role(g.role).label}@{g.scope_label}" for g in grants)
+    return sorted(_grant_label(g) for g in grants)
+
+
+@in_chinese
+def _grant_label(grant: RoleGrant) -> str:
+    # Recorded in the audit trail: in Chinese, whatever the admin's page language.
+    return f"{Role(grant.role).label}@{grant.scope_label}"
 
 
 def _grant_labels(user: User) -> list[str]:
-    return sorted(
-        f"{Role(g.role).label}@{g.scope_label}" for g in user.grants.select_related("zone", "org")
-    )
+    return sorted(_grant_label(g) for g in user.grants.select_related("zone", "org"))
 
 
 # Names that only the system itself gives (the first superuser is "admin"):
@@ -166,7 +177,7 @@ RESERVED_USERNAMES = frozenset(
 USERNAME_UNAVAILABLE = "该用户名不可用，请换一个"
 
 
-def username_clean_new(*, actor: Any, username: Any) -> str:
+def username_clean_new(*, actor: policy.Actor, username: Any) -> str:
     """The username for a new account (shiji.orgs.usernames), or a field
     error. Only the system actor may use reserved names."""
     value = normalize_username(username)
@@ -185,7 +196,7 @@ def username_clean_new(*, actor: Any, username: Any) -> str:
 @transaction.atomic
 def user_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     username: str,
     password: str,
     name: str = "",
@@ -238,7 +249,7 @@ def user_create(
 @transaction.atomic
 def user_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     user: User,
     name: str | None = None,
     email: str | None = None,

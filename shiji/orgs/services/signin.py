@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
@@ -53,7 +54,9 @@ def lock_minutes(failures: int) -> int:
 def _locked_out(until: dt.datetime | None) -> LockedOut:
     left = (until - timezone.now()).total_seconds() if until else 60
     minutes = max(1, math.ceil(left / 60))
-    return LockedOut(f"密码输错次数过多，请 {minutes} 分钟后再试，或请管理员解除锁定")
+    return LockedOut(
+        gettext("密码输错次数过多，请 %(n)s 分钟后再试，或请管理员解除锁定") % {"n": minutes}
+    )
 
 
 def login_claim(*, key: str, client: str) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -33,7 +34,7 @@ PERSON_FIELDS = ["name", "org", "position", "is_party_member", "phone", "is_acti
 @transaction.atomic
 def zone_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     code: str,
     name: str,
     short_name: str,
@@ -75,13 +76,13 @@ def _check_org_name(zone: Zone, name: str, exclude_pk: int | None = None) -> Non
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     if qs.exists():
-        raise invalid(name=f"本区已有名为“{name}”的组织")
+        raise invalid(name=gettext("本区已有名为“%(name)s”的组织") % {"name": name})
 
 
 @transaction.atomic
 def org_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     parent: Organization | None,
     name: str,
@@ -111,7 +112,7 @@ def org_create(
 
 
 @transaction.atomic
-def org_update(*, actor: Any, org: Organization, **fields: Any) -> Organization:
+def org_update(*, actor: policy.Actor, org: Organization, **fields: Any) -> Organization:
     """Rename, reclassify or move an org (with its subtree)."""
     org = Organization.objects.select_for_update().select_related("zone").get(pk=org.pk)
     policy.require(actor, "org.manage", org)
@@ -176,7 +177,7 @@ def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def person_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     org: Organization,
     name: str,
     position: str = "",
@@ -190,7 +191,10 @@ def person_create(
         {"name": name, "position": position, "phone": phone, "is_party_member": is_party_member}
     )
     if Person.objects.filter(org=org, name=values["name"]).exists():
-        raise invalid(name=f"“{org.name}”已有名为“{values['name']}”的人员")
+        raise invalid(
+            name=gettext("“%(org)s”已有名为“%(name)s”的人员")
+            % {"org": org.name, "name": values["name"]}
+        )
     person = Person.objects.create(
         zone_id=org.zone_id, org=org, user=user, is_sample=is_sample, **values
     )
@@ -204,7 +208,7 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
+def person_update(*, actor: policy.Actor, person: Person, **fields: Any) -> Person:
     person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
     policy.require(actor, "person.manage", person)
     before = snapshot(person, PERSON_FIELDS)
@@ -217,7 +221,10 @@ def person_update(*, actor: Any, person: Person, **fields: Any) -> Person:
         policy.require(actor, "person.manage", new_org)
         person.org = new_org
     if Person.objects.filter(org=person.org, name=person.name).exclude(pk=person.pk).exists():
-        raise invalid(name=f"“{person.org.name}”已有名为“{person.name}”的人员")
+        raise invalid(
+            name=gettext("“%(org)s”已有名为“%(name)s”的人员")
+            % {"org": person.org.name, "name": person.name}
+        )
     changes = diff(before, snapshot(person, PERSON_FIELDS))
     if changes:
         person.save(update_fields=[f for f in PERSON_FIELDS if f in changes])

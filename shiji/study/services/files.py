@@ -33,7 +33,7 @@ def _file_name(file: Any, field: str) -> str:
 
 
 @transaction.atomic
-def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
+def material_add(*, actor: policy.Actor, session: StudySession, file: Any) -> Material:
     session = locked_session(session)
     policy.require(actor, "study.manage", session, message=REFUSED)
     info = check_upload(file, allowed=FILE_KINDS)
@@ -61,7 +61,7 @@ def material_add(*, actor: Any, session: StudySession, file: Any) -> Material:
 @transaction.atomic
 def speech_add(
     *,
-    actor: Any,
+    actor: policy.Actor,
     session: StudySession,
     person: Any,
     title: Any,

@@ -68,7 +68,7 @@ def _group_name(org: Organization, name: Any, *, exclude: int | None = None) -> 
 
 
 @transaction.atomic
-def group_create(*, actor: Any, org: Any, name: Any, members: Any) -> AttendeeGroup:
+def group_create(*, actor: policy.Actor, org: Any, name: Any, members: Any) -> AttendeeGroup:
     """Save a group of expected attendees for ``org``'s sessions (中心组,
     班子成员, a branch); its members come from ``org``'s subtree."""
     if not isinstance(org, Organization):
@@ -106,7 +106,7 @@ def _locked_group(group: AttendeeGroup) -> AttendeeGroup:
 
 @transaction.atomic
 def group_update(
-    *, actor: Any, group: AttendeeGroup, name: Any = None, members: Any = None
+    *, actor: policy.Actor, group: AttendeeGroup, name: Any = None, members: Any = None
 ) -> AttendeeGroup:
     """Rename a group or replace its members (``None`` leaves either as it
     is). Sessions already recorded keep the attendees they had."""
@@ -132,7 +132,7 @@ def group_update(
 
 
 @transaction.atomic
-def group_set_active(*, actor: Any, group: AttendeeGroup, active: bool) -> AttendeeGroup:
+def group_set_active(*, actor: policy.Actor, group: AttendeeGroup, active: bool) -> AttendeeGroup:
     """Stop offering a group for new sessions (停用), or offer it again (启用).
     Sessions that used it keep it."""
     group = _locked_group(group)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -36,7 +37,7 @@ MAX_HOURS = Decimal(24)
 FILE_KINDS = EVIDENCE  # images, PDF and Office files, judged by their bytes
 
 
-REFUSED = "您没有权限记录本单位的学习研讨"
+REFUSED = gettext_lazy("您没有权限记录本单位的学习研讨")
 
 
 def record_id(value: Any) -> int | None:
@@ -62,53 +63,59 @@ def zone_study_kinds(zone: Zone):
 def clean_hours(value: Any) -> Decimal:
     text = "" if value is None else str(value).strip()
     if not text:
-        raise invalid(duration_hours="请填写时长（小时）")
+        raise invalid(duration_hours=gettext("请填写时长（小时）"))
     try:
         hours = Decimal(text)
     except InvalidOperation:
-        raise invalid(duration_hours="时长应为数字，如 1.5") from None
+        raise invalid(duration_hours=gettext("时长应为数字，如 1.5")) from None
     if not hours.is_finite() or hours <= 0:
-        raise invalid(duration_hours="时长应大于 0")
+        raise invalid(duration_hours=gettext("时长应大于 0"))
     if hours > MAX_HOURS:
-        raise invalid(duration_hours="时长不能超过 24 小时")
+        raise invalid(duration_hours=gettext("时长不能超过 24 小时"))
     if hours != hours.quantize(Decimal("0.1")):
-        raise invalid(duration_hours="时长最多保留一位小数，如 1.5")
+        raise invalid(duration_hours=gettext("时长最多保留一位小数，如 1.5"))
     return hours.quantize(Decimal("0.1"))
 
 
-def _clean(actor: Any, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
+def _clean(actor: policy.Actor, zone: Zone, data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate session fields; the org and the kind may be records or ids
     (the pages and the API send ids) and are resolved here."""
     out: dict[str, Any] = {}
     if "org" in data:
         out["org"] = org_reference(
-            actor=actor, zone=zone, value=data["org"], field="org", label="组织单位"
+            actor=actor, zone=zone, value=data["org"], field="org", label=gettext("组织单位")
         )
     if "kind" in data:
         kind = data["kind"]
         if kind is None or kind == "":
-            raise invalid(kind="请选择学习形式")
+            raise invalid(kind=gettext("请选择学习形式"))
         pk = kind.pk if isinstance(kind, StudyKind) else parse_id(kind)
         found = zone_study_kinds(zone).filter(pk=pk).first()
         if found is None:
-            raise invalid(kind="学习形式不存在，请从本区启用的学习教育活动中选择")
+            raise invalid(kind=gettext("学习形式不存在，请从本区启用的学习教育活动中选择"))
         out["kind"] = found
     if "date" in data:
-        day = clean_date(data["date"], field="date", label="日期")
+        day = clean_date(data["date"], field="date", label=gettext("日期"))
         if day > timezone.localdate():
-            raise invalid(date="日期不能晚于今天：学习研讨应在开展后记录")
+            raise invalid(date=gettext("日期不能晚于今天：学习研讨应在开展后记录"))
         out["date"] = day
     if "topic" in data:
-        out["topic"] = clean_text(data["topic"], field="topic", label="主题", max_length=200)
+        out["topic"] = clean_text(
+            data["topic"], field="topic", label=gettext("主题"), max_length=200
+        )
     if "duration_hours" in data:
         out["duration_hours"] = clean_hours(data["duration_hours"])
     if "place" in data:
         out["place"] = clean_text(
-            data["place"], field="place", label="地点", max_length=200, required=False
+            data["place"], field="place", label=gettext("地点"), max_length=200, required=False
         )
     if "minutes" in data:
         out["minutes"] = clean_text(
-            data["minutes"], field="minutes", label="纪要", max_length=TEXT_LIMIT, required=False
+            data["minutes"],
+            field="minutes",
+            label=gettext("纪要"),
+            max_length=TEXT_LIMIT,
+            required=False,
         )
     return out
 
@@ -145,16 +152,22 @@ def attendees_resolve(*, org: Organization, scope: Any, group: Any = None) -> At
     of ``org`` or a sub-org. Raises ``Invalid`` under ``attendees`` or
     ``group``. The list may be empty: callers decide what that means."""
     if not isinstance(scope, str) or scope not in ATTENDEE_LABELS:
-        raise invalid(attendees="请选择应到人员：本单位人员、本单位及下级组织人员或常用参会名单")
+        raise invalid(
+            attendees=gettext("请选择应到人员：本单位人员、本单位及下级组织人员或常用参会名单")
+        )
     found = None
     if scope == AttendeeScope.GROUP:
         found = _group_ref(org.zone, group)
         if found is None or not found.org.path.startswith(org.path):
-            raise invalid(group=f"参会名单不存在，或不属于{org.name}及其下级组织")
+            raise invalid(
+                group=gettext("参会名单不存在，或不属于%(org)s及其下级组织") % {"org": org.name}
+            )
         if not found.is_active:
-            raise invalid(group=f"参会名单“{found.name}”已停用，请选择其他名单")
+            raise invalid(
+                group=gettext("参会名单“%(name)s”已停用，请选择其他名单") % {"name": found.name}
+            )
     elif group not in (None, ""):
-        raise invalid(group="只有应到人员选择“常用参会名单”时才能指定名单")
+        raise invalid(group=gettext("只有应到人员选择“常用参会名单”时才能指定名单"))
     people = list(selectors.expected_people(org=org, scope=scope, group=found))
     return Attendees(scope=scope, group=found, people=people)
 
@@ -218,41 +231,50 @@ def attendance_clean(
         pk = raw.pk if isinstance(raw, Person) else record_id(raw)
         person = people.get(pk) if pk is not None else None
         if person is None:
-            raise invalid(**{f"{field}.person": "人员不在本区花名册中"})
+            raise invalid(**{f"{field}.person": gettext("人员不在本区花名册中")})
         if not person.org.path.startswith(org.path):
             raise invalid(
                 **{
-                    f"{field}.person": f"{person_label(person)}不属于{org.name}及其下级组织，"
-                    "不能记入本次学习的出勤"
+                    f"{field}.person": gettext(
+                        "%(person)s不属于%(org)s及其下级组织，不能记入本次学习的出勤"
+                    )
+                    % {"person": person_label(person), "org": org.name}
                 }
             )
         if person.pk not in expected:
             raise invalid(
                 **{
-                    f"{field}.person": f"{person_label(person)}不在本次学习的应到人员中；"
-                    "如确应参加，请先调整应到人员"
+                    f"{field}.person": gettext(
+                        "%(person)s不在本次学习的应到人员中；如确应参加，请先调整应到人员"
+                    )
+                    % {"person": person_label(person)}
                 }
             )
         if person.pk in seen:
             raise invalid(
                 **{
-                    f"{field}.person": f"{person_label(person)}重复出现"
-                    f"（第 {seen[person.pk] + 1} 条已有）"
+                    f"{field}.person": gettext("%(person)s重复出现（第 %(n)s 条已有）")
+                    % {"person": person_label(person), "n": seen[person.pk] + 1}
                 }
             )
         seen[person.pk] = index
         present = entry.get("present")
         if present is not None and not isinstance(present, bool):
-            raise invalid(**{f"{field}.present": "请注明是否出席"})
+            raise invalid(**{f"{field}.present": gettext("请注明是否出席")})
         reason = clean_text(
             entry.get("reason") or "",
             field=f"{field}.reason",
-            label="缺席原因",
+            label=gettext("缺席原因"),
             max_length=REASON_LIMIT,
             required=False,
         )
         if present is False and not reason:
-            raise invalid(**{f"{field}.reason": f"{person.name}缺席，请填写缺席原因"})
+            raise invalid(
+                **{
+                    f"{field}.reason": gettext("%(name)s缺席，请填写缺席原因")
+                    % {"name": person.name}
+                }
+            )
         marks[person.pk] = Mark(
             person=person, present=present, reason=reason if present is False else ""
         )
@@ -273,8 +295,10 @@ def _require_someone_present(marks: Mapping[int, Mark], confirmed: bool) -> None
     recorded = [m for m in marks.values() if m.present is not None]
     if recorded and not any(m.present for m in recorded) and not confirmed:
         raise invalid(
-            confirm_none_present="没有勾选任何出席人员。如确实无人出席，请勾选“确认本次无人出席”后保存；"
-            "如出勤尚未统计，请清空缺席原因，保存为“出勤待补录”"
+            confirm_none_present=gettext(
+                "没有勾选任何出席人员。如确实无人出席，请勾选“确认本次无人出席”后保存；"
+                "如出勤尚未统计，请清空缺席原因，保存为“出勤待补录”"
+            )
         )
 
 
@@ -351,10 +375,12 @@ def _write_attendance(
 def _no_one_expected(attendees: Attendees, org: Organization) -> Invalid:
     if attendees.group is not None:
         return invalid(
-            group=f"参会名单“{attendees.group.name}”中没有{org.name}及其下级组织的在册人员"
+            group=gettext("参会名单“%(name)s”中没有%(org)s及其下级组织的在册人员")
+            % {"name": attendees.group.name, "org": org.name}
         )
     return invalid(
-        attendees=f"{ATTENDEE_LABELS[attendees.scope]}中没有在册人员，请选择其他应到人员或先维护花名册"
+        attendees=gettext("%(scope)s中没有在册人员，请选择其他应到人员或先维护花名册")
+        % {"scope": ATTENDEE_LABELS[attendees.scope]}
     )
 
 
@@ -364,7 +390,7 @@ def _no_one_expected(attendees: Attendees, org: Organization) -> Invalid:
 @transaction.atomic
 def session_create(
     *,
-    actor: Any,
+    actor: policy.Actor,
     zone: Zone,
     org: Any,
     kind: Any,
@@ -441,7 +467,7 @@ def _choice_label(session: StudySession, count: int) -> str:
 @transaction.atomic
 def session_update(
     *,
-    actor: Any,
+    actor: policy.Actor,
     session: StudySession,
     attendees: Any = None,
     group: Any = None,
@@ -458,7 +484,7 @@ def session_update(
     policy.require(actor, "study.manage", session, message=REFUSED)
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
-        raise invalid(**dict.fromkeys(sorted(unknown), "不能修改此字段"))
+        raise invalid(**dict.fromkeys(sorted(unknown), gettext("不能修改此字段")))
     values = _clean(actor, session.zone, fields)
     org = values.get("org", session.org)
     if org.pk != session.org_id:
@@ -476,8 +502,11 @@ def session_update(
     if attendance is None:
         dropped = [m.person for pk, m in before.items() if pk not in expected and m.recorded]
         if dropped:
-            names = "、".join(p.name for p in dropped[:3])
-            raise Conflict(f"{names}等人已记录出勤，但不在新的应到人员中，请先调整出勤名单")
+            names = gettext("、").join(p.name for p in dropped[:3])
+            raise Conflict(
+                gettext("%(names)s等人已记录出勤，但不在新的应到人员中，请先调整出勤名单")
+                % {"names": names}
+            )
     if chosen is not None and not expected:
         raise _no_one_expected(chosen, org)
     if attendance is not None:
@@ -513,7 +542,7 @@ def session_update(
 @transaction.atomic
 def session_set_attendance(
     *,
-    actor: Any,
+    actor: policy.Actor,
     session: StudySession,
     entries: Iterable[Mapping[str, Any]],
     note: str = "",

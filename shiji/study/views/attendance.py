@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from shiji.core.errors import AppError, Invalid
 from shiji.core.validation import parse_id
@@ -20,8 +21,9 @@ from shiji.study import selectors, services
 from shiji.study.models import AttendeeScope, StudySession
 
 # The quick choices for one absence reason given to several people at once.
-# They are recorded as data (like a reason typed by hand), so not translated.
-COMMON_REASONS = ("请假", "因公外出", "病假")
+# They are recorded as data (like a reason typed by hand), in Chinese; the
+# form shows them translated (gettext_noop only marks them for the catalogue).
+COMMON_REASONS = (gettext_noop("请假"), gettext_noop("因公外出"), gettext_noop("病假"))
 OTHER_REASON = "other"
 
 

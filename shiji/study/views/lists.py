@@ -113,8 +113,12 @@ def session_export(request: HttpRequest) -> FileResponse:
     zone = export_zone(user=user, action="study.export", qs=qs, requested=found["zone"])
     zone_name = zone.name if zone else None
     org = found["org"]
-    what = f"{org.name}学习研讨记录" if org else "学习研讨记录"
-    title = f"{zone_name or '各高新区'}{what}" if not org else what
+    what = _("学习研讨记录")
+    if org:
+        what = _("%(zone)s%(what)s") % {"zone": org.name, "what": what}
+    title = (
+        what if org else _("%(zone)s%(what)s") % {"zone": zone_name or _("各高新区"), "what": what}
+    )
     return export_response(
         lambda out: excel.export_workbook(sessions=qs, title=title, out=out, zone_name=zone_name),
         filename=export_filename(what, zone_name=zone_name),

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from shiji.core.errors import AppError
+from shiji.core.i18n import in_chinese
 from shiji.demo.accounts import DEMO_PASSWORD, accounts_table_lines
 from shiji.demo.steps import account_rows, pending_steps, run_step
 
@@ -14,6 +15,8 @@ class Command(BaseCommand):
         "accounts. Idempotent: a second run only prints the accounts."
     )
 
+    # The demo is Chinese data (its labels included), whatever language is active.
+    @in_chinese
     def handle(self, *args, **options):
         started = time.monotonic()
         steps = pending_steps()

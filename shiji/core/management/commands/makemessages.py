@@ -1,0 +1,8 @@
+"""``makemessages`` that also collects ``_l("…")``: modules that need both
+``gettext`` (as ``_``) and ``gettext_lazy`` import the lazy one as ``_l``."""
+
+from django.core.management.commands import makemessages
+
+
+class Command(makemessages.Command):
+    xgettext_options = [*makemessages.Command.xgettext_options, "--keyword=_l"]
