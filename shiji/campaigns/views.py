@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shiji.audit.timeline import timeline
@@ -37,13 +36,6 @@ from shiji.orgs.selectors import zone_get_for_user, zones_visible_to
 
 PAGE_SIZE = 50
 TASK_PARAMS = ("zone", "arrangement", "sector", "q")
-# What the action panel says to someone with nothing to do on an assignment.
-STATUS_NOTES = {
-    AssignmentStatus.PENDING: _l("等待责任单位报送完成情况。"),
-    AssignmentStatus.RETURNED: _l("已退回责任单位，等待重新报送。"),
-    AssignmentStatus.REPORTED: _l("已报送，等待工作专班审核。"),
-    AssignmentStatus.ACCEPTED: _l("已审核通过，任务完成。"),
-}
 STATUS_BADGES = {
     AssignmentStatus.PENDING: "bg-secondary-lt",
     AssignmentStatus.REPORTED: "bg-orange-lt",
@@ -399,7 +391,6 @@ def _render_assignment(
         "a": assignment,
         "task": assignment.task,
         "moves": {m.action: m for m in moves},
-        "status_note": STATUS_NOTES.get(assignment.status, ""),
         # The reason shows while the report is owed again, not after it is redone.
         "sent_back": bool(assignment.return_reason)
         and assignment.status == AssignmentStatus.RETURNED,

@@ -427,7 +427,7 @@ def test_task_report_returns_to_the_action_panel(
     flash = page.locator("#sj-actions [data-flash]")
     expect(flash).to_contain_text("已报送完成情况")
     on_first_screen(page, flash)
-    expect(page.locator("#sj-actions [data-status-note]")).to_contain_text("等待工作专班审核")
+    expect(page.locator("#sj-report-form")).to_have_count(0)
     expect(page.locator("#sj-task-evidence")).to_contain_text("研讨现场.png")
     page.screenshot(path=artifacts / f"daily-task-reported-{tag(viewport)}.png")
     assert page.js_errors == []

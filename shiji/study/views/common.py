@@ -13,7 +13,7 @@ from shiji.core.errors import Forbidden
 from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization
-from shiji.orgs.selectors import orgs_visible_to
+from shiji.orgs.selectors import org_options, orgs_visible_to
 from shiji.study import selectors
 from shiji.study.models import StudySession
 
@@ -42,11 +42,13 @@ def chosen_org(orgs: list[Organization], raw: Any) -> Organization:
     return next((o for o in orgs if o.pk == wanted), orgs[0])
 
 
-def indented_org_options(orgs: list[Organization], org: Organization) -> list[tuple[int, str]]:
-    """The org select of a form: ``org``'s zone, indented by depth."""
-    zone_orgs = [o for o in orgs if o.zone_id == org.zone_id]
-    top = min((o.depth for o in zone_orgs), default=0)
-    return [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in zone_orgs]
+def org_select(user: Any, org: Organization, *, movable: bool) -> list[tuple[int, str]]:
+    """The org select of a form: a new record may go to any org of ``org``'s
+    zone the user records for (indented like every org select); an existing
+    one stays with its org."""
+    if not movable:
+        return [(org.pk, org.name)]
+    return org_options(user=user, zone=org.zone, action="study.manage")
 
 
 def parse_date(raw: str) -> dt.date | None:

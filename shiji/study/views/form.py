@@ -27,9 +27,9 @@ from shiji.study.models import AttendeeScope, StudySession
 from shiji.study.views import attendance
 from shiji.study.views.common import (
     chosen_org,
-    indented_org_options,
     manageable_orgs,
     managed_session,
+    org_select,
 )
 
 FORM_ACTIONS = ("save", "refresh", "all_present")
@@ -93,7 +93,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
 
     def page(values: Any, error: AppError | None) -> HttpResponse:
         return _render_form(
-            request, org=org, orgs=orgs, values=values, choice=choice, action=action, error=error
+            request, org=org, values=values, choice=choice, action=action, error=error
         )
 
     if action == "save":
@@ -119,7 +119,7 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def page(values: Any, error: AppError | None) -> HttpResponse:
         return _render_form(
-            request, org=session.org, orgs=[session.org], values=values, choice=choice,
+            request, org=session.org, values=values, choice=choice,
             action=action, error=error, session=session,
         )  # fmt: skip
 
@@ -151,7 +151,6 @@ def _render_form(
     request: HttpRequest,
     *,
     org: Organization,
-    orgs: list[Organization],
     values: Any,
     choice: str,
     action: str,
@@ -180,7 +179,7 @@ def _render_form(
     context = {
         "session": session,
         "org": org,
-        "org_options": indented_org_options(orgs, org),
+        "org_options": org_select(request.user, org, movable=session is None),
         "values": values,
         "kinds": list(services.zone_study_kinds(org.zone)),
         "choice": choice,

@@ -25,7 +25,7 @@ from shiji.orgs.models import Organization
 from shiji.orgs.selectors import orgs_visible_to
 from shiji.study import selectors, services
 from shiji.study.models import AttendeeGroup
-from shiji.study.views.common import chosen_org, indented_org_options, manageable_orgs
+from shiji.study.views.common import chosen_org, manageable_orgs, org_select
 
 
 def _group(request: HttpRequest, pk: Any, action: str = "study.manage") -> AttendeeGroup:
@@ -82,7 +82,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
             return error_response(
                 request,
                 exc,
-                lambda e: _render_form(request, org=org, orgs=orgs, chosen=chosen, error=e),
+                lambda e: _render_form(request, org=org, chosen=chosen, error=e),
             )
         messages.success(
             request,
@@ -90,7 +90,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
             % {"name": group.name, "n": group.members.count()},
         )
         return redirect("study:groups")
-    return _render_form(request, org=org, orgs=orgs, chosen=chosen, error=None)
+    return _render_form(request, org=org, chosen=chosen, error=None)
 
 
 @login_required
@@ -99,9 +99,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group(request, pk)
 
     def page(chosen: set[int], error: AppError | None) -> HttpResponse:
-        return _render_form(
-            request, org=group.org, orgs=[group.org], chosen=chosen, error=error, group=group
-        )
+        return _render_form(request, org=group.org, chosen=chosen, error=error, group=group)
 
     if request.method == "POST":
         chosen = set(_members_input(request))
@@ -123,7 +121,6 @@ def _render_form(
     request: HttpRequest,
     *,
     org: Organization,
-    orgs: list[Organization],
     chosen: set[int],
     error: AppError | None,
     group: AttendeeGroup | None = None,
@@ -140,7 +137,7 @@ def _render_form(
     context = {
         "group": group,
         "org": org,
-        "org_options": indented_org_options(orgs, org),
+        "org_options": org_select(request.user, org, movable=group is None),
         "name": name,
         "people": people,
         "chosen_count": sum(1 for p in people if p.chosen),
