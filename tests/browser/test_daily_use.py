@@ -13,7 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from shiji.ledger import services
-from tests.conftest import PASSWORD
+from tests.browser.conftest import new_page
+from tests.browser.conftest import sign_in as browser_sign_in
 from tests.ledger.conftest import create_categories, png_upload, problem_maker
 
 pytestmark = pytest.mark.browser
@@ -28,25 +29,10 @@ def tag(viewport) -> str:
 
 
 def sign_in(browser, browser_context_args, live_server, viewport, username) -> Page:
-    context = browser.new_context(**{**browser_context_args, "viewport": viewport})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.js_errors = errors
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".sj-brand")).to_be_visible()
-    return page
+    """A fresh context at ``viewport``, signed in (the browser conftest's
+    helpers: the page records errors and policy violations)."""
+    page = new_page(browser, browser_context_args, viewport=viewport)
+    return browser_sign_in(page, live_server, username)
 
 
 def on_first_screen(page: Page, locator: Locator) -> None:
