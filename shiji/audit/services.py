@@ -16,7 +16,8 @@ from shiji.audit import keys
 from shiji.audit.chain import GENESIS, event_mac, locked_head
 from shiji.audit.kinds import EventKind
 from shiji.audit.models import AuditChainHead, AuditEvent, chain_of, zone_of_chain
-from shiji.orgs.policy import user_of
+from shiji.orgs.models import User
+from shiji.orgs.policy import Actor, SystemActor, user_of
 
 if TYPE_CHECKING:
     from shiji.audit.verify import Break
@@ -98,6 +99,10 @@ def audit_record(
     event. Locks only the chain of the object's zone."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the write's transaction")
+    if not isinstance(actor, (User, SystemActor)):
+        # Every event names who acted: a user, or policy.system(...) for
+        # commands and jobs. None would record an anonymous "系统" write.
+        raise TypeError(f"audit_record needs a user or policy.system(...), not {actor!r}")
     # ValueError for a code the registry does not know (a lookup by value,
     # which mypy reads as a call of the enum's __init__).
     kind = EventKind(action)  # type: ignore[call-arg]

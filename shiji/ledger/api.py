@@ -20,7 +20,6 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
@@ -28,7 +27,6 @@ from pydantic import StrictBool
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import export_response
-from shiji.core.errors import Forbidden
 from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger import excel, selectors, services, tasks, workflow
@@ -43,7 +41,6 @@ from shiji.ledger.models import (
     Stage,
     Status,
 )
-from shiji.orgs import policy
 from shiji.orgs.models import Person
 from shiji.orgs.selectors import org_get_for_user, zone_get_for_user
 
@@ -622,8 +619,7 @@ XLSX = CONTENT_TYPES["xlsx"]
     },
 )
 def ledger_export(request, filters: Query[ProblemFilters]):
-    if not policy.can(request.user, "ledger.export"):
-        raise Forbidden(gettext("您没有权限导出整改台账"))
+    excel.require_export(request.user)
     params = filters.dict(exclude_none=True)
     _check_named_scope(request, params)
     zone = excel.export_zone(user=request.user, params=params)

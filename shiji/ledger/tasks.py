@@ -43,7 +43,7 @@ from django.utils.translation import gettext
 from django_tasks import task
 
 from shiji.core import staging
-from shiji.core.errors import AppError, Conflict, Forbidden, NotFound
+from shiji.core.errors import AppError, Conflict, NotFound
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import MB
 from shiji.core.validation import parse_id
@@ -110,8 +110,7 @@ def job_start_export(*, user: Any, params: Mapping[str, Any]) -> LedgerJob:
     """Queue an export of what ``user`` may export, filtered by ``params``;
     or return the same user's identical export that is under way or that
     finished within ``EXPORT_REUSE_AGE``."""
-    if not policy.can(user, "ledger.export"):
-        raise Forbidden(gettext("您没有权限导出整改台账"))
+    excel.require_export(user)
     params = {key: str(value) for key, value in params.items() if value not in (None, "")}
     zone = excel.export_zone(user=user, params=params)  # NotFound for a zone out of scope
     fingerprint = hashlib.sha256(
@@ -187,8 +186,7 @@ def job_retry(*, user: Any, job: LedgerJob) -> LedgerJob:
     if job.state != JobState.FAILED:
         raise Conflict(gettext("只有失败的任务可以重试"))
     if job.kind == JobKind.EXPORT:
-        if not policy.can(user, "ledger.export"):
-            raise Forbidden(gettext("您没有权限导出整改台账"))
+        excel.require_export(user)
         excel.export_zone(user=user, params=job.params)  # NotFound when out of scope now
     elif job.staged_id is None:
         raise NotFound(gettext("上传的文件已导入或已过期，请重新上传"))
@@ -257,8 +255,7 @@ def job_download_check(*, user: Any, job: LedgerJob) -> None:
     zone the file covers (moved zone, narrower grant) gets NotFound."""
     if job.kind != JobKind.EXPORT or job.state != JobState.DONE or not job.file:
         raise NotFound(gettext("文件不存在"))
-    if not policy.can(user, "ledger.export"):
-        raise Forbidden(gettext("您没有权限导出整改台账"))
+    excel.require_export(user)
     now_ids = policy.zone_ids_for(user, "ledger.export")
     covered = job.scope
     if now_ids is not None and (covered is None or not set(covered) <= set(now_ids)):

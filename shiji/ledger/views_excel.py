@@ -57,8 +57,7 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     """GET: a small export downloads at once; a large one asks to start a
     background job, which only a POST does (with its CSRF token), so a link
     followed or prefetched never queues work."""
-    if not policy.can(request.user, "ledger.export"):
-        raise Forbidden(gettext("您没有权限导出整改台账"))
+    excel.require_export(request.user)
     if request.method == "POST":
         params = _export_params(request.POST)
         try:

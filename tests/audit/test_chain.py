@@ -78,6 +78,14 @@ def test_an_unknown_kind_is_refused_and_nothing_is_written(world):
     assert AuditEvent.objects.count() == before
 
 
+@pytest.mark.parametrize("actor", [None, "admin"])
+def test_an_event_without_a_user_or_the_system_as_actor_is_refused(world, actor):
+    before = AuditEvent.objects.count()
+    with pytest.raises(TypeError, match=r"policy\.system"), transaction_atomic():
+        audit_record(actor=actor, action=EventKind.ORG_UPDATE, obj=world.a.dept)
+    assert AuditEvent.objects.count() == before
+
+
 def transaction_atomic():
     from django.db import transaction
 

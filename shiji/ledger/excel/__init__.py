@@ -57,6 +57,7 @@ from shiji.ledger.excel.export import (
     export_title,
     export_workbook,
     export_zone,
+    require_export,
 )
 from shiji.ledger.excel.layout import (
     DATE_COLUMNS,
@@ -96,4 +97,5 @@ __all__ = [
     "import_row_count",
     "import_staged",
     "import_workbook",
+    "require_export",
 ]

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.campaigns.models import ZoneCampaign
 from shiji.core.downloads import export_filename as download_name
@@ -89,6 +90,12 @@ def export_queryset(*, user: Any, params: Mapping[str, Any] | None) -> QuerySet[
         zone_get_for_user(user=user, pk=params["zone"])
     qs = selectors.problems_visible_to(user=user, action="ledger.export")
     return selectors.problem_filter(qs, params, user=user)
+
+
+def require_export(user: Any) -> None:
+    """The right to export the ledger, checked by every way in (page, API,
+    background job, retry, download): Forbidden without it."""
+    policy.require(user, "ledger.export", message=gettext("您没有权限导出整改台账"))
 
 
 def export_zone(*, user: Any, params: Mapping[str, Any] | None) -> Zone | None:
