@@ -22,7 +22,7 @@ from tests.orgs.test_roster import IMPORT, workbook_file
 
 
 @pytest.fixture
-def problems(world, make_problem):
+def problems(world, make_problem):  # noqa: F811 (the imported fixture)
     return [make_problem(world), make_problem(world, status=Status.IN_PROGRESS)]
 
 
