@@ -359,7 +359,7 @@ def problem_transition(
             % {"status": problem.get_status_display(), "move": move.label}
         )
     note = clean_text(
-        note, field="note", label=move.note_label, max_length=TEXT_LIMIT, required=False
+        note, field="note", label=str(move.note_label), max_length=TEXT_LIMIT, required=False
     )
     fields = ["status", "updated_at"]
     if action == "start":

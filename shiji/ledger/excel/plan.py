@@ -551,10 +551,14 @@ def _plan_row(
             zone=zone, fields=fields, current=_as_problem(current) if current else None
         )
     except Invalid as exc:
-        for name, message in (exc.fields or {"": exc.message}).items():
-            if name == "deadline" and current is None and Col.FOUND_ON in message:
-                message = msg("%(message)s（新增问题的发现日期为导入当天）", message=message)
-            report(FIELD_COLUMNS.get(name, ""), message)
+        for name, text in (exc.fields or {"": exc.message}).items():
+            if name == "deadline" and current is None and Col.FOUND_ON in text:
+                report(
+                    FIELD_COLUMNS[name],
+                    msg("%(message)s（新增问题的发现日期为导入当天）", message=text),
+                )
+            else:
+                report(FIELD_COLUMNS.get(name, ""), text)
     if failed:
         return None
     return Plan(
