@@ -153,6 +153,11 @@ class User(AbstractUser):
     # sessions at their next request, for good (deactivation does).
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 
+    # Not a field: the grants policy.grants_of loads once per user object (once
+    # per request); a service that changes them resets it to None. Declared so
+    # that the type checker knows the attribute.
+    _shiji_grants: list[RoleGrant] | None
+
     class Meta:
         verbose_name = gettext_lazy("账号")
         verbose_name_plural = gettext_lazy("账号")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
@@ -24,6 +24,9 @@ from django.utils.translation import gettext, gettext_lazy
 
 from shiji.core.errors import Forbidden, NotFound
 from shiji.orgs.models import Role, RoleGrant, User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 R = Role
 ALL = frozenset(Role)
@@ -145,7 +148,7 @@ def require(
     action: str,
     obj: Any = None,
     *,
-    message: str | None = None,
+    message: str | StrPromise | None = None,
     view: str | None = None,
     missing: str | None = None,
 ) -> None:
