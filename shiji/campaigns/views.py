@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
@@ -112,8 +113,6 @@ def _render_settings(
 
 
 def _settings_url(zone: Any) -> str:
-    from django.urls import reverse
-
     return f"{reverse('campaigns:settings')}?zone={zone.pk}"
 
 
@@ -347,8 +346,6 @@ def tasks_assign(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("补充分派完成：新增 %(n)d 个单位次") % {"n": made})
     else:
         messages.info(request, _("所有符合条件的单位均已分派，无需补充"))
-    from django.urls import reverse
-
     return redirect(f"{reverse('campaigns:tasks')}?zone={zone.pk}")
 
 
@@ -381,7 +378,12 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_assignment(
-    request: HttpRequest, assignment: Any, *, error: AppError | None = None, form: str = ""
+    request: HttpRequest,
+    assignment: Any,
+    *,
+    error: AppError | None = None,
+    form: str = "",
+    flash: str = "",
 ) -> HttpResponse:
     assignment.status_badge = STATUS_BADGES.get(assignment.status, "bg-secondary-lt")
     moves = selectors.available_moves(user=request.user, assignment=assignment)
@@ -389,14 +391,23 @@ def _render_assignment(
         "a": assignment,
         "task": assignment.task,
         "moves": {m.action: m for m in moves},
+        # The reason shows while the report is owed again, not after it is redone.
+        "sent_back": bool(assignment.return_reason)
+        and assignment.status == AssignmentStatus.RETURNED,
         "evidence": list(assignment.evidence.select_related("uploaded_by")),
         "timeline": timeline(assignment, request.user),
         "error": error,
         "form": form,
         "field_errors": error.fields if error else {},
         "posted": request.POST if error else {},
+        "flash": flash,
     }
-    return render(request, "campaigns/assignment.html", context)
+    template = (
+        "campaigns/_assignment_body.html"
+        if wants_fragment(request)
+        else "campaigns/assignment.html"
+    )
+    return vary_on_htmx(render(request, template, context))
 
 
 @login_required
@@ -423,9 +434,13 @@ def assignment_move(request: HttpRequest, pk: int) -> HttpResponse:
                 form=action,
             ),
         )
-    move = workflow.MOVES[action]
-    messages.success(request, _("已%(label)s") % {"label": move.label})
-    return redirect("campaigns:assignment", pk=assignment.pk)
+    done = _("已%(label)s") % {"label": workflow.MOVES[action].label}
+    if wants_fragment(request):
+        fresh = selectors.assignment_get_for_user(user=request.user, pk=pk)
+        return _render_assignment(request, fresh, flash=done)
+    messages.success(request, done)
+    # Back where the user acted, not at the top of the page.
+    return redirect(reverse("campaigns:assignment", args=[assignment.pk]) + "#sj-actions")
 
 
 @login_required
@@ -516,27 +531,15 @@ def matrix_export(request: HttpRequest) -> FileResponse:
 
 
 def home_panel(request: HttpRequest):
-    """工作台: tasks my organizations still owe, and reports waiting for review."""
+    """工作台: the zone's tasks past their deadline. What waits for this user
+    (reports to make, reports to accept) is counted once, by the to-do
+    registry (web/todo.py), in the home page's 我的待办."""
     user = request.user
     if not policy.can(user, "task.view"):
         return None
-    todo = (
-        selectors.assignments_visible_to(user=user, action="task.report")
-        .filter(status__in=workflow.OPEN)
-        .count()
-        if policy.can(user, "task.report")
-        else None
-    )
-    review = (
-        selectors.assignments_visible_to(user=user, action="task.review")
-        .filter(status=AssignmentStatus.REPORTED)
-        .count()
-        if policy.can(user, "task.review")
-        else None
-    )
     red = (
         selectors.assignments_visible_to(user=user)
         .filter(status__in=workflow.OPEN, light=Light.RED)
         .count()
     )
-    return ("campaigns/_home_panel.html", {"todo": todo, "review": review, "red": red})
+    return ("campaigns/_home_panel.html", {"red": red})

@@ -9,6 +9,10 @@ maps the same errors itself (``shiji/api.py``).
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
 from shiji.core.errors import AppError
 from shiji.core.pages import error_response, retarget_error_page
 
@@ -24,3 +28,21 @@ class AppErrorMiddleware:
         if not isinstance(exception, AppError):
             return None
         return error_response(request, exception)
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """Chinese unless the user chose English with the switch (its cookie).
+
+    Django's own middleware also follows the browser's Accept-Language, so a
+    Chinese official on an English-language Windows, or an API client, got
+    English pages and messages they never asked for. The product speaks
+    Chinese (DESIGN.md: "Chinese UI by default, English available")."""
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = translation.get_supported_language_variant(chosen) if chosen else ""
+        except LookupError:
+            language = ""
+        translation.activate(language or settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()

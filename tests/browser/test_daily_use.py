@@ -13,7 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from shiji.ledger import services
-from tests.conftest import PASSWORD
+from tests.browser.conftest import new_page
+from tests.browser.conftest import sign_in as browser_sign_in
 from tests.ledger.conftest import create_categories, png_upload, problem_maker
 
 pytestmark = pytest.mark.browser
@@ -28,25 +29,10 @@ def tag(viewport) -> str:
 
 
 def sign_in(browser, browser_context_args, live_server, viewport, username) -> Page:
-    context = browser.new_context(**{**browser_context_args, "viewport": viewport})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "response",
-        lambda r: (
-            errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    page.js_errors = errors
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".sj-brand")).to_be_visible()
-    return page
+    """A fresh context at ``viewport``, signed in (the browser conftest's
+    helpers: the page records errors and policy violations)."""
+    page = new_page(browser, browser_context_args, viewport=viewport)
+    return browser_sign_in(page, live_server, username)
 
 
 def on_first_screen(page: Page, locator: Locator) -> None:
@@ -264,4 +250,170 @@ def test_every_list_is_one_card_per_row_on_a_phone(
         box = first.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
     no_sideways_scroll(page)
+    assert page.js_errors == []
+
+
+@pytest.fixture
+def study_day(world, settings, tmp_path):
+    """The 经济发展局 branch's week of study: a session whose attendance is
+    still to be recorded (minutes and a speech already in), and the branch's
+    saved attendee group 支部委员会 (张三, 李四)."""
+    from decimal import Decimal
+
+    from shiji.campaigns.models import StudyKind
+    from shiji.campaigns.services import campaign_load, zone_adopt_campaign
+    from shiji.orgs.models import Person
+    from shiji.study import services as study_services
+    from tests.conftest import SYSTEM
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
+    kind = StudyKind.objects.get(campaign=campaign, name="支部学习")
+    people = {p.name: p for p in Person.objects.filter(org=world.a.dept)}
+    session = study_services.session_create(
+        actor=world["secretary"],
+        zone=world.a.zone,
+        org=world.a.dept,
+        kind=kind,
+        date=timezone.localdate() - dt.timedelta(days=1),
+        topic="深入学习树立和践行正确政绩观重要论述，对照检查审批服务中的形式主义问题",
+        duration_hours=Decimal("2.5"),
+        place="经济发展局三楼会议室",
+        minutes="一、传达学习重要论述。\n二、对照检查审批服务中的形式主义问题。\n三、明确整改措施。",
+        attendees="org",
+        group=None,
+        attendance=[],
+    )
+    study_services.speech_add(
+        actor=world["secretary"],
+        session=session,
+        person=people["张三"],
+        title="新官要理旧账",
+        text="对照检查审批时限问题。",
+        file=None,
+    )
+    group = study_services.group_create(
+        actor=world["secretary"],
+        org=world.a.dept,
+        name="支部委员会",
+        members=[people["张三"], people["李四"]],
+    )
+    return {"session": session, "group": group, "people": people}
+
+
+@VIEWPORTS
+def test_study_session_page_leads_with_the_secretarys_action(
+    live_server, world, study_day, browser, browser_context_args, artifacts, viewport
+):
+    session = study_day["session"]
+    page = sign_in(browser, browser_context_args, live_server, viewport, "secretary")
+    page.goto(f"{live_server.url}{reverse('study:detail', args=[session.pk])}")
+    page.screenshot(path=artifacts / f"daily-study-session-{tag(viewport)}.png")
+    on_first_screen(page, page.locator("#sj-summary .card-title"))
+    on_first_screen(page, page.locator("#sj-key-fields"))
+    on_first_screen(page, page.locator("[data-pending]"))
+    # Attendance is missing: recording it is the primary action.
+    primary = page.locator("#sj-primary")
+    expect(primary).to_have_text("记录出勤")
+    on_first_screen(page, primary)
+    no_sideways_scroll(page)
+
+    # Adding a speech (htmx): the result shows at the action panel, in view.
+    page.locator('[data-form="speech"] > summary').click()
+    page.select_option("#sp-person", label=f"李四（{world.a.dept.name}）")
+    page.fill("#sp-title", "把群众满意作为政绩标准")
+    page.fill("#sp-text", "审批服务要少跑腿、不添堵。")
+    page.locator("#sj-speech-form button[type=submit]").click()
+    flash = page.locator("#sj-actions [data-flash]")
+    expect(flash).to_contain_text("已添加研讨发言")
+    page.wait_for_function(
+        "() => { const r = document.querySelector('#sj-actions').getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight / 2; }"
+    )
+    on_first_screen(page, flash)
+    expect(page.locator("#sj-speeches")).to_contain_text("把群众满意作为政绩标准")
+    page.screenshot(path=artifacts / f"daily-study-session-speech-{tag(viewport)}.png")
+
+    # Without htmx (a plain form post) the redirect lands on the panel too.
+    page.goto(f"{live_server.url}{reverse('study:detail', args=[session.pk])}#sj-actions")
+    on_first_screen(page, page.locator("#sj-actions .card-title"))
+    assert page.js_errors == []
+
+
+@VIEWPORTS
+def test_study_form_with_a_saved_group_fits_the_first_screen(
+    live_server, world, study_day, browser, browser_context_args, artifacts, viewport
+):
+    group = study_day["group"]
+    page = sign_in(browser, browser_context_args, live_server, viewport, "secretary")
+    page.goto(f"{live_server.url}{reverse('study:create')}")
+    page.select_option("#id_attendees", value=f"group-{group.pk}")
+    expect(page.locator("#sj-roster .sj-att")).to_have_count(2)
+    expect(page.locator('#sj-roster input[name="present"]:checked')).to_have_count(0)
+    for key in ("#id_kind", "#id_date", "#id_duration_hours", "#id_topic", "#id_attendees"):
+        on_first_screen(page, page.locator(key))
+    on_first_screen(page, page.locator("#sj-all-present"))
+    on_first_screen(page, page.locator("#sj-save"))
+    no_sideways_scroll(page)
+    page.screenshot(path=artifacts / f"daily-study-form-group-{tag(viewport)}.png")
+
+    page.select_option("#id_kind", label="支部学习")
+    page.fill("#id_topic", "支部委员会专题学习")
+    page.fill("#id_duration_hours", "1.5")
+    page.click("#sj-all-present")
+    page.click("#sj-save")
+    expect(page.locator(".alert-success")).to_contain_text("应到 2 人，出席 2 人")
+    expect(page.locator("#sj-attendees")).to_contain_text("支部委员会")
+    on_first_screen(page, page.locator("#sj-primary"))
+    page.screenshot(path=artifacts / f"daily-study-form-saved-{tag(viewport)}.png")
+    assert page.js_errors == []
+
+
+@pytest.fixture
+def task_share(world, settings, tmp_path):
+    """The 经济发展局 branch's share of a task due in five days."""
+    from shiji.campaigns.models import TaskAssignment, WorkArrangement
+    from shiji.campaigns.services import campaign_load, task_create, zone_adopt_campaign
+    from tests.conftest import SYSTEM
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
+    zone_adopt_campaign(actor=SYSTEM, zone=world.a.zone, campaign=campaign)
+    task = task_create(
+        actor=world["zone_admin"],
+        zone=world.a.zone,
+        campaign=campaign,
+        arrangement=WorkArrangement.objects.get(campaign=campaign, code="study"),
+        title="各党支部围绕树立和践行正确政绩观开展一次专题研讨，形成研讨纪要并报送",
+        sectors=["organ"],
+        deadline=timezone.localdate() + dt.timedelta(days=5),
+    )
+    return TaskAssignment.objects.get(task=task, org=world.a.dept)
+
+
+@VIEWPORTS
+def test_task_report_returns_to_the_action_panel(
+    live_server, world, task_share, browser, browser_context_args, artifacts, viewport
+):
+    from tests.ledger.conftest import png_bytes
+
+    page = sign_in(browser, browser_context_args, live_server, viewport, "secretary")
+    page.goto(f"{live_server.url}{reverse('campaigns:assignment', args=[task_share.pk])}")
+    on_first_screen(page, page.locator("#sj-key-fields"))
+    on_first_screen(page, page.locator("#sj-report-form button[type=submit]"))
+    no_sideways_scroll(page)
+    page.screenshot(path=artifacts / f"daily-task-report-{tag(viewport)}.png")
+
+    page.fill("#id_note", "已于本周召开支部专题研讨，形成研讨纪要。")
+    page.set_input_files(
+        "#id_files", {"name": "研讨现场.png", "mimeType": "image/png", "buffer": png_bytes("t")}
+    )
+    page.locator("#sj-report-form button[type=submit]").click()
+    flash = page.locator("#sj-actions [data-flash]")
+    expect(flash).to_contain_text("已报送完成情况")
+    on_first_screen(page, flash)
+    expect(page.locator("#sj-report-form")).to_have_count(0)
+    expect(page.locator("#sj-task-evidence")).to_contain_text("研讨现场.png")
+    page.screenshot(path=artifacts / f"daily-task-reported-{tag(viewport)}.png")
     assert page.js_errors == []

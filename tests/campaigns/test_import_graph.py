@@ -9,6 +9,7 @@ needed), so a lazy import inside a function is caught as well.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import shiji
@@ -51,3 +52,17 @@ def test_campaigns_do_not_import_the_ledger():
         for module, names in imported_modules("campaigns").items()
     }
     assert {m: n for m, n in offenders.items() if n} == {}
+
+
+def test_campaign_templates_do_not_include_ledger_templates():
+    # The shared partials (the light, file links, thumbnails) live in web/;
+    # a campaign page that reached into ledger/ would break with its layout.
+    used = {
+        path.relative_to(ROOT).as_posix(): re.findall(
+            r"{%\s*(?:include|extends)\s+[\"']([^\"']+)", path.read_text(encoding="utf-8")
+        )
+        for path in sorted((ROOT / "campaigns" / "templates").rglob("*.html"))
+    }
+    assert any(names for names in used.values())  # the walker sees includes
+    offenders = {p: [n for n in names if n.startswith("ledger/")] for p, names in used.items()}
+    assert {p: n for p, n in offenders.items() if n} == {}

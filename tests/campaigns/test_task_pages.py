@@ -550,13 +550,22 @@ def test_api_report_by_the_zone_admin_is_refused(world, make_task, api):
     assert not a.evidence.exists()
 
 
-def test_the_home_page_shows_what_the_branch_owes_and_what_waits_for_review(
+def home_count(html: str, key: str) -> int | None:
+    """The count of a 我的待办 group on the home page (None: not shown)."""
+    found = re.search(rf'data-todo="{key}".*?<div class="h1[^"]*">(\d+)</div>', html, re.S)
+    return int(found.group(1)) if found else None
+
+
+def test_the_home_page_counts_task_reports_once_from_the_todo_registry(
     world, make_task, login, client
 ):
     task = make_task()
     login(world["secretary"])
     html = client.get(reverse("home")).content.decode()
-    assert "本单位待报送" in html and 'data-todo="report">1<' in html
+    assert home_count(html, "task_report") == 1
+    # The task panel shows the zone's state, not the user's to-dos again.
+    panel = html[html.index('id="sj-tasks-panel"') :]
+    assert "data-todo" not in panel and "本单位待报送" not in panel
     accept_ready = TaskAssignment.objects.get(task=task, org=world.a.dept)
     services.assignment_transition(
         actor=world["secretary"], assignment=accept_ready, action="report", note="完成",
@@ -564,7 +573,8 @@ def test_the_home_page_shows_what_the_branch_owes_and_what_waits_for_review(
     )  # fmt: skip
     login(world["zone_admin"])
     html = client.get(reverse("home")).content.decode()
-    assert 'data-todo="review">1<' in html
+    assert home_count(html, "task_accept") == 1
+    assert html.count('data-todo="task_accept"') == 1
 
 
 def test_the_assignment_page_shows_the_timeline_in_chinese(world, make_task, login, client):
@@ -586,3 +596,35 @@ def test_every_page_answers_users_without_a_zone_or_with_several(world, make_tas
     expected = 403 if who == "nobody" else 200
     assert client.get(reverse("campaigns:tasks_export")).status_code == expected
     assert client.get(reverse("campaigns:task_create")).status_code == 403
+
+
+def test_a_report_returns_to_the_action_panel_and_htmx_gets_the_page_body(
+    world, make_task, login, client
+):
+    task = make_task()
+    a = TaskAssignment.objects.get(task=task, org=world.a.dept)
+    login(world["secretary"])
+    url = reverse("campaigns:assignment_move", args=[a.pk])
+    done = client.post(url, {"action": "report", "note": "已完成", "files": png_upload()})
+    assert done["Location"] == reverse("campaigns:assignment", args=[a.pk]) + "#sj-actions"
+
+    login(world["zone_admin"])
+    r = client.post(url, {"action": "accept"}, headers={"HX-Request": "true"})
+    body = r.content.decode()
+    assert r.status_code == 200 and "<html" not in body and 'id="sj-assignment"' in body
+    assert "data-flash" in body and "已审核通过" in body
+    a.refresh_from_db()
+    assert a.status == AssignmentStatus.ACCEPTED
+
+
+def test_the_assignment_page_puts_the_users_action_after_the_summary(
+    world, make_task, login, client
+):
+    a = TaskAssignment.objects.get(task=make_task(), org=world.a.dept)
+    html = login(world["secretary"]).get(reverse("campaigns:assignment", args=[a.pk]))
+    html = html.content.decode()
+    order = [html.index(f'id="{key}"') for key in ("sj-summary", "sj-report-form", "sj-timeline")]
+    assert order == sorted(order)
+    # Someone with nothing to do here gets no action panel.
+    html = login(world["leader"]).get(reverse("campaigns:assignment", args=[a.pk]))
+    assert 'id="sj-actions"' not in html.content.decode()

@@ -121,6 +121,39 @@ def test_detail_shows_attendance_reasons_and_timeline(world, login, branch_sessi
     assert reverse("study:edit", args=[branch_session.pk]) not in body  # the leader reads
 
 
+def test_detail_leads_with_the_managers_actions_after_the_summary(world, login, branch_session):
+    body = (
+        login(world["secretary"])
+        .get(reverse("study:detail", args=[branch_session.pk]))
+        .content.decode()
+    )
+    keys = ("sj-summary", "sj-actions", "sj-attendance", "sj-speeches", "sj-timeline")
+    order = [body.index(f'id="{key}"') for key in keys]
+    assert order == sorted(order)
+    assert 'id="sj-primary"' in body and 'id="sj-speech-form"' in body
+    # A reader gets no action panel.
+    body = login(world["leader"]).get(reverse("study:detail", args=[branch_session.pk]))
+    assert 'id="sj-actions"' not in body.content.decode()
+
+
+def test_an_action_returns_to_the_panel_and_htmx_gets_the_page_body(world, login, branch_session):
+    zhang = person(world.a.dept, "张三")
+    client = login(world["secretary"])
+    url = reverse("study:speech_add", args=[branch_session.pk])
+    response = client.post(url, {"person": zhang.pk, "title": "体会", "text": "要理旧账"})
+    assert response["Location"] == (
+        reverse("study:detail", args=[branch_session.pk]) + "#sj-actions"
+    )
+    response = client.post(
+        url, {"person": zhang.pk, "title": "再谈", "text": "新官"}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert 'id="sj-session"' in body and "data-flash" in body and "再谈" in body
+    assert "HX-Request" in response["Vary"]
+    assert branch_session.speeches.count() == 2
+
+
 @pytest.mark.parametrize("role", ["outsider", "firm_secretary", "nobody"])
 def test_detail_out_of_scope_is_404(world, login, branch_session, role):
     response = login(world[role]).get(reverse("study:detail", args=[branch_session.pk]))

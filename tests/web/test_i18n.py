@@ -18,6 +18,22 @@ def test_chinese_is_the_default(world, login):
     assert 'name="language" value="en" lang="en" title="Switch to English">English</button>' in body
 
 
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(world, login):
+    client = login(world["zone_admin"])
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in body and "问题整改台账" in body
+    client.cookies["django_language"] = "en"
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert '<html lang="en">' in body and "Rectification ledger" in body
+
+
+def test_an_unknown_language_cookie_falls_back_to_chinese(world, login):
+    client = login(world["zone_admin"])
+    client.cookies["django_language"] = "fr\x00"
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and '<html lang="zh-hans">' in response.content.decode()
+
+
 def test_switching_to_english_translates_the_layout_and_nav(world, login):
     client = login(world["zone_admin"])
     response = _switch(client, "en", "/orgs/")

@@ -25,7 +25,7 @@ from shiji.orgs.models import Organization
 from shiji.orgs.selectors import orgs_visible_to
 from shiji.study import selectors, services
 from shiji.study.models import AttendeeGroup
-from shiji.study.views import _manageable_orgs
+from shiji.study.views.common import chosen_org, manageable_orgs, org_select
 
 
 def _group(request: HttpRequest, pk: Any, action: str = "study.manage") -> AttendeeGroup:
@@ -64,12 +64,11 @@ def _members_input(request: HttpRequest) -> list[int]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_create(request: HttpRequest) -> HttpResponse:
-    orgs = _manageable_orgs(request.user)
+    orgs = manageable_orgs(request.user)
     if not orgs:
         raise Forbidden(_("您没有管理参会名单的权限"))
     source = request.POST if request.method == "POST" else request.GET
-    wanted = parse_id(source.get("org"))
-    org = next((o for o in orgs if o.pk == wanted), orgs[0])
+    org = chosen_org(orgs, source.get("org"))
     chosen = set(_members_input(request)) if request.method == "POST" else set()
     if request.method == "POST" and request.POST.get("do", "save") == "save":
         try:
@@ -83,7 +82,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
             return error_response(
                 request,
                 exc,
-                lambda e: _render_form(request, org=org, orgs=orgs, chosen=chosen, error=e),
+                lambda e: _render_form(request, org=org, chosen=chosen, error=e),
             )
         messages.success(
             request,
@@ -91,7 +90,7 @@ def group_create(request: HttpRequest) -> HttpResponse:
             % {"name": group.name, "n": group.members.count()},
         )
         return redirect("study:groups")
-    return _render_form(request, org=org, orgs=orgs, chosen=chosen, error=None)
+    return _render_form(request, org=org, chosen=chosen, error=None)
 
 
 @login_required
@@ -100,9 +99,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     group = _group(request, pk)
 
     def page(chosen: set[int], error: AppError | None) -> HttpResponse:
-        return _render_form(
-            request, org=group.org, orgs=[group.org], chosen=chosen, error=error, group=group
-        )
+        return _render_form(request, org=group.org, chosen=chosen, error=error, group=group)
 
     if request.method == "POST":
         chosen = set(_members_input(request))
@@ -124,7 +121,6 @@ def _render_form(
     request: HttpRequest,
     *,
     org: Organization,
-    orgs: list[Organization],
     chosen: set[int],
     error: AppError | None,
     group: AttendeeGroup | None = None,
@@ -136,14 +132,12 @@ def _render_form(
         people += [p for p in group.members.select_related("org") if p.pk not in shown]
     for person in people:
         person.chosen = person.pk in chosen
-    zone_orgs = [o for o in orgs if o.zone_id == org.zone_id]
-    top = min((o.depth for o in zone_orgs), default=0)
     default = group.name if group else ""
     name = request.POST.get("name", "") if request.method == "POST" else default
     context = {
         "group": group,
         "org": org,
-        "org_options": [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in zone_orgs],
+        "org_options": org_select(request.user, org, movable=group is None),
         "name": name,
         "people": people,
         "chosen_count": sum(1 for p in people if p.chosen),
