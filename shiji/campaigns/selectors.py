@@ -58,7 +58,7 @@ def assignment_light(today: dt.date | None = None, prefix: str = "") -> Case:
 # Campaign settings ---------------------------------------------------------------
 
 
-def adoptions_for(*, user: Any, zone: Zone) -> QuerySet[ZoneCampaign]:
+def adoptions_for(*, user: policy.Actor, zone: Zone) -> QuerySet[ZoneCampaign]:
     """The zone's adopted campaigns, newest first (empty outside the user's scope)."""
     qs = policy.scoped(ZoneCampaign.objects.all(), user, "campaign.view", org_path=None)
     return (
@@ -69,7 +69,7 @@ def adoptions_for(*, user: Any, zone: Zone) -> QuerySet[ZoneCampaign]:
     )
 
 
-def adoption_get_for_user(*, user: Any, pk: Any) -> ZoneCampaign:
+def adoption_get_for_user(*, user: policy.Actor, pk: Any) -> ZoneCampaign:
     found = (
         policy.scoped(ZoneCampaign.objects.all(), user, "campaign.view", org_path=None)
         .select_related("zone", "campaign")
@@ -85,7 +85,7 @@ def adoption_get_for_user(*, user: Any, pk: Any) -> ZoneCampaign:
 DEPLOYMENT_KIND = "deployment"
 
 
-def deployment_meetings(*, user: Any, adoption: ZoneCampaign) -> QuerySet[Any]:
+def deployment_meetings(*, user: policy.Actor, adoption: ZoneCampaign) -> QuerySet[Any]:
     """The zone's deployment meeting(s) of the campaign, earliest first: study
     sessions of the ``deployment`` kind, the one place the meeting is stored
     (only those the user may see in 学习研讨)."""
@@ -118,19 +118,19 @@ def categories_for(*, zone: Zone, campaign: Campaign) -> QuerySet[ProblemCategor
 # Tasks ---------------------------------------------------------------------------
 
 
-def tasks_visible_to(*, user: Any, action: str = "task.view") -> QuerySet[Task]:
+def tasks_visible_to(*, user: policy.Actor, action: str = "task.view") -> QuerySet[Task]:
     qs = Task.objects.select_related("zone", "campaign", "arrangement")
     return policy.scoped(qs, user, action, org_path=None)
 
 
-def task_get_for_user(*, user: Any, pk: Any) -> Task:
+def task_get_for_user(*, user: policy.Actor, pk: Any) -> Task:
     task = tasks_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if task is None:
         raise NotFound(gettext("任务不存在"))
     return task
 
 
-def with_progress(qs: QuerySet[Task], *, user: Any) -> QuerySet[Task]:
+def with_progress(qs: QuerySet[Task], *, user: policy.Actor) -> QuerySet[Task]:
     """Each task with ``total``, ``done`` (accepted), ``reported`` and
     ``red`` counts over the assignments the user may see."""
     q = policy.scope_q(
@@ -182,7 +182,7 @@ class Lit(TypedDict):
 
 
 def assignments_visible_to(
-    *, user: Any, action: str = "task.view"
+    *, user: policy.Actor, action: str = "task.view"
 ) -> QuerySet[WithAnnotations[TaskAssignment, Lit]]:
     qs = TaskAssignment.objects.select_related(
         "task__zone", "task__arrangement", "org", "reported_by", "reviewed_by"
@@ -190,14 +190,14 @@ def assignments_visible_to(
     return policy.scoped(qs, user, action, zone="org__zone", org_path="org__path")
 
 
-def assignment_get_for_user(*, user: Any, pk: Any) -> TaskAssignment:
+def assignment_get_for_user(*, user: policy.Actor, pk: Any) -> TaskAssignment:
     found = assignments_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
         raise NotFound(gettext("任务分派不存在"))
     return found
 
 
-def available_moves(*, user: Any, assignment: TaskAssignment) -> list[Move]:
+def available_moves(*, user: policy.Actor, assignment: TaskAssignment) -> list[Move]:
     from shiji.campaigns import workflow
 
     return [
@@ -241,7 +241,7 @@ class Matrix:
     behind: list[MatrixRow]  # rows with red cells, most red first
 
 
-def task_matrix(*, user: Any, zone: Zone, params: dict[str, Any] | None = None) -> Matrix:
+def task_matrix(*, user: policy.Actor, zone: Zone, params: dict[str, Any] | None = None) -> Matrix:
     """Rows = the zone's organizations with assignments the user may see, in
     tree order; columns = the zone's tasks; three queries whatever the size."""
     params = {k: v for k, v in (params or {}).items() if k in ("arrangement", "campaign")}

@@ -38,12 +38,16 @@ NEVER_REACHED_LIMIT = 200
 PATH_STEP = 9
 
 
-def sessions_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[StudySession]:
+def sessions_visible_to(
+    *, user: policy.Actor, action: str = "study.view"
+) -> QuerySet[StudySession]:
     qs = StudySession.objects.select_related("zone", "org", "kind", "attendee_group")
     return policy.scoped(qs, user, action)
 
 
-def session_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> StudySession:
+def session_get_for_user(
+    *, user: policy.Actor, pk: Any, action: str = "study.view"
+) -> StudySession:
     session = sessions_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if session is None:
         raise NotFound(gettext("学习研讨记录不存在"))
@@ -114,12 +118,12 @@ def attendance_of(session: StudySession) -> QuerySet[Attendance]:
 # Attendee groups ---------------------------------------------------------------
 
 
-def groups_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[AttendeeGroup]:
+def groups_visible_to(*, user: policy.Actor, action: str = "study.view") -> QuerySet[AttendeeGroup]:
     qs = AttendeeGroup.objects.select_related("zone", "org")
     return policy.scoped(qs, user, action)
 
 
-def group_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> AttendeeGroup:
+def group_get_for_user(*, user: policy.Actor, pk: Any, action: str = "study.view") -> AttendeeGroup:
     group = groups_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if group is None:
         raise NotFound(gettext("参会名单不存在"))
