@@ -11,7 +11,7 @@ import time
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
@@ -273,7 +273,7 @@ class _MeteredStream(io.RawIOBase):
 class _MeteredZip(zipfile.ZipFile):
     budget: _Budget
 
-    def open(self, name: Any, mode: str = "r", pwd: Any = None, **kwargs: Any) -> Any:
+    def open(self, name: Any, mode: Literal["r", "w"] = "r", pwd: Any = None, **kwargs: Any) -> Any:
         part = super().open(name, mode, pwd, **kwargs)
         return _MeteredStream(part, self.budget) if mode == "r" else part
 
@@ -292,6 +292,8 @@ class _BoundedSheet(ReadOnlyWorksheet):
 class _BoundedReader(ExcelReader):
     """openpyxl's read-only loading with every part read through the budget
     and sheets that know their budget."""
+
+    archive: zipfile.ZipFile
 
     def __init__(self, file: Any, budget: _Budget) -> None:
         super().__init__(file, read_only=True, keep_vba=False, data_only=False, keep_links=False)
@@ -520,10 +522,10 @@ def find_header(
             "请使用下载的模板填写",
         )
         return None
-    _, number, cells = best
+    _, number, header_cells = best
     columns: dict[str, int] = {}
     unknown: list[str] = []
-    for index, value in enumerate(cells, start=1):
+    for index, value in enumerate(header_cells, start=1):
         key = normalize_header(value)
         if key in wanted and wanted[key] not in columns:
             columns[wanted[key]] = index
