@@ -4,6 +4,7 @@ lists filter and sort on it in the database."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import (
@@ -96,7 +97,7 @@ SORTS = {
 
 
 def problem_filter(
-    qs: QuerySet[Problem], params: dict[str, Any], *, user: policy.Actor
+    qs: QuerySet[Problem], params: Mapping[str, Any], *, user: policy.Actor
 ) -> QuerySet[Problem]:
     """Apply the list filters of the ledger page and the API. Unknown values
     simply match nothing rather than failing."""

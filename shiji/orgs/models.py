@@ -178,7 +178,8 @@ class User(AbstractUser):
         Generation 0 signs exactly as Django does, so that existing sessions
         survive the upgrade that introduced it."""
         if not self.session_generation:
-            return super()._get_session_auth_hash(secret=secret)
+            # Django's private method, absent from its type stubs.
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
         return salted_hmac(
             "shiji.orgs.User.session_auth_hash",
             f"{self.password}:{self.session_generation}",
@@ -194,7 +195,7 @@ class User(AbstractUser):
 
     @property
     def scope_province(self) -> str:
-        return self.zone.province if self.zone_id else ""
+        return self.zone.province if self.zone is not None else ""
 
 
 class Role(models.TextChoices):
