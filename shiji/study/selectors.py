@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Count,
@@ -32,6 +32,9 @@ from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person
 from shiji.study.models import Attendance, AttendeeGroup, AttendeeScope, StudySession
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 NEVER_REACHED_LIMIT = 200
 # Each level of an org path is eight digits and a dot (orgs.models.Organization).
@@ -72,7 +75,18 @@ def session_filter(qs: QuerySet[StudySession], params: Mapping[str, Any]) -> Que
     return qs
 
 
-def with_counts(qs: QuerySet[StudySession]) -> QuerySet[StudySession]:
+class Counts(TypedDict):
+    """What with_counts annotates."""
+
+    expected_count: int
+    present_count: int
+    absent_count: int
+    pending_count: int
+
+
+def with_counts(
+    qs: QuerySet[StudySession],
+) -> QuerySet[WithAnnotations[StudySession, Counts]]:
     """Each session with ``expected_count`` (应到), ``present_count``,
     ``absent_count`` and ``pending_count`` (not recorded yet, 待补录)."""
     # Meta.ordering does not apply to grouped queries: order explicitly.
