@@ -100,8 +100,8 @@ def counted(client, path: str, django_assert_num_queries, expected: int) -> str:
 
 # (page, who opens it, pinned number of queries)
 PAGES = [
-    ("home", "zone_admin", 18),
-    ("home", "secretary", 18),
+    ("home", "zone_admin", 17),
+    ("home", "secretary", 17),
     ("home", "supervisor", 15),
     ("problem", "secretary", 17),
     ("problem", "supervisor", 17),
