@@ -6,17 +6,27 @@ their inputs) and the API maps ``status`` to the HTTP status of DESIGN.md §6.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class AppError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None):
+    # ``message`` may be lazily translated (a module-level gettext_lazy refusal):
+    # it is then shown in the language of whoever reads it.
+    def __init__(
+        self, message: str | StrPromise, *, fields: Mapping[str, str | StrPromise] | None = None
+    ):
         super().__init__(message)
         self.message = message
-        self.fields = fields or {}
+        self.fields: Mapping[str, str | StrPromise] = fields or {}
 
     def as_dict(self) -> dict:
         body: dict = {"detail": self.message, "code": self.code}

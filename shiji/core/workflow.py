@@ -5,6 +5,11 @@ assignments, regulations). Each app keeps its own table of moves in its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # A lazily translated label (gettext_lazy), resolved when shown.
+    from django_stubs_ext import StrPromise
 
 
 @dataclass(frozen=True)
@@ -14,9 +19,9 @@ class Move:
     as ``note_label``) required."""
 
     action: str
-    label: str
+    label: str | StrPromise
     sources: frozenset[str]
     target: str
     permission: str
     needs_note: bool = False
-    note_label: str = "说明"
+    note_label: str | StrPromise = "说明"

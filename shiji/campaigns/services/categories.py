@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -21,6 +21,9 @@ from shiji.core.errors import Invalid, NotFound, invalid
 from shiji.core.validation import clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Zone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 CATEGORY_FIELDS = [
     "zone",
@@ -137,7 +140,7 @@ def categories_update(
     Returns how many categories changed."""
     policy.require(actor, "category.manage", zone, view="zone.view", missing="高新区不存在")
     mine = {c.pk: c for c in ProblemCategory.objects.filter(zone=zone, campaign=campaign)}
-    errors: dict[str, str] = {}
+    errors: dict[str, str | StrPromise] = {}
     changed = 0
     # First every row on its own and the names against each other, so the
     # page can show all mistakes at once; then the saves, each checked again.
@@ -157,7 +160,7 @@ def categories_update(
             for pk in pks:
                 errors[f"name-{pk}"] = f"类别名称“{name}”重复"
     if errors:
-        raise Invalid("；".join(dict.fromkeys(errors.values())), fields=errors)
+        raise Invalid("；".join(map(str, dict.fromkeys(errors.values()))), fields=errors)
     for row in rows:
         category = mine[parse_id(row.pk)]
         try:
@@ -180,5 +183,5 @@ def categories_update(
             errors.update({f"{k}-{category.pk}": v for k, v in exc.fields.items()})
     if errors:
         # Raised inside the outer transaction: the rows saved above roll back.
-        raise Invalid("；".join(dict.fromkeys(errors.values())), fields=errors)
+        raise Invalid("；".join(map(str, dict.fromkeys(errors.values()))), fields=errors)
     return changed

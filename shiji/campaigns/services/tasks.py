@@ -142,19 +142,17 @@ def task_create(
     arrangement = _arrangement(zone, arrangement, campaign)
     campaign = arrangement.campaign
     _adoption(zone, campaign)
-    values = {
-        "title": clean_text(title, field="title", label="任务", max_length=200),
-        "description": clean_text(
-            description,
-            field="description",
-            label="说明",
-            max_length=TASK_TEXT_LIMIT,
-            required=False,
-        ),
-        "deadline": clean_date(deadline, field="deadline", label="完成时限", required=False),
-        "sectors": clean_sectors(sectors),
-    }
-    if values["deadline"] and values["deadline"] < campaign.starts_on:
+    title_text = clean_text(title, field="title", label="任务", max_length=200)
+    description_text = clean_text(
+        description,
+        field="description",
+        label="说明",
+        max_length=TASK_TEXT_LIMIT,
+        required=False,
+    )
+    due = clean_date(deadline, field="deadline", label="完成时限", required=False)
+    sector_codes = clean_sectors(sectors)
+    if due and due < campaign.starts_on:
         raise invalid(deadline=f"完成时限不能早于活动开始日期（{campaign.starts_on}）")
     Zone.objects.select_for_update().filter(pk=zone.pk).first()  # serialize assignment
     task = Task.objects.create(
@@ -163,7 +161,10 @@ def task_create(
         arrangement=arrangement,
         created_by=policy.user_of(actor),
         is_sample=is_sample,
-        **values,
+        title=title_text,
+        description=description_text,
+        deadline=due,
+        sectors=sector_codes,
     )
     audit_record(
         actor=actor, action=EventKind.TASK_CREATE, obj=task, changes=created(task, TASK_FIELDS)

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.utils.translation import gettext
 
@@ -44,6 +44,9 @@ from shiji.ledger.models import Kind, Problem, Source, Status
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
 from shiji.orgs.selectors import orgs_visible_to, people_visible_to
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 @dataclass
@@ -388,7 +391,7 @@ def _plan_row(
     """Check one row; return what it would write (None: nothing, or errors)."""
     failed = bool(row.bad)  # cells iter_rows already reported
 
-    def report(column: str, message: str) -> None:
+    def report(column: str, message: str | StrPromise) -> None:
         nonlocal failed
         failed = True
         errors.add(row.sheet, row.number, column, message)
@@ -493,10 +496,10 @@ def _plan_row(
             zone=zone, fields=fields, current=_as_problem(current) if current else None
         )
     except Invalid as exc:
-        for name, message in (exc.fields or {"": exc.message}).items():
-            if name == "deadline" and current is None and "发现日期" in message:
-                message += "（新增问题的发现日期为导入当天）"
-            report(FIELD_COLUMNS.get(name, ""), message)
+        for name, refusal in (exc.fields or {"": exc.message}).items():
+            if name == "deadline" and current is None and "发现日期" in refusal:
+                refusal = f"{refusal}（新增问题的发现日期为导入当天）"
+            report(FIELD_COLUMNS.get(name, ""), refusal)
     if failed:
         return None
     return Plan(

@@ -315,7 +315,9 @@ def _order_by_dependency(
     and trees too deep to store, set each plan's depth, and sort the plans by
     it. Importing parents first means every parent exists, and already sits
     where it will stay, when its children are placed under it."""
-    parent_of = {name: (o.parent.name if o.parent_id else "") for name, o in existing.items()}
+    parent_of = {
+        name: (o.parent.name if o.parent is not None else "") for name, o in existing.items()
+    }
     parent_of.update({p.name: p.parent for p in plans})
     depth: dict[str, int | None] = {}  # None: in or under a cycle
     row_of = {p.name: p.row for p in plans}
@@ -369,7 +371,7 @@ def _org_changes(org: Organization, plan: OrgPlan) -> dict[str, list[str]]:
         changes["组织类型"] = [org.get_kind_display(), plan.kind_label]
     if org.sector != plan.sector:
         changes["领域"] = [org.get_sector_display(), plan.sector_label]
-    old_parent = org.parent.name if org.parent_id else ""
+    old_parent = org.parent.name if org.parent is not None else ""
     if old_parent != plan.parent:
         changes["上级组织"] = [old_parent or "（无）", plan.parent or "（无）"]
     return changes
