@@ -8,7 +8,7 @@ from shiji.api import api
 from shiji.web import views as web
 
 # The admin signs in through Shiji's login page, so lockout applies there too.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = admin.site.site_title = gettext_lazy("实绩 · 后台管理")
 
 urlpatterns = [

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -22,7 +20,7 @@ def timeline_for(obj: models.Model) -> QuerySet[AuditEvent]:
     ).order_by("id")
 
 
-def events_visible_to(*, user: Any, q: str = "") -> QuerySet[AuditEvent]:
+def events_visible_to(*, user: policy.Actor, q: str = "") -> QuerySet[AuditEvent]:
     """The audit log ``user`` may read, newest first, scoped like every other
     read: a zone grant sees its zone's events, an org-subtree grant only the
     events anchored in its subtree (``AuditEvent.org``), so nobody reads

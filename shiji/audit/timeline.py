@@ -118,7 +118,7 @@ def actor_display(event: AuditEvent) -> str:
     if user is None:
         return event.actor_label
     person = getattr(user, "person", None)
-    where = person.org.name if person else (user.zone.short_name if user.zone_id else "")
+    where = person.org.name if person else (user.zone.short_name if user.zone is not None else "")
     if not where:
         return user.display_name
     return _("%(name)s（%(text)s）") % {"name": user.display_name, "text": where}

@@ -279,7 +279,7 @@ def export_matrix(*, user: Any, zone: Zone, params: Mapping[str, Any], out: IO[b
     return len(grid.rows)
 
 
-def _matrix_cell(cell: dict[str, Any] | None) -> str:
+def _matrix_cell(cell: selectors.MatrixCell | None) -> str:
     """The status, with the light in words (paper is often black and white)."""
     if cell is None:
         return "—"

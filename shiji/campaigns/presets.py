@@ -334,7 +334,9 @@ class _Reader:
         )
 
     def arrangements(self, node: Node) -> tuple[ArrangementSpec, ...]:
-        out, codes, names = [], {}, {}
+        out: list[ArrangementSpec] = []
+        codes: dict[str, str] = {}  # value → where it first appeared
+        names: dict[str, str] = {}
         for i, item in enumerate(self.sequence(node, "arrangements", "工作安排")):
             f = f"arrangements[{i}]"
             m = self.mapping(
@@ -359,7 +361,9 @@ class _Reader:
         return tuple(out)
 
     def categories(self, node: Node) -> tuple[CategorySpec, ...]:
-        out, codes, names = [], {}, {}
+        out: list[CategorySpec] = []
+        codes: dict[str, str] = {}  # value → where it first appeared
+        names: dict[str, str] = {}
         for i, item in enumerate(self.sequence(node, "categories", "问题类别")):
             f = f"categories[{i}]"
             m = self.mapping(
@@ -391,7 +395,8 @@ class _Reader:
         ends_on: dt.date,
     ) -> tuple[TaskSpec, ...]:
         known = {a.code for a in arrangements}
-        out, codes = [], {}
+        out: list[TaskSpec] = []
+        codes: dict[str, str] = {}  # value → where it first appeared
         for i, item in enumerate(self.sequence(node, "task_templates", "任务模板", min_items=0)):
             f = f"task_templates[{i}]"
             m = self.mapping(
@@ -468,7 +473,9 @@ class _Reader:
         return tuple(out)
 
     def study_kinds(self, node: Node) -> tuple[StudyKindSpec, ...]:
-        out, codes, names = [], {}, {}
+        out: list[StudyKindSpec] = []
+        codes: dict[str, str] = {}  # value → where it first appeared
+        names: dict[str, str] = {}
         for i, item in enumerate(self.sequence(node, "study_kinds", "学习形式", min_items=0)):
             f = f"study_kinds[{i}]"
             m = self.mapping(item, f, required=("code", "name"), optional=("description",))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -29,6 +29,11 @@ from shiji.core.lights import Light
 from shiji.core.validation import clean_search, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Zone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise, WithAnnotations
+
+    from shiji.core.workflow import Move
 
 YELLOW_DAYS = 7
 DONE = AssignmentStatus.ACCEPTED
@@ -53,7 +58,7 @@ def assignment_light(today: dt.date | None = None, prefix: str = "") -> Case:
 # Campaign settings ---------------------------------------------------------------
 
 
-def adoptions_for(*, user: Any, zone: Zone) -> QuerySet[ZoneCampaign]:
+def adoptions_for(*, user: policy.Actor, zone: Zone) -> QuerySet[ZoneCampaign]:
     """The zone's adopted campaigns, newest first (empty outside the user's scope)."""
     qs = policy.scoped(ZoneCampaign.objects.all(), user, "campaign.view", org_path=None)
     return (
@@ -64,7 +69,7 @@ def adoptions_for(*, user: Any, zone: Zone) -> QuerySet[ZoneCampaign]:
     )
 
 
-def adoption_get_for_user(*, user: Any, pk: Any) -> ZoneCampaign:
+def adoption_get_for_user(*, user: policy.Actor, pk: Any) -> ZoneCampaign:
     found = (
         policy.scoped(ZoneCampaign.objects.all(), user, "campaign.view", org_path=None)
         .select_related("zone", "campaign")
@@ -80,7 +85,7 @@ def adoption_get_for_user(*, user: Any, pk: Any) -> ZoneCampaign:
 DEPLOYMENT_KIND = "deployment"
 
 
-def deployment_meetings(*, user: Any, adoption: ZoneCampaign) -> QuerySet[Any]:
+def deployment_meetings(*, user: policy.Actor, adoption: ZoneCampaign) -> QuerySet[Any]:
     """The zone's deployment meeting(s) of the campaign, earliest first: study
     sessions of the ``deployment`` kind, the one place the meeting is stored
     (only those the user may see in 学习研讨)."""
@@ -113,19 +118,19 @@ def categories_for(*, zone: Zone, campaign: Campaign) -> QuerySet[ProblemCategor
 # Tasks ---------------------------------------------------------------------------
 
 
-def tasks_visible_to(*, user: Any, action: str = "task.view") -> QuerySet[Task]:
+def tasks_visible_to(*, user: policy.Actor, action: str = "task.view") -> QuerySet[Task]:
     qs = Task.objects.select_related("zone", "campaign", "arrangement")
     return policy.scoped(qs, user, action, org_path=None)
 
 
-def task_get_for_user(*, user: Any, pk: Any) -> Task:
+def task_get_for_user(*, user: policy.Actor, pk: Any) -> Task:
     task = tasks_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if task is None:
         raise NotFound(gettext("任务不存在"))
     return task
 
 
-def with_progress(qs: QuerySet[Task], *, user: Any) -> QuerySet[Task]:
+def with_progress(qs: QuerySet[Task], *, user: policy.Actor) -> QuerySet[Task]:
     """Each task with ``total``, ``done`` (accepted), ``reported`` and
     ``red`` counts over the assignments the user may see."""
     q = policy.scope_q(
@@ -170,21 +175,29 @@ def task_filter(qs: QuerySet[Task], params: dict[str, Any]) -> QuerySet[Task]:
     return qs.order_by(*TASK_SORTS.get(params.get("sort") or "deadline", TASK_SORTS["deadline"]))
 
 
-def assignments_visible_to(*, user: Any, action: str = "task.view") -> QuerySet[TaskAssignment]:
+class Lit(TypedDict):
+    """What assignments_visible_to annotates: the traffic light (a Light)."""
+
+    light: str
+
+
+def assignments_visible_to(
+    *, user: policy.Actor, action: str = "task.view"
+) -> QuerySet[WithAnnotations[TaskAssignment, Lit]]:
     qs = TaskAssignment.objects.select_related(
         "task__zone", "task__arrangement", "org", "reported_by", "reviewed_by"
     ).annotate(light=assignment_light())
     return policy.scoped(qs, user, action, zone="org__zone", org_path="org__path")
 
 
-def assignment_get_for_user(*, user: Any, pk: Any) -> TaskAssignment:
+def assignment_get_for_user(*, user: policy.Actor, pk: Any) -> TaskAssignment:
     found = assignments_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
         raise NotFound(gettext("任务分派不存在"))
     return found
 
 
-def available_moves(*, user: Any, assignment: TaskAssignment) -> list:
+def available_moves(*, user: policy.Actor, assignment: TaskAssignment) -> list[Move]:
     from shiji.campaigns import workflow
 
     return [
@@ -197,11 +210,22 @@ def available_moves(*, user: Any, assignment: TaskAssignment) -> list:
 # The org × task matrix -----------------------------------------------------------
 
 
+class MatrixCell(TypedDict):
+    """One assignment in the matrix (None where the org has no share of the task)."""
+
+    pk: int
+    task_id: int
+    org_id: int
+    status: str
+    label: str | StrPromise
+    light: str
+
+
 @dataclass
 class MatrixRow:
     org: Organization
     indent: int
-    cells: list[dict[str, Any] | None] = field(default_factory=list)
+    cells: list[MatrixCell | None] = field(default_factory=list)
     red: int = 0
     yellow: int = 0
     done: int = 0
@@ -217,7 +241,7 @@ class Matrix:
     behind: list[MatrixRow]  # rows with red cells, most red first
 
 
-def task_matrix(*, user: Any, zone: Zone, params: dict[str, Any] | None = None) -> Matrix:
+def task_matrix(*, user: policy.Actor, zone: Zone, params: dict[str, Any] | None = None) -> Matrix:
     """Rows = the zone's organizations with assignments the user may see, in
     tree order; columns = the zone's tasks; three queries whatever the size."""
     params = {k: v for k, v in (params or {}).items() if k in ("arrangement", "campaign")}
@@ -229,30 +253,36 @@ def task_matrix(*, user: Any, zone: Zone, params: dict[str, Any] | None = None) 
         .order_by()
         .values("pk", "task_id", "org_id", "status", "light")
     )
-    by_org: dict[int, list[dict[str, Any] | None]] = {}
+    statuses = dict(AssignmentStatus.choices)
+    by_org: dict[int, list[MatrixCell | None]] = {}
     for cell in cells:
-        row = by_org.setdefault(cell["org_id"], [None] * len(tasks))
-        row[index[cell["task_id"]]] = cell
+        line = by_org.setdefault(cell["org_id"], [None] * len(tasks))
+        line[index[cell["task_id"]]] = MatrixCell(
+            pk=cell["pk"],
+            task_id=cell["task_id"],
+            org_id=cell["org_id"],
+            status=cell["status"],
+            label=statuses.get(cell["status"], cell["status"]),
+            light=cell["light"],
+        )
     orgs = list(Organization.objects.filter(pk__in=list(by_org)).order_by("path"))
     top = min((o.depth for o in orgs), default=0)
-    statuses = dict(AssignmentStatus.choices)
-    rows = []
+    rows: list[MatrixRow] = []
     done = [0] * len(tasks)
     totals = [0] * len(tasks)
     for org in orgs:
         row = MatrixRow(org=org, indent=org.depth - top, cells=by_org[org.pk])
-        for i, cell in enumerate(row.cells):
-            if cell is None:
+        for i, share in enumerate(row.cells):
+            if share is None:
                 continue
-            cell["label"] = statuses.get(cell["status"], cell["status"])
             row.total += 1
             totals[i] += 1
-            if cell["status"] == DONE:
+            if share["status"] == DONE:
                 row.done += 1
                 done[i] += 1
-            if cell["light"] == Light.RED:
+            if share["light"] == Light.RED:
                 row.red += 1
-            elif cell["light"] == Light.YELLOW:
+            elif share["light"] == Light.YELLOW:
                 row.yellow += 1
         rows.append(row)
     behind = sorted((r for r in rows if r.red), key=lambda r: (-r.red, -r.yellow, r.org.path))

@@ -6,24 +6,32 @@ their inputs) and the API maps ``status`` to the HTTP status of DESIGN.md §6.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.utils.translation import gettext
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+    from shiji.core.i18n import Message
+
+    # What a message may be: text, lazily translated text, or a Message.
+    Text: TypeAlias = str | StrPromise | Message
 
 
 class AppError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: Any, *, fields: dict[str, Any] | None = None):
-        # ``message`` and the field messages may be lazy (``gettext_lazy``,
-        # ``core.i18n.Message``): they are rendered when read, so that an
-        # error raised inside a check that runs in Chinese (an import's)
-        # still reads in the language of the page that shows it. ``None``
-        # joins the field messages.
+    # ``message`` and the field messages may be lazy (``gettext_lazy``, a
+    # ``core.i18n.Message``): they are rendered when read, so that an error
+    # raised inside a check that runs in Chinese (an import's) still reads in
+    # the language of the page that shows it. ``None`` joins the field messages.
+    def __init__(self, message: Text | None, *, fields: Mapping[str, Text] | None = None):
         super().__init__(message)
         self._message = message
-        self._fields = dict(fields or {})
+        self._fields: dict[str, Text] = dict(fields or {})
 
     @property
     def message(self) -> str:
@@ -73,6 +81,6 @@ class Conflict(AppError):
     code = "conflict"
 
 
-def invalid(**fields: Any) -> Invalid:
+def invalid(**fields: Text) -> Invalid:
     """Shortcut: ``raise invalid(deadline="整改时限不能早于发现日期")``."""
     return Invalid(None, fields=fields)

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (the type checker's view)."""
+
+    htmx: HtmxDetails
 
 
 def wants_fragment(request: HttpRequest) -> bool:
     """htmx wants the fragment; a history restore (the back button after
     htmx's cache expired) needs the whole page."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
+    # cast: HtmxMiddleware (settings.MIDDLEWARE) sets ``htmx`` on every request.
+    htmx = cast(HtmxHttpRequest, request).htmx
+    return bool(htmx) and not htmx.history_restore_request
 
 
 def vary_on_htmx(response: HttpResponse) -> HttpResponse:

@@ -38,6 +38,11 @@ HTMX_SWAPPED = (403, 404, 409, 422)
 ERROR_PAGES = (403, 404)
 
 
+# The mark error_response leaves on a page that shows its error in place (an
+# attribute of the response object, never sent).
+SHOWS_ERROR_INLINE = "shows_error_inline"
+
+
 def error_response(
     request: HttpRequest,
     exc: AppError,
@@ -49,7 +54,8 @@ def error_response(
     if redisplay is not None and not page_error:
         response = redisplay(exc)
         response.status_code = exc.status
-        response.shows_error_inline = True  # not an error page: htmx keeps its target
+        # Not an error page: htmx keeps its target (retarget_error_page).
+        setattr(response, SHOWS_ERROR_INLINE, True)
         return response
     if isinstance(exc, NotFound):
         return render(request, "404.html", {"message": exc.message}, status=404)
@@ -64,7 +70,7 @@ def retarget_error_page(request: HttpRequest, response: HttpResponse) -> HttpRes
     if (
         getattr(request, "htmx", False)
         and response.status_code in ERROR_PAGES
-        and not getattr(response, "shows_error_inline", False)
+        and not getattr(response, SHOWS_ERROR_INLINE, False)
         and not response.has_header("HX-Retarget")
     ):
         response["HX-Retarget"] = "body"

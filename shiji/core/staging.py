@@ -36,12 +36,18 @@ def staged_create(
     *, actor: Actor, zone: Any, purpose: str, file: IO[bytes] | Any, info: UploadInfo
 ) -> StagedUpload:
     """Park an upload that ``check_upload`` has accepted (``info`` is its result)."""
+    user = user_of(actor)
+    if user is None:
+        # The row belongs to the account that will confirm the upload
+        # (uploaded_by is required): the system confirms nothing, so it
+        # stages nothing. Before, this failed later, as an IntegrityError.
+        raise TypeError("an upload is staged for a signed-in user, not for the system")
     file.seek(0)
     content = file.read()
     file.seek(0)
     name = str(getattr(file, "name", "") or "upload").replace("\x00", "")
     staged = StagedUpload.objects.create(
-        uploaded_by=user_of(actor),
+        uploaded_by=user,
         zone=zone,
         purpose=purpose,
         original_name=name.rsplit("/", 1)[-1][-255:],

@@ -84,9 +84,9 @@ def thumbnail_open(field_file: FieldFile, *, kind: str) -> IO[bytes] | None:
     """The thumbnail's bytes as an open binary file, made now if this is its
     first view; None when the file has none (not an image, no stored bytes,
     or an image that cannot be made into one)."""
-    if not field_file:
-        return None
     storage, name = field_file.storage, field_file.name
+    if not name:  # an empty file field (a FieldFile is false without a name)
+        return None
     outcome, data = _ensure(storage, name, kind=kind)
     if outcome == "none":
         return None
@@ -150,7 +150,8 @@ def render_thumbnail(source: IO[bytes], *, kind: str) -> bytes:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(source, formats=[_FORMATS[kind]]) as image:
                 width, height = image.size
-                if width * height > Image.MAX_IMAGE_PIXELS:
+                limit = Image.MAX_IMAGE_PIXELS  # None only if a caller switched the check off
+                if limit is not None and width * height > limit:
                     raise NoThumbnail(f"{width}×{height} pixels")
                 # JPEG decodes at 1/2 to 1/8 scale when that is still larger
                 # than the thumbnail: a fraction of the memory and time.

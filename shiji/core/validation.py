@@ -4,11 +4,14 @@ per kind of mistake, one parser for ids, one cleaner for search terms."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from django.utils.translation import gettext as _
 
 from shiji.core.errors import invalid
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # Ids from clients are positive and below this bound: a larger number no
 # column can hold would crash the database driver (a 500) instead of simply
@@ -41,7 +44,7 @@ def clean_search(value: Any, *, max_length: int = SEARCH_LIMIT) -> str:
 
 
 def clean_text(
-    value: Any, *, field: str, label: str, max_length: int, required: bool = True
+    value: Any, *, field: str, label: str | StrPromise, max_length: int, required: bool = True
 ) -> str:
     text = "" if value is None else str(value)
     if "\x00" in text:

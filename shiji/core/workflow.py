@@ -5,8 +5,12 @@ assignments, regulations). Each app keeps its own table of moves in its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
+if TYPE_CHECKING:
+    # A lazily translated label (gettext_lazy), resolved when shown.
+    from django_stubs_ext import StrPromise
+
 from django.utils.translation import gettext_lazy
 
 
@@ -17,9 +21,9 @@ class Move:
     as ``note_label``) required."""
 
     action: str
-    label: str
+    label: str | StrPromise
     sources: frozenset[str]
     target: str
     permission: str
     needs_note: bool = False
-    note_label: str | Promise = gettext_lazy("说明")  # noqa: RUF009 (immutable)
+    note_label: str | StrPromise = gettext_lazy("说明")  # noqa: RUF009 (immutable)

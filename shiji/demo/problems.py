@@ -235,7 +235,7 @@ def _walk(p: Problem, s: Sample, users: dict[str, User], shared: bytes) -> None:
     )
     if s.progress:
         services.problem_add_progress(actor=worker, problem=p, text=s.progress)
-    if s.extend:
+    if s.extend and p.deadline is not None:  # every demo problem that is extended has one
         services.problem_extend_deadline(
             actor=leader,
             problem=p,

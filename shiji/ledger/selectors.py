@@ -4,6 +4,7 @@ lists filter and sort on it in the database."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import (
@@ -30,7 +31,7 @@ from shiji.core.workflow import Move
 from shiji.ledger import workflow
 from shiji.ledger.models import Evidence, Light, Problem, Review, ReviewState, Status
 from shiji.orgs import policy
-from shiji.orgs.models import Person
+from shiji.orgs.models import Person, User
 from shiji.orgs.selectors import accounts_sponsored_by
 
 YELLOW_DAYS = 7
@@ -58,7 +59,7 @@ LIGHT_ORDER = Case(
 )
 
 
-def problems_visible_to(*, user: Any, action: str = "problem.view") -> QuerySet[Problem]:
+def problems_visible_to(*, user: policy.Actor, action: str = "problem.view") -> QuerySet[Problem]:
     qs = Problem.objects.select_related("zone", "org", "category", "leader", "owner").annotate(
         light=light_expression(),
         reused_evidence=Exists(
@@ -73,7 +74,7 @@ def problems_visible_to(*, user: Any, action: str = "problem.view") -> QuerySet[
     return policy.scoped(qs, user, action)
 
 
-def problem_get_for_user(*, user: Any, pk: Any) -> Problem:
+def problem_get_for_user(*, user: policy.Actor, pk: Any) -> Problem:
     problem = problems_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if problem is None:
         raise NotFound(gettext("问题不存在"))
@@ -96,7 +97,7 @@ SORTS = {
 
 
 def problem_filter(
-    qs: QuerySet[Problem], params: dict[str, Any], *, user: Any
+    qs: QuerySet[Problem], params: Mapping[str, Any], *, user: policy.Actor
 ) -> QuerySet[Problem]:
     """Apply the list filters of the ledger page and the API. Unknown values
     simply match nothing rather than failing."""
@@ -132,7 +133,7 @@ def problem_filter(
     return qs.order_by(*sort)
 
 
-def available_moves(*, user: Any, problem: Problem) -> list[Move]:
+def available_moves(*, user: policy.Actor, problem: Problem) -> list[Move]:
     """The moves this user may offer on this problem now (role and state);
     guards such as missing evidence are checked when the move is made."""
     return [
@@ -140,7 +141,7 @@ def available_moves(*, user: Any, problem: Problem) -> list[Move]:
     ]
 
 
-def evidence_reuse(*, problem: Problem, user: Any) -> dict[int, list[Problem]]:
+def evidence_reuse(*, problem: Problem, user: policy.Actor) -> dict[int, list[Problem]]:
     """For each evidence file of ``problem``, the other problems in the zone
     that use a file with the same SHA-256 — a reused photo is a classic fake
     rectification. Problems the user cannot see are counted, not shown."""
@@ -164,8 +165,9 @@ def evidence_reuse(*, problem: Problem, user: Any) -> dict[int, list[Problem]]:
     return {k: v for k, v in out.items() if v}
 
 
-def inbox_for(*, user: Any) -> dict[str, QuerySet[Problem]]:
-    """'My work': what waits for me to rectify, to verify and to review."""
+def inbox_for(*, user: User) -> dict[str, QuerySet[Problem]]:
+    """'My work': what waits for me to rectify, to verify and to review (a
+    signed-in person's: the system has no inbox)."""
     rectify = problems_visible_to(user=user, action="problem.rectify").filter(
         status__in=[Status.OPEN, Status.IN_PROGRESS]
     )
@@ -209,7 +211,7 @@ def problem_categories(*, zone: Any, active_only: bool = True) -> QuerySet[Probl
     return qs.filter(is_active=True) if active_only else qs
 
 
-def assignable_people(*, user: Any, zone: Any) -> QuerySet[Person]:
+def assignable_people(*, user: policy.Actor, zone: Any) -> QuerySet[Person]:
     """Roster people who may be named 责任领导 or 责任人 on a problem in
     ``zone``: the whole zone roster (the responsible leader usually sits above
     the responsible org), offered to users who may create problems there."""
@@ -223,7 +225,7 @@ def assignable_people(*, user: Any, zone: Any) -> QuerySet[Person]:
     )
 
 
-def available_actions(*, user: Any, problem: Problem) -> set[str]:
+def available_actions(*, user: policy.Actor, problem: Problem) -> set[str]:
     """Besides the lifecycle moves: which forms to offer on the detail page
     (edit, progress, evidence, review, extend): the guards of
     ``workflow.GUARDS`` that the problem's state and the user's role allow."""
@@ -273,7 +275,7 @@ def problem_participants(problem: Problem) -> dict[int, set[str]]:
     return policy.did_steps(pairs)
 
 
-def verify_independence(*, user: Any, problem: Problem) -> policy.Independence:
+def verify_independence(*, user: policy.Actor, problem: Problem) -> policy.Independence:
     """Whether ``user`` may verify ``problem`` as an independent reviewer
     (the rule is ``policy.verify_independence``; the facts are read here)."""
     did = problem_participants(problem)
@@ -281,7 +283,7 @@ def verify_independence(*, user: Any, problem: Problem) -> policy.Independence:
     return policy.verify_independence(user, did=did, sponsored_by_actor=sponsored)
 
 
-def flagged_verifications(*, user: Any) -> QuerySet[Problem]:
+def flagged_verifications(*, user: policy.Actor) -> QuerySet[Problem]:
     """Closed problems the user oversees whose verification was flagged: the
     verifier had created or granted an account that worked on it."""
     flagged = Review.objects.filter(problem=OuterRef("pk"), action="verify", flagged=True)

@@ -46,12 +46,12 @@ from shiji.core import staging
 from shiji.core.errors import AppError, Conflict, NotFound
 from shiji.core.i18n import in_chinese
 from shiji.core.models import StagedUpload
-from shiji.core.uploads import MB
+from shiji.core.uploads import MB, UploadInfo
 from shiji.core.validation import parse_id
 from shiji.ledger import excel
 from shiji.ledger.models import JobKind, JobState, LedgerJob
 from shiji.orgs import policy
-from shiji.orgs.models import User
+from shiji.orgs.models import User, Zone
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def import_is_large(file: Any) -> bool:
 # Starting jobs ----------------------------------------------------------------------
 
 
-def job_start_export(*, user: Any, params: Mapping[str, Any]) -> LedgerJob:
+def job_start_export(*, user: User, params: Mapping[str, Any]) -> LedgerJob:
     """Queue an export of what ``user`` may export, filtered by ``params``;
     or return the same user's identical export that is under way or that
     finished within ``EXPORT_REUSE_AGE``."""
@@ -153,7 +153,7 @@ def job_start_export(*, user: Any, params: Mapping[str, Any]) -> LedgerJob:
     return job
 
 
-def job_start_import(*, actor: policy.Actor, staged: StagedUpload, dry_run: bool) -> LedgerJob:
+def job_start_import(*, actor: User, staged: StagedUpload, dry_run: bool) -> LedgerJob:
     """Queue the check (``dry_run``) or the import of a staged upload. A
     second confirmation of the same upload returns the job already under way."""
     excel.import_require(actor=actor, zone=staged.zone)
@@ -177,7 +177,7 @@ def job_start_import(*, actor: policy.Actor, staged: StagedUpload, dry_run: bool
 
 
 def job_start_import_upload(
-    *, actor: policy.Actor, zone: Any, file: Any, info: Any, dry_run: bool
+    *, actor: User, zone: Zone, file: Any, info: UploadInfo, dry_run: bool
 ) -> LedgerJob:
     """Park an upload that ``check_upload`` accepted (``info``) and queue
     its check or its import."""
@@ -189,7 +189,7 @@ def job_start_import_upload(
         return job_start_import(actor=actor, staged=staged, dry_run=dry_run)
 
 
-def job_retry(*, user: Any, job: LedgerJob) -> LedgerJob:
+def job_retry(*, user: User, job: LedgerJob) -> LedgerJob:
     """Queue a failed job of the user's again. An import needs its upload
     still parked; an export checks the right to export again."""
     if job.state != JobState.FAILED:
@@ -197,7 +197,7 @@ def job_retry(*, user: Any, job: LedgerJob) -> LedgerJob:
     if job.kind == JobKind.EXPORT:
         excel.require_export(user)
         excel.export_zone(user=user, params=job.params)  # NotFound when out of scope now
-    elif job.staged_id is None:
+    elif job.staged_id is None or job.zone is None:  # an import's zone is its upload's
         raise NotFound(gettext("上传的文件已导入或已过期，请重新上传"))
     else:
         excel.import_require(actor=user, zone=job.zone)
@@ -223,13 +223,13 @@ def job_retry(*, user: Any, job: LedgerJob) -> LedgerJob:
     return job
 
 
-def _lock_user(user: Any) -> None:
+def _lock_user(user: User) -> None:
     # Serialises one user's job starts, so two at once cannot both pass the
     # bound below (a short lock on the user's own row).
     User.objects.select_for_update().filter(pk=user.pk).first()
 
 
-def _check_active_bound(user: Any) -> None:
+def _check_active_bound(user: User) -> None:
     active = LedgerJob.objects.filter(user=user, state__in=ACTIVE).count()
     if active >= MAX_ACTIVE_JOBS_PER_USER:
         raise Conflict(
@@ -246,12 +246,12 @@ def _enqueue(job: LedgerJob) -> None:
 # Reading jobs -----------------------------------------------------------------------
 
 
-def job_get_for_user(*, user: Any, pk: Any) -> LedgerJob:
+def job_get_for_user(*, user: policy.Actor, pk: Any) -> LedgerJob:
     """The user's own job (anyone else's is NotFound). A running job whose
     worker has died is failed first, so the page says so and offers a retry."""
     job = (
         LedgerJob.objects.select_related("zone")
-        .filter(pk=parse_id(pk), user_id=getattr(user, "pk", None))
+        .filter(pk=parse_id(pk), user=policy.user_of(user))  # None: nobody's job
         .first()
     )
     if job is None:

@@ -19,7 +19,7 @@ class ShijiUserAdmin(ReadOnlyAdmin, UserAdmin):
     list_display = ["username", "name", "zone", "is_active", "is_superuser", "last_login"]
     list_filter = ["zone", "is_active", "is_superuser"]
     search_fields = ["username", "name", "email"]
-    fieldsets = (*UserAdmin.fieldsets, (gettext_lazy("实绩"), {"fields": ("name", "zone")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), (gettext_lazy("实绩"), {"fields": ("name", "zone")}))
     inlines = [GrantInline]
 
 

@@ -153,6 +153,11 @@ class User(AbstractUser):
     # sessions at their next request, for good (deactivation does).
     session_generation = models.PositiveIntegerField(default=0, editable=False)
 
+    # Not a field: the grants policy.grants_of loads once per user object (once
+    # per request); a service that changes them resets it to None. Declared so
+    # that the type checker knows the attribute.
+    _shiji_grants: list[RoleGrant] | None
+
     class Meta:
         verbose_name = gettext_lazy("账号")
         verbose_name_plural = gettext_lazy("账号")
@@ -173,7 +178,8 @@ class User(AbstractUser):
         Generation 0 signs exactly as Django does, so that existing sessions
         survive the upgrade that introduced it."""
         if not self.session_generation:
-            return super()._get_session_auth_hash(secret=secret)
+            # Django's private method, absent from its type stubs.
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
         return salted_hmac(
             "shiji.orgs.User.session_auth_hash",
             f"{self.password}:{self.session_generation}",
@@ -189,7 +195,7 @@ class User(AbstractUser):
 
     @property
     def scope_province(self) -> str:
-        return self.zone.province if self.zone_id else ""
+        return self.zone.province if self.zone is not None else ""
 
 
 class Role(models.TextChoices):

@@ -14,9 +14,9 @@ forgotten actor is a bug that shows, never a silent bypass.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
@@ -24,7 +24,10 @@ from django.utils.translation import gettext, gettext_lazy
 
 from shiji.core.errors import Forbidden, NotFound
 from shiji.core.i18n import recorded
-from shiji.orgs.models import Role, RoleGrant, User
+from shiji.orgs.models import Organization, Role, RoleGrant, User, Zone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 R = Role
 ALL = frozenset(Role)
@@ -144,11 +147,11 @@ def _check_actor(actor: Actor) -> None:
 def require(
     actor: Actor,
     action: str,
-    obj: Any = None,
+    obj: object = None,
     *,
-    message: Any = None,
+    message: str | StrPromise | None = None,
     view: str | None = None,
-    missing: Any = None,
+    missing: str | StrPromise | None = None,
 ) -> None:
     """Raise unless ``actor`` may take ``action`` on ``obj``: the one check of
     every service.
@@ -180,7 +183,7 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 GLOBAL_ONLY_ROLES: frozenset[str] = frozenset({R.SYSTEM_ADMIN, R.VIEWER})
 
 
-def is_global_admin(user: Any) -> bool:
+def is_global_admin(user: Actor) -> bool:
     """A system admin over all zones (a Django superuser counts as one, and so
     does the system itself)."""
     if is_system(user):
@@ -194,7 +197,7 @@ def is_global_admin(user: Any) -> bool:
 # gather who did what from the records (``did``: user id → steps) and ask
 # ``four_eyes_refusal``. The system actor is nobody here: it never took a step.
 
-VERIFY_PROBLEM: dict[str, Any] = {
+VERIFY_PROBLEM: dict[str, StrPromise] = {
     # In the order a refusal names them.
     "owner": gettext_lazy("责任人不能审核销号自己负责的问题"),
     "submitter": gettext_lazy("提交人不能审核销号自己提交的问题"),
@@ -202,10 +205,10 @@ VERIFY_PROBLEM: dict[str, Any] = {
     "progress": gettext_lazy("填写过本问题整改进展的人不能审核销号本问题"),
     "measures": gettext_lazy("修改过本问题整改措施的人不能审核销号本问题"),
 }
-ACCEPT_TASK_REPORT: dict[str, Any] = {
+ACCEPT_TASK_REPORT: dict[str, StrPromise] = {
     "reporter": gettext_lazy("报送人不能审核自己报送的任务"),
 }
-ISSUE_REGULATION: dict[str, Any] = {
+ISSUE_REGULATION: dict[str, StrPromise] = {
     "submitter": gettext_lazy("提交审议的人不能印发自己提交的制度，须由他人审定印发"),
     "drafter": gettext_lazy("起草人不能印发自己起草的制度，须由他人审定印发"),
 }
@@ -221,7 +224,9 @@ def did_steps(pairs: Iterable[tuple[int | None, str]]) -> dict[int, set[str]]:
     return out
 
 
-def four_eyes_refusal(actor: Actor, did: dict[int, set[str]], rule: dict[str, str]) -> str:
+def four_eyes_refusal(
+    actor: Actor, did: dict[int, set[str]], rule: Mapping[str, str | StrPromise]
+) -> str | StrPromise:
     """Why ``actor`` may not take the second step, given who took the first
     ones (``did``), or "" when they took none of the steps ``rule`` names."""
     user = user_of(actor)
@@ -236,7 +241,7 @@ class Independence:
     roles to an account that took part (ids of those users), so the
     verification needs a written reason and is flagged for supervisors."""
 
-    refusal: str = ""
+    refusal: str | StrPromise = ""
     sponsored: tuple[int, ...] = ()
 
     @property
@@ -263,7 +268,7 @@ def verify_independence(
 # over all zones gives or takes away.
 
 
-def grantable_roles(user: Any) -> list[str]:
+def grantable_roles(user: Actor) -> list[str]:
     """Role codes ``user`` may hand out, in the order of ``Role``."""
     return [r for r in Role.values if may_give_role(user, r)]
 
@@ -274,7 +279,7 @@ def may_give_role(actor: Actor, role: str) -> bool:
     return role not in GLOBAL_ONLY_ROLES or is_global_admin(actor)
 
 
-def may_grant_in(actor: Actor, scope: Any) -> bool:
+def may_grant_in(actor: Actor, scope: Zone | Organization | None) -> bool:
     """May ``actor`` grant a role over ``scope`` (a zone or an org; None is all
     zones or a province)?"""
     if scope is None:
@@ -315,9 +320,11 @@ def grant_scope_kind(grant: RoleGrant) -> str:
     return "all"
 
 
-def grants_of(user: Any) -> list[RoleGrant]:
+def grants_of(user: Actor) -> list[RoleGrant]:
     """The user's grants, loaded once per user object (i.e. once per request)."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    # Only an account holds grants: not the system (can and scope_q let it do
+    # everything before asking), not an anonymous visitor.
+    if not isinstance(user, User) or not user.is_active:
         return []
     cached = getattr(user, "_shiji_grants", None)
     if cached is None:
@@ -329,11 +336,11 @@ def grants_of(user: Any) -> list[RoleGrant]:
     return cached
 
 
-def roles_of(user: Any) -> set[str]:
+def roles_of(user: Actor) -> set[str]:
     return {g.role for g in grants_of(user)}
 
 
-def _grants_for(user: Any, action: str) -> Iterable[RoleGrant]:
+def _grants_for(user: Actor, action: str) -> Iterable[RoleGrant]:
     allowed = TABLE[action]  # KeyError on a typo: an unknown action is a bug
     return (g for g in grants_of(user) if g.role in allowed)
 
@@ -347,7 +354,7 @@ def _org_path(grant: RoleGrant) -> str:
     return org.path
 
 
-def _covers(grant: RoleGrant, obj: Any) -> bool:
+def _covers(grant: RoleGrant, obj: object) -> bool:
     kind = grant_scope_kind(grant)
     if kind == "all":
         return True
@@ -363,7 +370,7 @@ def _covers(grant: RoleGrant, obj: Any) -> bool:
     return path is None or path.startswith(_org_path(grant))
 
 
-def can(user: Any, action: str, obj: Any = None) -> bool:
+def can(user: Actor, action: str, obj: object = None) -> bool:
     """May ``user`` take ``action`` on ``obj``? With no object: anywhere at all."""
     _check_actor(user)
     if is_system(user):
@@ -376,7 +383,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 
 
 def scope_q(
-    user: Any,
+    user: Actor,
     action: str,
     *,
     zone: str = "zone",
@@ -408,16 +415,23 @@ def scope_q(
     return q
 
 
-def scoped(qs: QuerySet[M], user: Actor, action: str, **lookups: Any) -> QuerySet[M]:
-    """``qs`` narrowed to what ``user`` may take ``action`` on."""
-    q = scope_q(user, action, **lookups)
+def scoped(
+    qs: QuerySet[M],
+    user: Actor,
+    action: str,
+    *,
+    zone: str = "zone",
+    org_path: str | None = "org__path",
+    province: str | None = None,
+) -> QuerySet[M]:
+    """``qs`` narrowed to what ``user`` may take ``action`` on (the lookups as
+    for ``scope_q``)."""
+    q = scope_q(user, action, zone=zone, org_path=org_path, province=province)
     return qs.none() if q is None else qs.filter(q)
 
 
-def zone_ids_for(user: Any, action: str) -> set[int] | None:
+def zone_ids_for(user: Actor, action: str) -> set[int] | None:
     """Zones where ``user`` may take ``action`` somewhere; None means all zones."""
-    from shiji.orgs.models import Zone
-
     q = scope_q(user, action, zone="pk", org_path=None, province="province")
     if q is None:
         return set()

@@ -18,24 +18,26 @@ from shiji.orgs.models import LoginThrottle, Organization, Person, User, Zone
 from shiji.orgs.usernames import login_key
 
 
-def zones_visible_to(*, user: Any) -> QuerySet[Zone]:
+def zones_visible_to(*, user: policy.Actor) -> QuerySet[Zone]:
     return policy.scoped(
         Zone.objects.all(), user, "zone.view", zone="pk", org_path=None, province="province"
     )
 
 
-def zone_get_for_user(*, user: Any, pk: Any) -> Zone:
+def zone_get_for_user(*, user: policy.Actor, pk: Any) -> Zone:
     zone = zones_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if zone is None:
         raise NotFound(gettext("高新区不存在"))
     return zone
 
 
-def orgs_visible_to(*, user: Any, action: str = "org.view") -> QuerySet[Organization]:
+def orgs_visible_to(*, user: policy.Actor, action: str = "org.view") -> QuerySet[Organization]:
     return policy.scoped(Organization.objects.select_related("zone"), user, action, org_path="path")
 
 
-def org_options(*, user: Any, zone: Zone | None, action: str = "org.view") -> list[tuple[int, str]]:
+def org_options(
+    *, user: policy.Actor, zone: Zone | None, action: str = "org.view"
+) -> list[tuple[int, str]]:
     """``zone``'s orgs that ``user`` may see for ``action``, in tree order, as
     (pk, name indented by depth) pairs for a select; none without a zone."""
     if zone is None:
@@ -45,14 +47,14 @@ def org_options(*, user: Any, zone: Zone | None, action: str = "org.view") -> li
     return [(o.pk, "\u3000" * (o.depth - top) + o.name) for o in orgs]
 
 
-def org_get_for_user(*, user: Any, pk: Any, action: str = "org.view") -> Organization:
+def org_get_for_user(*, user: policy.Actor, pk: Any, action: str = "org.view") -> Organization:
     org = orgs_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if org is None:
         raise NotFound(gettext("组织不存在"))
     return org
 
 
-def org_tree(*, user: Any, zone: Zone) -> list[Organization]:
+def org_tree(*, user: policy.Actor, zone: Zone) -> list[Organization]:
     """The zone's visible orgs in tree order, each with ``people_count`` (its
     own active people), ``subtree_people`` (its whole subtree) and ``kids``.
     One query whatever the size of the tree."""
@@ -87,18 +89,18 @@ def parent_path(path: str) -> str:
     return path[: path[:-1].rfind(".") + 1]
 
 
-def people_visible_to(*, user: Any, action: str = "person.view") -> QuerySet[Person]:
+def people_visible_to(*, user: policy.Actor, action: str = "person.view") -> QuerySet[Person]:
     return policy.scoped(Person.objects.select_related("org", "zone", "user"), user, action)
 
 
-def person_get_for_user(*, user: Any, pk: Any, action: str = "person.view") -> Person:
+def person_get_for_user(*, user: policy.Actor, pk: Any, action: str = "person.view") -> Person:
     person = people_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if person is None:
         raise NotFound(gettext("人员不存在"))
     return person
 
 
-def users_visible_to(*, user: Any) -> QuerySet[User]:
+def users_visible_to(*, user: policy.Actor) -> QuerySet[User]:
     """Accounts the caller may manage: all for system admins, their zone's
     accounts for zone admins."""
     q = policy.scope_q(user, "user.view", org_path=None)
@@ -140,7 +142,7 @@ def login_locks_for(*, user: User) -> QuerySet[LoginThrottle]:
     ).order_by("-locked_until")
 
 
-def user_get_for_user(*, user: Any, pk: Any) -> User:
+def user_get_for_user(*, user: policy.Actor, pk: Any) -> User:
     found = users_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
         raise NotFound(gettext("账号不存在"))
@@ -231,7 +233,7 @@ def accounts_sponsored_by(*, actor: policy.Actor, user_ids: Any) -> set[int]:
 
 def export_zone(
     *,
-    user: Any,
+    user: policy.Actor,
     action: str,
     qs: QuerySet[Any],
     field: str = "zone_id",

@@ -21,6 +21,7 @@ from shiji.core.errors import AppError, Forbidden
 from shiji.core.pages import error_response
 from shiji.core.uploads import size_label
 from shiji.orgs import policy, roster, selectors
+from shiji.orgs.models import Zone
 
 PREVIEW_LIMIT = 300  # rows of each sheet listed on the preview page
 
@@ -29,6 +30,7 @@ def _zone(request):
     """The zone named by ``zone`` (404 when out of sight), else the first one
     the user may import into; a user who may see it but not import gets 403."""
     pk = request.POST.get("zone") or request.GET.get("zone")
+    zone: Zone | None
     if pk:
         zone = selectors.zone_get_for_user(user=request.user, pk=pk)
     else:

@@ -19,14 +19,16 @@ from shiji.regulations import workflow
 from shiji.regulations.models import Regulation
 
 
-def regulations_visible_to(*, user: Any, action: str = "regulation.view") -> QuerySet[Regulation]:
+def regulations_visible_to(
+    *, user: policy.Actor, action: str = "regulation.view"
+) -> QuerySet[Regulation]:
     qs = Regulation.objects.select_related("zone", "org").annotate(
         problem_count=Count("problems", distinct=True)
     )
     return policy.scoped(qs, user, action)
 
 
-def regulation_get_for_user(*, user: Any, pk: Any) -> Regulation:
+def regulation_get_for_user(*, user: policy.Actor, pk: Any) -> Regulation:
     found = regulations_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
         raise NotFound(gettext("制度不存在"))
@@ -34,7 +36,7 @@ def regulation_get_for_user(*, user: Any, pk: Any) -> Regulation:
 
 
 def regulation_filter(
-    qs: QuerySet[Regulation], params: dict[str, Any], *, user: Any
+    qs: QuerySet[Regulation], params: dict[str, Any], *, user: policy.Actor
 ) -> QuerySet[Regulation]:
     """The register's filters (page, export and API). Unknown values match nothing."""
     if params.get("zone"):
@@ -53,7 +55,7 @@ def regulation_filter(
     return qs.order_by("-issued_on", "-pk")
 
 
-def problems_needing_rules(*, user: Any, zone: Any = None) -> QuerySet[Problem]:
+def problems_needing_rules(*, user: policy.Actor, zone: Any = None) -> QuerySet[Problem]:
     """需建章立制但尚无制度: visible problems marked ``needs_rule_change`` that
     are not cancelled and are linked to no regulation at all."""
     linked = Regulation.problems.through.objects.filter(problem_id=OuterRef("pk"))
@@ -68,7 +70,7 @@ def problems_needing_rules(*, user: Any, zone: Any = None) -> QuerySet[Problem]:
     return qs.order_by("zone", "code")
 
 
-def linkable_problems(*, user: Any, regulation: Regulation) -> QuerySet[Problem]:
+def linkable_problems(*, user: policy.Actor, regulation: Regulation) -> QuerySet[Problem]:
     """Problems of the regulation's zone the user can see and that are not yet
     linked to it (those marked 需建章立制 first)."""
     return (
@@ -80,14 +82,14 @@ def linkable_problems(*, user: Any, regulation: Regulation) -> QuerySet[Problem]
     )
 
 
-def linked_problems(*, user: Any, regulation: Regulation) -> list[Problem | None]:
+def linked_problems(*, user: policy.Actor, regulation: Regulation) -> list[Problem | None]:
     """The regulation's problems; ones the user may not see count as None."""
     ids = list(regulation.problems.order_by("code").values_list("pk", flat=True))
     visible = {p.pk: p for p in problems_visible_to(user=user).filter(pk__in=ids)}
     return [visible.get(pk) for pk in ids]
 
 
-def available_moves(*, user: Any, regulation: Regulation) -> list[Move]:
+def available_moves(*, user: policy.Actor, regulation: Regulation) -> list[Move]:
     return [
         m
         for m in workflow.moves_from(regulation.status)
@@ -95,7 +97,7 @@ def available_moves(*, user: Any, regulation: Regulation) -> list[Move]:
     ]
 
 
-def with_visible_problems(regulations: list[Regulation], *, user: Any) -> list[Regulation]:
+def with_visible_problems(regulations: list[Regulation], *, user: policy.Actor) -> list[Regulation]:
     """Set ``visible_problem_ids`` on each regulation: its linked problems that
     ``user`` may see, in id order (one query for all of them)."""
     links = (

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     Count,
@@ -33,17 +33,24 @@ from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person
 from shiji.study.models import Attendance, AttendeeGroup, AttendeeScope, StudySession
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 NEVER_REACHED_LIMIT = 200
 # Each level of an org path is eight digits and a dot (orgs.models.Organization).
 PATH_STEP = 9
 
 
-def sessions_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[StudySession]:
+def sessions_visible_to(
+    *, user: policy.Actor, action: str = "study.view"
+) -> QuerySet[StudySession]:
     qs = StudySession.objects.select_related("zone", "org", "kind", "attendee_group")
     return policy.scoped(qs, user, action)
 
 
-def session_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> StudySession:
+def session_get_for_user(
+    *, user: policy.Actor, pk: Any, action: str = "study.view"
+) -> StudySession:
     session = sessions_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if session is None:
         raise NotFound(gettext("学习研讨记录不存在"))
@@ -68,7 +75,18 @@ def session_filter(qs: QuerySet[StudySession], params: Mapping[str, Any]) -> Que
     return qs
 
 
-def with_counts(qs: QuerySet[StudySession]) -> QuerySet[StudySession]:
+class Counts(TypedDict):
+    """What with_counts annotates."""
+
+    expected_count: int
+    present_count: int
+    absent_count: int
+    pending_count: int
+
+
+def with_counts(
+    qs: QuerySet[StudySession],
+) -> QuerySet[WithAnnotations[StudySession, Counts]]:
     """Each session with ``expected_count`` (应到), ``present_count``,
     ``absent_count`` and ``pending_count`` (not recorded yet, 待补录)."""
     # Meta.ordering does not apply to grouped queries: order explicitly.
@@ -114,12 +132,12 @@ def attendance_of(session: StudySession) -> QuerySet[Attendance]:
 # Attendee groups ---------------------------------------------------------------
 
 
-def groups_visible_to(*, user: Any, action: str = "study.view") -> QuerySet[AttendeeGroup]:
+def groups_visible_to(*, user: policy.Actor, action: str = "study.view") -> QuerySet[AttendeeGroup]:
     qs = AttendeeGroup.objects.select_related("zone", "org")
     return policy.scoped(qs, user, action)
 
 
-def group_get_for_user(*, user: Any, pk: Any, action: str = "study.view") -> AttendeeGroup:
+def group_get_for_user(*, user: policy.Actor, pk: Any, action: str = "study.view") -> AttendeeGroup:
     group = groups_visible_to(user=user, action=action).filter(pk=parse_id(pk)).first()
     if group is None:
         raise NotFound(gettext("参会名单不存在"))

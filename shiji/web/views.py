@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
@@ -18,6 +21,9 @@ from shiji.orgs.selectors import zones_visible_to
 from shiji.web import todo, zones
 from shiji.web.dashboard import home_panels
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 TODO_LIMIT = 50
 
 
@@ -28,7 +34,7 @@ def login_view(request):
         next_url = ""
     username = request.POST.get("username", "") if request.method == "POST" else ""
 
-    def page(error: str = "") -> HttpResponse:
+    def page(error: str | StrPromise = "") -> HttpResponse:
         return render(
             request,
             "registration/login.html",
@@ -61,7 +67,7 @@ def login_view(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def password_change_view(request):
-    def page(errors: dict[str, str]) -> HttpResponse:
+    def page(errors: Mapping[str, str | StrPromise]) -> HttpResponse:
         return render(request, "registration/password_change.html", {"errors": errors})
 
     if request.method == "POST":

@@ -95,7 +95,7 @@ def zone_figures(*, zones: list) -> list[ZoneRow]:
         .annotate(members=Count("pk"), reached_n=Count("pk", filter=Q(reached=True)))
         .order_by()
     )
-    for r in people:
-        row = rows[r["zone_id"]]
-        row.members, row.reached = r["members"], r["reached_n"]
+    for counted in people:
+        row = rows[counted["zone_id"]]
+        row.members, row.reached = counted["members"], counted["reached_n"]
     return sorted(rows.values(), key=lambda r: (-r.red, r.zone.code))

@@ -12,8 +12,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from shiji.campaigns.models import ProblemCategory, Task, ZoneCampaign
+from tests.browser.conftest import new_page, sign_in
 from tests.campaigns.conftest import campaign, make_task  # noqa: F401 - fixtures
-from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -21,14 +21,8 @@ OFFICE = {"width": 1366, "height": 768}
 
 
 def office_page(browser, browser_context_args, live_server, username: str) -> Page:
-    context = browser.new_context(**{**browser_context_args, "viewport": OFFICE})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_label("账号菜单")).to_be_visible()
-    return page
+    """Signed in at the office size through the browser conftest's helpers."""
+    return sign_in(new_page(browser, browser_context_args, viewport=OFFICE), live_server, username)
 
 
 def centre_x(box: dict) -> float:

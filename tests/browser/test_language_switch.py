@@ -7,22 +7,23 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.browser.conftest import new_page, sign_in
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_liaison_switches_to_english_on_a_phone(
-    world, live_server, browser, artifacts, javascript
+    world, live_server, browser, browser_context_args, artifacts, javascript
 ):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="zh-CN", java_script_enabled=javascript
+    page = new_page(
+        browser,
+        browser_context_args,
+        viewport={"width": 390, "height": 844},
+        locale="zh-CN",
+        java_script_enabled=javascript,
     )
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "liaison")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, live_server, "liaison")
+    context = page.context
     switch = page.get_by_role("button", name="English")
     expect(switch).to_be_visible()
     box = switch.bounding_box()

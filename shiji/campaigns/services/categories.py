@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext
@@ -22,6 +22,9 @@ from shiji.core.errors import Invalid, NotFound, invalid
 from shiji.core.validation import clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import Zone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 CATEGORY_FIELDS = [
     "zone",
@@ -144,7 +147,7 @@ def categories_update(
         actor, "category.manage", zone, view="zone.view", missing=gettext("高新区不存在")
     )
     mine = {c.pk: c for c in ProblemCategory.objects.filter(zone=zone, campaign=campaign)}
-    errors: dict[str, str] = {}
+    errors: dict[str, str | StrPromise] = {}
     changed = 0
     # First every row on its own and the names against each other, so the
     # page can show all mistakes at once; then the saves, each checked again.
@@ -164,7 +167,7 @@ def categories_update(
             for pk in pks:
                 errors[f"name-{pk}"] = gettext("类别名称“%(name)s”重复") % {"name": name}
     if errors:
-        raise Invalid(gettext("；").join(dict.fromkeys(errors.values())), fields=errors)
+        raise Invalid(gettext("；").join(dict.fromkeys(map(str, errors.values()))), fields=errors)
     for row in rows:
         category = mine[parse_id(row.pk)]
         try:
@@ -187,5 +190,5 @@ def categories_update(
             errors.update({f"{k}-{category.pk}": v for k, v in exc.fields.items()})
     if errors:
         # Raised inside the outer transaction: the rows saved above roll back.
-        raise Invalid(gettext("；").join(dict.fromkeys(errors.values())), fields=errors)
+        raise Invalid(gettext("；").join(dict.fromkeys(map(str, errors.values()))), fields=errors)
     return changed

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
@@ -237,19 +237,24 @@ def _update(
         audit_record(actor=actor, action=action, obj=obj, changes=changes, note=note)
 
 
+# The models a preset file fills in: each has a campaign and a code, and the
+# type checker checks _sync and _delete_missing for each of them.
+PresetRow = TypeVar("PresetRow", WorkArrangement, TaskTemplate, CategoryTemplate, StudyKind)
+
+
 def _sync(
     actor: policy.Actor,
     result: LoadResult,
     note: str,
     *,
-    model: type[models.Model],
+    model: type[PresetRow],
     campaign: Campaign,
     family: kinds.Family,
     fields: list[str],
     unique: Sequence[str],
     specs: list[tuple[str, dict[str, Any]]],
     delete: bool = True,
-) -> dict[str, Any]:
+) -> dict[str, PresetRow]:
     """Make the campaign's ``model`` rows match ``specs`` (code → values).
 
     Returns the rows by code. A unique field (a name) may move from one row to
@@ -269,10 +274,10 @@ def _sync(
         if code in wanted
         and any(f != "code" and getattr(row, f) != wanted[code].get(f) for f in unique)
     ]
-    for row in moving:
-        temp = {f: f"~{row.pk}" for f in unique if f != "code"}
-        model.objects.filter(pk=row.pk).update(**temp)
-    out: dict[str, Any] = {}
+    for parked in moving:
+        temp = {f: f"~{parked.pk}" for f in unique if f != "code"}
+        model.objects.filter(pk=parked.pk).update(**temp)
+    out: dict[str, PresetRow] = {}
     for code, values in specs:
         row = existing.get(code)
         if row is None:
@@ -297,7 +302,7 @@ def _delete_missing(
     actor: policy.Actor,
     result: LoadResult,
     note: str,
-    model: type[models.Model],
+    model: type[PresetRow],
     campaign: Campaign,
     family: kinds.Family,
     fields: list[str],

@@ -148,21 +148,17 @@ def task_create(
     arrangement = _arrangement(zone, arrangement, campaign)
     campaign = arrangement.campaign
     _adoption(zone, campaign)
-    values = {
-        "title": clean_text(title, field="title", label=gettext("任务"), max_length=200),
-        "description": clean_text(
-            description,
-            field="description",
-            label=gettext("说明"),
-            max_length=TASK_TEXT_LIMIT,
-            required=False,
-        ),
-        "deadline": clean_date(
-            deadline, field="deadline", label=gettext("完成时限"), required=False
-        ),
-        "sectors": clean_sectors(sectors),
-    }
-    if values["deadline"] and values["deadline"] < campaign.starts_on:
+    title_text = clean_text(title, field="title", label=gettext("任务"), max_length=200)
+    description_text = clean_text(
+        description,
+        field="description",
+        label=gettext("说明"),
+        max_length=TASK_TEXT_LIMIT,
+        required=False,
+    )
+    due = clean_date(deadline, field="deadline", label=gettext("完成时限"), required=False)
+    sector_codes = clean_sectors(sectors)
+    if due and due < campaign.starts_on:
         raise invalid(
             deadline=gettext("完成时限不能早于活动开始日期（%(date)s）")
             % {"date": campaign.starts_on}
@@ -174,7 +170,10 @@ def task_create(
         arrangement=arrangement,
         created_by=policy.user_of(actor),
         is_sample=is_sample,
-        **values,
+        title=title_text,
+        description=description_text,
+        deadline=due,
+        sectors=sector_codes,
     )
     audit_record(
         actor=actor, action=EventKind.TASK_CREATE, obj=task, changes=created(task, TASK_FIELDS)

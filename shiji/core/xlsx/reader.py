@@ -2,6 +2,8 @@
 sheets, crafted XML), header lookup, rows with their Excel row numbers, and
 the errors a user can find in the file. See the package docstring."""
 
+from __future__ import annotations
+
 import datetime as dt
 import io
 import re
@@ -9,7 +11,7 @@ import time
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
@@ -26,6 +28,9 @@ from openpyxl.xml.functions import iterparse
 
 from shiji.core.errors import Invalid, invalid
 from shiji.core.i18n import Message, msg
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # Joins lists of the workbook's words (its headers) inside messages.
 HEADER_SEPARATOR = "、"  # zh-only: joins Chinese headers
@@ -50,9 +55,11 @@ class ErrorList:
 
     def __init__(self) -> None:
         self.items: list[dict[str, Any]] = []
-        self._seen: set[tuple[str, int | None, str, str]] = set()
+        self._seen: set[tuple[str, int | None, str, str | StrPromise]] = set()
 
-    def add(self, sheet: str, row: int | None, column: str, message: str | Message) -> None:
+    def add(
+        self, sheet: str, row: int | None, column: str, message: str | StrPromise | Message
+    ) -> None:
         text = str(message)
         key = (sheet, row, column, text)
         if key not in self._seen:  # a set: thousands of errors must not cost n²
@@ -290,7 +297,7 @@ class _MeteredStream(io.RawIOBase):
 class _MeteredZip(zipfile.ZipFile):
     budget: _Budget
 
-    def open(self, name: Any, mode: str = "r", pwd: Any = None, **kwargs: Any) -> Any:
+    def open(self, name: Any, mode: Literal["r", "w"] = "r", pwd: Any = None, **kwargs: Any) -> Any:
         part = super().open(name, mode, pwd, **kwargs)
         return _MeteredStream(part, self.budget) if mode == "r" else part
 
@@ -309,6 +316,8 @@ class _BoundedSheet(ReadOnlyWorksheet):
 class _BoundedReader(ExcelReader):
     """openpyxl's read-only loading with every part read through the budget
     and sheets that know their budget."""
+
+    archive: zipfile.ZipFile
 
     def __init__(self, file: Any, budget: _Budget) -> None:
         super().__init__(file, read_only=True, keep_vba=False, data_only=False, keep_links=False)
@@ -550,10 +559,10 @@ def find_header(
             ),
         )
         return None
-    _, number, cells = best
+    _, number, header_cells = best
     columns: dict[str, int] = {}
     unknown: list[str] = []
-    for index, value in enumerate(cells, start=1):
+    for index, value in enumerate(header_cells, start=1):
         key = normalize_header(value)
         if key in wanted and wanted[key] not in columns:
             columns[wanted[key]] = index

@@ -2,11 +2,13 @@
 lists, and streamed exports (XlsxWriter) laid out for A4 by ``SheetWriter``
 with the measures of ``paper``."""
 
+from __future__ import annotations
+
 import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import xlsxwriter
 from django.utils.translation import gettext
@@ -37,6 +39,9 @@ from shiji.core.xlsx.paper import (
     row_height,
 )
 from shiji.core.xlsx.reader import FORMULA_TRIGGERS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # Writing -------------------------------------------------------------------------
 
@@ -211,7 +216,7 @@ class Column:
     ``wrap=False`` (for values known to fit: a cut-off value would be lost
     on paper)."""
 
-    header: str
+    header: str | StrPromise  # a lazy translation is made str by SheetWriter
     width: float
     date: bool = False  # blank cells keep the date format
     wrap: bool = True
@@ -246,9 +251,9 @@ class SheetWriter:
         book: Any,
         formats: ExportFormats,
         *,
-        name: str,
+        name: str | StrPromise,
         columns: Sequence[Column],
-        title: str | None = None,
+        title: str | StrPromise | None = None,
         info: Sequence[tuple[str, str]] = (),
         page_header: tuple[str, str] | None = None,
         landscape: bool | None = None,
@@ -258,9 +263,9 @@ class SheetWriter:
         autofilter: bool = True,
     ) -> None:
         # Headers and titles may be lazy translations: the writer takes str.
-        name, title = str(name), (str(title) if title else title)
+        sheet_name, title_text = str(name), (str(title) if title else None)
         columns = [Column(str(c.header), c.width, c.date, c.wrap, c.num_format) for c in columns]
-        self.ws = ws = book.add_worksheet(name)
+        self.ws = ws = book.add_worksheet(sheet_name)
         self.formats = formats
         self.columns = list(columns)
         self.widths = [c.width for c in self.columns]
@@ -274,14 +279,14 @@ class SheetWriter:
         )
         self.scale = print_scale(self.widths, landscape=self.landscape)
         if size * self.scale / 100 < MIN_PRINT_PT:
-            raise ValueError(f"sheet {name}: columns too wide for A4 at {self.scale} %")
+            raise ValueError(f"sheet {sheet_name}: columns too wide for A4 at {self.scale} %")
         last = len(self.columns) - 1
         for index, width in enumerate(self.widths):
             ws.set_column(index, index, width)
         row = 0
-        if title:
+        if title_text:
             ws.set_row(row, round(TITLE_SIZE * 2.2, 1))
-            ws.merge_range(row, 0, row, last, title, formats.title)
+            ws.merge_range(row, 0, row, last, title_text, formats.title)
             row += 1
         split = max(1, (last + 1) // 2)
         for left, right in info:
@@ -304,7 +309,7 @@ class SheetWriter:
         ws.set_row(
             row,
             row_height(
-                zip([c.header for c in self.columns], self.widths, strict=True), font_size=size
+                zip([str(c.header) for c in self.columns], self.widths, strict=True), font_size=size
             ),
         )
         for index, column in enumerate(self.columns):
@@ -382,10 +387,10 @@ class SheetWriter:
 def write_list_workbook(
     out: IO[bytes] | Any,
     *,
-    sheet: str,
+    sheet: str | StrPromise,
     columns: Sequence[Column],
     rows: Iterable[Sequence[Any]],
-    title: str | None = None,
+    title: str | StrPromise | None = None,
     info: Sequence[tuple[str, str]] = (),
     page_header: tuple[str, str] | None = None,
 ) -> int:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.utils.translation import gettext
 
@@ -48,6 +48,9 @@ from shiji.ledger.models import Kind, Problem, Source, Status
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, Person, Zone
 from shiji.orgs.selectors import orgs_visible_to, people_visible_to
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 @dataclass
@@ -439,7 +442,7 @@ def _plan_row(
     """Check one row; return what it would write (None: nothing, or errors)."""
     failed = bool(row.bad)  # cells iter_rows already reported
 
-    def report(column: str, message: str | Message) -> None:
+    def report(column: str, message: str | StrPromise | Message) -> None:
         nonlocal failed
         failed = True
         errors.add(row.sheet, row.number, column, message)

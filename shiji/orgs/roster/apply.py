@@ -110,23 +110,23 @@ def _apply(actor: policy.Actor, zone: Zone, plan: RosterPlan) -> None:
                 actor=actor, org=op.existing, kind=op.kind, sector=op.sector, parent=parent
             )
     orgs = {o.name: o for o in Organization.objects.filter(zone=zone)}  # paths now final
-    for op in plan.people:
-        if op.existing is None:
+    for person_op in plan.people:
+        if person_op.existing is None:
             services.person_create(
                 actor=actor,
-                org=orgs[op.org],
-                name=op.name,
-                position=op.position,
-                is_party_member=op.is_party_member,
-                phone=op.phone,
+                org=orgs[person_op.org],
+                name=person_op.name,
+                position=person_op.position,
+                is_party_member=person_op.is_party_member,
+                phone=person_op.phone,
             )
-        elif op.changes:
+        elif person_op.changes:
             services.person_update(
                 actor=actor,
-                person=op.existing,
-                position=op.position,
-                is_party_member=op.is_party_member,
-                phone=op.phone,
+                person=person_op.existing,
+                position=person_op.position,
+                is_party_member=person_op.is_party_member,
+                phone=person_op.phone,
                 is_active=True,
             )
 

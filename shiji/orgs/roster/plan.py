@@ -65,7 +65,7 @@ class OrgPlan:
     kind: str  # OrgKind code
     sector: str  # Sector code
     existing: Organization | None = None
-    changes: dict[str, list[str]] = field(default_factory=dict)  # label: [old, new]
+    changes: dict[str, list[Any]] = field(default_factory=dict)  # label: [old, new]
     depth: int = 0  # in the tree after the import; parents go first
 
     @property
@@ -92,7 +92,7 @@ class PersonPlan:
     is_party_member: bool
     phone: str
     existing: Person | None = None
-    changes: dict[str, list[str]] = field(default_factory=dict)
+    changes: dict[str, list[Any]] = field(default_factory=dict)
 
     @property
     def action(self) -> str:
@@ -324,7 +324,9 @@ def _order_by_dependency(
     and trees too deep to store, set each plan's depth, and sort the plans by
     it. Importing parents first means every parent exists, and already sits
     where it will stay, when its children are placed under it."""
-    parent_of = {name: (o.parent.name if o.parent_id else "") for name, o in existing.items()}
+    parent_of = {
+        name: (o.parent.name if o.parent is not None else "") for name, o in existing.items()
+    }
     parent_of.update({p.name: p.parent for p in plans})
     depth: dict[str, int | None] = {}  # None: in or under a cycle
     row_of = {p.name: p.row for p in plans}
@@ -380,13 +382,13 @@ def _order_by_dependency(
     plans.sort(key=lambda p: (p.depth, p.row))
 
 
-def _org_changes(org: Organization, plan: OrgPlan) -> dict[str, list[str]]:
-    changes = {}
+def _org_changes(org: Organization, plan: OrgPlan) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
     if org.kind != plan.kind:
         changes[Col.KIND] = [OrgKind(org.kind).label, OrgKind(plan.kind).label]
     if org.sector != plan.sector:
         changes[Col.SECTOR] = [Sector(org.sector).label, Sector(plan.sector).label]
-    old_parent = org.parent.name if org.parent_id else ""
+    old_parent = org.parent.name if org.parent is not None else ""
     if old_parent != plan.parent:
         changes[Col.PARENT] = [old_parent or _NONE, plan.parent or _NONE]
     return changes
@@ -517,8 +519,8 @@ def _yes_no(value: bool) -> Any:
     return gettext_lazy("是") if value else gettext_lazy("否")
 
 
-def _person_changes(person: Person, plan: PersonPlan) -> dict[str, list[str]]:
-    changes = {}
+def _person_changes(person: Person, plan: PersonPlan) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
     if person.position != plan.position:
         changes[Col.POSITION] = [person.position or _EMPTY, plan.position or _EMPTY]
     if person.is_party_member != plan.is_party_member:

@@ -47,7 +47,7 @@ SCOPE_KIND_LABELS = {
 }
 
 
-def _grant_key(grant: RoleGrant) -> tuple:
+def _grant_key(grant: RoleGrant) -> tuple[str, str, int | None, int | None]:
     return (grant.role, grant.province, grant.zone_id, grant.org_id)
 
 
@@ -89,7 +89,7 @@ def _grant_from_spec(actor: policy.Actor, spec: dict[str, Any], index: int) -> R
     elif not policy.may_grant_in(actor, None):
         message = gettext("只有系统管理员可以授予全国或省级范围的角色")
         raise Forbidden(message, fields={f"{field}.zone": message})
-    if org is not None and zone_pk not in (None, "") and parse_id(zone_pk) != zone.pk:
+    if org is not None and zone_pk not in (None, "") and parse_id(zone_pk) != org.zone_id:
         raise invalid(**{f"{field}.org": gettext("组织不在所选高新区内")})
     grant = RoleGrant(role=role, zone=zone, org=org, province="" if zone else province)
     kind = policy.grant_scope_kind(grant)
@@ -287,7 +287,7 @@ def user_update(
             raise invalid(is_active=gettext("不能停用自己的账号"))
         user.is_active = bool(is_active)
     changes = diff(before, snapshot(user, USER_FIELDS))
-    fields = [f for f in ("name", "email", "is_active") if f in changes]
+    fields: list[str] = [f for f in ("name", "email", "is_active") if f in changes]
     note = ""
     if password:
         _clean_password(password, user)

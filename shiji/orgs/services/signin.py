@@ -47,9 +47,10 @@ def lock_minutes(failures: int) -> int:
     over = failures - settings.LOGIN_MAX_FAILURES
     if over < 0:
         return 0
-    return min(
+    minutes: int = min(
         settings.LOGIN_LOCKOUT_MINUTES * 2 ** min(over, 20), settings.LOGIN_LOCKOUT_MAX_MINUTES
     )
+    return minutes
 
 
 def _locked_out(until: dt.datetime | None) -> LockedOut:
@@ -130,7 +131,9 @@ def locks_lift(user: User) -> dt.datetime | None:
     """Lift the locks of every client address on ``user``; the latest one
     that was in force, or None when there was none (then nothing changes)."""
     rows = LoginThrottle.objects.filter(username=login_key(user.username))
-    latest = rows.filter(locked_until__gt=timezone.now()).aggregate(m=Max("locked_until"))["m"]
+    latest: dt.datetime | None = rows.filter(locked_until__gt=timezone.now()).aggregate(
+        m=Max("locked_until")
+    )["m"]
     if latest is not None:
         rows.delete()
     return latest

@@ -66,7 +66,7 @@ def zone_create(
 
 
 def _set_path(org: Organization) -> None:
-    parent_path = org.parent.path if org.parent_id else ""
+    parent_path = org.parent.path if org.parent is not None else ""
     org.path = f"{parent_path}{org.pk:08d}."
     org.depth = parent_path.count(".")
 

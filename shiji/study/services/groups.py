@@ -38,8 +38,9 @@ def _group_members(org: Organization, members: Any) -> list[Person]:
         raise invalid(
             members=gettext("名单成员不能超过 %(count)s 人") % {"count": GROUP_SIZE_LIMIT}
         )
-    ids = [m.pk if isinstance(m, Person) else record_id(m) for m in items]
-    if None in ids:
+    named = [m.pk if isinstance(m, Person) else record_id(m) for m in items]
+    ids = [pk for pk in named if pk is not None]
+    if len(ids) != len(named):
         raise invalid(members=gettext("成员应为花名册中的人员"))
     if len(set(ids)) != len(ids):
         raise invalid(members=gettext("同一人不能重复加入名单"))
@@ -66,14 +67,16 @@ def _member_labels(people: Iterable[Person]) -> list[str]:
 
 
 def _group_name(org: Organization, name: Any, *, exclude: int | None = None) -> str:
-    name = clean_text(name, field="name", label=gettext("名单名称"), max_length=GROUP_NAME_LIMIT)
-    taken = AttendeeGroup.objects.filter(org=org, name=name).exclude(pk=exclude)
+    text = clean_text(name, field="name", label=gettext("名单名称"), max_length=GROUP_NAME_LIMIT)
+    taken = AttendeeGroup.objects.filter(org=org, name=text)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
     if taken.exists():
         raise invalid(
             name=gettext("%(org)s已有名为“%(name)s”的参会名单（含已停用的），请换一个名称")
-            % {"org": org.name, "name": name}
+            % {"org": org.name, "name": text}
         )
-    return name
+    return text
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -55,7 +56,7 @@ def locked_session(session: StudySession) -> StudySession:
     )
 
 
-def zone_study_kinds(zone: Zone):
+def zone_study_kinds(zone: Zone) -> QuerySet[StudyKind]:
     """The study kinds of the campaigns the zone has adopted."""
     campaign_ids = ZoneCampaign.objects.filter(zone=zone).values("campaign_id")
     return StudyKind.objects.filter(campaign_id__in=campaign_ids).select_related("campaign")
@@ -212,13 +213,12 @@ def attendance_clean(
     Returns the marks by person id; raises ``Invalid`` naming the entry
     (``attendance[3].reason``) for the first mistake; nothing is written."""
     entries = list(entries)
-    ids = set()
+    ids: set[int] = set()
     for entry in entries:
         person = entry.get("person")
-        if isinstance(person, Person):
-            ids.add(person.pk)
-        elif record_id(person) is not None:
-            ids.add(record_id(person))
+        pk = person.pk if isinstance(person, Person) else record_id(person)
+        if pk is not None:
+            ids.add(pk)
     unknown = ids - set(expected)
     people = dict(expected)
     if unknown:
@@ -337,11 +337,13 @@ def _attendance_changes(before: Mapping[int, Mark], after: Mapping[int, Mark]) -
         if old == new:
             continue
         name = mark.person.name
-        if old is None and not before:  # a new list: only what was recorded is news
-            if new.recorded:
-                moves.append(recorded("%(name)s：%(new)s", name=name, new=new.label()))
-        elif old is None:
-            moves.append(recorded("%(name)s：加入应到人员（%(new)s）", name=name, new=new.label()))
+        if old is None:  # only in ``after``, so ``mark`` is the new mark
+            if before:
+                moves.append(
+                    recorded("%(name)s：加入应到人员（%(new)s）", name=name, new=mark.label())
+                )
+            elif mark.recorded:  # a new list: only what was recorded is news
+                moves.append(recorded("%(name)s：%(new)s", name=name, new=mark.label()))
         elif new is None:
             moves.append(
                 recorded("%(name)s：移出应到人员（原为%(old)s）", name=name, old=old.label())

@@ -42,7 +42,8 @@ class Command(BaseCommand):
                     progress=self._progress,
                 )
         except AppError as exc:
-            raise CommandError("；".join(exc.fields.values()) or exc.message) from None
+            # str(): a field message may be lazily translated, which join refuses.
+            raise CommandError("；".join(map(str, exc.fields.values())) or exc.message) from None
         if result.errors:
             for error in result.errors:
                 where = f"第 {error['row']} 行" if error["row"] else "文件"
