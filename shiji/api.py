@@ -87,30 +87,33 @@ def _field_path(loc) -> str:
 
 
 def _message(err: dict) -> str:
-    """Pydantic's message for a validation error, in Chinese where we know it."""
+    """Pydantic's message for a validation error, in the page language where we know it."""
     ctx = err.get("ctx") or {}
     kind = err.get("type", "")
     known = {
-        "missing": "必填",
-        "string_type": "应为字符串",
-        "int_type": "应为整数",
-        "int_parsing": "应为整数",
-        "int_from_float": "应为整数",
-        "bool_type": "应为 true 或 false",
-        "bool_parsing": "应为 true 或 false",
-        "list_type": "应为列表",
-        "dict_type": "应为对象",
-        "model_type": "应为对象",
-        "model_attributes_type": "应为对象",
-        "json_invalid": "不是有效的 JSON",
-        "string_too_long": f"不能超过 {ctx.get('max_length')} 个字符",
-        "string_too_short": f"至少 {ctx.get('min_length')} 个字符",
-        "greater_than_equal": f"不能小于 {ctx.get('ge')}",
-        "less_than_equal": f"不能大于 {ctx.get('le')}",
-        "literal_error": f"应为以下之一：{ctx.get('expected')}",
-        "enum": f"应为以下之一：{ctx.get('expected')}",
+        "missing": gettext("必填"),
+        "string_type": gettext("应为字符串"),
+        "int_type": gettext("应为整数"),
+        "int_parsing": gettext("应为整数"),
+        "int_from_float": gettext("应为整数"),
+        "bool_type": gettext("应为 true 或 false"),
+        "bool_parsing": gettext("应为 true 或 false"),
+        "list_type": gettext("应为列表"),
+        "dict_type": gettext("应为对象"),
+        "model_type": gettext("应为对象"),
+        "model_attributes_type": gettext("应为对象"),
+        "json_invalid": gettext("不是有效的 JSON"),
+        "string_too_long": gettext("不能超过 %(max_length)s 个字符"),
+        "string_too_short": gettext("至少 %(min_length)s 个字符"),
+        "greater_than_equal": gettext("不能小于 %(ge)s"),
+        "less_than_equal": gettext("不能大于 %(le)s"),
+        "literal_error": gettext("应为以下之一：%(expected)s"),
+        "enum": gettext("应为以下之一：%(expected)s"),
     }
-    return known.get(kind) or str(err.get("msg", "输入有误"))
+    if kind in known:
+        text = known[kind]
+        return text % {k: ctx.get(k) for k in ("max_length", "min_length", "ge", "le", "expected")}
+    return str(err.get("msg") or gettext("输入有误"))
 
 
 @api.exception_handler(NinjaValidationError)
@@ -118,17 +121,21 @@ def validation_error(request, exc: NinjaValidationError):
     errors = [
         {"field": _field_path(err.get("loc", [])), "message": _message(err)} for err in exc.errors
     ]
-    return _error(request, 422, {"detail": "输入有误", "code": "invalid", "errors": errors})
+    return _error(
+        request, 422, {"detail": gettext("输入有误"), "code": "invalid", "errors": errors}
+    )
 
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return _error(request, 404, {"detail": "不存在", "code": "not_found"})
+    return _error(request, 404, {"detail": gettext("不存在"), "code": "not_found"})
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
-    return _error(request, 401, {"detail": "请先登录或提供有效令牌", "code": "unauthenticated"})
+    return _error(
+        request, 401, {"detail": gettext("请先登录或提供有效令牌"), "code": "unauthenticated"}
+    )
 
 
 # Reading request.POST / request.FILES raises these for a body the client got
@@ -136,7 +143,7 @@ def unauthenticated(request, exc):
 # large). Django would answer its bare HTML 400 page; the API answers JSON.
 @api.exception_handler(MultiPartParserError)
 def unparsable_multipart(request, exc):
-    detail = "请求体无法解析：multipart/form-data 格式有误（缺少 boundary 或内容不完整）"
+    detail = gettext("请求体无法解析：multipart/form-data 格式有误（缺少 boundary 或内容不完整）")
     return _error(request, 400, {"detail": detail, "code": "bad_request"})
 
 
@@ -144,14 +151,16 @@ def unparsable_multipart(request, exc):
 @api.exception_handler(TooManyFieldsSent)
 @api.exception_handler(TooManyFilesSent)
 def oversized_body(request, exc):
-    detail = "请求体过大，或字段、文件过多"
+    detail = gettext("请求体过大，或字段、文件过多")
     return _error(request, 400, {"detail": detail, "code": "bad_request"})
 
 
 @api.exception_handler(HttpError)
 def http_error(request, exc: HttpError):
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
-        return _error(request, 400, {"detail": "请求体无法解析，应为 JSON", "code": "bad_request"})
+        return _error(
+            request, 400, {"detail": gettext("请求体无法解析，应为 JSON"), "code": "bad_request"}
+        )
     return _error(request, exc.status_code, {"detail": str(exc), "code": "error"})
 
 

@@ -196,7 +196,7 @@ LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, 1, LOGIN_LOCKOUT_MA
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, 1, 365)
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # zh-only: each in its own language
 # The language switch keeps its choice for a year (Django's default cookie
 # ends with the browser session).
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from shiji.api import api
 from shiji.web import views as web
 
 # The admin signs in through Shiji's login page, so lockout applies there too.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
-admin.site.site_header = admin.site.site_title = "实绩 · 后台管理"
+admin.site.site_header = admin.site.site_title = gettext_lazy("实绩 · 后台管理")
 
 urlpatterns = [
     path("", web.home, name="home"),

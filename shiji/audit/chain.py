@@ -8,6 +8,8 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.utils.translation import gettext
+
 from shiji.audit import keys
 from shiji.audit.models import AuditChainHead, AuditEvent
 from shiji.core.errors import AppError
@@ -77,14 +79,18 @@ def locked_head(chain: str) -> AuditChainHead:
     if head is None:
         if chain_tip(chain) != (0, GENESIS):
             raise ChainHeadBroken(
-                "审计链头缺失，系统暂停保存以免审计记录被篡改。"
-                "请联系系统管理员运行 manage.py audit_repair_head。"
+                gettext(
+                    "审计链头缺失，系统暂停保存以免审计记录被篡改。"
+                    "请联系系统管理员运行 manage.py audit_repair_head。"
+                )
             )
         AuditChainHead.objects.bulk_create([AuditChainHead(chain=chain)], ignore_conflicts=True)
         head = AuditChainHead.objects.select_for_update().get(chain=chain)
     if (head.seq, head.hash) != chain_tip(chain):
         raise ChainHeadBroken(
-            "审计链头与链尾不一致，系统暂停保存以免审计记录被篡改。"
-            "请联系系统管理员运行 manage.py audit_verify 与 audit_repair_head。"
+            gettext(
+                "审计链头与链尾不一致，系统暂停保存以免审计记录被篡改。"
+                "请联系系统管理员运行 manage.py audit_verify 与 audit_repair_head。"
+            )
         )
     return head

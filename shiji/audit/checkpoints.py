@@ -30,6 +30,7 @@ from shiji.audit import keys
 from shiji.audit.chain import GENESIS
 from shiji.audit.models import AuditEvent
 from shiji.audit.verify import Break, all_chains, check_chain
+from shiji.core.i18n import recorded
 
 if TYPE_CHECKING:
     from shiji.audit.verify import Report
@@ -157,8 +158,11 @@ def compare_with_database(report: Report) -> set[str]:
     path = checkpoint_file()
     if not path.exists():
         report.notes.append(
-            f"没有检查点文件（{path}）：无法发现末尾事件连同链头一并被删除；"
-            "请用 cron 定期运行 manage.py audit_checkpoint"
+            recorded(
+                "没有检查点文件（%(path)s）：无法发现末尾事件连同链头一并被删除；"
+                "请用 cron 定期运行 manage.py audit_checkpoint",
+                path=path,
+            )
         )
         return set()
     missing: dict[str, list[Checkpoint]] = {}
@@ -185,7 +189,11 @@ def compare_with_database(report: Report) -> set[str]:
     for number, cp in read(path):
         if cp is None:
             report.breaks.append(
-                Break("检查点文件", None, f"第 {number} 行不是有效的检查点（签名不符或被改动）")
+                Break(
+                    recorded("检查点文件"),
+                    None,
+                    recorded("第 %(n)s 行不是有效的检查点（签名不符或被改动）", n=number),
+                )
             )
             continue
         report.checkpoints += 1
@@ -200,8 +208,13 @@ def compare_with_database(report: Report) -> set[str]:
             Break(
                 chain,
                 far.seq,
-                f"检查点（{far.at}）记录链曾到 #{far.seq}，该事件已不存在"
-                f"（末尾事件被删除；共 {len(cps)} 个检查点指向缺失的事件）",
+                recorded(
+                    "检查点（%(at)s）记录链曾到 #%(seq)s，该事件已不存在"
+                    "（末尾事件被删除；共 %(count)s 个检查点指向缺失的事件）",
+                    at=far.at,
+                    seq=far.seq,
+                    count=len(cps),
+                ),
                 kind="checkpoint",
             )
         )
@@ -211,8 +224,11 @@ def compare_with_database(report: Report) -> set[str]:
             Break(
                 chain,
                 first.seq,
-                f"事件与检查点（{first.at}）记录的哈希不符（事件被改写；"
-                f"共 {len(cps)} 个检查点不符）",
+                recorded(
+                    "事件与检查点（%(at)s）记录的哈希不符（事件被改写；共 %(count)s 个检查点不符）",
+                    at=first.at,
+                    count=len(cps),
+                ),
                 kind="checkpoint",
             )
         )

@@ -35,7 +35,9 @@ def parse_keys(text: str, fallback_secret: str = "") -> tuple[tuple[str, bytes],
     ImproperlyConfigured with the reason when ``text`` is malformed."""
     if not text.strip():
         if not fallback_secret:
-            raise ImproperlyConfigured("AUDIT_HMAC_KEYS must be set (see README, 审计链).")
+            raise ImproperlyConfigured(
+                "AUDIT_HMAC_KEYS must be set (see README, 审计链)."  # zh-only: a README heading
+            )
         derived = hmac.new(fallback_secret.encode(), b"shiji.audit.chain", hashlib.sha256)
         return ((DEV_KEY_ID, derived.digest()),)
     pairs: list[tuple[str, bytes]] = []

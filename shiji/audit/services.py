@@ -16,6 +16,7 @@ from shiji.audit import keys
 from shiji.audit.chain import GENESIS, event_mac, locked_head
 from shiji.audit.kinds import EventKind
 from shiji.audit.models import AuditChainHead, AuditEvent, chain_of, zone_of_chain
+from shiji.core.i18n import recorded
 from shiji.orgs.models import User
 from shiji.orgs.policy import Actor, SystemActor, user_of
 
@@ -81,8 +82,10 @@ def actor_label(actor: Actor) -> str:
     """Who acted, in words kept with the event for good."""
     user = user_of(actor)  # a user is always authenticated; the system is not a user
     if user is not None:
-        return f"{user.display_name}（{user.username}）"[:150]
-    return str(actor)[:150] if actor else "系统"
+        return recorded("%(name)s（%(username)s）", name=user.display_name, username=user.username)[
+            :150
+        ]
+    return str(actor)[:150] if actor else recorded("系统")
 
 
 def audit_record(
@@ -175,12 +178,14 @@ def head_repair(
     head.seq, head.hash = tip
     head.save(update_fields=["seq", "hash"])
     parts = [
-        f"链头{'指向 #' + str(old[0]) if old else '缺失'}，已按校验过的末尾事件 #{tip[0]} 重建。"
+        recorded("链头指向 #%(old)s，已按校验过的末尾事件 #%(tip)s 重建。", old=old[0], tip=tip[0])
+        if old
+        else recorded("链头缺失，已按校验过的末尾事件 #%(tip)s 重建。", tip=tip[0])
     ]
-    parts += [f"链中断裂：{b}" for b in breaks]
-    parts += [f"检查点：{b.reason}" for b in lost]
+    parts += [recorded("链中断裂：%(b)s", b=b) for b in breaks]
+    parts += [recorded("检查点：%(reason)s", reason=b.reason) for b in lost]
     if ran_by:
-        parts.append(f"运行者：{ran_by}")
+        parts.append(recorded("运行者：%(who)s", who=ran_by))
     event = audit_record(
         actor=actor,
         action=EventKind.AUDIT_HEAD_REPAIR,

@@ -19,6 +19,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from shiji.audit.kinds import FIELD_LABELS, EventKind, FieldLabel, kind_of
@@ -145,7 +146,7 @@ def _value(model: type[models.Model] | None, name: str, value: Any, names: _Name
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, list):
-        sep = FIELD_LABELS[name].sep if name in FIELD_LABELS else "、"
+        sep = FIELD_LABELS[name].sep if name in FIELD_LABELS else gettext("、")
         return _(sep).join(_value(model, name, v, names) for v in value)
     if isinstance(value, dict):
         return _compound(name, value)

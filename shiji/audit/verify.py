@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from shiji.audit import keys
 from shiji.audit.chain import GENESIS, event_mac
 from shiji.audit.models import AuditChainHead, AuditEvent, chain_of
+from shiji.core.i18n import recorded
 
 BATCH = 2000
 # A live system appends while we walk: the head is read after the walk and
@@ -33,7 +34,7 @@ class Break:
 
     def __str__(self) -> str:
         where = f"{self.chain} #{self.seq}" if self.seq is not None else self.chain
-        return f"{where}：{self.reason}"
+        return recorded("%(where)s：%(reason)s", where=where, reason=self.reason)
 
 
 @dataclass
@@ -78,15 +79,21 @@ def walk(chain: str, *, after: tuple[int, str] = (0, GENESIS), upto: int | None 
             checked += 1
             if ev.seq != expected:
                 gap = f"#{expected}" if ev.seq == expected + 1 else f"#{expected}–#{ev.seq - 1}"
-                breaks.append(Break(chain, ev.seq, f"缺少事件 {gap}（被删除）"))
+                breaks.append(Break(chain, ev.seq, recorded("缺少事件 %(gap)s（被删除）", gap=gap)))
             elif ev.prev_hash != prev:
-                breaks.append(Break(chain, ev.seq, "与前一事件不衔接（事件被替换或调换顺序）"))
+                breaks.append(
+                    Break(chain, ev.seq, recorded("与前一事件不衔接（事件被替换或调换顺序）"))
+                )
             if ev.chain != chain_of(ev.zone_id):
-                breaks.append(Break(chain, ev.seq, "所属链与事件的高新区不符"))
+                breaks.append(Break(chain, ev.seq, recorded("所属链与事件的高新区不符")))
             if ev.key_id not in known:
-                breaks.append(Break(chain, ev.seq, f"签名密钥“{ev.key_id}”未配置，无法校验"))
+                breaks.append(
+                    Break(
+                        chain, ev.seq, recorded("签名密钥“%(key)s”未配置，无法校验", key=ev.key_id)
+                    )
+                )
             elif event_mac(ev) != ev.hash:
-                breaks.append(Break(chain, ev.seq, "内容与签名不符（记录被修改）"))
+                breaks.append(Break(chain, ev.seq, recorded("内容与签名不符（记录被修改）")))
             prev, expected, last_seq = ev.hash, ev.seq + 1, ev.seq
     return checked, (last_seq, prev), breaks
 
@@ -101,7 +108,9 @@ def check_chain(chain: str, *, after: tuple[int, str] = (0, GENESIS)) -> ChainRe
         head = AuditChainHead.objects.filter(chain=chain).values_list("seq", "hash").first()
         if head is None:
             if result.tip[0]:
-                result.breaks.append(Break(chain, None, "链头缺失（被删除）", kind="head"))
+                result.breaks.append(
+                    Break(chain, None, recorded("链头缺失（被删除）"), kind="head")
+                )
             return result
         # A head ahead of the tip is a write committed meanwhile, unless a
         # second look finds nothing new: then the tail is gone.
@@ -114,8 +123,11 @@ def check_chain(chain: str, *, after: tuple[int, str] = (0, GENESIS)) -> ChainRe
             Break(
                 chain,
                 head[0],
-                f"链头指向 #{head[0]}，但链的末尾事件是 #{result.tip[0]}"
-                "（末尾事件被删除或链头被改）",
+                recorded(
+                    "链头指向 #%(head)s，但链的末尾事件是 #%(tip)s（末尾事件被删除或链头被改）",
+                    head=head[0],
+                    tip=result.tip[0],
+                ),
                 kind="head",
             )
         )

@@ -123,7 +123,7 @@ def export_tasks(
     several = zone is None
 
     book = streaming_workbook(out)
-    book.set_properties({"title": export_title(zone), "author": "实绩"})
+    book.set_properties({"title": export_title(zone), "author": gettext("实绩")})
     formats = ExportFormats(book)
     page_header = _page_header(zone)
     task_sheet = SheetWriter(
@@ -225,7 +225,7 @@ def export_matrix(*, user: Any, zone: Zone, params: Mapping[str, Any], out: IO[b
     grid = selectors.task_matrix(user=user, zone=zone, params=dict(params))
     book = streaming_workbook(out)
     title = export_title(zone, MATRIX_SHEET)
-    book.set_properties({"title": title, "author": "实绩"})
+    book.set_properties({"title": title, "author": gettext("实绩")})
     formats = ExportFormats(book)
     step = MATRIX_TASKS_PER_SHEET
     starts = range(0, len(grid.tasks), step) if grid.tasks else [0]

@@ -7,26 +7,44 @@ their inputs) and the API maps ``status`` to the HTTP status of DESIGN.md §6.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
+    from shiji.core.i18n import Message
+
+    # What a message may be: text, lazily translated text, or a Message.
+    Text: TypeAlias = str | StrPromise | Message
+
 
 class AppError(Exception):
     status = 400
     code = "invalid"
 
-    # ``message`` may be lazily translated (a module-level gettext_lazy refusal):
-    # it is then shown in the language of whoever reads it.
-    def __init__(
-        self, message: str | StrPromise, *, fields: Mapping[str, str | StrPromise] | None = None
-    ):
+    # ``message`` and the field messages may be lazy (``gettext_lazy``, a
+    # ``core.i18n.Message``): they are rendered when read, so that an error
+    # raised inside a check that runs in Chinese (an import's) still reads in
+    # the language of the page that shows it. ``None`` joins the field messages.
+    def __init__(self, message: Text | None, *, fields: Mapping[str, Text] | None = None):
         super().__init__(message)
-        self.message = message
-        self.fields: Mapping[str, str | StrPromise] = fields or {}
+        self._message = message
+        self._fields: dict[str, Text] = dict(fields or {})
+
+    @property
+    def message(self) -> str:
+        if self._message is None:
+            return gettext("；").join(str(v) for v in self._fields.values())
+        return str(self._message)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        return {name: str(text) for name, text in self._fields.items()}
+
+    def __str__(self) -> str:
+        return self.message
 
     def as_dict(self) -> dict:
         body: dict = {"detail": self.message, "code": self.code}
@@ -63,6 +81,6 @@ class Conflict(AppError):
     code = "conflict"
 
 
-def invalid(**fields: str) -> Invalid:
+def invalid(**fields: Text) -> Invalid:
     """Shortcut: ``raise invalid(deadline="整改时限不能早于发现日期")``."""
-    return Invalid(gettext("；").join(fields.values()), fields=fields)
+    return Invalid(None, fields=fields)

@@ -12,15 +12,31 @@ so the functions that write or read them run in Chinese.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 CHINESE = "zh-hans"
+
+
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for the catalogue, like Django's, but usable where
+    settings may not be configured (``core.xlsx`` in a bare script)."""
+    return message
+
+
+def recorded(text: str, /, **params: Any) -> str:
+    """Text stored with a record (an audit note, a summary): Chinese whatever
+    the page language, like everything the database holds. ``text`` has
+    ``%(name)s`` placeholders for ``params``."""
+    return text % params if params else text
 
 
 def in_chinese(fn: Callable[P, R]) -> Callable[P, R]:
@@ -33,3 +49,49 @@ def in_chinese(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message kept as its msgid and parameters, rendered when shown.
+
+    Import checks run in Chinese (the workbook's labels are read in
+    Chinese) and their results may be stored (a background job's result),
+    yet the import page shows them in the reader's language: an error is
+    stored with its Chinese text and its ``msgid``/``params`` (see
+    ``stored_text``). Parameters are the workbook's own words (headers,
+    cell values, 状态 labels), which stay as written. Made with ``msg``.
+    """
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        # Without settings (a bare script reading a workbook) the msgid is the text.
+        text = gettext(self.msgid) if settings.configured else self.msgid
+        return text % self.params if self.params else text
+
+
+def msg(msgid: str, **params: Any) -> Message:
+    """``msg("列“%(column)s”…", column=…)``: a ``Message``, rendered when
+    shown. ``makemessages`` collects ``msg`` like ``gettext_noop``."""
+    return Message(msgid, params)
+
+
+def stored_text(entry: Mapping[str, Any] | str | None) -> str:
+    """A stored message in the current language: an entry with ``msgid``
+    and ``params`` (``Message``), or Chinese text that is itself a msgid
+    (a job's phase, a fixed error); other text is shown as stored."""
+    if not entry:
+        return ""
+    if isinstance(entry, str):
+        return gettext(entry)
+    msgid = entry.get("msgid")
+    if msgid:
+        params = entry.get("params") or {}
+        try:
+            return gettext(msgid) % params if params else gettext(msgid)
+        except (KeyError, TypeError, ValueError):
+            pass  # a catalogue that does not fit the stored parameters
+    text = str(entry.get("message") or "")
+    return gettext(text) if text else ""

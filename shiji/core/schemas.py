@@ -2,6 +2,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any
 
+from django.utils.translation import gettext
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, model_validator
 from pydantic_core import PydanticCustomError
@@ -21,7 +22,7 @@ SOME_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
-        raise PydanticCustomError("nul_character", "不能包含空字符（\\x00）")
+        raise PydanticCustomError("nul_character", gettext("不能包含空字符（\\x00）"))
     return value
 
 
@@ -57,7 +58,7 @@ def _iso_date(value: object) -> object:
         return value
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return value
-    raise PydanticCustomError("date_format", "日期格式应为 YYYY-MM-DD（如 2026-03-31）")
+    raise PydanticCustomError("date_format", gettext("日期格式应为 YYYY-MM-DD（如 2026-03-31）"))
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -76,5 +77,5 @@ class In(Schema):
     @classmethod
     def _object_only(cls, values: Any, handler: Any, info: Any) -> Any:
         if not isinstance(values, dict | cls):
-            raise PydanticCustomError("model_type", "应为对象")
+            raise PydanticCustomError("model_type", gettext("应为对象"))
         return handler(values)

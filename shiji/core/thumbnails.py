@@ -41,6 +41,7 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from shiji.core.uploads import IMAGES
@@ -132,7 +133,10 @@ def thumbnails_backfill(*, progress: Callable[[str], None] | None = None) -> Cou
         for i, (name, kind) in enumerate(stored, 1):
             counts[thumbnail_make(storage, name, kind=kind)] += 1
             if progress and (i % 100 == 0 or i == total):
-                progress(f"{model._meta.verbose_name}：{i}/{total}")
+                progress(
+                    gettext("%(what)s：%(done)s/%(total)s")
+                    % {"what": model._meta.verbose_name, "done": i, "total": total}
+                )
     return counts
 
 

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     # A lazily translated label (gettext_lazy), resolved when shown.
     from django_stubs_ext import StrPromise
 
+from django.utils.translation import gettext_lazy
+
 
 @dataclass(frozen=True)
 class Move:
@@ -24,4 +26,4 @@ class Move:
     target: str
     permission: str
     needs_note: bool = False
-    note_label: str | StrPromise = "说明"
+    note_label: str | StrPromise = gettext_lazy("说明")  # noqa: RUF009 (immutable)

@@ -20,6 +20,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
@@ -673,7 +674,7 @@ def ledger_import(
     body = result.as_dict()
     if result.errors:
         count = len(body["errors"])
-        detail = f"整改台账有 {count} 处错误，未导入任何内容"
+        detail = gettext("整改台账有 %(count)s 处错误，未导入任何内容") % {"count": count}
         return Respond(422, {**body, "detail": detail, "code": "invalid_workbook"})
     return body
 

@@ -15,6 +15,7 @@ from shiji.audit.kinds import PROBLEM_MOVES, PROBLEM_REVIEWS, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Conflict, invalid
+from shiji.core.i18n import recorded
 from shiji.core.uploads import check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text, parse_id
 from shiji.ledger import selectors, workflow
@@ -247,14 +248,17 @@ def _unchanged_since(problem: Problem, read_at: dt.datetime | str | None) -> Non
         try:
             read_at = dt.datetime.fromisoformat(read_at)
         except ValueError:
-            raise invalid(updated_at="页面版本无效，请刷新后重新修改") from None
+            raise invalid(updated_at=gettext("页面版本无效，请刷新后重新修改")) from None
     if timezone.is_naive(read_at):
-        raise invalid(updated_at="页面版本无效，请刷新后重新修改")
+        raise invalid(updated_at=gettext("页面版本无效，请刷新后重新修改"))
     if _to_millisecond(read_at) != _to_millisecond(problem.updated_at):
         saved = timezone.localtime(problem.updated_at).strftime("%Y-%m-%d %H:%M:%S")
         raise Conflict(
-            f"此问题在您打开编辑页面后已被他人修改（{saved} 保存）。"
-            "为免覆盖他人的修改，本次未保存：请重新打开问题，核对最新内容后再修改。"
+            gettext(
+                "此问题在您打开编辑页面后已被他人修改（%(saved)s 保存）。"
+                "为免覆盖他人的修改，本次未保存：请重新打开问题，核对最新内容后再修改。"
+            )
+            % {"saved": saved}
         )
 
 
@@ -355,7 +359,7 @@ def problem_transition(
             % {"status": problem.get_status_display(), "move": move.label}
         )
     note = clean_text(
-        note, field="note", label=move.note_label, max_length=TEXT_LIMIT, required=False
+        note, field="note", label=str(move.note_label), max_length=TEXT_LIMIT, required=False
     )
     fields = ["status", "updated_at"]
     if action == "start":
@@ -417,10 +421,12 @@ def problem_transition(
 
 
 def _sponsorship_note(user_ids: tuple[int, ...]) -> str:
-    names = "、".join(
-        f"{u.display_name}（{u.username}）" for u in User.objects.filter(pk__in=user_ids)
+    # Recorded with the review (independence_note) and in its audit event.
+    names = recorded("、").join(
+        recorded("%(name)s（%(username)s）", name=u.display_name, username=u.username)
+        for u in User.objects.filter(pk__in=user_ids)
     )
-    return f"参与整改的账号 {names} 由您创建或授权，独立性存疑"
+    return recorded("参与整改的账号 %(names)s 由您创建或授权，独立性存疑", names=names)
 
 
 @transaction.atomic
@@ -449,7 +455,7 @@ def problem_add_evidence(
     info = check_upload(
         file, allowed=EVIDENCE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * 1024 * 1024
     )
-    name = upload_name(file, default="凭证")
+    name = upload_name(file, default=recorded("凭证"))
     evidence = Evidence(
         problem=problem,
         original_name=name,

@@ -39,11 +39,12 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django_tasks import task
 
 from shiji.core import staging
 from shiji.core.errors import AppError, Conflict, NotFound
+from shiji.core.i18n import in_chinese
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import MB, UploadInfo
 from shiji.core.validation import parse_id
@@ -73,10 +74,18 @@ LEASE = dt.timedelta(seconds=60)
 WRITE_ROW_ALLOWANCE = dt.timedelta(milliseconds=100)
 EXPORT_REUSE_AGE = dt.timedelta(minutes=10)
 MAX_ACTIVE_JOBS_PER_USER = 3
-INTERRUPTED = (
+# A job's phase and error are stored in Chinese, like every stored text; the
+# job page shows them translated (core.i18n.stored_text), hence gettext_noop.
+INTERRUPTED = gettext_noop(
     "后台处理程序在任务进行中停止了（例如服务器重启），任务没有完成，也没有写入任何数据。"
     "请点击“重试”重新执行"
 )
+FAILED = gettext_noop("任务执行出错，请重试；如仍失败请联系系统管理员")
+PHASE_WAITING = gettext_noop("等待开始")
+PHASE_STARTED = gettext_noop("开始处理")
+PHASE_INTERRUPTED = gettext_noop("中断")
+PHASE_DONE = gettext_noop("已完成")
+PHASE_FAILED = gettext_noop("失败")
 
 
 @task()
@@ -138,7 +147,7 @@ def job_start_export(*, user: User, params: Mapping[str, Any]) -> LedgerJob:
             fingerprint=fingerprint,
             scope=None if zone_ids is None else sorted(zone_ids),
             file_name=excel.export_filename(zone, params),
-            phase="等待开始",
+            phase=PHASE_WAITING,
         )
         _enqueue(job)
     return job
@@ -161,7 +170,7 @@ def job_start_import(*, actor: User, staged: StagedUpload, dry_run: bool) -> Led
             zone=staged.zone,
             staged=staged,
             file_name=staged.original_name[:200],
-            phase="等待开始",
+            phase=PHASE_WAITING,
         )
         _enqueue(job)
     return job
@@ -197,7 +206,7 @@ def job_retry(*, user: User, job: LedgerJob) -> LedgerJob:
         _check_active_bound(user)
         retried = LedgerJob.objects.filter(pk=job.pk, state=JobState.FAILED).update(
             state=JobState.QUEUED,
-            phase="等待开始",
+            phase=PHASE_WAITING,
             error="",
             done=0,
             total=None,
@@ -223,7 +232,10 @@ def _lock_user(user: User) -> None:
 def _check_active_bound(user: User) -> None:
     active = LedgerJob.objects.filter(user=user, state__in=ACTIVE).count()
     if active >= MAX_ACTIVE_JOBS_PER_USER:
-        raise Conflict(f"您已有 {active} 个任务在排队或进行中，请等它们完成后再开始新的任务")
+        raise Conflict(
+            gettext("您已有 %(count)s 个任务在排队或进行中，请等它们完成后再开始新的任务")
+            % {"count": active}
+        )
 
 
 def _enqueue(job: LedgerJob) -> None:
@@ -276,6 +288,7 @@ class LeaseLost(Exception):
     retried meanwhile: the work stops, and nothing more is recorded."""
 
 
+@in_chinese  # what it stores (phase, error) is Chinese, shown translated
 def job_run(*, job_id: int) -> str:
     """Run one job; returns its final state. Claimed by an update on its
     state, so two workers given the same job never both run it; the claim
@@ -287,7 +300,7 @@ def job_run(*, job_id: int) -> str:
         started_at=now,
         lease_until=now + LEASE,
         attempts=F("attempts") + 1,
-        phase="开始处理",
+        phase=PHASE_STARTED,
     )
     if not claimed:
         return "skipped"
@@ -297,13 +310,12 @@ def job_run(*, job_id: int) -> str:
     except LeaseLost:
         return "lost"
     except AppError as exc:
-        # str: the messages may be lazy translations (join refuses those).
-        message = "；".join(map(str, exc.fields.values())) if exc.fields else str(exc.message)
+        message = gettext("；").join(exc.fields.values()) if exc.fields else exc.message
         _finish(job, JobState.FAILED, error=message)
         return JobState.FAILED
     except Exception:
         logger.exception("ledger job %s failed", job_id)
-        _finish(job, JobState.FAILED, error="任务执行出错，请重试；如仍失败请联系系统管理员")
+        _finish(job, JobState.FAILED, error=FAILED)
         raise
     _finish(job, JobState.DONE, result=result)
     return JobState.DONE
@@ -321,7 +333,11 @@ def job_recover(*, pk: int | None = None, now: dt.datetime | None = None) -> int
     if pk is not None:
         expired = expired.filter(pk=pk)
     return expired.update(
-        state=JobState.FAILED, error=INTERRUPTED, phase="中断", finished_at=now, lease_until=None
+        state=JobState.FAILED,
+        error=INTERRUPTED,
+        phase=PHASE_INTERRUPTED,
+        finished_at=now,
+        lease_until=None,
     )
 
 
@@ -394,7 +410,7 @@ def _finish(
             state=state,
             result=result or {},
             error=error,
-            phase="已完成" if state == JobState.DONE else "失败",
+            phase=PHASE_DONE if state == JobState.DONE else PHASE_FAILED,
             finished_at=timezone.now(),
             lease_until=None,
         )

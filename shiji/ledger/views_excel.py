@@ -99,7 +99,7 @@ def ledger_import(request: HttpRequest) -> HttpResponse:
     raw_zone = request.POST.get("zone") or (str(zones[0].pk) if len(zones) == 1 else "")
     context["chosen"] = raw_zone
     if not raw_zone:
-        context["errors"] = {"zone": "请选择高新区"}
+        context["errors"] = {"zone": gettext("请选择高新区")}
         return render(request, "ledger/excel_import.html", context, status=422)
     zone = zone_get_for_user(user=request.user, pk=raw_zone)  # another zone: 404
     excel.import_require(actor=request.user, zone=zone)  # a role that may not: 403

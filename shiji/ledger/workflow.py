@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from shiji.core.errors import Conflict
@@ -116,18 +117,24 @@ GUARDS: dict[str, Guard] = {
     "edit": Guard(
         "problem.edit",
         lambda p: p.status in EDITABLE,
-        "问题{status}，不能再修改；如需调整请先退回或重新整改",
+        gettext_noop("问题%(status)s，不能再修改；如需调整请先退回或重新整改"),
     ),
-    "extend": Guard("problem.extend", lambda p: p.status in EDITABLE, "问题{status}，不能延期"),
+    "extend": Guard(
+        "problem.extend", lambda p: p.status in EDITABLE, gettext_noop("问题%(status)s，不能延期")
+    ),
     "progress": Guard(
-        "problem.progress", lambda p: p.status in ACTIVE, "问题{status}，不能再记录进展"
+        "problem.progress",
+        lambda p: p.status in ACTIVE,
+        gettext_noop("问题%(status)s，不能再记录进展"),
     ),
     "evidence": Guard(
         "problem.evidence",
         lambda p: p.status in (S.OPEN, S.IN_PROGRESS),
-        "问题{status}，不能再上传凭证",
+        gettext_noop("问题%(status)s，不能再上传凭证"),
     ),
-    "review": Guard("problem.review", _list_reviewable, "问题已开始整改，不能再审核问题清单"),
+    "review": Guard(
+        "problem.review", _list_reviewable, gettext_noop("问题已开始整改，不能再审核问题清单")
+    ),
 }
 
 
@@ -139,7 +146,8 @@ def allows(action: str, problem: Problem) -> bool:
 def check(action: str, problem: Problem) -> None:
     """Raise ``Conflict`` unless ``problem`` accepts ``action`` now."""
     if not allows(action, problem):
-        raise Conflict(GUARDS[action].refusal.format(status=problem.get_status_display()))
+        refusal = gettext(GUARDS[action].refusal)
+        raise Conflict(refusal % {"status": problem.get_status_display()})
 
 
 def start_blocked(problem: Problem, *, review_required: bool) -> str:
@@ -147,9 +155,9 @@ def start_blocked(problem: Problem, *, review_required: bool) -> str:
     back for rework waits for its fix, and where the zone requires list
     review (问题清单审核), for the review's approval."""
     if problem.review_state == ReviewState.REWORK:
-        return "问题清单已被退回重查，请先修改问题描述"
+        return gettext("问题清单已被退回重查，请先修改问题描述")
     if review_required and problem.review_state != ReviewState.APPROVED:
-        return "问题清单尚未审核通过：本区要求问题清单经督导组审核后再开始整改"
+        return gettext("问题清单尚未审核通过：本区要求问题清单经督导组审核后再开始整改")
     return ""
 
 

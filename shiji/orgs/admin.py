@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy
 
 from shiji.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from shiji.orgs.models import Organization, Person, RoleGrant, User, Zone
@@ -18,7 +19,7 @@ class ShijiUserAdmin(ReadOnlyAdmin, UserAdmin):
     list_display = ["username", "name", "zone", "is_active", "is_superuser", "last_login"]
     list_filter = ["zone", "is_active", "is_superuser"]
     search_fields = ["username", "name", "email"]
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("实绩", {"fields": ("name", "zone")}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), (gettext_lazy("实绩"), {"fields": ("name", "zone")}))
     inlines = [GrantInline]
 
 

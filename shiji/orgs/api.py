@@ -100,7 +100,7 @@ class MeOut(UserOut):
 class UserIn(In):
     # The rule itself (shiji.orgs.usernames) is applied by the service, the
     # same for the form, the API and the demo loader.
-    username: str = Field(min_length=1, max_length=150, description=USERNAME_RULE)
+    username: str = Field(min_length=1, max_length=150, description=str(USERNAME_RULE))
     password: str = Field(min_length=8, max_length=256)
     name: str = Field("", max_length=50)
     email: str = Field("", max_length=254)
@@ -155,7 +155,7 @@ def auth_token_revoke(request):
         return Status(
             400,
             {
-                "detail": "本次请求没有使用 API 令牌；浏览器会话请通过“退出登录”结束",
+                "detail": gettext("本次请求没有使用 API 令牌；浏览器会话请通过“退出登录”结束"),
                 "code": "no_token",
             },
         )

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.orgs.scope import OrgScoped
 from shiji.orgs.usernames import USERNAME_RULE, validate_username
@@ -143,7 +143,7 @@ class User(AbstractUser):
         unique=True,
         validators=[validate_username],
         help_text=USERNAME_RULE,
-        error_messages={"unique": "该用户名不可用"},
+        error_messages={"unique": gettext_lazy("该用户名不可用")},
     )
     name = models.CharField(gettext_lazy("姓名"), max_length=50, blank=True)
     zone = models.ForeignKey(
@@ -235,8 +235,8 @@ class RoleGrant(models.Model):
         if self.zone_id:
             return str(self.zone)
         if self.province:
-            return f"{self.province}省"
-        return "全部高新区"
+            return gettext("%(province)s省") % {"province": self.province}
+        return gettext("全部高新区")
 
 
 class ApiToken(models.Model):

@@ -23,6 +23,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext, gettext_lazy
 
 from shiji.core.errors import Forbidden, NotFound
+from shiji.core.i18n import recorded
 from shiji.orgs.models import Organization, Role, RoleGrant, User, Zone
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ class SystemActor:
     pk = None
 
     def __str__(self) -> str:
-        return f"系统（{self.source}）"
+        return recorded("系统（%(source)s）", source=self.source)  # the actor's label in the trail
 
 
 def system(source: str) -> SystemActor:
@@ -150,7 +151,7 @@ def require(
     *,
     message: str | StrPromise | None = None,
     view: str | None = None,
-    missing: str | None = None,
+    missing: str | StrPromise | None = None,
 ) -> None:
     """Raise unless ``actor`` may take ``action`` on ``obj``: the one check of
     every service.

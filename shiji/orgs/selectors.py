@@ -159,7 +159,7 @@ def org_in_zone(*, zone: Zone, value: Any, field: str, label: str) -> Organizati
     """``zone``'s organization named by ``value`` (an Organization or an id);
     otherwise ``Invalid`` on ``field``."""
     if value is None or value == "":
-        raise invalid(**{field: f"请选择{label}"})
+        raise invalid(**{field: gettext("请选择%(label)s") % {"label": label}})
     if isinstance(value, Organization):
         org = value if value.zone_id == zone.pk else None
     else:
@@ -169,7 +169,7 @@ def org_in_zone(*, zone: Zone, value: Any, field: str, label: str) -> Organizati
             .first()
         )
     if org is None:
-        raise invalid(**{field: f"{label}不存在"})
+        raise invalid(**{field: gettext("%(label)s不存在") % {"label": label}})
     return org
 
 
@@ -181,7 +181,7 @@ def org_reference(
     service's own policy check (403)."""
     org = org_in_zone(zone=zone, value=value, field=field, label=label)
     if not policy.can(actor, "org.view", org):
-        raise invalid(**{field: f"{label}不存在"})
+        raise invalid(**{field: gettext("%(label)s不存在") % {"label": label}})
     return org
 
 
@@ -199,9 +199,14 @@ def person_reference(
     else:
         person = Person.objects.filter(zone=zone, pk=parse_id(value)).first()
     if person is None:
-        raise invalid(**{field: f"{label}不在本区花名册中"})
+        raise invalid(**{field: gettext("%(label)s不在本区花名册中") % {"label": label}})
     if not person.is_active and person.pk != current_id:
-        raise invalid(**{field: f"{label}“{person.name}”已不在本区在册人员中，请重新选择"})
+        raise invalid(
+            **{
+                field: gettext("%(label)s“%(name)s”已不在本区在册人员中，请重新选择")
+                % {"label": label, "name": person.name}
+            }
+        )
     return person
 
 

@@ -20,9 +20,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$"
-USERNAME_RULE = "用户名应为 3–64 位英文字母、数字或 . _ - @，并以字母或数字开头"
+USERNAME_RULE = gettext_lazy("用户名应为 3–64 位英文字母、数字或 . _ - @，并以字母或数字开头")
 # Longest text a login form or token request may carry as a username.
 MAX_TYPED = 150
 _USERNAME = re.compile(USERNAME_PATTERN, re.ASCII)

@@ -73,7 +73,10 @@ def _page(request, zone, *, plan=None, file_error="", file_name=""):
 def roster_template(request):
     zone = _zone(request)
     data = roster.roster_template_bytes(zone=zone)
-    return attachment_response(data, filename=f"{zone.short_name}组织与人员花名册模板.xlsx")
+    return attachment_response(
+        data,
+        filename=f"{zone.short_name}组织与人员花名册模板.xlsx",  # zh-only: a Chinese workbook
+    )
 
 
 @login_required

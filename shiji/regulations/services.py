@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from shiji.audit.kinds import REGULATION_MOVES, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import Conflict, NotFound, invalid
+from shiji.core.i18n import recorded
 from shiji.core.uploads import MB, OFFICE, check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text, parse_id
 from shiji.ledger.models import Problem
@@ -143,7 +144,7 @@ def regulation_update(*, actor: policy.Actor, regulation: Regulation, **fields: 
     policy.require(actor, "regulation.edit", regulation)
     unknown = set(fields) - set(EDIT_FIELDS)
     if unknown:
-        raise invalid(**dict.fromkeys(unknown, "不能修改此字段"))
+        raise invalid(**dict.fromkeys(unknown, gettext("不能修改此字段")))
     workflow.check("edit", regulation)
     values = _clean(actor, regulation.zone, fields, regulation.status)
     if "org" in values and values["org"].pk != regulation.org_id:
@@ -275,7 +276,7 @@ def regulation_attach_file(*, actor: policy.Actor, regulation: Regulation, file:
 
 def _store_file(actor: policy.Actor, regulation: Regulation, file: Any) -> None:
     info = check_upload(file, allowed=FILE_KINDS, max_bytes=settings.MAX_UPLOAD_MB * MB)
-    name = upload_name(file, default="制度文件")
+    name = upload_name(file, default=recorded("制度文件"))
     before = {"name": regulation.file_name or None, "sha256": regulation.file_sha256 or None}
     regulation.file_sha256 = info.sha256
     regulation.file_name, regulation.file_kind, regulation.file_size = name, info.kind, info.size

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shiji.core.errors import Conflict
@@ -22,6 +23,8 @@ from shiji.core.workflow import Move
 from shiji.regulations.models import Status
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
     from shiji.regulations.models import Regulation
 
 S = Status
@@ -49,10 +52,10 @@ def moves_from(status: str) -> list[Move]:
 
 # The changes a regulation accepts only while it is a draft or under review,
 # and what a refusal says.
-GUARDS: dict[str, str] = {
-    "edit": "制度已印发，不能再修改；如需调整请新建一条“修订”记录",
-    "file": "制度已印发，不能再更换文件",
-    "link": "制度已印发，不能再关联或取消关联问题",
+GUARDS: dict[str, StrPromise] = {
+    "edit": gettext_lazy("制度已印发，不能再修改；如需调整请新建一条“修订”记录"),
+    "file": gettext_lazy("制度已印发，不能再更换文件"),
+    "link": gettext_lazy("制度已印发，不能再关联或取消关联问题"),
 }
 
 

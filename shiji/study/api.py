@@ -51,11 +51,12 @@ class CoverageFilters(Schema):
 
 
 Scope = Literal["org", "subtree", "group"]
+# The OpenAPI document's words (see API_DOCS in tests/web/test_i18n_python.py).
 ATTENDEES_HELP = (
-    "应到人员：`org` 本单位人员（默认）、`subtree` 本单位及下级组织人员、"
-    "`group` 常用参会名单（须同时给出 `group`）"
+    "应到人员：`org` 本单位人员（默认）、`subtree` 本单位及下级组织人员、"  # zh-only: API docs
+    "`group` 常用参会名单（须同时给出 `group`）"  # zh-only: API docs
 )
-CONFIRM_HELP = "出勤记录中无人出席（全部缺席）时须为 true，否则 422"
+CONFIRM_HELP = "出勤记录中无人出席（全部缺席）时须为 true，否则 422"  # zh-only: API docs
 
 
 class MarkIn(In):
@@ -90,7 +91,7 @@ class SessionPatch(In):
     duration_hours: Hours = None
     place: Text = Field(None, max_length=200)
     minutes: Text = Field(None, max_length=services.TEXT_LIMIT)
-    attendees: Scope = Field(None, description=ATTENDEES_HELP + "；改变后重新确定应到人员")
+    attendees: Scope = Field(None, description=f"{ATTENDEES_HELP}；改变后重新确定应到人员")
     group: Id | None = Field(None, description="参会名单 id（`attendees` 为 `group` 时）")
 
 

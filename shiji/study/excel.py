@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from shiji.core import staging
 from shiji.core.downloads import export_filename
 from shiji.core.errors import Invalid, NotFound
-from shiji.core.i18n import in_chinese
+from shiji.core.i18n import Message, in_chinese, msg, recorded
 from shiji.core.uploads import MB, check_upload
 from shiji.core.xlsx import (
     Column,
@@ -51,6 +51,27 @@ from shiji.orgs import policy
 from shiji.orgs.models import Person
 from shiji.study import selectors, services
 from shiji.study.models import Attendance, StudySession
+from shiji.study.signin_layout import (
+    CHOICE_TITLE,
+    EXPECTED,
+    FILE_NAME,
+    H_NAME,
+    H_NUMBER,
+    H_ORG,
+    H_PRESENT,
+    H_REASON,
+    H_SIGNATURE,
+    LIST_SEPARATOR,
+    NO,
+    NO_TEXT,
+    SIGNIN_SHEET,
+    TITLE,
+    TOPIC,
+    WHEN,
+    WHERE,
+    YES,
+    YES_TEXT,
+)
 
 # Export ------------------------------------------------------------------------
 
@@ -83,7 +104,7 @@ def export_workbook(
     several = zone_name is None
     columns = [EXPORT_COLUMNS[0], ZONE_COLUMN, *EXPORT_COLUMNS[1:]] if several else EXPORT_COLUMNS
     book = streaming_workbook(out)
-    book.set_properties({"title": title, "author": "实绩"})
+    book.set_properties({"title": title, "author": gettext("实绩")})
     sheet = SheetWriter(
         book,
         ExportFormats(book),
@@ -133,9 +154,6 @@ def _absentees(sessions: Any) -> dict[int, list[str]]:
 
 # Sign-in sheet -----------------------------------------------------------------
 
-SIGNIN_SHEET = "签到表"
-H_NAME, H_ORG, H_PRESENT, H_REASON = "姓名", "所属组织", "签到(是/否)", "缺席原因"
-H_NUMBER, H_SIGNATURE = "序号", "签名"
 SIGNIN_HEADERS = [H_NAME, H_ORG, H_PRESENT, H_REASON]  # what the import reads
 # The paper form: portrait A4, 25 names a page, each row tall enough to sign.
 SIGNIN_COLUMNS = [
@@ -159,8 +177,6 @@ SIGNIN_LIMITS = ReadLimits(
     max_seconds=20,
 )
 STAGED_PURPOSE = "attendance"  # StagedUpload.purpose of parked sign-in sheets
-YES = {"是", "到", "出席", "已签到", "签到", "√", "✓", "y", "yes", "1", "true"}
-NO = {"否", "缺", "缺席", "未到", "未签到", "×", "✗", "x", "n", "no", "0", "false"}
 
 
 @in_chinese
@@ -173,10 +189,10 @@ def signin_template_bytes(*, session: StudySession) -> bytes:
     import searches, and 序号 and 签名 are columns the import skips."""
     out = io.BytesIO()
     book = streaming_workbook(out)
-    title = f"{session.org.name}学习研讨签到表"
-    book.set_properties({"title": title, "author": "实绩"})
+    title = TITLE.format(org=session.org.name)
+    book.set_properties({"title": title, "author": gettext("实绩")})
     marks = list(selectors.attendance_of(session))
-    where = f"形式：{session.kind.name}\u3000地点：{session.place}"
+    where = WHERE.format(kind=session.kind.name, place=session.place)
     sheet = SheetWriter(
         book,
         ExportFormats(book),
@@ -184,8 +200,8 @@ def signin_template_bytes(*, session: StudySession) -> bytes:
         columns=SIGNIN_COLUMNS,
         title=title,
         info=[
-            (f"时间：{chinese_date(session.date)}（{session.duration_hours} 小时）", where),
-            (f"主题：{session.topic}", f"应到 {len(marks)} 人，实到 ______ 人"),
+            (WHEN.format(date=chinese_date(session.date), hours=session.duration_hours), where),
+            (TOPIC.format(topic=session.topic), EXPECTED.format(count=len(marks))),
         ],
         landscape=False,
         repeat_title=True,
@@ -194,15 +210,15 @@ def signin_template_bytes(*, session: StudySession) -> bytes:
         autofilter=False,
     )
     for number, mark in enumerate(marks, start=1):
-        recorded = mark.present is not None
+        marked = mark.present is not None
         sheet.write(
             [
                 number,
                 mark.person.name,
                 mark.person.org.name,
                 "",
-                ("是" if mark.present else "否") if recorded else "",
-                mark.reason if recorded else "",
+                (YES_TEXT if mark.present else NO_TEXT) if marked else "",
+                mark.reason if marked else "",
             ]
         )
     first = sheet.header_row + 1
@@ -211,8 +227,8 @@ def signin_template_bytes(*, session: StudySession) -> bytes:
         column=SIGNIN_COLUMNS.index(next(c for c in SIGNIN_COLUMNS if c.header == H_PRESENT)),
         first_row=first,
         last_row=max(sheet.next_row, first) + 200,
-        choices=["是", "否"],
-        title="签到",
+        choices=[YES_TEXT, NO_TEXT],
+        title=CHOICE_TITLE,
     )
     sheet.close()
     book.close()
@@ -221,7 +237,7 @@ def signin_template_bytes(*, session: StudySession) -> bytes:
 
 def signin_template_name(session: StudySession) -> str:
     return export_filename(
-        f"{session.org.name}签到表", zone_name=session.zone.name, day=session.date
+        FILE_NAME.format(org=session.org.name), zone_name=session.zone.name, day=session.date
     )
 
 
@@ -275,7 +291,7 @@ class SignInErrors(Invalid):
     """The parked sheet no longer fits the roster (it changed since the dry run)."""
 
     def __init__(self, errors: list[dict[str, Any]]):
-        super().__init__("签到表与当前花名册不符，请重新上传")
+        super().__init__(gettext_lazy("签到表与当前花名册不符，请重新上传"))
         self.errors = errors
 
 
@@ -305,7 +321,11 @@ def _apply(actor: policy.Actor, session: StudySession, plan: SignInPlan, staged:
             actor=actor,
             session=session,
             entries=list(current.values()),
-            note=f"导入签到表 {staged.original_name}（SHA-256 {staged.sha256}）",
+            note=recorded(
+                "导入签到表 %(file)s（SHA-256 %(sha256)s）",
+                file=staged.original_name,
+                sha256=staged.sha256,
+            ),
         )
         staged.delete()
 
@@ -341,13 +361,13 @@ def _plan_rows(
     for row in iter_rows(ws, header, errors=errors):
         n = row.number
 
-        def report(column: str, message: str, n: int = n) -> None:
+        def report(column: str, message: Message, n: int = n) -> None:
             errors.add(ws.title, n, column, message)
 
         name, org_name = row.text(H_NAME), row.text(H_ORG)
         if not name:
             if H_NAME not in row.bad:
-                report(H_NAME, "请填写姓名")
+                report(H_NAME, msg("请填写姓名"))
             continue
         candidates = by_name.get(name, [])
         if org_name:
@@ -359,20 +379,39 @@ def _plan_rows(
             if elsewhere:
                 report(
                     H_NAME,
-                    f"{name}（{'、'.join(sorted(set(elsewhere)))}）不属于{session.org.name}及其下级组织，"
-                    "不能记入本次学习的出勤",
+                    msg(
+                        "%(name)s（%(orgs)s）不属于%(org)s及其下级组织，不能记入本次学习的出勤",
+                        name=name,
+                        orgs=LIST_SEPARATOR.join(sorted(set(elsewhere))),
+                        org=session.org.name,
+                    ),
                 )
             elif by_name.get(name):
-                report(H_ORG, f"{name}不在“{org_name}”，请核对所属组织")
+                report(H_ORG, msg("%(name)s不在“%(org)s”，请核对所属组织", name=name, org=org_name))
             else:
-                report(H_NAME, f"花名册中没有“{name}”，请核对姓名或先在花名册中添加")
+                report(
+                    H_NAME, msg("花名册中没有“%(name)s”，请核对姓名或先在花名册中添加", name=name)
+                )
             continue
         if len(candidates) > 1:
-            report(H_ORG, f"{session.org.name}下有 {len(candidates)} 人名叫{name}，请填写所属组织")
+            report(
+                H_ORG,
+                msg(
+                    "%(org)s下有 %(count)s 人名叫%(name)s，请填写所属组织",
+                    org=session.org.name,
+                    count=len(candidates),
+                    name=name,
+                ),
+            )
             continue
         person = candidates[0]
         if person.pk in seen:
-            report(H_NAME, f"{name}与第 {seen[person.pk]} 行重复，每人只能填写一行")
+            report(
+                H_NAME,
+                msg(
+                    "%(name)s与第 %(row)s 行重复，每人只能填写一行", name=name, row=seen[person.pk]
+                ),
+            )
             continue
         seen[person.pk] = n
         mark = row.text(H_PRESENT).lower()
@@ -384,15 +423,21 @@ def _plan_rows(
             present = False
         else:
             report(
-                H_PRESENT, "请填写“是”或“否”" if not mark else f"“{mark}”无法识别，请填写“是”或“否”"
+                H_PRESENT,
+                msg("%(value)s无法识别，请填写“是”或“否”", value=f"“{mark}”")
+                if mark
+                else msg("请填写“是”或“否”"),
             )
             continue
         reason = row.text(H_REASON)
         if not present and not reason and H_REASON not in row.bad:
-            report(H_REASON, f"{name}缺席，请填写缺席原因")
+            report(H_REASON, msg("%(name)s缺席，请填写缺席原因", name=name))
             continue
         if len(reason) > services.REASON_LIMIT:
-            report(H_REASON, f"缺席原因不能超过 {services.REASON_LIMIT} 个字")
+            report(
+                H_REASON,
+                msg("缺席原因不能超过 %(limit)s 个字", limit=services.REASON_LIMIT),
+            )
             continue
         plan.rows.append(
             SignInRow(
@@ -405,7 +450,7 @@ def _plan_rows(
             )
         )
     if not plan.rows and not errors:
-        errors.add(ws.title, None, "", "签到表中没有人员，请按模板填写后再上传")
+        errors.add(ws.title, None, "", msg("签到表中没有人员，请按模板填写后再上传"))
 
 
 def _zone_people(session: StudySession) -> Mapping[str, list[str]]:

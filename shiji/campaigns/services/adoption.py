@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created
@@ -13,6 +14,7 @@ from shiji.campaigns.models import (
     ZoneCampaign,
 )
 from shiji.campaigns.services.categories import CATEGORY_FIELDS
+from shiji.core.i18n import recorded
 from shiji.orgs import policy
 from shiji.orgs.models import Zone
 
@@ -34,7 +36,7 @@ def zone_adopt_campaign(*, actor: policy.Actor, zone: Zone, campaign: Campaign) 
     Adopting again adds categories the preset gained since, without touching
     the zone's copies. The deployment meeting is recorded as a study session.
     """
-    policy.require(actor, "campaign.adopt", zone, view="zone.view", missing="高新区不存在")
+    policy.require(actor, "campaign.adopt", zone, view="zone.view", missing=gettext("高新区不存在"))
     # Serializes two admins adopting at once (the category copy reads, then writes).
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     adoption = ZoneCampaign.objects.filter(zone=zone, campaign=campaign).first()
@@ -73,7 +75,7 @@ def _copy_categories(actor: policy.Actor, zone: Zone, campaign: Campaign) -> Non
             action=EventKind.CATEGORY_CREATE,
             obj=category,
             changes=created(category, CATEGORY_FIELDS),
-            note=f"自“{campaign.name}”预设复制",
+            note=recorded("自“%(campaign)s”预设复制", campaign=campaign.name),
         )
 
 
@@ -87,7 +89,9 @@ def zone_campaign_set_list_review(
     """Whether the zone's problems of this campaign start rectification only
     after their list entry passed review (问题清单审核)."""
     adoption = ZoneCampaign.objects.select_for_update().select_related("zone").get(pk=adoption.pk)
-    policy.require(actor, "campaign.adopt", adoption.zone, view="zone.view", missing="高新区不存在")
+    policy.require(
+        actor, "campaign.adopt", adoption.zone, view="zone.view", missing=gettext("高新区不存在")
+    )
     required = bool(required)
     if adoption.requires_list_review != required:
         changes = {"requires_list_review": [adoption.requires_list_review, required]}

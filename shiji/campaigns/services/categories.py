@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -39,9 +40,9 @@ CATEGORY_FIELDS = [
 
 def _clean_category(name: Any, description: Any) -> dict[str, str]:
     return {
-        "name": clean_text(name, field="name", label="类别名称", max_length=50),
+        "name": clean_text(name, field="name", label=gettext("类别名称"), max_length=50),
         "description": clean_text(
-            description, field="description", label="说明", max_length=2000, required=False
+            description, field="description", label=gettext("说明"), max_length=2000, required=False
         ),
     }
 
@@ -51,13 +52,15 @@ def category_create(
     *, actor: policy.Actor, zone: Zone, campaign: Campaign, name: Any, description: Any = ""
 ) -> ProblemCategory:
     """A category the zone adds itself (its wording is its own: not a placeholder)."""
-    policy.require(actor, "category.manage", zone, view="zone.view", missing="高新区不存在")
+    policy.require(
+        actor, "category.manage", zone, view="zone.view", missing=gettext("高新区不存在")
+    )
     if not ZoneCampaign.objects.filter(zone=zone, campaign=campaign).exists():
-        raise NotFound("本区尚未启用该学习教育")
+        raise NotFound(gettext("本区尚未启用该学习教育"))
     values = _clean_category(name, description)
     existing = ProblemCategory.objects.select_for_update().filter(zone=zone, campaign=campaign)
     if existing.filter(name=values["name"]).exists():
-        raise invalid(name=f"已有名为“{values['name']}”的问题类别")
+        raise invalid(name=gettext("已有名为“%(name)s”的问题类别") % {"name": values["name"]})
     number = existing.count() + 1
     codes = set(existing.values_list("code", flat=True))
     while f"zone-{number}" in codes:
@@ -93,7 +96,9 @@ def category_update(
     cannot pick them.
     """
     category = ProblemCategory.objects.select_for_update().get(pk=category.pk)
-    policy.require(actor, "category.manage", category, view="zone.view", missing="问题类别不存在")
+    policy.require(
+        actor, "category.manage", category, view="zone.view", missing=gettext("问题类别不存在")
+    )
     before = snapshot(category, CATEGORY_FIELDS)
     values = _clean_category(
         category.name if name is None else name,
@@ -104,7 +109,7 @@ def category_update(
             zone_id=category.zone_id, campaign_id=category.campaign_id, name=values["name"]
         ).exclude(pk=category.pk)
         if clash.exists():
-            raise invalid(name=f"已有名为“{values['name']}”的问题类别")
+            raise invalid(name=gettext("已有名为“%(name)s”的问题类别") % {"name": values["name"]})
         if is_placeholder is None:
             is_placeholder = False
     category.name, category.description = values["name"], values["description"]
@@ -138,7 +143,9 @@ def categories_update(
     is checked, and if any is refused nothing is written. Field errors come
     back keyed ``<field>-<pk>``, so the page shows each under its own row.
     Returns how many categories changed."""
-    policy.require(actor, "category.manage", zone, view="zone.view", missing="高新区不存在")
+    policy.require(
+        actor, "category.manage", zone, view="zone.view", missing=gettext("高新区不存在")
+    )
     mine = {c.pk: c for c in ProblemCategory.objects.filter(zone=zone, campaign=campaign)}
     errors: dict[str, str | StrPromise] = {}
     changed = 0
@@ -148,7 +155,7 @@ def categories_update(
     for row in rows:
         category = mine.get(parse_id(row.pk))
         if category is None:
-            raise NotFound("问题类别不存在")
+            raise NotFound(gettext("问题类别不存在"))
         try:
             values = _clean_category(row.name, row.description)
         except Invalid as exc:
@@ -158,9 +165,9 @@ def categories_update(
     for name, pks in wanted.items():
         if len(pks) > 1:
             for pk in pks:
-                errors[f"name-{pk}"] = f"类别名称“{name}”重复"
+                errors[f"name-{pk}"] = gettext("类别名称“%(name)s”重复") % {"name": name}
     if errors:
-        raise Invalid("；".join(map(str, dict.fromkeys(errors.values()))), fields=errors)
+        raise Invalid(gettext("；").join(dict.fromkeys(map(str, errors.values()))), fields=errors)
     for row in rows:
         category = mine[parse_id(row.pk)]
         try:
@@ -183,5 +190,5 @@ def categories_update(
             errors.update({f"{k}-{category.pk}": v for k, v in exc.fields.items()})
     if errors:
         # Raised inside the outer transaction: the rows saved above roll back.
-        raise Invalid("；".join(map(str, dict.fromkeys(errors.values()))), fields=errors)
+        raise Invalid(gettext("；").join(dict.fromkeys(map(str, errors.values()))), fields=errors)
     return changed

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.translation import gettext
 
 from shiji.audit import kinds
 from shiji.audit.kinds import EventKind
@@ -27,6 +28,7 @@ from shiji.campaigns.models import (
 )
 from shiji.campaigns.presets import Preset, preset_path, read_preset
 from shiji.core.errors import invalid
+from shiji.core.i18n import recorded
 from shiji.orgs import policy
 
 CAMPAIGN_FIELDS = [
@@ -70,11 +72,19 @@ class LoadResult:
 
     def summary(self) -> str:
         if not self.changed:
-            return f"{self.campaign.name}（{self.campaign.code}）：无变化"
-        return (
-            f"{self.campaign.name}（{self.campaign.code}）：新增 {self.created} 项，"
-            f"更新 {self.updated} 项，删除 {self.deleted} 项"
-        )
+            return gettext("%(name)s（%(code)s）：无变化") % {
+                "name": self.campaign.name,
+                "code": self.campaign.code,
+            }
+        return gettext(
+            "%(name)s（%(code)s）：新增 %(created)s 项，更新 %(updated)s 项，删除 %(deleted)s 项"
+        ) % {
+            "name": self.campaign.name,
+            "code": self.campaign.code,
+            "created": self.created,
+            "updated": self.updated,
+            "deleted": self.deleted,
+        }
 
 
 @transaction.atomic
@@ -91,7 +101,7 @@ def campaign_load(*, actor: policy.Actor, path: str | Path) -> LoadResult:
 
 
 def _apply_preset(actor: policy.Actor, preset: Preset) -> LoadResult:
-    note = f"预设文件 {preset.filename}"
+    note = recorded("预设文件 %(file)s", file=preset.filename)
     values = {
         "name": preset.name,
         "year": preset.year,
@@ -306,7 +316,12 @@ def _delete_missing(
             row.delete()
         except (ProtectedError, RestrictedError):
             raise invalid(
-                **{family.name: f"“{row}”已被使用，不能从预设中删除；请保留它并改为调整措辞"}
+                **{
+                    family.name: gettext(
+                        "“%(row)s”已被使用，不能从预设中删除；请保留它并改为调整措辞"
+                    )
+                    % {"row": row}
+                }
             ) from None
         result.deleted += 1
         row.pk = pk  # delete() clears it; the audit event names the row that was

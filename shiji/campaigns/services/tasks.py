@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import ASSIGNMENT_MOVES, EventKind
 from shiji.audit.services import audit_record, created
@@ -27,6 +28,7 @@ from shiji.campaigns.models import (
     ZoneCampaign,
 )
 from shiji.core.errors import Conflict, invalid
+from shiji.core.i18n import recorded
 from shiji.core.uploads import EVIDENCE, MB, check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
@@ -58,9 +60,10 @@ TASK_TEXT_LIMIT = 4000
 def clean_sectors(value: Any) -> list[str]:
     """Sector codes or Chinese labels (机关, 国企, …) → codes in ``Sector`` order."""
     if isinstance(value, str):
-        value = [p for p in value.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+        value = value.replace("，", ",").replace("、", ",")  # zh-only: separators people type
+        value = [p for p in value.split(",") if p.strip()]
     if not isinstance(value, (list, tuple, set)) or not value:
-        raise invalid(sectors="请至少选择一个适用领域")
+        raise invalid(sectors=gettext("请至少选择一个适用领域"))
     known = {code: code for code in Sector.values} | {
         str(label): code for code, label in Sector.choices
     }
@@ -68,8 +71,11 @@ def clean_sectors(value: Any) -> list[str]:
     for item in value:
         text = str(item).strip()
         if "\x00" in text or text not in known:
-            allowed = "、".join(str(label) for label in Sector.labels)
-            raise invalid(sectors=f"未知领域“{text[:20]}”，应为：{allowed}")
+            allowed = gettext("、").join(str(label) for label in Sector.labels)
+            raise invalid(
+                sectors=gettext("未知领域“%(text)s”，应为：%(allowed)s")
+                % {"text": text[:20], "allowed": allowed}
+            )
         wanted.add(known[text])
     return [code for code in Sector.values if code in wanted]
 
@@ -104,21 +110,21 @@ def _arrangement(zone: Zone, value: Any, campaign: Campaign | None) -> WorkArran
     """A work arrangement of a campaign ``zone`` has adopted, given as a record
     or an id (and of ``campaign`` when one is named)."""
     if value is None or value == "":
-        raise invalid(arrangement="请选择工作安排")
+        raise invalid(arrangement=gettext("请选择工作安排"))
     pk = value.pk if isinstance(value, WorkArrangement) else parse_id(value)
     found = WorkArrangement.objects.filter(pk=pk, campaign__adoptions__zone=zone)
     if campaign is not None:
         found = found.filter(campaign=campaign)
     arrangement = found.select_related("campaign").first()
     if arrangement is None:
-        raise invalid(arrangement="工作安排不存在")
+        raise invalid(arrangement=gettext("工作安排不存在"))
     return arrangement
 
 
 def _adoption(zone: Zone, campaign: Campaign) -> ZoneCampaign:
     adoption = ZoneCampaign.objects.filter(zone=zone, campaign=campaign).first()
     if adoption is None:
-        raise invalid(campaign="本区尚未启用该学习教育，请先在活动设置中启用")
+        raise invalid(campaign=gettext("本区尚未启用该学习教育，请先在活动设置中启用"))
     return adoption
 
 
@@ -138,22 +144,25 @@ def task_create(
     """A task added by hand under ``arrangement`` (a record or an id) of a
     campaign the zone has adopted (``campaign`` when given, else the
     arrangement's); it is assigned at once to every matching org."""
-    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
+    policy.require(actor, "task.manage", zone, view="zone.view", missing=gettext("高新区不存在"))
     arrangement = _arrangement(zone, arrangement, campaign)
     campaign = arrangement.campaign
     _adoption(zone, campaign)
-    title_text = clean_text(title, field="title", label="任务", max_length=200)
+    title_text = clean_text(title, field="title", label=gettext("任务"), max_length=200)
     description_text = clean_text(
         description,
         field="description",
-        label="说明",
+        label=gettext("说明"),
         max_length=TASK_TEXT_LIMIT,
         required=False,
     )
-    due = clean_date(deadline, field="deadline", label="完成时限", required=False)
+    due = clean_date(deadline, field="deadline", label=gettext("完成时限"), required=False)
     sector_codes = clean_sectors(sectors)
     if due and due < campaign.starts_on:
-        raise invalid(deadline=f"完成时限不能早于活动开始日期（{campaign.starts_on}）")
+        raise invalid(
+            deadline=gettext("完成时限不能早于活动开始日期（%(date)s）")
+            % {"date": campaign.starts_on}
+        )
     Zone.objects.select_for_update().filter(pk=zone.pk).first()  # serialize assignment
     task = Task.objects.create(
         zone=zone,
@@ -185,7 +194,7 @@ def tasks_adopt_templates(
 ) -> AdoptResult:
     """Put the campaign's task templates on the zone's task list (those not
     there yet) and assign each to the matching orgs. Safe to repeat."""
-    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
+    policy.require(actor, "task.manage", zone, view="zone.view", missing=gettext("高新区不存在"))
     _adoption(zone, campaign)
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     have = set(Task.objects.filter(zone=zone).values_list("template_id", flat=True))
@@ -213,7 +222,7 @@ def tasks_adopt_templates(
             action=EventKind.TASK_CREATE,
             obj=task,
             changes=created(task, TASK_FIELDS),
-            note=f"自“{campaign.name}”任务模板",
+            note=recorded("自“%(campaign)s”任务模板", campaign=campaign.name),
         )
         result.tasks += 1
         result.assignments += _assign(actor, task)
@@ -224,11 +233,11 @@ def tasks_adopt_templates(
 def tasks_assign_missing(*, actor: policy.Actor, zone: Zone) -> int:
     """补充分派: organizations added since a task was assigned get it now.
     Returns the number of new assignments."""
-    policy.require(actor, "task.manage", zone, view="zone.view", missing="高新区不存在")
+    policy.require(actor, "task.manage", zone, view="zone.view", missing=gettext("高新区不存在"))
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     made = 0
     for task in Task.objects.filter(zone=zone).order_by("pk"):
-        made += _assign(actor, task, note="补充分派")
+        made += _assign(actor, task, note=recorded("补充分派"))
     return made
 
 
@@ -248,7 +257,7 @@ def _evidence_stored(
     if it fails (a later file of the same report, the move itself), the bytes
     written here are deleted with the rolled-back row (see stored_upload)."""
     info = check_upload(file, allowed=EVIDENCE, max_bytes=settings.MAX_UPLOAD_MB * MB)
-    name = upload_name(file, default="凭证")
+    name = upload_name(file, default=recorded("凭证"))
     evidence = AssignmentEvidence(
         assignment=assignment,
         original_name=name,
@@ -281,11 +290,14 @@ def assignment_transition(
     one evidence file, new ``files`` included), accept, or return (with a reason)."""
     move = workflow.MOVES.get(action)
     if move is None:
-        raise invalid(action=f"未知操作：{action}")
+        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
     assignment = _locked_assignment(assignment)
     policy.require(actor, move.permission, assignment)
     if assignment.status not in move.sources:
-        raise Conflict(f"任务当前为“{assignment.get_status_display()}”，不能{move.label}")
+        raise Conflict(
+            gettext("任务当前为“%(status)s”，不能%(action)s")
+            % {"status": assignment.get_status_display(), "action": move.label}
+        )
     note = clean_text(
         note,
         field="note",
@@ -302,7 +314,7 @@ def assignment_transition(
             for file in files:
                 stored.enter_context(_evidence_stored(actor, assignment, file))
             if not assignment.evidence.exists():
-                raise invalid(file="报送完成情况须至少上传一份凭证")
+                raise invalid(file=gettext("报送完成情况须至少上传一份凭证"))
             assignment.report_note, assignment.reported_by, assignment.reported_at = note, user, now
             fields += ["report_note", "reported_by", "reported_at"]
         else:

@@ -8,7 +8,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import get_language, gettext
+
+from shiji.core.i18n import gettext_noop
 
 # The XML parser openpyxl itself uses (the standard library's, or
 # defusedxml's when installed): it never fetches external entities.
@@ -46,7 +48,7 @@ A4_INCHES = (8.27, 11.69)  # short and long side
 MARGIN_SIDE, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HEADER = 0.3, 0.6, 0.6, 0.25  # inches
 MIN_PRINT_PT = 9.0
 PAGE_NUMBERS = gettext_noop("&C第 &P 页 共 &N 页")  # translated when written
-FONT = "宋体"
+FONT = "宋体"  # zh-only: the font's name
 FONT_CHARSET_GB2312 = 134
 FONT_SIZE = 10
 TITLE_SIZE = 16
@@ -123,7 +125,9 @@ def _char_em(char: str) -> float:
 
 # Punctuation that may not begin a line: a renderer that would put one there
 # carries the character before it to the next line too.
-_NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉…—,.;:?!)]}%’”")
+_NO_LINE_START = frozenset(
+    "，。、；：？！）》」』】〕〉…—,.;:?!)]}%’”"  # zh-only: punctuation
+)
 _TOKENS = re.compile(r"\s|[^\s\u2e80-\uffef]+|.")
 
 
@@ -182,7 +186,7 @@ def page_text(text: str) -> str:
 
 def chinese_date(day: dt.date) -> str:
     """2026年3月5日, as dates are written on official paper."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"  # zh-only: for the Chinese paper forms
 
 
 def paper_date(day: dt.date) -> str:

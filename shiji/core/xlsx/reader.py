@@ -27,14 +27,17 @@ from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
 from shiji.core.errors import Invalid, invalid
+from shiji.core.i18n import Message, msg
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
-NOT_XLSX = "文件不是有效的 Excel（.xlsx）文件，无法打开；请用 Excel 重新保存为 .xlsx 后再上传"
+# Joins lists of the workbook's words (its headers) inside messages.
+HEADER_SEPARATOR = "、"  # zh-only: joins Chinese headers
+NOT_XLSX = msg("文件不是有效的 Excel（.xlsx）文件，无法打开；请用 Excel 重新保存为 .xlsx 后再上传")
 # Characters that make a spreadsheet treat a typed value as a formula; the
 # full-width forms count too, since Excel converts them when typed with a CJK IME.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")  # zh-only: characters
 # An .xlsx is a zip of XML; a small file can unpack to gigabytes.
 DEFAULT_MAX_UNZIPPED = 200 * 1024 * 1024
 DEFAULT_MAX_ROWS = 100_000
@@ -54,11 +57,18 @@ class ErrorList:
         self.items: list[dict[str, Any]] = []
         self._seen: set[tuple[str, int | None, str, str | StrPromise]] = set()
 
-    def add(self, sheet: str, row: int | None, column: str, message: str | StrPromise) -> None:
-        key = (sheet, row, column, message)
+    def add(
+        self, sheet: str, row: int | None, column: str, message: str | StrPromise | Message
+    ) -> None:
+        text = str(message)
+        key = (sheet, row, column, text)
         if key not in self._seen:  # a set: thousands of errors must not cost n²
             self._seen.add(key)
-            self.items.append({"sheet": sheet, "row": row, "column": column, "message": message})
+            item: dict[str, Any] = {"sheet": sheet, "row": row, "column": column, "message": text}
+            if isinstance(message, Message):
+                # Shown in the reader's language (core.i18n.stored_text).
+                item.update(msgid=message.msgid, params=message.params)
+            self.items.append(item)
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -147,7 +157,7 @@ MAX_OTHER_PART_BYTES = 4 * 1024 * 1024
 class WorkbookTooLarge(Invalid):
     """A workbook past one of its import's ``ReadLimits`` (field ``file``)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str | Message):
         super().__init__(message, fields={"file": message})
 
 
@@ -194,7 +204,7 @@ def _check_zip(file: Any, limits: ReadLimits) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise invalid(file=NOT_XLSX) from None
     if len(infos) > 10_000 or sum(i.file_size for i in infos) > limits.max_unzipped_bytes:
-        raise WorkbookTooLarge("工作簿内容过大，请拆分成几个较小的文件后分别上传")
+        raise WorkbookTooLarge(msg("工作簿内容过大，请拆分成几个较小的文件后分别上传"))
     for info in infos:
         name = info.filename.lower()
         if not name.endswith((".xml", ".rels")):
@@ -202,9 +212,13 @@ def _check_zip(file: Any, limits: ReadLimits) -> None:
         if name.startswith("xl/worksheets/") or name == "xl/sharedstrings.xml":
             if info.file_size > limits.max_sheet_bytes:
                 mb = limits.max_sheet_bytes // (1024 * 1024)
-                raise WorkbookTooLarge(f"工作表内容过大（解压后超过 {mb} MB），请拆分后导入")
+                raise WorkbookTooLarge(
+                    msg("工作表内容过大（解压后超过 %(mb)s MB），请拆分后导入", mb=mb)
+                )
         elif info.file_size > MAX_OTHER_PART_BYTES:
-            raise WorkbookTooLarge("工作簿中的格式或附加内容过大，请把数据复制到新的工作簿后再上传")
+            raise WorkbookTooLarge(
+                msg("工作簿中的格式或附加内容过大，请把数据复制到新的工作簿后再上传")
+            )
 
 
 class _Budget:
@@ -220,8 +234,10 @@ class _Budget:
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
             raise WorkbookTooLarge(
-                f"读取工作簿超过 {self.limits.max_seconds:.0f} 秒仍未完成，"
-                "请拆分成几个较小的文件后分别导入"
+                msg(
+                    "读取工作簿超过 %(seconds)s 秒仍未完成，请拆分成几个较小的文件后分别导入",
+                    seconds=f"{self.limits.max_seconds:.0f}",
+                )
             )
 
     def spend(self, sheet: str) -> None:
@@ -229,8 +245,12 @@ class _Budget:
         self.cells += 1
         if self.cells > self.limits.max_cells:
             raise WorkbookTooLarge(
-                f"工作表“{sheet}”的单元格过多（超过 {self.limits.max_cells} 个），"
-                "请只保留要导入的数据，复制到新的工作簿后再导入"
+                msg(
+                    "工作表“%(sheet)s”的单元格过多（超过 %(limit)s 个），"
+                    "请只保留要导入的数据，复制到新的工作簿后再导入",
+                    sheet=sheet,
+                    limit=self.limits.max_cells,
+                )
             )
 
     def count(self, sheet: str, *, filled: bool) -> None:
@@ -240,8 +260,12 @@ class _Budget:
         self.empty += 1
         if self.empty > EMPTY_CELLS_FREE and self.empty > EMPTY_CELLS_RATIO * self.filled:
             raise WorkbookTooLarge(
-                f"工作表“{sheet}”含有大量空白单元格（已超过 {EMPTY_CELLS_FREE} 个），"
-                "请只把要导入的数据复制到新的工作簿后再导入"
+                msg(
+                    "工作表“%(sheet)s”含有大量空白单元格（已超过 %(limit)s 个），"
+                    "请只把要导入的数据复制到新的工作簿后再导入",
+                    sheet=sheet,
+                    limit=EMPTY_CELLS_FREE,
+                )
             )
 
 
@@ -321,7 +345,9 @@ class _BoundedReader(ExcelReader):
                     root.remove(node)
                     if len(strings) > limit:
                         raise WorkbookTooLarge(
-                            f"工作簿中的文字过多（超过 {limit} 段），请拆分后导入"
+                            msg(
+                                "工作簿中的文字过多（超过 %(limit)s 段），请拆分后导入", limit=limit
+                            )
                         )
         self.shared_strings = strings
 
@@ -407,8 +433,11 @@ def _sheet_rows(ws: Any, max_row: int | None) -> Iterator[tuple[int, tuple[Any, 
                     in_cell += 1
                     if in_cell > MAX_ELEMENTS_PER_CELL:
                         raise WorkbookTooLarge(
-                            f"工作表“{title}”中有内容过于复杂的单元格，"
-                            "请把数据复制到新的工作簿后再导入"
+                            msg(
+                                "工作表“%(sheet)s”中有内容过于复杂的单元格，"
+                                "请把数据复制到新的工作簿后再导入",
+                                sheet=title,
+                            )
                         )
                 elif row_el is not None:
                     budget.spend(title)
@@ -424,8 +453,13 @@ def _sheet_rows(ws: Any, max_row: int | None) -> Iterator[tuple[int, tuple[Any, 
                 if column > limits.max_columns:
                     if filled:
                         raise WorkbookTooLarge(
-                            f"工作表“{title}”超过 {limits.max_columns} 列"
-                            f"（{get_column_letter(column)} 列有内容），请删除多余的列后导入"
+                            msg(
+                                "工作表“%(sheet)s”超过 %(limit)s 列"
+                                "（%(column)s 列有内容），请删除多余的列后导入",
+                                sheet=title,
+                                limit=limits.max_columns,
+                                column=get_column_letter(column),
+                            )
                         )
                     row_el.remove(el)  # an empty cell out there: never kept
             elif el is row_el:
@@ -467,7 +501,7 @@ def normalize_header(value: Any) -> str:
     """A header cell's text without spaces, line breaks or "*" required-marks."""
     if value is None:
         return ""
-    return re.sub(r"[\s*＊]+", "", str(value))
+    return re.sub(r"[\s*＊]+", "", str(value))  # zh-only: a pattern
 
 
 @dataclass
@@ -518,8 +552,11 @@ def find_header(
             ws.title,
             None,
             "",
-            f"前 {search_rows} 行中没有找到表头（应包含：{'、'.join(expected)}），"
-            "请使用下载的模板填写",
+            msg(
+                "前 %(rows)s 行中没有找到表头（应包含：%(headers)s），请使用下载的模板填写",
+                rows=search_rows,
+                headers=HEADER_SEPARATOR.join(expected),
+            ),
         )
         return None
     _, number, header_cells = best
@@ -534,10 +571,18 @@ def find_header(
     header = Header(row=number, columns=columns, unknown=unknown)
     missing = [h for h in required if h not in columns]
     if missing:
-        message = f"缺少列：{'、'.join(missing)}"
+        missing_text = HEADER_SEPARATOR.join(missing)
         if unknown:
-            message += f"（第 {number} 行有未识别的列：{'、'.join(unknown)}，是否改了列名？）"
-        errors.add(ws.title, number, "", message + "。请按模板的列名填写")
+            message = msg(
+                "缺少列：%(missing)s（第 %(row)s 行有未识别的列：%(unknown)s，是否改了列名？）。"
+                "请按模板的列名填写",
+                missing=missing_text,
+                row=number,
+                unknown=HEADER_SEPARATOR.join(unknown),
+            )
+        else:
+            message = msg("缺少列：%(missing)s。请按模板的列名填写", missing=missing_text)
+        errors.add(ws.title, number, "", message)
         return None
     return header
 
@@ -602,11 +647,16 @@ def iter_rows(
                     ws.title,
                     number,
                     name,
-                    "单元格含公式，请直接填写内容（可复制后“选择性粘贴 → 值”）",
+                    msg("单元格含公式，请直接填写内容（可复制后“选择性粘贴 → 值”）"),
                 )
                 bad.add(name)
             elif data_type == "e":
-                errors.add(ws.title, number, name, f"单元格为错误值 {value}，请改为直接填写内容")
+                errors.add(
+                    ws.title,
+                    number,
+                    name,
+                    msg("单元格为错误值 %(value)s，请改为直接填写内容", value=str(value)),
+                )
                 bad.add(name)
             else:
                 value = _plain_value(value)
@@ -618,7 +668,9 @@ def iter_rows(
                             ws.title,
                             number,
                             name,
-                            "请填写日期（如 2026-03-31），并把单元格设为日期格式，不要填成文本",
+                            msg(
+                                "请填写日期（如 2026-03-31），并把单元格设为日期格式，不要填成文本"
+                            ),
                         )
                         bad.add(name)
                         continue
@@ -627,7 +679,13 @@ def iter_rows(
             continue
         count += 1
         if count > max_rows:
-            raise WorkbookTooLarge(f"工作表“{ws.title}”超过 {max_rows} 行，请拆分后导入")
+            raise WorkbookTooLarge(
+                msg(
+                    "工作表“%(sheet)s”超过 %(limit)s 行，请拆分后导入",
+                    sheet=ws.title,
+                    limit=max_rows,
+                )
+            )
         yield Row(sheet=ws.title, number=number, values=values, bad=bad)
 
 
@@ -667,8 +725,12 @@ def merged_ranges(ws: Any) -> list[CellRange]:
                 refs.update(m.group(1).decode("ascii") for m in _MERGE_CELL.finditer(data))
             if len(refs) > MAX_MERGED_RANGES:
                 raise WorkbookTooLarge(
-                    f"工作表“{ws.title}”的合并单元格过多（超过 {MAX_MERGED_RANGES} 处），"
-                    "请取消合并后再导入"
+                    msg(
+                        "工作表“%(sheet)s”的合并单元格过多（超过 %(limit)s 处），"
+                        "请取消合并后再导入",
+                        sheet=ws.title,
+                        limit=MAX_MERGED_RANGES,
+                    )
                 )
             tail = data[-300:]  # an element cut in two by the chunk boundary
     return [CellRange(ref.upper()) for ref in sorted(refs)]
@@ -727,7 +789,7 @@ def _merged_cells(ws: Any, header: Header, errors: ErrorList) -> _MergedIndex:
             ws.title,
             first_row,
             column,
-            f"{rng.coord} 是合并单元格，请取消合并，每行分别填写完整",
+            msg("%(cells)s 是合并单元格，请取消合并，每行分别填写完整", cells=rng.coord),
         )
     return _MergedIndex(reaching)
 
@@ -750,7 +812,7 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return "是" if value else "否"  # zh-only: cell text, as the workbooks write it
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     if isinstance(value, dt.date):

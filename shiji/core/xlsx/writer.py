@@ -69,11 +69,12 @@ def safe_cell(cell: Any, value: Any) -> Any:
 
 
 def _choice_messages(choices: Sequence[str], title: str) -> dict[str, str]:
+    listed = gettext("、").join(choices)
     return {
-        "error_title": f"{title}不正确",
-        "error": f"请从下拉列表中选择：{'、'.join(choices)}",
+        "error_title": gettext("%(title)s不正确") % {"title": title},
+        "error": gettext("请从下拉列表中选择：%(choices)s") % {"choices": listed},
         "prompt_title": title,
-        "prompt": f"请选择：{'、'.join(choices)}",
+        "prompt": gettext("请选择：%(choices)s") % {"choices": listed},
     }
 
 
@@ -398,7 +399,7 @@ def write_list_workbook(
     ``rows``. Returns the number of data rows."""
     book = streaming_workbook(out)
     if title:
-        book.set_properties({"title": str(title), "author": "实绩"})
+        book.set_properties({"title": str(title), "author": gettext("实绩")})
     writer = SheetWriter(
         book,
         ExportFormats(book),

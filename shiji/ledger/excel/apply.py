@@ -17,10 +17,11 @@ from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.core import staging
 from shiji.core.errors import AppError, Conflict
+from shiji.core.i18n import recorded
 from shiji.core.models import StagedUpload
 from shiji.core.xlsx import ErrorList
 from shiji.ledger import services
-from shiji.ledger.excel.layout import FIELD_COLUMNS, PHASE_WRITE, SHEET, Progress
+from shiji.ledger.excel.layout import FIELD_COLUMNS, PHASE_WRITE, SHEET, Col, Progress
 from shiji.ledger.excel.plan import ImportResult, Plan, import_plan, result_errors
 from shiji.ledger.models import Problem
 from shiji.orgs.models import Zone
@@ -80,7 +81,11 @@ def import_workbook(
                 "file": [None, name],
                 "sha256": [None, info.sha256],
             },
-            note=f"导入整改台账：新增 {result.created} 条、更新 {result.updated} 条",
+            note=recorded(
+                "导入整改台账：新增 %(created)s 条、更新 %(updated)s 条",
+                created=result.created,
+                updated=result.updated,
+            ),
         )
         if progress:
             progress(PHASE_WRITE, len(plans), len(plans))
@@ -136,7 +141,7 @@ def _apply(actor: Actor, zone: Zone, plans: list[Plan], today: dt.date, errors: 
                             actor=actor, problem=problem, **plan.fields
                         )
                 if plan.progress:
-                    column = "整改进展"
+                    column = Col.PROGRESS
                     services.problem_add_progress(actor=actor, problem=problem, text=plan.progress)
             except AppError as exc:
                 for name, message in (exc.fields or {"": exc.message}).items():

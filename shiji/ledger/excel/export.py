@@ -35,12 +35,17 @@ from shiji.core.xlsx import (
 )
 from shiji.ledger import selectors
 from shiji.ledger.excel.layout import (
+    ALL_ZONES,
     DATE_COLUMNS,
     EXCEL_MAX_ROWS,
     EXPORT_CHUNK,
+    FILLED_IN_BY,
+    FILLED_IN_ON,
     HEADERS,
     NEUTRAL_TITLE,
+    PERSON_WITH_ORG_FORMAT,
     PHASE_EXPORT,
+    PRINT_FILE_SUFFIX,
     PRINT_SHEET,
     PRINT_VERSION,
     PRINT_WIDTHS,
@@ -52,6 +57,7 @@ from shiji.ledger.excel.layout import (
     WIDTHS,
     WIDTHS_SEVERAL_ZONES,
     ZONE_HEADER,
+    Col,
     Progress,
 )
 from shiji.ledger.models import Kind, Problem, Source, Status
@@ -137,7 +143,7 @@ def printed(params: Mapping[str, Any] | None) -> bool:
 def export_filename(zone_or_none: Zone | None, params: Mapping[str, Any] | None = None) -> str:
     """The download name, e.g. "无锡高新区-问题整改台账-2026-03-15.xlsx"
     ("…问题整改台账（打印版）…" for the 打印版)."""
-    what = f"{TITLE_SUFFIX}（打印版）" if printed(params) else TITLE_SUFFIX
+    what = TITLE_SUFFIX + PRINT_FILE_SUFFIX if printed(params) else TITLE_SUFFIX
     return download_name(what, zone_name=zone_or_none.name if zone_or_none else None)
 
 
@@ -167,11 +173,13 @@ def export_workbook(
 
     book = streaming_workbook(out)  # text stays text (see STREAMING_OPTIONS)
     title = export_title(zone)
-    book.set_properties({"title": title, "author": "实绩", "company": zone.name if zone else ""})
+    book.set_properties(
+        {"title": title, "author": gettext("实绩"), "company": zone.name if zone else ""}
+    )
     several = zone is None and qs.exists()  # rows of several zones: a 高新区 column
     filled_in = (
-        f"填报单位：{zone.name if zone else '各高新区'}",
-        f"填报日期：{chinese_date(timezone.localdate())}",
+        FILLED_IN_BY.format(org=zone.name if zone else ALL_ZONES),
+        FILLED_IN_ON.format(date=chinese_date(timezone.localdate())),
     )
     if printed(params):
         widths = PRINT_WIDTHS_SEVERAL_ZONES if several else PRINT_WIDTHS
@@ -182,7 +190,7 @@ def export_workbook(
             book,
             ExportFormats(book),
             name=PRINT_SHEET,
-            columns=[Column(h, widths[h], date=h == "整改时限") for h in headers],
+            columns=[Column(h, widths[h], date=h == Col.DEADLINE) for h in headers],
             title=title,
             info=[filled_in],
             landscape=True,
@@ -207,7 +215,7 @@ def export_workbook(
         if not name:
             return ""
         if (values["zone_id"], name) in ambiguous:
-            return f"{name}（{values[f'{role}__org__name']}）"
+            return PERSON_WITH_ORG_FORMAT.format(name=name, org=values[f"{role}__org__name"])
         return name
 
     rows = 0

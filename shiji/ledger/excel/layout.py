@@ -3,8 +3,12 @@ export and import, shared by ``export``, ``plan`` and ``apply``."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from django.utils.translation import gettext_noop
+
+from shiji.core.i18n import msg
 from shiji.core.uploads import MB
 from shiji.core.xlsx import ReadLimits
 
@@ -27,8 +31,38 @@ HEADERS = [
     "状态",
     "销号日期",
 ]
+
+
+class Col:
+    """The contract's headers by name, for the code that reads and writes them."""
+
+    SERIAL = "序号"
+    CODE = "台账编号"
+    SOURCE = "问题来源"
+    CATEGORY = "问题类别"
+    DESCRIPTION = "问题描述"
+    MEASURES = "整改措施"
+    GOAL = "整改目标"
+    ORG = "责任单位"
+    LEADER = "责任领导"
+    OWNER = "责任人"
+    KIND = "整改类型"
+    DEADLINE = "整改时限"
+    PROGRESS = "整改进展"
+    COMPLETION = "完成情况"
+    STATUS = "状态"
+    CLOSED_ON = "销号日期"
+    FOUND_ON = "发现日期"  # not a column: named by the services' deadline rule
+
+
 DATE_COLUMNS = ("整改时限", "销号日期")
 ZONE_HEADER = "高新区"
+# Joins lists of the workbook's words (headers, 状态 labels) inside messages.
+LIST_SEPARATOR = "、"
+# A person named with their organization in a 责任领导/责任人 cell, for
+# names that occur more than once in the zone: "张伟（党政办公室）".
+PERSON_WITH_ORG = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<org>.+)[）)]$")
+PERSON_WITH_ORG_FORMAT = "{name}（{org}）"
 PRINT_VERSION = "print"  # the export parameter ``version`` that asks for the 打印版
 
 # Widths in characters (see core.xlsx), chosen so that the sixteen columns
@@ -87,11 +121,16 @@ PRINT_WIDTHS = {
 }
 PRINT_WIDTHS_SEVERAL_ZONES = {**PRINT_WIDTHS, "问题描述": 24, "整改措施": 22, ZONE_HEADER: 8}
 TITLE_SUFFIX = "问题整改台账"
+PRINT_FILE_SUFFIX = "（打印版）"
+FILLED_IN_BY = "填报单位：{org}"
+FILLED_IN_ON = "填报日期：{date}"
+ALL_ZONES = "各高新区"
 NEUTRAL_TITLE = "各高新区问题整改台账"
 DATE_FORMAT = "yyyy-mm-dd"
 EXCEL_MAX_ROWS = 1_048_576
-TOO_MANY_ROWS = (
-    f"要导出的问题超过 Excel 单个工作表的上限（{EXCEL_MAX_ROWS - 2} 行），请筛选后分批导出"
+TOO_MANY_ROWS = msg(
+    "要导出的问题超过 Excel 单个工作表的上限（%(limit)s 行），请筛选后分批导出",
+    limit=EXCEL_MAX_ROWS - 2,
 )
 
 IMPORT_MAX_ROWS = 100_000
@@ -128,7 +167,13 @@ FIELD_COLUMNS = {
 
 # progress(phase, rows done, total rows or None), for the job page.
 Progress = Callable[[str, int, int | None], None]
-PHASE_EXPORT, PHASE_CHECK, PHASE_WRITE = "导出", "检查", "写入"
+# Stored in Chinese on the job; the job page translates them (gettext_noop:
+# for the catalogue).
+PHASE_EXPORT, PHASE_CHECK, PHASE_WRITE = (
+    gettext_noop("导出"),
+    gettext_noop("检查"),
+    gettext_noop("写入"),
+)
 # Past this many problems a file is more likely the wrong one than a nearly
 # right one; the list stops there rather than running to 100,000 entries.
 MAX_ERRORS = 1000

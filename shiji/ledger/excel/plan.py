@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from shiji.campaigns.models import ProblemCategory
 from shiji.core.errors import Invalid
-from shiji.core.i18n import in_chinese
+from shiji.core.i18n import Message, in_chinese, msg
 from shiji.core.uploads import check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
@@ -32,12 +32,16 @@ from shiji.ledger.excel.layout import (
     DATE_COLUMNS,
     FIELD_COLUMNS,
     HEADERS,
+    LIST_SEPARATOR,
     MAX_ERRORS,
+    PERSON_WITH_ORG,
+    PERSON_WITH_ORG_FORMAT,
     PHASE_CHECK,
     PRINT_SHEET,
     READ_LIMITS,
     SHEET,
     ZONE_HEADER,
+    Col,
     Progress,
 )
 from shiji.ledger.models import Kind, Problem, Source, Status
@@ -71,8 +75,9 @@ class ImportResult:
         return {
             "created": self.created,
             "updated": self.updated,
+            # msgid/params: rendered in the reader's language (core.i18n.stored_text).
             "errors": [
-                {"row": e["row"], "column": e["column"], "message": e["message"]}
+                {k: e[k] for k in ("row", "column", "message", "msgid", "params") if k in e}
                 for e in self.errors
             ],
         }
@@ -184,8 +189,10 @@ def import_plan(
                 sheet.title,
                 None,
                 "",
-                "这是整改台账的打印版，只供打印，不能导入：请在台账页点击“导出 Excel”，"
-                "在导出的文件中修改后再导入",
+                msg(
+                    "这是整改台账的打印版，只供打印，不能导入：请在台账页点击“导出 Excel”，"
+                    "在导出的文件中修改后再导入"
+                ),
             )
         else:
             header = _find_header(sheet, errors)
@@ -200,7 +207,7 @@ def import_plan(
                 existing = _existing(actor, zone, batch)
                 for row in batch:
                     if not row.bad and all(
-                        value is None for key, value in row.values.items() if key != "序号"
+                        value is None for key, value in row.values.items() if key != Col.SERIAL
                     ):
                         continue  # a template's pre-numbered empty row
                     plan = _plan_row(row, existing, seen, names, zone, today, errors)
@@ -239,26 +246,47 @@ def _check_columns(sheet: str, header: Any, errors: ErrorList) -> None:
     for text in header.unknown:
         if text.replace(" ", "") in known:
             errors.add(
-                sheet, header.row, text, f"第 {header.row} 行有两列“{text}”，请删除重复的一列"
+                sheet,
+                header.row,
+                text,
+                msg(
+                    "第 %(row)s 行有两列“%(column)s”，请删除重复的一列",
+                    row=header.row,
+                    column=text,
+                ),
             )
         else:
             errors.add(
                 sheet,
                 header.row,
                 text,
-                f"无法识别的列“{text}”：台账只有模板中的列（{'、'.join(HEADERS)}），"
-                "请删除这一列或把内容移入相应的列",
+                msg(
+                    "无法识别的列“%(column)s”：台账只有模板中的列（%(headers)s），"
+                    "请删除这一列或把内容移入相应的列",
+                    column=text,
+                    headers=LIST_SEPARATOR.join(HEADERS),
+                ),
             )
 
 
 def result_errors(errors: ErrorList) -> list[dict[str, Any]]:
+    # ``msgid``/``params``: shown in the reader's language (core.i18n.stored_text).
     out = [
-        {"row": e["row"] or 0, "column": e["column"], "message": e["message"]}
+        {**{k: v for k, v in e.items() if k != "sheet"}, "row": e["row"] or 0}
         for e in errors.as_list()
     ]
     if len(out) > MAX_ERRORS:
         out = out[:MAX_ERRORS]
-        out.append({"row": 0, "column": "", "message": f"问题过多，只列出前 {MAX_ERRORS} 处"})
+        more = msg("问题过多，只列出前 %(count)s 处", count=MAX_ERRORS)
+        out.append(
+            {
+                "row": 0,
+                "column": "",
+                "message": str(more),
+                "msgid": more.msgid,
+                "params": more.params,
+            }
+        )
     return out
 
 
@@ -291,7 +319,7 @@ _EXISTING_VALUES = (
 
 def _existing(actor: policy.Actor, zone: Zone, batch: list[Row]) -> dict[str, dict[str, Any]]:
     """The batch's problems by code, read within the importer's scope."""
-    codes = {row.text("台账编号") for row in batch} - {""}
+    codes = {row.text(Col.CODE) for row in batch} - {""}
     if not codes:
         return {}
     qs = selectors.problems_visible_to(user=actor, action="ledger.import").filter(
@@ -320,8 +348,6 @@ class _Names:
     """The zone's categories, organizations and people, loaded once and
     matched by exact name."""
 
-    _WITH_ORG = re.compile(r"^(?P<name>[^（(]+?)\s*[（(](?P<org>.+)[）)]$")
-
     def __init__(self, actor: policy.Actor, zone: Zone) -> None:
         self.orgs = {o.name: o for o in orgs_visible_to(user=actor).filter(zone=zone)}
         self.categories: dict[str, list[ProblemCategory]] = defaultdict(list)
@@ -339,7 +365,9 @@ class _Names:
     def org(self, text: str) -> Organization:
         org = self.orgs.get(text)
         if org is None:
-            raise _CellError(f"责任单位“{text}”不在本区的组织中，请使用“组织与人员”中的组织全称")
+            raise _CellError(
+                msg("责任单位“%(org)s”不在本区的组织中，请使用“组织与人员”中的组织全称", org=text)
+            )
         return org
 
     def category(self, text: str, current_id: int | None) -> ProblemCategory:
@@ -351,11 +379,23 @@ class _Names:
         if active:
             return active[0]
         if matches:
-            raise _CellError(f"问题类别“{text}”已停用，请选用本区在用的问题类别")
-        names = "、".join(
+            raise _CellError(
+                msg("问题类别“%(category)s”已停用，请选用本区在用的问题类别", category=text)
+            )
+        names = LIST_SEPARATOR.join(
             dict.fromkeys(c.name for cs in self.categories.values() for c in cs if c.is_active)
         )
-        raise _CellError(f"问题类别“{text}”不存在；本区的问题类别有：{names or '（尚未设置）'}")
+        if not names:
+            raise _CellError(
+                msg("问题类别“%(category)s”不存在；本区尚未设置问题类别", category=text)
+            )
+        raise _CellError(
+            msg(
+                "问题类别“%(category)s”不存在；本区的问题类别有：%(names)s",
+                category=text,
+                names=names,
+            )
+        )
 
     def person(self, text: str, label: str) -> Person | None:
         if not text:
@@ -364,19 +404,30 @@ class _Names:
         if len(same) == 1:
             return same[0]
         if len(same) > 1:
-            example = f"{text}（{same[0].org.name}）"
+            example = PERSON_WITH_ORG_FORMAT.format(name=text, org=same[0].org.name)
             raise _CellError(
-                f"本区有 {len(same)} 位“{text}”，请写成“姓名（所在组织）”，如“{example}”"
+                msg(
+                    "本区有 %(count)s 位“%(name)s”，请写成“姓名（所在组织）”，如“%(example)s”",
+                    count=len(same),
+                    name=text,
+                    example=example,
+                )
             )
-        match = self._WITH_ORG.match(text)
+        match = PERSON_WITH_ORG.match(text)
         if match:
             name, org = match.group("name").strip(), match.group("org").strip()
             for person in self.people.get(name, []):
                 if person.org.name == org:
                     return person
             if self.people.get(name):
-                raise _CellError(f"“{org}”中没有名为“{name}”的人员")
-        raise _CellError(f"{label}“{text}”不在本区花名册中，请先在“组织与人员”中添加")
+                raise _CellError(msg("“%(org)s”中没有名为“%(name)s”的人员", org=org, name=name))
+        raise _CellError(
+            msg(
+                "%(column)s“%(name)s”不在本区花名册中，请先在“组织与人员”中添加",
+                column=label,
+                name=text,
+            )
+        )
 
 
 def _plan_row(
@@ -391,7 +442,7 @@ def _plan_row(
     """Check one row; return what it would write (None: nothing, or errors)."""
     failed = bool(row.bad)  # cells iter_rows already reported
 
-    def report(column: str, message: str | StrPromise) -> None:
+    def report(column: str, message: str | StrPromise | Message) -> None:
         nonlocal failed
         failed = True
         errors.add(row.sheet, row.number, column, message)
@@ -401,21 +452,28 @@ def _plan_row(
         if other and other not in (zone.name, zone.short_name):
             report(
                 ZONE_HEADER,
-                f"这一行是“{other}”的问题，不能导入{zone.name}的台账："
-                f"请只保留{zone.name}的行，其他高新区的行分别导入",
+                msg(
+                    "这一行是“%(other)s”的问题，不能导入%(zone)s的台账："
+                    "请只保留%(zone)s的行，其他高新区的行分别导入",
+                    other=other,
+                    zone=zone.name,
+                ),
             )
             return None
 
-    code = row.text("台账编号")
+    code = row.text(Col.CODE)
     current = None
     if code:
         if code in seen:
-            report("台账编号", f"台账编号“{code}”与第 {seen[code]} 行重复")
+            report(
+                Col.CODE,
+                msg("台账编号“%(code)s”与第 %(row)s 行重复", code=code, row=seen[code]),
+            )
         else:
             seen[code] = row.number
         current = existing.get(code)
         if current is None:
-            report("台账编号", f"台账编号“{code}”不存在；新增问题请留空")
+            report(Col.CODE, msg("台账编号“%(code)s”不存在；新增问题请留空", code=code))
             return None
 
     def cell(column: str, parse: Callable[[str], Any]) -> Any:
@@ -424,46 +482,46 @@ def _plan_row(
         try:
             return parse(_text(row[column]))
         except _CellError as exc:
-            report(column, str(exc))
+            report(column, exc.args[0])
         except Invalid as exc:
             report(column, exc.message)
         return None
 
     wanted: dict[str, Any] = {
         "source": cell(
-            "问题来源",
+            Col.SOURCE,
             lambda t: (
-                clean_choice(t, field="source", label="问题来源", choices=Source)
+                clean_choice(t, field="source", label=Col.SOURCE, choices=Source)
                 if t
-                else _missing("问题来源")
+                else _missing(Col.SOURCE)
             ),
         ),
         "category": cell(
-            "问题类别",
+            Col.CATEGORY,
             lambda t: (
                 names.category(t, current["category_id"] if current else None)
                 if t
-                else _missing("问题类别")
+                else _missing(Col.CATEGORY)
             ),
         ),
-        "description": _text(row["问题描述"]),
-        "measures": _text(row["整改措施"]),
-        "goal": _text(row["整改目标"]),
-        "org": cell("责任单位", lambda t: names.org(t) if t else _missing("责任单位")),
-        "leader": cell("责任领导", lambda t: names.person(t, "责任领导")),
-        "owner": cell("责任人", lambda t: names.person(t, "责任人")),
+        "description": _text(row[Col.DESCRIPTION]),
+        "measures": _text(row[Col.MEASURES]),
+        "goal": _text(row[Col.GOAL]),
+        "org": cell(Col.ORG, lambda t: names.org(t) if t else _missing(Col.ORG)),
+        "leader": cell(Col.LEADER, lambda t: names.person(t, Col.LEADER)),
+        "owner": cell(Col.OWNER, lambda t: names.person(t, Col.OWNER)),
         "kind": cell(
-            "整改类型",
+            Col.KIND,
             lambda t: (
-                clean_choice(t, field="kind", label="整改类型", choices=Kind)
+                clean_choice(t, field="kind", label=Col.KIND, choices=Kind)
                 if t
-                else _missing("整改类型")
+                else _missing(Col.KIND)
             ),
         ),
-        "deadline": row["整改时限"],
+        "deadline": row[Col.DEADLINE],
     }
-    progress = "" if "整改进展" in row.bad else _text(row["整改进展"])
-    status = cell("状态", _status_code)
+    progress = "" if Col.PROGRESS in row.bad else _text(row[Col.PROGRESS])
+    status = cell(Col.STATUS, _status_code)
     _check_lifecycle_cells(row, current, status, report)
     if failed:
         return None
@@ -477,7 +535,7 @@ def _plan_row(
         if progress == _text(current["progress_summary"]):
             progress = ""
         elif not progress:
-            report("整改进展", "整改进展不能清空；如有新的进展请直接填写")
+            report(Col.PROGRESS, msg("整改进展不能清空；如有新的进展请直接填写"))
             return None
         if not fields and not progress:
             return None
@@ -488,18 +546,22 @@ def _plan_row(
             return None
     if progress:
         try:
-            clean_text(progress, field="text", label="整改进展", max_length=services.TEXT_LIMIT)
+            clean_text(progress, field="text", label=Col.PROGRESS, max_length=services.TEXT_LIMIT)
         except Invalid as exc:
-            report("整改进展", exc.message)
+            report(Col.PROGRESS, exc.message)
     try:
         services.problem_clean(
             zone=zone, fields=fields, current=_as_problem(current) if current else None
         )
     except Invalid as exc:
-        for name, refusal in (exc.fields or {"": exc.message}).items():
-            if name == "deadline" and current is None and "发现日期" in refusal:
-                refusal = f"{refusal}（新增问题的发现日期为导入当天）"
-            report(FIELD_COLUMNS.get(name, ""), refusal)
+        for name, text in (exc.fields or {"": exc.message}).items():
+            if name == "deadline" and current is None and Col.FOUND_ON in text:
+                report(
+                    FIELD_COLUMNS[name],
+                    msg("%(message)s（新增问题的发现日期为导入当天）", message=text),
+                )
+            else:
+                report(FIELD_COLUMNS.get(name, ""), text)
     if failed:
         return None
     return Plan(
@@ -507,12 +569,12 @@ def _plan_row(
         problem_id=current["pk"] if current else None,
         fields=fields,
         progress=progress,
-        columns=columns + (["整改进展"] if progress else []),
+        columns=columns + ([Col.PROGRESS] if progress else []),
     )
 
 
 def _missing(label: str) -> None:
-    raise _CellError(f"请填写{label}")
+    raise _CellError(msg("请填写%(column)s", column=label))
 
 
 def _status_code(text: str) -> str:
@@ -521,10 +583,8 @@ def _status_code(text: str) -> str:
     for code, label in Status.choices:
         if text in (code, str(label)):
             return code
-    raise _CellError(f"状态应为以下之一：{'、'.join(str(label) for _, label in Status.choices)}")
-
-
-_LIFECYCLE_HINT = "请在台账中按流程办理（开始整改、提交销号、审核销号等），导入时请保持导出时的内容"
+    labels = LIST_SEPARATOR.join(str(label) for _, label in Status.choices)
+    raise _CellError(msg("状态应为以下之一：%(labels)s", labels=labels))
 
 
 def _check_lifecycle_cells(
@@ -532,23 +592,42 @@ def _check_lifecycle_cells(
 ) -> None:
     """状态, 完成情况 and 销号日期 move only through the lifecycle: an
     unchanged export passes, anything else is refused cell by cell."""
-    completion = "" if "完成情况" in row.bad else _text(row["完成情况"])
-    closed_on = row["销号日期"]
+    completion = "" if Col.COMPLETION in row.bad else _text(row[Col.COMPLETION])
+    closed_on = row[Col.CLOSED_ON]
     if current is None:
         if status not in (None, "", Status.OPEN):
-            report("状态", "新增问题的状态为“待整改”，请留空或填写“待整改”")
+            report(Col.STATUS, msg("新增问题的状态为“待整改”，请留空或填写“待整改”"))
         if completion:
-            report("完成情况", "新增问题不能填写完成情况；完成情况在提交销号时填写")
-        if closed_on is not None and "销号日期" not in row.bad:
-            report("销号日期", "新增问题不能填写销号日期；销号日期在审核销号时生成")
+            report(Col.COMPLETION, msg("新增问题不能填写完成情况；完成情况在提交销号时填写"))
+        if closed_on is not None and Col.CLOSED_ON not in row.bad:
+            report(Col.CLOSED_ON, msg("新增问题不能填写销号日期；销号日期在审核销号时生成"))
         return
     if status is not None and status != current["status"]:
         label = Status(current["status"]).label
-        report("状态", f"状态不能通过导入修改（台账中为“{label}”）；{_LIFECYCLE_HINT}")
-    if "完成情况" not in row.bad and not _same_text(completion, current["completion_note"]):
-        report("完成情况", f"完成情况不能通过导入修改；{_LIFECYCLE_HINT}")
-    if "销号日期" not in row.bad and closed_on != current["closed_on"]:
-        report("销号日期", f"销号日期不能通过导入修改；{_LIFECYCLE_HINT}")
+        report(
+            Col.STATUS,
+            msg(
+                "状态不能通过导入修改（台账中为“%(status)s”）；"
+                "请在台账中按流程办理（开始整改、提交销号、审核销号等），导入时请保持导出时的内容",
+                status=str(label),
+            ),
+        )
+    if Col.COMPLETION not in row.bad and not _same_text(completion, current["completion_note"]):
+        report(
+            Col.COMPLETION,
+            msg(
+                "完成情况不能通过导入修改；"
+                "请在台账中按流程办理（开始整改、提交销号、审核销号等），导入时请保持导出时的内容"
+            ),
+        )
+    if Col.CLOSED_ON not in row.bad and closed_on != current["closed_on"]:
+        report(
+            Col.CLOSED_ON,
+            msg(
+                "销号日期不能通过导入修改；"
+                "请在台账中按流程办理（开始整改、提交销号、审核销号等），导入时请保持导出时的内容"
+            ),
+        )
 
 
 def _changed(name: str, value: Any, current: dict[str, Any]) -> bool:
@@ -561,7 +640,7 @@ def _changed(name: str, value: Any, current: dict[str, Any]) -> bool:
 
 def _state_error(
     current: dict[str, Any], fields: dict[str, Any], progress: str
-) -> tuple[str, str] | None:
+) -> tuple[str, Message] | None:
     """The lifecycle's guards on a changed row (``workflow.GUARDS``, which the
     services apply again when the rows are written), checked before any write."""
     status = current["status"]
@@ -569,11 +648,13 @@ def _state_error(
     problem = Problem(status=status)
     if fields and not workflow.allows("edit", problem):
         column = FIELD_COLUMNS[next(iter(fields))]
-        return column, f"问题{label}，不能再修改；如需调整请先在台账中退回或重新整改"
+        return column, msg(
+            "问题%(status)s，不能再修改；如需调整请先在台账中退回或重新整改", status=str(label)
+        )
     if progress and not workflow.allows("progress", problem):
-        return "整改进展", f"问题{label}，不能再记录进展"
+        return Col.PROGRESS, msg("问题%(status)s，不能再记录进展", status=str(label))
     if "deadline" in fields and current["deadline"] is not None:
-        return "整改时限", "修改整改时限请在台账中使用“申请延期”，并说明理由"
+        return Col.DEADLINE, msg("修改整改时限请在台账中使用“申请延期”，并说明理由")
     return None
 
 

@@ -24,12 +24,9 @@ position, party membership, phone, and put back on the roster if removed).
 """
 
 from shiji.orgs.roster.apply import roster_confirm, roster_dry_run, roster_import
+from shiji.orgs.roster.layout import ORG_HEADERS, ORG_SHEET, PEOPLE_HEADERS, PEOPLE_SHEET
 from shiji.orgs.roster.plan import (
     MAX_BYTES,
-    ORG_HEADERS,
-    ORG_SHEET,
-    PEOPLE_HEADERS,
-    PEOPLE_SHEET,
     OrgPlan,
     PersonPlan,
     RosterErrors,

@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import IO, Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.core import staging
 from shiji.core.errors import Conflict
+from shiji.core.i18n import recorded
 from shiji.core.models import StagedUpload
 from shiji.core.uploads import UploadInfo
 from shiji.orgs import policy, services
@@ -30,8 +32,8 @@ def roster_dry_run(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) ->
         "roster.import",
         zone,
         view="zone.view",
-        missing="高新区不存在",
-        message="您没有权限导入本区花名册",
+        missing=gettext_lazy("高新区不存在"),
+        message=gettext_lazy("您没有权限导入本区花名册"),
     )
     staging.staged_purge()
     plan = roster_parse(file, zone)
@@ -53,8 +55,8 @@ def roster_import(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> 
         "roster.import",
         zone,
         view="zone.view",
-        missing="高新区不存在",
-        message="您没有权限导入本区花名册",
+        missing=gettext_lazy("高新区不存在"),
+        message=gettext_lazy("您没有权限导入本区花名册"),
     )
     # One import at a time per zone: the plan is made and applied under the lock.
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
@@ -66,7 +68,7 @@ def roster_import(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> 
             _apply(actor, zone, plan)
     except IntegrityError:
         # Someone added the same org or person between our checks and our insert.
-        raise Conflict("导入时本区数据正被他人修改，请稍后重新上传") from None
+        raise Conflict(gettext("导入时本区数据正被他人修改，请稍后重新上传")) from None
     counts = plan.counts
     audit_record(
         actor=actor,
@@ -77,9 +79,10 @@ def roster_import(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> 
             "file": [None, plan.file_name],
             "sha256": [None, plan.sha256],
         },
-        note=(
-            f"导入花名册：新建组织 {counts['orgs_created']} 个、更新 {counts['orgs_updated']} 个，"
-            f"新建人员 {counts['people_created']} 名、更新 {counts['people_updated']} 名"
+        note=recorded(
+            "导入花名册：新建组织 %(orgs_created)s 个、更新 %(orgs_updated)s 个，"
+            "新建人员 %(people_created)s 名、更新 %(people_updated)s 名",
+            **counts,
         ),
     )
     return plan

@@ -4,15 +4,14 @@ created or updated. Writes nothing."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.core.errors import Invalid
-from shiji.core.i18n import in_chinese
+from shiji.core.i18n import in_chinese, msg
 from shiji.core.uploads import MB, check_upload
 from shiji.core.validation import clean_choice, clean_text
 from shiji.core.xlsx import (
@@ -24,16 +23,21 @@ from shiji.core.xlsx import (
     open_workbook,
 )
 from shiji.orgs.models import Organization, OrgKind, Person, Sector, Zone
+from shiji.orgs.roster.layout import (
+    EXAMPLE_MARKS,
+    LIST_SEPARATOR,
+    NO,
+    ORG_HEADERS,
+    ORG_SHEET,
+    PEOPLE_HEADERS,
+    PEOPLE_SHEET,
+    PHONE,
+    SHEETS,
+    YES,
+    Col,
+)
 
-ORG_SHEET = "组织"
-PEOPLE_SHEET = "人员"
-ORG_HEADERS = ["组织名称", "上级组织", "组织类型", "领域"]
-PEOPLE_HEADERS = ["姓名", "所属组织", "职务", "是否党员", "联系电话"]
-SHEETS = (ORG_SHEET, PEOPLE_SHEET)
 MAX_BYTES = 5 * MB
-# Rows whose first cell starts with one of these are the template's examples.
-EXAMPLE_MARKS = ("【示例】", "[示例]", "［示例］")
-EXAMPLE = "【示例】"
 TEMPLATE_ROWS = 2000  # how far down the template's drop-downs reach
 # What reading one uploaded roster may cost (both sheets together).
 READ_LIMITS = ReadLimits(
@@ -44,16 +48,12 @@ READ_LIMITS = ReadLimits(
     max_seconds=60,
 )
 
-_YES = {"是", "y", "yes", "true", "1", "党员", "中共党员", "预备党员", "√"}
-_NO = {"否", "n", "no", "false", "0", "群众", "非党员", "×"}
-_PHONE = re.compile(r"^[0-9+\-\s()（）#,，、/转]+$")
-
 
 class RosterErrors(Invalid):
     """The file has problems; ``errors`` lists them by sheet, row and column."""
 
     def __init__(self, errors: list[dict[str, Any]]):
-        super().__init__(f"花名册有 {len(errors)} 处问题，未导入任何数据")
+        super().__init__(msg("花名册有 %(count)s 处问题，未导入任何数据", count=len(errors)))
         self.errors = errors
 
 
@@ -65,7 +65,7 @@ class OrgPlan:
     kind: str  # OrgKind code
     sector: str  # Sector code
     existing: Organization | None = None
-    changes: dict[str, list[str]] = field(default_factory=dict)  # label: [old, new]
+    changes: dict[str, list[Any]] = field(default_factory=dict)  # label: [old, new]
     depth: int = 0  # in the tree after the import; parents go first
 
     @property
@@ -92,7 +92,7 @@ class PersonPlan:
     is_party_member: bool
     phone: str
     existing: Person | None = None
-    changes: dict[str, list[str]] = field(default_factory=dict)
+    changes: dict[str, list[Any]] = field(default_factory=dict)
 
     @property
     def action(self) -> str:
@@ -166,8 +166,10 @@ def roster_parse(file: IO[bytes] | Any, zone: Zone) -> RosterPlan:
             "",
             None,
             "",
-            "花名册中没有可导入的数据：“组织”和“人员”两个工作表都没有填写数据行"
-            "（带【示例】的行不算）",
+            msg(
+                "花名册中没有可导入的数据：“组织”和“人员”两个工作表都没有填写数据行"
+                "（带【示例】的行不算）"
+            ),
         )
     plan = RosterPlan(
         file_name=str(getattr(file, "name", "") or "")[-255:], sha256=info.sha256, size=info.size
@@ -185,7 +187,7 @@ def _sheet_rows(wb, name: str, headers: list[str], errors: ErrorList) -> list[Ro
     """The sheet's data rows without the examples; None if it cannot be read."""
     sheet = next((s for s in wb.sheetnames if s.strip() == name), None)
     if sheet is None:
-        errors.add(name, None, "", f"缺少工作表“{name}”，请使用下载的模板填写")
+        errors.add(name, None, "", msg("缺少工作表“%(sheet)s”，请使用下载的模板填写", sheet=name))
         return None
     ws = wb[sheet]
     header = find_header(ws, headers, errors=errors)
@@ -223,41 +225,41 @@ def _plan_orgs(
         name = _cleaned(
             errors,
             row,
-            "组织名称",
+            Col.ORG_NAME,
             clean_text,
-            row.text("组织名称"),
+            row.text(Col.ORG_NAME),
             field="name",
-            label="组织名称",
+            label=Col.ORG_NAME,
             max_length=100,
         )
         parent = _cleaned(
             errors,
             row,
-            "上级组织",
+            Col.PARENT,
             clean_text,
-            row.text("上级组织"),
+            row.text(Col.PARENT),
             field="parent",
-            label="上级组织",
+            label=Col.PARENT,
             max_length=100,
             required=False,
         )
         kind = _cleaned(
             errors,
             row,
-            "组织类型",
+            Col.KIND,
             _choice,
-            row.text("组织类型"),
-            label="组织类型",
+            row.text(Col.KIND),
+            label=Col.KIND,
             choices=OrgKind,
         )
         sector = _cleaned(
-            errors, row, "领域", _choice, row.text("领域"), label="领域", choices=Sector
+            errors, row, Col.SECTOR, _choice, row.text(Col.SECTOR), label=Col.SECTOR, choices=Sector
         )
         if not name:
             continue
         names.add(name)
         if parent == name:
-            errors.add(row.sheet, row.number, "上级组织", "上级组织不能是它自己")
+            errors.add(row.sheet, row.number, Col.PARENT, msg("上级组织不能是它自己"))
             continue
         if kind and sector and parent is not None:
             plans.append(
@@ -266,18 +268,22 @@ def _plan_orgs(
 
     rows_by_name: dict[str, list[int]] = defaultdict(list)
     for row in rows:
-        text = row.text("组织名称")
+        text = row.text(Col.ORG_NAME)
         if text:
             rows_by_name[text].append(row.number)
     for name, numbers in rows_by_name.items():
         if len(numbers) > 1:
-            listed = "、".join(str(n) for n in numbers)
+            listed = LIST_SEPARATOR.join(str(n) for n in numbers)
             for number in numbers:
                 errors.add(
                     ORG_SHEET,
                     number,
-                    "组织名称",
-                    f"组织名称“{name}”重复出现（第 {listed} 行），同一名称只能填写一行",
+                    Col.ORG_NAME,
+                    msg(
+                        "组织名称“%(name)s”重复出现（第 %(rows)s 行），同一名称只能填写一行",
+                        name=name,
+                        rows=listed,
+                    ),
                 )
     plans = [p for p in plans if len(rows_by_name[p.name]) == 1]
     for plan in plans:
@@ -285,8 +291,11 @@ def _plan_orgs(
             errors.add(
                 ORG_SHEET,
                 plan.row,
-                "上级组织",
-                f"上级组织“{plan.parent}”不存在：请在本表中添加该组织，或填写系统中已有的组织名称",
+                Col.PARENT,
+                msg(
+                    "上级组织“%(parent)s”不存在：请在本表中添加该组织，或填写系统中已有的组织名称",
+                    parent=plan.parent,
+                ),
             )
     _order_by_dependency(plans, existing, errors)
     for plan in plans:
@@ -299,8 +308,8 @@ def _plan_orgs(
 
 def _choice(text: str, *, label: str, choices: Any) -> str:
     if not text:
-        allowed = "、".join(str(n) for _, n in choices.choices)
-        raise Invalid(f"请选择{label}（{allowed}）")
+        allowed = LIST_SEPARATOR.join(str(n) for _, n in choices.choices)
+        raise Invalid(msg("请选择%(column)s（%(choices)s）", column=label, choices=allowed))
     return clean_choice(text, field="value", label=label, choices=choices)
 
 
@@ -339,8 +348,8 @@ def _order_by_dependency(
                         errors.add(
                             ORG_SHEET,
                             row_of[name],
-                            "上级组织",
-                            f"上级关系形成循环：{text}，请检查上级组织",
+                            Col.PARENT,
+                            msg("上级关系形成循环：%(cycle)s，请检查上级组织", cycle=text),
                         )
                     depth[name] = None
                 base = None
@@ -355,25 +364,33 @@ def _order_by_dependency(
     too_deep = [n for n, d in depth.items() if d is not None and d > MAX_DEPTH]
     for name in too_deep:
         if name in row_of:
-            errors.add(ORG_SHEET, row_of[name], "上级组织", f"组织层级不能超过 {MAX_DEPTH + 1} 级")
+            errors.add(
+                ORG_SHEET,
+                row_of[name],
+                Col.PARENT,
+                msg("组织层级不能超过 %(levels)s 级", levels=MAX_DEPTH + 1),
+            )
     if too_deep and not any(n in row_of for n in too_deep):
         errors.add(
-            ORG_SHEET, None, "上级组织", f"调整上级后，部分下级组织将超过 {MAX_DEPTH + 1} 级"
+            ORG_SHEET,
+            None,
+            Col.PARENT,
+            msg("调整上级后，部分下级组织将超过 %(levels)s 级", levels=MAX_DEPTH + 1),
         )
     for plan in plans:
         plan.depth = depth.get(plan.name) or 0
     plans.sort(key=lambda p: (p.depth, p.row))
 
 
-def _org_changes(org: Organization, plan: OrgPlan) -> dict[str, list[str]]:
-    changes = {}
+def _org_changes(org: Organization, plan: OrgPlan) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
     if org.kind != plan.kind:
-        changes["组织类型"] = [org.get_kind_display(), plan.kind_label]
+        changes[Col.KIND] = [OrgKind(org.kind).label, OrgKind(plan.kind).label]
     if org.sector != plan.sector:
-        changes["领域"] = [org.get_sector_display(), plan.sector_label]
+        changes[Col.SECTOR] = [Sector(org.sector).label, Sector(plan.sector).label]
     old_parent = org.parent.name if org.parent is not None else ""
     if old_parent != plan.parent:
-        changes["上级组织"] = [old_parent or "（无）", plan.parent or "（无）"]
+        changes[Col.PARENT] = [old_parent or _NONE, plan.parent or _NONE]
     return changes
 
 
@@ -389,42 +406,45 @@ def _plan_people(
         name = _cleaned(
             errors,
             row,
-            "姓名",
+            Col.NAME,
             clean_text,
-            row.text("姓名"),
+            row.text(Col.NAME),
             field="name",
-            label="姓名",
+            label=Col.NAME,
             max_length=50,
         )
         org = _cleaned(
             errors,
             row,
-            "所属组织",
+            Col.ORG,
             clean_text,
-            row.text("所属组织"),
+            row.text(Col.ORG),
             field="org",
-            label="所属组织",
+            label=Col.ORG,
             max_length=100,
         )
         position = _cleaned(
             errors,
             row,
-            "职务",
+            Col.POSITION,
             clean_text,
-            row.text("职务"),
+            row.text(Col.POSITION),
             field="position",
-            label="职务",
+            label=Col.POSITION,
             max_length=100,
             required=False,
         )
-        party = _cleaned(errors, row, "是否党员", _party, row["是否党员"])
-        phone = _cleaned(errors, row, "联系电话", _phone, row.text("联系电话"))
+        party = _cleaned(errors, row, Col.PARTY, _party, row[Col.PARTY])
+        phone = _cleaned(errors, row, Col.PHONE, _phone, row.text(Col.PHONE))
         if org and org not in file_orgs and org not in existing_orgs:
             errors.add(
                 PEOPLE_SHEET,
                 row.number,
-                "所属组织",
-                f"所属组织“{org}”不存在：请先在“组织”表中添加，或填写系统中已有的组织名称",
+                Col.ORG,
+                msg(
+                    "所属组织“%(org)s”不存在：请先在“组织”表中添加，或填写系统中已有的组织名称",
+                    org=org,
+                ),
             )
         if name and org:
             plans.append(
@@ -442,13 +462,19 @@ def _plan_people(
         by_key[(plan.org, plan.name)].append(plan)
     for (org, name), same in by_key.items():
         if len(same) > 1:
-            listed = "、".join(str(p.row) for p in same)
+            listed = LIST_SEPARATOR.join(str(p.row) for p in same)
             for plan in same:
                 errors.add(
                     PEOPLE_SHEET,
                     plan.row,
-                    "姓名",
-                    f"“{org}”的“{name}”重复出现（第 {listed} 行），同一组织内每人只能填写一行",
+                    Col.NAME,
+                    msg(
+                        "“%(org)s”的“%(name)s”重复出现（第 %(rows)s 行），"
+                        "同一组织内每人只能填写一行",
+                        org=org,
+                        name=name,
+                        rows=listed,
+                    ),
                 )
     # The whole zone in one query: no IN list to outgrow the database's limits.
     existing = {
@@ -467,9 +493,9 @@ def _party(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = "" if value is None else str(value).strip().lower()
-    if text in _YES:
+    if text in YES:
         return True
-    if text in _NO:
+    if text in NO:
         return False
     if not text:
         raise Invalid(gettext("请填写是否党员（是/否）"))
@@ -477,23 +503,30 @@ def _party(value: Any) -> bool:
 
 
 def _phone(text: str) -> str:
-    if text and (not _PHONE.match(text) or sum(c.isdigit() for c in text) < 3):
+    if text and (not PHONE.match(text) or sum(c.isdigit() for c in text) < 3):
         raise Invalid(gettext("联系电话只能包含数字及 - + ( ) 等符号"))
-    return clean_text(text, field="phone", label="联系电话", max_length=30, required=False)
+    return clean_text(text, field="phone", label=Col.PHONE, max_length=30, required=False)
 
 
-def _yes_no(value: bool) -> str:
-    return "是" if value else "否"
+# The preview's words for a change; lazy: the plan is made in Chinese (the
+# workbook's words are read in Chinese), the preview is shown in the page's
+# language.
+_NONE = gettext_lazy("（无）")
+_EMPTY = gettext_lazy("（空）")
 
 
-def _person_changes(person: Person, plan: PersonPlan) -> dict[str, list[str]]:
-    changes = {}
+def _yes_no(value: bool) -> Any:
+    return gettext_lazy("是") if value else gettext_lazy("否")
+
+
+def _person_changes(person: Person, plan: PersonPlan) -> dict[str, list[Any]]:
+    changes: dict[str, list[Any]] = {}
     if person.position != plan.position:
-        changes["职务"] = [person.position or "（空）", plan.position or "（空）"]
+        changes[Col.POSITION] = [person.position or _EMPTY, plan.position or _EMPTY]
     if person.is_party_member != plan.is_party_member:
-        changes["是否党员"] = [_yes_no(person.is_party_member), _yes_no(plan.is_party_member)]
+        changes[Col.PARTY] = [_yes_no(person.is_party_member), _yes_no(plan.is_party_member)]
     if person.phone != plan.phone:
-        changes["联系电话"] = [person.phone or "（空）", plan.phone or "（空）"]
+        changes[Col.PHONE] = [person.phone or _EMPTY, plan.phone or _EMPTY]
     if not person.is_active:
-        changes["在册"] = ["否", "是"]
+        changes[Col.ON_ROSTER] = [_yes_no(False), _yes_no(True)]
     return changes

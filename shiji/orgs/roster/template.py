@@ -14,14 +14,14 @@ from shiji.core.xlsx import (
     workbook_bytes,
 )
 from shiji.orgs.models import OrgKind, Sector, Zone
-from shiji.orgs.roster.plan import (
+from shiji.orgs.roster.layout import (
     EXAMPLE,
     ORG_HEADERS,
     ORG_SHEET,
     PEOPLE_HEADERS,
     PEOPLE_SHEET,
-    TEMPLATE_ROWS,
 )
+from shiji.orgs.roster.plan import TEMPLATE_ROWS
 
 # The template ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.core.errors import Forbidden, NotFound, invalid
-from shiji.core.i18n import in_chinese
+from shiji.core.i18n import in_chinese, recorded
 from shiji.core.validation import clean_text, parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import (
@@ -69,7 +69,7 @@ def _grant_from_spec(actor: policy.Actor, spec: dict[str, Any], index: int) -> R
     province = clean_text(
         spec.get("province") or "",
         field=f"{field}.province",
-        label="省份",
+        label=gettext("省份"),
         max_length=20,
         required=False,
     )
@@ -78,12 +78,14 @@ def _grant_from_spec(actor: policy.Actor, spec: dict[str, Any], index: int) -> R
     if org_pk not in (None, ""):
         org = Organization.objects.select_related("zone").filter(pk=parse_id(org_pk)).first()
         if org is None or not policy.may_grant_in(actor, org):
-            raise NotFound("组织不存在", fields={f"{field}.org": "组织不存在"})
+            raise NotFound(gettext("组织不存在"), fields={f"{field}.org": gettext("组织不存在")})
         zone = org.zone
     elif zone_pk not in (None, ""):
         zone = Zone.objects.filter(pk=parse_id(zone_pk)).first()
         if zone is None or not policy.may_grant_in(actor, zone):
-            raise NotFound("高新区不存在", fields={f"{field}.zone": "高新区不存在"})
+            raise NotFound(
+                gettext("高新区不存在"), fields={f"{field}.zone": gettext("高新区不存在")}
+            )
     elif not policy.may_grant_in(actor, None):
         message = gettext("只有系统管理员可以授予全国或省级范围的角色")
         raise Forbidden(message, fields={f"{field}.zone": message})
@@ -116,12 +118,12 @@ def _clean_password(password: Any, user: User, field: str = "password") -> None:
 
 
 def _clean_email(value: Any) -> str:
-    email = clean_text(value, field="email", label="邮箱", max_length=254, required=False)
+    email = clean_text(value, field="email", label=gettext("邮箱"), max_length=254, required=False)
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise invalid(email="邮箱格式不正确") from None
+            raise invalid(email=gettext("邮箱格式不正确")) from None
     return email
 
 
@@ -140,12 +142,12 @@ def _set_grants(actor: policy.Actor, user: User, specs: list[dict[str, Any]]) ->
             continue
         if g.zone_id is None or g.role in policy.GLOBAL_ONLY_ROLES:
             raise Forbidden(gettext("只有系统管理员可以撤销全国、省级范围或上级查看角色"))
-        raise NotFound("账号不存在")
+        raise NotFound(gettext("账号不存在"))
     if user.pk == getattr(actor, "pk", None) and any(
         g.role in policy.TABLE["user.manage"] for g in removed
     ):
         # Otherwise an admin can lock themselves out with one click.
-        raise invalid(grants="不能撤销自己的账号管理角色，请由其他管理员操作")
+        raise invalid(grants=gettext("不能撤销自己的账号管理角色，请由其他管理员操作"))
     RoleGrant.objects.filter(pk__in=[g.pk for g in removed]).delete()
     for g in grants:
         if _grant_key(g) not in old:
@@ -174,7 +176,7 @@ RESERVED_USERNAMES = frozenset(
 # The one answer for a name that cannot be had, wherever it is taken: the
 # account holding it may be in a zone the actor cannot see, and the reply must
 # not tell them so.
-USERNAME_UNAVAILABLE = "该用户名不可用，请换一个"
+USERNAME_UNAVAILABLE = gettext_lazy("该用户名不可用，请换一个")
 
 
 def username_clean_new(*, actor: policy.Actor, username: Any) -> str:
@@ -182,7 +184,7 @@ def username_clean_new(*, actor: policy.Actor, username: Any) -> str:
     error. Only the system actor may use reserved names."""
     value = normalize_username(username)
     if not value:
-        raise invalid(username="请填写用户名")
+        raise invalid(username=gettext("请填写用户名"))
     try:
         validate_username(value)
     except ValidationError:
@@ -207,7 +209,7 @@ def user_create(
     """Create an account. ``zone`` (whose admins manage the account) defaults
     to the zone its grants share, or to the actor's own zone."""
     grants = grants or []
-    policy.require(actor, "user.manage", message="您没有权限管理账号")
+    policy.require(actor, "user.manage", message=gettext("您没有权限管理账号"))
     # Checked before anything else is said about the account, so a grant in a
     # zone the actor cannot manage is "not found" whatever else is wrong.
     checked = [_grant_from_spec(actor, spec, i) for i, spec in enumerate(grants)]
@@ -221,12 +223,12 @@ def user_create(
             if own is not None and len(own) == 1:
                 zone = Zone.objects.filter(pk=next(iter(own))).first()
     if zone is not None and not policy.can(actor, "user.manage", zone):
-        raise NotFound("高新区不存在", fields={"zone": "高新区不存在"})
+        raise NotFound(gettext("高新区不存在"), fields={"zone": gettext("高新区不存在")})
     if zone is None and not policy.is_global_admin(actor):
-        raise invalid(zone="请选择账号所属高新区")
+        raise invalid(zone=gettext("请选择账号所属高新区"))
     user = User(
         username=username,
-        name=clean_text(name, field="name", label="姓名", max_length=50, required=False),
+        name=clean_text(name, field="name", label=gettext("姓名"), max_length=50, required=False),
         email=_clean_email(email),
         zone=zone,
     )
@@ -266,21 +268,23 @@ def user_update(
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.zone_id:
         if not policy.can(actor, "user.manage", user.zone):
-            raise NotFound("账号不存在")
+            raise NotFound(gettext("账号不存在"))
     elif not policy.is_global_admin(actor):
-        raise NotFound("账号不存在")
+        raise NotFound(gettext("账号不存在"))
     refusal = policy.account_edit_refusal(actor, user)
     if refusal:
         raise Forbidden(refusal)
     before = snapshot(user, USER_FIELDS)
     old_grants = _grant_labels(user)
     if name is not None:
-        user.name = clean_text(name, field="name", label="姓名", max_length=50, required=False)
+        user.name = clean_text(
+            name, field="name", label=gettext("姓名"), max_length=50, required=False
+        )
     if email is not None:
         user.email = _clean_email(email)
     if is_active is not None:
         if not is_active and user.pk == getattr(actor, "pk", None):
-            raise invalid(is_active="不能停用自己的账号")
+            raise invalid(is_active=gettext("不能停用自己的账号"))
         user.is_active = bool(is_active)
     changes = diff(before, snapshot(user, USER_FIELDS))
     fields: list[str] = [f for f in ("name", "email", "is_active") if f in changes]
@@ -295,7 +299,7 @@ def user_update(
         # session now, and a later reactivation cannot bring one back.
         user.session_generation += 1
         fields.append("session_generation")
-        note = "停用：该账号的全部登录会话已结束"
+        note = recorded("停用：该账号的全部登录会话已结束")
     if password or "session_generation" in fields:
         revoked = _tokens_revoke(user)
         if revoked:
@@ -332,7 +336,7 @@ def password_change(*, user: User, old_password: Any, new_password: Any, client:
     failures = login_claim(key=key, client=client)
     if not isinstance(old_password, str) or not user.check_password(old_password):
         login_failed(key=key, client=client, account=user, failures=failures)
-        raise invalid(old_password="原密码不正确")
+        raise invalid(old_password=gettext("原密码不正确"))
     login_release(key=key, client=client)
     with transaction.atomic():
         _clean_password(new_password, user, field="new_password")

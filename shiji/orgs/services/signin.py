@@ -15,11 +15,12 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.core.errors import AppError, Invalid, NotFound
+from shiji.core.i18n import recorded
 from shiji.orgs import policy
 from shiji.orgs.models import (
     ApiToken,
@@ -36,7 +37,7 @@ class LockedOut(AppError):
     code = "locked"
 
 
-WRONG_CREDENTIALS = "用户名或密码不正确"
+WRONG_CREDENTIALS = gettext_lazy("用户名或密码不正确")
 
 
 def lock_minutes(failures: int) -> int:
@@ -122,7 +123,7 @@ def login_failed(*, key: str, client: str, account: User | None, failures: int) 
             action=EventKind.USER_LOCKED,
             obj=account,
             changes={"locked_until": [None, until]},
-            note=f"来自 {client} 的连续第 {failures} 次失败",
+            note=recorded("来自 %(client)s 的连续第 %(n)s 次失败", client=client, n=failures),
         )
 
 
@@ -222,7 +223,7 @@ def token_authenticate(key: str) -> ApiToken | None:
 def token_revoke(*, actor: User, token: ApiToken) -> None:
     """End the token a client signed in with (its own sign-out)."""
     if token.user_id != actor.pk:
-        raise NotFound("令牌不存在")
+        raise NotFound(gettext("令牌不存在"))
     deleted = ApiToken.objects.filter(pk=token.pk).delete()[0]
     if deleted:
         audit_record(

@@ -44,17 +44,17 @@ def zone_create(
 ) -> Zone:
     policy.require(actor, "zone.manage")
     zone = Zone(
-        code=clean_text(code, field="code", label="代码", max_length=16).lower(),
-        name=clean_text(name, field="name", label="名称", max_length=100),
-        short_name=clean_text(short_name, field="short_name", label="简称", max_length=30),
-        province=clean_text(province, field="province", label="省份", max_length=20),
-        city=clean_text(city, field="city", label="城市", max_length=30),
+        code=clean_text(code, field="code", label=gettext("代码"), max_length=16).lower(),
+        name=clean_text(name, field="name", label=gettext("名称"), max_length=100),
+        short_name=clean_text(short_name, field="short_name", label=gettext("简称"), max_length=30),
+        province=clean_text(province, field="province", label=gettext("省份"), max_length=20),
+        city=clean_text(city, field="city", label=gettext("城市"), max_length=30),
         is_sample=is_sample,
     )
     if Zone.objects.filter(code=zone.code).exists():
-        raise invalid(code="该代码已被使用")
+        raise invalid(code=gettext("该代码已被使用"))
     if Zone.objects.filter(name=zone.name).exists():
-        raise invalid(name="该名称已被使用")
+        raise invalid(name=gettext("该名称已被使用"))
     zone.save()
     audit_record(
         actor=actor, action=EventKind.ZONE_CREATE, obj=zone, changes=created(zone, ZONE_FIELDS)
@@ -91,14 +91,14 @@ def org_create(
     is_sample: bool = False,
 ) -> Organization:
     if parent is not None and parent.zone_id != zone.pk:
-        raise NotFound("上级组织不存在")
+        raise NotFound(gettext("上级组织不存在"))
     policy.require(actor, "org.manage", parent or zone)
     org = Organization(
         zone=zone,
         parent=parent,
-        name=clean_text(name, field="name", label="组织名称", max_length=100),
-        kind=clean_choice(kind, field="kind", label="组织类型", choices=OrgKind),
-        sector=clean_choice(sector, field="sector", label="领域", choices=Sector),
+        name=clean_text(name, field="name", label=gettext("组织名称"), max_length=100),
+        kind=clean_choice(kind, field="kind", label=gettext("组织类型"), choices=OrgKind),
+        sector=clean_choice(sector, field="sector", label=gettext("领域"), choices=Sector),
         is_sample=is_sample,
     )
     _check_org_name(zone, org.name)
@@ -118,20 +118,26 @@ def org_update(*, actor: policy.Actor, org: Organization, **fields: Any) -> Orga
     policy.require(actor, "org.manage", org)
     before = snapshot(org, ORG_FIELDS)
     if "name" in fields:
-        org.name = clean_text(fields["name"], field="name", label="组织名称", max_length=100)
+        org.name = clean_text(
+            fields["name"], field="name", label=gettext("组织名称"), max_length=100
+        )
         _check_org_name(org.zone, org.name, exclude_pk=org.pk)
     if "kind" in fields:
-        org.kind = clean_choice(fields["kind"], field="kind", label="组织类型", choices=OrgKind)
+        org.kind = clean_choice(
+            fields["kind"], field="kind", label=gettext("组织类型"), choices=OrgKind
+        )
     if "sector" in fields:
-        org.sector = clean_choice(fields["sector"], field="sector", label="领域", choices=Sector)
+        org.sector = clean_choice(
+            fields["sector"], field="sector", label=gettext("领域"), choices=Sector
+        )
     old_path = org.path
     if "parent" in fields:
         parent = fields["parent"]
         if parent is not None:
             if parent.zone_id != org.zone_id:
-                raise NotFound("上级组织不存在")
+                raise NotFound(gettext("上级组织不存在"))
             if parent.path.startswith(org.path):
-                raise invalid(parent="不能把组织移到它自己或其下级组织之下")
+                raise invalid(parent=gettext("不能把组织移到它自己或其下级组织之下"))
             policy.require(actor, "org.manage", parent)
         org.parent = parent
         _set_path(org)
@@ -159,14 +165,18 @@ def org_update(*, actor: policy.Actor, org: Organization, **fields: Any) -> Orga
 def _person_values(fields: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "name" in fields:
-        out["name"] = clean_text(fields["name"], field="name", label="姓名", max_length=50)
+        out["name"] = clean_text(fields["name"], field="name", label=gettext("姓名"), max_length=50)
     if "position" in fields:
         out["position"] = clean_text(
-            fields["position"], field="position", label="职务", max_length=100, required=False
+            fields["position"],
+            field="position",
+            label=gettext("职务"),
+            max_length=100,
+            required=False,
         )
     if "phone" in fields:
         out["phone"] = clean_text(
-            fields["phone"], field="phone", label="联系电话", max_length=30, required=False
+            fields["phone"], field="phone", label=gettext("联系电话"), max_length=30, required=False
         )
     for flag in ("is_party_member", "is_active"):
         if flag in fields:
@@ -217,7 +227,7 @@ def person_update(*, actor: policy.Actor, person: Person, **fields: Any) -> Pers
     if "org" in fields and fields["org"].pk != person.org_id:
         new_org = fields["org"]
         if new_org.zone_id != person.zone_id:
-            raise NotFound("组织不存在")
+            raise NotFound(gettext("组织不存在"))
         policy.require(actor, "person.manage", new_org)
         person.org = new_org
     if Person.objects.filter(org=person.org, name=person.name).exclude(pk=person.pk).exists():

@@ -6,10 +6,12 @@ import contextlib
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
 from shiji.core.errors import invalid
+from shiji.core.i18n import recorded
 from shiji.core.uploads import check_upload, stored_upload
 from shiji.core.validation import clean_text
 from shiji.orgs import policy
@@ -26,7 +28,12 @@ from shiji.study.services.sessions import FILE_KINDS, REFUSED, TEXT_LIMIT, locke
 
 def _file_name(file: Any, field: str) -> str:
     return (
-        clean_text(getattr(file, "name", "") or "文件", field=field, label="文件名", max_length=200)
+        clean_text(
+            getattr(file, "name", "") or recorded("文件"),
+            field=field,
+            label=gettext("文件名"),
+            max_length=200,
+        )
         .replace("\\", "/")
         .rsplit("/", 1)[-1]
     )
@@ -77,11 +84,15 @@ def speech_add(
         or person.zone_id != session.zone_id
         or not person.org.path.startswith(session.org.path)
     ):
-        raise invalid(person=f"发言人应为{session.org.name}及其下级组织的人员")
-    title = clean_text(title, field="title", label="发言题目", max_length=200)
-    text = clean_text(text, field="text", label="发言内容", max_length=TEXT_LIMIT, required=False)
+        raise invalid(
+            person=gettext("发言人应为%(org)s及其下级组织的人员") % {"org": session.org.name}
+        )
+    title = clean_text(title, field="title", label=gettext("发言题目"), max_length=200)
+    text = clean_text(
+        text, field="text", label=gettext("发言内容"), max_length=TEXT_LIMIT, required=False
+    )
     if not text and file is None:
-        raise invalid(text="请填写发言内容或上传发言材料")
+        raise invalid(text=gettext("请填写发言内容或上传发言材料"))
     speech = Speech(
         session=session,
         person=person,

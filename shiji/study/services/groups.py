@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
@@ -29,18 +30,20 @@ def _group_members(org: Organization, members: Any) -> list[Person]:
     """The people ``members`` names (People or ids): active, of ``org``'s
     subtree, each once. Raises ``Invalid`` under ``members``."""
     if members is None or isinstance(members, (str, bytes)) or not isinstance(members, Iterable):
-        raise invalid(members="请选择名单成员")
+        raise invalid(members=gettext("请选择名单成员"))
     items = list(members)
     if not items:
-        raise invalid(members="请至少选择一名成员")
+        raise invalid(members=gettext("请至少选择一名成员"))
     if len(items) > GROUP_SIZE_LIMIT:
-        raise invalid(members=f"名单成员不能超过 {GROUP_SIZE_LIMIT} 人")
+        raise invalid(
+            members=gettext("名单成员不能超过 %(count)s 人") % {"count": GROUP_SIZE_LIMIT}
+        )
     named = [m.pk if isinstance(m, Person) else record_id(m) for m in items]
     ids = [pk for pk in named if pk is not None]
     if len(ids) != len(named):
-        raise invalid(members="成员应为花名册中的人员")
+        raise invalid(members=gettext("成员应为花名册中的人员"))
     if len(set(ids)) != len(ids):
-        raise invalid(members="同一人不能重复加入名单")
+        raise invalid(members=gettext("同一人不能重复加入名单"))
     found = {
         p.pk: p
         for p in Person.objects.filter(pk__in=ids, zone_id=org.zone_id).select_related("org")
@@ -48,11 +51,14 @@ def _group_members(org: Organization, members: Any) -> list[Person]:
     for pk in ids:
         person = found.get(pk)
         if person is None:
-            raise invalid(members="成员不在本区花名册中")
+            raise invalid(members=gettext("成员不在本区花名册中"))
         if not person.org.path.startswith(org.path):
-            raise invalid(members=f"{person_label(person)}不属于{org.name}及其下级组织")
+            raise invalid(
+                members=gettext("%(person)s不属于%(org)s及其下级组织")
+                % {"person": person_label(person), "org": org.name}
+            )
         if not person.is_active:
-            raise invalid(members=f"{person_label(person)}已不在册")
+            raise invalid(members=gettext("%(person)s已不在册") % {"person": person_label(person)})
     return sorted(found.values(), key=lambda p: (p.org.path, p.name, p.pk))
 
 
@@ -61,12 +67,15 @@ def _member_labels(people: Iterable[Person]) -> list[str]:
 
 
 def _group_name(org: Organization, name: Any, *, exclude: int | None = None) -> str:
-    text = clean_text(name, field="name", label="名单名称", max_length=GROUP_NAME_LIMIT)
+    text = clean_text(name, field="name", label=gettext("名单名称"), max_length=GROUP_NAME_LIMIT)
     taken = AttendeeGroup.objects.filter(org=org, name=text)
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
     if taken.exists():
-        raise invalid(name=f"{org.name}已有名为“{text}”的参会名单（含已停用的），请换一个名称")
+        raise invalid(
+            name=gettext("%(org)s已有名为“%(name)s”的参会名单（含已停用的），请换一个名称")
+            % {"org": org.name, "name": text}
+        )
     return text
 
 
@@ -75,7 +84,7 @@ def group_create(*, actor: policy.Actor, org: Any, name: Any, members: Any) -> A
     """Save a group of expected attendees for ``org``'s sessions (中心组,
     班子成员, a branch); its members come from ``org``'s subtree."""
     if not isinstance(org, Organization):
-        raise invalid(org="组织不存在")
+        raise invalid(org=gettext("组织不存在"))
     policy.require(actor, "study.manage", org, message=REFUSED)
     name = _group_name(org, name)
     people = _group_members(org, members)
@@ -141,7 +150,7 @@ def group_set_active(*, actor: policy.Actor, group: AttendeeGroup, active: bool)
     group = _locked_group(group)
     policy.require(actor, "study.manage", group, message=REFUSED)
     if group.is_active == active:
-        raise Conflict("参会名单已启用" if active else "参会名单已停用")
+        raise Conflict(gettext("参会名单已启用") if active else gettext("参会名单已停用"))
     group.is_active = active
     group.save(update_fields=["is_active", "updated_at"])
     audit_record(

@@ -18,6 +18,7 @@ from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
 from shiji.campaigns.models import StudyKind, ZoneCampaign
 from shiji.core.errors import Conflict, Invalid, invalid
+from shiji.core.i18n import in_chinese, recorded
 from shiji.core.uploads import EVIDENCE
 from shiji.core.validation import clean_date, clean_text, parse_id
 from shiji.orgs import policy
@@ -134,9 +135,10 @@ class Attendees:
     group: AttendeeGroup | None
     people: list[Person]
 
+    @in_chinese  # recorded in the audit trail
     def label(self) -> str:
         name = self.group.name if self.group else ATTENDEE_LABELS[self.scope]
-        return f"{name}（{len(self.people)} 人）"
+        return recorded("%(name)s（%(count)s 人）", name=name, count=len(self.people))
 
 
 def _group_ref(zone: Zone, group: Any) -> AttendeeGroup | None:
@@ -190,13 +192,16 @@ class Mark:
         return self.present is not None
 
     def label(self) -> str:
+        """The mark as the audit trail records it (in Chinese)."""
         if self.present is None:
-            return "待补录"
-        return "出席" if self.present else f"缺席（{self.reason}）"
+            return recorded("待补录")
+        return (
+            recorded("出席") if self.present else recorded("缺席（%(reason)s）", reason=self.reason)
+        )
 
 
 def person_label(person: Person) -> str:
-    return f"{person.name}（{person.org.name}）"
+    return gettext("%(name)s（%(org)s）") % {"name": person.name, "org": person.org.name}
 
 
 def attendance_clean(
@@ -307,7 +312,11 @@ def _attendance_summary(marks: Iterable[Mark]) -> dict[str, Any]:
     return {
         "expected": len(marks),
         "present": sum(1 for m in marks if m.present),
-        "absent": [f"{m.person.name}：{m.reason}" for m in marks if m.present is False],
+        "absent": [
+            recorded("%(name)s：%(reason)s", name=m.person.name, reason=m.reason)
+            for m in marks
+            if m.present is False
+        ],
         "pending": sum(1 for m in marks if m.present is None),
     }
 
@@ -330,13 +339,19 @@ def _attendance_changes(before: Mapping[int, Mark], after: Mapping[int, Mark]) -
         name = mark.person.name
         if old is None:  # only in ``after``, so ``mark`` is the new mark
             if before:
-                moves.append(f"{name}：加入应到人员（{mark.label()}）")
+                moves.append(
+                    recorded("%(name)s：加入应到人员（%(new)s）", name=name, new=mark.label())
+                )
             elif mark.recorded:  # a new list: only what was recorded is news
-                moves.append(f"{name}：{mark.label()}")
+                moves.append(recorded("%(name)s：%(new)s", name=name, new=mark.label()))
         elif new is None:
-            moves.append(f"{name}：移出应到人员（原为{old.label()}）")
+            moves.append(
+                recorded("%(name)s：移出应到人员（原为%(old)s）", name=name, old=old.label())
+            )
         else:
-            moves.append(f"{name}：{old.label()} → {new.label()}")
+            moves.append(
+                recorded("%(name)s：%(old)s → %(new)s", name=name, old=old.label(), new=new.label())
+            )
     summary_before = _attendance_summary(before.values()) if before else None
     changes: dict[str, Any] = {"attendance": [summary_before, _attendance_summary(after.values())]}
     if moves:
@@ -458,10 +473,11 @@ def _same_choice(session: StudySession, org: Organization, scope: Any, group: An
     return pick == session.attendee_group_id
 
 
+@in_chinese  # recorded in the audit trail
 def _choice_label(session: StudySession, count: int) -> str:
     group = session.attendee_group
     name = group.name if group else ATTENDEE_LABELS.get(session.attendee_scope, "")
-    return f"{name}（{count} 人）"
+    return recorded("%(name)s（%(count)s 人）", name=name, count=count)
 
 
 @transaction.atomic
