@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db.backends.signals import connection_created
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shiji.core.errors import Invalid
 from shiji.orgs import policy, services
@@ -242,6 +242,16 @@ def _quick_password_hashing(settings):
         "tests.conftest.QuickArgon2PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True)
+def _chinese_by_default():
+    # Django keeps the active language per thread: a request in English (or a
+    # test that switched) would leave the next test running in English. Every
+    # test starts in the product's default and puts it back afterwards.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

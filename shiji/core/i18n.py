@@ -51,6 +51,15 @@ def in_chinese(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+@in_chinese
+def codes_and_labels(choices: Any) -> list[str]:
+    """What an API field of ``choices`` accepts: the codes and the Chinese
+    labels. Built at import time, so built in Chinese: otherwise the first
+    request language to import the module (English, in a test run or a
+    worker) would decide for good which labels the API takes."""
+    return [*choices.values, *(str(label) for label in choices.labels)]
+
+
 @dataclass(frozen=True)
 class Message:
     """A message kept as its msgid and parameters, rendered when shown.

@@ -28,6 +28,7 @@ from pydantic import StrictBool
 
 from shiji.audit.selectors import timeline_for
 from shiji.core.downloads import export_response
+from shiji.core.i18n import codes_and_labels
 from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.core.uploads import CONTENT_TYPES
 from shiji.ledger import excel, selectors, services, tasks, workflow
@@ -66,10 +67,6 @@ def _literal(values: list[str]) -> Any:
     return Literal[tuple(values)]
 
 
-def _codes_and_labels(choices: Any) -> list[str]:
-    return [*choices.values, *(str(label) for label in choices.labels)]
-
-
 StatusCode = _literal(Status.values)
 LightCode = _literal(["red", "yellow", "green"])
 SourceCode = _literal(Source.values)
@@ -77,9 +74,9 @@ KindCode = _literal(Kind.values)
 SortKey = _literal(list(selectors.SORTS))
 ReviewCode = _literal(["pending", "approved", "rework"])
 # Writes take a code or its Chinese label, as the services and the workbook do.
-SourceIn = _literal(_codes_and_labels(Source))
-KindIn = _literal(_codes_and_labels(Kind))
-StageIn = _literal(_codes_and_labels(Stage))
+SourceIn = _literal(codes_and_labels(Source))
+KindIn = _literal(codes_and_labels(Kind))
+StageIn = _literal(codes_and_labels(Stage))
 Action = _literal(list(workflow.ACTIONS))
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Respond
 
+from shiji.core.i18n import codes_and_labels
 from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, Text
 from shiji.orgs.selectors import org_get_for_user, zone_get_for_user
 from shiji.regulations import selectors, services, workflow
@@ -22,7 +23,7 @@ MOVE = {409: ErrorOut, **WRITE}
 PAGE_SIZE = 200
 
 
-ActionIn = Literal[(*Action.values, *(str(x) for x in Action.labels))]  # type: ignore[valid-type]
+ActionIn = Literal[tuple(codes_and_labels(Action))]  # type: ignore[valid-type]
 
 
 class RegulationFilters(Schema):

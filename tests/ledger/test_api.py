@@ -973,6 +973,8 @@ def test_an_import_with_errors_is_422_and_writes_nothing(world, make_problem, ap
     assert response.status_code == 422, response.content
     data = response.json()
     assert (data["created"], data["updated"], data["code"]) == (0, 0, "invalid_workbook")
+    # Exactly the contract's keys (DESIGN.md §6), nothing the page uses besides.
+    assert set(data["errors"][0]) == {"row", "column", "message"}
     assert {"row": 3, "column": "责任单位"}.items() <= data["errors"][0].items()
     assert data["errors"][0]["message"]
     problem.refresh_from_db()
