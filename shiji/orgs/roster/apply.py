@@ -23,10 +23,9 @@ from shiji.orgs.roster.plan import RosterErrors, RosterPlan, roster_parse
 # Writes ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def roster_dry_run(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
-    """Check an uploaded roster. A clean file with something to import is
-    parked for ``roster_confirm`` (``plan.staged_id``); nothing else is written."""
+def _require_import(actor: policy.Actor, zone: Zone) -> None:
+    # A zone the actor cannot see is a 404, one they see but may not import
+    # into is a 403: the same for the check, the import and the confirmation.
     policy.require(
         actor,
         "roster.import",
@@ -35,6 +34,13 @@ def roster_dry_run(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) ->
         missing=gettext_lazy("高新区不存在"),
         message=gettext_lazy("您没有权限导入本区花名册"),
     )
+
+
+@transaction.atomic
+def roster_dry_run(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
+    """Check an uploaded roster. A clean file with something to import is
+    parked for ``roster_confirm`` (``plan.staged_id``); nothing else is written."""
+    _require_import(actor, zone)
     staging.staged_purge()
     plan = roster_parse(file, zone)
     if plan.ok and plan.has_changes:
@@ -50,14 +56,7 @@ def roster_dry_run(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) ->
 def roster_import(*, actor: policy.Actor, zone: Zone, file: IO[bytes] | Any) -> RosterPlan:
     """Import a roster file, all or nothing. Raises ``RosterErrors`` listing
     every problem when the file is not clean; returns the applied plan."""
-    policy.require(
-        actor,
-        "roster.import",
-        zone,
-        view="zone.view",
-        missing=gettext_lazy("高新区不存在"),
-        message=gettext_lazy("您没有权限导入本区花名册"),
-    )
+    _require_import(actor, zone)
     # One import at a time per zone: the plan is made and applied under the lock.
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     plan = roster_parse(file, zone)

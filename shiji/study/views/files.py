@@ -4,6 +4,8 @@ downloads."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -52,13 +54,10 @@ def speech_add(request: HttpRequest, pk: int) -> HttpResponse:
     return act(request, pk, "speech", call)
 
 
-@login_required
-@require_GET
-def material_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
-    session = session_for(request, pk)
-    item = session.materials.filter(pk=parse_id(item_id)).first()
+def _file_of(request: HttpRequest, item: Any, missing: str) -> FileResponse:
+    # A material or a speech's attachment, through the access-checked view.
     if item is None:
-        raise Http404(_("材料不存在"))
+        raise Http404(missing)
     return stored_file_response(
         request,
         item.file,
@@ -66,6 +65,14 @@ def material_download(request: HttpRequest, pk: int, item_id: int) -> FileRespon
         kind=item.content_kind,
         missing_message=_("文件不存在"),
     )
+
+
+@login_required
+@require_GET
+def material_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
+    session = session_for(request, pk)
+    item = session.materials.filter(pk=parse_id(item_id)).first()
+    return _file_of(request, item, _("材料不存在"))
 
 
 @login_required
@@ -73,12 +80,4 @@ def material_download(request: HttpRequest, pk: int, item_id: int) -> FileRespon
 def speech_download(request: HttpRequest, pk: int, item_id: int) -> FileResponse:
     session = session_for(request, pk)
     item = session.speeches.filter(pk=parse_id(item_id)).exclude(file="").first()
-    if item is None:
-        raise Http404(_("发言材料不存在"))
-    return stored_file_response(
-        request,
-        item.file,
-        filename=item.original_name,
-        kind=item.content_kind,
-        missing_message=_("文件不存在"),
-    )
+    return _file_of(request, item, _("发言材料不存在"))
