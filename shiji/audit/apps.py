@@ -7,7 +7,8 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         # Malformed AUDIT_HMAC_KEYS stop every command and server at start,
-        # not at the first write.
-        from shiji.audit import keys
+        # not at the first write; missing keys in production are a system
+        # check error (checks.py), so collectstatic still runs without them.
+        from shiji.audit import checks, keys  # noqa: F401 (registers the check)
 
-        keys.check()
+        keys.check_format()

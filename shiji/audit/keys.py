@@ -10,8 +10,10 @@ Every event records the id of its key, so rotating is: put a new key first,
 keep the old ones listed for as long as their events must verify.
 
 In development with no keys configured, one key ``dev`` is derived from
-SECRET_KEY so that `make demo` works out of the box; production refuses to
-start without real keys (settings.py).
+SECRET_KEY so that `make demo` works out of the box; in production the
+server (wsgi.py) and every command that runs the system checks (migrate,
+db_worker, the audit commands…) refuse to start without real keys, while
+collectstatic, which writes nothing, needs none.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 MIN_SECRET = 32
 DEV_KEY_ID = "dev"
+MISSING = "AUDIT_HMAC_KEYS must be set in production (see README, Audit trail)."
 
 
 @lru_cache(maxsize=8)
@@ -35,9 +38,7 @@ def parse_keys(text: str, fallback_secret: str = "") -> tuple[tuple[str, bytes],
     ImproperlyConfigured with the reason when ``text`` is malformed."""
     if not text.strip():
         if not fallback_secret:
-            raise ImproperlyConfigured(
-                "AUDIT_HMAC_KEYS must be set (see README, 审计链)."  # zh-only: a README heading
-            )
+            raise ImproperlyConfigured(MISSING)
         derived = hmac.new(fallback_secret.encode(), b"shiji.audit.chain", hashlib.sha256)
         return ((DEV_KEY_ID, derived.digest()),)
     pairs: list[tuple[str, bytes]] = []
@@ -78,6 +79,14 @@ def sign(key_id: str, message: bytes) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
+def check_format() -> None:
+    """Fail at start with a clear message when the keys given are malformed."""
+    text = getattr(settings, "AUDIT_HMAC_KEYS", "")
+    if text.strip():
+        parse_keys(text)
+
+
 def check() -> None:
-    """Fail at start with a clear message when the keys are malformed."""
+    """Fail with a clear message unless the chain can be signed: keys given
+    and well formed (or, in development, derived from SECRET_KEY)."""
     _configured()

@@ -374,7 +374,9 @@ def test_malformed_keys_are_refused_with_the_reason(value, message):
         keys.parse_keys(value)
 
 
-def test_production_refuses_to_start_without_keys(tmp_path):
+def test_production_without_keys_builds_assets_but_refuses_to_serve_or_write(tmp_path):
+    """collectstatic needs no secret; the server and the commands that may
+    write (here migrate and check) stop with the reason."""
     import os
     import subprocess
     import sys
@@ -387,14 +389,28 @@ def test_production_refuses_to_start_without_keys(tmp_path):
         "SHIJI_VAR_DIR": str(tmp_path),
         "DJANGO_SETTINGS_MODULE": "shiji.settings",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode != 0 and "AUDIT_HMAC_KEYS must be set in production" in done.stderr
+
+    def run(*code: str) -> subprocess.CompletedProcess:
+        return subprocess.run(  # noqa: S603 (this test's own code)
+            [sys.executable, "-c", "\n".join(code)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return run(
+            "from django.core.management import execute_from_command_line",
+            f"execute_from_command_line(['manage.py', *{list(args)!r}])",
+        )
+
+    built = manage("collectstatic", "--no-input", "-v0")
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+    for refused in (manage("migrate", "--no-input"), manage("check"), run("import shiji.wsgi")):
+        assert refused.returncode != 0
+        assert "AUDIT_HMAC_KEYS must be set in production" in refused.stderr, refused.stderr
 
 
 def test_development_derives_a_key_from_secret_key(settings):
