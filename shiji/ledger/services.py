@@ -18,6 +18,7 @@ from shiji.core.errors import Conflict, invalid
 from shiji.core.i18n import recorded
 from shiji.core.uploads import check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text, parse_id
+from shiji.core.workflow import move_named, require_source
 from shiji.ledger import selectors, workflow
 from shiji.ledger.models import (
     CodeCounter,
@@ -348,16 +349,10 @@ def problem_transition(
     *, actor: policy.Actor, problem: Problem, action: str, note: str = ""
 ) -> Problem:
     """Make one lifecycle move (see ledger/workflow.py)."""
-    move = workflow.MOVES.get(action)
-    if move is None:
-        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
+    move = move_named(workflow.MOVES, action)
     problem = _locked(problem)
     policy.require(actor, move.permission, problem)
-    if problem.status not in move.sources:
-        raise Conflict(
-            gettext("问题当前为“%(status)s”，不能%(move)s")
-            % {"status": problem.get_status_display(), "move": move.label}
-        )
+    require_source(move, problem, gettext("问题当前为“%(status)s”，不能%(move)s"))
     note = clean_text(
         note, field="note", label=str(move.note_label), max_length=TEXT_LIMIT, required=False
     )

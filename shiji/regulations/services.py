@@ -18,6 +18,7 @@ from shiji.core.errors import Conflict, NotFound, invalid
 from shiji.core.i18n import recorded
 from shiji.core.uploads import MB, OFFICE, check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_choice, clean_date, clean_text, parse_id
+from shiji.core.workflow import move_named, require_source
 from shiji.ledger.models import Problem
 from shiji.ledger.selectors import problems_visible_to
 from shiji.orgs import policy
@@ -172,16 +173,10 @@ def regulation_transition(
 ) -> Regulation:
     """One move of regulations/workflow.py. 印发 takes the issued date (or the
     one already entered), which must be given and not in the future."""
-    move = workflow.MOVES.get(action)
-    if move is None:
-        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
+    move = move_named(workflow.MOVES, action)
     regulation = _locked(regulation)
     policy.require(actor, move.permission, regulation)
-    if regulation.status not in move.sources:
-        raise Conflict(
-            gettext("制度当前为“%(status)s”，不能%(move)s")
-            % {"status": regulation.get_status_display(), "move": move.label}
-        )
+    require_source(move, regulation, gettext("制度当前为“%(status)s”，不能%(move)s"))
     note = clean_text(
         note,
         field="note",

@@ -31,6 +31,7 @@ from shiji.core.errors import Conflict, invalid
 from shiji.core.i18n import recorded
 from shiji.core.uploads import EVIDENCE, MB, check_upload, stored_upload, upload_name
 from shiji.core.validation import clean_date, clean_text, parse_id
+from shiji.core.workflow import move_named, require_source
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, OrgKind, Sector, Zone
 
@@ -288,16 +289,10 @@ def assignment_transition(
 ) -> TaskAssignment:
     """Make one move of campaigns/workflow.py: report (with a note and at least
     one evidence file, new ``files`` included), accept, or return (with a reason)."""
-    move = workflow.MOVES.get(action)
-    if move is None:
-        raise invalid(action=gettext("未知操作：%(action)s") % {"action": action})
+    move = move_named(workflow.MOVES, action)
     assignment = _locked_assignment(assignment)
     policy.require(actor, move.permission, assignment)
-    if assignment.status not in move.sources:
-        raise Conflict(
-            gettext("任务当前为“%(status)s”，不能%(action)s")
-            % {"status": assignment.get_status_display(), "action": move.label}
-        )
+    require_source(move, assignment, gettext("任务当前为“%(status)s”，不能%(action)s"))
     note = clean_text(
         note,
         field="note",
