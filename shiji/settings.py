@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "shiji.ledger",
     "shiji.regulations",
     "shiji.study",
+    "shiji.outreach",
     "shiji.assessment",
     "shiji.web",
     "shiji.demo",

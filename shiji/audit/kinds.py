@@ -202,6 +202,52 @@ class EventKind(StrEnum):
         "Attendee group offered again",
     )
 
+    # Open-door education (开门教育)
+    FEEDBACK_SUBMIT = "feedback.submit", "收到群众反映", "Feedback received"
+    FEEDBACK_ENTER = "feedback.enter", "代录群众反映", "Feedback entered on someone's behalf"
+    FEEDBACK_ACCEPT = "feedback.accept", "受理", "Accepted"
+    FEEDBACK_DECLINE = (
+        "feedback.decline",
+        "不予受理",
+        "Declined",
+        ("不予受理理由", "Reason for declining"),
+    )
+    FEEDBACK_FORWARD = "feedback.forward", "转办", "Forwarded"
+    FEEDBACK_REPLY = "feedback.reply", "拟写答复", "Reply drafted"
+    FEEDBACK_PUBLISH_REPLY = (
+        "feedback.publish_reply",
+        "审核发布答复",
+        "Reply reviewed and published",
+    )
+    FEEDBACK_TO_PROBLEM = "feedback.to_problem", "转入整改台账", "Turned into a ledger problem"
+    FEEDBACK_MERGE = "feedback.merge", "合并", "Merged"
+    FEEDBACK_RATE = "feedback.rate", "群众评价", "Rated by the submitter", ("评价意见", "Comment")
+    FEEDBACK_RETURN_CALL = "feedback.return_call", "回访评价", "Rating recorded on a return call"
+    FEEDBACK_REOPEN = (
+        "feedback.reopen",
+        "评价不满意，重新办理",
+        "Rated unsatisfied: handled again",
+        ("评价意见", "Comment"),
+    )
+    FEEDBACK_ESCALATE = "feedback.escalate", "提级督办", "Escalated to the zone admin"
+    FEEDBACK_DISCLOSE = "feedback.disclose", "设置公开", "Disclosure changed"
+    FEEDBACK_CONTACT_VIEW = (
+        "feedback.contact_view",
+        "查看反映人联系方式",
+        "Submitter's contact details viewed",
+    )
+    OUTREACH_SETTINGS = "outreach.settings", "修改群众反映设置", "Feedback settings changed"
+    ENTERPRISE_CREATE = "enterprise.create", "登记企业", "Enterprise registered"
+    ENTERPRISE_UPDATE = "enterprise.update", "修改企业信息", "Enterprise changed"
+    ROUNDTABLE_CREATE = "roundtable.create", "记录政企圆桌会", "Roundtable recorded"
+    ROUNDTABLE_UPDATE = "roundtable.update", "修改政企圆桌会", "Roundtable changed"
+    ROUNDTABLE_FILE = "roundtable.file", "上传会议材料", "Roundtable file uploaded"
+    VISIT_CREATE = "visit.create", "记录入企走访", "Enterprise visit recorded"
+    VISIT_UPDATE = "visit.update", "修改入企走访", "Enterprise visit changed"
+    PROJECT_CREATE = "project.create", "新增为民实事", "Practical project added"
+    PROJECT_UPDATE = "project.update", "修改为民实事", "Practical project changed"
+    PROJECT_PROGRESS = "project.progress", "记录实事进展", "Project progress recorded"
+
     # Assessment (政绩考核)
     INDICATOR_CREATE = "indicator.create", "新增考核指标", "Indicator added"
     TARGET_CREATE = "target.create", "设定目标值", "Target set"
@@ -252,6 +298,15 @@ REGULATION_MOVES: dict[str, EventKind] = {
     "submit": E.REGULATION_SUBMIT,
     "issue": E.REGULATION_ISSUE,
     "return": E.REGULATION_RETURN,
+}
+FEEDBACK_MOVES: dict[str, EventKind] = {
+    "accept": E.FEEDBACK_ACCEPT,
+    "decline": E.FEEDBACK_DECLINE,
+    "forward": E.FEEDBACK_FORWARD,
+    "reply": E.FEEDBACK_REPLY,
+    "publish_reply": E.FEEDBACK_PUBLISH_REPLY,
+    "to_problem": E.FEEDBACK_TO_PROBLEM,
+    "merge": E.FEEDBACK_MERGE,
 }
 ASSIGNMENT_MOVES: dict[str, EventKind] = {
     "report": E.TASK_ASSIGNMENT_REPORT,

@@ -87,6 +87,26 @@ TABLE: dict[str, frozenset[str]] = {
     "regulation.issue": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY}),
     "regulation.return": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY}),
     "regulation.export": ALL,
+    # Open-door education (开门教育). Feedback without an organization is seen
+    # by zone-level grants only; once forwarded (转办) the organization's
+    # subtree sees it too. The zone admin may also name handlers and contact
+    # viewers in the zone's feedback settings (outreach.access).
+    "feedback.view": ALL,
+    "feedback.handle": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "feedback.answer": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "feedback.publish": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "feedback.settings": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    # Whistleblower protection: the submitter's name and phone (zone admin by
+    # default, never the system admin), and 举报 naming an official.
+    "feedback.contact": frozenset({R.ZONE_ADMIN}),
+    "feedback.restricted": frozenset({R.ZONE_ADMIN, R.SUPERVISOR}),
+    "enterprise.view": ALL,
+    "enterprise.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "roundtable.view": ALL,
+    "roundtable.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "project.view": ALL,
+    "project.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "project.progress": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.LEADER, R.SECRETARY, R.LIAISON}),
 }
 
 

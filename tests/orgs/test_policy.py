@@ -62,6 +62,20 @@ regulation.submit   x  .  x  .  x  x  .
 regulation.issue    x  .  x  .  x  .  .
 regulation.return   x  .  x  .  x  .  .
 regulation.export   x  x  x  x  x  x  x
+feedback.view       x  x  x  x  x  x  x
+feedback.handle     x  .  x  .  .  .  .
+feedback.answer     x  .  x  .  x  x  .
+feedback.publish    x  .  x  .  .  .  .
+feedback.settings   x  .  x  .  .  .  .
+feedback.contact    .  .  x  .  .  .  .
+feedback.restricted .  .  x  .  .  .  x
+enterprise.view     x  x  x  x  x  x  x
+enterprise.manage   x  .  x  .  x  x  .
+roundtable.view     x  x  x  x  x  x  x
+roundtable.manage   x  .  x  .  x  x  .
+project.view        x  x  x  x  x  x  x
+project.manage      x  .  x  .  .  .  .
+project.progress    x  .  x  x  x  x  .
 """
 COLUMNS = {
     "SA": "system_admin",
