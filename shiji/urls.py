@@ -23,6 +23,8 @@ urlpatterns = [
     path("campaigns/", include("shiji.campaigns.urls")),
     path("regulations/", include("shiji.regulations.urls")),
     path("study/", include("shiji.study.urls")),
+    path("outreach/", include("shiji.outreach.urls")),
+    path("p/", include("shiji.outreach.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
