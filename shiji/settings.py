@@ -8,6 +8,7 @@ when it connects, collectstatic makes STATIC_ROOT, storage makes MEDIA_ROOT.
 """
 
 import os
+import re
 from pathlib import Path
 
 import environ
@@ -195,6 +196,24 @@ LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, 1, 1000)
 LOGIN_LOCKOUT_MAX_MINUTES = env_int("LOGIN_LOCKOUT_MAX_MINUTES", 24 * 60, 1, 30 * 24 * 60)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, 1, LOGIN_LOCKOUT_MAX_MINUTES)
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30, 1, 365)
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as 5/h, 60/m or 10/15m (count / [n] s|m|h|d)."""
+    value = env_str(name, default)
+    if not re.fullmatch(r"\s*[1-9]\d{0,5}\s*/\s*([1-9]\d{0,3})?\s*[smhd]\s*", value):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 5/h, 60/m or 10/15m, not {value!r}"
+        )
+    return value
+
+
+# The public portal and its API (no account), per client address: submissions,
+# look-ups by tracking code, and wrong codes (past the limit an address is
+# refused until its window ends).
+PUBLIC_SUBMIT_LIMIT = env_rate("PUBLIC_SUBMIT_LIMIT", "5/h")
+PUBLIC_LOOKUP_LIMIT = env_rate("PUBLIC_LOOKUP_LIMIT", "60/m")
+PUBLIC_WRONG_CODE_LIMIT = env_rate("PUBLIC_WRONG_CODE_LIMIT", "10/15m")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # zh-only: each in its own language

@@ -38,3 +38,29 @@ class StagedUpload(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class RateCounter(models.Model):
+    """Requests of one kind (``bucket``) from one client address in the
+    current window, for the public pages' rate limits (``core.ratelimit``).
+
+    Counted with conditional UPDATEs in the database, which every server
+    process shares and which apply to a row one request at a time. Counters,
+    not records: nothing about them is audited, and stale rows are purged.
+    """
+
+    bucket = models.CharField(max_length=30)
+    client = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = gettext_lazy("访问频率计数")
+        verbose_name_plural = gettext_lazy("访问频率计数")
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "client"], name="rate_counter_unique")
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} @ {self.client}: {self.count}"
