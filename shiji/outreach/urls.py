@@ -17,5 +17,10 @@ urlpatterns: list = [
     path("feedback/<int:pk>/act/", feedback.feedback_act, name="feedback_act"),
     path("feedback/<int:pk>/contact/", feedback.feedback_contact, name="feedback_contact"),
     path("feedback/<int:pk>/disclose/", feedback.feedback_disclose, name="feedback_disclose"),
+    path(
+        "feedback/<int:pk>/return-call/",
+        feedback.feedback_return_call,
+        name="feedback_return_call",
+    ),
     path("feedback/<int:pk>/files/<int:file_id>/", feedback.feedback_file, name="feedback_file"),
 ]

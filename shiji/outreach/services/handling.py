@@ -36,9 +36,11 @@ from shiji.outreach.models import (
     Channel,
     Feedback,
     FeedbackContact,
+    FeedbackRating,
     FeedbackStep,
     Kind,
     OutreachSettings,
+    RatingVia,
     Status,
 )
 from shiji.outreach.services.intake import Created, feedback_create
@@ -57,7 +59,7 @@ FIELDS_OF_MOVE = {
     "decline": ["decline_reason"],
     "reply": ["reply_draft"],
     "publish_reply": ["reply", "reply_draft", "replied_at"],
-    "to_problem": ["problem"],
+    "to_problem": ["problem", "org"],
     "merge": ["merged_into", "problem"],
 }
 
@@ -186,6 +188,10 @@ def feedback_act(
         )
         changes["problem"] = [None, problem.pk]
         item.problem = problem
+        if item.org_id is None:
+            # The organization that rectifies sees the item it came from.
+            changes["org"] = [None, problem.org_id]
+            item.org = problem.org
         _children(item).update(problem=problem)
     elif action == "merge":
         target_item = _merge_target(actor, item, into)
@@ -442,3 +448,19 @@ def feedback_disclose(
     item.save(update_fields=["disclosed", "public_summary", "updated_at"])
     audit_record(actor=actor, action=EventKind.FEEDBACK_DISCLOSE, obj=item, changes=changes)
     return item
+
+
+def feedback_return_call(
+    *, actor: policy.Actor, feedback: Feedback, rating: Any, comment: Any = ""
+) -> FeedbackRating:
+    """回访: a handler records the rating of someone who does not use the
+    portal, as they gave it on the phone (through the portal's own rating
+    service, so 不满意 reopens and the third escalates just the same)."""
+    from shiji.outreach.services.rating import feedback_rate
+
+    _require_visible(actor, feedback)
+    if not access.may_handle(actor, feedback.zone_id):
+        raise Forbidden(gettext("您没有记录回访评价的权限"))
+    return feedback_rate(
+        actor=actor, feedback=feedback, rating=rating, comment=comment, via=RatingVia.RETURN_CALL
+    )

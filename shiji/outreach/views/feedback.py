@@ -313,9 +313,9 @@ def _rating_choices() -> list[tuple[str, Any]]:
 
 def _ratable(item: Feedback) -> bool:
     """Whether a result waits for the submitter's judgement (回访)."""
-    if item.merged_into_id:
-        return False
-    return handling.resolved(item)
+    from shiji.outreach.services.rating import feedback_can_rate
+
+    return feedback_can_rate(item)
 
 
 def _status_note(item: Feedback, moves: list[dict[str, Any]]) -> str:
@@ -402,6 +402,28 @@ def feedback_disclose(request: HttpRequest, pk: int) -> HttpResponse:
         )
     messages.success(request, _("已设为公开") if disclosed else _("已取消公开"))
     return redirect(reverse("outreach:feedback_detail", args=[item.pk]) + "#sj-disclose")
+
+
+@login_required
+@require_POST
+def feedback_return_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """回访: record the rating someone gave on the phone."""
+    item = _item(request, pk)
+    try:
+        handling.feedback_return_call(
+            actor=request.user,
+            feedback=item,
+            rating=request.POST.get("rating", ""),
+            comment=request.POST.get("comment", ""),
+        )
+    except AppError as exc:
+        return error_response(
+            request,
+            exc,
+            lambda e: _render_detail(request, _item(request, pk), form="return_call", error=e),
+        )
+    messages.success(request, _("已记录回访评价"))
+    return redirect(reverse("outreach:feedback_detail", args=[item.pk]) + "#sj-ratings")
 
 
 @login_required
