@@ -197,6 +197,8 @@ def _chips(request: HttpRequest, zones: list[Zone], orgs: list) -> list[dict[str
 @require_POST
 def feedback_merge(request: HttpRequest) -> HttpResponse:
     """合并 several items of the inbox into one (all or none)."""
+    if not access.handles_anywhere(request.user):
+        raise PermissionDenied(_("您没有合并群众反映的权限"))
     visible = selectors.feedback_visible_to(user=request.user)
     ids = [parse_id(v) for v in request.POST.getlist("items")]
     items = list(visible.filter(pk__in=ids).order_by("pk"))
