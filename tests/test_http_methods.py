@@ -23,6 +23,7 @@ from django.utils import timezone
 from shiji.campaigns.models import StudyKind, TaskAssignment, WorkArrangement
 from shiji.campaigns.services import campaign_load, task_create, zone_adopt_campaign
 from shiji.ledger import services as ledger
+from shiji.outreach.services.intake import feedback_create
 from shiji.regulations.services import regulation_create
 from shiji.study import services as study
 from tests.conftest import SYSTEM
@@ -76,6 +77,8 @@ GET_AND_POST = {
     "login",
     "orgs:roster_import",
     "orgs:user_create",
+    "outreach:feedback_enter",
+    "outreach:feedback_settings",
     "orgs:user_edit",
     "password_change",
     "regulations:create",
@@ -103,6 +106,11 @@ POST_ONLY = {
     "logout",
     "orgs:roster_confirm",
     "orgs:user_unlock",
+    "outreach:feedback_act",
+    "outreach:feedback_contact",
+    "outreach:feedback_disclose",
+    "outreach:feedback_merge",
+    "outreach:feedback_return_call",
     "regulations:file_upload",
     "regulations:link",
     "regulations:transition",
@@ -148,6 +156,13 @@ orgs:roster_import        422  403  422  403  403  403  403  422  403
 orgs:user_create          422  403  422  403  403  403  403  422  403
 orgs:user_edit            302  403  302  403  403  403  403  404  403
 orgs:user_unlock          302  403  302  403  403  403  403  404  403
+outreach:feedback_act     302  403  302  404  404  404  403  404  404
+outreach:feedback_contact 403  403  200  404  404  404  403  404  404
+outreach:feedback_disclose 302  403  302  404  404  404  403  404  404
+outreach:feedback_enter   422  403  422  403  403  403  403  422  403
+outreach:feedback_merge   302  403  302  403  403  403  403  302  403
+outreach:feedback_return_call 422  403  422  404  404  404  403  404  404
+outreach:feedback_settings 422  403  422  403  403  403  403  422  403
 password_change           422  422  422  422  422  422  422  422  422
 regulations:create        422  403  422  403  422  422  403  422  403
 regulations:edit          422  403  422  403  422  422  403  404  404
@@ -176,6 +191,7 @@ POST_DATA = {
     "campaigns:assignment_move": {"action": "report", "note": "已完成"},
     "campaigns:adopt": {"zone": "zone", "campaign": "campaign"},
     "campaigns:tasks_assign": {"zone": "zone"},
+    "outreach:feedback_act": {"action": "accept"},
 }
 
 
@@ -222,7 +238,11 @@ def things(world):
     group = study.group_create(
         actor=world["zone_admin"], org=a.dept, name="支部委员", members=list(a.dept.people.all())
     )
+    feedback = feedback_create(
+        actor=SYSTEM, zone=a.zone, kind="complaint", content="路灯坏了", phone="13912345678"
+    ).feedback
     return {
+        "feedback": feedback.pk,
         "zone": a.zone.pk,
         "campaign": campaign.pk,
         "adoption": adoption.pk,
@@ -260,6 +280,8 @@ def record(name: str, kwarg: str) -> str:
         return "adoption"
     if app == "regulations":
         return "regulation"
+    if app == "outreach" and page.startswith("feedback") and kwarg == "pk":
+        return "feedback"
     if app == "study":
         return "group" if page.startswith("group") else "session"
     return "missing"

@@ -8,6 +8,7 @@ from django.utils.module_loading import import_string
 PANELS = [
     "shiji.ledger.views.home_panel",
     "shiji.study.views.home_panel",
+    "shiji.outreach.views.feedback.home_panel",
     "shiji.campaigns.views.home_panel",
     "shiji.orgs.views.home_panel",
 ]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shiji.orgs import policy
 
-PROBLEM, TASK, STUDY = "problem", "task", "study"
+PROBLEM, TASK, STUDY, FEEDBACK = "problem", "task", "study", "feedback"
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class Group:
     title: Any
     empty: Any
     rows: Callable[[Any], QuerySet]
+    # Besides the permission: does the group apply to this user (None: yes)?
+    applies: Callable[[Any], bool] | None = None
 
 
 # Problems -------------------------------------------------------------------
@@ -167,6 +169,68 @@ def sessions_missing_records(user: Any) -> QuerySet:
     )
 
 
+# Feedback (群众反映) --------------------------------------------------------
+
+
+def _feedback(user: Any) -> QuerySet:
+    from shiji.outreach.selectors.feedback import URGENCY, feedback_visible_to
+
+    return feedback_visible_to(user=user).order_by(URGENCY, "due_on", "pk")
+
+
+def _handled_zones_q(user: Any, action: str = "feedback.handle") -> Q:
+    from shiji.outreach import access
+
+    zone_ids = policy.zone_ids_for(user, action)
+    if zone_ids is None:
+        return Q()
+    if action == "feedback.handle":
+        zone_ids |= access.named_zone_ids(user)
+    return Q(zone_id__in=zone_ids)
+
+
+def feedback_to_accept(user: Any) -> QuerySet:
+    from shiji.outreach.models import Status
+
+    return _feedback(user).filter(_handled_zones_q(user), status=Status.RECEIVED)
+
+
+def feedback_replies_to_publish(user: Any) -> QuerySet:
+    from shiji.outreach.models import Status
+
+    return _feedback(user).filter(
+        _handled_zones_q(user, "feedback.publish"), status=Status.REPLY_PENDING
+    )
+
+
+def feedback_escalated(user: Any) -> QuerySet:
+    from shiji.outreach.workflow import PENDING
+
+    return _feedback(user).filter(_handled_zones_q(user), escalated=True, status__in=PENDING)
+
+
+def feedback_forwarded_to_me(user: Any) -> QuerySet:
+    """Forwarded to an organization in the user's subtree, to answer."""
+    from shiji.outreach.models import Status
+
+    scope = policy.scope_q(user, "feedback.answer", zone="zone", org_path="org__path")
+    if scope is None:
+        return _feedback(user).none()
+    return _feedback(user).filter(scope, status=Status.FORWARDED, org__isnull=False)
+
+
+def _answers_for_an_org(user: Any) -> bool:
+    return any(
+        g.org_id and g.role in policy.TABLE["feedback.answer"] for g in policy.grants_of(user)
+    )
+
+
+def _handles_feedback(user: Any) -> bool:
+    from shiji.outreach import access
+
+    return access.handles_anywhere(user)
+
+
 GROUPS: list[Group] = [
     Group(
         "rectify",
@@ -240,13 +304,52 @@ GROUPS: list[Group] = [
         _("学习研讨的出勤都已录入。"),
         sessions_missing_records,
     ),
+    Group(
+        "feedback_escalated",
+        FEEDBACK,
+        "feedback.view",
+        _("提级督办的群众反映"),
+        _("没有提级督办的群众反映。反映人三次评价不满意的会出现在这里。"),
+        feedback_escalated,
+        _handles_feedback,
+    ),
+    Group(
+        "feedback_accept",
+        FEEDBACK,
+        "feedback.view",
+        _("待受理的群众反映"),
+        _("没有待受理的群众反映。电话、来信、来访收到的，可在群众反映中“代录反映”。"),
+        feedback_to_accept,
+        _handles_feedback,
+    ),
+    Group(
+        "feedback_publish",
+        FEEDBACK,
+        "feedback.publish",
+        _("待审核发布的答复"),
+        _("没有待审核的答复。承办单位拟写答复后会出现在这里。"),
+        feedback_replies_to_publish,
+    ),
+    Group(
+        "feedback_answer",
+        FEEDBACK,
+        "feedback.answer",
+        _("转办给本单位的群众反映"),
+        _("没有转办给本单位的群众反映。"),
+        feedback_forwarded_to_me,
+        _answers_for_an_org,
+    ),
 ]
 BY_KEY = {g.key: g for g in GROUPS}
 
 
 def groups_for(user: Any) -> list[Group]:
     """The groups that apply to the user's roles, in display order."""
-    return [g for g in GROUPS if policy.can(user, g.permission)]
+    return [
+        g
+        for g in GROUPS
+        if policy.can(user, g.permission) and (g.applies is None or g.applies(user))
+    ]
 
 
 def counts_for(user: Any) -> list[dict[str, Any]]:
