@@ -76,6 +76,13 @@ GET_AND_POST = {
     "login",
     "orgs:roster_import",
     "orgs:user_create",
+    "outreach:enterprise_create",
+    "outreach:enterprise_edit",
+    "outreach:project_create",
+    "outreach:project_edit",
+    "outreach:roundtable_create",
+    "outreach:roundtable_edit",
+    "outreach:visit_create",
     "orgs:user_edit",
     "password_change",
     "regulations:create",
@@ -103,6 +110,10 @@ POST_ONLY = {
     "logout",
     "orgs:roster_confirm",
     "orgs:user_unlock",
+    "outreach:project_progress",
+    "outreach:roundtable_demand",
+    "outreach:roundtable_files",
+    "outreach:visit_demand",
     "regulations:file_upload",
     "regulations:link",
     "regulations:transition",
@@ -148,6 +159,17 @@ orgs:roster_import        422  403  422  403  403  403  403  422  403
 orgs:user_create          422  403  422  403  403  403  403  422  403
 orgs:user_edit            302  403  302  403  403  403  403  404  403
 orgs:user_unlock          302  403  302  403  403  403  403  404  403
+outreach:enterprise_create 422 403  422  403  422  422  403  422  403
+outreach:enterprise_edit  422  403  422  403  422  422  403  404  404
+outreach:project_create   422  403  422  403  403  403  403  422  403
+outreach:project_edit     422  403  422  403  403  403  403  404  404
+outreach:project_progress 422  403  422  422  422  422  403  404  404
+outreach:roundtable_create 422 403  422  403  422  422  403  422  403
+outreach:roundtable_demand 422 403  422  403  422  422  403  404  404
+outreach:roundtable_edit  422  403  422  403  422  422  403  404  404
+outreach:roundtable_files 422  403  422  403  422  422  403  404  404
+outreach:visit_create     422  403  422  403  422  422  403  422  403
+outreach:visit_demand     422  403  422  403  422  422  403  404  404
 password_change           422  422  422  422  422  422  422  422  422
 regulations:create        422  403  422  403  422  422  403  422  403
 regulations:edit          422  403  422  403  422  422  403  404  404
@@ -222,7 +244,14 @@ def things(world):
     group = study.group_create(
         actor=world["zone_admin"], org=a.dept, name="支部委员", members=list(a.dept.people.all())
     )
+    from tests.outreach import register_fixtures as register
+
+    firm = register.enterprise(world)
     return {
+        "enterprise": firm.pk,
+        "roundtable": register.roundtable(world, present=[firm]).pk,
+        "visit": register.visit(world, firm).pk,
+        "project": register.project(world).pk,
         "zone": a.zone.pk,
         "campaign": campaign.pk,
         "adoption": adoption.pk,
@@ -262,6 +291,10 @@ def record(name: str, kwarg: str) -> str:
         return "regulation"
     if app == "study":
         return "group" if page.startswith("group") else "session"
+    if app == "outreach" and kwarg == "pk":
+        for kind in ("enterprise", "roundtable", "visit", "project"):
+            if page.startswith(kind):
+                return kind
     return "missing"
 
 

@@ -31,7 +31,7 @@ FILE_KINDS = EVIDENCE
 
 def _bool(value: Any) -> bool:
     if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "on", "yes", "是")
+        return value.strip().lower() in ("1", "true", "on", "yes")
     return bool(value)
 
 
