@@ -79,6 +79,13 @@ GET_AND_POST = {
     "orgs:user_create",
     "outreach:feedback_enter",
     "outreach:feedback_settings",
+    "outreach:enterprise_create",
+    "outreach:enterprise_edit",
+    "outreach:project_create",
+    "outreach:project_edit",
+    "outreach:roundtable_create",
+    "outreach:roundtable_edit",
+    "outreach:visit_create",
     "orgs:user_edit",
     "password_change",
     "regulations:create",
@@ -111,6 +118,10 @@ POST_ONLY = {
     "outreach:feedback_disclose",
     "outreach:feedback_merge",
     "outreach:feedback_return_call",
+    "outreach:project_progress",
+    "outreach:roundtable_demand",
+    "outreach:roundtable_files",
+    "outreach:visit_demand",
     "regulations:file_upload",
     "regulations:link",
     "regulations:transition",
@@ -163,6 +174,17 @@ outreach:feedback_enter   422  403  422  403  403  403  403  422  403
 outreach:feedback_merge   302  403  302  403  403  403  403  302  403
 outreach:feedback_return_call 422  403  422  404  404  404  403  404  404
 outreach:feedback_settings 422  403  422  403  403  403  403  422  403
+outreach:enterprise_create 422 403  422  403  422  422  403  422  403
+outreach:enterprise_edit  422  403  422  403  422  422  403  404  404
+outreach:project_create   422  403  422  403  403  403  403  422  403
+outreach:project_edit     422  403  422  403  403  403  403  404  404
+outreach:project_progress 422  403  422  422  422  422  403  404  404
+outreach:roundtable_create 422 403  422  403  422  422  403  422  403
+outreach:roundtable_demand 422 403  422  403  422  422  403  404  404
+outreach:roundtable_edit  422  403  422  403  422  422  403  404  404
+outreach:roundtable_files 422  403  422  403  422  422  403  404  404
+outreach:visit_create     422  403  422  403  422  422  403  422  403
+outreach:visit_demand     422  403  422  403  422  422  403  404  404
 password_change           422  422  422  422  422  422  422  422  422
 regulations:create        422  403  422  403  422  422  403  422  403
 regulations:edit          422  403  422  403  422  422  403  404  404
@@ -241,8 +263,15 @@ def things(world):
     feedback = feedback_create(
         actor=SYSTEM, zone=a.zone, kind="complaint", content="路灯坏了", phone="13912345678"
     ).feedback
+    from tests.outreach import register_fixtures as register
+
+    firm = register.enterprise(world)
     return {
         "feedback": feedback.pk,
+        "enterprise": firm.pk,
+        "roundtable": register.roundtable(world, present=[firm]).pk,
+        "visit": register.visit(world, firm).pk,
+        "project": register.project(world).pk,
         "zone": a.zone.pk,
         "campaign": campaign.pk,
         "adoption": adoption.pk,
@@ -284,6 +313,10 @@ def record(name: str, kwarg: str) -> str:
         return "feedback"
     if app == "study":
         return "group" if page.startswith("group") else "session"
+    if app == "outreach" and kwarg == "pk":
+        for kind in ("enterprise", "roundtable", "visit", "project"):
+            if page.startswith(kind):
+                return kind
     return "missing"
 
 

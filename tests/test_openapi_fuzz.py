@@ -132,7 +132,9 @@ def targets(world) -> dict[str, int]:
         session=session,
         file=SimpleUploadedFile("材料.png", image_bytes("png", "fuzz")),
     )
+    register = _register_targets(world)
     return {
+        **register,
         # Not the admin's own account: a fuzzed password change would end the token.
         "user_id": world["secretary"].pk,
         "problem_id": submitted.pk,
@@ -142,6 +144,33 @@ def targets(world) -> dict[str, int]:
         "session_id": session.pk,
         "group_id": group.pk,
         "zone": world.a.zone.pk,
+    }
+
+
+def _register_targets(world) -> dict[str, int]:
+    """An enterprise, a roundtable with a file and a demand, a visit and a
+    为民实事 with evidence (tests/outreach/register_fixtures.py)."""
+    from shiji.outreach.services import projects as outreach_projects
+    from shiji.outreach.services import roundtables as outreach_roundtables
+    from tests.outreach import register_fixtures as made
+
+    firm = made.enterprise(world)
+    table = made.roundtable(world, present=[firm])
+    outreach_roundtables.roundtable_add_files(
+        actor=SYSTEM, roundtable=table, files=[SimpleUploadedFile("纪要.pdf", pdf_bytes("rt"))]
+    )
+    outreach_roundtables.roundtable_demand_add(actor=SYSTEM, roundtable=table, content="用地")
+    trip = made.visit(world, firm)
+    project = made.project(world)
+    outreach_projects.project_progress_add(
+        actor=SYSTEM, project=project, text="开工", percent=10,
+        file=SimpleUploadedFile("现场.png", image_bytes("png", "project")),
+    )  # fmt: skip
+    return {
+        "enterprise_id": firm.pk,
+        "roundtable_id": table.pk,
+        "visit_id": trip.pk,
+        "project_id": project.pk,
     }
 
 

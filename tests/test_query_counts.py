@@ -130,3 +130,54 @@ def test_pinned_query_count(
     body = counted(client, path, django_assert_num_queries, expected)
     if page == "problem":  # the page shows what was counted
         assert all(f"第1轮第{i}次调度" in body for i in (1, 2, 3)) and "现场1-2.png" in body
+
+
+@pytest.fixture
+def register_life(world):
+    """``add()`` adds one round of the register's records: two enterprises,
+    a roundtable with both and two demands, a visit with a demand, two 为民实事
+    with progress."""
+    from shiji.outreach.services import projects, roundtables
+    from tests.outreach import register_fixtures as made
+
+    codes = iter(
+        ["914403001922038216", "91440300708461136T", "91330100716105852F", "91110000710925462X"]
+    )
+
+    def add():
+        firms = [made.enterprise(world, code=next(codes), name=f"企业{i}") for i in range(2)]
+        table = made.roundtable(world, present=firms)
+        for firm in firms:
+            roundtables.roundtable_demand_add(
+                actor=SYSTEM, roundtable=table, enterprise=firm, content="诉求"
+            )
+        trip = made.visit(world, firms[0])
+        roundtables.visit_demand_add(actor=SYSTEM, visit=trip, content="用工")
+        for days in (3, 30):
+            plan = made.project(world, deadline=timezone.localdate() + dt.timedelta(days=days))
+            projects.project_progress_add(actor=SYSTEM, project=plan, text="开工", percent=20)
+
+    return add
+
+
+# (page, who opens it, pinned number of queries)
+REGISTER_PAGES = [
+    ("outreach:enterprise_list", "zone_admin", 7),
+    ("outreach:roundtable_list", "zone_admin", 7),
+    ("outreach:visit_list", "secretary", 7),
+    ("outreach:project_list", "zone_admin", 8),
+    ("outreach:project_list", "secretary", 8),
+]
+
+
+@pytest.mark.parametrize(("page", "who", "expected"), REGISTER_PAGES)
+def test_pinned_query_count_of_the_register_lists(
+    world, login, register_life, django_assert_num_queries, page, who, expected
+):
+    register_life()
+    path = reverse(page)
+    client = login(world[who])
+    client.get(path)
+    counted(client, path, django_assert_num_queries, expected)
+    register_life()
+    counted(client, path, django_assert_num_queries, expected)

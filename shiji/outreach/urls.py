@@ -3,6 +3,8 @@
 from django.urls import path
 
 from shiji.outreach.views import feedback
+from shiji.outreach.views import enterprises as register
+from shiji.outreach.views import projects
 
 app_name = "outreach"
 
@@ -23,4 +25,30 @@ urlpatterns: list = [
         name="feedback_return_call",
     ),
     path("feedback/<int:pk>/files/<int:file_id>/", feedback.feedback_file, name="feedback_file"),
+    # The enterprise register, 政企圆桌会 and 三员入企 (views/enterprises.py)
+    path("enterprises/", register.enterprise_list, name="enterprise_list"),
+    path("enterprises/new/", register.enterprise_create, name="enterprise_create"),
+    path("enterprises/<int:pk>/edit/", register.enterprise_edit, name="enterprise_edit"),
+    path("roundtables/", register.roundtable_list, name="roundtable_list"),
+    path("roundtables/new/", register.roundtable_create, name="roundtable_create"),
+    path("roundtables/<int:pk>/", register.roundtable_detail, name="roundtable_detail"),
+    path("roundtables/<int:pk>/edit/", register.roundtable_edit, name="roundtable_edit"),
+    path("roundtables/<int:pk>/demands/", register.roundtable_demand, name="roundtable_demand"),
+    path("roundtables/<int:pk>/files/", register.roundtable_files, name="roundtable_files"),
+    path(
+        "roundtables/<int:pk>/files/<int:file_id>/",
+        register.roundtable_file,
+        name="roundtable_file",
+    ),
+    path("visits/", register.visit_list, name="visit_list"),
+    path("visits/new/", register.visit_create, name="visit_create"),
+    path("visits/<int:pk>/", register.visit_detail, name="visit_detail"),
+    path("visits/<int:pk>/demands/", register.visit_demand, name="visit_demand"),
+    # 为民实事 (views/projects.py)
+    path("projects/", projects.project_list, name="project_list"),
+    path("projects/new/", projects.project_create, name="project_create"),
+    path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:pk>/progress/", projects.project_progress, name="project_progress"),
+    path("projects/<int:pk>/files/<int:note_id>/", projects.project_file, name="project_file"),
 ]
