@@ -2,9 +2,8 @@
 
 from django.urls import path
 
-from shiji.outreach.views import feedback
 from shiji.outreach.views import enterprises as register
-from shiji.outreach.views import projects
+from shiji.outreach.views import feedback, projects
 
 app_name = "outreach"
 
