@@ -168,6 +168,7 @@ def _add_routers() -> None:
     from shiji.campaigns.api import router as campaigns_router
     from shiji.ledger.api import router as ledger_router
     from shiji.orgs.api import router as orgs_router
+    from shiji.outreach.api_public import router as outreach_public_router
     from shiji.regulations.api import router as regulations_router
     from shiji.study.api import router as study_router
 
@@ -176,6 +177,7 @@ def _add_routers() -> None:
     api.add_router("/", regulations_router)
     api.add_router("/", ledger_router)
     api.add_router("/", study_router)
+    api.add_router("/", outreach_public_router)
 
 
 _add_routers()
