@@ -169,6 +169,7 @@ def _add_routers() -> None:
     from shiji.ledger.api import router as ledger_router
     from shiji.orgs.api import router as orgs_router
     from shiji.outreach.api import router as outreach_router
+    from shiji.outreach.api_public import router as outreach_public_router
     from shiji.outreach.api_register import router as register_router
     from shiji.regulations.api import router as regulations_router
     from shiji.study.api import router as study_router
@@ -180,6 +181,7 @@ def _add_routers() -> None:
     api.add_router("/", study_router)
     api.add_router("/", outreach_router)
     api.add_router("/", register_router)
+    api.add_router("/", outreach_public_router)
 
 
 _add_routers()

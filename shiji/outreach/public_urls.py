@@ -1,8 +1,15 @@
 """The public pages (no account), under /p/: the portal, tracking by code,
 the zone's disclosure page and its QR poster."""
 
-from django.urls import path  # noqa: F401 (each part adds its routes here)
+from django.urls import path
+
+from shiji.outreach.views import public
 
 app_name = "public"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", public.zone_pick, name="zones"),
+    path("track/", public.track, name="track"),
+    path("track/rate/", public.rate, name="rate"),
+    path("<slug:zone_code>/", public.submit, name="submit"),
+]

@@ -149,6 +149,11 @@ def public_zone(value: Any) -> Zone | None:
     return Zone.objects.filter(code__iexact=text).first()
 
 
+def public_zone_by_code(code: str) -> Zone | None:
+    """The zone of a portal link (``/p/<code>/``)."""
+    return Zone.objects.filter(code__iexact=str(code)[:32]).first()
+
+
 def public_zones(q: Any = "") -> list[Zone]:
     """The zones a member of the public picks from, searched by name."""
     term = clean_search(q, max_length=50)

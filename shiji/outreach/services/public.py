@@ -24,7 +24,7 @@ from shiji.core.uploads import EXTENSIONS, check_upload, stored_upload
 from shiji.orgs import policy
 from shiji.orgs.models import Zone
 from shiji.outreach import codes
-from shiji.outreach.models import Feedback, FeedbackFile, FeedbackRating, RatingVia
+from shiji.outreach.models import Feedback, FeedbackFile, RatingVia
 from shiji.outreach.selectors.public import feedback_by_code, feedback_primary
 from shiji.outreach.services.intake import feedback_create
 from shiji.outreach.services.rating import feedback_rate
@@ -135,15 +135,14 @@ def feedback_for_code(*, code: Any, client: str) -> Feedback:
     return item
 
 
-def feedback_rate_by_code(
-    *, code: Any, rating: Any, comment: Any = "", client: str
-) -> FeedbackRating:
+def feedback_rate_by_code(*, code: Any, rating: Any, comment: Any = "", client: str) -> Feedback:
     """Rate the result the holder of ``code`` follows: the item's own, or,
-    for an item merged into another, that one's (one result, one rating)."""
+    for an item merged into another, that one's (one result, one rating).
+    Returns the item ``code`` tracks."""
     item = feedback_for_code(code=code, client=client)
     primary = feedback_primary(item)
     try:
-        return feedback_rate(
+        feedback_rate(
             actor=PORTAL, feedback=primary, rating=rating, comment=comment, via=RatingVia.PORTAL
         )
     except Conflict as exc:
@@ -152,3 +151,4 @@ def feedback_rate_by_code(
                 _("您的反映已与同类反映合并办理。%(reason)s") % {"reason": exc.message}
             ) from exc
         raise
+    return item
