@@ -128,3 +128,21 @@ def test_too_many_submissions_get_a_chinese_429_page(client, world, settings):
     page = post_feedback(client, world.a.zone)
     assert page.status_code == 429 and "请稍后再试" in page.content.decode()
     assert page["Retry-After"]
+
+
+def test_the_forms_post_over_https_with_the_browsers_origin(world, settings):
+    """Over HTTPS Django compares the Origin header with the site: the pages
+    must not ask for ``no-referrer``, which makes browsers send
+    ``Origin: null`` (refused). tests/browser/test_portal_phone.py runs
+    this in Chromium behind the proxy's header."""
+    settings.CSRF_COOKIE_SECURE = True
+    strict = Client(enforce_csrf_checks=True)
+    url = f"/p/{world.a.zone.code}/"
+    html = strict.get(url, secure=True).content.decode()
+    assert 'content="no-referrer"' not in html and 'name="referrer"' in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    data = {"kind": "help", "content": "路面积水", "csrfmiddlewaretoken": token}
+    done = strict.post(url, data, secure=True, HTTP_ORIGIN="https://testserver")
+    assert done.status_code == 200 and Feedback.objects.count() == 1
+    refused = strict.post(url, data, secure=True, HTTP_ORIGIN="null")
+    assert refused.status_code == 403 and Feedback.objects.count() == 1
