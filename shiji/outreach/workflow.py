@@ -19,7 +19,7 @@ item in the ledger it reopens the problem (the item stays ``in_ledger``).
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from shiji.core.workflow import Move
 from shiji.outreach.models import Status as S
@@ -35,7 +35,8 @@ MOVES: dict[str, Move] = {
         ),
         Move(
             "decline",
-            gettext_lazy("不予受理"),
+            # The button; the status of the same words is "Declined".
+            pgettext_lazy("feedback action", "不予受理"),
             frozenset({S.RECEIVED}),
             S.DECLINED,
             "feedback.handle",
