@@ -27,6 +27,7 @@ from shiji.outreach import codes
 from shiji.outreach.models import Feedback, FeedbackContact, FeedbackFile, FeedbackRating, Status
 from shiji.outreach.selectors.public import feedback_by_code
 from shiji.outreach.services.handling import feedback_act
+from tests.ledger.conftest import create_categories
 from tests.outreach.test_exif import photo_with_gps
 
 API = "/api/v1/public/feedback"
@@ -204,7 +205,9 @@ def test_a_refused_file_does_not_use_up_the_submit_limit(client, world, settings
 # HTML and script are text everywhere --------------------------------------------------
 
 
-def test_html_from_the_public_is_text_on_the_status_page_and_in_the_back_office(client, world):
+def test_html_from_the_public_is_text_on_the_status_page_the_back_office_and_the_ledger(
+    client, world
+):
     done = post_form(client, world.a.zone, content=XSS, name=XSS_SHORT, kind="report", accused=XSS)
     code = code_on(done)
     item = Feedback.objects.get()
@@ -221,10 +224,21 @@ def test_html_from_the_public_is_text_on_the_status_page_and_in_the_back_office(
             reverse("outreach:feedback_contact", args=[item.pk])
         ).content.decode(),
     }
+    # Another one taken into the ledger: its text is the problem's description.
+    create_categories(world)
+    post_form(client, world.a.zone, content=XSS)
+    other = Feedback.objects.latest("pk")
+    feedback_act(actor=admin, feedback=other, action="accept")
+    feedback_act(actor=admin, feedback=other, action="to_problem", org=world.a.dept.pk)
+    other.refresh_from_db()
+    pages["ledger list"] = client.get(reverse("ledger:list")).content.decode()
+    pages["problem"] = client.get(
+        reverse("ledger:detail", args=[other.problem_id])
+    ).content.decode()
     for where, html in pages.items():
         assert "<img src=x onerror" not in html, where
         assert '<script>alert("x")' not in html, where
-    for where in ("status", "item", "contact"):
+    for where in ("status", "item", "contact", "problem"):
         assert XSS_TEXT in pages[where], where
 
 
