@@ -216,10 +216,10 @@ PUBLIC_LOOKUP_LIMIT = env_rate("PUBLIC_LOOKUP_LIMIT", "60/m")
 PUBLIC_WRONG_CODE_LIMIT = env_rate("PUBLIC_WRONG_CODE_LIMIT", "10/15m")
 
 
-def env_base_url(name: str) -> str:
-    """An address such as https://shiji.example.gov.cn (no path, no trailing
-    slash), or "" when unset."""
-    value = env_str(name, "").rstrip("/")
+def base_url(name: str, value: str) -> str:
+    """An address such as https://shiji.example.gov.cn (no path; a trailing
+    slash is dropped), or "" for none."""
+    value = value.rstrip("/")
     if value and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", value):
         raise ImproperlyConfigured(
             f"{name} must be an address such as https://shiji.example.gov.cn, not {value!r}"
@@ -230,7 +230,7 @@ def env_base_url(name: str) -> str:
 # The address the public reaches the portal at, printed on the QR posters
 # (/p/<zone>/poster/). Unset: the address of the request that asks for the
 # poster, which is right when staff open it at the public address.
-PUBLIC_BASE_URL = env_base_url("PUBLIC_BASE_URL")
+PUBLIC_BASE_URL = base_url("PUBLIC_BASE_URL", env_str("PUBLIC_BASE_URL", ""))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # zh-only: each in its own language
