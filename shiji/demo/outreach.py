@@ -100,9 +100,9 @@ def _cast(spec: ZoneSpec) -> Cast:
     )
 
 
-def _portal(c: Cast, kind: str, category: str, content: str, **kw: str) -> Feedback:
+def _portal(c: Cast, kind: str, category: str, content: str, accused: str = "") -> Feedback:
     return feedback_create(
-        actor=PORTAL, zone=c.zone, kind=kind, category=category, content=content, **kw
+        actor=PORTAL, zone=c.zone, kind=kind, category=category, content=content, accused=accused
     ).feedback
 
 
