@@ -23,6 +23,7 @@ from shiji.core import ratelimit
 from shiji.core.client import client_address
 from shiji.core.errors import NotFound
 from shiji.orgs.models import Zone
+from shiji.outreach.models import Status
 from shiji.outreach.selectors.disclosure import (
     disclosed_items,
     latest_rating,
@@ -119,7 +120,12 @@ def disclosure(request: HttpRequest, zone_code: str) -> HttpResponse:
         return limited
     page = Paginator(disclosed_items(zone), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
-        {"item": item, "result_on": result_on(item), "rating": latest_rating(item)}
+        {
+            "item": item,
+            "result_on": result_on(item),
+            "via_ledger": item.status == Status.IN_LEDGER,
+            "rating": latest_rating(item),
+        }
         for item in page.object_list
     ]
     months = monthly_figures(zone)
