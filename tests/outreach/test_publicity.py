@@ -93,6 +93,14 @@ def test_the_poster_states_the_zones_own_time_limits_and_the_rules(client, world
     assert not OutreachSettings.objects.filter(zone=world.b.zone).exists()
 
 
+def test_the_poster_takes_a_fixed_number_of_queries(client, world, django_assert_num_queries):
+    outreach_settings_update(actor=world["zone_admin"], zone=world.a.zone, limits={"help": 3})
+    client.get(poster_url(world.a.zone))
+    # the zone, the rate counter, the zone's limits
+    with django_assert_num_queries(3):
+        assert client.get(poster_url(world.a.zone)).status_code == 200
+
+
 def test_the_poster_of_a_zone_code_in_another_case_is_the_same_and_unknown_is_404(client, world):
     assert client.get("/p/ZA/poster/").status_code == 200
     assert client.get("/p/nosuchzone/poster/").status_code == 404
