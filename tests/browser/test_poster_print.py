@@ -62,3 +62,23 @@ def test_the_poster_fits_a_phone_screen(
         assert csp_violations(page) == [] and page.js_errors == []
     finally:
         page.context.close()
+
+
+def test_the_disclosure_page_reads_on_a_phone(
+    browser, browser_context_args, live_server, world, artifacts
+):
+    from tests.outreach.test_publicity import answered, project
+
+    answered(world, "东门路灯已全部修复并加装护栏（示例）")
+    project(world, "园区东片区新建口袋公园（示例）")
+    page = new_page(browser, browser_context_args, viewport={"width": 390, "height": 844})
+    try:
+        page.goto(f"{live_server.url}{reverse('public:disclosure', args=[world.a.zone.code])}")
+        expect(page.locator(".sj-open-item")).to_have_count(1)
+        expect(page.locator(".sj-open-project")).to_have_count(1)
+        expect(page.locator(".sj-zone-links")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(artifacts / "disclosure-phone.png"), full_page=True)
+        assert csp_violations(page) == [] and page.js_errors == []
+    finally:
+        page.context.close()
