@@ -572,3 +572,25 @@ def test_a_photo_claiming_enormous_dimensions_is_refused_not_decoded(
     page = post_form(client, world.a.zone, files=[bomb])
     assert page.status_code == 422
     nothing_written()
+
+
+def test_a_code_reaches_only_its_own_item(client, world):
+    mine = code_on(post_form(client, world.a.zone, content="东门路灯坏了", name="甲", phone=PHONE))
+    post_form(client, world.a.zone, content="西门积水严重", name="乙", phone="13800000002")
+    first, second = Feedback.objects.order_by("pk")
+    admin = world["zone_admin"]
+    feedback_act(actor=admin, feedback=second, action="accept")
+    feedback_act(actor=admin, feedback=second, action="reply", reply="西门已疏通")
+    feedback_act(actor=admin, feedback=second, action="publish_reply")
+    page = client.post("/p/track/", {"code": mine}).content.decode()
+    api = client.get(f"{API}/{mine}").content.decode()
+    for text in (page, api):
+        assert "西门" not in text and "13800000002" not in text
+    # Its rating cannot land on the other item either.
+    refused = client.post(
+        f"{API}/{mine}/rating", {"rating": "unsatisfied"}, content_type="application/json"
+    )
+    assert refused.status_code == 409
+    assert not FeedbackRating.objects.exists()
+    second.refresh_from_db()
+    assert second.status == Status.ANSWERED and first.status == Status.RECEIVED
