@@ -154,6 +154,7 @@ def test_a_phone_submits_with_a_photo_follows_by_code_and_rates_after_closure(
     for label in ("已受理", "已列入问题整改台账", "整改完成，请评价"):
         expect(steps).to_contain_text(label)
     expect(page.locator("#rate")).to_be_visible()
+    expect(page.locator(".sj-status")).to_have_text("整改完成")
     no_sideways_scroll(page)
     screenshot(page, f"{name}-5-closed")
 
