@@ -19,7 +19,18 @@ class Dimension(models.TextChoices):
     QUALITY = "quality", gettext_lazy("综合质效和持续创新力")
 
 
+class PeriodKind(models.TextChoices):
+    YEAR = "year", gettext_lazy("年度")
+    QUARTER = "quarter", gettext_lazy("季度")
+    MONTH = "month", gettext_lazy("月度")
+
+
 class Indicator(models.Model):
+    """An indicator of the library (``assessment/indicators.yaml``), shared by
+    every zone. Loaded by ``manage.py load_indicators``; an indicator dropped
+    from the file is retired (``is_active``), never deleted, because
+    measurements point at it."""
+
     code = models.SlugField(gettext_lazy("代码"), max_length=40, unique=True)
     name = models.CharField(gettext_lazy("名称"), max_length=100)
     kind = models.CharField(gettext_lazy("类型"), max_length=10, choices=IndicatorKind.choices)
@@ -27,14 +38,66 @@ class Indicator(models.Model):
     unit = models.CharField(gettext_lazy("单位"), max_length=20)
     higher_is_better = models.BooleanField(gettext_lazy("越高越好"), default=True)
     weight = models.DecimalField(gettext_lazy("权重"), max_digits=6, decimal_places=3, default=1)
+    weight_is_placeholder = models.BooleanField(
+        gettext_lazy("权重待确认"),
+        default=False,
+        help_text=gettext_lazy("示例权重，须由高新区确认后才能用于计分"),
+    )
+    period_kind = models.CharField(
+        gettext_lazy("统计周期"), max_length=10, choices=PeriodKind.choices, default=PeriodKind.YEAR
+    )
+    min_value = models.DecimalField(
+        gettext_lazy("最小值"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        gettext_lazy("最大值"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    # How far a value may move against the same period a year before (同比)
+    # before the plausibility check flags it, in percent.
+    usual_change = models.DecimalField(
+        gettext_lazy("正常变动幅度（%）"), max_digits=6, decimal_places=1, default=50
+    )
+    # For campaign 潜绩: the Shiji figure the value is drawn from
+    # (``ledger.closure_rate``, …); empty for figures a statistics office reports.
+    computed_from = models.CharField(gettext_lazy("数据来源"), max_length=60, blank=True)
+    description = models.TextField(gettext_lazy("指标说明"), blank=True)
+    order = models.PositiveIntegerField(gettext_lazy("顺序"), default=0)
+    source = models.CharField(gettext_lazy("指标库文件"), max_length=200, blank=True)
+    is_active = models.BooleanField(gettext_lazy("启用"), default=True)
 
     class Meta:
-        ordering = ["dimension", "code"]
+        ordering = ["dimension", "order", "code"]
         verbose_name = gettext_lazy("考核指标")
         verbose_name_plural = gettext_lazy("考核指标")
 
     def __str__(self) -> str:
         return self.name
+
+
+class RelationOp(models.TextChoices):
+    LTE = "lte", "≤"
+    LT = "lt", "<"
+
+
+class IndicatorRelation(models.Model):
+    """A relation two indicators' values of the same zone and period must
+    keep (工业增加值 ≤ 规上工业总产值); a breach is a plausibility flag."""
+
+    left = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="relations_left")
+    op = models.CharField(gettext_lazy("关系"), max_length=4, choices=RelationOp.choices)
+    right = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="relations_right")
+    description = models.CharField(gettext_lazy("说明"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["left", "right"]
+        verbose_name = gettext_lazy("指标关系")
+        verbose_name_plural = gettext_lazy("指标关系")
+        constraints = [
+            models.UniqueConstraint(fields=["left", "right"], name="indicator_relation_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.get_op_display()} {self.right}"
 
 
 class Comparator(models.TextChoices):
