@@ -1,6 +1,9 @@
+from __future__ import annotations
+
 from django.db import models
 from django.utils.translation import gettext_lazy
 
+from shiji.core.uploads import content_path
 from shiji.orgs.scope import ZoneScoped
 
 
@@ -133,3 +136,86 @@ class Target(ZoneScoped, models.Model):
 
     def __str__(self) -> str:
         return f"{self.zone} {self.indicator} {self.period}"
+
+
+class MeasurementStatus(models.TextChoices):
+    ENTERED = "entered", gettext_lazy("待确认")
+    CONFIRMED = "confirmed", gettext_lazy("已确认")
+
+
+def measurement_evidence_path(instance: Measurement, filename: str) -> str:
+    # Content-addressed (see core.uploads.content_path): the client's name is only metadata.
+    return content_path(
+        "assessment",
+        zone_id=instance.zone_id,
+        sha256=instance.evidence_sha256,
+        kind=instance.evidence_kind,
+    )
+
+
+class Measurement(ZoneScoped, models.Model):
+    """A zone's value of an indicator for a period (2026, 2026Q1, 2026-03).
+
+    Entered by one person and confirmed by another; confirmation locks the
+    row. A later change is a new row (``corrects`` the one it replaces, with
+    its ``correction_reason``) that needs confirming in turn; the replaced
+    row stays, no longer ``is_current``, so the history shows both. ``flags``
+    are the plausibility checks' findings (``assessment.plausibility``):
+    ``[{kind, reason, note}]``, the note written by the confirmer.
+    """
+
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="measurements")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="measurements")
+    period = models.CharField(gettext_lazy("期间"), max_length=10)
+    value = models.DecimalField(gettext_lazy("数值"), max_digits=18, decimal_places=4)
+    source = models.CharField(gettext_lazy("统计部门"), max_length=100)
+    report = models.CharField(gettext_lazy("报表名"), max_length=200, blank=True)
+    status = models.CharField(
+        gettext_lazy("状态"),
+        max_length=10,
+        choices=MeasurementStatus.choices,
+        default=MeasurementStatus.ENTERED,
+    )
+    flags = models.JSONField(gettext_lazy("疑点"), default=list, blank=True)
+    entered_by = models.ForeignKey(
+        "orgs.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(gettext_lazy("填报时间"))
+    confirmed_by = models.ForeignKey(
+        "orgs.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(gettext_lazy("确认时间"), null=True, blank=True)
+    confirm_note = models.TextField(gettext_lazy("确认说明"), blank=True)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
+    correction_reason = models.TextField(gettext_lazy("更正理由"), blank=True)
+    is_current = models.BooleanField(gettext_lazy("现行"), default=True)
+    evidence = models.FileField(upload_to=measurement_evidence_path, max_length=200, blank=True)
+    evidence_name = models.CharField(gettext_lazy("佐证材料"), max_length=200, blank=True)
+    evidence_kind = models.CharField(max_length=20, blank=True)
+    evidence_size = models.PositiveBigIntegerField(null=True, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    is_sample = models.BooleanField(gettext_lazy("示例数据"), default=False)
+
+    class Meta:
+        ordering = ["zone", "indicator", "period", "entered_at", "pk"]
+        verbose_name = gettext_lazy("指标数据")
+        verbose_name_plural = gettext_lazy("指标数据")
+        constraints = [
+            # One current value per zone, indicator and period; corrections
+            # replace it, the replaced rows stay as history.
+            models.UniqueConstraint(
+                fields=["zone", "indicator", "period"],
+                condition=models.Q(is_current=True),
+                name="measurement_one_current",
+            )
+        ]
+        indexes = [models.Index(fields=["zone", "period"], name="measurement_zone_period")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.indicator} {self.period}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == MeasurementStatus.CONFIRMED

@@ -2,5 +2,16 @@
 commands call these; each runs in one transaction with its audit event."""
 
 from shiji.assessment.services.library import LoadResult, indicators_load
+from shiji.assessment.services.measurements import (
+    measurement_confirm,
+    measurement_correct,
+    measurement_enter,
+)
 
-__all__ = ["LoadResult", "indicators_load"]
+__all__ = [
+    "LoadResult",
+    "indicators_load",
+    "measurement_confirm",
+    "measurement_correct",
+    "measurement_enter",
+]
