@@ -7,6 +7,7 @@ from shiji.assessment.services.measurements import (
     measurement_correct,
     measurement_enter,
 )
+from shiji.assessment.services.targets import target_set
 
 __all__ = [
     "LoadResult",
@@ -14,4 +15,5 @@ __all__ = [
     "measurement_confirm",
     "measurement_correct",
     "measurement_enter",
+    "target_set",
 ]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from shiji.assessment import views
+
+app_name = "assessment"
+
+urlpatterns = [
+    path("", views.indicator_list, name="home"),
+    path("figures/", views.measurement_table, name="figures"),
+    path("figures/enter/", views.measurement_enter, name="enter"),
+    path("figures/<int:pk>/confirm/", views.measurement_confirm, name="confirm"),
+    path("figures/<int:pk>/correct/", views.measurement_correct, name="correct"),
+]
