@@ -128,3 +128,57 @@ def test_too_many_submissions_get_a_chinese_429_page(client, world, settings):
     page = post_feedback(client, world.a.zone)
     assert page.status_code == 429 and "请稍后再试" in page.content.decode()
     assert page["Retry-After"]
+
+
+def test_the_forms_post_over_https_with_the_browsers_origin(world, settings):
+    """Over HTTPS Django compares the Origin header with the site: the pages
+    must not ask for ``no-referrer``, which makes browsers send
+    ``Origin: null`` (refused). tests/browser/test_portal_phone.py runs
+    this in Chromium behind the proxy's header."""
+    settings.CSRF_COOKIE_SECURE = True
+    strict = Client(enforce_csrf_checks=True)
+    url = f"/p/{world.a.zone.code}/"
+    html = strict.get(url, secure=True).content.decode()
+    assert 'content="no-referrer"' not in html and 'name="referrer"' in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    data = {"kind": "help", "content": "路面积水", "csrfmiddlewaretoken": token}
+    done = strict.post(url, data, secure=True, HTTP_ORIGIN="https://testserver")
+    assert done.status_code == 200 and Feedback.objects.count() == 1
+    refused = strict.post(url, data, secure=True, HTTP_ORIGIN="null")
+    assert refused.status_code == 403 and Feedback.objects.count() == 1
+
+
+def test_the_submitter_sees_only_the_fixed_chinese_step_labels_never_staff_notes(
+    client, world, settings
+):
+    """Each step's label comes from the move (workflow.PUBLIC_LABELS), in
+    Chinese: not the note staff wrote, not the text the step row holds (a
+    label stored while a staff member's page was in English, or anything
+    written there later)."""
+    from django.utils import translation
+
+    from shiji.outreach.models import FeedbackStep
+    from shiji.outreach.services.handling import feedback_act
+    from shiji.outreach.workflow import PUBLIC_LABELS
+
+    secret = "内部：举报人是老王的邻居"
+    code = code_on(post_feedback(client, world.a.zone))
+    item = Feedback.objects.get()
+    admin = world["zone_admin"]
+    with translation.override("en"):
+        feedback_act(actor=admin, feedback=item, action="accept", note=secret)
+        feedback_act(actor=admin, feedback=item, action="forward", org=world.a.dept.pk, note=secret)
+        feedback_act(actor=world["secretary"], feedback=item, action="reply", reply="已修复")
+        feedback_act(actor=admin, feedback=item, action="publish_reply", note=secret)
+    FeedbackStep.objects.filter(feedback=item, action="forward").update(public_label=secret)
+    FeedbackStep.objects.create(feedback=item, action="internal_check", public_label=secret)
+    with translation.override("zh-hans"):
+        fixed = {str(label) for label in PUBLIC_LABELS.values()}
+    html = client.post("/p/track/", {"code": code}).content.decode()
+    api = client.get(f"/api/v1/public/feedback/{code}").json()
+    assert secret not in html and secret not in str(api)
+    labels = [s["label"] for s in api["steps"]]
+    assert labels == ["已提交，等待受理", "已受理", "已转交承办单位办理", "已答复"]
+    assert set(labels) <= fixed
+    for label in labels:
+        assert label in html

@@ -31,7 +31,7 @@ from shiji.outreach.models import (
     OutreachSettings,
     Roundtable,
 )
-from shiji.outreach.workflow import PUBLIC_LABELS
+from shiji.outreach.workflow import stored_label
 
 CONTENT_MAX = 2000
 NAME_MAX = 50
@@ -127,7 +127,7 @@ def feedback_create(
         FeedbackStep.objects.create(
             feedback=item,
             action="submit",
-            public_label=str(PUBLIC_LABELS["submit"]),
+            public_label=stored_label("submit"),
             actor=policy.user_of(actor),
             at=received,
         )

@@ -277,7 +277,9 @@ def _detail_context(request: HttpRequest, item: Feedback) -> dict[str, Any]:
     steps = list(item.steps.select_related("actor"))
     for step in steps:
         done = workflow.MOVES.get(step.action)
-        step.label = step.public_label or (done.label if done else step.action)  # type: ignore[attr-defined]
+        # Stored in Chinese (workflow.stored_label): shown in the reader's language.
+        label = _(step.public_label) if step.public_label else None
+        step.label = label or (done.label if done else step.action)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "item": item,
         "moves": moves,
