@@ -69,6 +69,7 @@ ROLES = {
 # Pages that take a form (GET shows it, POST sends it) and pages that only
 # take a POST; every other page is GET only. set_language is Django's.
 GET_AND_POST = {
+    "assessment:import",
     "campaigns:task_create",
     "campaigns:tasks_adopt",
     "ledger:create",
@@ -151,6 +152,7 @@ page                      sys  nat  zad  lea  sec  lia  sup  out  nob
 assessment:confirm        302  403  302  403  403  403  403  404  404
 assessment:correct        422  403  422  403  422  422  403  404  404
 assessment:enter          422  403  422  403  422  422  403  422  403
+assessment:import         422  403  422  403  422  422  403  422  403
 campaigns:adopt           302  403  302  403  403  403  403  404  404
 campaigns:assignment_move 403  403  403  403  422  422  403  404  404
 campaigns:categories_save 302  403  302  403  403  403  403  404  404

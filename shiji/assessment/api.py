@@ -9,11 +9,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from ninja import Field, Query, Router, Schema
+from django.utils.translation import gettext
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
 
-from shiji.assessment import selectors, services
+from shiji.assessment import excel, selectors, services
 from shiji.assessment.models import Comparator, Dimension, IndicatorKind, Measurement, Target
+from shiji.assessment.periods import parse_period
 from shiji.assessment.plausibility import number
 from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, In, SomeText, Text
 from shiji.orgs.selectors import zone_get_for_user
@@ -231,6 +234,81 @@ def measurement_enter(request, payload: MeasurementIn):
         report=payload.report,
     )
     return Respond(201, selectors.measurement_get_for_user(user=request.user, pk=m.pk))
+
+
+# Before measurements/{measurement_id}: the first pattern that matches a path wins.
+class MeasurementImportForm(Schema):
+    zone: Id
+    period: Period = Field(description="本次导入的期间：2026、2026Q1 或 2026-03")
+    dry_run: bool = Field(False, description="true：只检查、报告，不写入")
+
+
+class MeasurementImportError(Schema):
+    row: int = Field(description="Excel 行号；0 表示整个文件")
+    column: str
+    message: str
+
+
+class MeasurementImportFigure(Schema):
+    row: int
+    indicator: str
+    value: str
+    flags: list[FlagOut]
+
+
+class MeasurementImportOut(Schema):
+    created: int
+    figures: list[MeasurementImportFigure]
+    errors: list[MeasurementImportError]
+
+
+class MeasurementImportRejected(MeasurementImportOut):
+    detail: str
+    code: str
+
+
+def _import_body(plan: excel.ImportPlan, *, created: int) -> dict:
+    return {
+        "created": created,
+        "figures": [
+            {"row": f.row, "indicator": f.indicator.code, "value": number(f.value),
+             "flags": f.flags}
+            for f in plan.figures
+        ],
+        "errors": [
+            {"row": e["row"] or 0, "column": e["column"], "message": e["message"]}
+            for e in plan.errors
+        ],
+    }  # fmt: skip
+
+
+@router.post(
+    "measurements/import",
+    response={200: MeasurementImportOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+              **COMMON_ERRORS, 422: MeasurementImportRejected | ErrorOut},
+    summary="导入一个期间的指标数据（.xlsx）",
+    description=(
+        "multipart：`file`（下载的模板填写后的 .xlsx）、`zone`、`period`、`dry_run`。"
+        "全部无误才写入，每项数据待他人确认；有任何错误时返回 422，响应体仍为 "
+        "`{created: 0, figures, errors: [{row, column, message}]}`，什么都不写入。"
+        "`dry_run` 时返回每项数据将带的疑点 `flags`。"
+    ),
+)  # fmt: skip
+def measurement_import(request, file: File[UploadedFile], form: Form[MeasurementImportForm]):
+    zone = zone_get_for_user(user=request.user, pk=form.zone)
+    try:
+        plan = excel.measurements_import(
+            actor=request.user, zone=zone, period=form.period, file=file, dry_run=form.dry_run
+        )
+    except excel.ImportErrors as exc:
+        plan = excel.ImportPlan(period=parse_period(form.period), errors=exc.errors)
+    body = _import_body(plan, created=0 if form.dry_run or not plan.ok else len(plan.figures))
+    if not plan.ok:
+        detail = gettext("指标数据表有 %(count)s 处问题，未导入任何数据") % {
+            "count": len(plan.errors)
+        }
+        return Respond(422, {**body, "detail": detail, "code": "invalid_workbook"})
+    return body
 
 
 @router.get("measurements/{measurement_id}", response={200: MeasurementOut, **READ})

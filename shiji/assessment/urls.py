@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.indicator_list, name="home"),
     path("figures/", views.measurement_table, name="figures"),
     path("figures/enter/", views.measurement_enter, name="enter"),
+    path("figures/template/", views.measurement_template, name="template"),
+    path("figures/import/", views.measurement_import, name="import"),
     path("figures/<int:pk>/confirm/", views.measurement_confirm, name="confirm"),
     path("figures/<int:pk>/correct/", views.measurement_correct, name="correct"),
 ]

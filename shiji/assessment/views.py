@@ -9,15 +9,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shiji.assessment import selectors, services
+from shiji.assessment import excel, selectors, services
 from shiji.assessment.models import (
     Dimension,
     Indicator,
@@ -27,6 +27,7 @@ from shiji.assessment.models import (
 )
 from shiji.assessment.periods import Period, parse_period
 from shiji.assessment.plausibility import FLAG_KINDS
+from shiji.core.downloads import attachment_response, export_filename
 from shiji.core.errors import AppError, Forbidden, Invalid, invalid
 from shiji.core.pages import error_response
 from shiji.core.validation import parse_id
@@ -308,3 +309,87 @@ def measurement_correct(request: HttpRequest, pk: int) -> HttpResponse:
         return _("已提交更正，待他人确认")
 
     return _act(request, pk, "correct", call)
+
+
+def _zone_and_period(request: HttpRequest, data: Any) -> tuple[Any, list, Period, str]:
+    zones = list(zones_visible_to(user=request.user).order_by("name"))
+    zone = _zone_of(request, zones, data.get("zone"))
+    if data.get("zone") and zone is None:
+        zone_get_for_user(user=request.user, pk=data.get("zone"))  # 404
+    try:
+        period = parse_period(data["period"]) if data.get("period") else _default_period()
+        period_error = ""
+    except Invalid as exc:
+        period, period_error = _default_period(), exc.message
+    return zone, zones, period, period_error
+
+
+@login_required
+@require_GET
+def measurement_template(request: HttpRequest) -> FileResponse:
+    zone, _zones, period, period_error = _zone_and_period(request, request.GET)
+    if zone is None or period_error:
+        raise invalid(zone=_("请选择高新区和期间"))
+    data = excel.template_bytes(zone=zone, period=period)
+    name = export_filename(_("%(period)s指标数据") % {"period": period}, zone_name=zone.name)
+    return attachment_response(data, filename=name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measurement_import(request: HttpRequest) -> HttpResponse:
+    request.area = AREA  # type: ignore[attr-defined]  # read by web.context.shell
+    data = request.POST if request.method == "POST" else request.GET
+    zone, zones, period, period_error = _zone_and_period(request, data)
+    context: dict[str, Any] = {
+        "zones": zones,
+        "zone": zone,
+        "period": period,
+        "period_error": period_error,
+        "can_import": policy.can(request.user, "measurement.enter", zone)
+        if zone
+        else policy.can(request.user, "measurement.enter"),
+        "dry_run": True,
+        "plan": None,
+        "error": None,
+    }
+    if request.method == "GET":
+        return render(request, "assessment/import.html", context)
+    dry_run = data.get("dry_run") == "1"
+    context["dry_run"] = dry_run
+    try:
+        if not policy.can(request.user, "measurement.enter"):
+            raise Forbidden(_("您没有填报指标数据的权限"))
+        if zone is None:
+            raise invalid(zone=_("请选择高新区"))
+        if period_error:
+            raise invalid(period=period_error)
+        plan = excel.measurements_import(
+            actor=request.user,
+            zone=zone,
+            period=str(period),
+            file=request.FILES.get("file"),
+            dry_run=dry_run,
+        )
+    except excel.ImportErrors as exc:
+        context["plan"] = excel.ImportPlan(period=period, errors=exc.errors)
+        response = render(request, "assessment/import.html", context)
+        response.status_code = 422
+        return response
+    except AppError as exc:
+        return error_response(
+            request,
+            exc,
+            lambda e: render(request, "assessment/import.html", {**context, "error": e}),
+        )
+    context["plan"] = plan
+    if plan.ok and not dry_run:
+        messages.success(
+            request,
+            _("已导入 %(n)d 项指标数据，待他人确认") % {"n": len(plan.figures)},
+        )
+        return redirect(_table_url(zone, period))
+    response = render(request, "assessment/import.html", context)
+    if not plan.ok:
+        response.status_code = 422
+    return response

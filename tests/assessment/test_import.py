@@ -139,3 +139,62 @@ def test_only_who_may_enter_figures_imports_and_another_zone_is_not_found(world,
     with pytest.raises(Forbidden):
         run(world, file, dry_run=False, actor=world["national"])
     assert not Measurement.objects.exists()
+
+
+# The page and the API ------------------------------------------------------------------
+
+
+def test_the_page_downloads_the_template_checks_then_imports(world, library, login):
+    from django.urls import reverse
+
+    client = login(world["liaison"])
+    r = client.get(reverse("assessment:template"), {"zone": world.a.zone.pk, "period": "2026Q1"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxml")
+    url = reverse("assessment:import")
+    assert client.get(url, {"period": "2026Q1"}).status_code == 200
+
+    file = filled(world, {"industrial-output": (200, "统计局"),
+                          "industrial-value-added": (250, "统计局")})  # fmt: skip
+    r = client.post(url, {"period": "2026Q1", "dry_run": "1", "file": file})
+    assert r.status_code == 200 and 'data-flag="relation"' in r.content.decode()
+    assert not Measurement.objects.exists()
+
+    file = filled(world, {"industrial-output": (200, "统计局")},
+                  extra=[["gdp", "", "", "2026Q1", 1, "统计局"]])  # fmt: skip
+    r = client.post(url, {"period": "2026Q1", "file": file})
+    assert r.status_code == 422 and "未知的指标代码" in r.content.decode()
+    assert not Measurement.objects.exists()
+
+    file = filled(world, {"industrial-output": (200, "统计局")})
+    r = client.post(url, {"period": "2026Q1", "file": file})
+    assert r.status_code == 302 and Measurement.objects.count() == 1
+
+
+def test_the_api_imports_with_a_dry_run_and_reports_rows(world, library, api):
+    url = "/api/v1/measurements/import"
+    client = api(world["liaison"])
+    data = {"zone": world.a.zone.pk, "period": "2026Q1", "dry_run": "true"}
+
+    file = filled(world, {"industrial-output": (200, "统计局"),
+                          "industrial-value-added": (250, "统计局")})  # fmt: skip
+    r = client.post(url, {**data, "file": file}, format="multipart")
+    assert r.status_code == 200, r.json()
+    body = r.json()
+    assert body["created"] == 0 and [f["indicator"] for f in body["figures"]] == [
+        "industrial-output", "industrial-value-added",
+    ]  # fmt: skip
+    assert body["figures"][1]["flags"][0]["kind"] == "relation"
+    assert not Measurement.objects.exists()
+
+    bad = filled(world, {"revenue": ("八百", "统计局")})
+    r = client.post(url, {**data, "dry_run": "false", "file": bad}, format="multipart")
+    assert r.status_code == 422 and r.json()["code"] == "invalid_workbook"
+    assert r.json()["errors"][0]["column"] == "数值" and r.json()["created"] == 0
+
+    file = filled(world, {"revenue": (800, "统计局")})
+    r = client.post(url, {**data, "dry_run": "false", "file": file}, format="multipart")
+    assert r.status_code == 200 and r.json()["created"] == 1
+    assert Measurement.objects.get().indicator.code == "revenue"
+
+    r = api(world["outsider"]).post(url, {**data, "file": filled(world, {})}, format="multipart")
+    assert r.status_code == 404
