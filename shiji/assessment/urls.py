@@ -12,4 +12,5 @@ urlpatterns = [
     path("figures/import/", views.measurement_import, name="import"),
     path("figures/<int:pk>/confirm/", views.measurement_confirm, name="confirm"),
     path("figures/<int:pk>/correct/", views.measurement_correct, name="correct"),
+    path("figures/<int:pk>/evidence/", views.measurement_evidence, name="evidence"),
 ]

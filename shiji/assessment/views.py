@@ -27,7 +27,7 @@ from shiji.assessment.models import (
 )
 from shiji.assessment.periods import Period, parse_period
 from shiji.assessment.plausibility import FLAG_KINDS
-from shiji.core.downloads import attachment_response, export_filename
+from shiji.core.downloads import attachment_response, export_filename, stored_file_response
 from shiji.core.errors import AppError, Forbidden, Invalid, invalid
 from shiji.core.pages import error_response
 from shiji.core.validation import parse_id
@@ -393,3 +393,16 @@ def measurement_import(request: HttpRequest) -> HttpResponse:
     if not plan.ok:
         response.status_code = 422
     return response
+
+
+@login_required
+@require_GET
+def measurement_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    measurement = selectors.measurement_get_for_user(user=request.user, pk=pk)
+    return stored_file_response(
+        request,
+        measurement.evidence,
+        filename=measurement.evidence_name,
+        kind=measurement.evidence_kind,
+        missing_message=_("佐证材料不存在"),
+    )

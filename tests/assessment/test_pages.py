@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from shiji.assessment.models import Measurement
 from shiji.assessment.services import measurement_confirm
+from shiji.audit.models import AuditEvent
 
 FIGURES = reverse("assessment:figures")
 ENTER = reverse("assessment:enter")
@@ -151,3 +152,26 @@ def test_the_figures_page_costs_the_same_queries_with_more_figures(
     table(client, world)
     with django_assert_num_queries(6):
         table(client, world)
+
+
+def test_the_evidence_of_a_figure_downloads_for_its_zone_only(world, library, enter, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.samples import pdf_bytes
+
+    m = enter("industrial-output", "2026Q1", "300",
+              file=SimpleUploadedFile("月报.pdf", pdf_bytes("assessment")))  # fmt: skip
+    m.refresh_from_db()
+    assert m.evidence_name == "月报.pdf" and len(m.evidence_sha256) == 64
+    url = reverse("assessment:evidence", args=[m.pk])
+    assert "data-evidence" in table(login(world["national"]), world).content.decode()
+    r = login(world["national"]).get(url)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert login(world["outsider"]).get(url).status_code == 404
+    other = enter("revenue", "2026Q1", "300")
+    assert (
+        login(world["zone_admin"]).get(reverse("assessment:evidence", args=[other.pk])).status_code
+        == 404
+    )
+    event = AuditEvent.objects.get(action="measurement.enter", object_id=m.pk)
+    assert event.changes["file"][1]["name"] == "月报.pdf"

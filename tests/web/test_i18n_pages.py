@@ -70,6 +70,7 @@ ROLES = [
 SKIPPED_PREFIXES = ("api/", "admin/", "i18n/", "accounts/logout/")
 # Files, not pages (and costly to build): downloads and exports.
 FILES = {
+    "assessment:evidence",
     "assessment:template",
     "orgs:roster_template",
     "ledger:evidence_download",
