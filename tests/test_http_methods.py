@@ -104,6 +104,7 @@ POST_ONLY = {
     "assessment:confirm",
     "assessment:correct",
     "assessment:enter",
+    "assessment:target_save",
     "campaigns:adopt",
     "campaigns:assignment_move",
     "campaigns:categories_save",
@@ -153,6 +154,7 @@ assessment:confirm        302  403  302  403  403  403  403  404  404
 assessment:correct        422  403  422  403  422  422  403  404  404
 assessment:enter          422  403  422  403  422  422  403  422  403
 assessment:import         422  403  422  403  422  422  403  422  403
+assessment:target_save    422  403  422  403  403  403  403  422  403
 campaigns:adopt           302  403  302  403  403  403  403  404  404
 campaigns:assignment_move 403  403  403  403  422  422  403  404  404
 campaigns:categories_save 302  403  302  403  403  403  403  404  404

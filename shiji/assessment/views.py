@@ -19,14 +19,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shiji.assessment import excel, selectors, services
 from shiji.assessment.models import (
+    Comparator,
     Dimension,
     Indicator,
     Measurement,
     MeasurementStatus,
     PeriodKind,
+    Target,
 )
 from shiji.assessment.periods import Period, parse_period
 from shiji.assessment.plausibility import FLAG_KINDS
+from shiji.assessment.services.targets import TRAJECTORY_PLAN, TRAJECTORY_YEARS
 from shiji.core.downloads import attachment_response, export_filename, stored_file_response
 from shiji.core.errors import AppError, Forbidden, Invalid, invalid
 from shiji.core.pages import error_response
@@ -406,3 +409,94 @@ def measurement_evidence(request: HttpRequest, pk: int) -> FileResponse:
         kind=measurement.evidence_kind,
         missing_message=_("佐证材料不存在"),
     )
+
+
+# Targets (十五五 trajectory) ----------------------------------------------------------
+
+
+@dataclass
+class TargetRow:
+    indicator: Indicator
+    cells: list[Target | None]
+
+
+def _render_targets(
+    request: HttpRequest,
+    *,
+    zone: Any,
+    zones: list,
+    error: AppError | None = None,
+    posted: dict[str, str] | None = None,
+) -> HttpResponse:
+    request.area = AREA  # type: ignore[attr-defined]  # read by web.context.shell
+    periods = [*(str(y) for y in TRAJECTORY_YEARS), TRAJECTORY_PLAN]
+    indicators = list(selectors.indicators_active())
+    rows: list[TargetRow] = []
+    if zone is not None:
+        found = {
+            (t.indicator_id, t.period): t
+            for t in selectors.targets_visible_to(user=request.user).filter(
+                zone=zone, period__in=periods
+            )
+        }
+        rows = [
+            TargetRow(indicator=i, cells=[found.get((i.pk, p)) for p in periods])
+            for i in indicators
+            if any((i.pk, p) in found for p in periods)
+        ]
+    context = {
+        "zone": zone,
+        "zones": zones,
+        "periods": periods,
+        "rows": rows,
+        "indicators": indicators,
+        "comparators": Comparator.choices,
+        "can_manage": zone is not None and policy.can(request.user, "target.manage", zone),
+        "error": error,
+        "field_errors": error.fields if error else {},
+        "posted": posted or {},
+    }
+    return render(request, "assessment/targets.html", context)
+
+
+@login_required
+@require_GET
+def target_table(request: HttpRequest) -> HttpResponse:
+    zones = list(zones_visible_to(user=request.user).order_by("name"))
+    zone = _zone_of(request, zones, request.GET.get("zone"))
+    if request.GET.get("zone") and zone is None:
+        zone_get_for_user(user=request.user, pk=request.GET.get("zone"))  # 404
+    return _render_targets(request, zone=zone, zones=zones)
+
+
+@login_required
+@require_POST
+def target_save(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not policy.can(user, "target.manage"):
+        raise Forbidden(_("您没有设定目标值的权限"))
+    zones = list(zones_visible_to(user=user).order_by("name"))
+    posted = _posted(request, "zone", "indicator", "period", "comparator", "value", "source")
+    zone = _zone_of(request, zones, posted["zone"])
+    try:
+        if zone is None:
+            if posted["zone"]:
+                zone_get_for_user(user=user, pk=posted["zone"])  # 404
+            raise invalid(zone=_("请选择高新区"))
+        services.target_set(
+            actor=user,
+            zone=zone,
+            indicator=posted["indicator"],
+            period=posted["period"],
+            comparator=posted["comparator"],
+            value=posted["value"],
+            source=posted["source"],
+        )
+    except AppError as exc:
+        return error_response(
+            request,
+            exc,
+            lambda e: _render_targets(request, zone=zone, zones=zones, error=e, posted=posted),
+        )
+    messages.success(request, _("已保存目标值"))
+    return redirect(reverse("assessment:targets") + "?" + urlencode({"zone": zone.pk}))

@@ -175,3 +175,48 @@ def test_the_evidence_of_a_figure_downloads_for_its_zone_only(world, library, en
     )
     event = AuditEvent.objects.get(action="measurement.enter", object_id=m.pk)
     assert event.changes["file"][1]["name"] == "月报.pdf"
+
+
+def test_the_task_force_sets_a_trajectory_on_the_targets_page(world, library, login):
+    url = reverse("assessment:targets")
+    admin = login(world["zone_admin"])
+    page = admin.get(url).content.decode()
+    assert "本区尚未设定目标值" in page and 'id="sj-target-form"' in page
+
+    save = reverse("assessment:target_save")
+    for year, value in ((2026, "620"), (2030, "1000")):
+        data = {"zone": world.a.zone.pk, "indicator": "industrial-output",
+                "period": str(year), "comparator": "gte", "value": value}  # fmt: skip
+        r = admin.post(save, data)
+        assert r.status_code == 302
+    r = admin.post(save, {"zone": world.a.zone.pk, "indicator": "industrial-output",
+                          "period": "2031", "comparator": "gte", "value": "-1"})  # fmt: skip
+    assert r.status_code == 422 and "invalid-feedback" in r.content.decode()
+
+    page = login(world["liaison"]).get(url).content.decode()
+    assert 'data-indicator="industrial-output"' in page and "1000" in page
+    assert 'id="sj-target-form"' not in page
+    assert login(world["liaison"]).post(save, {"zone": world.a.zone.pk}).status_code == 403
+    assert login(world["outsider"]).get(url, {"zone": world.a.zone.pk}).status_code == 404
+
+
+def test_the_targets_page_costs_the_same_queries_with_more_targets(
+    world, library, login, django_assert_num_queries
+):
+    from shiji.assessment.services import target_set
+
+    client = login(world["zone_admin"])
+
+    def add(code, year):
+        target_set(actor=world["zone_admin"], zone=world.a.zone, indicator=code,
+                   period=str(year), comparator="gte", value="10")  # fmt: skip
+
+    add("revenue", 2026)
+    client.get(reverse("assessment:targets"))
+    with django_assert_num_queries(6) as first:
+        client.get(reverse("assessment:targets"))
+    for year in (2027, 2028):
+        add("revenue", year)
+        add("exports", year)
+    with django_assert_num_queries(len(first.captured_queries)):
+        client.get(reverse("assessment:targets"))

@@ -23,6 +23,7 @@ TARGET_FIELDS = ["zone", "indicator", "period", "comparator", "value", "source",
 # The five-year plans a target may name as its period, and their years.
 PLANS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031), "十六五": range(2031, 2036)}
 TRAJECTORY_PLAN = "十五五"
+TRAJECTORY_YEARS = tuple(PLANS[TRAJECTORY_PLAN])
 _CENTS = Decimal("0.01")
 
 
