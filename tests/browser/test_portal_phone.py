@@ -103,9 +103,16 @@ def test_a_phone_submits_with_a_photo_follows_by_code_and_rates_after_closure(
     base = behind_tls_proxy.url
     zone = world.a.zone
 
-    # 1. The zone's QR link opens the form.
-    page.goto(f"{base}/p/{zone.code}/")
+    # 0. Without the QR code: the zone is searched for and picked.
+    page.goto(f"{base}/p/")
+    page.fill("#id_q", "甲")
+    page.get_by_role("button", name="搜索").click()
+    no_sideways_scroll(page)
+    screenshot(page, f"{name}-0-zones")
+    page.get_by_role("link", name=zone.name).click()
+    # 1. The form (where the zone's QR link opens too).
     expect(page.locator("h1")).to_have_text(zone.name)
+    assert page.url.endswith(f"/p/{zone.code}/")
     no_sideways_scroll(page)
     screenshot(page, f"{name}-1-form")
 

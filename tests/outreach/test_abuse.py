@@ -27,6 +27,7 @@ from shiji.outreach import codes
 from shiji.outreach.models import Feedback, FeedbackContact, FeedbackFile, FeedbackRating, Status
 from shiji.outreach.selectors.public import feedback_by_code
 from shiji.outreach.services.handling import feedback_act
+from tests.ledger.conftest import create_categories
 from tests.outreach.test_exif import photo_with_gps
 
 API = "/api/v1/public/feedback"
@@ -204,7 +205,9 @@ def test_a_refused_file_does_not_use_up_the_submit_limit(client, world, settings
 # HTML and script are text everywhere --------------------------------------------------
 
 
-def test_html_from_the_public_is_text_on_the_status_page_and_in_the_back_office(client, world):
+def test_html_from_the_public_is_text_on_the_status_page_the_back_office_and_the_ledger(
+    client, world
+):
     done = post_form(client, world.a.zone, content=XSS, name=XSS_SHORT, kind="report", accused=XSS)
     code = code_on(done)
     item = Feedback.objects.get()
@@ -221,10 +224,21 @@ def test_html_from_the_public_is_text_on_the_status_page_and_in_the_back_office(
             reverse("outreach:feedback_contact", args=[item.pk])
         ).content.decode(),
     }
+    # Another one taken into the ledger: its text is the problem's description.
+    create_categories(world)
+    post_form(client, world.a.zone, content=XSS)
+    other = Feedback.objects.latest("pk")
+    feedback_act(actor=admin, feedback=other, action="accept")
+    feedback_act(actor=admin, feedback=other, action="to_problem", org=world.a.dept.pk)
+    other.refresh_from_db()
+    pages["ledger list"] = client.get(reverse("ledger:list")).content.decode()
+    pages["problem"] = client.get(
+        reverse("ledger:detail", args=[other.problem_id])
+    ).content.decode()
     for where, html in pages.items():
         assert "<img src=x onerror" not in html, where
         assert '<script>alert("x")' not in html, where
-    for where in ("status", "item", "contact"):
+    for where in ("status", "item", "contact", "problem"):
         assert XSS_TEXT in pages[where], where
 
 
@@ -478,3 +492,74 @@ def test_tracking_and_rating_answer_any_input_without_a_server_error(
     assert rate.status_code in (404, 409, 422)
     zones = client.get("/p/", {"q": code})
     assert zones.status_code == 200
+
+
+_PHOTO = photo_with_gps()
+_HEADS = [
+    b"",
+    b"\xff\xd8\xff\xe0",
+    b"\x89PNG\r\n\x1a\n",
+    b"%PDF-1.4\n",
+    b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+]
+FILE_BODIES = (
+    st.tuples(st.sampled_from(_HEADS), st.binary(max_size=600)).map(lambda t: t[0] + t[1])
+    | st.integers(min_value=0, max_value=len(_PHOTO)).map(lambda n: _PHOTO[:n])
+    | st.tuples(st.integers(0, len(_PHOTO) - 1), st.binary(min_size=1, max_size=8)).map(
+        lambda t: _PHOTO[: t[0]] + t[1] + _PHOTO[t[0] + len(t[1]) :]
+    )
+)
+
+
+# Pillow warns about the EXIF of a photo cut short ("Truncated File Read").
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@given(
+    bodies=st.lists(FILE_BODIES, min_size=1, max_size=3),
+    name=st.sampled_from(["a.jpg", "b.png", "c.pdf", "d.webp", "e", "../f.jpg"]),
+)
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_broken_truncated_and_disguised_files_never_cause_a_server_error(
+    client, world, generous_limits, settings, tmp_path, bodies, name
+):
+    settings.MEDIA_ROOT = tmp_path
+    files = [SimpleUploadedFile(name, body) for body in bodies]
+    page = client.post(f"/p/{world.a.zone.code}/", form(world.a.zone, files=files))
+    assert page.status_code in (200, 422), page.status_code
+    body = {"zone": world.a.zone.code, "kind": "help", "content": "积水"}
+    api = client.post(API, body | {"files": [SimpleUploadedFile(name, b) for b in bodies]})
+    assert api.status_code in (201, 422), api.status_code
+
+
+def _png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims ``width``×``height`` (a decompression bomb's
+    first bytes) with one tiny compressed row after it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 64)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+    )
+
+
+# core.uploads' sniffing opens the image before core.images refuses it, and
+# Pillow warns there for sizes between its limit and twice that.
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("size", [(30000, 30000), (12000, 12000)], ids=["bomb", "huge"])
+def test_a_photo_claiming_enormous_dimensions_is_refused_not_decoded(
+    client, world, settings, tmp_path, size
+):
+    settings.MEDIA_ROOT = tmp_path
+    bomb = SimpleUploadedFile("p.png", _png_claiming(*size), content_type="image/png")
+    page = post_form(client, world.a.zone, files=[bomb])
+    assert page.status_code == 422
+    nothing_written()

@@ -182,3 +182,49 @@ def test_the_submitter_sees_only_the_fixed_chinese_step_labels_never_staff_notes
     assert set(labels) <= fixed
     for label in labels:
         assert label in html
+
+
+def _queries(client, method: str, url: str, data=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    getattr(client, method)(url, data or {})  # the address's rate counters are made once
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_status_page_costs_the_same_with_twice_the_steps(client, world):
+    from shiji.outreach.services.handling import feedback_act
+    from shiji.outreach.services.public import PORTAL
+    from shiji.outreach.services.rating import feedback_rate
+
+    code = code_on(post_feedback(client, world.a.zone))
+    item = Feedback.objects.get()
+    admin = world["zone_admin"]
+    for action in ("accept", "reply", "publish_reply"):
+        feedback_act(actor=admin, feedback=item, action=action, reply="已修复")
+    small = _queries(client, "post", "/p/track/", {"code": code})
+    # Another round: rated unsatisfied, answered again (twice the steps).
+    feedback_rate(actor=PORTAL, feedback=item, rating="unsatisfied", comment="没修好")
+    for action in ("reply", "publish_reply"):
+        feedback_act(actor=admin, feedback=item, action=action, reply="已修复")
+    big = _queries(client, "post", "/p/track/", {"code": code})
+    assert small == big == STATUS_QUERIES
+
+
+def test_the_zone_list_costs_the_same_with_twice_the_zones(client, world):
+    small = _queries(client, "get", "/p/")
+    from shiji.orgs.models import Zone
+
+    for i in range(2):
+        Zone.objects.create(code=f"zx{i}", name=f"新高新区{i}", province="浙江", city="杭州")
+    big = _queries(client, "get", "/p/")
+    assert small == big == ZONES_QUERIES
+
+
+# Counting the look-up and the wrong code (2), the item, giving the wrong
+# code back, its latest rating, its public steps, whether it was rated since.
+STATUS_QUERIES = 7
+ZONES_QUERIES = 1

@@ -193,6 +193,9 @@ def _ids(user) -> dict[str, list[dict]]:
         ],
         "study:group_deactivate": [{"pk": 0}],
         "study:group_reactivate": [{"pk": 0}],
+        # The zone's public pages (no login), named by its code.
+        "public:poster": [{"zone_code": z.code} for z in zones[:1]],
+        "public:disclosure": [{"zone_code": z.code} for z in zones[:1]],
     }
 
 
