@@ -153,4 +153,18 @@ def check(
                 unit=unit,
             ),
         })  # fmt: skip
+    elif corrects is not None:
+        # A correction of a correction still stands in for a locked figure.
+        flags.extend(
+            {"kind": f["kind"], "reason": f["reason"]}
+            for f in corrects.flags
+            if f["kind"] == "corrected_after_lock"
+        )
     return flags
+
+
+def replaces_locked(measurement: Measurement) -> bool:
+    """Is ``measurement`` locked, or a pending correction of a locked figure?"""
+    return measurement.status == MeasurementStatus.CONFIRMED or any(
+        f["kind"] == "corrected_after_lock" for f in measurement.flags
+    )

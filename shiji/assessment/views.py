@@ -28,7 +28,7 @@ from shiji.assessment.models import (
     Target,
 )
 from shiji.assessment.periods import Period, parse_period
-from shiji.assessment.plausibility import FLAG_KINDS
+from shiji.assessment.plausibility import FLAG_KINDS, replaces_locked
 from shiji.assessment.services.targets import TRAJECTORY_PLAN, TRAJECTORY_YEARS
 from shiji.core.downloads import attachment_response, export_filename, stored_file_response
 from shiji.core.errors import AppError, Forbidden, Invalid, invalid
@@ -150,7 +150,7 @@ def _render_table(
                 flags=[{**f, "label": FLAG_KINDS.get(f["kind"], f["kind"])} for f in m.flags],
                 may_confirm=can_confirm and m.status == MeasurementStatus.ENTERED and not own,
                 own_entry=own,
-                may_correct=can_correct_locked if m.is_locked else can_enter,
+                may_correct=can_correct_locked if replaces_locked(m) else can_enter,
                 confirm_errors=fields if form == f"confirm:{m.pk}" else {},
                 correct_errors=fields if form == f"correct:{m.pk}" else {},
             )

@@ -305,3 +305,18 @@ def test_the_table_for_a_period_lists_its_indicators_in_two_queries(
         names = [(r.indicator.name, r.current and r.current.entered_by.username) for r in rows]
     assert all(r.indicator.period_kind == "quarter" for r in rows)
     assert ("营业收入", "liaison") in names and ("瞪羚企业数", None) not in names
+
+
+def test_a_correction_of_a_pending_correction_stays_flagged_and_the_task_forces(world, enter):
+    original = enter("industrial-output", "2026Q1", "300")
+    measurement_confirm(actor=world["zone_admin"], measurement=original)
+    first = measurement_correct(actor=world["zone_admin"], measurement=original, value="280",
+                                reason="修订数")  # fmt: skip
+
+    # The liaison may correct unconfirmed figures, but not one that replaces a locked figure.
+    with pytest.raises(Forbidden):
+        measurement_correct(actor=world["liaison"], measurement=first, value="281", reason="x")
+    second = measurement_correct(actor=world["sysadmin"], measurement=first, value="281",
+                                 reason="再次修订")  # fmt: skip
+
+    assert kinds(second) == ["corrected_after_lock"] and "原值 300" in second.flags[0]["reason"]

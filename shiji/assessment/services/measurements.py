@@ -254,16 +254,17 @@ def measurement_correct(
 ) -> Measurement:
     """Replace a figure with a corrected one, kept next to it in the history.
 
-    A confirmed (locked) figure may be corrected by the zone's task force
-    only, and the correction is flagged; an unconfirmed one by whoever may
-    enter figures. Either way the correction needs a reason and another
-    person's confirmation.
+    A confirmed (locked) figure, or a pending correction of one, may be
+    corrected by the zone's task force only, and the correction is flagged;
+    an unconfirmed one by whoever may enter figures. Either way the
+    correction needs a reason and another person's confirmation.
     """
     if not policy.can(actor, "assessment.view", measurement):
         raise NotFound(gettext("指标数据不存在"))
     # Decided on the locked row: the status may have changed since it was read.
     measurement = _locked(measurement)
-    locked = measurement.status == MeasurementStatus.CONFIRMED
+    # A figure that is locked, or stands in for one, is the task force's to correct.
+    locked = plausibility.replaces_locked(measurement)
     policy.require(actor, "measurement.correct" if locked else "measurement.enter", measurement)
     if not measurement.is_current:
         raise Conflict(gettext("该数据已被更正，请在最新数据上更正"))
