@@ -5,6 +5,7 @@ stored in that form."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -54,6 +55,11 @@ class Period:
         if self.part == 1:
             return Period(self.year - 1, last, self.kind)
         return Period(self.year, self.part - 1, self.kind)
+
+
+def last_finished_quarter(today: dt.date) -> Period:
+    """The quarter before ``today``'s: the figures a zone is most likely entering."""
+    return Period(today.year, (today.month - 1) // 3 + 1, PeriodKind.QUARTER).previous()
 
 
 def parse_period(value: object, *, kind: str | None = None, field: str = "period") -> Period:

@@ -13,7 +13,14 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from shiji.assessment.services import target_set
+from shiji.assessment.models import Measurement
+from shiji.assessment.periods import Period
+from shiji.assessment.services import (
+    measurement_confirm,
+    measurement_correct,
+    measurement_enter,
+    target_set,
+)
 from shiji.orgs import policy
 from shiji.orgs.models import Zone
 
@@ -71,3 +78,47 @@ def sample_targets_load(*, actor: policy.Actor) -> int:
                 )
                 made += 1
     return made
+
+
+# A zone's sample figures (清远): a quarter a year ago confirmed, the last
+# quarter with a jump the task force confirmed with a note, and a figure
+# corrected after lock whose correction awaits confirmation.
+SAMPLE_SOURCE = "清远市统计局"
+SAMPLE_REPORT = "规模以上工业企业主要经济指标（示例数据）"
+FIGURES_BEFORE = {"industrial-output": "148.6", "industrial-value-added": "31.2",
+                  "revenue": "260.4"}  # fmt: skip
+FIGURES_NOW = {
+    "industrial-output": "171.3",
+    "industrial-value-added": "36.8",
+    "revenue": "520.0",
+    "satisfaction": "91.5",
+    "rectification-rate": "86.0",
+}
+JUMP_NOTE = "本季度新投产企业首次纳入规上统计，已与统计局核实"
+CORRECTION = ("industrial-value-added", "35.9", "统计局发布修订数")
+
+
+@transaction.atomic
+def sample_figures_load(*, zone: Zone, enterer: policy.Actor, confirmer: policy.Actor,
+                        quarter: Period) -> int:  # fmt: skip
+    """Sample figures of ``zone`` for ``quarter`` and the same quarter a year
+    before, entered by ``enterer`` and confirmed by ``confirmer`` (who also
+    corrects one after lock). Skipped when the zone has figures already."""
+    if Measurement.objects.filter(zone=zone).exists():
+        return 0
+    made = 0
+    for period, figures in ((quarter.year_before(), FIGURES_BEFORE), (quarter, FIGURES_NOW)):
+        for code, value in figures.items():
+            m = measurement_enter(
+                actor=enterer, zone=zone, indicator=code, period=period, value=value,
+                source="实绩平台" if code in ("satisfaction", "rectification-rate")
+                else SAMPLE_SOURCE,
+                report=SAMPLE_REPORT, is_sample=True,
+            )  # fmt: skip
+            measurement_confirm(actor=confirmer, measurement=m, note=JUMP_NOTE if m.flags else "")
+            made += 1
+    code, value, reason = CORRECTION
+    locked = Measurement.objects.get(zone=zone, indicator__code=code, period=str(quarter),
+                                     is_current=True)  # fmt: skip
+    measurement_correct(actor=confirmer, measurement=locked, value=value, reason=reason)
+    return made + 1

@@ -27,7 +27,7 @@ from shiji.assessment.models import (
     PeriodKind,
     Target,
 )
-from shiji.assessment.periods import Period, parse_period
+from shiji.assessment.periods import Period, last_finished_quarter, parse_period
 from shiji.assessment.plausibility import FLAG_KINDS, replaces_locked
 from shiji.assessment.services.targets import TRAJECTORY_PLAN, TRAJECTORY_YEARS
 from shiji.core.downloads import attachment_response, export_filename, stored_file_response
@@ -102,10 +102,7 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 
 
 def _default_period() -> Period:
-    """The last finished quarter: the figures a zone is most likely entering."""
-    today = timezone.localdate()
-    quarter = (today.month - 1) // 3 + 1
-    return Period(today.year, quarter, PeriodKind.QUARTER).previous()
+    return last_finished_quarter(timezone.localdate())
 
 
 def _period_choices(current: Period) -> list[Period]:

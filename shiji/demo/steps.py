@@ -19,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from shiji.assessment.models import Dimension, IndicatorKind
-from shiji.assessment.samples import sample_targets_load
+from shiji.assessment.periods import last_finished_quarter
+from shiji.assessment.samples import sample_figures_load, sample_targets_load
 from shiji.assessment.services import indicators_load
 from shiji.campaigns.models import Campaign
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
@@ -204,7 +205,16 @@ def set_targets(progress: Progress) -> str:
 
 def load_assessment(progress: Progress) -> str:
     progress(indicators_load(actor=SYSTEM).summary())
-    return f"{sample_targets_load(actor=SYSTEM)} 项示例目标值"
+    targets = sample_targets_load(actor=SYSTEM)
+    # 清远's figures, entered by its liaison and confirmed by its task force.
+    qingyuan = next(z for z in ZONES if z.code == "qingyuan")
+    figures = sample_figures_load(
+        zone=Zone.objects.get(code=qingyuan.code),
+        enterer=User.objects.get(username=f"{qingyuan.prefix}_liaison"),
+        confirmer=User.objects.get(username=f"{qingyuan.prefix}_admin"),
+        quarter=last_finished_quarter(timezone.localdate()),
+    )
+    return f"{targets} 项示例目标值，{figures} 项示例指标数据"
 
 
 def make_thumbnails(progress: Progress) -> str:

@@ -164,6 +164,13 @@ def test_qingyuan_shiwuwu_targets_are_stored_as_real_targets(demo, db):
               and t.period == "2030"}  # fmt: skip
     assert {("industrial-output", Decimal("1000.00")),
             ("industrial-value-added", Decimal("200.00"))} <= ending  # fmt: skip
+    # 清远 also shows sample figures: one flagged and confirmed with a note, one corrected.
+    from shiji.assessment.models import Measurement
+
+    figures = Measurement.objects.filter(zone__code="qingyuan")
+    assert figures.exists() and all(m.is_sample for m in figures)
+    assert figures.filter(status="confirmed").exclude(flags=[]).exists()
+    assert figures.filter(corrects__isnull=False, is_current=True).count() == 1
     created = AuditEvent.objects.filter(action="target.create", zone__code="qingyuan")
     assert created.count() == 2 + samples.filter(zone__code="qingyuan").count()
 
