@@ -15,6 +15,7 @@ here as it would in production. The same journey runs with JavaScript off.
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -153,6 +154,7 @@ def test_a_phone_submits_with_a_photo_follows_by_code_and_rates_after_closure(
     for label in ("已受理", "已列入问题整改台账", "整改完成，请评价"):
         expect(steps).to_contain_text(label)
     expect(page.locator("#rate")).to_be_visible()
+    expect(page.locator(".sj-status")).to_have_text("整改完成")
     no_sideways_scroll(page)
     screenshot(page, f"{name}-5-closed")
 
@@ -170,4 +172,41 @@ def test_a_phone_submits_with_a_photo_follows_by_code_and_rates_after_closure(
     assert page.js_errors == []  # type: ignore[attr-defined]
     if javascript:
         assert csp_violations(page) == []
+    page.context.close()
+
+
+def test_on_a_phone_mistakes_sit_by_their_fields_and_too_many_wrong_codes_get_a_chinese_page(
+    world, behind_tls_proxy, browser, browser_context_args, settings
+):
+    settings.PUBLIC_WRONG_CODE_LIMIT = "2/15m"
+    page = new_page(
+        browser,
+        browser_context_args,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        extra_http_headers=HTTPS,
+    )
+    base = behind_tls_proxy.url
+    page.goto(f"{base}/p/{world.a.zone.code}/")
+    page.fill("#id_phone", "call me")
+    page.get_by_role("button", name="提交", exact=True).click()
+    expect(page.locator(".alert-danger")).to_contain_text("提交未成功")
+    for field in ("#id_content", "#id_phone"):
+        expect(page.locator(field)).to_have_class(re.compile("is-invalid"))
+    no_sideways_scroll(page)
+    screenshot(page, "portal-phone-mistakes")
+    assert not Feedback.objects.exists()
+
+    page.goto(f"{base}/p/track/")
+    for attempt in range(3):
+        page.fill("#id_code", f"K7MQ-4XZP-{attempt}A")
+        page.get_by_role("button", name="查询", exact=True).click()
+        if attempt < 2:
+            expect(page.locator(".invalid-feedback")).to_contain_text("查询码不正确")
+            screenshot(page, "portal-phone-wrong-code")
+    expect(page.get_by_role("alert")).to_contain_text("查询码输错次数过多")
+    no_sideways_scroll(page)
+    screenshot(page, "portal-phone-too-many-codes")
     page.context.close()

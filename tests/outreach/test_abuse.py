@@ -26,7 +26,7 @@ from shiji.core.models import RateCounter
 from shiji.outreach import codes
 from shiji.outreach.models import Feedback, FeedbackContact, FeedbackFile, FeedbackRating, Status
 from shiji.outreach.selectors.public import feedback_by_code
-from shiji.outreach.services.handling import feedback_act
+from shiji.outreach.services.handling import feedback_act, feedback_disclose
 from tests.ledger.conftest import create_categories
 from tests.outreach.test_exif import photo_with_gps
 
@@ -205,9 +205,7 @@ def test_a_refused_file_does_not_use_up_the_submit_limit(client, world, settings
 # HTML and script are text everywhere --------------------------------------------------
 
 
-def test_html_from_the_public_is_text_on_the_status_page_the_back_office_and_the_ledger(
-    client, world
-):
+def test_html_from_the_public_is_text_on_every_page_that_shows_it(client, world):
     done = post_form(client, world.a.zone, content=XSS, name=XSS_SHORT, kind="report", accused=XSS)
     code = code_on(done)
     item = Feedback.objects.get()
@@ -235,10 +233,21 @@ def test_html_from_the_public_is_text_on_the_status_page_the_back_office_and_the
     pages["problem"] = client.get(
         reverse("ledger:detail", args=[other.problem_id])
     ).content.decode()
+    # A third, answered and disclosed with a summary staff wrote from it.
+    post_form(client, world.a.zone, content=XSS)
+    third = Feedback.objects.latest("pk")
+    feedback_act(actor=admin, feedback=third, action="accept")
+    feedback_act(actor=admin, feedback=third, action="reply", reply=XSS)
+    feedback_act(actor=admin, feedback=third, action="publish_reply")
+    feedback_disclose(actor=admin, feedback=third, disclosed=True, summary=XSS)
+    client.logout()
+    pages["disclosure"] = client.get(
+        reverse("public:disclosure", args=[world.a.zone.code])
+    ).content.decode()
     for where, html in pages.items():
         assert "<img src=x onerror" not in html, where
         assert '<script>alert("x")' not in html, where
-    for where in ("status", "item", "contact", "problem"):
+    for where in ("status", "item", "contact", "problem", "disclosure"):
         assert XSS_TEXT in pages[where], where
 
 
@@ -563,3 +572,25 @@ def test_a_photo_claiming_enormous_dimensions_is_refused_not_decoded(
     page = post_form(client, world.a.zone, files=[bomb])
     assert page.status_code == 422
     nothing_written()
+
+
+def test_a_code_reaches_only_its_own_item(client, world):
+    mine = code_on(post_form(client, world.a.zone, content="东门路灯坏了", name="甲", phone=PHONE))
+    post_form(client, world.a.zone, content="西门积水严重", name="乙", phone="13800000002")
+    first, second = Feedback.objects.order_by("pk")
+    admin = world["zone_admin"]
+    feedback_act(actor=admin, feedback=second, action="accept")
+    feedback_act(actor=admin, feedback=second, action="reply", reply="西门已疏通")
+    feedback_act(actor=admin, feedback=second, action="publish_reply")
+    page = client.post("/p/track/", {"code": mine}).content.decode()
+    api = client.get(f"{API}/{mine}").content.decode()
+    for text in (page, api):
+        assert "西门" not in text and "13800000002" not in text
+    # Its rating cannot land on the other item either.
+    refused = client.post(
+        f"{API}/{mine}/rating", {"rating": "unsatisfied"}, content_type="application/json"
+    )
+    assert refused.status_code == 409
+    assert not FeedbackRating.objects.exists()
+    second.refresh_from_db()
+    assert second.status == Status.ANSWERED and first.status == Status.RECEIVED

@@ -63,7 +63,7 @@ def test_mistakes_come_back_inline_with_what_was_typed(client, world):
     )
     assert page.status_code == 422
     html = page.content.decode()
-    assert "请填写反映类型" in html or "反映类型应为" in html
+    assert "请选择反映类型" in html
     again = post_feedback(client, world.a.zone, phone="abc")
     assert again.status_code == 422 and "联系电话应为" in again.content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
@@ -228,3 +228,14 @@ def test_the_zone_list_costs_the_same_with_twice_the_zones(client, world):
 # code back, its latest rating, its public steps, whether it was rated since.
 STATUS_QUERIES = 7
 ZONES_QUERIES = 1
+
+
+def test_every_mistake_on_the_form_is_shown_at_once(client, world):
+    page = post_feedback(client, world.a.zone, kind="", content="", phone="call me", name="名" * 51)
+    assert page.status_code == 422
+    html = page.content.decode()
+    for field in ("kind", "content", "phone", "name"):
+        assert re.search(rf'name="{field}"[^>]*is-invalid', html) or field == "kind", field
+    assert html.count('class="invalid-feedback d-block"') == 4
+    assert "请选择反映类型" in html
+    assert not Feedback.objects.exists()

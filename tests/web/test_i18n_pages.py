@@ -29,7 +29,6 @@ Chinese headers of the workbooks (they stay Chinese by contract).
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 import re
 from collections import defaultdict
 from html.parser import HTMLParser
@@ -41,13 +40,12 @@ from django.core.management import call_command
 from django.db import models, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 
 from shiji.campaigns import selectors as campaigns
 from shiji.ledger import selectors as ledger
 from shiji.ledger.models import LedgerJob, Status
 from shiji.orgs import selectors as orgs
-from shiji.orgs.models import User, Zone
+from shiji.orgs.models import User
 from shiji.outreach.models import Status as FeedbackStatus
 from shiji.outreach.selectors import enterprises as outreach
 from shiji.outreach.selectors.feedback import feedback_visible_to
@@ -330,84 +328,6 @@ def chinese_outside_data(html: str, data: Data) -> list[str]:
     return found
 
 
-def _outreach_records(zone):
-    """Open-door records the demo does not (yet) make, through the services:
-    feedback in every status (a restricted report, a merged item, one turned
-    into a problem, an answered one made public and rated by a return call),
-    an enterprise with a roundtable and a visit that raised requests, and a
-    为民实事 with progress, so their pages are walked too."""
-    from shiji.orgs import policy
-    from shiji.outreach.services import enterprises, handling, intake, projects, roundtables
-
-    actor = policy.system("i18n-pages")
-    today = timezone.localdate()
-    branch = next(g.org for g in policy.grants_of(User.objects.get(username="gy_secretary")))
-
-    def item(kind="complaint", **kw):
-        return intake.feedback_create(
-            actor=actor, zone=zone, kind=kind, content="园区东门路灯坏了一个月", **kw
-        ).feedback
-
-    def act(f, action, **kw):
-        return handling.feedback_act(actor=actor, feedback=f, action=action, **kw)
-
-    item(name="王五", phone="13800000000")  # received
-    act(item(), "accept")
-    act(act(item(), "accept"), "forward", org=branch.pk)
-    act(act(act(item(), "accept"), "forward", org=branch.pk), "reply", reply="已安排维修")
-    answered = act(act(act(item(), "accept"), "reply", reply="已修复"), "publish_reply")
-    handling.feedback_disclose(actor=actor, feedback=answered, disclosed=True, summary="路灯已修复")
-    handling.feedback_return_call(
-        actor=User.objects.get(username="gy_admin"), feedback=answered, rating="basically_satisfied"
-    )
-    act(item(), "decline", note="不属于园区职责，请向市政部门反映")
-    act(act(item(), "accept"), "to_problem", org=branch.pk)
-    act(item(), "merge", into=act(item(), "accept").pk)
-    item(kind="report", accused="某部门某干部")
-
-    company = enterprises.enterprise_create(
-        actor=actor,
-        zone=zone,
-        name="贵州示范科技有限公司",
-        credit_code="914403001922038216",
-        industry="电子信息",
-        contact_name="陈经理",
-        contact_phone="0851-85550000",
-    )
-    meeting = roundtables.roundtable_create(
-        actor=actor,
-        zone=zone,
-        title="第一期政企圆桌会",
-        held_on=today - dt.timedelta(days=3),
-        hosts="管委会主任",
-        enterprises=[company],
-        minutes="企业反映用地、用工问题",
-        satisfaction="satisfied",
-    )
-    roundtables.roundtable_demand_add(
-        actor=actor, roundtable=meeting, content="希望协调解决用工问题", enterprise=company
-    )
-    visit = roundtables.visit_create(
-        actor=actor,
-        zone=zone,
-        enterprise=company,
-        visited_on=today - dt.timedelta(days=1),
-        visitors="张三、李四",
-        org=branch,
-        summary="了解企业用工需求",
-    )
-    roundtables.visit_demand_add(actor=actor, visit=visit, content="希望开通园区公交")
-    project = projects.project_create(
-        actor=actor,
-        zone=zone,
-        title="园区东门路灯改造",
-        org=branch,
-        target="年底前更换全部路灯",
-        deadline=today + dt.timedelta(days=60),
-    )
-    projects.project_progress_add(actor=actor, project=project, text="已完成招标", percent=30)
-
-
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo, loaded once for the module in a transaction rolled back at
@@ -421,7 +341,6 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         outer.__enter__()
         try:
             call_command("load_demo", stdout=StringIO())
-            _outreach_records(Zone.objects.get(code="guiyang"))
             yield Data(database_strings())
         finally:
             transaction.set_rollback(True)

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from shiji.core.validation import clean_search, parse_id
 from shiji.ledger.models import Review
+from shiji.ledger.models import Status as ProblemStatus
 from shiji.orgs.models import Zone
 from shiji.outreach import codes
 from shiji.outreach.models import Feedback, FeedbackStep, Kind, Status
@@ -112,6 +114,20 @@ def _steps(item: Feedback, primary: Feedback) -> list[_Step]:
     return steps
 
 
+def _status_label(primary: Feedback, status: Status) -> str:
+    """The item's status as the page names it. An item in the ledger whose
+    problem is closed says so (the API's ``status`` stays ``in_ledger``):
+    "已转入整改台账" above a request to rate the result reads as unfinished."""
+    problem = primary.problem if primary.problem_id is not None else None
+    if (
+        status == Status.IN_LEDGER
+        and problem is not None
+        and problem.status == ProblemStatus.CLOSED
+    ):
+        return gettext("整改完成")
+    return str(status.label)
+
+
 def public_status(item: Feedback) -> dict[str, Any]:
     """What the holder of ``item``'s code sees. A merged item shows the
     progress of the item it went into (its status, steps, reply and result),
@@ -121,7 +137,7 @@ def public_status(item: Feedback) -> dict[str, Any]:
     status = Status(primary.status)
     return {
         "status": status.value,
-        "status_label": str(status.label),
+        "status_label": _status_label(primary, status),
         "kind": item.kind,
         "kind_label": str(Kind(item.kind).label),
         "zone": item.zone_id,
