@@ -312,7 +312,7 @@ def measurement_import(request, file: File[UploadedFile], form: Form[Measurement
 
 
 @router.get("measurements/{measurement_id}", response={200: MeasurementOut, **READ})
-def measurement_detail(request, measurement_id: Id):
+def measurement_detail(request, measurement_id: int):
     return selectors.measurement_get_for_user(user=request.user, pk=measurement_id)
 
 
@@ -322,7 +322,7 @@ def measurement_detail(request, measurement_id: Id):
     summary="确认指标数据（确认后锁定）",
     description="填报人本人确认为 403；已确认或已被更正为 409；有疑点而无 `note` 为 422。",
 )
-def measurement_confirm(request, measurement_id: Id, payload: ConfirmIn):
+def measurement_confirm(request, measurement_id: int, payload: ConfirmIn):
     m = selectors.measurement_get_for_user(user=request.user, pk=measurement_id)
     services.measurement_confirm(actor=request.user, measurement=m, note=payload.note)
     return selectors.measurement_get_for_user(user=request.user, pk=measurement_id)
@@ -337,7 +337,7 @@ def measurement_confirm(request, measurement_id: Id, payload: ConfirmIn):
         "已被更正的数据为 409。"
     ),
 )
-def measurement_correct(request, measurement_id: Id, payload: CorrectIn):
+def measurement_correct(request, measurement_id: int, payload: CorrectIn):
     m = selectors.measurement_get_for_user(user=request.user, pk=measurement_id)
     fixed = services.measurement_correct(
         actor=request.user,
