@@ -165,6 +165,7 @@ def http_error(request, exc: HttpError):
 
 
 def _add_routers() -> None:
+    from shiji.assessment.api import router as assessment_router
     from shiji.campaigns.api import router as campaigns_router
     from shiji.ledger.api import router as ledger_router
     from shiji.orgs.api import router as orgs_router
@@ -182,6 +183,7 @@ def _add_routers() -> None:
     api.add_router("/", outreach_router)
     api.add_router("/", register_router)
     api.add_router("/", outreach_public_router)
+    api.add_router("/", assessment_router)
 
 
 _add_routers()

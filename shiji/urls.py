@@ -25,6 +25,7 @@ urlpatterns = [
     path("study/", include("shiji.study.urls")),
     path("outreach/", include("shiji.outreach.urls")),
     path("p/", include("shiji.outreach.public_urls")),
+    path("assessment/", include("shiji.assessment.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

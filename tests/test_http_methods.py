@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from shiji.assessment.services import indicators_load, measurement_enter
 from shiji.campaigns.models import StudyKind, TaskAssignment, WorkArrangement
 from shiji.campaigns.services import campaign_load, task_create, zone_adopt_campaign
 from shiji.ledger import services as ledger
@@ -68,6 +69,7 @@ ROLES = {
 # Pages that take a form (GET shows it, POST sends it) and pages that only
 # take a POST; every other page is GET only. set_language is Django's.
 GET_AND_POST = {
+    "assessment:import",
     "campaigns:task_create",
     "campaigns:tasks_adopt",
     "ledger:create",
@@ -99,6 +101,10 @@ GET_AND_POST = {
     "study:signin_import",
 }
 POST_ONLY = {
+    "assessment:confirm",
+    "assessment:correct",
+    "assessment:enter",
+    "assessment:target_save",
     "campaigns:adopt",
     "campaigns:assignment_move",
     "campaigns:categories_save",
@@ -144,6 +150,11 @@ ANY_METHOD = {"set_language"}
 # names a staged upload, job or file the fixture does not make.
 POSTS = """
 page                      sys  nat  zad  lea  sec  lia  sup  out  nob
+assessment:confirm        302  403  302  403  403  403  403  404  404
+assessment:correct        422  403  422  403  422  422  403  404  404
+assessment:enter          422  403  422  403  422  422  403  422  403
+assessment:import         422  403  422  403  422  422  403  422  403
+assessment:target_save    422  403  422  403  403  403  403  422  403
 campaigns:adopt           302  403  302  403  403  403  403  404  404
 campaigns:assignment_move 403  403  403  403  422  422  403  404  404
 campaigns:categories_save 302  403  302  403  403  403  403  404  404
@@ -228,7 +239,7 @@ def things(world):
     """One record of each kind the pages address, in zone A: the adopted
     campaign and a category, a task with its assignments, a problem in
     progress with evidence, a draft regulation, a study session and an
-    attendee group."""
+    attendee group, a figure entered by the liaison."""
     a = world.a
     campaign = campaign_load(actor=SYSTEM, path="zhengjiguan-2026").campaign
     adoption = zone_adopt_campaign(actor=SYSTEM, zone=a.zone, campaign=campaign)
@@ -269,11 +280,21 @@ def things(world):
     feedback = feedback_create(
         actor=SYSTEM, zone=a.zone, kind="complaint", content="路灯坏了", phone="13912345678"
     ).feedback
+    indicators_load(actor=SYSTEM)
+    measurement = measurement_enter(
+        actor=world["liaison"],
+        zone=a.zone,
+        indicator="industrial-output",
+        period="2026Q1",
+        value="312.5",
+        source="统计局",
+    )
     from tests.outreach import register_fixtures as register
 
     firm = register.enterprise(world)
     return {
         "feedback": feedback.pk,
+        "measurement": measurement.pk,
         "enterprise": firm.pk,
         "roundtable": register.roundtable(world, present=[firm]).pk,
         "visit": register.visit(world, firm).pk,
@@ -315,6 +336,8 @@ def record(name: str, kwarg: str) -> str:
         return "adoption"
     if app == "regulations":
         return "regulation"
+    if app == "assessment":
+        return "measurement"
     if app == "outreach" and page.startswith("feedback") and kwarg == "pk":
         return "feedback"
     if app == "study":

@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from shiji.assessment.services import indicators_load, measurement_enter
 from shiji.campaigns import services as campaigns
 from shiji.campaigns.models import StudyKind, WorkArrangement
 from shiji.orgs import policy, services
@@ -134,6 +135,11 @@ def targets(world) -> dict[str, int]:
     )
     register = _register_targets(world)
     public = _feedback_targets(world, submitted)
+    indicators_load(actor=SYSTEM)
+    figure = measurement_enter(
+        actor=world["liaison"], zone=world.a.zone, indicator="industrial-output",
+        period="2026Q1", value="312.5", source="统计局",
+    )  # fmt: skip
     return {
         **register,
         **public,
@@ -145,6 +151,7 @@ def targets(world) -> dict[str, int]:
         "regulation_id": regulation.pk,
         "session_id": session.pk,
         "group_id": group.pk,
+        "measurement_id": figure.pk,
         "zone": world.a.zone.pk,
     }
 

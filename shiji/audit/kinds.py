@@ -250,6 +250,36 @@ class EventKind(StrEnum):
 
     # Assessment (政绩考核)
     INDICATOR_CREATE = "indicator.create", "新增考核指标", "Indicator added"
+    INDICATOR_UPDATE = "indicator.update", "修改考核指标", "Indicator changed"
+    INDICATOR_RETIRE = "indicator.retire", "停用考核指标", "Indicator retired"
+    INDICATOR_RELATION_CREATE = (
+        "indicator_relation.create",
+        "新增指标关系",
+        "Indicator relation added",
+    )
+    INDICATOR_RELATION_UPDATE = (
+        "indicator_relation.update",
+        "修改指标关系",
+        "Indicator relation changed",
+    )
+    INDICATOR_RELATION_DELETE = (
+        "indicator_relation.delete",
+        "删除指标关系",
+        "Indicator relation removed",
+    )
+    MEASUREMENT_ENTER = "measurement.enter", "填报指标数据", "Measurement entered"
+    MEASUREMENT_CONFIRM = (
+        "measurement.confirm",
+        "确认指标数据",
+        "Measurement confirmed",
+        ("确认说明", "Confirmation note"),
+    )
+    MEASUREMENT_CORRECT = (
+        "measurement.correct",
+        "更正指标数据",
+        "Measurement corrected",
+        ("更正理由", "Reason for the correction"),
+    )
     TARGET_CREATE = "target.create", "设定目标值", "Target set"
     TARGET_UPDATE = "target.update", "修改目标值", "Target changed"
 

@@ -19,6 +19,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from shiji.assessment.models import Dimension, IndicatorKind
+from shiji.assessment.periods import last_finished_quarter
+from shiji.assessment.samples import sample_figures_load, sample_targets_load
+from shiji.assessment.services import indicators_load
 from shiji.campaigns.models import Campaign
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.core.thumbnails import thumbnails_backfill
@@ -200,6 +203,20 @@ def set_targets(progress: Progress) -> str:
     return f"{made} 项目标"
 
 
+def load_assessment(progress: Progress) -> str:
+    progress(indicators_load(actor=SYSTEM).summary())
+    targets = sample_targets_load(actor=SYSTEM)
+    # 清远's figures, entered by its liaison and confirmed by its task force.
+    qingyuan = next(z for z in ZONES if z.code == "qingyuan")
+    figures = sample_figures_load(
+        zone=Zone.objects.get(code=qingyuan.code),
+        enterer=User.objects.get(username=f"{qingyuan.prefix}_liaison"),
+        confirmer=User.objects.get(username=f"{qingyuan.prefix}_admin"),
+        quarter=last_finished_quarter(timezone.localdate()),
+    )
+    return f"{targets} 项示例目标值，{figures} 项示例指标数据"
+
+
 def make_thumbnails(progress: Progress) -> str:
     # The same backfill as `manage.py make_thumbnails`, so that the demo's
     # photos (and those of an installation loaded before thumbnails existed)
@@ -216,6 +233,7 @@ STEPS: list[Step] = [
     Step("accounts", "创建演示账号", create_accounts),
     Step("rosters", "建立人员名册（示例）", build_rosters),
     Step("targets", "录入清远高新区“十五五”目标", set_targets),
+    Step("assessment", "载入考核指标库和各区年度目标轨迹（示例）", load_assessment),
     Step("problems", "录入示例问题并走完整改流程", create_problems),
     Step("tasks", "生成任务清单并模拟报送审核（示例）", create_tasks),
     Step("regulations", "登记建章立制示例", create_regulations),

@@ -107,6 +107,16 @@ TABLE: dict[str, frozenset[str]] = {
     "project.view": ALL,
     "project.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
     "project.progress": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.LEADER, R.SECRETARY, R.LIAISON}),
+    # Assessment (政绩考核): the indicator library is national; a zone's
+    # figures are entered by its liaisons, secretaries or task force and
+    # confirmed by the task force (never by whoever entered them).
+    "assessment.view": ALL,
+    "indicator.manage": frozenset({R.SYSTEM_ADMIN}),
+    "target.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "measurement.enter": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "measurement.confirm": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "measurement.correct": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "assessment.export": ALL,
 }
 
 

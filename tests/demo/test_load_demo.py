@@ -146,7 +146,7 @@ def test_demo_org_trees_and_rosters_are_plausible_and_marked_as_samples(demo, db
 
 def test_qingyuan_shiwuwu_targets_are_stored_as_real_targets(demo, db):
 
-    targets = Target.objects.select_related("indicator", "zone")
+    targets = Target.objects.select_related("indicator", "zone").filter(is_sample=False)
     assert {t.zone.code for t in targets} == {"qingyuan"}
     assert {(t.indicator.name, t.period, t.comparator, t.value) for t in targets} == {
         ("规模以上工业总产值", "十五五", "gt", Decimal("1000.00")),
@@ -156,7 +156,23 @@ def test_qingyuan_shiwuwu_targets_are_stored_as_real_targets(demo, db):
         assert not target.is_sample
         assert target.indicator.unit == "亿元" and target.indicator.kind == "visible"
         assert "朱慧燕" in target.source and "十五五" in target.source
-    assert AuditEvent.objects.filter(action="target.create", zone__code="qingyuan").count() == 2
+    # The year-by-year trajectories towards them (and the other zones') are sample data.
+    samples = Target.objects.filter(is_sample=True).select_related("indicator", "zone")
+    assert {t.zone.code for t in samples} == {z.code for z in Zone.objects.all()}
+    assert {t.period for t in samples} == {"2026", "2027", "2028", "2029", "2030"}
+    ending = {(t.indicator.code, t.value) for t in samples if t.zone.code == "qingyuan"
+              and t.period == "2030"}  # fmt: skip
+    assert {("industrial-output", Decimal("1000.00")),
+            ("industrial-value-added", Decimal("200.00"))} <= ending  # fmt: skip
+    # 清远 also shows sample figures: one flagged and confirmed with a note, one corrected.
+    from shiji.assessment.models import Measurement
+
+    figures = Measurement.objects.filter(zone__code="qingyuan")
+    assert figures.exists() and all(m.is_sample for m in figures)
+    assert figures.filter(status="confirmed").exclude(flags=[]).exists()
+    assert figures.filter(corrects__isnull=False, is_current=True).count() == 1
+    created = AuditEvent.objects.filter(action="target.create", zone__code="qingyuan")
+    assert created.count() == 2 + samples.filter(zone__code="qingyuan").count()
 
 
 def test_each_demo_zone_has_sample_problems_in_every_status_and_light(demo, db):

@@ -76,6 +76,13 @@ roundtable.manage   x  .  x  .  x  x  .
 project.view        x  x  x  x  x  x  x
 project.manage      x  .  x  .  .  .  .
 project.progress    x  .  x  x  x  x  .
+assessment.view     x  x  x  x  x  x  x
+indicator.manage    x  .  .  .  .  .  .
+target.manage       x  .  x  .  .  .  .
+measurement.enter   x  .  x  .  x  x  .
+measurement.confirm x  .  x  .  .  .  .
+measurement.correct x  .  x  .  .  .  .
+assessment.export   x  x  x  x  x  x  x
 """
 COLUMNS = {
     "SA": "system_admin",

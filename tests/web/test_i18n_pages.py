@@ -68,6 +68,8 @@ ROLES = [
 SKIPPED_PREFIXES = ("api/", "admin/", "i18n/", "accounts/logout/")
 # Files, not pages (and costly to build): downloads and exports.
 FILES = {
+    "assessment:evidence",
+    "assessment:template",
     "orgs:roster_template",
     "ledger:evidence_download",
     "ledger:job_download",
@@ -170,6 +172,8 @@ def _ids(user) -> dict[str, list[dict]]:
         "outreach:project_edit": [{"pk": pk} for pk in _first(projects_visible_to(user=user), 1)],
         "outreach:project_progress": [{"pk": 0}],
         "public:submit": [{"zone_code": z.code} for z in zones.order_by("pk")[:1]],
+        "assessment:confirm": [{"pk": 0}],
+        "assessment:correct": [{"pk": 0}],
         "regulations:detail": rules,
         "regulations:edit": rules,
         "regulations:transition": rules[:1],

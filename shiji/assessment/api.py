@@ -1,0 +1,382 @@
+"""政绩考核 JSON API (DESIGN.md §6, Assessment): the indicator library, a
+zone's figures (enter, confirm, correct) and targets. Reads through
+``assessment.selectors`` (another zone is a 404), writes through
+``assessment.services``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.utils.translation import gettext
+from ninja import Field, File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status as Respond
+
+from shiji.assessment import excel, selectors, services
+from shiji.assessment.models import Comparator, Dimension, IndicatorKind, Measurement, Target
+from shiji.assessment.periods import parse_period
+from shiji.assessment.plausibility import number
+from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, In, SomeText, Text
+from shiji.orgs.selectors import zone_get_for_user
+
+router = Router(tags=["政绩考核"])
+
+READ = {404: ErrorOut, **COMMON_ERRORS}
+WRITE = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS}
+PAGE_SIZE = 200
+
+# A figure as a client sends it: a JSON number or a numeric string. Its
+# range is the indicator's (checked by the service, 422 on ``value``).
+Value = Annotated[Decimal, Field(allow_inf_nan=False, max_digits=40)]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+Period = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[^\x00]*$")]
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    kind: str = Field(description="visible（显绩）或 latent（潜绩）")
+    dimension: str = Field(description="innovation, structure, green, openness, quality")
+    unit: str
+    dimension_label: str
+    period_kind: str = Field(description="year, quarter, month")
+    direction: str = Field(description="higher 或 lower（越高 / 越低越好）")
+    weight: float
+    weight_is_placeholder: bool
+    min_value: float | None
+    max_value: float | None
+    computed_from: str
+
+    @staticmethod
+    def resolve_dimension_label(obj) -> str:
+        return str(Dimension(obj.dimension).label)
+
+    @staticmethod
+    def resolve_direction(obj) -> str:
+        return "higher" if obj.higher_is_better else "lower"
+
+
+class IndicatorList(Schema):
+    items: list[IndicatorOut]
+
+
+class FlagOut(Schema):
+    kind: str = Field(description="jump, relation, trajectory, rounding, corrected_after_lock")
+    reason: str
+    note: str = ""
+
+
+class MeasurementOut(Schema):
+    id: int
+    zone: int
+    indicator: str
+    period: str
+    value: str
+    source: str
+    report: str
+    status: str = Field(description="entered（待确认）或 confirmed（已确认锁定）")
+    flags: list[FlagOut]
+    is_current: bool
+    corrects: int | None
+    correction_reason: str
+    entered_by: str | None
+    entered_at: dt.datetime
+    confirmed_by: str | None
+    confirmed_at: dt.datetime | None
+    confirm_note: str
+
+    @staticmethod
+    def resolve_zone(obj: Measurement) -> int:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_indicator(obj: Measurement) -> str:
+        return obj.indicator.code
+
+    @staticmethod
+    def resolve_value(obj: Measurement) -> str:
+        return number(obj.value)
+
+    @staticmethod
+    def resolve_corrects(obj: Measurement) -> int | None:
+        return obj.corrects_id
+
+    @staticmethod
+    def resolve_entered_by(obj: Measurement) -> str | None:
+        return obj.entered_by.username if obj.entered_by else None
+
+    @staticmethod
+    def resolve_confirmed_by(obj: Measurement) -> str | None:
+        return obj.confirmed_by.username if obj.confirmed_by else None
+
+
+class MeasurementList(Schema):
+    count: int
+    items: list[MeasurementOut]
+
+
+class MeasurementFilters(Schema):
+    zone: Id | None = Field(None, description="高新区 id；不可见的返回 404")
+    indicator: Code | None = None
+    period: Period | None = None
+    current: bool | None = Field(None, description="只看现行数据（true）或只看被更正的（false）")
+
+
+class MeasurementIn(In):
+    zone: Id
+    indicator: Code = Field(description="指标代码（GET /indicators）")
+    period: Period = Field(description="按指标的统计周期：2026、2026Q1 或 2026-03")
+    value: Value = Field(description="按指标单位填写的数值")
+    source: SomeText = Field(max_length=100, description="统计部门")
+    report: Text = Field("", max_length=200, description="报表名")
+
+
+class ConfirmIn(In):
+    note: Text = Field("", max_length=services.measurements.NOTE_LIMIT,
+                       description="确认说明；数据有疑点时必填（422）")  # fmt: skip
+
+
+class CorrectIn(In):
+    value: Value
+    reason: SomeText = Field(max_length=services.measurements.NOTE_LIMIT, description="更正理由")
+    source: Text | None = Field(None, max_length=100)
+    report: Text | None = Field(None, max_length=200)
+
+
+class TargetOut(Schema):
+    id: int
+    zone: int
+    indicator: str
+    period: str
+    comparator: str
+    value: str
+    source: str
+    is_sample: bool
+
+    @staticmethod
+    def resolve_zone(obj: Target) -> int:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_indicator(obj: Target) -> str:
+        return obj.indicator.code
+
+    @staticmethod
+    def resolve_value(obj: Target) -> str:
+        return number(obj.value)
+
+
+class TargetList(Schema):
+    items: list[TargetOut]
+
+
+class TargetIn(In):
+    zone: Id
+    indicator: Code
+    period: Period = Field(description="2026–2030 中的一年，或规划期“十五五”")
+    comparator: Literal[tuple(Comparator.values)]  # type: ignore[valid-type]
+    value: Value
+    source: Text = Field("", max_length=200)
+
+
+@router.get("indicators", response={200: IndicatorList, **COMMON_ERRORS}, summary="考核指标库")
+def indicator_list(
+    request,
+    kind: Literal[tuple(IndicatorKind.values)] | None = None,  # type: ignore[valid-type]
+    dimension: Literal[tuple(Dimension.values)] | None = None,  # type: ignore[valid-type]
+):
+    qs = selectors.indicators_active()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if dimension:
+        qs = qs.filter(dimension=dimension)
+    return {"items": list(qs)}
+
+
+@router.get("measurements", response={200: MeasurementList, **READ}, summary="指标数据")
+def measurement_list(
+    request, filters: Query[MeasurementFilters], page: int = Query(1, ge=1, le=100_000)
+):
+    qs = selectors.measurements_visible_to(user=request.user)
+    if filters.zone is not None:
+        qs = qs.filter(zone=zone_get_for_user(user=request.user, pk=filters.zone))
+    if filters.indicator:
+        qs = qs.filter(indicator__code=filters.indicator)
+    if filters.period:
+        qs = qs.filter(period=filters.period)
+    if filters.current is not None:
+        qs = qs.filter(is_current=filters.current)
+    qs = qs.order_by("zone", "indicator__dimension", "indicator__order", "period", "entered_at")
+    start = (page - 1) * PAGE_SIZE
+    return {"count": qs.count(), "items": list(qs[start : start + PAGE_SIZE])}
+
+
+@router.post(
+    "measurements",
+    response={201: MeasurementOut, **WRITE},
+    summary="填报指标数据",
+    description=(
+        "返回 `status: entered` 与合理性检查发现的疑点 `flags`。指标未知、期间格式或数值"
+        "超出指标取值范围为 422；该期已有数据为 409（已确认的请提交更正）。"
+    ),
+)
+def measurement_enter(request, payload: MeasurementIn):
+    zone = zone_get_for_user(user=request.user, pk=payload.zone)
+    m = services.measurement_enter(
+        actor=request.user,
+        zone=zone,
+        indicator=payload.indicator,
+        period=payload.period,
+        value=payload.value,
+        source=payload.source,
+        report=payload.report,
+    )
+    return Respond(201, selectors.measurement_get_for_user(user=request.user, pk=m.pk))
+
+
+# Before measurements/{measurement_id}: the first pattern that matches a path wins.
+class MeasurementImportForm(Schema):
+    zone: Id
+    period: Period = Field(description="本次导入的期间：2026、2026Q1 或 2026-03")
+    dry_run: bool = Field(False, description="true：只检查、报告，不写入")
+
+
+class MeasurementImportError(Schema):
+    row: int = Field(description="Excel 行号；0 表示整个文件")
+    column: str
+    message: str
+
+
+class MeasurementImportFigure(Schema):
+    row: int
+    indicator: str
+    value: str
+    flags: list[FlagOut]
+
+
+class MeasurementImportOut(Schema):
+    created: int
+    figures: list[MeasurementImportFigure]
+    errors: list[MeasurementImportError]
+
+
+class MeasurementImportRejected(MeasurementImportOut):
+    detail: str
+    code: str
+
+
+def _import_body(plan: excel.ImportPlan, *, created: int) -> dict:
+    return {
+        "created": created,
+        "figures": [
+            {"row": f.row, "indicator": f.indicator.code, "value": number(f.value),
+             "flags": f.flags}
+            for f in plan.figures
+        ],
+        "errors": [
+            {"row": e["row"] or 0, "column": e["column"], "message": e["message"]}
+            for e in plan.errors
+        ],
+    }  # fmt: skip
+
+
+@router.post(
+    "measurements/import",
+    response={200: MeasurementImportOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+              **COMMON_ERRORS, 422: MeasurementImportRejected | ErrorOut},
+    summary="导入一个期间的指标数据（.xlsx）",
+    description=(
+        "multipart：`file`（下载的模板填写后的 .xlsx）、`zone`、`period`、`dry_run`。"
+        "全部无误才写入，每项数据待他人确认；有任何错误时返回 422，响应体仍为 "
+        "`{created: 0, figures, errors: [{row, column, message}]}`，什么都不写入。"
+        "`dry_run` 时返回每项数据将带的疑点 `flags`。"
+    ),
+)  # fmt: skip
+def measurement_import(request, file: File[UploadedFile], form: Form[MeasurementImportForm]):
+    zone = zone_get_for_user(user=request.user, pk=form.zone)
+    try:
+        plan = excel.measurements_import(
+            actor=request.user, zone=zone, period=form.period, file=file, dry_run=form.dry_run
+        )
+    except excel.ImportErrors as exc:
+        plan = excel.ImportPlan(period=parse_period(form.period), errors=exc.errors)
+    body = _import_body(plan, created=0 if form.dry_run or not plan.ok else len(plan.figures))
+    if not plan.ok:
+        detail = gettext("指标数据表有 %(count)s 处问题，未导入任何数据") % {
+            "count": len(plan.errors)
+        }
+        return Respond(422, {**body, "detail": detail, "code": "invalid_workbook"})
+    return body
+
+
+@router.get("measurements/{measurement_id}", response={200: MeasurementOut, **READ})
+def measurement_detail(request, measurement_id: int):
+    return selectors.measurement_get_for_user(user=request.user, pk=measurement_id)
+
+
+@router.post(
+    "measurements/{measurement_id}/confirm",
+    response={200: MeasurementOut, **WRITE},
+    summary="确认指标数据（确认后锁定）",
+    description="填报人本人确认为 403；已确认或已被更正为 409；有疑点而无 `note` 为 422。",
+)
+def measurement_confirm(request, measurement_id: int, payload: ConfirmIn):
+    m = selectors.measurement_get_for_user(user=request.user, pk=measurement_id)
+    services.measurement_confirm(actor=request.user, measurement=m, note=payload.note)
+    return selectors.measurement_get_for_user(user=request.user, pk=measurement_id)
+
+
+@router.post(
+    "measurements/{measurement_id}/correct",
+    response={201: MeasurementOut, **WRITE},
+    summary="更正指标数据",
+    description=(
+        "生成一条新的待确认数据，原数据保留在历史中。已确认的数据只能由工作专班更正（403）；"
+        "已被更正的数据为 409。"
+    ),
+)
+def measurement_correct(request, measurement_id: int, payload: CorrectIn):
+    m = selectors.measurement_get_for_user(user=request.user, pk=measurement_id)
+    fixed = services.measurement_correct(
+        actor=request.user,
+        measurement=m,
+        value=payload.value,
+        reason=payload.reason,
+        source=payload.source,
+        report=payload.report,
+    )
+    return Respond(201, selectors.measurement_get_for_user(user=request.user, pk=fixed.pk))
+
+
+@router.get("targets", response={200: TargetList, **READ}, summary="目标值（含 2026–2030 轨迹）")
+def target_list(request, zone: Id | None = None, indicator: Code | None = None):
+    qs = selectors.targets_visible_to(user=request.user)
+    if zone is not None:
+        qs = qs.filter(zone=zone_get_for_user(user=request.user, pk=zone))
+    if indicator:
+        qs = qs.filter(indicator__code=indicator)
+    return {
+        "items": list(qs.order_by("zone", "indicator__dimension", "indicator__order", "period"))
+    }
+
+
+@router.post(
+    "targets",
+    response={200: TargetOut, **WRITE},
+    summary="设定目标值",
+    description="按 高新区 × 指标 × 期间 新建或修改；期间为 2026–2030 中的一年或“十五五”。",
+)
+def target_set(request, payload: TargetIn):
+    zone = zone_get_for_user(user=request.user, pk=payload.zone)
+    target = services.target_set(
+        actor=request.user,
+        zone=zone,
+        indicator=payload.indicator,
+        period=payload.period,
+        comparator=payload.comparator,
+        value=payload.value,
+        source=payload.source,
+    )
+    return selectors.targets_visible_to(user=request.user).get(pk=target.pk)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from shiji.assessment import views
+
+app_name = "assessment"
+
+urlpatterns = [
+    path("", views.indicator_list, name="home"),
+    path("figures/", views.measurement_table, name="figures"),
+    path("targets/", views.target_table, name="targets"),
+    path("targets/save/", views.target_save, name="target_save"),
+    path("figures/enter/", views.measurement_enter, name="enter"),
+    path("figures/template/", views.measurement_template, name="template"),
+    path("figures/import/", views.measurement_import, name="import"),
+    path("figures/<int:pk>/confirm/", views.measurement_confirm, name="confirm"),
+    path("figures/<int:pk>/correct/", views.measurement_correct, name="correct"),
+    path("figures/<int:pk>/evidence/", views.measurement_evidence, name="evidence"),
+]
