@@ -42,9 +42,9 @@ from shiji.core.xlsx import (
 from shiji.orgs import policy
 from shiji.orgs.models import Zone
 
-SHEET = "指标数据"
+SHEET = "指标数据"  # zh-only: the workbook is filled in and imported back
 CODE, NAME, UNIT, PERIOD, VALUE, SOURCE, REPORT = (
-    "指标代码", "指标名称", "单位", "期间", "数值", "统计部门", "报表名",
+    "指标代码", "指标名称", "单位", "期间", "数值", "统计部门", "报表名",  # zh-only: headers
 )  # fmt: skip
 HEADERS = [CODE, NAME, UNIT, PERIOD, VALUE, SOURCE, REPORT]
 REQUIRED = [CODE, PERIOD, VALUE, SOURCE]
@@ -103,6 +103,7 @@ def template_bytes(*, zone: Zone, period: Period) -> bytes:
     ws.merge_cells(f"A1:{last}1")
     ws["A1"] = (
         f"{zone.name} {period.label}考核指标数据。第 2 行是表头，请勿修改；请在“数值”列按“单位”"
+        # zh-only: the workbook's own instructions (a Chinese workbook, imported back)
         "填写，并填写统计部门和报表名；数值留空的行不导入。导入后每项数据须由填报人以外的人确认。"
     )
     ws["A1"].alignment = Alignment(wrap_text=True, vertical="center")

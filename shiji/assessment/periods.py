@@ -16,10 +16,12 @@ from shiji.core.errors import invalid
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
-_YEAR = re.compile(r"^(\d{4})年?$")
-_QUARTER = re.compile(r"^(\d{4})\s*(?:[-/ ]?[Qq]|年第?)\s*([1-4一二三四])(?:季度)?$")
-_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})月?$")
-_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
+_YEAR = re.compile(r"^(\d{4})年?$")  # zh-only: periods typed in Chinese
+_QUARTER = re.compile(
+    r"^(\d{4})\s*(?:[-/ ]?[Qq]|年第?)\s*([1-4一二三四])(?:季度)?$"  # zh-only: 2026年第一季度
+)
+_MONTH = re.compile(r"^(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})月?$")  # zh-only: 2026年3月
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}  # zh-only: 第一季度
 
 
 @dataclass(frozen=True, order=True)

@@ -113,7 +113,7 @@ def check(
                 "reason": recorded(
                     "%(left)s（%(lv)s）应%(op)s同期%(right)s（%(rv)s）",
                     left=lname, lv=number(left),
-                    op="不超过" if relation.op == RelationOp.LTE else "小于",
+                    op=recorded("不超过") if relation.op == RelationOp.LTE else recorded("小于"),
                     right=rname, rv=number(right),
                 ),
             })  # fmt: skip
@@ -141,7 +141,8 @@ def check(
             "kind": "rounding",
             "reason": recorded(
                 "连续 %(n)s 期均为整十数（%(values)s）",
-                n=ROUND_RUN, values="、".join(number(v) for v in reversed(run) if v is not None),
+                n=ROUND_RUN,
+                values=recorded("、").join(number(v) for v in reversed(run) if v is not None),
             ),
         })  # fmt: skip
 

@@ -59,6 +59,11 @@ CHINESE_ON_PURPOSE = {
     "shiji/orgs/roster/layout.py": "the roster workbook's layout",
     "shiji/orgs/roster/template.py": "the roster template, a Chinese workbook",
     "shiji/study/signin_layout.py": "the sign-in sheet, a Chinese paper form",
+    # The indicator library file's reader: a Chinese data file, loaded by
+    # operators (manage.py load_indicators, the demo), its messages their console's.
+    "shiji/assessment/library.py": "the indicator library file and its loader's messages",
+    # Sample figures and target trajectories for the demo (data, not UI).
+    "shiji/assessment/samples.py": "sample data",
     # Console output for operators (cron, deploys), like the README's commands.
     "/management/commands/": "operator console output",
 }

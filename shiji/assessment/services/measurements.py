@@ -65,7 +65,8 @@ def clean_value(value: Any, *, indicator: Indicator, field: str = "value") -> De
         raise invalid(**{field: gettext("数值最多保留四位小数")})
     low, high = indicator.min_value, indicator.max_value
     if (low is not None and number < low) or (high is not None and number > high):
-        bounds = "～".join(plausibility.number(b) if b is not None else "" for b in (low, high))
+        low_text, high_text = (plausibility.number(b) if b is not None else "" for b in (low, high))
+        bounds = gettext("%(low)s～%(high)s") % {"low": low_text, "high": high_text}
         raise invalid(
             **{field: gettext("%(name)s应在 %(bounds)s %(unit)s之间，请检查单位和数值")
                % {"name": indicator.name, "bounds": bounds, "unit": indicator.unit}}

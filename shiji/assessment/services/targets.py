@@ -21,8 +21,12 @@ from shiji.orgs.models import Zone
 
 TARGET_FIELDS = ["zone", "indicator", "period", "comparator", "value", "source", "is_sample"]
 # The five-year plans a target may name as its period, and their years.
-PLANS = {"十四五": range(2021, 2026), "十五五": range(2026, 2031), "十六五": range(2031, 2036)}
-TRAJECTORY_PLAN = "十五五"
+PLANS = {  # zh-only: the plans as typed and stored (十五五)
+    "十四五": range(2021, 2026),  # zh-only: a plan name
+    "十五五": range(2026, 2031),  # zh-only: a plan name
+    "十六五": range(2031, 2036),  # zh-only: a plan name
+}
+TRAJECTORY_PLAN = "十五五"  # zh-only: a plan name
 TRAJECTORY_YEARS = tuple(PLANS[TRAJECTORY_PLAN])
 _CENTS = Decimal("0.01")
 
