@@ -215,6 +215,23 @@ PUBLIC_SUBMIT_LIMIT = env_rate("PUBLIC_SUBMIT_LIMIT", "5/h")
 PUBLIC_LOOKUP_LIMIT = env_rate("PUBLIC_LOOKUP_LIMIT", "60/m")
 PUBLIC_WRONG_CODE_LIMIT = env_rate("PUBLIC_WRONG_CODE_LIMIT", "10/15m")
 
+
+def base_url(name: str, value: str) -> str:
+    """An address such as https://shiji.example.gov.cn (no path; a trailing
+    slash is dropped), or "" for none."""
+    value = value.rstrip("/")
+    if value and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", value):
+        raise ImproperlyConfigured(
+            f"{name} must be an address such as https://shiji.example.gov.cn, not {value!r}"
+        )
+    return value
+
+
+# The address the public reaches the portal at, printed on the QR posters
+# (/p/<zone>/poster/). Unset: the address of the request that asks for the
+# poster, which is right when staff open it at the public address.
+PUBLIC_BASE_URL = base_url("PUBLIC_BASE_URL", env_str("PUBLIC_BASE_URL", ""))
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]  # zh-only: each in its own language
 # The language switch keeps its choice for a year (Django's default cookie

@@ -415,7 +415,14 @@ def test_who_may_post_to_each_page_is_the_table(world, things, client, name):
 
 
 # Pages for the public, without an account (开门教育).
-PUBLIC = {"public:zones", "public:submit", "public:track", "public:rate"}
+PUBLIC = {
+    "public:zones",
+    "public:submit",
+    "public:track",
+    "public:rate",
+    "public:poster",
+    "public:disclosure",
+}
 
 
 @pytest.mark.parametrize(

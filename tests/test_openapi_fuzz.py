@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from shiji.campaigns import services as campaigns
 from shiji.campaigns.models import StudyKind, WorkArrangement
-from shiji.orgs import services
+from shiji.orgs import policy, services
 from shiji.regulations import services as regulations
 from shiji.study import services as study
 from shiji.wsgi import application
@@ -132,8 +132,10 @@ def make_targets(world) -> dict[str, int]:
         file=SimpleUploadedFile("材料.png", image_bytes("png", "fuzz")),
     )
     register = _register_targets(world)
+    public = _feedback_targets(world, submitted)
     return {
         **register,
+        **public,
         # Not the admin's own account: a fuzzed password change would end the token.
         "user_id": world["secretary"].pk,
         "problem_id": submitted.pk,
@@ -201,6 +203,47 @@ def _register_targets(world) -> dict[str, int]:
     }
 
 
+def _feedback_targets(world, problem) -> dict:
+    """Feedback in the admin's zone: one with a published reply and steps
+    (its tracking code for the public paths), one merged into it, one
+    forwarded, and one in the ledger; so the back office's moves and the
+    public status, rating and merged answers see the junk too."""
+    from shiji.outreach.services.handling import feedback_act
+    from shiji.outreach.services.intake import feedback_create
+
+    admin, portal = world["zone_admin"], policy.system("portal")
+
+    def item(content: str):
+        return feedback_create(
+            actor=portal, zone=world.a.zone, kind="complaint", content=content,
+            name="王先生", phone="13912345678",
+        )  # fmt: skip
+
+    answered = item("东门路灯坏了")
+    feedback_act(actor=admin, feedback=answered.feedback, action="accept")
+    merged = item("东门很黑")
+    feedback_act(actor=admin, feedback=merged.feedback, action="merge", into=answered.feedback.pk)
+    feedback_act(actor=admin, feedback=answered.feedback, action="reply", reply="已修复")
+    feedback_act(actor=admin, feedback=answered.feedback, action="publish_reply")
+    forwarded = item("路面积水").feedback
+    feedback_act(actor=admin, feedback=forwarded, action="accept")
+    feedback_act(actor=admin, feedback=forwarded, action="forward", org=world.a.dept.pk)
+    return {
+        "feedback_id": forwarded.pk,
+        "code": answered.tracking_code,
+        "merged_code": merged.tracking_code,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _generous_public_limits(settings):
+    # The public endpoints count per client address; at the default limits
+    # nearly every case would be a 429 and the validation never reached.
+    settings.PUBLIC_SUBMIT_LIMIT = "100000/h"
+    settings.PUBLIC_LOOKUP_LIMIT = "100000/m"
+    settings.PUBLIC_WRONG_CODE_LIMIT = "100000/m"
+
+
 def _aim(values, targets: dict[str, int]) -> None:
     """Random ids almost never exist: point the even ones at a real record.
     (Only valid ids: 0 or -2 are a negative case's point and must stay.)"""
@@ -210,6 +253,9 @@ def _aim(values, targets: dict[str, int]) -> None:
         is_id = isinstance(value, int) and not isinstance(value, bool)
         if name in targets and is_id and value >= 1 and value % 2 == 0:
             values[name] = targets[name]
+        elif name == "code" and isinstance(value, str) and value and len(value) % 3 == 1:
+            # A tracking code (public paths): the answered item's or the merged one's.
+            values[name] = targets["code" if len(value) % 2 else "merged_code"]
 
 
 @schema.parametrize()

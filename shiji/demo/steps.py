@@ -24,6 +24,7 @@ from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.core.thumbnails import thumbnails_backfill
 from shiji.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, SYSTEM, DemoAccount
 from shiji.demo.models import DemoStep
+from shiji.demo.outreach import create_outreach
 from shiji.demo.problems import create_problems
 from shiji.demo.roster import plan_zone
 from shiji.demo.services import indicator_ensure, superuser_create, target_set
@@ -219,6 +220,11 @@ STEPS: list[Step] = [
     Step("tasks", "生成任务清单并模拟报送审核（示例）", create_tasks),
     Step("regulations", "登记建章立制示例", create_regulations),
     Step("study", "记录学习研讨与出勤（示例，含各区部署会议）", create_study_sessions),
+    Step(
+        "outreach",
+        "开门教育示例：群众反映、企业名录、政企圆桌会、入企走访和为民实事",
+        create_outreach,
+    ),
     Step("thumbnails", "生成凭证图片的缩略图", make_thumbnails),
 ]
 

@@ -452,9 +452,18 @@ def scoped(
 
 def zone_ids_for(user: Actor, action: str) -> set[int] | None:
     """Zones where ``user`` may take ``action`` somewhere; None means all zones."""
+    # Memoized per user object, like the grants it derives from: a page's
+    # to-do groups and panels ask the same question several times.
+    memo: dict[str, set[int] | None] | None = getattr(user, "_shiji_zone_ids", None)
+    if memo is not None and action in memo:
+        found = memo[action]
+        return None if found is None else set(found)
     q = scope_q(user, action, zone="pk", org_path=None, province="province")
     if q is None:
         return set()
-    if not q:
-        return None
-    return set(Zone.objects.filter(q).values_list("pk", flat=True))
+    result = None if not q else set(Zone.objects.filter(q).values_list("pk", flat=True))
+    if isinstance(user, User):
+        if memo is None:
+            memo = user._shiji_zone_ids = {}  # type: ignore[attr-defined]
+        memo[action] = result
+    return None if result is None else set(result)

@@ -29,19 +29,37 @@ from shiji.orgs.models import User, Zone
 from shiji.outreach.models import Feedback, OutreachSettings
 
 
-def _named(user: policy.Actor, zone_id: int, relation: str) -> bool:
+def _naming(user: policy.Actor) -> dict[str, set[int]]:
+    """The zones whose feedback settings name ``user``, per relation
+    (``handlers``, ``contact_viewers``): one query, kept on the user object
+    for the request like its grants (``policy.grants_of``)."""
+    empty: dict[str, set[int]] = {"handlers": set(), "contact_viewers": set()}
     if not isinstance(user, User) or not user.is_active:
-        return False
-    return OutreachSettings.objects.filter(zone_id=zone_id, **{relation: user}).exists()
+        return empty
+    cached = getattr(user, "_shiji_feedback_naming", None)
+    if cached is None:
+        cached = empty
+        rows = OutreachSettings.objects.filter(
+            Q(handlers=user) | Q(contact_viewers=user)
+        ).values_list("zone_id", "handlers", "contact_viewers")
+        for zone_id, handler, viewer in rows:
+            if handler == user.pk:
+                cached["handlers"].add(zone_id)
+            if viewer == user.pk:
+                cached["contact_viewers"].add(zone_id)
+        user._shiji_feedback_naming = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _named(user: policy.Actor, zone_id: int, relation: str) -> bool:
+    return zone_id in _naming(user)[relation]
 
 
 def named_zone_ids(user: policy.Actor) -> set[int]:
     """Zones whose feedback settings name ``user`` as a handler or a contact
     viewer: they see the zone's items as the zone's own staff do."""
-    if not isinstance(user, User) or not user.is_active:
-        return set()
-    rows = OutreachSettings.objects.filter(Q(handlers=user) | Q(contact_viewers=user))
-    return set(rows.values_list("zone_id", flat=True))
+    naming = _naming(user)
+    return naming["handlers"] | naming["contact_viewers"]
 
 
 def _zone_level(user: policy.Actor, action: str, zone_id: int) -> bool:
@@ -118,8 +136,4 @@ def may_configure(user: policy.Actor, zone: Zone | int) -> bool:
 
 def handles_anywhere(user: policy.Actor) -> bool:
     """Does ``user`` handle feedback in any zone (for to-dos and the nav)?"""
-    return policy.can(user, "feedback.handle") or bool(
-        isinstance(user, User)
-        and user.is_active
-        and OutreachSettings.objects.filter(handlers=user).exists()
-    )
+    return policy.can(user, "feedback.handle") or bool(_naming(user)["handlers"])

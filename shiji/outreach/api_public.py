@@ -49,7 +49,7 @@ def _literal(values: list[str]) -> Any:
 ZoneCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-class FeedbackIn(Schema):
+class PublicFeedbackIn(Schema):
     zone: Id | ZoneCode = Field(description="高新区 id，或其代码（二维码链接中的代码）")
     kind: _literal(Kind.values) = Field(description="consult、help、complaint、suggestion、report")  # type: ignore[valid-type]
     category: _literal(Category.values) | None = None  # type: ignore[valid-type]
@@ -61,11 +61,11 @@ class FeedbackIn(Schema):
     )
 
 
-class TrackingCodeOut(Schema):
+class PublicTrackingCodeOut(Schema):
     tracking_code: str
 
 
-class StepOut(Schema):
+class PublicStep(Schema):
     at: dt.datetime
     label: str
 
@@ -76,7 +76,7 @@ class PublicStatusOut(Schema):
     zone: int
     zone_name: str
     created_at: dt.datetime
-    steps: list[StepOut]
+    steps: list[PublicStep]
     reply: str | None
     decline_reason: str | None = Field(description="不予受理的理由")
     merged: bool = Field(description="已与同类反映合并办理：状态、答复和评价均为合并后的反映")
@@ -84,7 +84,7 @@ class PublicStatusOut(Schema):
     rating: _literal(Rating.values) | None  # type: ignore[valid-type]
 
 
-class RatingIn(Schema):
+class PublicRatingIn(Schema):
     rating: _literal(Rating.values)  # type: ignore[valid-type]
     comment: Text = Field("", max_length=COMMENT_MAX)
 
@@ -100,7 +100,7 @@ def _limited(exc: RateLimited) -> HttpResponse:
 
 
 _FILE = {"type": "string", "format": "binary"}
-_FEEDBACK_FIELDS = FeedbackIn.model_json_schema()
+_FEEDBACK_FIELDS = PublicFeedbackIn.model_json_schema()
 
 
 def _multipart_schema() -> dict[str, Any]:
@@ -109,7 +109,7 @@ def _multipart_schema() -> dict[str, Any]:
     return schema
 
 
-def _payload(request: HttpRequest) -> tuple[FeedbackIn, list[Any]]:
+def _payload(request: HttpRequest) -> tuple[PublicFeedbackIn, list[Any]]:
     """The body as JSON or as multipart (fields and up to three ``files``)."""
     content_type = request.content_type or ""
     files: list[Any] = []
@@ -126,7 +126,7 @@ def _payload(request: HttpRequest) -> tuple[FeedbackIn, list[Any]]:
             # Answered like ninja's own unparsable body (shiji/api.py).
             raise HttpError(400, "Cannot parse request body") from exc
     try:
-        return FeedbackIn.model_validate(data), files
+        return PublicFeedbackIn.model_validate(data), files
     except ValidationError as exc:
         # The body is flat: a field's name is the first part of its location
         # (a union adds the member it tried, "zone.constrained-int"); one
@@ -143,7 +143,7 @@ def _payload(request: HttpRequest) -> tuple[FeedbackIn, list[Any]]:
 @router.post(
     "public/feedback",
     auth=None,
-    response={201: TrackingCodeOut, **PUBLIC_ERRORS},
+    response={201: PublicTrackingCodeOut, **PUBLIC_ERRORS},
     summary="提交群众反映（无需登录）",
     description=(
         "JSON，或 multipart（字段同 JSON，另可附 `files` 最多 3 个：jpeg/png/webp 照片或 1 个 "
@@ -214,7 +214,7 @@ def public_feedback_status(request: HttpRequest, code: CodePath) -> Any:
     ),
 )
 @commits_before_failing
-def public_feedback_rate(request: HttpRequest, code: CodePath, payload: RatingIn) -> Any:
+def public_feedback_rate(request: HttpRequest, code: CodePath, payload: PublicRatingIn) -> Any:
     try:
         item = feedback_rate_by_code(
             code=code,

@@ -473,6 +473,10 @@ class PracticalProject(ZoneScoped, models.Model):
         return self.title
 
     @property
+    def is_done(self) -> bool:
+        return self.status == ProjectStatus.DONE
+
+    @property
     def scope_org_path(self) -> str:  # type: ignore[override]
         return self.org.path
 

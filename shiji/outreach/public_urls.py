@@ -3,7 +3,7 @@ the zone's disclosure page and its QR poster."""
 
 from django.urls import path
 
-from shiji.outreach.views import public
+from shiji.outreach.views import public, publicity
 
 app_name = "public"
 
@@ -12,4 +12,6 @@ urlpatterns: list = [
     path("track/", public.track, name="track"),
     path("track/rate/", public.rate, name="rate"),
     path("<slug:zone_code>/", public.submit, name="submit"),
+    path("<slug:zone_code>/poster/", publicity.poster, name="poster"),
+    path("<slug:zone_code>/open/", publicity.disclosure, name="disclosure"),
 ]

@@ -19,8 +19,9 @@ item in the ledger it reopens the problem (the item stays ``in_ledger``).
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override, pgettext_lazy
 
+from shiji.core.i18n import CHINESE
 from shiji.core.workflow import Move
 from shiji.outreach.models import Status as S
 
@@ -35,7 +36,8 @@ MOVES: dict[str, Move] = {
         ),
         Move(
             "decline",
-            gettext_lazy("不予受理"),
+            # The button; the status of the same words is "Declined".
+            pgettext_lazy("feedback action", "不予受理"),
             frozenset({S.RECEIVED}),
             S.DECLINED,
             "feedback.handle",
@@ -91,3 +93,14 @@ PUBLIC_LABELS = {
     "reopen": gettext_lazy("评价不满意，重新整改"),
     "escalate": gettext_lazy("提级督办"),
 }
+
+
+def stored_label(action: str) -> str:
+    """The public label stored with a step of ``action`` ("" for an internal
+    step): Chinese like everything the database holds, whatever the language
+    of the request that made the move; pages translate it when they show it."""
+    label = PUBLIC_LABELS.get(action)
+    if label is None:
+        return ""
+    with override(CHINESE):
+        return str(label)

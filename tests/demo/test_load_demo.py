@@ -171,7 +171,12 @@ def test_each_demo_zone_has_sample_problems_in_every_status_and_light(demo, db):
         assert problems.filter(review_state=ReviewState.REWORK).exists()
         assert problems.filter(extension_count__gt=0).exists()
         assert problems.filter(reused_evidence=True).count() == 2
-        assert all(problems.values_list("is_sample", flat=True))
+        # The ledger's own samples; problems made from the public's feedback
+        # and the enterprises' demands are the open-door samples' (示例 in
+        # their text), made by the handling services as staff would.
+        own = problems.filter(feedback_items__isnull=True)
+        assert all(own.values_list("is_sample", flat=True))
+        assert all("示例" in d for d in problems.values_list("description", flat=True))
         for closed in problems.filter(status=Status.CLOSED):
             assert closed.evidence.exists() and closed.verified_by_id != closed.submitted_by_id
 
@@ -335,3 +340,98 @@ def test_the_readme_lists_every_demo_account_and_the_password():
     for account in DEMO_ACCOUNTS:
         role = account.username.split("_", 1)[-1]
         assert f"`{account.username}`" in text or f"`<zone>_{role}`" in text, account.username
+
+
+# Open-door education (开门教育) ------------------------------------------------------
+
+
+def test_each_demo_zone_has_feedback_in_every_state_and_channel(demo, db):
+    from shiji.ledger.models import Review
+    from shiji.outreach.models import (
+        Channel,
+        Enterprise,
+        EnterpriseVisit,
+        Feedback,
+        FeedbackContact,
+        FeedbackRating,
+        PracticalProject,
+        Roundtable,
+        Status,
+    )
+    from shiji.outreach.uscc import is_valid
+
+    for spec in ZONES:
+        items = Feedback.objects.filter(zone__code=spec.code)
+        assert set(items.values_list("status", flat=True)) == set(Status.values), spec.code
+        assert set(items.values_list("channel", flat=True)) == set(Channel.values), spec.code
+        assert items.filter(status=Status.MERGED, merged_into__isnull=False).exists()
+        assert items.filter(restricted=True, kind="report").exists()
+        assert items.filter(disclosed=True).count() >= 3
+        ratings = FeedbackRating.objects.filter(feedback__zone__code=spec.code)
+        assert {"satisfied", "basically_satisfied", "unsatisfied"} <= set(
+            ratings.values_list("rating", flat=True)
+        )
+        assert {"portal", "return_call"} == set(ratings.values_list("via", flat=True))
+        in_ledger = items.filter(status=Status.IN_LEDGER)
+        assert in_ledger.filter(problem__status="closed").exists()
+        # 不满意 with a closed problem reopened it, with the comment as the reason.
+        reopened = Review.objects.filter(
+            problem__feedback_items__zone__code=spec.code, action="reopen"
+        ).get()
+        assert reopened.note == "只补了主路，支路还是坑洼（示例）"
+        assert reopened.problem.status == "in_progress"
+        # Every item's arrival is in the audit trail; no contact is.
+        assert (
+            AuditEvent.objects.filter(
+                action__in=["feedback.submit", "feedback.enter"],
+                object_id__in=[str(pk) for pk in items.values_list("pk", flat=True)],
+            ).count()
+            == items.count()
+        )
+        assert FeedbackContact.objects.filter(feedback__zone__code=spec.code).exists()
+
+        firms = Enterprise.objects.filter(zone__code=spec.code)
+        assert firms.count() >= 3 and all(
+            is_valid(c) for c in firms.values_list("credit_code", flat=True)
+        )
+        roundtable = Roundtable.objects.get(zone__code=spec.code)
+        assert roundtable.enterprises.count() == 3 and roundtable.demands.count() == 2
+        assert roundtable.demands.filter(status=Status.IN_LEDGER, problem__source="roundtable")
+        visits = EnterpriseVisit.objects.filter(zone__code=spec.code)
+        assert visits.count() == 2 and visits.filter(demands__isnull=False).exists()
+        projects = PracticalProject.objects.filter(zone__code=spec.code)
+        assert {(p.status, p.public) for p in projects} == {
+            ("done", True),
+            ("in_progress", True),
+            ("planned", False),
+        }
+        assert all(p.progress.exists() for p in projects if p.status != "planned")
+    assert verify_all().ok
+
+
+def test_the_poster_opens_for_each_demo_zone(demo, db, client):
+    for spec in ZONES:
+        response = client.get(f"/p/{spec.code}/poster/", REMOTE_ADDR=f"10.0.1.{len(spec.code)}")
+        html = response.content.decode()
+        assert response.status_code == 200, spec.code
+        assert spec.name in html and 'class="sj-qr"' in html
+        assert f"http://testserver/p/{spec.code}/" in html
+
+
+def test_the_disclosure_page_of_each_demo_zone_shows_its_public_items(demo, db, client):
+    from shiji.outreach.models import Feedback, FeedbackContact
+
+    for spec in ZONES:
+        response = client.get(f"/p/{spec.code}/open/")
+        html = response.content.decode()
+        assert response.status_code == 200, spec.code
+        disclosed = Feedback.objects.filter(zone__code=spec.code, disclosed=True)
+        for summary in disclosed.values_list("public_summary", flat=True):
+            assert summary in html
+        assert html.count('class="card mb-2 sj-open-item"') == disclosed.count()
+        assert "人才公寓二期建设（示例）" in html and "园区职工食堂改造（示例）" not in html
+        for name, phone in FeedbackContact.objects.filter(
+            feedback__zone__code=spec.code
+        ).values_list("name", "phone"):
+            assert (not name or name not in html) and (not phone or phone not in html)
+        assert "企业检查中有工作人员" not in html  # a 举报 is never public

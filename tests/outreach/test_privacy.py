@@ -6,11 +6,16 @@ only; another zone's item is a 404."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 import zipfile
+from html import unescape
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from shiji.audit.models import AuditEvent
 from shiji.outreach.models import Feedback
@@ -168,6 +173,7 @@ def test_the_zone_admin_sees_contact_on_request_and_each_view_is_audited(world, 
         assert PHONE in shown.content.decode() and NAME in shown.content.decode()
         views = AuditEvent.objects.filter(action="feedback.contact_view", object_id=str(main.pk))
         assert views.count() == n and views.last().actor == world["zone_admin"]
+        assert abs(views.last().created_at - timezone.now()) < dt.timedelta(minutes=1)
     response = client.get(f"/api/v1/feedback/{main.pk}/contact")
     assert response.json() == {"name": NAME, "phone": PHONE}
     assert AuditEvent.objects.filter(action="feedback.contact_view").count() == 3
@@ -199,3 +205,90 @@ def test_case_covers_every_stage(case):
     assert Feedback.objects.get(pk=case["main"].pk).status == "in_ledger"
     assert Feedback.objects.get(pk=case["dup"].pk).problem == case["main"].problem
     assert SYSTEM
+
+
+# Every page a role can reach, crawled -----------------------------------------------
+
+# Links a crawl must not follow: they sign out, switch the language, or are
+# the public portal and the API's own documentation (no records there).
+_SKIP = re.compile(r"^/(accounts/logout|logout|i18n/|static/|p/|api/v1/docs|api/v1/openapi)")
+_LINK = re.compile(r'(?:href|hx-get|data-url|data-href|src)="(/[^"#]*)')
+_CRAWL_LIMIT = 400
+_QUERY_VARIANTS = 4
+
+
+def _links(html: str) -> list[str]:
+    return [unescape(u) for u in _LINK.findall(html) if not u.startswith("//")]
+
+
+def _crawl(client, starts: list[str]) -> dict[str, str]:
+    """Every same-site GET the pages link to (hrefs, htmx, images, downloads),
+    breadth first from ``starts``: url -> the text of its answer."""
+    seen: dict[str, str] = {}
+    per_path: dict[str, int] = {}
+    queue = list(starts)
+    while queue and len(seen) < _CRAWL_LIMIT:
+        url = queue.pop(0)
+        path = urlsplit(url).path
+        if url in seen or _SKIP.match(path):
+            continue
+        if "?" in url:
+            per_path[path] = per_path.get(path, 0) + 1
+            if per_path[path] > _QUERY_VARIANTS:
+                continue
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if response.status_code in (301, 302) and response["Location"].startswith("/"):
+            queue.append(response["Location"])
+        text = text_of(response) if response.status_code == 200 else ""
+        seen[url] = text
+        if "html" in response.get("Content-Type", ""):
+            queue += [u for u in _links(text) if u not in seen]
+    return seen
+
+
+def _api_urls(case, world) -> list[str]:
+    """Every GET of the API's document, its ids filled with the case's records."""
+    from shiji.api import api
+
+    problem = case["main"].problem
+    ids = {
+        "feedback_id": [case[k].pk for k in ("main", "dup", "report", "entered", "other")],
+        "problem_id": [problem.pk],
+        "user_id": [world["zone_admin"].pk],
+    }
+    zone = world.a.zone.pk
+    urls = []
+    for path, operations in api.get_openapi_schema()["paths"].items():
+        if "get" not in operations or "/public/" in path or path.endswith("/contact"):
+            continue
+        names = re.findall(r"{(\w+)}", path)
+        if not names:
+            urls += [path, f"{path}?zone={zone}"]
+        elif len(names) == 1 and names[0] in ids:
+            urls += [path.replace(f"{{{names[0]}}}", str(i)) for i in ids[names[0]]]
+    return [*urls, f"/api/v1/feedback?zone={zone}&status=in_ledger", "/api/v1/problems?q=东门"]
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_a_crawl_of_every_reachable_page_export_and_endpoint_never_finds_contact(
+    world, case, client, who
+):
+    """The issue's check, literally: as each role without the contact
+    permission (the zone admin too, until they ask), follow every link from
+    the home page and the items' pages, fetch every GET of the API, and
+    search every answer (workbooks and documents by their XML) for the
+    names and phone numbers."""
+    client.force_login(world[who])
+    answers = _crawl(client, [reverse("home"), *pages(case), reverse("ledger:export")])
+    for url in _api_urls(case, world):
+        response = client.get(url)
+        assert response.status_code < 500, url
+        answers[url] = text_of(response)
+    assert len(answers) > 20
+    for url, text in answers.items():
+        for secret in SECRETS:
+            assert secret not in text, (who, url, secret)
+        if who not in ("zone_admin", "supervisor"):
+            assert ACCUSED not in text, (who, url)
+    assert not AuditEvent.objects.filter(action="feedback.contact_view").exists()

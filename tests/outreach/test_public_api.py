@@ -158,3 +158,76 @@ def test_no_session_and_no_csrf_token_are_needed(world):
         content_type="application/json",
     )
     assert response.status_code == 201
+
+
+def test_the_whole_loop_as_the_submitter_sees_it(client, world, settings, tmp_path):
+    """Submit (with a photo) → accept → forward → the org's reply → published →
+    into the ledger → the problem closed → rated; after each move the code's
+    status says what happened, and never who submitted. 不满意 then sends the
+    problem back, and the next closure may be rated again."""
+    from shiji.ledger import services as ledger
+    from shiji.ledger.models import Problem
+    from shiji.outreach.services.handling import feedback_act, feedback_disclose
+    from tests.ledger.conftest import create_categories
+    from tests.samples import image_bytes
+
+    settings.MEDIA_ROOT = tmp_path
+    create_categories(world)
+    photo = SimpleUploadedFile("p.jpg", photo_with_gps(), content_type="image/jpeg")
+    body = {"zone": world.a.zone.code, "kind": "complaint", "content": "东门路灯坏了"}
+    made = client.post(URL, body | {"name": "王先生", "phone": PHONE, "files": [photo]})
+    code = made.json()["tracking_code"]
+    item = Feedback.objects.get()
+    admin, secretary = world["zone_admin"], world["secretary"]
+
+    def status():
+        response = client.get(f"{URL}/{code}")
+        assert PHONE not in response.content.decode() and "王先生" not in response.content.decode()
+        return response.json()
+
+    def last_step():
+        return status()["steps"][-1]["label"]
+
+    assert status()["status"] == "received" and last_step() == "已提交，等待受理"
+    feedback_act(actor=admin, feedback=item, action="accept")
+    assert status()["status"] == "accepted" and last_step() == "已受理"
+    feedback_act(actor=admin, feedback=item, action="forward", org=world.a.dept.pk)
+    assert status()["status"] == "forwarded" and last_step() == "已转交承办单位办理"
+    feedback_act(actor=secretary, feedback=item, action="reply", reply="正在更换灯头")
+    assert status()["reply"] is None  # a draft is not shown until it is reviewed
+    feedback_act(actor=admin, feedback=item, action="publish_reply")
+    shown = status()
+    assert shown["status"] == "answered" and shown["reply"] == "正在更换灯头"
+    feedback_act(actor=admin, feedback=item, action="to_problem")
+    item.refresh_from_db()
+    problem = item.problem
+    assert status()["status"] == "in_ledger" and last_step() == "已列入问题整改台账"
+    assert status()["can_rate"] is False  # the problem is not closed yet
+
+    def close():
+        if Problem.objects.get(pk=problem.pk).status == "open":
+            ledger.problem_transition(actor=secretary, problem=problem, action="start")
+        ledger.problem_add_evidence(
+            actor=secretary,
+            problem=problem,
+            file=SimpleUploadedFile("after.png", image_bytes("png", str(timezone.now()))),
+        )
+        ledger.problem_transition(actor=secretary, problem=problem, action="submit", note="已修复")
+        ledger.problem_transition(actor=world["supervisor"], problem=problem, action="verify")
+
+    close()
+    assert last_step() == "整改完成，请评价" and status()["can_rate"] is True
+    rate = f"{URL}/{code}/rating"
+    answer = client.post(
+        rate, {"rating": "unsatisfied", "comment": "晚上还是黑"}, content_type="application/json"
+    )
+    assert answer.status_code == 200 and answer.json()["can_rate"] is False
+    assert Problem.objects.get(pk=problem.pk).status == "in_progress"
+    assert "评价不满意，重新整改" in [s["label"] for s in status()["steps"]]
+    close()
+    answer = client.post(rate, {"rating": "satisfied"}, content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["rating"] == "satisfied"
+    assert FeedbackRating.objects.filter(feedback=item).count() == 2
+    # The zone may now show it on its disclosure page, without personal data.
+    feedback_disclose(actor=admin, feedback=item, disclosed=True, summary="东门路灯已修复")
+    assert Feedback.objects.get(pk=item.pk).disclosed

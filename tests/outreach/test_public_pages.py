@@ -63,7 +63,7 @@ def test_mistakes_come_back_inline_with_what_was_typed(client, world):
     )
     assert page.status_code == 422
     html = page.content.decode()
-    assert "请填写反映类型" in html or "反映类型应为" in html
+    assert "请选择反映类型" in html
     again = post_feedback(client, world.a.zone, phone="abc")
     assert again.status_code == 422 and "联系电话应为" in again.content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
@@ -128,3 +128,114 @@ def test_too_many_submissions_get_a_chinese_429_page(client, world, settings):
     page = post_feedback(client, world.a.zone)
     assert page.status_code == 429 and "请稍后再试" in page.content.decode()
     assert page["Retry-After"]
+
+
+def test_the_forms_post_over_https_with_the_browsers_origin(world, settings):
+    """Over HTTPS Django compares the Origin header with the site: the pages
+    must not ask for ``no-referrer``, which makes browsers send
+    ``Origin: null`` (refused). tests/browser/test_portal_phone.py runs
+    this in Chromium behind the proxy's header."""
+    settings.CSRF_COOKIE_SECURE = True
+    strict = Client(enforce_csrf_checks=True)
+    url = f"/p/{world.a.zone.code}/"
+    html = strict.get(url, secure=True).content.decode()
+    assert 'content="no-referrer"' not in html and 'name="referrer"' in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    data = {"kind": "help", "content": "路面积水", "csrfmiddlewaretoken": token}
+    done = strict.post(url, data, secure=True, HTTP_ORIGIN="https://testserver")
+    assert done.status_code == 200 and Feedback.objects.count() == 1
+    refused = strict.post(url, data, secure=True, HTTP_ORIGIN="null")
+    assert refused.status_code == 403 and Feedback.objects.count() == 1
+
+
+def test_the_submitter_sees_only_the_fixed_chinese_step_labels_never_staff_notes(
+    client, world, settings
+):
+    """Each step's label comes from the move (workflow.PUBLIC_LABELS), in
+    Chinese: not the note staff wrote, not the text the step row holds (a
+    label stored while a staff member's page was in English, or anything
+    written there later)."""
+    from django.utils import translation
+
+    from shiji.outreach.models import FeedbackStep
+    from shiji.outreach.services.handling import feedback_act
+    from shiji.outreach.workflow import PUBLIC_LABELS
+
+    secret = "内部：举报人是老王的邻居"
+    code = code_on(post_feedback(client, world.a.zone))
+    item = Feedback.objects.get()
+    admin = world["zone_admin"]
+    with translation.override("en"):
+        feedback_act(actor=admin, feedback=item, action="accept", note=secret)
+        feedback_act(actor=admin, feedback=item, action="forward", org=world.a.dept.pk, note=secret)
+        feedback_act(actor=world["secretary"], feedback=item, action="reply", reply="已修复")
+        feedback_act(actor=admin, feedback=item, action="publish_reply", note=secret)
+    FeedbackStep.objects.filter(feedback=item, action="forward").update(public_label=secret)
+    FeedbackStep.objects.create(feedback=item, action="internal_check", public_label=secret)
+    with translation.override("zh-hans"):
+        fixed = {str(label) for label in PUBLIC_LABELS.values()}
+    html = client.post("/p/track/", {"code": code}).content.decode()
+    api = client.get(f"/api/v1/public/feedback/{code}").json()
+    assert secret not in html and secret not in str(api)
+    labels = [s["label"] for s in api["steps"]]
+    assert labels == ["已提交，等待受理", "已受理", "已转交承办单位办理", "已答复"]
+    assert set(labels) <= fixed
+    for label in labels:
+        assert label in html
+
+
+def _queries(client, method: str, url: str, data=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    getattr(client, method)(url, data or {})  # the address's rate counters are made once
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_status_page_costs_the_same_with_twice_the_steps(client, world):
+    from shiji.outreach.services.handling import feedback_act
+    from shiji.outreach.services.public import PORTAL
+    from shiji.outreach.services.rating import feedback_rate
+
+    code = code_on(post_feedback(client, world.a.zone))
+    item = Feedback.objects.get()
+    admin = world["zone_admin"]
+    for action in ("accept", "reply", "publish_reply"):
+        feedback_act(actor=admin, feedback=item, action=action, reply="已修复")
+    small = _queries(client, "post", "/p/track/", {"code": code})
+    # Another round: rated unsatisfied, answered again (twice the steps).
+    feedback_rate(actor=PORTAL, feedback=item, rating="unsatisfied", comment="没修好")
+    for action in ("reply", "publish_reply"):
+        feedback_act(actor=admin, feedback=item, action=action, reply="已修复")
+    big = _queries(client, "post", "/p/track/", {"code": code})
+    assert small == big == STATUS_QUERIES
+
+
+def test_the_zone_list_costs_the_same_with_twice_the_zones(client, world):
+    small = _queries(client, "get", "/p/")
+    from shiji.orgs.models import Zone
+
+    for i in range(2):
+        Zone.objects.create(code=f"zx{i}", name=f"新高新区{i}", province="浙江", city="杭州")
+    big = _queries(client, "get", "/p/")
+    assert small == big == ZONES_QUERIES
+
+
+# Counting the look-up and the wrong code (2), the item, giving the wrong
+# code back, its latest rating, its public steps, whether it was rated since.
+STATUS_QUERIES = 7
+ZONES_QUERIES = 1
+
+
+def test_every_mistake_on_the_form_is_shown_at_once(client, world):
+    page = post_feedback(client, world.a.zone, kind="", content="", phone="call me", name="名" * 51)
+    assert page.status_code == 422
+    html = page.content.decode()
+    for field in ("kind", "content", "phone", "name"):
+        assert re.search(rf'name="{field}"[^>]*is-invalid', html) or field == "kind", field
+    assert html.count('class="invalid-feedback d-block"') == 4
+    assert "请选择反映类型" in html
+    assert not Feedback.objects.exists()

@@ -264,6 +264,19 @@ def browse(base: str, browser, browser_context_args, artifacts) -> None:
     expect(me.locator(".live-responses-table")).to_contain_text('"admin"')
     clean("api docs")
 
+    # The public portal, signed out in a context of its own: its forms pass
+    # Django's CSRF check over HTTPS (a wrong code is answered, not refused
+    # as a forgery, as it was while the portal asked for no-referrer and
+    # Chromium sent "Origin: null").
+    public = browser.new_context(**browser_context_args, extra_http_headers=HTTPS)
+    public.route("**/*", only_loopback)
+    portal = public.new_page()
+    portal.goto(base + "/p/track/")
+    portal.fill("#id_code", "K7MQ-4XZP-9R")
+    portal.get_by_role("button", name="查询", exact=True).click()
+    expect(portal.locator(".invalid-feedback")).to_contain_text("查询码不正确")
+    public.close()
+
     assert elsewhere == []
     context.close()
 

@@ -137,6 +137,12 @@ def test_a_named_env_file_that_is_missing_stops_the_start(tmp_path):
         ),
         ("DEBUG", "ture", "DEBUG must be true or false, not 'ture'"),
         ("BEHIND_TLS_PROXY", "https", "BEHIND_TLS_PROXY must be true or false, not 'https'"),
+        (
+            "PUBLIC_BASE_URL",
+            "shiji.example.gov.cn/p",
+            "PUBLIC_BASE_URL must be an address such as https://shiji.example.gov.cn, "
+            "not 'shiji.example.gov.cn/p'",
+        ),
         ("SHIJI_ENV", "prod", "SHIJI_ENV must be one of development, production, not 'prod'"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not 'LOUD'"),
     ],

@@ -46,6 +46,10 @@ from shiji.ledger import selectors as ledger
 from shiji.ledger.models import LedgerJob, Status
 from shiji.orgs import selectors as orgs
 from shiji.orgs.models import User
+from shiji.outreach.models import Status as FeedbackStatus
+from shiji.outreach.selectors import enterprises as outreach
+from shiji.outreach.selectors.feedback import feedback_visible_to
+from shiji.outreach.selectors.projects import projects_visible_to
 from shiji.regulations import selectors as regulations
 from shiji.study import selectors as study
 from shiji.study.models import AttendeeGroup
@@ -76,6 +80,9 @@ FILES = {
     "study:material_download",
     "study:speech_download",
     "study:signin_template",
+    "outreach:feedback_file",
+    "outreach:roundtable_file",
+    "outreach:project_file",
 }
 
 
@@ -95,6 +102,11 @@ def _ids(user) -> dict[str, list[dict]]:
     sessions = [{"pk": pk} for pk in _first(study.sessions_visible_to(user=user))]
     rules = [{"pk": pk} for pk in _first(regulations.regulations_visible_to(user=user))]
     zones = orgs.zones_visible_to(user=user)
+    feedback = feedback_visible_to(user=user)
+    items = [
+        {"pk": pk} for s in FeedbackStatus.values for pk in _first(feedback.filter(status=s), 1)
+    ]
+    items += [{"pk": pk} for pk in _first(feedback.filter(restricted=True), 1)]
     adoptions = [
         {"pk": pk}
         for pk in _first(
@@ -132,6 +144,32 @@ def _ids(user) -> dict[str, list[dict]]:
             {"pk": pk} for pk in _first(campaigns.assignments_visible_to(user=user))
         ],
         "campaigns:assignment_move": [{"pk": 0}],
+        # Open-door education: one feedback item per status, the register's
+        # records; POST-only actions answer 405 whatever the id.
+        "outreach:feedback_detail": items,
+        "outreach:feedback_act": [{"pk": 0}],
+        "outreach:feedback_contact": [{"pk": 0}],
+        "outreach:feedback_disclose": [{"pk": 0}],
+        "outreach:feedback_return_call": [{"pk": 0}],
+        "outreach:enterprise_edit": [
+            {"pk": pk} for pk in _first(outreach.enterprises_visible_to(user=user), 1)
+        ],
+        "outreach:roundtable_detail": [
+            {"pk": pk} for pk in _first(outreach.roundtables_visible_to(user=user), 1)
+        ],
+        "outreach:roundtable_edit": [
+            {"pk": pk} for pk in _first(outreach.roundtables_visible_to(user=user), 1)
+        ],
+        "outreach:roundtable_demand": [{"pk": 0}],
+        "outreach:roundtable_files": [{"pk": 0}],
+        "outreach:visit_detail": [
+            {"pk": pk} for pk in _first(outreach.visits_visible_to(user=user), 1)
+        ],
+        "outreach:visit_demand": [{"pk": 0}],
+        "outreach:project_detail": [{"pk": pk} for pk in _first(projects_visible_to(user=user), 1)],
+        "outreach:project_edit": [{"pk": pk} for pk in _first(projects_visible_to(user=user), 1)],
+        "outreach:project_progress": [{"pk": 0}],
+        "public:submit": [{"zone_code": z.code} for z in zones.order_by("pk")[:1]],
         "regulations:detail": rules,
         "regulations:edit": rules,
         "regulations:transition": rules[:1],
@@ -149,6 +187,9 @@ def _ids(user) -> dict[str, list[dict]]:
         ],
         "study:group_deactivate": [{"pk": 0}],
         "study:group_reactivate": [{"pk": 0}],
+        # The zone's public pages (no login), named by its code.
+        "public:poster": [{"zone_code": z.code} for z in zones[:1]],
+        "public:disclosure": [{"zone_code": z.code} for z in zones[:1]],
     }
 
 

@@ -75,8 +75,15 @@ def test_each_role_gets_its_own_groups(world):
         "submit",
         "task_report",
         "study_pending",
+        "feedback_answer",
     ]
-    assert keys(world["liaison"]) == ["rectify", "sent_back", "task_report", "study_pending"]
+    assert keys(world["liaison"]) == [
+        "rectify",
+        "sent_back",
+        "task_report",
+        "study_pending",
+        "feedback_answer",
+    ]
     assert keys(world["supervisor"]) == ["verify", "review", "flagged"]
     assert keys(world["national"]) == []
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
-from django.utils.translation import gettext
 
 from shiji.core.validation import clean_search, parse_id
 from shiji.ledger.models import Review
@@ -61,9 +60,14 @@ def feedback_primary(item: Feedback) -> Feedback:
     return current
 
 
-def _label(text: str) -> str:
-    # Labels are stored in Chinese; the catalogue has them (workflow.PUBLIC_LABELS).
-    return gettext(text) if text else text
+def _label(action: str) -> str | None:
+    """The fixed text the submitter sees for a move (workflow.PUBLIC_LABELS,
+    in the page's language), or None for a move that has none. Derived from
+    the move, never read from the step row: whatever a step stores (a label
+    written in the language of the staff member's page, or anything else)
+    cannot reach the public page; a step's note is internal and never shown."""
+    label = PUBLIC_LABELS.get(action)
+    return str(label) if label is not None else None
 
 
 @dataclass(frozen=True)
@@ -74,12 +78,13 @@ class _Step:
 
 
 def _public_steps(item: Feedback, **filters: Any) -> list[_Step]:
+    # A non-empty public_label marks the step as public; its text is not used.
     rows = (
         FeedbackStep.objects.filter(feedback=item, **filters)
         .exclude(public_label="")
-        .values_list("at", "public_label", "action")
+        .values_list("at", "action")
     )
-    return [_Step(at, _label(label), action) for at, label, action in rows]
+    return [_Step(at, label, action) for at, action in rows if (label := _label(action))]
 
 
 def _steps(item: Feedback, primary: Feedback) -> list[_Step]:

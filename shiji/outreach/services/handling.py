@@ -82,11 +82,10 @@ def _require_visible(actor: policy.Actor, item: Feedback) -> None:
 
 
 def _step(item: Feedback, action: str, actor: policy.Actor, note: str = "") -> None:
-    label = workflow.PUBLIC_LABELS.get(action)
     FeedbackStep.objects.create(
         feedback=item,
         action=action,
-        public_label=str(label) if label else "",
+        public_label=workflow.stored_label(action),
         note=note,
         actor=policy.user_of(actor),
     )

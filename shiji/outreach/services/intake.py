@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
-from shiji.core.errors import invalid
+from shiji.core.errors import Invalid, invalid
 from shiji.core.validation import clean_choice, clean_text
 from shiji.orgs import policy
 from shiji.orgs.models import Zone
@@ -31,7 +31,7 @@ from shiji.outreach.models import (
     OutreachSettings,
     Roundtable,
 )
-from shiji.outreach.workflow import PUBLIC_LABELS
+from shiji.outreach.workflow import stored_label
 
 CONTENT_MAX = 2000
 NAME_MAX = 50
@@ -56,6 +56,45 @@ def clean_phone(value: Any) -> str:
     if text and not (digits.isdigit() and 7 <= len(digits) <= 12):
         raise invalid(phone=_("联系电话应为 7 至 12 位数字（手机或带区号的固定电话）"))
     return text
+
+
+def _clean_kind(value: Any) -> str:
+    if value is None or not str(value).strip():
+        raise invalid(kind=_("请选择反映类型"))
+    return clean_choice(value, field="kind", label=_("反映类型"), choices=Kind)
+
+
+def _cleaned(**values: Any) -> dict[str, Any]:
+    """Every field checked, and every mistake reported at once: on a phone,
+    without JavaScript, one round trip per mistake would be one too many."""
+    checks = {
+        "kind": _clean_kind,
+        "category": lambda v: (
+            Category.OTHER
+            if v in (None, "")
+            else clean_choice(v, field="category", label=_("类别"), choices=Category)
+        ),
+        "content": lambda v: clean_text(
+            v, field="content", label=_("反映内容"), max_length=CONTENT_MAX
+        ),
+        "name": lambda v: clean_text(
+            v, field="name", label=_("姓名"), max_length=NAME_MAX, required=False
+        ),
+        "phone": clean_phone,
+        "accused": lambda v: clean_text(
+            v, field="accused", label=_("被举报人"), max_length=ACCUSED_MAX, required=False
+        ),
+    }
+    out: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, check in checks.items():
+        try:
+            out[key] = check(values[key])
+        except Invalid as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise Invalid(None, fields=errors)
+    return out
 
 
 def _number(zone: Zone) -> str:
@@ -87,18 +126,11 @@ def feedback_create(
     """Validate and store one item with its first public step. The caller
     checks who may create it (anyone through the portal; staff for 代录 and
     demands) and stores any files inside the same transaction."""
-    kind = clean_choice(kind, field="kind", label=_("反映类型"), choices=Kind)
-    category = (
-        Category.OTHER
-        if category in (None, "")
-        else clean_choice(category, field="category", label=_("类别"), choices=Category)
+    clean = _cleaned(
+        kind=kind, category=category, content=content, name=name, phone=phone, accused=accused
     )
-    content = clean_text(content, field="content", label=_("反映内容"), max_length=CONTENT_MAX)
-    name = clean_text(name, field="name", label=_("姓名"), max_length=NAME_MAX, required=False)
-    phone = clean_phone(phone)
-    accused = clean_text(
-        accused, field="accused", label=_("被举报人"), max_length=ACCUSED_MAX, required=False
-    )
+    kind, category, content = clean["kind"], clean["category"], clean["content"]
+    name, phone, accused = clean["name"], clean["phone"], clean["accused"]
     if accused and kind != Kind.REPORT:
         accused = ""
     received = timezone.now()
@@ -127,7 +159,7 @@ def feedback_create(
         FeedbackStep.objects.create(
             feedback=item,
             action="submit",
-            public_label=str(PUBLIC_LABELS["submit"]),
+            public_label=stored_label("submit"),
             actor=policy.user_of(actor),
             at=received,
         )

@@ -50,7 +50,7 @@ from shiji.outreach.models import (
     Status,
 )
 from shiji.outreach.services.intake import CONTENT_MAX, feedback_create
-from shiji.outreach.workflow import PUBLIC_LABELS
+from shiji.outreach.workflow import stored_label
 
 ROUNDTABLE_FIELDS = ["title", "held_on", "hosts", "minutes", "satisfaction"]
 VISIT_FIELDS = ["enterprise", "visited_on", "visitors", "org", "summary", "satisfaction"]
@@ -408,7 +408,7 @@ def _demand(
         FeedbackStep.objects.create(
             feedback=item,
             action="to_problem",
-            public_label=str(PUBLIC_LABELS["to_problem"]),
+            public_label=stored_label("to_problem"),
             actor=policy.user_of(actor),
         )
         audit_record(

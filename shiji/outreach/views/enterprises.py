@@ -40,6 +40,8 @@ from shiji.outreach.models import (
 from shiji.outreach.selectors import enterprises as selectors
 from shiji.outreach.services import enterprises as enterprise_services
 from shiji.outreach.services import roundtables as services
+from shiji.outreach.views.feedback import STATUS_BADGES
+from shiji.outreach.workflow import PENDING
 
 PAGE_SIZE = 50
 # The layout's area (shiji/web/context.py): none of its own; the nav entry
@@ -194,6 +196,8 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _demand_context(request: HttpRequest, zone: Zone, demands: list[Feedback]) -> dict[str, Any]:
     for item in demands:
         item.url = feedback_url(item)  # type: ignore[attr-defined]
+        item.status_badge = STATUS_BADGES.get(item.status, "bg-secondary-lt")  # type: ignore[attr-defined]
+        item.pending = item.status in PENDING  # type: ignore[attr-defined]
     may_problem = policy.can(request.user, "problem.create")
     return {
         "demands": demands,

@@ -277,7 +277,10 @@ def _detail_context(request: HttpRequest, item: Feedback) -> dict[str, Any]:
     steps = list(item.steps.select_related("actor"))
     for step in steps:
         done = workflow.MOVES.get(step.action)
-        step.label = step.public_label or (done.label if done else step.action)  # type: ignore[attr-defined]
+        # A public step's label in the reader's language, from its move (as on
+        # the portal, selectors/public.py), not the text stored with the row.
+        label = workflow.PUBLIC_LABELS.get(step.action) if step.public_label else None
+        step.label = label or (done.label if done else step.action)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "item": item,
         "moves": moves,

@@ -16,8 +16,14 @@
   }
   function filesLimit(input) {
     var max = parseInt(input.getAttribute("data-max-files"), 10);
+    var maxBytes = parseInt(input.getAttribute("data-max-bytes"), 10);
     input.addEventListener("change", function () {
-      input.setCustomValidity(input.files.length > max ? input.getAttribute("data-max-files-message") || String(max) : "");
+      var tooBig = maxBytes && Array.from(input.files).some(function (f) { return f.size > maxBytes; });
+      var message = "";
+      if (input.files.length > max) message = input.getAttribute("data-max-files-message") || String(max);
+      else if (tooBig) message = input.getAttribute("data-max-message") || "";
+      // The server checks both again; this only saves a phone user a wasted upload.
+      input.setCustomValidity(message);
       input.reportValidity();
     });
   }
