@@ -8,6 +8,13 @@ STAMP := $(VENV)/.installed
 APT := apt-get -o DPkg::Lock::Timeout=300
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# The suite in one process per core (pytest-xdist); each worker has its own
+# test database (test_<name>_gw0, ...: pytest-django) and its own Chromium.
+# worksteal: a worker that is done takes tests from the other's queue, so a
+# long test late in the order does not leave one core idle.
+# PYTEST_ARGS="-n 0" runs it in this process.
+XDIST ?= -n auto --dist worksteal
+
 .PHONY: demo test test-fast test-pg lint format install system-deps check vendor clean bench
 
 $(STAMP): pyproject.toml
@@ -46,13 +53,13 @@ test: install system-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run -v0
 	$(BIN)/mypy
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/pytest -q -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -q $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
 test-pg: install system-deps
-	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/pytest -q $(PYTEST_ARGS)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(BIN)/pytest -q $(XDIST) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

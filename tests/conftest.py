@@ -4,13 +4,18 @@ role in zone A, and outsiders. Built through the services, as users would."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.db import transaction
 from django.db.backends.signals import connection_created
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from shiji.core.errors import Invalid
@@ -111,8 +116,9 @@ def _fast_password_hashing(settings):
     ]
 
 
-@pytest.fixture
-def world(db) -> World:
+def build_world() -> World:
+    """Two zones with their org trees, a user for every role in zone A, and
+    outsiders (the ``world`` fixture, or a module's shared records)."""
     a = make_tree("za", "甲高新区", "江苏")
     b = make_tree("zb", "乙高新区", "广东")
     w = World(a=a, b=b)
@@ -137,6 +143,70 @@ def world(db) -> World:
         "nobody": make_user("nobody", None, []),
     }
     return w
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@dataclass
+class Shared:
+    """What ``shared_records`` built, and the media folder its files are in."""
+
+    value: Any
+    media: Path
+
+    def media_copy(self, tmp_path: Path) -> Path:
+        """A copy of the shared files for one test, which may add or remove
+        files without the next test seeing it (as it sees none of its rows)."""
+        return Path(shutil.copytree(self.media, tmp_path / "media"))
+
+
+def shared_records(
+    django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory, build: Callable[[], Any]
+) -> Iterator[Shared]:
+    """Records built once for a module whose tests only read them, instead of
+    once per test: ``build()`` runs in a transaction that is rolled back after
+    the module, and each test's own transaction (pytest-django's ``db``) is a
+    savepoint inside it, so a test finds them exactly as built and what it
+    writes is gone for the next one. For a module-scoped fixture (it needs
+    ``django_db_setup``); not for ``transaction=True`` tests, which would
+    flush them. Built with the settings the autouse fixtures give each test
+    (quick hashing, a media folder of their own, the test's own audit
+    checkpoints); a module with stored files overrides ``_media_root`` with
+    ``Shared.media_copy``.
+
+        @pytest.fixture(scope="module")
+        def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+            yield from shared_records(django_db_blocker, tmp_path_factory, build_world)
+    """
+    media = tmp_path_factory.mktemp("shared-media")
+    isolated = override_settings(
+        PASSWORD_HASHERS=[
+            "tests.conftest.QuickArgon2PasswordHasher",
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            "django.contrib.auth.hashers.Argon2PasswordHasher",
+        ],
+        MEDIA_ROOT=media,
+        AUDIT_CHECKPOINT_FILE=media.parent / "audit-checkpoints.jsonl",
+        AUDIT_CHECKPOINT_URL="",
+    )
+    outer = transaction.atomic()
+    with django_db_blocker.unblock(), isolated, translation.override(settings.LANGUAGE_CODE):
+        outer.__enter__()
+        try:
+            value = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    try:
+        yield Shared(value, media)
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

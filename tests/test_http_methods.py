@@ -27,7 +27,7 @@ from shiji.ledger import services as ledger
 from shiji.outreach.services.intake import feedback_create
 from shiji.regulations.services import regulation_create
 from shiji.study import services as study
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, build_world, shared_records
 from tests.ledger.conftest import create_categories, png_upload, problem_maker
 
 # Prefixes whose answers are not pages: the JSON API (its own tests and the
@@ -234,8 +234,7 @@ POST_DATA = {
 }
 
 
-@pytest.fixture
-def things(world):
+def make_things(world):
     """One record of each kind the pages address, in zone A: the adopted
     campaign and a category, a task with its assignments, a problem in
     progress with evidence, a draft regulation, a study session and an
@@ -312,6 +311,33 @@ def things(world):
         "group": group.pk,
         "user": world["secretary"].pk,
     }
+
+
+# The fixture world and the records, built once for the module (about half a
+# second each, times some 280 tests); every request is rolled back, and so is
+# each test (a savepoint of the module's transaction).
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+    def build():
+        world = build_world()
+        return world, make_things(world)
+
+    yield from shared_records(django_db_blocker, tmp_path_factory, build)
+
+
+@pytest.fixture
+def world(shared, db):
+    return shared.value[0]
+
+
+@pytest.fixture
+def things(shared, db):
+    return shared.value[1]
+
+
+@pytest.fixture
+def _media_root(shared, settings, tmp_path):
+    settings.MEDIA_ROOT = shared.media_copy(tmp_path)
 
 
 # Which record each page's path names; "missing" is an id no record has

@@ -36,7 +36,7 @@ from shiji.orgs import policy, services
 from shiji.regulations import services as regulations
 from shiji.study import services as study
 from shiji.wsgi import application
-from tests.conftest import SYSTEM, relative_day
+from tests.conftest import SYSTEM, build_world, relative_day, shared_records
 from tests.ledger.conftest import create_categories, problem_maker
 from tests.samples import image_bytes, pdf_bytes
 
@@ -76,8 +76,7 @@ def bearer(world) -> dict[str, str]:
     return {"Authorization": "Bearer " + services.token_issue(user=world["zone_admin"])}
 
 
-@pytest.fixture
-def targets(world) -> dict[str, int]:
+def make_targets(world) -> dict[str, int]:
     """Records in the admin's zone, one of each kind a path names, with
     files and links so that their responses carry nested objects."""
     admin, secretary = world["zone_admin"], world["secretary"]
@@ -154,6 +153,34 @@ def targets(world) -> dict[str, int]:
         "measurement_id": figure.pk,
         "zone": world.a.zone.pk,
     }
+
+
+# The fixture world and the targets, built once for the module rather than
+# for each of its ~70 operations; each test (all of its examples) runs in a
+# savepoint rolled back after it, so every operation starts from the records
+# as built, as it did when they were built for it.
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+    def build():
+        world = build_world()
+        return world, make_targets(world)
+
+    yield from shared_records(django_db_blocker, tmp_path_factory, build)
+
+
+@pytest.fixture
+def world(shared, db):
+    return shared.value[0]
+
+
+@pytest.fixture
+def targets(shared, db) -> dict[str, int]:
+    return shared.value[1]
+
+
+@pytest.fixture
+def _media_root(shared, settings, tmp_path):
+    settings.MEDIA_ROOT = shared.media_copy(tmp_path)
 
 
 def _register_targets(world) -> dict[str, int]:
