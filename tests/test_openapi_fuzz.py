@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 from shiji.assessment.services import indicators_load, measurement_enter
 from shiji.campaigns import services as campaigns
 from shiji.campaigns.models import StudyKind, WorkArrangement
+from shiji.core.validation import MAX_ID
 from shiji.orgs import policy, services
 from shiji.regulations import services as regulations
 from shiji.study import services as study
@@ -253,12 +254,13 @@ def _generous_public_limits(settings):
 
 def _aim(values, targets: dict[str, int]) -> None:
     """Random ids almost never exist: point the even ones at a real record.
-    (Only valid ids: 0 or -2 are a negative case's point and must stay.)"""
+    (Only valid ids: 0, -2 or one above MAX_ID are a negative case's point
+    and must stay, or a real record's 200 would answer an invalid input.)"""
     if not isinstance(values, dict):
         return
     for name, value in values.items():
         is_id = isinstance(value, int) and not isinstance(value, bool)
-        if name in targets and is_id and value >= 1 and value % 2 == 0:
+        if name in targets and is_id and 1 <= value <= MAX_ID and value % 2 == 0:
             values[name] = targets[name]
         elif name == "code" and isinstance(value, str) and value and len(value) % 3 == 1:
             # A tracking code (public paths): the answered item's or the merged one's.
