@@ -59,7 +59,7 @@ class Figure:
     badge: str
     flags: list[dict[str, Any]] = field(default_factory=list)
     may_confirm: bool = False
-    own_entry: bool = False
+    own_entry: bool = False  # the reader entered it and it waits for someone else
     may_correct: bool = False
     confirm_errors: dict[str, str] = field(default_factory=dict)
     correct_errors: dict[str, str] = field(default_factory=dict)
@@ -146,7 +146,7 @@ def _render_table(
                 badge=_badge(m),
                 flags=[{**f, "label": FLAG_KINDS.get(f["kind"], f["kind"])} for f in m.flags],
                 may_confirm=can_confirm and m.status == MeasurementStatus.ENTERED and not own,
-                own_entry=own,
+                own_entry=own and m.status == MeasurementStatus.ENTERED,
                 may_correct=can_correct_locked if replaces_locked(m) else can_enter,
                 confirm_errors=fields if form == f"confirm:{m.pk}" else {},
                 correct_errors=fields if form == f"correct:{m.pk}" else {},
@@ -352,6 +352,7 @@ def measurement_import(request: HttpRequest) -> HttpResponse:
         "dry_run": True,
         "plan": None,
         "error": None,
+        "max_bytes": excel.MAX_BYTES,
     }
     if request.method == "GET":
         return render(request, "assessment/import.html", context)
