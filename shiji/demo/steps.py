@@ -22,6 +22,7 @@ from shiji.assessment.models import Dimension, IndicatorKind
 from shiji.assessment.periods import last_finished_quarter
 from shiji.assessment.samples import sample_figures_load, sample_targets_load
 from shiji.assessment.services import indicators_load
+from shiji.assessment.services.targets import target_set
 from shiji.campaigns.models import Campaign
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.core.thumbnails import thumbnails_backfill
@@ -30,7 +31,7 @@ from shiji.demo.models import DemoStep
 from shiji.demo.outreach import create_outreach
 from shiji.demo.problems import create_problems
 from shiji.demo.roster import plan_zone
-from shiji.demo.services import indicator_ensure, superuser_create, target_set
+from shiji.demo.services import indicator_ensure, superuser_create
 from shiji.demo.study import create_study_sessions
 from shiji.demo.tasks import create_regulations, create_tasks
 from shiji.demo.zones import CAMPAIGN, ZONES

@@ -12,10 +12,10 @@ from shiji.assessment import selectors
 from shiji.assessment.models import Measurement
 from shiji.assessment.periods import parse_period
 from shiji.assessment.services import measurement_confirm, measurement_correct
+from shiji.assessment.services.targets import target_set
 from shiji.audit.models import AuditEvent
 from shiji.audit.verify import verify_all
 from shiji.core.errors import Conflict, Forbidden, Invalid, NotFound
-from shiji.demo.services import target_set
 from tests.conftest import SYSTEM
 
 
