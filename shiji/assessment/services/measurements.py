@@ -163,7 +163,9 @@ def measurement_enter(
 
 def _locked(measurement: Measurement) -> Measurement:
     return (
-        Measurement.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side of the outer
+        # join to ``corrects``, and only the figure's row needs the lock.
+        Measurement.objects.select_for_update(of=("self",))
         .select_related("zone", "indicator", "corrects")
         .get(pk=measurement.pk)
     )
