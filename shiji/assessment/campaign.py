@@ -285,13 +285,11 @@ def compute(grouping: Grouping, windows: dict[int, Window]) -> dict[Any, Figures
     """The figures of every group: a fixed number of queries (eight)."""
     from shiji.campaigns.models import AssignmentStatus, TaskAssignment
     from shiji.ledger.models import DeadlineExtension, Problem, Review, Status
-    from shiji.orgs.models import Person
     from shiji.outreach.models import Feedback, FeedbackRating, FeedbackStep
     from shiji.outreach.models import Status as FeedbackStatus
     from shiji.outreach.selectors.disclosure import ANSWERS, GOOD
     from shiji.regulations.models import Regulation
     from shiji.regulations.models import Status as RegulationStatus
-    from shiji.study.models import Attendance
 
     out: dict[Any, Figures] = {}
 
@@ -300,25 +298,9 @@ def compute(grouping: Grouping, windows: dict[int, Window]) -> dict[Any, Figures
             out[key] = Figures(key=key)
         return out[key]
 
-    # Study coverage: active people, and those present at least once.
-    people = grouping.scope(Person.objects.filter(is_active=True), "zone_id", "org__path").annotate(
-        _start=_per_zone(windows, "start", "zone_id"),
-        _end=_per_zone(windows, "end", "zone_id"),
-    )
-    present = Attendance.objects.filter(
-        person=OuterRef("pk"),
-        present=True,
-        session__date__gte=OuterRef("_start"),
-        session__date__lte=OuterRef("_end"),
-    )
-    for r in (
-        people.annotate(_reached=Exists(present), _key=grouping.key("zone_id", "org__path"))
-        .values("_key")
-        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(_reached=True)))
-        .order_by()
-    ):
-        f = fig(r["_key"])
-        f.people, f.studied = r["n"], r["reached"]
+    for key, (people, studied) in study_counts(grouping, windows).items():
+        f = fig(key)
+        f.people, f.studied = people, studied
 
     # Tasks due in the period, and those reported by their deadline.
     done = Q(
@@ -435,6 +417,34 @@ def compute(grouping: Grouping, windows: dict[int, Window]) -> dict[Any, Figures
 
 
 # ------------------------------------------------- rules shared with the lists
+
+
+def study_counts(grouping: Grouping, windows: dict[int, Window]) -> dict[Any, tuple[int, int]]:
+    """Per group: (active roster people, those of them recorded present at
+    one study session or more in the period). One query; an expected
+    attendee is not a reached one."""
+    from shiji.orgs.models import Person
+    from shiji.study.models import Attendance
+
+    people = grouping.scope(Person.objects.filter(is_active=True), "zone_id", "org__path").annotate(
+        _start=_per_zone(windows, "start", "zone_id"),
+        _end=_per_zone(windows, "end", "zone_id"),
+    )
+    present = Attendance.objects.filter(
+        person=OuterRef("pk"),
+        present=True,
+        session__date__gte=OuterRef("_start"),
+        session__date__lte=OuterRef("_end"),
+    )
+    return {
+        r["_key"]: (r["n"], r["reached"])
+        for r in people.annotate(
+            _reached=Exists(present), _key=grouping.key("zone_id", "org__path")
+        )
+        .values("_key")
+        .annotate(n=Count("pk"), reached=Count("pk", filter=Q(_reached=True)))
+        .order_by()
+    }
 
 
 def problems_in_period(qs: QuerySet, windows: dict[int, Window]) -> QuerySet:
