@@ -721,8 +721,8 @@ def score_table(
     seen_whole = chosen.pk in whole
     if current is None:
         roots = [o for o in visible_orgs if parent_path(o.path) not in paths]
-        if seen_whole and len(roots) == 1:
-            current = roots[0]  # a zone with one top org: start below it
+        if len(roots) == 1:
+            current = roots[0]  # one top org (of the zone, or of the viewer): start below it
     if current is not None:
         children = [o for o in visible_orgs if parent_path(o.path) == current.path]
         table.trail = [o for o in visible_orgs if current.path.startswith(o.path)]
@@ -751,8 +751,12 @@ def score_table(
         Row(name=o.name, zone=chosen, org=o, figures=by_path[o.path], drill=o.path in parents)
         for o in children
     ]
+    if current is not None:
+        name = current.name
+    else:  # the zone's several top orgs, or the viewer's several subtrees
+        name = chosen.name if seen_whole else gettext("本人负责的组织")
     table.total = Row(
-        name=current.name if current is not None else chosen.name,
+        name=name,
         zone=chosen,
         org=current,
         figures=total,

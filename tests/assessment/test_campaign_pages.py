@@ -314,3 +314,28 @@ def test_api_bad_parameters_are_field_errors(world, api, query, field):
     r = api(world["zone_admin"]).get(f"{URL}?{query}")
     assert r.status_code == 422
     assert field in str(r.json())
+
+
+def test_a_leader_of_one_subtree_starts_at_that_subtree(world, records, login):
+    html = page(login(world["leader"])).content.decode()
+    # 机关党委's own records and its child 经济发展局党支部; the total is 机关党委's.
+    assert f'data-org="{world.a.dept.pk}"' in html
+    assert f'data-org="{world.a.econ.pk}"' not in html
+    assert figure(html, 'id="sj-campaign-total"', "closure") == "100.0% 2 / 2"
+
+
+@pytest.mark.parametrize(
+    "query", ["late=2", "relapsed=yes", "found_from=2026-02-30", "cancelled=1", "extended=0"]
+)
+def test_api_ledger_score_filters_refuse_bad_values(world, api, query):
+    r = api(world["zone_admin"]).get(f"/api/v1/problems?{query}")
+    assert r.status_code == 422
+
+
+def test_api_ledger_score_filters_select_the_counted_problems(world, records, api):
+    r = api(world["national"]).get(
+        f"/api/v1/problems?zone={world.a.zone.pk}&found_from=2026-03-01&found_to=2026-05-31"
+        "&cancelled=0&late=0"
+    )
+    assert r.status_code == 200
+    assert [i["code"] for i in r.json()["items"]] == [records.problems["p1"].code]
