@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shiji.assessment import views
+from shiji.assessment import views, views_campaign
 
 app_name = "assessment"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("figures/<int:pk>/confirm/", views.measurement_confirm, name="confirm"),
     path("figures/<int:pk>/correct/", views.measurement_correct, name="correct"),
     path("figures/<int:pk>/evidence/", views.measurement_evidence, name="evidence"),
+    path("campaign/", views_campaign.campaign_scores, name="campaign"),
+    path("campaign/export/", views_campaign.campaign_export, name="campaign_export"),
 ]
