@@ -44,6 +44,7 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shiji.assessment import campaign
 from shiji.assessment.models import (
     Dimension,
     Indicator,
@@ -209,24 +210,19 @@ class ZoneScore:
     flagged: int = 0  # current figures of the year with a plausibility flag
     pending: int = 0  # current figures of the year awaiting confirmation
     has_targets: bool = False
-    has_figures: bool = False  # any confirmed figure or platform record used
+    has_figures: bool = False  # any confirmed figure used (platform records aside)
     placeholder_weights: bool = False  # a score rests on a weight still to be confirmed
 
     def dimension(self, code: str) -> DimensionScore:
         return next(d for d in self.dimensions if d.code == code)
 
 
-def _records(zone_ids: Sequence[int], start: dt.date, end: dt.date) -> dict[int, dict[str, Any]]:
+def _records(
+    zone_ids: Sequence[int], start: dt.date, end: dt.date
+) -> dict[int, dict[str, Decimal | None]]:
     """Shiji's own figures of the zones over [start, end], per zone id and
-    ``computed_from`` code (``assessment.campaign``)."""
-    try:
-        from shiji.assessment import campaign  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # the campaign figures are not in this build yet
-        return {}
-    values: dict[int, dict[str, Any]] = campaign.indicator_values(
-        zone_ids=zone_ids, start=start, end=end
-    )
-    return values
+    ``computed_from`` code (rates in percent, counts)."""
+    return campaign.indicator_values(zone_ids=zone_ids, start=start, end=end)
 
 
 def _mean(values: Sequence[Decimal | None]) -> Decimal | None:
@@ -405,7 +401,7 @@ def _sum_up(result: ZoneScore) -> None:
     for item in result.items:
         item.progress, item.score = rounded(item.progress), rounded(item.score)
     result.has_targets = any(i.target is not None for i in result.items)
-    result.has_figures = any(i.value is not None for i in result.items)
+    result.has_figures = any(i.measurement is not None for i in result.items)
     result.placeholder_weights = any(
         i.counted and i.indicator.weight_is_placeholder for i in result.items
     )

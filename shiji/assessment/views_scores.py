@@ -184,22 +184,21 @@ def _yes_no(value: bool | None) -> str:
 
 
 ZONE_COLUMNS = [
-    Column(_("序号"), 5),
-    Column(_("维度"), 14),
-    Column(_("类型"), 6),
-    Column(_("指标"), 20),
-    Column(_("单位"), 8),
-    Column(_("实际值"), 10),
+    Column(_("序号"), 4),
+    Column(_("维度"), 12),
+    Column(_("类型"), 5),
+    Column(_("指标"), 18),
+    Column(_("单位"), 7),
+    Column(_("实际值"), 9),
     Column(_("期间"), 12),
-    Column(_("取值方式"), 10),
-    Column(_("年度目标"), 10),
-    Column(_("比较目标"), 10),
-    Column(_("完成进度（%）"), 10),
-    Column(_("达到轨迹"), 6),
-    Column(_("得分"), 7),
-    Column(_("权重"), 7),
-    Column(_("权重待确认"), 7),
-    Column(_("疑点"), 24, wrap=True),
+    Column(_("取值方式"), 8),
+    Column(_("年度目标"), 9),
+    Column(_("比较目标"), 9),
+    Column(_("完成进度（%）"), 8),
+    Column(_("达到轨迹"), 5),
+    Column(_("得分"), 6),
+    Column(_("权重"), 6),
+    Column(_("疑点"), 22, wrap=True),
 ]
 
 
@@ -221,7 +220,6 @@ def _zone_rows(result: scores.ZoneScore) -> Iterator[list[Any]]:
             _yes_no(i.on_track),
             float(i.score) if i.score is not None else None,
             float(ind.weight),
-            _yes_no(ind.weight_is_placeholder),
             "\n".join(f"{f.period} {f.label}：{f.reason}" for f in i.flags),
         ]
 
@@ -260,6 +258,8 @@ def zone_export(request: HttpRequest, zone_id: int) -> FileResponse:
             for d in result.dimensions
         ),
     ]
+    if result.placeholder_weights:
+        info.append((_("所用权重中有示例值，须经高新区确认后才作为正式考核依据。"), ""))
 
     def write(out: IO[bytes]) -> int:
         return write_list_workbook(
@@ -284,18 +284,18 @@ def _compare_columns() -> list[Column]:
     dims = []
     for _code, label in Dimension.choices:
         dims += [
-            Column(_("%(dimension)s·显绩") % {"dimension": label}, 9),
-            Column(_("%(dimension)s·潜绩") % {"dimension": label}, 9),
+            Column(_("%(dimension)s·显绩") % {"dimension": label}, 8),
+            Column(_("%(dimension)s·潜绩") % {"dimension": label}, 8),
         ]
     return [
         Column(_("序号"), 5),
-        Column(_("高新区"), 14),
-        Column(_("省份"), 7),
-        Column(_("显绩"), 7),
-        Column(_("潜绩"), 7),
-        Column(_("综合"), 7),
+        Column(_("高新区"), 12),
+        Column(_("省份"), 6),
+        Column(_("显绩"), 6),
+        Column(_("潜绩"), 6),
+        Column(_("综合"), 6),
         *dims,
-        Column(_("疑点数据"), 7),
+        Column(_("疑点数据"), 6),
     ]
 
 

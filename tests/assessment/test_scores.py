@@ -97,11 +97,15 @@ def build_scores(world, enter, *, zone=None, admin=None, enterer=None):
         enter(code, period, value, zone=zone, actor=enterer)
 
 
-@pytest.fixture
-def no_records(monkeypatch):
+def records_off(monkeypatch) -> None:
     """No platform records: the campaign figures are left out of the
     hand-computed fixture (their own test below gives them)."""
     monkeypatch.setattr(scores, "_records", lambda zone_ids, start, end: {})
+
+
+@pytest.fixture
+def no_records(monkeypatch):
+    records_off(monkeypatch)
 
 
 @pytest.fixture
@@ -275,3 +279,63 @@ def test_scores_of_many_zones_cost_the_same_queries(
     with django_assert_num_queries(3):
         both = scores.zone_scores(zones=[world.a.zone, world.b.zone], year=2026, as_of=AS_OF)
     assert [r.visible for r in both] == [Decimal("87.5"), Decimal("87.5")]
+
+
+def test_campaign_indicators_are_drawn_from_the_zones_own_records(world, library):
+    """The records of tests/assessment/campaign_records.py, reckoned on 31
+    May 2026 from 1 January (151 of 365 days): zone A found 6 problems that
+    were not cancelled (p1–p4, p6, p7) and closed 2 → 33.3%; issued 3 rules
+    (r1, r2, r3); 3 of 4 ratings satisfied or basically → 75.0%."""
+    from tests.assessment.campaign_records import END, build
+
+    build(world)
+    admin, zone = world["zone_admin"], world.a.zone
+    for code, value in (("rectification-rate", "66.6"), ("rules-made", "8"),
+                        ("satisfaction", "100")):  # fmt: skip
+        target_set(actor=admin, zone=zone, indicator=code, period="2026", comparator="gte",
+                   value=value)  # fmt: skip
+
+    result = score(world, as_of=END)
+
+    rate, rules, happy = (item(result, c) for c in
+                          ("rectification-rate", "rules-made", "satisfaction"))  # fmt: skip
+    assert (rate.basis, rate.value, rate.progress) == ("records", Decimal("33.3"), Decimal("50"))
+    # 3 ÷ (8 × 151/365) = 1095/1208 = 0.90645… → 90.6%
+    assert (rules.value, rules.progress) == (Decimal("3"), Decimal("90.6"))
+    assert rules.target_compared == Decimal(8) * 151 / 365
+    assert (happy.value, happy.progress) == (Decimal("75.0"), Decimal("75"))
+    # quality · 潜绩 (0.3 × 50 + 0.2 × 90.645…) ÷ 0.5 = 66.258…; green · 潜绩 75
+    assert result.dimension("quality").latent == Decimal("66.3")
+    assert result.dimension("green").latent == Decimal("75")
+    # (66.258… + 75) ÷ 2 = 70.629…
+    assert result.latent == Decimal("70.6") and result.visible is None
+
+
+def test_a_count_from_the_records_is_zero_not_missing(world, library):
+    target_set(actor=world["zone_admin"], zone=world.a.zone, indicator="rules-made",
+               period="2026", comparator="gte", value="4")  # fmt: skip
+
+    rules = item(score(world), "rules-made")
+
+    assert rules.value == 0 and rules.score == 0 and rules.on_track is False
+
+
+def test_scores_with_the_records_cost_the_same_queries_for_more_zones(
+    world, enter, django_assert_num_queries
+):
+    build_scores(world, enter)
+    with django_assert_num_queries(len_one := _count(world, [world.a.zone])):
+        scores.zone_scores(zones=[world.a.zone], year=2026, as_of=AS_OF)
+    build_scores(world, enter, zone=world.b.zone, admin=world["sysadmin"],
+                 enterer=world["outsider"])  # fmt: skip
+    with django_assert_num_queries(len_one):
+        scores.zone_scores(zones=[world.a.zone, world.b.zone], year=2026, as_of=AS_OF)
+
+
+def _count(world, zones) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as seen:
+        scores.zone_scores(zones=zones, year=2026, as_of=AS_OF)
+    return len(seen.captured_queries)
