@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shiji.assessment import views, views_scores
+from shiji.assessment import views, views_campaign, views_scores
 
 app_name = "assessment"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("figures/<int:pk>/confirm/", views.measurement_confirm, name="confirm"),
     path("figures/<int:pk>/correct/", views.measurement_correct, name="correct"),
     path("figures/<int:pk>/evidence/", views.measurement_evidence, name="evidence"),
+    path("campaign/", views_campaign.campaign_scores, name="campaign"),
+    path("campaign/export/", views_campaign.campaign_export, name="campaign_export"),
     path("zones/<int:zone_id>/", views_scores.zone_assessment, name="zone"),
     path("zones/<int:zone_id>/export/", views_scores.zone_export, name="zone_export"),
     path("compare/", views_scores.compare, name="compare"),
