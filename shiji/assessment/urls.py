@@ -15,4 +15,8 @@ urlpatterns = [
     path("figures/<int:pk>/confirm/", views.measurement_confirm, name="confirm"),
     path("figures/<int:pk>/correct/", views.measurement_correct, name="correct"),
     path("figures/<int:pk>/evidence/", views.measurement_evidence, name="evidence"),
+    path("figures/lock/", views.period_lock, name="lock"),
+    path("figures/export/", views.measurement_export, name="figures_export"),
+    path("targets/export/", views.target_export, name="targets_export"),
+    path("export/indicators/", views.indicator_export, name="indicators_export"),
 ]
