@@ -330,6 +330,48 @@ def measurement_import(request, file: File[UploadedFile], form: Form[Measurement
     return body
 
 
+# Period locks (before measurements/{measurement_id}, like the import) ------------------------
+
+
+class PeriodLockIn(In):
+    zone: Id
+    period: Period = Field(description="要锁定的期间：2026、2026Q1 或 2026-03")
+    note: Text = Field("", max_length=services.periods.NOTE_LIMIT, description="锁定说明")
+
+
+class PeriodLockOut(Schema):
+    zone: int
+    period: str
+    locked_by: str | None = Field(description="锁定人的用户名；系统锁定时为 null")
+    locked_at: dt.datetime
+    note: str
+
+    @staticmethod
+    def resolve_zone(obj: PeriodLock) -> int:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_locked_by(obj: PeriodLock) -> str | None:
+        return obj.locked_by.username if obj.locked_by else None
+
+
+@router.post(
+    "measurements/lock",
+    response={200: PeriodLockOut, **WRITE},
+    summary="锁定一个期间的指标数据",
+    description=(
+        "由本区工作专班锁定；锁定后该期间不能再填报或导入数据（409），修改只能提交更正"
+        "（标为锁定后更正，由他人确认）。锁定不能撤销。仍有待确认的数据、该期间没有数据或"
+        "已锁定时为 409；非工作专班为 403；不可见的高新区为 404；期间格式错误为 422。"
+    ),
+)
+def period_lock(request, payload: PeriodLockIn):
+    zone = zone_get_for_user(user=request.user, pk=payload.zone)
+    return services.period_lock(
+        actor=request.user, zone=zone, period=payload.period, note=payload.note
+    )
+
+
 @router.get("measurements/{measurement_id}", response={200: MeasurementOut, **READ})
 def measurement_detail(request, measurement_id: int):
     return selectors.measurement_get_for_user(user=request.user, pk=measurement_id)
@@ -399,45 +441,3 @@ def target_set(request, payload: TargetIn):
         source=payload.source,
     )
     return selectors.targets_visible_to(user=request.user).get(pk=target.pk)
-
-
-# Period locks ---------------------------------------------------------------------------
-
-
-class PeriodLockIn(In):
-    zone: Id
-    period: Period = Field(description="要锁定的期间：2026、2026Q1 或 2026-03")
-    note: Text = Field("", max_length=services.periods.NOTE_LIMIT, description="锁定说明")
-
-
-class PeriodLockOut(Schema):
-    zone: int
-    period: str
-    locked_by: str | None = Field(description="锁定人的用户名；系统锁定时为 null")
-    locked_at: dt.datetime
-    note: str
-
-    @staticmethod
-    def resolve_zone(obj: PeriodLock) -> int:
-        return obj.zone_id
-
-    @staticmethod
-    def resolve_locked_by(obj: PeriodLock) -> str | None:
-        return obj.locked_by.username if obj.locked_by else None
-
-
-@router.post(
-    "measurements/lock",
-    response={200: PeriodLockOut, **WRITE},
-    summary="锁定一个期间的指标数据",
-    description=(
-        "由本区工作专班锁定；锁定后该期间不能再填报或导入数据（409），修改只能提交更正"
-        "（标为锁定后更正，由他人确认）。锁定不能撤销。仍有待确认的数据、该期间没有数据或"
-        "已锁定时为 409；非工作专班为 403；不可见的高新区为 404；期间格式错误为 422。"
-    ),
-)
-def period_lock(request, payload: PeriodLockIn):
-    zone = zone_get_for_user(user=request.user, pk=payload.zone)
-    return services.period_lock(
-        actor=request.user, zone=zone, period=payload.period, note=payload.note
-    )
