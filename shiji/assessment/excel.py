@@ -304,19 +304,19 @@ INDICATOR_COLUMNS = [
 ]
 FIGURE_COLUMNS = [
     Column(_("序号"), 5),
-    Column(_("维度"), 12),
-    Column(_("指标"), 16),
+    Column(_("维度"), 10),
+    Column(_("指标"), 14),
     Column(_("类型"), 5),
-    Column(_("单位"), 7),
+    Column(_("单位"), 6),
     Column(_("数值"), 9),
-    Column(_("状态"), 7),
-    Column(_("疑点与核实说明"), 26),
+    Column(_("状态"), 6),
+    Column(_("疑点与核实说明"), 24),
     Column(_("统计部门"), 10),
-    Column(_("报表名"), 12),
-    Column(_("填报人"), 7),
-    Column(_("确认人"), 7),
+    Column(_("报表名"), 11),
+    Column(_("填报人"), 6),
+    Column(_("确认人"), 6),
     Column(_("确认日期"), 11.5, date=True),
-    Column(_("更正理由与历史"), 18),
+    Column(_("更正理由与历史"), 15),
 ]
 
 
