@@ -235,7 +235,11 @@ def zone_scores(
 ) -> list[ZoneScore]:
     """The scores of ``zones`` (fetched by the caller through a scoped
     selector) for ``year``, reckoned on ``as_of``, in the order given."""
-    indicators = list(indicators_active())
+    # In the order of the five dimensions (as the evaluation lists them).
+    rank = {code: n for n, code in enumerate(Dimension.values)}
+    indicators = sorted(
+        indicators_active(), key=lambda i: (rank.get(i.dimension, 99), i.order, i.code)
+    )
     by_pk = {i.pk: i for i in indicators}
     zone_ids = [z.pk for z in zones]
     targets: dict[tuple[int, int, str], Target] = {

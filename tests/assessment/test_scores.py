@@ -339,3 +339,40 @@ def _count(world, zones) -> int:
     with CaptureQueriesContext(connection) as seen:
         scores.zone_scores(zones=zones, year=2026, as_of=AS_OF)
     return len(seen.captured_queries)
+
+
+def test_qingyuans_sample_data_gives_both_scores(library, no_records):
+    """The demo's 清远 (assessment.samples), records aside:
+    显绩 structure 171.3 ÷ (620 × 1/4) → 100; openness 10.2 ÷ 12 → 85;
+    quality (0.3 × 100 [520 ÷ 475] + 0.2 × 92 [41.4 ÷ 45]) ÷ 0.5 = 96.8
+    → (100 + 85 + 96.8) ÷ 3 = 93.93… → 93.9.
+    潜绩 innovation (0.3 × 90 + 0.25 × 90) ÷ 0.55 = 90; structure 138 ÷ 150 = 92;
+    green (0.4 × 93.75 [0.45 ÷ 0.48] + 0.3 × 100 + 0.3 × 100 [91.5 ÷ 90]) = 97.5;
+    quality 86 ÷ 90 = 95.55… → (90 + 92 + 97.5 + 95.55…) ÷ 4 = 93.76… → 93.8.
+    综合 (93.93… + 93.76…) ÷ 2 = 93.85 → 93.8."""
+    from shiji.assessment.periods import parse_period
+    from shiji.assessment.samples import (
+        sample_figures_load,
+        sample_targets_load,
+        sample_year_figures_load,
+    )
+    from shiji.orgs import services
+    from tests.conftest import SYSTEM, make_user
+
+    zone = services.zone_create(actor=SYSTEM, code="qingyuan", name="清远高新区",
+                                short_name="清远", province="广东", city="清远")  # fmt: skip
+    enterer = make_user("qy_a", zone, [{"role": "zone_admin", "zone": zone}])
+    confirmer = make_user("qy_b", zone, [{"role": "zone_admin", "zone": zone}])
+    sample_targets_load(actor=SYSTEM)
+    sample_figures_load(zone=zone, enterer=enterer, confirmer=confirmer,
+                        quarter=parse_period("2026Q3"))  # fmt: skip
+    made = sample_year_figures_load(zone=zone, enterer=enterer, confirmer=confirmer, year=2026)
+
+    (result,) = scores.zone_scores(zones=[zone], year=2026, as_of=AS_OF)
+
+    assert made == 7
+    assert (result.visible, result.latent, result.composite) == (
+        Decimal("93.9"), Decimal("93.8"), Decimal("93.8"))  # fmt: skip
+    assert result.flagged == 2  # revenue's jump, and the correction after lock
+    assert sample_year_figures_load(zone=zone, enterer=enterer, confirmer=confirmer,
+                                    year=2026) == 0  # fmt: skip
