@@ -18,23 +18,29 @@ from shiji.assessment.services import (
     period_lock,
     target_set,
 )
+from tests.paper import assert_prints_on_a4, page_numbers_printed, print_to_pdf
 
 INDICATORS = reverse("assessment:indicators_export")
 FIGURES = reverse("assessment:figures_export")
 TARGETS = reverse("assessment:targets_export")
 
 
-def sheet(response):
-    """The workbook's one sheet as (title, info lines, header, rows of values)."""
+def sheet(response, *, printed: bool = True):
+    """The workbook's one sheet as (title, info lines, header, rows of
+    values), checked to print on A4 landscape with its header repeated."""
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml"
     )
     assert response["Cache-Control"] == "private, no-store"
-    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    ws = wb.worksheets[0]
+    data = b"".join(response.streaming_content)
+    response.data = data  # for a test that prints it
+    ws = load_workbook(io.BytesIO(data)).worksheets[0]
     values = [list(r) for r in ws.iter_rows(values_only=True)]
     header_at = next(i for i, r in enumerate(values) if r[0] == "序号")
+    if printed:
+        at = f"${header_at + 1}:${header_at + 1}"
+        assert_prints_on_a4(ws, landscape=True, header_rows=at, title=values[0][0])
     return ws.title, values[0][0], values[1:header_at], values[header_at], values[header_at + 1 :]
 
 
@@ -137,6 +143,19 @@ def test_a_zones_figures_export_as_the_figures_page_shows_them(world, quarter, l
     assert revenue["更正理由与历史"] == "更正理由：统计局修订\n原值 500（已确认，已被更正）"
     assert figures["群众满意度"]["状态"] == "未填报" and figures["群众满意度"]["数值"] is None
     assert filename(r).startswith("甲高新区-2026Q1考核指标数据-")
+
+
+def test_the_figures_export_prints_on_a4(world, quarter, login, tmp_path, libreoffice_profile):
+    r = login(world["zone_admin"]).get(FIGURES, {"zone": world.a.zone.pk, "period": "2026Q1"})
+    sheet(r)
+
+    pdf = print_to_pdf(r.data, name="指标数据", workdir=tmp_path, profile=libreoffice_profile)
+
+    assert pdf.landscape and page_numbers_printed(pdf)
+    assert min(pdf.printed_sizes()) >= 9.0 - 0.05
+    assert not pdf.overprinted(), pdf.overprinted()[:3]
+    reason = "指标关系不符：工业增加值（250）应不超过同期规模以上工业总产值（200）"
+    assert pdf.cell_text(reason) == reason
 
 
 def test_a_locked_periods_export_says_who_locked_it(world, enter, login):

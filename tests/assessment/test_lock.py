@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.urls import reverse
 
 from shiji.assessment.excel import ImportErrors, measurements_import
@@ -214,6 +214,38 @@ def test_two_locks_at_once_make_one_lock(world, library, enter):
     assert sorted(results) == ["conflict", "locked"]
     assert PeriodLock.objects.count() == 1 and lock_events().count() == 1
     assert verify_all().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_waits_for_an_entry_under_way_and_sees_its_figure(world, library, enter):
+    measurement_confirm(actor=world["sysadmin"], measurement=enter("revenue", "2026Q1", "500"))
+    entered, release = threading.Event(), threading.Event()
+
+    def enter_and_hold():
+        # A figure entered in a transaction that stays open a moment.
+        try:
+            with transaction.atomic():
+                enter("exports", "2026Q1", "120")
+                entered.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=enter_and_hold)
+    holder.start()
+    try:
+        assert entered.wait(10)
+        # The entry commits a second after the lock has begun.
+        threading.Timer(1.0, release.set).start()
+        # Had the lock not waited for the entry, it would have locked the
+        # period under an unconfirmed figure that could then never count.
+        with pytest.raises(Conflict, match="还有 1 项数据待确认"):
+            lock_a(world)
+    finally:
+        release.set()
+        holder.join(10)
+    assert not PeriodLock.objects.exists()
+    assert Measurement.objects.filter(indicator__code="exports", status="entered").exists()
 
 
 # The page -----------------------------------------------------------------------------------
