@@ -9,12 +9,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
 
-from shiji.assessment import excel, selectors, services
+from shiji.assessment import excel, scores, selectors, services
+from shiji.assessment.campaign import Ratio, score_table
 from shiji.assessment.models import (
     Comparator,
     Dimension,
@@ -27,7 +29,8 @@ from shiji.assessment.periods import parse_period
 from shiji.assessment.plausibility import number
 from shiji.assessment.selectors import period_locked_q
 from shiji.assessment.services.periods import period_lock_get
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, In, SomeText, Text
+from shiji.core.errors import invalid
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.orgs.selectors import zone_get_for_user
 
 router = Router(tags=["政绩考核"])
@@ -443,11 +446,114 @@ def target_set(request, payload: TargetIn):
     return selectors.targets_visible_to(user=request.user).get(pk=target.pk)
 
 
-# Scores (显绩 and 潜绩 side by side) ------------------------------------------------------
-# Imported here so that this block stays one piece at the end of the module.
-from django.utils import timezone  # noqa: E402
+# Campaign scores (运动实绩) -------------------------------------------------------
+# (kept together: assessment/campaign.py computes, views_campaign.py shows)
 
-from shiji.assessment import scores  # noqa: E402
+
+class RatioOut(Schema):
+    num: int = Field(description="分子")
+    den: int = Field(description="分母")
+    percent: Decimal | None = Field(description="百分比，一位小数；分母为 0 时为 null")
+
+
+class CategoryCountOut(Schema):
+    name: str
+    count: int
+
+
+class CampaignFiguresOut(Schema):
+    study_coverage: RatioOut
+    task_on_time: RatioOut
+    problems: int
+    by_category: list[CategoryCountOut]
+    closure: RatioOut
+    rectification_on_time: RatioOut
+    relapse: RatioOut
+    extensions: int = Field(description="延期次数")
+    extended: int = Field(description="延期过的问题数")
+    rules: int = Field(description="统计期内印发的制度数")
+    reply_on_time: RatioOut
+    satisfaction: RatioOut
+
+
+class CampaignRowOut(Schema):
+    zone: int
+    org: int | None = Field(None, description="组织 id；按高新区比较时为 null")
+    name: str
+    own: bool = Field(description="true：只计本单位自身的记录（本级）")
+    start: dt.date
+    end: dt.date
+    figures: CampaignFiguresOut
+
+
+class CampaignScoresOut(Schema):
+    mode: Literal["zones", "orgs"]
+    items: list[CampaignRowOut]
+    total: CampaignRowOut | None = None
+
+
+def _campaign_row(table, row) -> dict | None:
+    f, w = row.figures, row.figures.window
+    if w is None or row.zone is None:
+        return None
+
+    def ratio(r: Ratio) -> dict:
+        return {"num": r.num, "den": r.den, "percent": r.percent}
+
+    return {
+        "zone": row.zone.pk,
+        "org": row.org.pk if row.org is not None else None,
+        "name": row.name,
+        "own": row.own,
+        "start": w.start,
+        "end": w.end,
+        "figures": {
+            "study_coverage": ratio(f.study_coverage),
+            "task_on_time": ratio(f.task_on_time),
+            "problems": f.problems,
+            "by_category": [
+                {"name": col.name, "count": n}
+                for col, (_cid, n) in zip(table.categories, table.category_counts(row), strict=True)
+            ],
+            "closure": ratio(f.closure),
+            "rectification_on_time": ratio(f.rectification_on_time),
+            "relapse": ratio(f.relapse),
+            "extensions": f.extensions,
+            "extended": f.extended,
+            "rules": f.rules,
+            "reply_on_time": ratio(f.reply_on_time),
+            "satisfaction": ratio(f.satisfaction),
+        },
+    }
+
+
+@router.get(
+    "campaign-scores",
+    response={200: CampaignScoresOut, **READ},
+    summary="运动实绩（学习教育成效）",
+    description=(
+        "不带 zone 时按调用者可完整查看的高新区逐区比较；带 zone（或 org）时按该组织的下级"
+        "组织逐个统计（不带 org 时从高新区顶层或调用者自己的组织开始）。统计期默认为各高新区"
+        "最近一次学习教育开始日期至今天，可用 from、to 指定。各项定义见页面 /assessment/campaign/。"
+        "zone 或 org 超出调用者范围时返回 404。"
+    ),
+)
+def campaign_scores(
+    request,
+    zone: Id | None = None,
+    org: Id | None = None,
+    start: Day | None = Query(None, alias="from", description="开始日期"),  # noqa: B008
+    end: Day | None = Query(None, alias="to", description="结束日期"),  # noqa: B008
+):
+    if start and end and end < start:
+        raise invalid(to=gettext("结束日期不能早于开始日期"))
+    table = score_table(user=request.user, zone=zone, org=org, start=start, end=end)
+    items = [r for r in (_campaign_row(table, row) for row in table.rows) if r is not None]
+    total = _campaign_row(table, table.total) if table.total is not None else None
+    return {"mode": table.mode, "items": items, "total": total}
+
+
+# Scores (显绩 and 潜绩 side by side) ------------------------------------------------------
 
 
 class ScoreFlagOut(Schema):

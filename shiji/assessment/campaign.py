@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DateField,
     Exists,
@@ -36,12 +37,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Substr, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# One level of the materialized path: eight digits and a dot (orgs.services.tree).
-PATH_STEP = 9
 EARLIEST = dt.date(1900, 1, 1)
 
 
@@ -237,25 +236,30 @@ def _per_zone(windows: dict[int, Window], attr: str, zone_field: str) -> Any:
 
 @dataclass(frozen=True)
 class Grouping:
-    """By zone (``under`` is None) or, inside one zone, by the child subtree
-    of the org whose path is ``under`` ('' for the zone's top-level orgs).
-    Records of the org ``under`` itself get the key ``under`` (本级)."""
+    """By zone (``subtrees`` is None) or, inside one zone, by organization
+    subtree: each record goes to the subtree of ``subtrees`` (org paths)
+    its org sits in, or to ``own`` (an org path, 本级) when its org is that
+    one; records elsewhere are left out. The key is the path prefix."""
 
     zone_ids: tuple[int, ...]
-    under: str | None = None
+    subtrees: tuple[str, ...] | None = None
+    own: str | None = None
 
     def key(self, zone_field: str, path_field: str) -> Any:
-        if self.under is None:
+        if self.subtrees is None:
             return F(zone_field)
-        return Substr(path_field, 1, len(self.under) + PATH_STEP)
+        whens = [When(**{path_field: self.own}, then=Value(self.own))] if self.own else []
+        whens += [When(**{f"{path_field}__startswith": p}, then=Value(p)) for p in self.subtrees]
+        return Case(*whens, default=Value(""), output_field=CharField())
 
     def scope(self, qs: QuerySet, zone_field: str, path_field: str) -> QuerySet:
         qs = qs.filter(**{f"{zone_field}__in": self.zone_ids})
-        if self.under:
-            qs = qs.filter(**{f"{path_field}__startswith": self.under})
-        elif self.under == "":
-            qs = qs.filter(**{f"{path_field}__isnull": False})
-        return qs
+        if self.subtrees is None:
+            return qs
+        q = Q(**{path_field: self.own}) if self.own else Q(pk__in=[])
+        for p in self.subtrees:
+            q |= Q(**{f"{path_field}__startswith": p})
+        return qs.filter(q)
 
 
 def _rows(
@@ -284,7 +288,7 @@ def _rows(
 def compute(grouping: Grouping, windows: dict[int, Window]) -> dict[Any, Figures]:
     """The figures of every group: a fixed number of queries (eight)."""
     from shiji.campaigns.models import AssignmentStatus, TaskAssignment
-    from shiji.ledger.models import DeadlineExtension, Problem, Review, Status
+    from shiji.ledger.models import DeadlineExtension, Problem, Status
     from shiji.outreach.models import Feedback, FeedbackRating, FeedbackStep
     from shiji.outreach.models import Status as FeedbackStatus
     from shiji.outreach.selectors.disclosure import ANSWERS, GOOD
@@ -322,9 +326,7 @@ def compute(grouping: Grouping, windows: dict[int, Window]) -> dict[Any, Figures
 
     # Problems found in the period (not cancelled), in their state today.
     problems = problems_in_period(Problem.objects.all(), windows)
-    ever_closed = Q(status=Status.CLOSED) | Exists(
-        Review.objects.filter(problem=OuterRef("pk"), action="verify")
-    )
+    ever_closed = ever_closed_q()
     for r in (
         grouping.scope(problems, "zone_id", "org__path")
         .annotate(
@@ -468,6 +470,15 @@ def relapses() -> QuerySet:
     return Review.objects.filter(problem=OuterRef("pk"), action="reopen", from_status=Status.CLOSED)
 
 
+def ever_closed_q() -> Q:
+    """Closed now, or verified (销号) at some time before."""
+    from shiji.ledger.models import Review, Status
+
+    return Q(status=Status.CLOSED) | Q(
+        Exists(Review.objects.filter(problem=OuterRef("pk"), action="verify"))
+    )
+
+
 def on_time_q() -> Q:
     """Closed no later than its deadline."""
     from shiji.ledger.models import Status
@@ -505,18 +516,22 @@ def zone_figures(
 def subtree_figures(
     *,
     zone_id: int,
-    under: str = "",
+    subtrees: Sequence[str],
+    own: str | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> dict[str, Figures]:
-    """The figures of each child subtree of the org whose path is ``under``
-    ('' for the zone's top-level orgs), keyed by the child's path; records of
-    the org ``under`` itself are under the key ``under``."""
+    """The figures of each org subtree of one zone (``subtrees``: the orgs'
+    paths, none inside another), keyed by path, and of the records of the
+    org ``own`` itself (本级) under its path; every path given has a row."""
     windows = campaign_windows([zone_id], start=start, end=end)
-    found = compute(Grouping((zone_id,), under=under), windows)
-    for f in found.values():
+    found = compute(Grouping((zone_id,), subtrees=tuple(subtrees), own=own), windows)
+    out = {}
+    for path in [*([own] if own else []), *subtrees]:
+        f = found.get(path) or Figures(key=path)
         f.window = windows[zone_id]
-    return found
+        out[path] = f
+    return out
 
 
 # computed_from codes of the assessment's campaign 潜绩 indicators
@@ -549,3 +564,202 @@ def indicator_values(
             values[code] = value.percent if isinstance(value, Ratio) else Decimal(value)
         out[zid] = values
     return out
+
+
+# ---------------------------------------------------------------- the page's table
+
+
+COUNTS = [f.name for f in fields(Figures) if f.type in ("int", int)]
+
+
+def _add(total: Figures, f: Figures) -> None:
+    for name in COUNTS:
+        setattr(total, name, getattr(total, name) + getattr(f, name))
+    for cid, n in f.by_category.items():
+        total.by_category[cid] = total.by_category.get(cid, 0) + n
+
+
+@dataclass
+class Row:
+    """One line of the table: a zone, an org subtree, or an org's own records."""
+
+    name: str
+    zone: Any
+    figures: Figures
+    org: Any = None  # None: the whole zone (or, for a total, the rows above)
+    own: bool = False  # the org's own records only (本级): no list shows just those
+    drill: bool = False  # the org has children to look into
+    linkable: bool = True  # the lists can show exactly its records
+
+
+@dataclass
+class Column:
+    """A problem category column: its name and, per zone, its category ids."""
+
+    name: str
+    ids: dict[int, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class ScoreTable:
+    mode: str  # "zones" or "orgs"
+    zones: list[Any]  # the zones the viewer may choose
+    zone: Any = None
+    org: Any = None  # the org whose children are listed
+    trail: list[Any] = field(default_factory=list)  # its visible ancestors and itself
+    rows: list[Row] = field(default_factory=list)
+    total: Row | None = None
+    categories: list[Column] = field(default_factory=list)
+    start: dt.date | None = None  # as asked (None: each zone's campaign start)
+    end: dt.date | None = None
+    other_zones: list[Any] = field(default_factory=list)  # seen only in part
+
+    def category_counts(self, row: Row) -> list[tuple[int | None, int]]:
+        """(category id to link to, count) for each column, for ``row``."""
+        out = []
+        for col in self.categories:
+            ids = col.ids.get(row.zone.pk, []) if row.zone is not None else []
+            if row.zone is None:  # a total over zones
+                ids = [i for zone_ids in col.ids.values() for i in zone_ids]
+            n = sum(row.figures.by_category.get(i, 0) for i in ids)
+            out.append((ids[0] if len(ids) == 1 else None, n))
+        return out
+
+
+def whole_zone_ids(user: Any, zones: Sequence[Any]) -> set[int]:
+    """The zones of ``zones`` that ``user`` sees whole (a grant on all zones,
+    the zone's province or the zone itself), as opposed to some of its
+    organizations only."""
+    from shiji.orgs import policy
+
+    if policy.is_system(user) or getattr(user, "is_superuser", False):
+        return {z.pk for z in zones}
+    out: set[int] = set()
+    for grant in policy.grants_of(user):
+        kind = policy.grant_scope_kind(grant)
+        if kind == "all":
+            return {z.pk for z in zones}
+        if kind == "province":
+            out |= {z.pk for z in zones if z.province == grant.province}
+        elif kind == "zone" and grant.zone_id is not None:
+            out.add(grant.zone_id)
+    return out & {z.pk for z in zones}
+
+
+def _columns(zone_ids: Sequence[int]) -> list[Column]:
+    from shiji.campaigns.models import ProblemCategory
+
+    columns: dict[str, Column] = {}
+    for cid, zid, name in (
+        ProblemCategory.objects.filter(zone_id__in=list(zone_ids))
+        .order_by("campaign__year", "order", "pk")
+        .values_list("pk", "zone_id", "name")
+    ):
+        columns.setdefault(name, Column(name)).ids.setdefault(zid, []).append(cid)
+    return list(columns.values())
+
+
+def score_table(
+    *,
+    user: Any,
+    zone: Any = None,
+    org: Any = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> ScoreTable:
+    """The campaign scores ``user`` may see: one row per zone seen whole when
+    no zone is named and there are several, else one row per child subtree
+    of ``org`` (or of the zone's top, or of the viewer's own organizations)
+    in the zone. ``zone`` and ``org`` are ids; outside the viewer's scope
+    they are NotFound. A fixed number of queries."""
+    from django.utils.translation import gettext
+
+    from shiji.core.errors import NotFound
+    from shiji.core.validation import parse_id
+    from shiji.orgs.selectors import orgs_visible_to, parent_path, zones_visible_to
+
+    zones = list(zones_visible_to(user=user).order_by("code"))
+    whole = whole_zone_ids(user, zones)
+    chosen = None
+    if zone not in (None, ""):
+        chosen = next((z for z in zones if z.pk == parse_id(zone)), None)
+        if chosen is None:
+            raise NotFound(gettext("高新区不存在"))
+    visible_orgs: list[Any] = []
+    if chosen is None and org not in (None, ""):
+        found = orgs_visible_to(user=user).filter(pk=parse_id(org)).first()
+        if found is None:
+            raise NotFound(gettext("组织不存在"))
+        chosen = found.zone
+    if chosen is None and len(zones) == 1:
+        chosen = zones[0]
+    table = ScoreTable(mode="zones", zones=zones, start=start, end=end)
+    if chosen is None:
+        seen = [z for z in zones if z.pk in whole]
+        table.other_zones = [z for z in zones if z.pk not in whole]
+        figures = zone_figures(zone_ids=[z.pk for z in seen], start=start, end=end)
+        table.rows = [Row(name=z.name, zone=z, figures=figures[z.pk], drill=True) for z in seen]
+        table.categories = _columns([z.pk for z in seen])
+        if len(seen) > 1:
+            total = Figures(key=None)
+            for r in table.rows:
+                _add(total, r.figures)
+            table.total = Row(
+                name=gettext("合计"), zone=None, figures=total, linkable=start is not None
+            )
+        return table
+
+    table.mode, table.zone = "orgs", chosen
+    visible_orgs = list(orgs_visible_to(user=user).filter(zone=chosen).order_by("path"))
+    parents = {parent_path(o.path) for o in visible_orgs}
+    paths = {o.path for o in visible_orgs}
+    current = None
+    if org not in (None, ""):
+        current = next((o for o in visible_orgs if o.pk == parse_id(org)), None)
+        if current is None:
+            raise NotFound(gettext("组织不存在"))
+    seen_whole = chosen.pk in whole
+    if current is None:
+        roots = [o for o in visible_orgs if parent_path(o.path) not in paths]
+        if len(roots) == 1:
+            current = roots[0]  # one top org (of the zone, or of the viewer): start below it
+    if current is not None:
+        children = [o for o in visible_orgs if parent_path(o.path) == current.path]
+        table.trail = [o for o in visible_orgs if current.path.startswith(o.path)]
+    else:
+        children = [o for o in visible_orgs if parent_path(o.path) not in paths]
+    table.org = current
+    own = current.path if current is not None else None
+    by_path = subtree_figures(
+        zone_id=chosen.pk, subtrees=[o.path for o in children], own=own, start=start, end=end
+    )
+    total = Figures(key=None, window=next(iter(by_path.values())).window if by_path else None)
+    for f in by_path.values():
+        _add(total, f)
+    if current is not None:
+        table.rows.append(
+            Row(
+                name=gettext("%(org)s（本级）") % {"org": current.name},
+                zone=chosen,
+                org=current,
+                own=True,
+                figures=by_path[current.path],
+                linkable=False,
+            )
+        )
+    table.rows += [
+        Row(name=o.name, zone=chosen, org=o, figures=by_path[o.path], drill=o.path in parents)
+        for o in children
+    ]
+    if current is not None:
+        name = current.name
+    else:  # the zone's several top orgs, or the viewer's several subtrees
+        name = chosen.name if seen_whole else gettext("本人负责的组织")
+    table.total = Row(
+        name=name,
+        zone=chosen,
+        org=current,
+        figures=total,
+    )
+    table.categories = _columns([chosen.pk])
+    return table

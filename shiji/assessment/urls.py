@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shiji.assessment import views, views_scores
+from shiji.assessment import views, views_campaign, views_scores
 
 app_name = "assessment"
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("figures/export/", views.measurement_export, name="figures_export"),
     path("targets/export/", views.target_export, name="targets_export"),
     path("export/indicators/", views.indicator_export, name="indicators_export"),
+    path("campaign/", views_campaign.campaign_scores, name="campaign"),
+    path("campaign/export/", views_campaign.campaign_export, name="campaign_export"),
     path("zones/<int:zone_id>/", views_scores.zone_assessment, name="zone"),
     path("zones/<int:zone_id>/export/", views_scores.zone_export, name="zone_export"),
     path("compare/", views_scores.compare, name="compare"),

@@ -15,15 +15,18 @@ from typing import Any
 
 from django.utils import timezone
 
+from shiji.campaigns.models import StudyKind, Task, TaskAssignment, WorkArrangement
 from shiji.ledger import services as ledger
 from shiji.ledger.models import DeadlineExtension, Problem, Review
 from shiji.orgs import policy
+from shiji.orgs.models import Person
 from shiji.outreach.models import Feedback, FeedbackRating, FeedbackStep
 from shiji.outreach.services.handling import feedback_act
 from shiji.outreach.services.intake import feedback_create
 from shiji.outreach.services.rating import feedback_rate
 from shiji.regulations import services as regulations
 from shiji.regulations.models import Regulation
+from shiji.study.models import Attendance, StudySession
 from tests.ledger.conftest import create_categories, problem_maker
 
 START = dt.date(2026, 3, 1)
@@ -90,6 +93,56 @@ def _walk(rec: Records, make, p: Problem, zone: str, status: str) -> Problem:
         return p
     assert status == "reopened"
     return ledger.problem_transition(actor=admin, problem=p, action="reopen", note="回头看发现反弹")
+
+
+def _study(rec: Records) -> None:
+    """Zone A's roster: 张三 李四 王五 (经济发展局党支部), 赵六 钱七 (某科技公司党支部).
+    Present in the period: 张三 and 李四 (03-20), 赵六 (04-05); 王五 was
+    absent on 03-20 and present only on 02-10, before the period; 钱七's mark
+    is missing (待补录), which counts as not reached."""
+    world = rec.world
+    a = world.a
+    campaign = rec.categories["a"][0].campaign
+    kind = StudyKind.objects.create(campaign=campaign, code="group", name="集体学习")
+
+    def session(org, day, marks):
+        s = StudySession.objects.create(
+            zone=a.zone, org=org, kind=kind, date=day, topic="专题学习", duration_hours=2
+        )
+        for name, present in marks.items():
+            Attendance.objects.create(
+                session=s,
+                person=Person.objects.get(org=org, name=name),
+                present=present,
+                reason="出差" if present is False else "",
+            )
+
+    session(a.dept, d(3, 20), {"张三": True, "李四": True, "王五": False})
+    session(a.dept, d(2, 10), {"王五": True})
+    session(a.firm, d(4, 5), {"赵六": True, "钱七": None})
+
+
+def _tasks(rec: Records) -> None:
+    """Zone A: t1 due 04-15 for 经济发展局党支部 (reported 04-10: on time),
+    某科技公司党支部 (reported 04-20: late) and 投资集团党委 (not reported);
+    t2 due 06-15 (after the period), accepted for 经济发展局党支部."""
+    a = rec.world.a
+    campaign = rec.categories["a"][0].campaign
+    arrangement = WorkArrangement.objects.create(campaign=campaign, code="study", name="学习研讨")
+
+    def task(title, deadline, shares):
+        t = Task.objects.create(
+            zone=a.zone, campaign=campaign, arrangement=arrangement, title=title, deadline=deadline
+        )
+        for org, status, reported in shares:
+            TaskAssignment.objects.create(
+                task=t, org=org, status=status, reported_at=at(*reported) if reported else None
+            )
+
+    task("t1", d(4, 15), [
+        (a.dept, "accepted", (4, 10)), (a.firm, "reported", (4, 20)), (a.soe, "pending", None),
+    ])  # fmt: skip
+    task("t2", d(6, 15), [(a.dept, "accepted", (6, 1))])
 
 
 def build(world) -> Records:
@@ -214,6 +267,8 @@ def build(world) -> Records:
     )
     item("f3", a.dept, (5, 20), (6, 3))
     item("f4", a.dept, (2, 10), (2, 24), answered=(2, 20), ratings=[("satisfied", (2, 21))])
+    _study(rec)
+    _tasks(rec)
     assert Review.objects.filter(action="reopen").count() == 1
     assert DeadlineExtension.objects.count() == 3
     return rec

@@ -68,6 +68,7 @@ ROLES = [
 SKIPPED_PREFIXES = ("api/", "admin/", "i18n/", "accounts/logout/")
 # Files, not pages (and costly to build): downloads and exports.
 FILES = {
+    "assessment:campaign_export",
     "assessment:evidence",
     "assessment:template",
     "assessment:zone_export",
