@@ -345,3 +345,59 @@ def test_the_api_refuses_a_lock_with_a_pending_figure(world, enter, api):
     )
     assert r.status_code == 409 and "待确认" in r.json()["detail"]
     assert not PeriodLock.objects.exists()
+
+
+def test_the_api_confirms_only_corrections_in_a_locked_period(world, enter, confirmed_quarter, api):
+    stray = enter("exports", "2026Q1", "120")  # made before the lock, by hand below
+    PeriodLock.objects.create(zone=world.a.zone, period="2026Q1", locked_at=stray.entered_at)
+    r = api(world["zone_admin"]).post(f"/api/v1/measurements/{stray.pk}/confirm", {"note": "x"})
+    assert r.status_code == 409 and "本期已锁定" in r.json()["detail"]
+
+    r = api(world["zone_admin"]).post(
+        f"/api/v1/measurements/{confirmed_quarter[0].pk}/correct",
+        {"value": 190, "reason": "统计局发布修订数"},
+    )
+    assert r.status_code == 201
+    fixed = r.json()
+    assert fixed["period_locked"] is True
+    assert [f["kind"] for f in fixed["flags"]] == ["corrected_after_lock"]
+    r = api(world["sysadmin"]).post(f"/api/v1/measurements/{fixed['id']}/confirm", {"note": "核"})
+    assert r.status_code == 200 and r.json()["status"] == "confirmed"
+
+
+def test_the_api_import_into_a_locked_period_reports_every_row(world, confirmed_quarter, api):
+    lock_a(world)
+    file = filled(world, {"exports": (120, "统计局")})
+    r = api(world["liaison"]).post(
+        "/api/v1/measurements/import",
+        {"file": file, "zone": world.a.zone.pk, "period": "2026Q1"},
+        format="multipart",
+    )
+    assert r.status_code == 422
+    body = r.json()
+    assert body["created"] == 0 and len(body["errors"]) == 1
+    assert body["errors"][0]["column"] == "期间" and "本期已锁定" in body["errors"][0]["message"]
+    assert Measurement.objects.count() == 2
+
+
+def test_a_correction_after_the_lock_is_made_and_confirmed_on_the_page(
+    world, confirmed_quarter, login
+):
+    lock_a(world)
+    original = confirmed_quarter[0]
+    r = login(world["zone_admin"]).post(
+        reverse("assessment:correct", args=[original.pk]),
+        {"value": "190", "reason": "统计局发布修订数"},
+    )
+    assert r.status_code == 302
+    fixed = Measurement.objects.get(corrects=original)
+    page = page_of(login(world["sysadmin"]), world).content.decode()
+    assert 'data-flag="corrected_after_lock"' in page and "更正理由：统计局发布修订数" in page
+    assert f'action="{reverse("assessment:confirm", args=[fixed.pk])}"' in page
+    # The corrector sees it waiting for someone else.
+    assert "您填报的数据须由他人确认" in page_of(login(world["zone_admin"]), world).content.decode()
+    r = login(world["sysadmin"]).post(reverse("assessment:confirm", args=[fixed.pk]),
+                                      {"note_corrected_after_lock": "按修订数更正"})  # fmt: skip
+    assert r.status_code == 302
+    fixed.refresh_from_db()
+    assert fixed.status == "confirmed" and fixed.flags[0]["note"] == "按修订数更正"
