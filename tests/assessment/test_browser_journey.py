@@ -71,6 +71,7 @@ def test_a_flagged_quarter_is_confirmed_locked_and_scored(
     admin.goto(table)
     expect(admin.locator("#sj-lock-disabled")).to_be_disabled()
     expect(admin.locator("#sj-lock-why")).to_have_text("还有 3 项数据待确认，全部确认后才能锁定")
+    screenshot(admin, "assessment-journey-1b-lock-waits", full_page=False)
     confirm(admin, "industrial-value-added", NOTE)
     expect(admin.locator("#ind-industrial-value-added")).to_contain_text(NOTE)
     expect(admin.locator("#ind-industrial-value-added .sj-form-confirm")).to_have_count(0)
