@@ -1,0 +1,944 @@
+"""The national data set (issue 12, DESIGN.md §6): every zone of ``zones.py``
+with an org tree, a roster, accounts, a problem ledger walked through the
+lifecycle, study sessions with attendance, the task list and the rule
+register — written in bulk (``writer.Writer``), not through the services.
+
+Everything is drawn from ``random.Random`` seeded with the seed and the
+zone's code, so the same parameters give the same rows (ids included, on an
+empty database), and a zone's data does not depend on how many zones are
+generated. Dates are relative to ``Params.today``.
+
+The rows are what the services would have left: org paths as
+``orgs.services.tree`` builds them, 台账编号 as ``ledger.services`` assigns
+them (with its ``CodeCounter`` moved on), a ``Review`` for every lifecycle
+move and list review with the problem's fields to match (closed problems
+carry ``closed_on`` and ``verified_by``, extensions their
+``DeadlineExtension`` rows and ``extension_count``), ``Evidence`` before
+every submission (with a made-up sha256 and no file), attendance only for
+the people the session expected. No audit events are written for them: the
+trail starts with the preset's loading, and the marker
+(``models.GeneratedDataset``) says the rest was generated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.utils import timezone
+
+from shiji.campaigns.models import (
+    AssignmentStatus,
+    Campaign,
+    CategoryTemplate,
+    ProblemCategory,
+    StudyKind,
+    Task,
+    TaskAssignment,
+    TaskTemplate,
+    ZoneCampaign,
+)
+from shiji.campaigns.services import campaign_load
+from shiji.core.uploads import content_path
+from shiji.demo.roster import AVOID, GIVEN_EITHER, GIVEN_FEMALE, GIVEN_MALE, SURNAMES
+from shiji.ledger.models import (
+    CodeCounter,
+    DeadlineExtension,
+    Evidence,
+    Kind,
+    Problem,
+    ProgressNote,
+    Review,
+    ReviewState,
+    Source,
+    Stage,
+    Status,
+)
+from shiji.national.models import GeneratedDataset
+from shiji.national.writer import IdRange, Writer
+from shiji.national.zones import ZONES, ZoneRow
+from shiji.orgs import policy
+from shiji.orgs.models import Organization, OrgKind, Person, Role, RoleGrant, Sector, User, Zone
+from shiji.regulations.models import Action as RegAction
+from shiji.regulations.models import Regulation
+from shiji.regulations.models import Status as RegStatus
+from shiji.study.models import Attendance, AttendeeScope, StudySession
+
+GENERATOR = "generate_national"
+VERSION = 1
+CAMPAIGN = "zhengjiguan-2026"
+PASSWORD = "Shiji-national-2026"
+SYSTEM = policy.system(GENERATOR)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Params:
+    zones: int = len(ZONES)
+    problems_per_zone: int = 575
+    people_per_zone: int = 340
+    sessions_per_zone: int = 400
+    seed: int = 1
+    today: dt.date = field(default_factory=timezone.localdate)
+
+    def key(self) -> dict:
+        """What makes two data sets the same (the day they were drawn
+        relative to is not: a cached data set stays usable)."""
+        out = asdict(self)
+        out.pop("today")
+        return out
+
+
+# Texts ----------------------------------------------------------------------
+
+# (category code of the preset, problem descriptions): what a zone's own
+# check would write down, with "{org}" for the responsible unit.
+PROBLEMS: dict[str, tuple[str, ...]] = {
+    "old-accounts": (
+        "{org}对前任承诺的企业配套项目推进不力，企业多次反映未获回应",
+        "{org}历史遗留的厂房产权办证问题久拖未决，影响企业融资",
+        "{org}对上届班子签订的招商协议中的奖补政策兑现不到位",
+    ),
+    "image-projects": (
+        "{org}景观亮化工程投入大、使用率低，日常维护费用挤占企业服务经费",
+        "{org}展厅建设追求规模档次，利用率不高",
+        "{org}道路沿线“穿衣戴帽”工程重外观、轻功能",
+    ),
+    "vanity-projects": (
+        "{org}招商签约项目重签约、轻落地，部分项目长期未开工",
+        "{org}盲目追求产业园区规模，入驻率偏低",
+        "{org}孵化器数量增长快但在孵企业质量不高",
+    ),
+    "reckless-debt": (
+        "{org}举债建设标准厂房，空置率较高，偿债压力大",
+        "{org}平台公司融资成本偏高，未按规定履行决策程序",
+    ),
+    "fake-data": (
+        "{org}统计上报的研发投入数据与企业财务报表不一致",
+        "{org}上报的招商引资到位资金存在重复统计",
+        "{org}高新技术企业培育数据核查不严，口径不一",
+    ),
+    "one-size-fits-all": (
+        "{org}环保检查“一刀切”停产，影响配套中小企业正常经营",
+        "{org}安全生产整治简单化，对合规企业一律限产",
+    ),
+    "traces-over-results": (
+        "{org}基层填报表格多、重复留痕，企业服务专员疲于应付",
+        "{org}以会议落实会议、以文件落实文件，督查检查频次过多",
+        "{org}工作群打卡、拍照留痕要求过多，增加基层负担",
+    ),
+    "short-termism": (
+        "{org}引进项目只看投资规模，忽视能耗和环境承载",
+        "{org}土地出让追求短期收益，产业用地效率偏低",
+    ),
+}
+MEASURES = (
+    "建立工作台账，逐项明确责任人和完成时限，定期调度推进",
+    "开展专项核查，形成核查报告并报党工委审议",
+    "制定整改方案，分阶段推进，每月报送进展",
+    "约谈相关责任人，完善内部管理流程",
+    "主动对接企业，逐一听取意见并反馈办理结果",
+    "清理合并相关报表和检查事项，减轻基层负担",
+)
+GOALS = (
+    "问题按期整改到位，企业和群众满意",
+    "形成长效机制，防止问题反弹回潮",
+    "相关指标真实准确、经得起检验",
+    "项目按节点推进，年内见到实效",
+)
+PROGRESS = (
+    "已召开专题会议研究整改方案，明确责任分工",
+    "已完成问题核查，正在推进整改",
+    "已与相关企业逐一对接，收集意见{n}条",
+    "整改方案已报党工委审议通过",
+    "已完成阶段性整改任务，进度约{p}%",
+    "已建立整改台账，每周调度",
+)
+COMPLETION = (
+    "已按整改措施完成整改，相关材料已归档",
+    "问题已整改到位，企业反馈满意",
+    "已建立长效机制并印发执行",
+)
+RETURN_REASONS = ("佐证材料不足，请补充整改前后对比材料", "整改措施未全部落实，请继续整改")
+REOPEN_REASONS = ("回头看发现问题有反弹，重新整改",)
+CANCEL_REASONS = ("经核实不属于本单位职责，已移交相关部门", "与已有问题重复，合并处理")
+SEND_BACK = ("问题描述不够具体，请补充问题表现和原因分析",)
+EXTENSION_REASONS = ("涉及上级审批，办理周期较长", "受施工季节影响，需顺延工期")
+ABSENCE = ("外出招商", "病假", "参加上级培训", "出差", "事假")
+STUDY_TOPICS = (
+    "学习习近平总书记关于树立和践行正确政绩观的重要论述",
+    "对照“新官不理旧账”“形象工程”等问题开展自查",
+    "学习《中国共产党纪律处分条例》有关条款，以案为鉴",
+    "围绕“为谁创造政绩、创造什么样的政绩、怎样创造政绩”开展研讨",
+    "学习典型案例，查找本单位在政绩观方面存在的差距",
+)
+DEPARTMENTS = (
+    ("党政办公室", "主任"),
+    ("党群工作部", "部长"),
+    ("经济发展局", "局长"),
+    ("科技创新局", "局长"),
+    ("规划建设局", "局长"),
+    ("招商服务局", "局长"),
+    ("社会事务局", "局长"),
+    ("财政金融局", "局长"),
+)
+INDUSTRIES = (
+    "电子", "软件", "生物医药", "新材料", "智能装备", "新能源", "光电", "数据科技",
+    "精密制造", "环保科技", "汽车零部件", "半导体", "医疗器械", "检测技术",
+)  # fmt: skip
+WORDS = "华创新科恒瑞博远达鑫泰盛卓航宏信安联中天汇智星辰"
+MEMBER_POSITIONS = (
+    "一级主任科员", "二级主任科员", "科长", "副科长", "研发工程师", "生产主管",
+    "项目经理", "财务主管", "技术员", "销售经理", "综合受理员", "审批专员",
+)  # fmt: skip
+ROOT_POSITIONS = (
+    "党工委书记",
+    "党工委副书记、管委会主任",
+    "党工委委员、管委会副主任",
+    "党工委委员、纪工委书记",
+    "学习教育督导组组长",
+)
+_SURNAME_WEIGHTS = [1 / (i + 6) for i in range(len(SURNAMES))]
+
+
+def _name(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        surname = rng.choices(SURNAMES, cum_weights=_SURNAME_CUM)[0]
+        pool = (GIVEN_MALE if rng.random() < 0.55 else GIVEN_FEMALE) + GIVEN_EITHER
+        given = "".join(rng.sample(pool, 1 if rng.random() < 0.15 else 2))
+        name = surname + given
+        if name not in taken and name not in AVOID:
+            taken.add(name)
+            return name
+
+
+_SURNAME_CUM = []
+_total = 0.0
+for _w in _SURNAME_WEIGHTS:
+    _total += _w
+    _SURNAME_CUM.append(_total)
+
+
+def fake_sha256(*parts: object) -> str:
+    return hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest()
+
+
+# The plan of one zone ---------------------------------------------------------
+
+
+@dataclass
+class OrgRow:
+    id: int
+    name: str
+    kind: str
+    sector: str
+    parent: OrgRow | None
+    path: str = ""
+    depth: int = 0
+    people: list[int] = field(default_factory=list)  # person ids
+
+
+@dataclass
+class ZoneData:
+    row: ZoneRow
+    id: int
+    rng: random.Random
+    orgs: list[OrgRow] = field(default_factory=list)
+    leaves: list[OrgRow] = field(default_factory=list)
+    people: list[Any] = field(default_factory=list)  # rows: lists, then tuples
+    users: dict[str, int] = field(default_factory=dict)  # role -> user id
+    leaders: list[int] = field(default_factory=list)  # person ids in the root
+    categories: list[int] = field(default_factory=list)
+
+
+class Walk:
+    """One problem's history as it is drawn: its clock and its reviews."""
+
+    def __init__(
+        self, gen: Generator, pk: int, t: dt.datetime, rng: random.Random, reviews: list
+    ) -> None:
+        self.gen, self.pk, self.t, self.rng, self.reviews = gen, pk, t, rng, reviews
+
+    def later(self, days_max: int) -> dt.datetime:
+        """A moment 1 to ``days_max`` days on, never past the generator's clock."""
+        step = dt.timedelta(days=self.rng.randint(1, max(days_max, 1)), hours=self.rng.random())
+        self.t = min(self.t + step, self.gen.clock)
+        return self.t
+
+    def review(self, action: str, old: str, new: str, actor: int, note: str = "") -> None:
+        self.reviews.append(
+            (self.gen.ids[Review].take(), self.pk, action, old, new, note, actor, False, "", self.t)
+        )
+
+
+class Generator:
+    def __init__(self, params: Params, progress: Progress | None = None) -> None:
+        self.p = params
+        self.progress = progress or (lambda line: None)
+        self.today = params.today
+        self.clock = dt.datetime.combine(params.today, dt.time(12), tzinfo=dt.UTC)
+        self.w = Writer(clock=self.clock)
+        self.counts: dict[str, int] = {}
+
+    # helpers
+    def moment(self, day: dt.date, rng: random.Random) -> dt.datetime:
+        """A working-hours moment of ``day`` (UTC; 08:00–18:00 Beijing)."""
+        return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC) + dt.timedelta(
+            seconds=rng.randrange(0, 10 * 3600)
+        )
+
+    def run(self) -> dict[str, int]:
+        started = time.monotonic()
+        with transaction.atomic(), bulk_session():
+            campaign_load(actor=SYSTEM, path=CAMPAIGN)
+            self.campaign = Campaign.objects.get(code=CAMPAIGN)
+            self.ids = {
+                m: IdRange(m)
+                for m in (
+                    Zone, Organization, Person, User, RoleGrant, ZoneCampaign, ProblemCategory,
+                    Problem, Review, ProgressNote, Evidence, DeadlineExtension, StudySession,
+                    Attendance, Task, TaskAssignment, Regulation,
+                )
+            }  # fmt: skip
+            zones = self.build_zones()
+            self.step("zones, org trees, rosters and accounts", started)
+            self.write_problems(zones)
+            self.step("problems and their records", started)
+            self.write_study(zones)
+            self.step("study sessions and attendance", started)
+            self.write_tasks(zones)
+            self.write_regulations(zones)
+            self.step("tasks and regulations", started)
+            self.w.reset_sequences()
+            GeneratedDataset.objects.create(
+                generator=GENERATOR,
+                version=VERSION,
+                params=self.p.key(),
+                anchor_day=self.today,
+                counts=self.w.written,
+                seconds=round(time.monotonic() - started, 2),
+                created_at=self.clock,
+            )
+        analyze()
+        self.step("statistics (ANALYZE)", started)
+        return dict(self.w.written)
+
+    def step(self, label: str, started: float) -> None:
+        self.progress(f"{time.monotonic() - started:6.1f} s  {label}")
+
+    # zones, orgs, people, accounts ---------------------------------------------
+
+    def build_zones(self) -> list[ZoneData]:
+        if self.p.zones > len(ZONES):
+            raise ValueError(f"zones: at most {len(ZONES)}")
+        zones = [
+            ZoneData(row, self.ids[Zone].take(), random.Random(f"{self.p.seed}/{row.code}"))  # noqa: S311
+            for row in ZONES[: self.p.zones]
+        ]
+        self.w.insert(
+            Zone,
+            ["id", "code", "name", "short_name", "province", "city", "is_sample"],
+            [(z.id, *z.row, False) for z in zones],
+        )
+        self.w.insert(
+            ZoneCampaign,
+            ["id", "zone", "campaign", "adopted_at", "requires_list_review"],
+            [
+                (self.ids[ZoneCampaign].take(), z.id, self.campaign.pk, self.clock, True)
+                for z in zones
+            ],
+        )
+        templates = list(CategoryTemplate.objects.filter(campaign=self.campaign).order_by("order"))
+        self.category_codes: dict[int, str] = {}
+        rows = []
+        for z in zones:
+            for t in templates:
+                pk = self.ids[ProblemCategory].take()
+                z.categories.append(pk)
+                self.category_codes[pk] = t.code
+                rows.append(
+                    (pk, z.id, self.campaign.pk, t.code, t.name, t.description,
+                     t.is_placeholder, t.order, True)
+                )  # fmt: skip
+        self.w.insert(
+            ProblemCategory,
+            ["id", "zone", "campaign", "code", "name", "description", "is_placeholder",
+             "order", "is_active"],
+            rows,
+        )  # fmt: skip
+        for z in zones:
+            self.plan_orgs(z)
+        self.w.insert(
+            Organization,
+            ["id", "zone", "parent", "name", "kind", "sector", "path", "depth", "is_sample"],
+            [
+                (o.id, z.id, o.parent.id if o.parent else None, o.name, o.kind, o.sector,
+                 o.path, o.depth, True)
+                for z in zones
+                for o in z.orgs
+            ],
+        )  # fmt: skip
+        self.write_accounts(zones)
+        self.w.insert(
+            Person,
+            ["id", "zone", "org", "name", "position", "is_party_member", "phone", "user",
+             "is_active", "is_sample"],
+            (p for z in zones for p in z.people),
+        )  # fmt: skip
+        return zones
+
+    def plan_orgs(self, z: ZoneData) -> None:
+        rng, short = z.rng, z.row.short_name
+        taken: set[str] = set()
+
+        def org(name: str, kind: str, sector: str, parent: OrgRow | None) -> OrgRow:
+            o = OrgRow(self.ids[Organization].take(), name, kind, sector, parent)
+            # As orgs.services.tree._set_path builds it.
+            parent_path = parent.path if parent else ""
+            o.path, o.depth = f"{parent_path}{o.id:08d}.", parent_path.count(".")
+            z.orgs.append(o)
+            return o
+
+        def staff(o: OrgRow, positions: tuple[str, ...] | list[str]) -> None:
+            for position in positions:
+                pk = self.ids[Person].take()
+                party = not position.startswith("入党积极分子")
+                z.people.append(
+                    [pk, z.id, o.id, _name(rng, taken), position, party, "", None, True, True]
+                )
+                o.people.append(pk)
+
+        def leaf(o: OrgRow, head: tuple[str, ...], size: int) -> None:
+            members = list(head)[:size]
+            while len(members) < size:
+                position = rng.choice(MEMBER_POSITIONS)
+                if o.sector in (Sector.PRIVATE, Sector.SOCIAL) and rng.random() < 0.2:
+                    position = f"入党积极分子、{position}"
+                members.append(position)
+            staff(o, members)
+            z.leaves.append(o)
+
+        root = org(f"{short}高新区党工委", OrgKind.WORKING_COMMITTEE, Sector.ORGAN, None)
+        staff(root, ROOT_POSITIONS)
+        z.leaders = list(root.people)
+        organ = org("机关党委", OrgKind.COMMITTEE, Sector.ORGAN, root)
+        staff(organ, ("机关党委书记", "机关党委专职副书记", "机关党委委员"))
+        for dept, head in DEPARTMENTS:
+            branch = org(f"{dept}党支部", OrgKind.BRANCH, Sector.ORGAN, organ)
+            leaf(
+                branch,
+                (f"{head}、党支部书记", f"副{head}、组织委员、学习教育联络员",
+                 f"副{head}、宣传委员", "纪检委员"),
+                rng.randint(8, 16),
+            )  # fmt: skip
+        service = org("政务服务中心党支部", OrgKind.BRANCH, Sector.INSTITUTION, organ)
+        leaf(service, ("主任、党支部书记", "副主任、组织委员", "宣传委员、综合科科长"), 12)
+        group = f"{short}高新投资发展集团有限公司"
+        soe = org(f"{group}党委", OrgKind.COMMITTEE, Sector.SOE, root)
+        staff(soe, ("党委书记、董事长", "党委副书记、总经理", "党委委员、纪委书记"))
+        for part in ("综合", "工程建设", "资产运营"):
+            leaf(
+                org(f"{group}{part}党支部", OrgKind.BRANCH, Sector.SOE, soe),
+                ("党支部书记、副总经理", "组织委员、综合部部长", "纪检委员、审计部部长"),
+                rng.randint(8, 18),
+            )
+        economic = org("经济（社会）组织党委", OrgKind.COMMITTEE, Sector.PRIVATE, root)
+        staff(economic, ("党委书记", "党委副书记", "党建指导员"))
+        leaf(
+            org(f"{short}高新区企业家协会党支部", OrgKind.BRANCH, Sector.SOCIAL, economic),
+            ("会长、党支部书记", "秘书长、组织委员", "副秘书长、宣传委员"),
+            rng.randint(6, 12),
+        )
+        names: set[str] = set()
+        while len(z.people) < self.p.people_per_zone:
+            while True:
+                company = f"{short}{''.join(rng.sample(WORDS, 2))}{rng.choice(INDUSTRIES)}有限公司"
+                if company not in names:
+                    names.add(company)
+                    break
+            size = min(rng.randint(8, 25), self.p.people_per_zone - len(z.people))
+            leaf(
+                org(f"{company}党支部", OrgKind.BRANCH, Sector.PRIVATE, economic),
+                ("党支部书记、副总经理", "组织委员、综合部经理", "宣传委员、研发中心主任"),
+                size,
+            )
+
+    def write_accounts(self, zones: list[ZoneData]) -> None:
+        password = make_password(PASSWORD)  # one hash for every account: speed
+        users, grants = [], []
+
+        def user(username: str, name: str, zone_id: int | None, superuser: bool = False) -> int:
+            pk = self.ids[User].take()
+            users.append(
+                (pk, username, password, name, zone_id, superuser, superuser, True, self.clock)
+            )
+            return pk
+
+        def grant(user_id: int, role: str, zone=None, org=None, province="") -> None:
+            grants.append((self.ids[RoleGrant].take(), user_id, role, province, zone, org))
+
+        admin = user("admin", "系统管理员", None, superuser=True)
+        grant(admin, Role.SYSTEM_ADMIN)
+        grant(user("national", "全国查看", None), Role.VIEWER)
+        provinces = list(dict.fromkeys(z.row.province for z in zones))
+        for i, province in enumerate(provinces, 1):
+            grant(user(f"province{i:02d}", f"{province}查看", None), Role.VIEWER, province=province)
+        people = {p[0]: p for z in zones for p in z.people}
+        for z in zones:
+            code = z.row.code
+            task_force = next(o for o in z.orgs if o.name == "党群工作部党支部")
+            branch = next(o for o in z.orgs if o.name == "经济发展局党支部")
+            organ = next(o for o in z.orgs if o.name == "机关党委")
+            specs = [
+                ("admin", Role.ZONE_ADMIN, None, task_force.people[2]),
+                ("leader", Role.LEADER, organ.id, z.leaders[2]),
+                ("secretary", Role.SECRETARY, branch.id, branch.people[0]),
+                ("liaison", Role.LIAISON, branch.id, branch.people[1]),
+                ("supervisor", Role.SUPERVISOR, None, z.leaders[4]),
+            ]
+            for suffix, role, org_id, person_id in specs:
+                person = people[person_id]
+                pk = user(f"{code}_{suffix}", person[3], z.id)
+                person[7] = pk
+                grant(pk, role, zone=z.id, org=org_id)
+                z.users[suffix] = pk
+        self.w.insert(
+            User,
+            ["id", "username", "password", "name", "zone", "is_staff", "is_superuser",
+             "is_active", "date_joined"],
+            users,
+        )  # fmt: skip
+        self.w.insert(RoleGrant, ["id", "user", "role", "province", "zone", "org"], grants)
+        for z in zones:
+            z.people = [tuple(p) for p in z.people]
+
+    # problems -----------------------------------------------------------------
+
+    def write_problems(self, zones: list[ZoneData]) -> None:
+        ids = self.ids
+        problems: list[tuple] = []
+        reviews: list[tuple] = []
+        notes: list[tuple] = []
+        evidence: list[tuple] = []
+        extensions: list[tuple] = []
+        counters: list[tuple] = []
+        # Found since the campaign began (at most 300 days back, and at least
+        # 60 days' worth, whatever day it is).
+        start = min(
+            max(self.campaign.starts_on, self.today - dt.timedelta(days=300)),
+            self.today - dt.timedelta(days=60),
+        )
+        span = max((self.today - start).days, 1)
+        statuses = (Status.OPEN, Status.IN_PROGRESS, Status.SUBMITTED, Status.CLOSED,
+                    Status.CANCELLED)  # fmt: skip
+        weights = (12, 33, 10, 40, 5)
+        sources = [s for s, _ in Source.choices]
+        source_weights = [30, 15, 15, 12, 5, 8, 6, 4, 5]
+        kinds = (Kind.IMMEDIATE, Kind.DEADLINE, Kind.LONG_TERM)
+        self.rule_problems: dict[int, list[int]] = {}
+        for z in zones:
+            rng = z.rng
+            admin, supervisor = z.users["admin"], z.users["supervisor"]
+            secretary, liaison = z.users["secretary"], z.users["liaison"]
+            org_people = {o.id: o.people for o in z.leaves}
+            leaf_names = {o.id: o.name for o in z.leaves}
+            drafts = []
+            for i in range(self.p.problems_per_zone):
+                # The first five cover every status whatever the size.
+                status = statuses[i] if i < 5 else rng.choices(statuses, weights)[0]
+                found = start + dt.timedelta(days=int(span * rng.random() ** 0.8))
+                drafts.append((found, status))
+            drafts.sort(key=lambda d: d[0])
+            counter: dict[int, int] = {}
+            for found, status in drafts:
+                pk = ids[Problem].take()
+                counter[found.year] = n = counter.get(found.year, 0) + 1
+                code = f"{z.row.code.upper()}-{found.year}-{n:04d}"
+                category = rng.choice(z.categories)
+                org = rng.choice(z.leaves)
+                owner = rng.choice(org_people[org.id])
+                leader = rng.choice(z.leaders[1:4])
+                kind = rng.choices(kinds, (25, 60, 15))[0]
+                deadline: dt.date | None
+                if kind == Kind.IMMEDIATE:
+                    deadline = found + dt.timedelta(days=rng.randint(7, 30))
+                elif kind == Kind.DEADLINE:
+                    deadline = found + dt.timedelta(days=rng.randint(30, 180))
+                else:
+                    deadline = None if rng.random() < 0.5 else dt.date(found.year, 12, 31)
+                description = rng.choice(PROBLEMS[self.category_codes[category]]).format(
+                    org=leaf_names[org.id].removesuffix("党支部")
+                )
+                walk = Walk(self, pk, self.moment(found, rng), rng, reviews)
+                later, review = walk.later, walk.review
+                age = (self.today - found).days
+
+                review_state, review_note = ReviewState.PENDING, ""
+                progress_summary = completion = ""
+                closed_on = submitted_by = verified_by = None
+                extension_count = 0
+                if status == Status.OPEN:
+                    roll = rng.random()
+                    if roll < 0.1:
+                        later(max(age // 4, 1))
+                        review_state = ReviewState.REWORK
+                        review_note = SEND_BACK[0]
+                        review("send_back", status, status, supervisor, review_note)
+                    elif roll < 0.4:
+                        later(max(age // 4, 1))
+                        review_state = ReviewState.APPROVED
+                        review("approve", status, status, supervisor)
+                elif status == Status.CANCELLED:
+                    later(max(age // 3, 1))
+                    if rng.random() < 0.5:
+                        review_state = ReviewState.APPROVED
+                        review("approve", Status.OPEN, Status.OPEN, supervisor)
+                        later(max(age // 3, 1))
+                        review("start", Status.OPEN, Status.IN_PROGRESS, liaison)
+                        previous = Status.IN_PROGRESS
+                    else:
+                        previous = Status.OPEN
+                    later(max(age // 3, 1))
+                    review("cancel", previous, Status.CANCELLED, admin, rng.choice(CANCEL_REASONS))
+                else:
+                    # Approved, started, then worked on.
+                    review_state = ReviewState.APPROVED
+                    later(max(age // 6, 1))
+                    review("approve", Status.OPEN, Status.OPEN, supervisor)
+                    later(max(age // 6, 1))
+                    review("start", Status.OPEN, Status.IN_PROGRESS, liaison)
+                    texts = [
+                        rng.choice(PROGRESS).format(n=rng.randint(3, 30), p=rng.randint(20, 90))
+                        for _ in range(rng.randint(1, 3))
+                    ]
+                    for text in texts:
+                        later(max(age // 6, 1))
+                        notes.append((ids[ProgressNote].take(), pk, liaison, text, walk.t))
+                    progress_summary = texts[-1]
+                    if deadline and rng.random() < 0.1:
+                        for _ in range(rng.randint(1, 2)):
+                            new = deadline + dt.timedelta(days=rng.randint(15, 60))
+                            later(3)
+                            extensions.append(
+                                (ids[DeadlineExtension].take(), pk, deadline, new,
+                                 rng.choice(EXTENSION_REASONS), admin, walk.t)
+                            )  # fmt: skip
+                            deadline, extension_count = new, extension_count + 1
+                    n_files = (
+                        rng.randint(1, 3) if status != Status.IN_PROGRESS else rng.randint(0, 1)
+                    )
+                    for k in range(n_files):
+                        later(2)
+                        sha = fake_sha256(self.p.seed, z.row.code, pk, k)
+                        stage = Stage.AFTER if k == 0 else rng.choice((Stage.BEFORE, Stage.DURING))
+                        evidence.append(
+                            (ids[Evidence].take(), pk,
+                             content_path("evidence", zone_id=z.id, sha256=sha, kind="pdf"),
+                             f"整改凭证{k + 1}.pdf", "pdf", rng.randint(40_000, 900_000), sha,
+                             stage, "", liaison, walk.t)
+                        )  # fmt: skip
+                    if status in (Status.SUBMITTED, Status.CLOSED):
+                        completion = rng.choice(COMPLETION)
+                        later(max(age // 6, 1))
+                        review(
+                            "submit", Status.IN_PROGRESS, Status.SUBMITTED, secretary, completion
+                        )
+                        if rng.random() < 0.1:
+                            later(5)
+                            review("return", Status.SUBMITTED, Status.IN_PROGRESS, admin,
+                                   rng.choice(RETURN_REASONS))  # fmt: skip
+                            later(10)
+                            review("submit", Status.IN_PROGRESS, Status.SUBMITTED, secretary,
+                                   completion)  # fmt: skip
+                        submitted_by = secretary
+                        if status == Status.CLOSED:
+                            later(max(age // 6, 1))
+                            verifier = admin if rng.random() < 0.6 else supervisor
+                            review("verify", Status.SUBMITTED, Status.CLOSED, verifier)
+                            closed_on, verified_by = walk.t.date(), verifier
+                    elif n_files and rng.random() < 0.25:
+                        # Submitted once already: returned, or closed and
+                        # reopened after a 回头看; being worked on again.
+                        completion = rng.choice(COMPLETION)
+                        later(max(age // 6, 1))
+                        review(
+                            "submit", Status.IN_PROGRESS, Status.SUBMITTED, secretary, completion
+                        )
+                        submitted_by = secretary
+                        later(5)
+                        if rng.random() < 0.3:
+                            review("verify", Status.SUBMITTED, Status.CLOSED, admin)
+                            later(10)
+                            review("reopen", Status.CLOSED, Status.IN_PROGRESS, supervisor,
+                                   REOPEN_REASONS[0])  # fmt: skip
+                        else:
+                            review("return", Status.SUBMITTED, Status.IN_PROGRESS, admin,
+                                   rng.choice(RETURN_REASONS))  # fmt: skip
+                problems.append(
+                    (pk, z.id, self.campaign.pk, code, rng.choices(sources, source_weights)[0],
+                     category, description, rng.choice(MEASURES), rng.choice(GOALS), org.id,
+                     leader, owner, kind, found, deadline, status, review_state, review_note,
+                     progress_summary, completion, closed_on, submitted_by, verified_by,
+                     extension_count, rng.random() < 0.08, liaison, self.moment(found, rng), walk.t,
+                     False)
+                )  # fmt: skip
+                if problems[-1][24]:
+                    self.rule_problems.setdefault(z.id, []).append(pk)
+            counters.extend((z.id, year, value) for year, value in counter.items())
+        self.w.insert(
+            Problem,
+            ["id", "zone", "campaign", "code", "source", "category", "description", "measures",
+             "goal", "org", "leader", "owner", "kind", "found_on", "deadline", "status",
+             "review_state", "review_note", "progress_summary", "completion_note", "closed_on",
+             "submitted_by", "verified_by", "extension_count", "needs_rule_change", "created_by",
+             "created_at", "updated_at", "is_sample"],
+            problems,
+        )  # fmt: skip
+        self.w.insert(
+            Review,
+            ["id", "problem", "action", "from_status", "to_status", "note", "actor", "flagged",
+             "independence_note", "created_at"],
+            reviews,
+        )  # fmt: skip
+        self.w.insert(ProgressNote, ["id", "problem", "author", "text", "created_at"], notes)
+        self.w.insert(
+            Evidence,
+            ["id", "problem", "file", "original_name", "content_kind", "size", "sha256", "stage",
+             "note", "uploaded_by", "uploaded_at"],
+            evidence,
+        )  # fmt: skip
+        self.w.insert(
+            DeadlineExtension,
+            ["id", "problem", "old_deadline", "new_deadline", "reason", "actor", "created_at"],
+            extensions,
+        )
+        # Bumped as ledger.services._next_code would have: the next problem
+        # created by hand gets the following number.
+        self.w.insert(CodeCounter, ["zone", "year", "value"], counters)
+
+    # study ---------------------------------------------------------------------
+
+    def write_study(self, zones: list[ZoneData]) -> None:
+        ids = self.ids
+        kinds = dict(StudyKind.objects.filter(campaign=self.campaign).values_list("code", "pk"))
+        start = min(self.campaign.starts_on, self.today - dt.timedelta(days=60))
+        span = max((self.today - start).days, 1)
+        sessions, attendance = [], []
+        for z in zones:
+            rng = z.rng
+            root = z.orgs[0]
+            everyone = [p[0] for p in z.people]
+            admin = z.users["admin"]
+            for i in range(self.p.sessions_per_zone):
+                if i == 0:
+                    kind, org, scope, people = "deployment", root, AttendeeScope.SUBTREE, everyone
+                    day = start + dt.timedelta(days=rng.randint(3, 10))
+                    topic = f"{z.row.name}学习教育部署会议"
+                else:
+                    roll = rng.random()
+                    if roll < 0.06:
+                        kind, org = rng.choice(("committee-meeting", "central-group")), root
+                    elif roll < 0.1:
+                        kind, org = "seminar", rng.choice(z.leaves)
+                    else:
+                        kind, org = "branch-study", rng.choice(z.leaves)
+                    scope, people = AttendeeScope.ORG, org.people
+                    day = start + dt.timedelta(days=rng.randrange(span))
+                    topic = rng.choice(STUDY_TOPICS)
+                pk = ids[StudySession].take()
+                at = self.moment(day, rng)
+                sessions.append(
+                    (pk, z.id, org.id, kinds[kind], day, topic,
+                     Decimal(rng.choice(("1.0", "1.5", "2.0", "3.0"))), "会议室", "", scope, None,
+                     True, admin, at, at)
+                )  # fmt: skip
+                pending = (self.today - day).days < 7 and rng.random() < 0.3
+                for person in people:
+                    if pending:
+                        present, reason = None, ""
+                    elif rng.random() < 0.93:
+                        present, reason = True, ""
+                    else:
+                        present, reason = False, rng.choice(ABSENCE)
+                    attendance.append((ids[Attendance].take(), pk, person, present, reason))
+        self.w.insert(
+            StudySession,
+            ["id", "zone", "org", "kind", "date", "topic", "duration_hours", "place", "minutes",
+             "attendee_scope", "attendee_group", "is_sample", "created_by", "created_at",
+             "updated_at"],
+            sessions,
+        )  # fmt: skip
+        self.w.insert(Attendance, ["id", "session", "person", "present", "reason"], attendance)
+
+    # tasks and regulations -----------------------------------------------------
+
+    def write_tasks(self, zones: list[ZoneData]) -> None:
+        ids = self.ids
+        templates = list(
+            TaskTemplate.objects.filter(campaign=self.campaign).select_related("campaign")
+        )
+        kinds = {OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH, OrgKind.ENTERPRISE}
+        tasks, assignments = [], []
+        for z in zones:
+            rng = z.rng
+            admin, secretary = z.users["admin"], z.users["secretary"]
+            for template in templates:
+                pk = ids[Task].take()
+                tasks.append(
+                    (pk, z.id, self.campaign.pk, template.arrangement_id, template.pk,
+                     template.title, template.description, template.due_date,
+                     list(template.sectors), admin, self.clock, True)
+                )  # fmt: skip
+                due = template.due_date or self.today
+                for o in z.orgs:
+                    if o.kind not in kinds or o.sector not in template.sectors:
+                        continue
+                    status = rng.choices(
+                        (AssignmentStatus.ACCEPTED, AssignmentStatus.REPORTED,
+                         AssignmentStatus.PENDING, AssignmentStatus.RETURNED),
+                        (60, 15, 20, 5),
+                    )[0]  # fmt: skip
+                    note, reason = "", ""
+                    reported_by = reviewed_by = None
+                    reported_at = reviewed_at = None
+                    if status != AssignmentStatus.PENDING:
+                        note = "已按要求完成，相关材料已报送"
+                        reported_by = secretary
+                        reported = self.moment(due - dt.timedelta(days=rng.randint(0, 10)), rng)
+                        reported_at = reported
+                        if status in (AssignmentStatus.ACCEPTED, AssignmentStatus.RETURNED):
+                            reviewed_by = admin
+                            reviewed_at = reported + dt.timedelta(days=rng.randint(1, 5))
+                    if status == AssignmentStatus.RETURNED:
+                        reason = "材料不完整，请补充会议记录和照片"
+                    assignments.append(
+                        (ids[TaskAssignment].take(), pk, o.id, status, note, reported_by,
+                         reported_at, reviewed_by, reviewed_at, reason, self.clock, self.clock)
+                    )  # fmt: skip
+        self.w.insert(
+            Task,
+            ["id", "zone", "campaign", "arrangement", "template", "title", "description",
+             "deadline", "sectors", "created_by", "created_at", "is_sample"],
+            tasks,
+        )  # fmt: skip
+        self.w.insert(
+            TaskAssignment,
+            ["id", "task", "org", "status", "report_note", "reported_by", "reported_at",
+             "reviewed_by", "reviewed_at", "return_reason", "created_at", "updated_at"],
+            assignments,
+        )  # fmt: skip
+
+    def write_regulations(self, zones: list[ZoneData]) -> None:
+        ids = self.ids
+        specs = (
+            ("政绩考核办法（修订）", RegAction.REVISE, RegStatus.ISSUED),
+            ("重大项目决策程序规定", RegAction.NEW, RegStatus.REVIEW),
+            ("关于废止《招商引资考核奖励暂行办法》的决定", RegAction.REPEAL, RegStatus.DRAFT),
+            ("企业服务专员工作规范", RegAction.NEW, RegStatus.ISSUED),
+            ("统计数据质量责任制实施办法", RegAction.NEW, RegStatus.ISSUED),
+        )
+        rows, links = [], []
+        for z in zones:
+            rng = z.rng
+            root = z.orgs[0]
+            admin, leader = z.users["admin"], z.users["leader"]
+            linked = list(self.rule_problems.get(z.id, []))
+            for n, (title, action, status) in enumerate(specs, 1):
+                pk = ids[Regulation].take()
+                issued = status == RegStatus.ISSUED
+                day = self.today - dt.timedelta(days=rng.randint(5, 120)) if issued else None
+                rows.append(
+                    (pk, z.id, root.id, title,
+                     f"{z.row.short_name}高党工委发〔{self.today.year}〕{n}号" if issued else "",
+                     action, status, day, "（生成数据）", admin,
+                     leader if status != RegStatus.DRAFT else None, self.clock, self.clock, True)
+                )  # fmt: skip
+                if issued:
+                    for problem in linked[n::5][:5]:
+                        links.append((pk, problem))
+        self.w.insert(
+            Regulation,
+            ["id", "zone", "org", "title", "doc_number", "action", "status", "issued_on",
+             "summary", "created_by", "submitted_by", "created_at", "updated_at", "is_sample"],
+            rows,
+        )  # fmt: skip
+        self.w.insert(Regulation.problems.through, ["regulation", "problem"], links)
+
+
+@contextmanager
+def bulk_session() -> Iterator[None]:
+    """SQLite: a page cache big enough for the indexes being filled (the
+    default 2 MB makes every insert into a large index a cache miss)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute("PRAGMA cache_size = -524288")  # 512 MB, as it is needed
+        try:
+            yield
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def analyze() -> None:
+    """Fresh planner statistics after a bulk load. PostgreSQL also needs the
+    visibility map for index-only scans, and autovacuum may be off: VACUUM
+    ANALYZE, outside any transaction."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute("VACUUM ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
+
+
+# The marker ------------------------------------------------------------------
+
+
+class Refused(Exception):
+    pass
+
+
+def existing() -> GeneratedDataset | None:
+    return GeneratedDataset.objects.order_by("-pk").first()
+
+
+def holds_real_data() -> bool:
+    """Anything a person (or ``load_demo``) could have made."""
+    return (
+        Zone.objects.exists()
+        or Problem.objects.exists()
+        or User.objects.exists()
+        or Campaign.objects.exists()
+    )
+
+
+def same(dataset: GeneratedDataset | None, params: Params) -> bool:
+    return (
+        dataset is not None
+        and dataset.generator == GENERATOR
+        and dataset.version == VERSION
+        and dataset.params == params.key()
+    )
+
+
+def generate(params: Params, progress: Progress | None = None) -> dict[str, int]:
+    """Fill an empty database. Refuses (``Refused``, nothing written) when it
+    holds anything already — real data, or an earlier generated set."""
+    dataset = existing()
+    if dataset is not None:
+        raise Refused("generated")
+    if holds_real_data():
+        raise Refused("real")
+    return Generator(params, progress).run()
