@@ -49,6 +49,7 @@ from shiji.campaigns.models import (
 )
 from shiji.campaigns.services import campaign_load
 from shiji.core.uploads import content_path
+from shiji.core.workdays import add_working_days
 from shiji.demo.roster import AVOID, GIVEN_EITHER, GIVEN_FEMALE, GIVEN_MALE, SURNAMES
 from shiji.ledger.models import (
     CodeCounter,
@@ -68,6 +69,20 @@ from shiji.national.writer import IdRange, Writer
 from shiji.national.zones import ZONES, ZoneRow
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, OrgKind, Person, Role, RoleGrant, Sector, User, Zone
+from shiji.outreach import codes as feedback_codes
+from shiji.outreach.models import Category as FeedbackCategory
+from shiji.outreach.models import (
+    Channel,
+    Feedback,
+    FeedbackContact,
+    FeedbackRating,
+    FeedbackStep,
+    OutreachSettings,
+    Rating,
+)
+from shiji.outreach.models import Kind as FeedbackKind
+from shiji.outreach.models import Status as FeedbackStatus
+from shiji.outreach.workflow import stored_label
 from shiji.regulations.models import Action as RegAction
 from shiji.regulations.models import Regulation
 from shiji.regulations.models import Status as RegStatus
@@ -88,6 +103,7 @@ class Params:
     problems_per_zone: int = 575
     people_per_zone: int = 340
     sessions_per_zone: int = 400
+    feedback_per_zone: int = 60
     seed: int = 1
     today: dt.date = field(default_factory=timezone.localdate)
 
@@ -174,6 +190,22 @@ REOPEN_REASONS = ("回头看发现问题有反弹，重新整改",)
 CANCEL_REASONS = ("经核实不属于本单位职责，已移交相关部门", "与已有问题重复，合并处理")
 SEND_BACK = ("问题描述不够具体，请补充问题表现和原因分析",)
 EXTENSION_REASONS = ("涉及上级审批，办理周期较长", "受施工季节影响，需顺延工期")
+FEEDBACK_TEXTS = {
+    "business": "{short}高新区企业开办和项目审批环节仍较多，希望进一步压缩办理时间",
+    "service": "在{short}高新区政务服务中心办理业务时多次被要求补交材料，希望一次告知",
+    "infrastructure": "{short}高新区园区道路夜间照明不足，存在安全隐患",
+    "environment": "{short}高新区某企业夜间排放异味，影响周边居民",
+    "safety": "{short}高新区部分厂房消防通道被占用，建议加强检查",
+    "labour": "{short}高新区某企业拖欠员工加班费，希望帮助协调",
+    "livelihood": "{short}高新区员工子女入学难，希望增加学位供给",
+    "conduct": "{short}高新区个别工作人员办事推诿，态度生硬",
+    "other": "对{short}高新区学习教育工作提出建议：多到企业一线听取意见",
+}
+FEEDBACK_REPLIES = (
+    "您反映的问题已转相关部门核实处理，现已整改完毕，感谢您的监督。",
+    "经核实，情况属实，已责成相关单位限期整改，并将持续跟踪。",
+    "您的建议已收悉，我们将在下一步工作中认真研究采纳。",
+)
 ABSENCE = ("外出招商", "病假", "参加上级培训", "出差", "事假")
 STUDY_TOPICS = (
     "学习习近平总书记关于树立和践行正确政绩观的重要论述",
@@ -308,7 +340,7 @@ class Generator:
                 for m in (
                     Zone, Organization, Person, User, RoleGrant, ZoneCampaign, ProblemCategory,
                     Problem, Review, ProgressNote, Evidence, DeadlineExtension, StudySession,
-                    Attendance, Task, TaskAssignment, Regulation,
+                    Attendance, Task, TaskAssignment, Regulation, Feedback, FeedbackStep,
                 )
             }  # fmt: skip
             zones = self.build_zones()
@@ -320,6 +352,8 @@ class Generator:
             self.write_tasks(zones)
             self.write_regulations(zones)
             self.step("tasks and regulations", started)
+            self.write_feedback(zones)
+            self.step("public feedback", started)
             self.w.reset_sequences()
             GeneratedDataset.objects.create(
                 generator=GENERATOR,
@@ -547,6 +581,7 @@ class Generator:
         source_weights = [30, 15, 15, 12, 5, 8, 6, 4, 5]
         kinds = (Kind.IMMEDIATE, Kind.DEADLINE, Kind.LONG_TERM)
         self.rule_problems: dict[int, list[int]] = {}
+        self.public_problems: dict[int, list[tuple]] = {}
         for z in zones:
             rng = z.rng
             admin, supervisor = z.users["admin"], z.users["supervisor"]
@@ -695,6 +730,10 @@ class Generator:
                 )  # fmt: skip
                 if problems[-1][24]:
                     self.rule_problems.setdefault(z.id, []).append(pk)
+                if problems[-1][4] == Source.PUBLIC:
+                    self.public_problems.setdefault(z.id, []).append(
+                        (pk, found, org.id, status, closed_on)
+                    )
             counters.extend((z.id, year, value) for year, value in counter.items())
         self.w.insert(
             Problem,
@@ -874,6 +913,159 @@ class Generator:
             rows,
         )  # fmt: skip
         self.w.insert(Regulation.problems.through, ["regulation", "problem"], links)
+
+    # public feedback (开门教育) ---------------------------------------------------
+
+    def write_feedback(self, zones: list[ZoneData]) -> None:
+        """Items in every state, with the steps, replies, ratings and ledger
+        links the moves of ``outreach.workflow`` leave. Items that became
+        problems point at the ledger's 群众反映 problems."""
+        ids = self.ids
+        F = FeedbackStatus
+        limits = {k: OutreachSettings().limit_for(k) for k in FeedbackKind.values}
+        channels = [c for c in Channel.values if c not in (Channel.ROUNDTABLE,
+                    Channel.ENTERPRISE_VISIT)]  # fmt: skip
+        items: list[tuple] = []
+        contacts: list[tuple] = []
+        steps: list[tuple] = []
+        ratings: list[tuple] = []
+        taken: set[str] = set()
+        span = max((self.today - self.campaign.starts_on).days, 60)
+
+        def step(pk: int, t: dt.datetime, action: str, note: str = "", actor=None) -> None:
+            steps.append(
+                (ids[FeedbackStep].take(), pk, action, stored_label(action), note, actor, t)
+            )
+
+        def later(rng: random.Random, t: dt.datetime, days: int) -> dt.datetime:
+            gap = dt.timedelta(days=rng.randint(0, days), hours=rng.random() * 4)
+            return min(t + gap, self.clock)
+
+        for z in zones:
+            rng = z.rng
+            admin, handler = z.users["admin"], z.users["liaison"]
+            public = list(self.public_problems.get(z.id, []))
+            rng.shuffle(public)
+            drafts = []
+            for _ in range(self.p.feedback_per_zone):
+                status = rng.choices(
+                    (F.RECEIVED, F.ACCEPTED, F.FORWARDED, F.REPLY_PENDING, F.ANSWERED,
+                     F.DECLINED, F.IN_LEDGER, F.MERGED),
+                    (8, 8, 12, 5, 45, 5, 12, 5),
+                )[0]  # fmt: skip
+                problem = None
+                if status == F.IN_LEDGER:
+                    if public:
+                        problem = public.pop()
+                    else:
+                        status = F.ANSWERED
+                if problem is not None:
+                    received = problem[1] - dt.timedelta(days=rng.randint(0, 5))
+                else:
+                    received = self.today - dt.timedelta(days=int(span * rng.random() ** 1.5))
+                drafts.append((received, status, problem))
+            drafts.sort(key=lambda d: d[0])
+            numbers: dict[int, int] = {}
+            open_items: list[int] = []
+            for received, status, problem in drafts:
+                pk = ids[Feedback].take()
+                numbers[received.year] = n = numbers.get(received.year, 0) + 1
+                number = f"{z.row.code.upper()}-FK-{received.year}-{n:04d}"
+                while True:
+                    code = "".join(rng.choices(feedback_codes.ALPHABET, k=feedback_codes.LENGTH))
+                    if code not in taken:
+                        taken.add(code)
+                        break
+                kind = rng.choices(FeedbackKind.values, (25, 15, 25, 30, 5))[0]
+                category = rng.choice(FeedbackCategory.values)
+                at = self.moment(received, rng)
+                t = at
+                anonymous = rng.random() < 0.3
+                accused = "某工作人员" if kind == FeedbackKind.REPORT and rng.random() < 0.5 else ""
+                org = None
+                decline = reply_draft = reply = ""
+                replied_at = merged_into = problem_id = None
+
+                step(pk, t, "submit")
+                if status == F.DECLINED:
+                    t = later(rng, t, 2)
+                    decline = "不属于本区职责范围，已告知向相关部门反映"
+                    step(pk, t, "decline", decline, handler)
+                elif status == F.MERGED and open_items:
+                    merged_into = rng.choice(open_items)
+                    t = later(rng, t, 2)
+                    step(pk, t, "merge", "", handler)
+                elif status != F.RECEIVED:
+                    if status == F.MERGED:
+                        status = F.ACCEPTED
+                    t = later(rng, t, 2)
+                    step(pk, t, "accept", "", handler)
+                    if status != F.ACCEPTED and (status == F.FORWARDED or rng.random() < 0.5):
+                        org = rng.choice(z.leaves).id
+                        t = later(rng, t, 3)
+                        step(pk, t, "forward", "", handler)
+                    if status in (F.REPLY_PENDING, F.ANSWERED):
+                        reply_draft = FEEDBACK_REPLIES[rng.randrange(len(FEEDBACK_REPLIES))]
+                        t = later(rng, t, 5)
+                        step(pk, t, "reply", "", handler)
+                    if status == F.ANSWERED:
+                        reply, t = reply_draft, later(rng, t, 3)
+                        replied_at = t
+                        step(pk, t, "publish_reply", reply, admin)
+                        if not anonymous and rng.random() < 0.5:
+                            t = later(rng, t, 5)
+                            # 不满意 would have sent it back to 受理
+                            # (outreach.services.rating): not drawn here.
+                            rating = rng.choices(
+                                (Rating.SATISFIED, Rating.BASICALLY_SATISFIED), (75, 25)
+                            )[0]
+                            ratings.append((pk, rating, "", "portal", None, t))
+                            step(pk, t, "rate")
+                    if status == F.IN_LEDGER and problem is not None:
+                        problem_id, org = problem[0], org or problem[2]
+                        t = max(t, self.moment(problem[1], rng))
+                        step(pk, t, "to_problem", "", admin)
+                        if problem[3] == Status.CLOSED:
+                            t = max(t, self.moment(problem[4], rng))
+                            step(pk, t, "problem_closed")
+                if status in (F.RECEIVED, F.ACCEPTED, F.FORWARDED):
+                    open_items.append(pk)
+                items.append(
+                    (pk, z.id, number, feedback_codes.code_hash(code), kind, category,
+                     rng.choice(channels), FEEDBACK_TEXTS[category].format(short=z.row.short_name),
+                     accused, bool(accused), anonymous, status, at,
+                     add_working_days(received, limits[kind]), org, decline, reply_draft, reply,
+                     replied_at, problem_id, merged_into, 0, False, False, "", handler,
+                     at, t)
+                )  # fmt: skip
+                if not anonymous:
+                    taken_names: set[str] = set()
+                    contacts.append(
+                        (
+                            pk,
+                            _name(rng, taken_names),
+                            f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}",
+                        )
+                    )
+        self.w.insert(OutreachSettings, ["zone"], [(z.id,) for z in zones])
+        self.w.insert(
+            Feedback,
+            ["id", "zone", "number", "code_hash", "kind", "category", "channel", "content",
+             "accused", "restricted", "anonymous", "status", "received_at", "due_on", "org",
+             "decline_reason", "reply_draft", "reply", "replied_at", "problem", "merged_into",
+             "unsatisfied_count", "escalated", "disclosed", "public_summary", "entered_by",
+             "created_at", "updated_at"],
+            items,
+        )  # fmt: skip
+        self.w.insert(FeedbackContact, ["feedback", "name", "phone"], contacts)
+        self.w.insert(
+            FeedbackStep, ["id", "feedback", "action", "public_label", "note", "actor", "at"], steps
+        )
+        self.w.insert(
+            FeedbackRating,
+            ["feedback", "rating", "comment", "via", "recorded_by", "created_at"],
+            ratings,
+        )
 
 
 @contextmanager

@@ -31,6 +31,8 @@ from shiji.national.generator import Params, generate
 from shiji.national.models import GeneratedDataset
 from shiji.national.zones import ZONES
 from shiji.orgs.models import Organization, Person, RoleGrant, User, Zone
+from shiji.outreach.models import Feedback, FeedbackContact, FeedbackRating
+from shiji.outreach.models import Status as FeedbackStatus
 from shiji.regulations.models import Regulation
 from shiji.study.models import Attendance, AttendeeScope, StudySession
 
@@ -41,9 +43,10 @@ SMALL = {
     "problems_per_zone": 20,
     "people_per_zone": 250,
     "sessions_per_zone": 10,
+    "feedback_per_zone": 40,
 }
 OPTIONS = ["--zones", "3", "--problems-per-zone", "20", "--people-per-zone", "250",
-           "--sessions-per-zone", "10"]  # fmt: skip
+           "--sessions-per-zone", "10", "--feedback-per-zone", "40"]  # fmt: skip
 
 
 def small(seed: int = 7) -> Params:
@@ -67,6 +70,7 @@ def digest() -> str:
         StudySession.objects.values_list("id", "org", "date", "topic"),
         Attendance.objects.values_list("id", "session", "person", "present"),
         TaskAssignment.objects.values_list("id", "task", "org", "status"),
+        Feedback.objects.values_list("id", "number", "code_hash", "status", "problem"),
     ):  # fmt: skip
         for row in qs.order_by("id"):
             h.update(repr(row).encode())
@@ -224,6 +228,49 @@ def test_accounts_tasks_and_regulations_hang_together():
     assert ProgressNote.objects.exists()
 
 
+def test_public_feedback_is_in_every_state_with_what_its_moves_leave():
+    generate(small())
+    items = list(Feedback.objects.prefetch_related("steps", "ratings"))
+    assert len(items) == 3 * 40
+    assert {f.status for f in items} == set(FeedbackStatus.values)
+    contacts = set(FeedbackContact.objects.values_list("feedback_id", flat=True))
+    for f in items:
+        actions = [s.action for s in f.steps.all()]
+        assert actions[0] == "submit"
+        assert (f.pk in contacts) == (not f.anonymous)
+        assert f.due_on >= f.received_at.date()
+        if f.status == FeedbackStatus.DECLINED:
+            assert f.decline_reason and actions[-1] == "decline"
+        if f.status == FeedbackStatus.ANSWERED:
+            assert f.reply and f.replied_at and "publish_reply" in actions
+        else:
+            assert not f.reply and f.replied_at is None
+        if f.status == FeedbackStatus.REPLY_PENDING:
+            assert f.reply_draft and actions[-1] == "reply"
+        if f.status == FeedbackStatus.FORWARDED:
+            assert f.org_id is not None and f.org.zone_id == f.zone_id
+        if f.status == FeedbackStatus.MERGED:
+            assert f.merged_into.zone_id == f.zone_id and actions == ["submit", "merge"]
+        if f.status == FeedbackStatus.IN_LEDGER:
+            assert f.problem.zone_id == f.zone_id and f.problem.source == "public"
+            assert f.received_at.date() <= f.problem.found_on
+        else:
+            assert f.problem_id is None
+        if f.ratings.all():
+            assert f.status == FeedbackStatus.ANSWERED and actions[-1] == "rate"
+    assert FeedbackRating.objects.exclude(rating="unsatisfied").count() > 0
+    linked = [f.problem_id for f in items if f.problem_id]
+    assert len(linked) == len(set(linked))
+    for zone in Zone.objects.all():
+        numbers = sorted(
+            Feedback.objects.filter(zone=zone)
+            .order_by("received_at", "pk")
+            .values_list("number", flat=True)
+        )
+        assert len(numbers) == len(set(numbers))
+        assert all(n.startswith(f"{zone.code.upper()}-FK-") for n in numbers)
+
+
 def test_a_database_with_real_data_is_refused_and_left_untouched():
     Zone.objects.create(
         code="real", name="真实高新区", short_name="真实", province="广东", city="广州"
@@ -291,6 +338,10 @@ def test_the_pages_read_the_generated_data(client):
     assert client.get(reverse("home")).status_code == 200
     other = Problem.objects.exclude(zone=zone).first()
     assert client.get(reverse("ledger:detail", args=[other.pk])).status_code == 404
+
+    assert client.get(reverse("outreach:feedback_list")).status_code == 200
+    item = Feedback.objects.filter(zone=zone, status="in_ledger").first()
+    assert client.get(reverse("outreach:feedback_detail", args=[item.pk])).status_code == 200
 
     client.force_login(User.objects.get(username="national"))
     assert client.get(reverse("home")).status_code == 200

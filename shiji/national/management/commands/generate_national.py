@@ -38,6 +38,7 @@ class Command(BaseCommand):
         parser.add_argument("--problems-per-zone", type=int, default=defaults.problems_per_zone)
         parser.add_argument("--people-per-zone", type=int, default=defaults.people_per_zone)
         parser.add_argument("--sessions-per-zone", type=int, default=defaults.sessions_per_zone)
+        parser.add_argument("--feedback-per-zone", type=int, default=defaults.feedback_per_zone)
         parser.add_argument("--seed", type=int, default=defaults.seed)
         parser.add_argument(
             "--today",
@@ -60,6 +61,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not 1 <= options["zones"] <= len(ZONES):
             raise CommandError(f"--zones 应在 1 到 {len(ZONES)} 之间", returncode=2)
+        if options["feedback_per_zone"] < 0:
+            raise CommandError("--feedback-per-zone 不能为负数", returncode=2)
         for name in ("problems_per_zone", "sessions_per_zone"):
             if options[name] < 5:
                 raise CommandError(f"--{name.replace('_', '-')} 至少为 5", returncode=2)
@@ -71,6 +74,7 @@ class Command(BaseCommand):
             problems_per_zone=options["problems_per_zone"],
             people_per_zone=options["people_per_zone"],
             sessions_per_zone=options["sessions_per_zone"],
+            feedback_per_zone=options["feedback_per_zone"],
             seed=options["seed"],
             today=options["today"] or timezone.localdate(),
         )
