@@ -36,6 +36,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from shiji.assessment.models import Indicator, IndicatorRelation, Measurement, PeriodKind
+from shiji.assessment.periods import Period, last_finished_quarter
+from shiji.assessment.services import indicators_load
 from shiji.campaigns.models import (
     AssignmentStatus,
     Campaign,
@@ -341,6 +344,7 @@ class Generator:
                     Zone, Organization, Person, User, RoleGrant, ZoneCampaign, ProblemCategory,
                     Problem, Review, ProgressNote, Evidence, DeadlineExtension, StudySession,
                     Attendance, Task, TaskAssignment, Regulation, Feedback, FeedbackStep,
+                    Measurement,
                 )
             }  # fmt: skip
             zones = self.build_zones()
@@ -354,6 +358,9 @@ class Generator:
             self.step("tasks and regulations", started)
             self.write_feedback(zones)
             self.step("public feedback", started)
+            indicators_load(actor=SYSTEM)
+            self.write_measurements(zones)
+            self.step("indicator figures", started)
             self.w.reset_sequences()
             GeneratedDataset.objects.create(
                 generator=GENERATOR,
@@ -1066,6 +1073,86 @@ class Generator:
             ["feedback", "rating", "comment", "via", "recorded_by", "created_at"],
             ratings,
         )
+
+    # indicator figures (政绩考核) ---------------------------------------------------
+
+    def periods(self, kind: str) -> list[Period]:
+        """The periods a zone has entered figures for: the last two years; the
+        last finished quarter with the one before and the same one a year
+        before; the last finished month and the same month a year before."""
+        if kind == PeriodKind.YEAR:
+            return [Period(self.today.year - 2, 0, kind), Period(self.today.year - 1, 0, kind)]
+        if kind == PeriodKind.QUARTER:
+            q = last_finished_quarter(self.today)
+            return [q.year_before(), q.previous(), q]
+        m = Period(self.today.year, self.today.month, PeriodKind.MONTH).previous()
+        return [m.year_before(), m]
+
+    def write_measurements(self, zones: list[ZoneData]) -> None:
+        """Figures of the library's indicators that statistics offices report
+        (not the campaign's own, ``computed_from``): entered by the zone's
+        liaison, most confirmed by its task force; within each indicator's
+        range, a plausible change year on year, and the library's relations
+        (工业增加值 ≤ 规上工业总产值) kept, so no plausibility check would
+        have flagged them."""
+        ids = self.ids
+        indicators = list(
+            Indicator.objects.filter(is_active=True, computed_from="").order_by("code")
+        )
+        # (low, high, grows with the zone's size, decimals) by unit.
+        base = {
+            "%": (5, 60, False, 2),
+            "个": (10, 300, True, 0),
+            "家": (50, 2000, True, 0),
+            "项": (5, 80, True, 0),
+            "亿元": (20, 2000, True, 2),
+            "万元/人": (80, 400, False, 2),
+            "吨标准煤/万元": (0.02, 0.2, False, 3),
+        }
+        relations = list(IndicatorRelation.objects.values_list("left_id", "right_id"))
+        rows: list[tuple] = []
+        for z in zones:
+            rng = z.rng
+            scale = rng.uniform(0.3, 3.0)
+            liaison, admin = z.users["liaison"], z.users["admin"]
+            values: dict[tuple[int, str], Decimal] = {}
+            for ind in indicators:
+                low, high, grows, decimals = base.get(ind.unit, (1, 100, False, 2))
+                level = rng.uniform(low, high) * (scale if grows else 1)
+                for period in self.periods(ind.period_kind):
+                    level *= 1 + rng.uniform(-0.05, 0.15)
+                    value = Decimal(f"{level:.{decimals}f}")
+                    if ind.min_value is not None:
+                        value = max(value, ind.min_value)
+                    if ind.max_value is not None:
+                        value = min(value, ind.max_value)
+                    values[(ind.pk, str(period))] = value
+            for left, right in relations:
+                # The smaller one a steady share of the larger (工业增加值 about a
+                # quarter of 规上工业总产值): below it, and changing as it does.
+                share = Decimal(f"{rng.uniform(0.2, 0.3):.3f}")
+                for pk, period_text in list(values):
+                    other = values.get((right, period_text))
+                    if pk == left and other is not None:
+                        values[(pk, period_text)] = (other * share).quantize(Decimal("0.01"))
+            entered_on = self.today - dt.timedelta(days=20)
+            for (pk, period_text), value in values.items():
+                entered = self.moment(entered_on - dt.timedelta(days=rng.randint(0, 30)), rng)
+                confirmed = rng.random() < 0.8
+                rows.append(
+                    (ids[Measurement].take(), z.id, pk, period_text, value,
+                     f"{z.row.city}市统计局", "", "confirmed" if confirmed else "entered", [],
+                     liaison, entered, admin if confirmed else None,
+                     entered + dt.timedelta(days=rng.randint(1, 5)) if confirmed else None,
+                     "", None, "", True, "", True)
+                )  # fmt: skip
+        self.w.insert(
+            Measurement,
+            ["id", "zone", "indicator", "period", "value", "source", "report", "status", "flags",
+             "entered_by", "entered_at", "confirmed_by", "confirmed_at", "confirm_note",
+             "corrects", "correction_reason", "is_current", "evidence", "is_sample"],
+            rows,
+        )  # fmt: skip
 
 
 @contextmanager

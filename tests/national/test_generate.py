@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from shiji.assessment.models import Indicator, IndicatorRelation, Measurement
 from shiji.campaigns.models import Task, TaskAssignment
 from shiji.ledger.models import (
     CodeCounter,
@@ -271,6 +272,38 @@ def test_public_feedback_is_in_every_state_with_what_its_moves_leave():
         assert all(n.startswith(f"{zone.code.upper()}-FK-") for n in numbers)
 
 
+def test_indicator_figures_are_entered_and_confirmed_by_two_people_and_pass_the_checks():
+    generate(small())
+    figures = list(Measurement.objects.select_related("indicator", "zone"))
+    indicators = Indicator.objects.filter(is_active=True, computed_from="")
+    assert {m.indicator for m in figures} == set(indicators)
+    keys = [(m.zone_id, m.indicator_id, m.period) for m in figures]
+    assert len(keys) == len(set(keys))
+    by_key = {k: m.value for k, m in zip(keys, figures, strict=True)}
+    for m in figures:
+        assert m.is_current and m.flags == []
+        assert m.entered_by.zone_id == m.zone_id
+        if m.status == "confirmed":
+            assert m.confirmed_by_id not in (None, m.entered_by_id)
+            assert m.confirmed_at > m.entered_at
+        else:
+            assert m.confirmed_by_id is None and m.confirmed_at is None
+        ind = m.indicator
+        assert ind.min_value is None or m.value >= ind.min_value
+        assert ind.max_value is None or m.value <= ind.max_value
+        year = m.period[:4]
+        before = by_key.get(
+            (m.zone_id, m.indicator_id, m.period.replace(year, str(int(year) - 1), 1))
+        )
+        if before:
+            assert abs(m.value - before) / before * 100 <= ind.usual_change
+    for left, right in IndicatorRelation.objects.values_list("left_id", "right_id"):
+        for (zone, pk, period), value in by_key.items():
+            if pk == left and (zone, right, period) in by_key:
+                assert value <= by_key[(zone, right, period)]
+    assert {m.status for m in figures} == {"entered", "confirmed"}
+
+
 def test_a_database_with_real_data_is_refused_and_left_untouched():
     Zone.objects.create(
         code="real", name="真实高新区", short_name="真实", province="广东", city="广州"
@@ -340,6 +373,7 @@ def test_the_pages_read_the_generated_data(client):
     assert client.get(reverse("ledger:detail", args=[other.pk])).status_code == 404
 
     assert client.get(reverse("outreach:feedback_list")).status_code == 200
+    assert client.get(reverse("assessment:figures")).status_code == 200
     item = Feedback.objects.filter(zone=zone, status="in_ledger").first()
     assert client.get(reverse("outreach:feedback_detail", args=[item.pk])).status_code == 200
 
