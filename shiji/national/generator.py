@@ -306,7 +306,8 @@ class Walk:
 
     def later(self, days_max: int) -> dt.datetime:
         """A moment 1 to ``days_max`` days on, never past the generator's clock."""
-        step = dt.timedelta(days=self.rng.randint(1, max(days_max, 1)), hours=self.rng.random())
+        r = self.rng.random
+        step = dt.timedelta(days=1 + int(r() * max(days_max, 1)), hours=r())
         self.t = min(self.t + step, self.gen.clock)
         return self.t
 
@@ -939,10 +940,22 @@ class Generator:
         taken: set[str] = set()
         span = max((self.today - self.campaign.starts_on).days, 60)
 
+        labels: dict[str, str] = {}  # stored_label activates a language: once per action
+        due: dict[tuple[dt.date, int], dt.date] = {}  # add_working_days walks a calendar
+        kinds, categories = FeedbackKind.values, FeedbackCategory.values
+        statuses = (F.RECEIVED, F.ACCEPTED, F.FORWARDED, F.REPLY_PENDING, F.ANSWERED,
+                    F.DECLINED, F.IN_LEDGER, F.MERGED)  # fmt: skip
+
         def step(pk: int, t: dt.datetime, action: str, note: str = "", actor=None) -> None:
-            steps.append(
-                (ids[FeedbackStep].take(), pk, action, stored_label(action), note, actor, t)
-            )
+            if action not in labels:
+                labels[action] = stored_label(action)
+            steps.append((ids[FeedbackStep].take(), pk, action, labels[action], note, actor, t))
+
+        def due_on(received: dt.date, kind: str) -> dt.date:
+            key = (received, limits[kind])
+            if key not in due:
+                due[key] = add_working_days(received, limits[kind])
+            return due[key]
 
         def later(rng: random.Random, t: dt.datetime, days: int) -> dt.datetime:
             gap = dt.timedelta(days=rng.randint(0, days), hours=rng.random() * 4)
@@ -955,11 +968,7 @@ class Generator:
             rng.shuffle(public)
             drafts = []
             for _ in range(self.p.feedback_per_zone):
-                status = rng.choices(
-                    (F.RECEIVED, F.ACCEPTED, F.FORWARDED, F.REPLY_PENDING, F.ANSWERED,
-                     F.DECLINED, F.IN_LEDGER, F.MERGED),
-                    (8, 8, 12, 5, 45, 5, 12, 5),
-                )[0]  # fmt: skip
+                status = rng.choices(statuses, (8, 8, 12, 5, 45, 5, 12, 5))[0]
                 problem = None
                 if status == F.IN_LEDGER:
                     if public:
@@ -983,8 +992,8 @@ class Generator:
                     if code not in taken:
                         taken.add(code)
                         break
-                kind = rng.choices(FeedbackKind.values, (25, 15, 25, 30, 5))[0]
-                category = rng.choice(FeedbackCategory.values)
+                kind = rng.choices(kinds, (25, 15, 25, 30, 5))[0]
+                category = rng.choice(categories)
                 at = self.moment(received, rng)
                 t = at
                 anonymous = rng.random() < 0.3
@@ -1041,7 +1050,7 @@ class Generator:
                     (pk, z.id, number, feedback_codes.code_hash(code), kind, category,
                      rng.choice(channels), FEEDBACK_TEXTS[category].format(short=z.row.short_name),
                      accused, bool(accused), anonymous, status, at,
-                     add_working_days(received, limits[kind]), org, decline, reply_draft, reply,
+                     due_on(received, kind), org, decline, reply_draft, reply,
                      replied_at, problem_id, merged_into, 0, False, False, "", handler,
                      at, t)
                 )  # fmt: skip

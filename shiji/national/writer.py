@@ -47,11 +47,11 @@ class Writer:
         if self.vendor != "sqlite":
             return None
         if isinstance(field, models.DateTimeField):
-            # As Django stores them: naive UTC text.
+            # As Django stores them: naive UTC text ("+00:00" cut off).
             return lambda v: (
                 None
                 if v is None
-                else v.replace(tzinfo=None).isoformat(" ")
+                else v.isoformat(" ")[:-6]
                 if v.tzinfo is dt.UTC
                 else str(v.astimezone(dt.UTC).replace(tzinfo=None))
             )
