@@ -363,7 +363,7 @@ def record(name: str, kwarg: str) -> str:
     if app == "regulations":
         return "regulation"
     if app == "assessment":
-        return "measurement"
+        return "zone" if kwarg == "zone_id" else "measurement"
     if app == "outreach" and page.startswith("feedback") and kwarg == "pk":
         return "feedback"
     if app == "study":

@@ -9,16 +9,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as Respond
 
-from shiji.assessment import excel, selectors, services
+from shiji.assessment import excel, scores, selectors, services
+from shiji.assessment.campaign import Ratio, score_table
 from shiji.assessment.models import Comparator, Dimension, IndicatorKind, Measurement, Target
 from shiji.assessment.periods import parse_period
 from shiji.assessment.plausibility import number
-from shiji.core.schemas import COMMON_ERRORS, ErrorOut, Id, In, SomeText, Text
+from shiji.core.errors import invalid
+from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.orgs.selectors import zone_get_for_user
 
 router = Router(tags=["政绩考核"])
@@ -380,3 +383,244 @@ def target_set(request, payload: TargetIn):
         source=payload.source,
     )
     return selectors.targets_visible_to(user=request.user).get(pk=target.pk)
+
+
+# Campaign scores (运动实绩) -------------------------------------------------------
+# (kept together: assessment/campaign.py computes, views_campaign.py shows)
+
+
+class RatioOut(Schema):
+    num: int = Field(description="分子")
+    den: int = Field(description="分母")
+    percent: Decimal | None = Field(description="百分比，一位小数；分母为 0 时为 null")
+
+
+class CategoryCountOut(Schema):
+    name: str
+    count: int
+
+
+class CampaignFiguresOut(Schema):
+    study_coverage: RatioOut
+    task_on_time: RatioOut
+    problems: int
+    by_category: list[CategoryCountOut]
+    closure: RatioOut
+    rectification_on_time: RatioOut
+    relapse: RatioOut
+    extensions: int = Field(description="延期次数")
+    extended: int = Field(description="延期过的问题数")
+    rules: int = Field(description="统计期内印发的制度数")
+    reply_on_time: RatioOut
+    satisfaction: RatioOut
+
+
+class CampaignRowOut(Schema):
+    zone: int
+    org: int | None = Field(None, description="组织 id；按高新区比较时为 null")
+    name: str
+    own: bool = Field(description="true：只计本单位自身的记录（本级）")
+    start: dt.date
+    end: dt.date
+    figures: CampaignFiguresOut
+
+
+class CampaignScoresOut(Schema):
+    mode: Literal["zones", "orgs"]
+    items: list[CampaignRowOut]
+    total: CampaignRowOut | None = None
+
+
+def _campaign_row(table, row) -> dict | None:
+    f, w = row.figures, row.figures.window
+    if w is None or row.zone is None:
+        return None
+
+    def ratio(r: Ratio) -> dict:
+        return {"num": r.num, "den": r.den, "percent": r.percent}
+
+    return {
+        "zone": row.zone.pk,
+        "org": row.org.pk if row.org is not None else None,
+        "name": row.name,
+        "own": row.own,
+        "start": w.start,
+        "end": w.end,
+        "figures": {
+            "study_coverage": ratio(f.study_coverage),
+            "task_on_time": ratio(f.task_on_time),
+            "problems": f.problems,
+            "by_category": [
+                {"name": col.name, "count": n}
+                for col, (_cid, n) in zip(table.categories, table.category_counts(row), strict=True)
+            ],
+            "closure": ratio(f.closure),
+            "rectification_on_time": ratio(f.rectification_on_time),
+            "relapse": ratio(f.relapse),
+            "extensions": f.extensions,
+            "extended": f.extended,
+            "rules": f.rules,
+            "reply_on_time": ratio(f.reply_on_time),
+            "satisfaction": ratio(f.satisfaction),
+        },
+    }
+
+
+@router.get(
+    "campaign-scores",
+    response={200: CampaignScoresOut, **READ},
+    summary="运动实绩（学习教育成效）",
+    description=(
+        "不带 zone 时按调用者可完整查看的高新区逐区比较；带 zone（或 org）时按该组织的下级"
+        "组织逐个统计（不带 org 时从高新区顶层或调用者自己的组织开始）。统计期默认为各高新区"
+        "最近一次学习教育开始日期至今天，可用 from、to 指定。各项定义见页面 /assessment/campaign/。"
+        "zone 或 org 超出调用者范围时返回 404。"
+    ),
+)
+def campaign_scores(
+    request,
+    zone: Id | None = None,
+    org: Id | None = None,
+    start: Day | None = Query(None, alias="from", description="开始日期"),  # noqa: B008
+    end: Day | None = Query(None, alias="to", description="结束日期"),  # noqa: B008
+):
+    if start and end and end < start:
+        raise invalid(to=gettext("结束日期不能早于开始日期"))
+    table = score_table(user=request.user, zone=zone, org=org, start=start, end=end)
+    items = [r for r in (_campaign_row(table, row) for row in table.rows) if r is not None]
+    total = _campaign_row(table, table.total) if table.total is not None else None
+    return {"mode": table.mode, "items": items, "total": total}
+
+
+# Scores (显绩 and 潜绩 side by side) ------------------------------------------------------
+
+
+class ScoreFlagOut(Schema):
+    kind: str = Field(description="jump, relation, trajectory, rounding, corrected_after_lock")
+    label: str
+    reason: str
+    note: str = Field(description="确认人的核实说明")
+    period: str
+
+
+class ScoreItemOut(Schema):
+    indicator: str = Field(description="指标代码")
+    name: str
+    kind: str = Field(description="visible（显绩）或 latent（潜绩）")
+    dimension: str
+    unit: str
+    direction: str = Field(description="higher 或 lower（越高 / 越低越好）")
+    basis: str = Field(
+        description="实际值的取法：year（年度数据）、latest（本年最新一期，比率）、"
+        "sum（本年已确认各期之和）、records（实绩平台记录）；无数据时为空"
+    )
+    value: str | None = Field(description="实际值；只计已确认的现行数据")
+    period: str = Field(description="实际值所覆盖的期间")
+    periods: list[str]
+    target: str | None = Field(description="本年目标值")
+    target_compared: str | None = Field(description="与实际值比较的目标（按期数或时间进度折算）")
+    plan_target: str | None = Field(description="“十五五”目标值")
+    progress: float | None = Field(description="完成进度（%），未封顶")
+    on_track: bool | None = Field(description="完成进度 ≥ 100%，即达到年度目标轨迹")
+    score: float | None = Field(description="单项得分 0–100：min(完成进度, 100%) × 100")
+    weight: float
+    weight_share: float | None = Field(description="在本维度同类指标中归一后的权重")
+    weight_is_placeholder: bool
+    pending: int = Field(description="本年待确认、不计分的数据项数")
+    flags: list[ScoreFlagOut]
+
+
+class ScoreDimensionOut(Schema):
+    code: str
+    label: str
+    visible: float | None = Field(description="本维度显绩得分 0–100")
+    latent: float | None = Field(description="本维度潜绩得分 0–100")
+
+
+class ScoresOut(Schema):
+    zone: int
+    year: int
+    as_of: dt.date = Field(description="计算日")
+    visible: float | None = Field(description="显绩：各维度显绩得分的平均（只计有得分的维度）")
+    latent: float | None = Field(description="潜绩：各维度潜绩得分的平均（只计有得分的维度）")
+    composite: float | None = Field(
+        description="综合 = (显绩 + 潜绩) ÷ 2，仅在两者都有时给出；始终与显绩、潜绩并列使用"
+    )
+    dimensions: list[ScoreDimensionOut]
+    items: list[ScoreItemOut]
+    flagged: int = Field(description="本年现行数据中有疑点的项数")
+    pending: int = Field(description="本年待确认、不计分的数据项数")
+    placeholder_weights: bool = Field(description="得分所用权重中有待确认的示例值")
+    formula: list[str] = Field(description="计分方法")
+
+
+def _f(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _n(value: Decimal | None) -> str | None:
+    return None if value is None else number(value)
+
+
+def _scores_body(result: scores.ZoneScore) -> dict:
+    return {
+        "zone": result.zone.pk,
+        "year": result.year,
+        "as_of": result.as_of,
+        "visible": _f(result.visible),
+        "latent": _f(result.latent),
+        "composite": _f(result.composite),
+        "dimensions": [
+            {"code": d.code, "label": d.label, "visible": _f(d.visible), "latent": _f(d.latent)}
+            for d in result.dimensions
+        ],
+        "items": [
+            {
+                "indicator": i.indicator.code,
+                "name": i.indicator.name,
+                "kind": i.indicator.kind,
+                "dimension": i.indicator.dimension,
+                "unit": i.indicator.unit,
+                "direction": "higher" if i.indicator.higher_is_better else "lower",
+                "basis": i.basis,
+                "value": _n(i.value),
+                "period": i.period,
+                "periods": i.periods,
+                "target": _n(i.target.value) if i.target else None,
+                "target_compared": _n(i.target_compared),
+                "plan_target": _n(i.plan_target.value) if i.plan_target else None,
+                "progress": _f(i.progress),
+                "on_track": i.on_track,
+                "score": _f(i.score),
+                "weight": float(i.indicator.weight),
+                "weight_share": _f(i.weight_share),
+                "weight_is_placeholder": i.indicator.weight_is_placeholder,
+                "pending": i.pending,
+                "flags": [vars(f) for f in i.flags],
+            }
+            for i in result.items
+        ],
+        "flagged": result.flagged,
+        "pending": result.pending,
+        "placeholder_weights": result.placeholder_weights,
+        "formula": [str(line) for line in scores.FORMULA],
+    }
+
+
+@router.get(
+    "scores",
+    response={200: ScoresOut, **READ},
+    summary="考核得分（显绩、潜绩并列）",
+    description=(
+        "一个高新区一年（2026–2030，缺省为今年）的考核得分：显绩、潜绩分列，综合只与两者并列；"
+        "各维度得分与各指标的实际值、目标、完成进度和疑点。只计已确认的现行数据。"
+        "不可见的高新区为 404；缺少或不合法的 `zone`、`year` 为 422。计分方法见 `formula`。"
+    ),
+)
+def score_detail(request, zone: Id, year: int | None = Query(None, ge=2000, le=2100)):
+    found = zone_get_for_user(user=request.user, pk=zone)
+    the_year = (
+        scores.clean_year(year) if year is not None else scores.default_year(timezone.localdate())
+    )
+    (result,) = scores.zone_scores(zones=[found], year=the_year, as_of=timezone.localdate())
+    return _scores_body(result)

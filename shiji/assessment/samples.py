@@ -34,6 +34,15 @@ TRAJECTORIES: dict[str, dict[str, tuple[str, tuple[int | str, ...]]]] = {
         "industrial-output": ("gte", (620, 700, 790, 890, 1000)),
         "industrial-value-added": ("gte", (125, 140, 158, 178, 200)),
         "rd-staff-share": ("gte", ("6.0", "6.5", "7.0", "7.5", "8.0")),
+        "rd-institutes": ("gte", (40, 44, 48, 52, 56)),
+        "high-tech-firms": ("gte", (150, 170, 190, 210, 230)),
+        "energy-intensity": ("lte", ("0.45", "0.43", "0.41", "0.39", "0.37")),
+        "good-air-days": ("gte", ("90.0", "90.5", "91.0", "91.5", "92.0")),
+        "satisfaction": ("gte", ("90.0", "91.0", "92.0", "93.0", "94.0")),
+        "tech-service-export-share": ("gte", ("12.0", "13.0", "14.0", "15.0", "16.0")),
+        "revenue": ("gte", (1900, 2100, 2300, 2500, 2700)),
+        "labor-productivity": ("gte", (45, 48, 51, 54, 57)),
+        "rectification-rate": ("gte", ("90.0", "92.0", "94.0", "96.0", "98.0")),
     },
     "wuxi": {
         "revenue": ("gte", (9200, 9800, 10400, 11000, 11600)),
@@ -122,3 +131,37 @@ def sample_figures_load(*, zone: Zone, enterer: policy.Actor, confirmer: policy.
                                      is_current=True)  # fmt: skip
     measurement_correct(actor=confirmer, measurement=locked, value=value, reason=reason)
     return made + 1
+
+
+# 清远's yearly figures (统计年报), so that its assessment page has a 显绩
+# and a 潜绩 to show: a little below or above the sample targets above.
+YEAR_FIGURES = {
+    "rd-staff-share": "5.4",
+    "rd-institutes": "36",
+    "high-tech-firms": "138",
+    "energy-intensity": "0.48",
+    "good-air-days": "92.3",
+    "tech-service-export-share": "10.2",
+    "labor-productivity": "41.4",
+}
+YEAR_REPORT = "国家高新区统计年报（示例数据）"
+YEAR_NOTE = "已与统计部门核对年报数据"
+
+
+@transaction.atomic
+def sample_year_figures_load(
+    *, zone: Zone, enterer: policy.Actor, confirmer: policy.Actor, year: int
+) -> int:
+    """Confirmed sample figures of ``zone`` for the yearly indicators of
+    ``YEAR_FIGURES`` in ``year``; skipped when the zone has any of them."""
+    if Measurement.objects.filter(
+        zone=zone, period=str(year), indicator__code__in=list(YEAR_FIGURES)
+    ).exists():
+        return 0
+    for code, value in YEAR_FIGURES.items():
+        m = measurement_enter(
+            actor=enterer, zone=zone, indicator=code, period=str(year), value=value,
+            source=SAMPLE_SOURCE, report=YEAR_REPORT, is_sample=True,
+        )  # fmt: skip
+        measurement_confirm(actor=confirmer, measurement=m, note=YEAR_NOTE if m.flags else "")
+    return len(YEAR_FIGURES)

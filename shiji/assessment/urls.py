@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shiji.assessment import views
+from shiji.assessment import views, views_campaign, views_scores
 
 app_name = "assessment"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("figures/<int:pk>/confirm/", views.measurement_confirm, name="confirm"),
     path("figures/<int:pk>/correct/", views.measurement_correct, name="correct"),
     path("figures/<int:pk>/evidence/", views.measurement_evidence, name="evidence"),
+    path("campaign/", views_campaign.campaign_scores, name="campaign"),
+    path("campaign/export/", views_campaign.campaign_export, name="campaign_export"),
+    path("zones/<int:zone_id>/", views_scores.zone_assessment, name="zone"),
+    path("zones/<int:zone_id>/export/", views_scores.zone_export, name="zone_export"),
+    path("compare/", views_scores.compare, name="compare"),
+    path("compare/export/", views_scores.compare_export, name="compare_export"),
 ]

@@ -20,7 +20,11 @@ from django.utils import timezone
 
 from shiji.assessment.models import Dimension, IndicatorKind
 from shiji.assessment.periods import last_finished_quarter
-from shiji.assessment.samples import sample_figures_load, sample_targets_load
+from shiji.assessment.samples import (
+    sample_figures_load,
+    sample_targets_load,
+    sample_year_figures_load,
+)
 from shiji.assessment.services import indicators_load
 from shiji.assessment.services.targets import target_set
 from shiji.campaigns.models import Campaign
@@ -214,6 +218,13 @@ def load_assessment(progress: Progress) -> str:
         enterer=User.objects.get(username=f"{qingyuan.prefix}_liaison"),
         confirmer=User.objects.get(username=f"{qingyuan.prefix}_admin"),
         quarter=last_finished_quarter(timezone.localdate()),
+    )
+    # and its yearly figures, so that its assessment page shows 显绩 and 潜绩.
+    figures += sample_year_figures_load(
+        zone=Zone.objects.get(code=qingyuan.code),
+        enterer=User.objects.get(username=f"{qingyuan.prefix}_liaison"),
+        confirmer=User.objects.get(username=f"{qingyuan.prefix}_admin"),
+        year=last_finished_quarter(timezone.localdate()).year,
     )
     return f"{targets} 项示例目标值，{figures} 项示例指标数据"
 

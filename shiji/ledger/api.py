@@ -93,6 +93,16 @@ class ProblemFilters(Schema):
     review: ReviewCode = Field(None, description="问题清单审核状态")
     q: Text = Field(None, max_length=100, description="在编号、描述、措施、责任单位中查找")
     sort: SortKey = Field(None, description="默认按台账编号")
+    # The campaign scores' figures (assessment/campaign.py) link here.
+    found_from: Day = Field(None, description="发现日期不早于")
+    found_to: Day = Field(None, description="发现日期不晚于")
+    cancelled: Literal["0"] = Field(None, description="0：不含已撤销")
+    late: Literal["0", "1", "all"] = Field(
+        None, description="1：超过整改时限销号；0：按时限销号；all：有整改时限且已销号"
+    )
+    relapsed: Literal["1"] = Field(None, description="销号后经回头看重新整改")
+    extended: Literal["1"] = Field(None, description="延期过")
+    ever_closed: Literal["1"] = Field(None, description="曾经销号")
 
 
 class ProblemIn(In):

@@ -25,11 +25,19 @@ from django.utils.translation import gettext
 
 from shiji.audit.selectors import timeline_for
 from shiji.campaigns.models import ProblemCategory, ZoneCampaign
-from shiji.core.errors import NotFound
-from shiji.core.validation import clean_search, parse_id
+from shiji.core.errors import Invalid, NotFound
+from shiji.core.validation import clean_date, clean_search, parse_id
 from shiji.core.workflow import Move
 from shiji.ledger import workflow
-from shiji.ledger.models import Evidence, Light, Problem, Review, ReviewState, Status
+from shiji.ledger.models import (
+    DeadlineExtension,
+    Evidence,
+    Light,
+    Problem,
+    Review,
+    ReviewState,
+    Status,
+)
 from shiji.orgs import policy
 from shiji.orgs.models import Person, User
 from shiji.orgs.selectors import accounts_sponsored_by
@@ -119,6 +127,7 @@ def problem_filter(
         qs = qs.filter(light=params["light"])  # type: ignore[misc]
     if params.get("review"):
         qs = qs.filter(review_state=params["review"])
+    qs = _campaign_score_filter(qs, params)
     if params.get("q"):
         term = clean_search(params["q"])
         qs = qs.filter(
@@ -131,6 +140,41 @@ def problem_filter(
     if "light_order" in sort:
         qs = qs.annotate(light_order=LIGHT_ORDER)
     return qs.order_by(*sort)
+
+
+# The filters behind the campaign scores' figures (assessment/campaign.py
+# holds the rules), so each figure links to exactly the problems it counts.
+SCORE_PARAMS = (
+    *("found_from", "found_to", "cancelled", "late", "relapsed", "extended", "ever_closed"),
+)
+
+
+def _campaign_score_filter(qs: QuerySet[Problem], params: Mapping[str, Any]) -> QuerySet[Problem]:
+    from shiji.assessment import campaign
+
+    for key, lookup in (("found_from", "found_on__gte"), ("found_to", "found_on__lte")):
+        if params.get(key):
+            try:
+                day = clean_date(params[key], field=key, label=key)
+            except Invalid:
+                return qs.none()
+            qs = qs.filter(**{lookup: day})
+    if str(params.get("cancelled") or "") == "0":
+        qs = qs.exclude(status=Status.CANCELLED)
+    late = str(params.get("late") or "")
+    if late == "1":
+        qs = qs.filter(campaign.late_q())
+    elif late == "0":
+        qs = qs.filter(campaign.on_time_q())
+    elif late == "all":  # closed with a deadline, on time or not
+        qs = qs.filter(campaign.on_time_q() | campaign.late_q())
+    if str(params.get("relapsed") or "") == "1":
+        qs = qs.filter(Exists(campaign.relapses()))
+    if str(params.get("extended") or "") == "1":
+        qs = qs.filter(Exists(DeadlineExtension.objects.filter(problem=OuterRef("pk"))))
+    if str(params.get("ever_closed") or "") == "1":
+        qs = qs.filter(campaign.ever_closed_q())
+    return qs
 
 
 def available_moves(*, user: policy.Actor, problem: Problem) -> list[Move]:

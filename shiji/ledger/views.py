@@ -47,7 +47,10 @@ from shiji.orgs.selectors import org_options, orgs_visible_to, zones_visible_to
 from shiji.web import filters
 
 PAGE_SIZE = 50
-LIST_PARAMS = ("zone", "org", "status", "category", "source", "light", "kind", "q", "sort")
+LIST_PARAMS = (
+    *("zone", "org", "status", "category", "source", "light", "kind", "q", "sort"),
+    *selectors.SCORE_PARAMS,
+)
 SORT_CHOICES = [
     ("code", _l("按台账编号")),
     ("deadline", _l("按整改时限（早→晚）")),

@@ -3,13 +3,14 @@ need a rule change but have no regulation yet."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 
-from shiji.core.errors import NotFound
-from shiji.core.validation import clean_search, parse_id
+from shiji.core.errors import Invalid, NotFound
+from shiji.core.validation import clean_date, clean_search, parse_id
 from shiji.core.workflow import Move
 from shiji.ledger.models import Problem
 from shiji.ledger.models import Status as ProblemStatus
@@ -35,6 +36,13 @@ def regulation_get_for_user(*, user: policy.Actor, pk: Any) -> Regulation:
     return found
 
 
+def parse_day(value: Any) -> dt.date | None:
+    try:
+        return clean_date(value, field="date", label="date")
+    except Invalid:
+        return None
+
+
 def regulation_filter(
     qs: QuerySet[Regulation], params: dict[str, Any], *, user: policy.Actor
 ) -> QuerySet[Regulation]:
@@ -49,6 +57,11 @@ def regulation_filter(
     for key in ("status", "action"):
         if params.get(key):
             qs = qs.filter(**{key: str(params[key])})
+    # Issued from/to: the campaign scores' "rules made" links here.
+    for key, lookup in (("issued_from", "issued_on__gte"), ("issued_to", "issued_on__lte")):
+        if params.get(key):
+            day = parse_day(params[key])
+            qs = qs.filter(**{lookup: day}) if day else qs.none()
     if params.get("q"):
         term = clean_search(params["q"])
         qs = qs.filter(Q(title__icontains=term) | Q(doc_number__icontains=term))

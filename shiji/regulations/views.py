@@ -35,7 +35,7 @@ from shiji.regulations import excel, selectors, services, workflow
 from shiji.regulations.models import Action, Regulation, Status
 
 PAGE_SIZE = 50
-LIST_PARAMS = ("zone", "org", "status", "action", "q")
+LIST_PARAMS = ("zone", "org", "status", "action", "q", "issued_from", "issued_to")
 STATUS_BADGES = {
     Status.DRAFT: "bg-secondary-lt",
     Status.REVIEW: "bg-orange-lt",

@@ -4,11 +4,10 @@ queries whatever the number of zones (tests pin the count)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, DateField, Exists, OuterRef, Q, Value, When
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from shiji.orgs import policy
@@ -42,11 +41,9 @@ class ZoneRow:
 
 
 def zone_figures(*, zones: list) -> list[ZoneRow]:
-    from shiji.campaigns.models import ZoneCampaign
+    from shiji.assessment import campaign
     from shiji.ledger.models import Problem, Status
     from shiji.ledger.workflow import ACTIVE
-    from shiji.orgs.models import Person
-    from shiji.study.models import Attendance
 
     rows = {z.pk: ZoneRow(zone=z) for z in zones}
     if not rows:
@@ -67,35 +64,12 @@ def zone_figures(*, zones: list) -> list[ZoneRow]:
     for r in problems:
         row = rows[r["zone_id"]]
         row.total, row.closed, row.active, row.red = r["total"], r["closed"], r["active"], r["red"]
-    # Coverage counts from the start of each zone's latest campaign, and only
-    # people recorded present (an expected attendee is not a reached one).
-    starts: dict[int, Any] = {}
-    for zone_id, starts_on in (
-        ZoneCampaign.objects.filter(zone_id__in=rows)
-        .order_by("campaign__starts_on")
-        .values_list("zone_id", "campaign__starts_on")
-    ):
-        starts[zone_id] = starts_on  # ascending: the latest wins
-    start = Case(
-        *[When(zone_id=zid, then=Value(d)) for zid, d in starts.items() if d],
-        default=Value(dt.date(1900, 1, 1)),
-        output_field=DateField(),
-    )
-    present = Attendance.objects.filter(
-        person=OuterRef("pk"),
-        present=True,
-        session__date__lte=today,
-        session__date__gte=OuterRef("start"),
-    )
-    people = (
-        Person.objects.filter(zone_id__in=rows, is_active=True)
-        .annotate(start=start)
-        .annotate(reached=Exists(present))
-        .values("zone_id")
-        .annotate(members=Count("pk"), reached_n=Count("pk", filter=Q(reached=True)))
-        .order_by()
-    )
-    for counted in people:
-        row = rows[counted["zone_id"]]
-        row.members, row.reached = counted["members"], counted["reached_n"]
+    # Study coverage is the campaign scores' rule (assessment.campaign): from
+    # the start of each zone's latest campaign to today, people recorded present.
+    windows = campaign.campaign_windows(rows, today=today)
+    for zone_id, (members, reached) in campaign.study_counts(
+        campaign.Grouping(tuple(rows)), windows
+    ).items():
+        row = rows[zone_id]
+        row.members, row.reached = members, reached
     return sorted(rows.values(), key=lambda r: (-r.red, r.zone.code))

@@ -68,8 +68,11 @@ ROLES = [
 SKIPPED_PREFIXES = ("api/", "admin/", "i18n/", "accounts/logout/")
 # Files, not pages (and costly to build): downloads and exports.
 FILES = {
+    "assessment:campaign_export",
     "assessment:evidence",
     "assessment:template",
+    "assessment:zone_export",
+    "assessment:compare_export",
     "orgs:roster_template",
     "ledger:evidence_download",
     "ledger:job_download",
@@ -173,6 +176,7 @@ def _ids(user) -> dict[str, list[dict]]:
         "outreach:project_progress": [{"pk": 0}],
         "public:submit": [{"zone_code": z.code} for z in zones.order_by("pk")[:1]],
         "assessment:confirm": [{"pk": 0}],
+        "assessment:zone": [{"zone_id": z.pk} for z in zones.order_by("pk")[:1]],
         "assessment:correct": [{"pk": 0}],
         "regulations:detail": rules,
         "regulations:edit": rules,

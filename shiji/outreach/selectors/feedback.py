@@ -22,9 +22,9 @@ from django.utils.translation import gettext
 
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record
-from shiji.core.errors import Forbidden, NotFound
+from shiji.core.errors import Forbidden, Invalid, NotFound
 from shiji.core.lights import Light
-from shiji.core.validation import clean_search, parse_id
+from shiji.core.validation import clean_date, clean_search, parse_id
 from shiji.core.workdays import add_working_days
 from shiji.orgs import policy
 from shiji.outreach import access
@@ -103,6 +103,17 @@ def feedback_filter(
         qs = qs.filter(light=params["light"])  # type: ignore[misc]  # annotated
     if params.get("escalated"):
         qs = qs.filter(escalated=True)
+    # Received from/to: the campaign scores' feedback figures link here.
+    for key, lookup in (
+        ("received_from", "received_at__date__gte"),
+        ("received_to", "received_at__date__lte"),
+    ):
+        if params.get(key):
+            try:
+                day = clean_date(params[key], field=key, label=key)
+            except Invalid:
+                return qs.none()
+            qs = qs.filter(**{lookup: day})
     if params.get("q"):
         # Number and content only: a search never reads the contact table.
         term = clean_search(params["q"])

@@ -49,7 +49,10 @@ from shiji.outreach.services import handling
 from shiji.web import filters
 
 PAGE_SIZE = 50
-LIST_PARAMS = ("zone", "status", "kind", "channel", "light", "org", "q", "escalated")
+LIST_PARAMS = (
+    *("zone", "status", "kind", "channel", "light", "org", "q", "escalated"),
+    *("received_from", "received_to"),
+)
 STATUS_BADGES: dict[str, str] = {
     Status.RECEIVED: "bg-orange-lt",
     Status.ACCEPTED: "bg-blue-lt",

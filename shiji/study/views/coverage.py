@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from shiji.campaigns.models import ZoneCampaign
+from shiji.assessment.campaign import campaign_starts
 from shiji.core.errors import NotFound
 from shiji.core.htmx import vary_on_htmx, wants_fragment
 from shiji.core.validation import parse_id
@@ -26,14 +26,9 @@ from shiji.study.views.common import parse_date
 
 
 def default_period(zone: Zone) -> tuple[dt.date | None, dt.date]:
-    """From the start of the zone's latest adopted campaign up to today."""
-    adoption = (
-        ZoneCampaign.objects.filter(zone=zone)
-        .select_related("campaign")
-        .order_by("-campaign__starts_on")
-        .first()
-    )
-    return (adoption.campaign.starts_on if adoption else None), timezone.localdate()
+    """From the start of the zone's latest adopted campaign up to today (the
+    campaign scores' period: assessment.campaign)."""
+    return campaign_starts([zone.pk]).get(zone.pk), timezone.localdate()
 
 
 @login_required
