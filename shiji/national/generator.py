@@ -68,7 +68,7 @@ from shiji.ledger.models import (
     Status,
 )
 from shiji.national.models import GeneratedDataset
-from shiji.national.writer import IdRange, Writer
+from shiji.national.writer import IdRange, Writer, indexes_rebuilt
 from shiji.national.zones import ZONES, ZoneRow
 from shiji.orgs import policy
 from shiji.orgs.models import Organization, OrgKind, Person, Role, RoleGrant, Sector, User, Zone
@@ -98,6 +98,8 @@ PASSWORD = "Shiji-national-2026"
 SYSTEM = policy.system(GENERATOR)
 
 Progress = Callable[[str], None]
+# The tables with most rows, whose indexes are built after they are filled.
+BIG_TABLES = (Problem, Review, ProgressNote, Evidence, DeadlineExtension, StudySession, Attendance)
 
 
 @dataclass(frozen=True)
@@ -336,7 +338,7 @@ class Generator:
     def run(self) -> dict[str, int]:
         started = time.monotonic()
         outermost = not connection.in_atomic_block
-        with transaction.atomic(), bulk_session(outermost=outermost):
+        with transaction.atomic(), bulk_session(outermost=outermost) as checks_off:
             campaign_load(actor=SYSTEM, path=CAMPAIGN)
             self.campaign = Campaign.objects.get(code=CAMPAIGN)
             self.ids = {
@@ -350,10 +352,13 @@ class Generator:
             }  # fmt: skip
             zones = self.build_zones()
             self.step("zones, org trees, rosters and accounts", started)
-            self.write_problems(zones)
-            self.step("problems and their records", started)
-            self.write_study(zones)
-            self.step("study sessions and attendance", started)
+            # An index cannot be built on a table with checks still pending.
+            with indexes_rebuilt(BIG_TABLES if checks_off else ()):
+                self.write_problems(zones)
+                self.step("problems and their records", started)
+                self.write_study(zones)
+                self.step("study sessions and attendance", started)
+            self.step("indexes of the big tables built", started)
             self.write_tasks(zones)
             self.write_regulations(zones)
             self.step("tasks and regulations", started)
@@ -1165,7 +1170,7 @@ class Generator:
 
 
 @contextmanager
-def bulk_session(*, outermost: bool) -> Iterator[None]:
+def bulk_session(*, outermost: bool) -> Iterator[bool]:
     """Settings for one big load, undone afterwards.
 
     SQLite: a page cache big enough for the indexes being filled (the
@@ -1177,7 +1182,8 @@ def bulk_session(*, outermost: bool) -> Iterator[None]:
     (``session_replication_role = replica``, ``SET LOCAL``); the ids are
     assigned here, so every reference is right by construction, and the
     tests check them (they run inside a transaction, where the checks stay
-    on). Without superuser rights the checks simply run.
+    on). Without superuser rights the checks simply run. Yields whether the
+    checks are off.
     """
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -1185,7 +1191,7 @@ def bulk_session(*, outermost: bool) -> Iterator[None]:
             (before,) = cursor.fetchone()
             cursor.execute("PRAGMA cache_size = -524288")  # 512 MB, as it is needed
             try:
-                yield
+                yield False
             finally:
                 cursor.execute(f"PRAGMA cache_size = {int(before)}")
             return
@@ -1194,7 +1200,9 @@ def bulk_session(*, outermost: bool) -> Iterator[None]:
             row = cursor.fetchone()
             if row and row[0]:
                 cursor.execute("SET LOCAL session_replication_role = replica")
-        yield
+                yield True
+                return
+        yield False
 
 
 def analyze() -> None:

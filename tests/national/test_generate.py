@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -380,6 +380,30 @@ def test_the_pages_read_the_generated_data(client):
     client.force_login(User.objects.get(username="national"))
     assert client.get(reverse("home")).status_code == 200
     assert client.get(reverse("ledger:list")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_indexes_of_the_big_tables_are_all_there_afterwards():
+    """Outside a transaction, as the command runs: on PostgreSQL the big
+    tables' indexes are dropped while they fill and built again."""
+    from shiji.national.generator import BIG_TABLES
+
+    def indexes():
+        with connection.cursor() as cursor:
+            return {
+                (model._meta.db_table, name)
+                for model in BIG_TABLES
+                for name, info in connection.introspection.get_constraints(
+                    cursor, model._meta.db_table
+                ).items()
+                if info["index"]
+            }
+
+    before = indexes()
+    assert len(before) > 10
+    call_command("generate_national", *OPTIONS)
+    assert indexes() == before
+    assert Problem.objects.count() == 60
 
 
 def test_dates_follow_the_anchor_day():
