@@ -345,6 +345,18 @@ def test_a_generated_database_is_recognized_by_its_parameters(capsys):
     assert GeneratedDataset.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_replace_empties_a_generated_database_and_fills_it_again():
+    call_command("generate_national", *OPTIONS, "--seed", "5")
+    first = set(Problem.objects.values_list("description", "found_on"))
+
+    call_command("generate_national", *OPTIONS, "--seed", "6", "--replace")
+
+    assert GeneratedDataset.objects.get().params["seed"] == 6
+    assert Problem.objects.count() == 60 and Zone.objects.count() == 3
+    assert set(Problem.objects.values_list("description", "found_on")) != first
+
+
 def test_options_out_of_range_are_refused():
     with pytest.raises(CommandError) as bad:
         call_command("generate_national", "--zones", str(len(ZONES) + 1))
