@@ -394,6 +394,20 @@ def test_the_pages_read_the_generated_data(client):
     assert client.get(reverse("ledger:list")).status_code == 200
 
 
+def test_on_sqlite_a_reference_to_a_missing_row_stops_the_load():
+    from shiji.national.generator import check_references
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL checks references itself (or trusts the ids)")
+    generate(small())
+    check_references()  # all good
+    with connection.cursor() as cursor:  # deferred: accepted until the commit
+        cursor.execute("UPDATE study_attendance SET person_id = 999999 WHERE id = 1")
+    with pytest.raises(RuntimeError, match="missing rows"):
+        check_references()
+    transaction.set_rollback(True)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_indexes_of_the_big_tables_are_all_there_afterwards():
     """Outside a transaction, as the command runs: on PostgreSQL the big
