@@ -551,21 +551,33 @@ def run_db(db: str, args) -> dict[str, Any]:
         "warmup": args.warmup,
         "figures": [f.as_dict() for f in figures],
         "load": load,
-        "_figures": figures,
     }
 
 
 def report(result: dict[str, Any]) -> str:
+    """The markdown of one database's run, from its JSON."""
+    fields = ("name", "median", "p95", "unit", "floor", "floor_name", "runs", "extra")
+    figures = [Figure(**{k: f[k] for k in fields}) for f in result["figures"]]
     load = result["load"]
+    export = next((f for f in figures if f.name.startswith("export")), None)
     lines = [
         f"### {result['db']} — {result['problems']:,} problems ({result['params']}), "
         f"{result['date'][:10]}, medians of {result['runs']} runs",
         "",
-        table(result["_figures"]),
+        table(figures),
         "",
-        f"Load: {load['throughput_rps']:.1f} requests/s, {load['errors']} errors, "
+    ]
+    if export is not None:
+        lines.append(
+            f"Export: peak RSS of the whole process {export.extra['peak_rss_mb']:.0f} MB "
+            f"({export.extra['rss_before_mb']:.0f} MB before it started). "
+        )
+    lines[-1:] = [
+        (lines[-1] if export is not None else "")
+        + f"Load: {load['requests']} requests in {load['seconds']:.0f} s, "
+        f"{load['throughput_rps']:.1f} requests/s, {load['errors']} errors, "
         f"{load['writes_2xx']} progress notes answered 2xx and {load['rows_written']} written, "
-        f"server RSS at the end {load['server_rss_mb']:.0f} MB.",
+        f"server RSS at the end {load['server_rss_mb']:.0f} MB."
     ]
     return "\n".join(lines)
 
@@ -580,7 +592,6 @@ def main(argv: list[str] | None = None) -> None:
         result = run_db(db, args)
         text = report(result)
         print("\n" + text, flush=True)
-        result.pop("_figures")
         name = f"{db}-{dt.datetime.now(dt.UTC).date().isoformat()}" + (
             "-quick" if args.quick else ""
         )
