@@ -220,7 +220,10 @@ def _zone_rows(result: scores.ZoneScore) -> Iterator[list[Any]]:
             _yes_no(i.on_track),
             float(i.score) if i.score is not None else None,
             float(ind.weight),
-            "\n".join(f"{f.period} {f.label}：{f.reason}" for f in i.flags),
+            "\n".join(
+                f"{f.period} " + _("%(label)s：%(value)s") % {"label": f.label, "value": f.reason}
+                for f in i.flags
+            ),
         ]
 
 
