@@ -104,6 +104,7 @@ POST_ONLY = {
     "assessment:confirm",
     "assessment:correct",
     "assessment:enter",
+    "assessment:lock",
     "assessment:target_save",
     "campaigns:adopt",
     "campaigns:assignment_move",
@@ -154,6 +155,7 @@ assessment:confirm        302  403  302  403  403  403  403  404  404
 assessment:correct        422  403  422  403  422  422  403  404  404
 assessment:enter          422  403  422  403  422  422  403  422  403
 assessment:import         422  403  422  403  422  422  403  422  403
+assessment:lock           409  403  409  403  403  403  403  404  403
 assessment:target_save    422  403  422  403  403  403  403  422  403
 campaigns:adopt           302  403  302  403  403  403  403  404  404
 campaigns:assignment_move 403  403  403  403  422  422  403  404  404
@@ -231,6 +233,8 @@ POST_DATA = {
     "campaigns:adopt": {"zone": "zone", "campaign": "campaign"},
     "campaigns:tasks_assign": {"zone": "zone"},
     "outreach:feedback_act": {"action": "accept"},
+    # Zone A's 2026Q1 has the liaison's unconfirmed figure: the task force gets 409.
+    "assessment:lock": {"zone": "zone", "period": "2026Q1"},
 }
 
 

@@ -17,9 +17,18 @@ from ninja.responses import Status as Respond
 
 from shiji.assessment import excel, scores, selectors, services
 from shiji.assessment.campaign import Ratio, score_table
-from shiji.assessment.models import Comparator, Dimension, IndicatorKind, Measurement, Target
+from shiji.assessment.models import (
+    Comparator,
+    Dimension,
+    IndicatorKind,
+    Measurement,
+    PeriodLock,
+    Target,
+)
 from shiji.assessment.periods import parse_period
 from shiji.assessment.plausibility import number
+from shiji.assessment.selectors import period_locked_q
+from shiji.assessment.services.periods import period_lock_get
 from shiji.core.errors import invalid
 from shiji.core.schemas import COMMON_ERRORS, Day, ErrorOut, Id, In, SomeText, Text
 from shiji.orgs.selectors import zone_get_for_user
@@ -89,6 +98,15 @@ class MeasurementOut(Schema):
     confirmed_by: str | None
     confirmed_at: dt.datetime | None
     confirm_note: str
+    period_locked: bool = Field(description="该高新区该期间是否已锁定")
+
+    @staticmethod
+    def resolve_period_locked(obj: Measurement) -> bool:
+        # Annotated by the list (one query for the page); one query otherwise.
+        known = getattr(obj, "period_locked", None)
+        if known is not None:
+            return bool(known)
+        return period_lock_get(zone=obj.zone_id, period=obj.period) is not None
 
     @staticmethod
     def resolve_zone(obj: Measurement) -> int:
@@ -212,6 +230,7 @@ def measurement_list(
     if filters.current is not None:
         qs = qs.filter(is_current=filters.current)
     qs = qs.order_by("zone", "indicator__dimension", "indicator__order", "period", "entered_at")
+    qs = qs.annotate(period_locked=period_locked_q())
     start = (page - 1) * PAGE_SIZE
     return {"count": qs.count(), "items": list(qs[start : start + PAGE_SIZE])}
 
@@ -312,6 +331,48 @@ def measurement_import(request, file: File[UploadedFile], form: Form[Measurement
         }
         return Respond(422, {**body, "detail": detail, "code": "invalid_workbook"})
     return body
+
+
+# Period locks (before measurements/{measurement_id}, like the import) ------------------------
+
+
+class PeriodLockIn(In):
+    zone: Id
+    period: Period = Field(description="要锁定的期间：2026、2026Q1 或 2026-03")
+    note: Text = Field("", max_length=services.periods.NOTE_LIMIT, description="锁定说明")
+
+
+class PeriodLockOut(Schema):
+    zone: int
+    period: str
+    locked_by: str | None = Field(description="锁定人的用户名；系统锁定时为 null")
+    locked_at: dt.datetime
+    note: str
+
+    @staticmethod
+    def resolve_zone(obj: PeriodLock) -> int:
+        return obj.zone_id
+
+    @staticmethod
+    def resolve_locked_by(obj: PeriodLock) -> str | None:
+        return obj.locked_by.username if obj.locked_by else None
+
+
+@router.post(
+    "measurements/lock",
+    response={200: PeriodLockOut, **WRITE},
+    summary="锁定一个期间的指标数据",
+    description=(
+        "由本区工作专班锁定；锁定后该期间不能再填报或导入数据（409），修改只能提交更正"
+        "（标为锁定后更正，由他人确认）。锁定不能撤销。仍有待确认的数据、该期间没有数据或"
+        "已锁定时为 409；非工作专班为 403；不可见的高新区为 404；期间格式错误为 422。"
+    ),
+)
+def period_lock(request, payload: PeriodLockIn):
+    zone = zone_get_for_user(user=request.user, pk=payload.zone)
+    return services.period_lock(
+        actor=request.user, zone=zone, period=payload.period, note=payload.note
+    )
 
 
 @router.get("measurements/{measurement_id}", response={200: MeasurementOut, **READ})

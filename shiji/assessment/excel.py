@@ -11,33 +11,49 @@ read back). Rows whose 数值 is empty are skipped: a zone fills in what it has.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from shiji.assessment.models import Indicator, Measurement
+from shiji.assessment.models import (
+    Dimension,
+    Indicator,
+    IndicatorKind,
+    Measurement,
+    PeriodKind,
+    PeriodLock,
+    Target,
+)
 from shiji.assessment.periods import Period, parse_period
-from shiji.assessment.selectors import indicators_active
+from shiji.assessment.plausibility import FLAG_KINDS, number
+from shiji.assessment.selectors import TargetRow, indicators_active, measurement_table
 from shiji.assessment.services.measurements import clean_value, measurement_enter
+from shiji.assessment.services.periods import period_lock_get
 from shiji.core.errors import Invalid
 from shiji.core.i18n import in_chinese, msg
 from shiji.core.uploads import MB, check_upload
 from shiji.core.validation import clean_text
 from shiji.core.xlsx import (
+    Column,
     ErrorList,
     ReadLimits,
     Row,
     add_choice_validation,
+    dated_page_header,
     find_header,
     iter_rows,
     open_workbook,
     safe_cell,
     workbook_bytes,
+    write_list_workbook,
 )
 from shiji.orgs import policy
 from shiji.orgs.models import Zone
@@ -172,8 +188,15 @@ def measurements_parse(file: IO[bytes] | Any, *, zone: Zone, period: Period) -> 
             "indicator__code", flat=True
         )
     )
+    lock = period_lock_get(zone=zone, period=period)
     seen: dict[str, int] = {}
     for row in rows:
+        if lock is not None:
+            # Every row, so the reader sees why none of them went in.
+            errors.add(SHEET, row.number, PERIOD, msg(
+                "本期已锁定（%(period)s），不能再导入数据；如需修改请由工作专班在页面上提交更正",
+                period=str(period)))  # fmt: skip
+            continue
         code = row.text(CODE)
         indicator = known.get(code)
         if indicator is None:
@@ -257,3 +280,207 @@ def measurements_import(
     else:
         transaction.savepoint_commit(sid)
     return plan
+
+
+# Exports ------------------------------------------------------------------------------
+# The three tables of the pages as workbooks, streamed and laid out for A4 by
+# ``write_list_workbook``. Export only (nothing reads them back), so their
+# words follow the page language, like the pages.
+
+INDICATOR_COLUMNS = [
+    Column(_("序号"), 5),
+    Column(_("维度"), 14),
+    Column(_("指标代码"), 16),
+    Column(_("指标名称"), 18),
+    Column(_("类型"), 6),
+    Column(_("单位"), 8),
+    Column(_("方向"), 8),
+    Column(_("权重"), 6),
+    Column(_("权重说明"), 8),
+    Column(_("统计周期"), 6),
+    Column(_("取值范围"), 10),
+    Column(_("数据来源"), 10),
+    Column(_("指标说明"), 26),
+]
+FIGURE_COLUMNS = [
+    Column(_("序号"), 5),
+    Column(_("维度"), 10),
+    Column(_("指标"), 14),
+    Column(_("类型"), 5),
+    Column(_("单位"), 6),
+    Column(_("数值"), 9),
+    Column(_("状态"), 6),
+    Column(_("疑点与核实说明"), 24),
+    Column(_("统计部门"), 10),
+    Column(_("报表名"), 11),
+    Column(_("填报人"), 6),
+    Column(_("确认人"), 6),
+    Column(_("确认日期"), 11.5, date=True),
+    Column(_("更正理由与历史"), 15),
+]
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _range(indicator: Indicator) -> str:
+    low, high = indicator.min_value, indicator.max_value
+    if low is None and high is None:
+        return ""
+    return f"{number(low) if low is not None else ''} – {number(high) if high is not None else ''}"
+
+
+def export_indicators(*, out: IO[bytes] | Any) -> int:
+    """The indicator library as the page lists it (by dimension, then order)."""
+    dimensions = dict(Dimension.choices)
+    kinds, periods = dict(IndicatorKind.choices), dict(PeriodKind.choices)
+
+    def rows() -> Iterator[list[Any]]:
+        for n, i in enumerate(indicators_active(), start=1):
+            yield [
+                n,
+                str(dimensions.get(i.dimension, i.dimension)),
+                i.code,
+                i.name,
+                str(kinds.get(i.kind, i.kind)),
+                i.unit,
+                gettext("越高越好") if i.higher_is_better else gettext("越低越好"),
+                _number(i.weight),
+                gettext("待确认") if i.weight_is_placeholder else "",
+                str(periods.get(i.period_kind, i.period_kind)),
+                _range(i),
+                gettext("实绩平台记录") if i.computed_from else gettext("统计部门"),
+                i.description,
+            ]
+
+    return write_list_workbook(
+        out,
+        sheet=_("考核指标库"),
+        columns=INDICATOR_COLUMNS,
+        rows=rows(),
+        title=gettext("国家高新区考核指标库"),
+        page_header=dated_page_header(""),
+    )
+
+
+def figures_title(zone: Zone, period: Period) -> str:
+    return gettext("%(zone)s %(period)s考核指标数据") % {"zone": zone.name, "period": period.label}
+
+
+def _who(user: Any) -> str:
+    return (user.name or user.username) if user is not None else ""
+
+
+def _flags_text(m: Measurement) -> str:
+    lines = []
+    for f in m.flags:
+        line = gettext("%(label)s：%(reason)s") % {
+            "label": FLAG_KINDS.get(f["kind"], f["kind"]),
+            "reason": f["reason"],
+        }
+        if f.get("note"):
+            line += gettext("（核实说明：%(note)s）") % {"note": f["note"]}
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _history_text(m: Measurement | None, history: list[Measurement]) -> str:
+    lines = []
+    if m is not None and m.correction_reason:
+        lines.append(gettext("更正理由：%(reason)s") % {"reason": m.correction_reason})
+    for old in history:
+        lines.append(
+            gettext("原值 %(value)s（%(status)s，已被更正）")
+            % {"value": number(old.value), "status": old.get_status_display()}
+        )
+    return "\n".join(lines)
+
+
+def export_figures(
+    *, zone: Zone, period: Period, lock: PeriodLock | None, out: IO[bytes] | Any
+) -> int:
+    """A zone's figures for ``period`` as the figures page shows them: every
+    active indicator of the period's kind, its current figure (blank when
+    none), the flags with their notes, and what it replaced. The caller has
+    fetched ``zone`` through a scoped selector."""
+    dimensions, kinds = dict(Dimension.choices), dict(IndicatorKind.choices)
+
+    def rows() -> Iterator[list[Any]]:
+        table = measurement_table(zone=zone, period=period)
+        for n, row in enumerate(table, start=1):
+            i, m = row.indicator, row.current
+            yield [
+                n,
+                str(dimensions.get(i.dimension, i.dimension)),
+                i.name,
+                str(kinds.get(i.kind, i.kind)),
+                i.unit,
+                _number(m.value) if m else None,
+                m.get_status_display() if m else gettext("未填报"),
+                _flags_text(m) if m else "",
+                m.source if m else "",
+                m.report if m else "",
+                _who(m.entered_by) if m else "",
+                _who(m.confirmed_by) if m else "",
+                timezone.localtime(m.confirmed_at).date() if m and m.confirmed_at else None,
+                _history_text(m, row.history),
+            ]
+
+    if lock is not None:
+        when = timezone.localtime(lock.locked_at).strftime("%Y-%m-%d %H:%M")
+        state = gettext("本期已锁定：%(who)s 于 %(when)s 锁定") % {
+            "who": _who(lock.locked_by) or gettext("系统"),
+            "when": when,
+        }
+    else:
+        state = gettext("本期未锁定：数据可能仍会填报或确认")
+    return write_list_workbook(
+        out,
+        sheet=_("指标数据"),
+        columns=FIGURE_COLUMNS,
+        rows=rows(),
+        title=figures_title(zone, period),
+        info=[(state, "")],
+        page_header=dated_page_header(zone.name),
+    )
+
+
+def export_targets(
+    *, zone: Zone, periods: list[str], rows: list[TargetRow], out: IO[bytes] | Any
+) -> int:
+    """A zone's targets table (the 十五五 trajectory) as the targets page
+    shows it: a cell per period, "不低于 620", marked when a sample."""
+    columns = [
+        Column(_("序号"), 5),
+        Column(_("指标"), 18),
+        Column(_("单位"), 8),
+        *(Column(p, 11) for p in periods),
+        Column(_("来源"), 18),
+    ]
+
+    def cell(t: Target | None) -> str:
+        if t is None:
+            return ""
+        text = f"{t.get_comparator_display()} {number(t.value)}"
+        return text + (gettext("（示例）") if t.is_sample else "")
+
+    def lines() -> Iterator[list[Any]]:
+        for n, row in enumerate(rows, start=1):
+            sources = list(dict.fromkeys(t.source for t in row.cells if t and t.source))
+            yield [
+                n,
+                row.indicator.name,
+                row.indicator.unit,
+                *(cell(t) for t in row.cells),
+                gettext("；").join(sources),
+            ]
+
+    return write_list_workbook(
+        out,
+        sheet=_("目标值"),
+        columns=columns,
+        rows=lines(),
+        title=gettext("%(zone)s“十五五”目标与年度轨迹") % {"zone": zone.name},
+        page_header=dated_page_header(zone.name),
+    )

@@ -219,3 +219,31 @@ class Measurement(ZoneScoped, models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status == MeasurementStatus.CONFIRMED
+
+
+class PeriodLock(ZoneScoped, models.Model):
+    """A zone's period (2026, 2026Q1, 2026-03) closed by its task force once
+    every figure of it was confirmed: no new figure may be entered for it,
+    and a change is a correction with its reason, flagged and confirmed by
+    another person. There is no unlock: the lock is what makes the period's
+    figures count (scores, roll-ups), and a figure that could be reopened
+    quietly would not be a recorded result."""
+
+    zone = models.ForeignKey("orgs.Zone", on_delete=models.PROTECT, related_name="period_locks")
+    period = models.CharField(gettext_lazy("期间"), max_length=10)
+    locked_by = models.ForeignKey(
+        "orgs.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    locked_at = models.DateTimeField(gettext_lazy("锁定时间"))
+    note = models.TextField(gettext_lazy("锁定说明"), blank=True)
+
+    class Meta:
+        ordering = ["zone", "period"]
+        verbose_name = gettext_lazy("期间锁定")
+        verbose_name_plural = gettext_lazy("期间锁定")
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "period"], name="period_lock_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.period}"

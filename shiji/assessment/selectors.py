@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 
 from shiji.assessment.models import (
     Indicator,
     IndicatorRelation,
     Measurement,
+    PeriodLock,
     Target,
 )
 from shiji.assessment.periods import Period
@@ -107,3 +108,38 @@ def periods_with_figures(*, zone: Zone) -> list[str]:
 
 def flagged_q() -> Q:
     return ~Q(flags=[])
+
+
+@dataclass
+class TargetRow:
+    """An indicator of a zone's targets table: its target for each period
+    (None where it has none), in the order of ``periods``."""
+
+    indicator: Indicator
+    cells: list[Target | None]
+
+
+def target_table(
+    *,
+    user: policy.Actor,
+    zone: Zone,
+    periods: list[str],
+    indicators: list[Indicator] | None = None,
+) -> list[TargetRow]:
+    """The indicators ``zone`` has a target for in any of ``periods``, with
+    those targets (two queries whatever their number; one when the caller
+    has the active ``indicators`` already)."""
+    found = {
+        (t.indicator_id, t.period): t
+        for t in targets_visible_to(user=user).filter(zone=zone, period__in=periods)
+    }
+    return [
+        TargetRow(indicator=i, cells=[found.get((i.pk, p)) for p in periods])
+        for i in (indicators_active() if indicators is None else indicators)
+        if any((i.pk, p) in found for p in periods)
+    ]
+
+
+def period_locked_q() -> Exists:
+    """Is a figure's zone and period locked: for annotating a list of figures."""
+    return Exists(PeriodLock.objects.filter(zone=OuterRef("zone_id"), period=OuterRef("period")))

@@ -25,12 +25,17 @@ from shiji.assessment.models import (
     Measurement,
     MeasurementStatus,
     PeriodKind,
-    Target,
 )
 from shiji.assessment.periods import Period, last_finished_quarter, parse_period
 from shiji.assessment.plausibility import FLAG_KINDS, replaces_locked
+from shiji.assessment.services.periods import LOCK_ACTION, LockState, period_lock_get
 from shiji.assessment.services.targets import TRAJECTORY_PLAN, TRAJECTORY_YEARS
-from shiji.core.downloads import attachment_response, export_filename, stored_file_response
+from shiji.core.downloads import (
+    attachment_response,
+    export_filename,
+    export_response,
+    stored_file_response,
+)
 from shiji.core.errors import AppError, Forbidden, Invalid, invalid
 from shiji.core.pages import error_response
 from shiji.core.validation import parse_id
@@ -39,6 +44,7 @@ from shiji.orgs.models import Zone
 from shiji.orgs.selectors import zone_get_for_user, zones_visible_to
 
 AREA = "assessment"
+TARGET_PERIODS = [*(str(y) for y in TRAJECTORY_YEARS), TRAJECTORY_PLAN]
 STATUS_BADGES: dict[str, str] = {
     MeasurementStatus.ENTERED: "bg-orange-lt",
     MeasurementStatus.CONFIRMED: "bg-green-lt",
@@ -130,7 +136,9 @@ def _render_table(
 ) -> HttpResponse:
     user = request.user
     request.area = AREA  # type: ignore[attr-defined]  # read by web.context.shell
-    can_enter = zone is not None and policy.can(user, "measurement.enter", zone)
+    lock = period_lock_get(zone=zone, period=period) if zone is not None else None
+    may_enter = zone is not None and policy.can(user, "measurement.enter", zone)
+    can_enter = may_enter and lock is None
     can_confirm = zone is not None and policy.can(user, "measurement.confirm", zone)
     can_correct_locked = zone is not None and policy.can(user, "measurement.correct", zone)
     me = policy.user_of(user)
@@ -145,7 +153,11 @@ def _render_table(
                 m=m,
                 badge=_badge(m),
                 flags=[{**f, "label": FLAG_KINDS.get(f["kind"], f["kind"])} for f in m.flags],
-                may_confirm=can_confirm and m.status == MeasurementStatus.ENTERED and not own,
+                # In a locked period only corrections are confirmed (the service's rule).
+                may_confirm=can_confirm
+                and m.status == MeasurementStatus.ENTERED
+                and not own
+                and (lock is None or m.corrects_id is not None),
                 own_entry=own and m.status == MeasurementStatus.ENTERED,
                 may_correct=can_correct_locked if replaces_locked(m) else can_enter,
                 confirm_errors=fields if form == f"confirm:{m.pk}" else {},
@@ -159,6 +171,13 @@ def _render_table(
                 history=[Figure(m=old, badge=_badge(old)) for old in row.history],
             )
         )
+    shown = [r.current.m for r in rows if r.current is not None]
+    # The page's own figures, so the button is explained without a query
+    # more; the service counts again when the lock is asked for.
+    lock_state = LockState(
+        figures=len(shown),
+        pending=sum(1 for m in shown if m.status != MeasurementStatus.CONFIRMED),
+    )
     context = {
         "zone": zone,
         "zones": zones,
@@ -166,6 +185,11 @@ def _render_table(
         "period_choices": _period_choices(period),
         "rows": rows,
         "can_enter": can_enter,
+        "may_enter": may_enter,
+        "lock": lock,
+        "can_lock": zone is not None and lock is None and policy.can(user, LOCK_ACTION, zone),
+        "lock_blocked": lock_state.reason,
+        "unfilled": sum(1 for r in rows if r.current is None),
         "error": error,
         "form": form,
         "field_errors": error.fields if error else {},
@@ -311,6 +335,45 @@ def measurement_correct(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "correct", call)
 
 
+@login_required
+@require_POST
+def period_lock(request: HttpRequest) -> HttpResponse:
+    """Lock a zone's period: the button on the figures page, whose own
+    disclosure is the confirm step (no script: the page's policy allows none)."""
+    user = request.user
+    if not policy.can(user, LOCK_ACTION):
+        raise Forbidden(_("只有工作专班可以锁定期间"))
+    zones = list(zones_visible_to(user=user).order_by("name"))
+    posted = _posted(request, "zone", "period", "note")
+    zone = _zone_of(request, zones, posted["zone"])
+    try:
+        period = parse_period(posted["period"])
+    except Invalid:
+        period = _default_period()
+    try:
+        if zone is None:
+            if posted["zone"]:
+                zone_get_for_user(user=user, pk=posted["zone"])  # 404
+            raise invalid(zone=_("请选择高新区"))
+        lock = services.period_lock(
+            actor=user, zone=zone, period=posted["period"], note=posted["note"]
+        )
+    except AppError as exc:
+        return error_response(
+            request,
+            exc,
+            lambda e: _render_table(
+                request, zone=zone, period=period, zones=zones, error=e, form="lock", posted=posted
+            ),
+        )
+    messages.success(
+        request,
+        _("已锁定 %(period)s：本期数据不再接受填报，修改须由工作专班提交更正")
+        % {"period": lock.period},
+    )
+    return redirect(_table_url(zone, lock.period) + "#sj-lock")
+
+
 def _zone_and_period(request: HttpRequest, data: Any) -> tuple[Any, list, Period, str]:
     zones = list(zones_visible_to(user=request.user).order_by("name"))
     zone = _zone_of(request, zones, data.get("zone"))
@@ -353,6 +416,7 @@ def measurement_import(request: HttpRequest) -> HttpResponse:
         "plan": None,
         "error": None,
         "max_bytes": excel.MAX_BYTES,
+        "lock": period_lock_get(zone=zone, period=period) if zone and not period_error else None,
     }
     if request.method == "GET":
         return render(request, "assessment/import.html", context)
@@ -412,12 +476,6 @@ def measurement_evidence(request: HttpRequest, pk: int) -> FileResponse:
 # Targets (十五五 trajectory) ----------------------------------------------------------
 
 
-@dataclass
-class TargetRow:
-    indicator: Indicator
-    cells: list[Target | None]
-
-
 def _render_targets(
     request: HttpRequest,
     *,
@@ -427,21 +485,13 @@ def _render_targets(
     posted: dict[str, str] | None = None,
 ) -> HttpResponse:
     request.area = AREA  # type: ignore[attr-defined]  # read by web.context.shell
-    periods = [*(str(y) for y in TRAJECTORY_YEARS), TRAJECTORY_PLAN]
+    periods = TARGET_PERIODS
     indicators = list(selectors.indicators_active())
-    rows: list[TargetRow] = []
+    rows: list[selectors.TargetRow] = []
     if zone is not None:
-        found = {
-            (t.indicator_id, t.period): t
-            for t in selectors.targets_visible_to(user=request.user).filter(
-                zone=zone, period__in=periods
-            )
-        }
-        rows = [
-            TargetRow(indicator=i, cells=[found.get((i.pk, p)) for p in periods])
-            for i in indicators
-            if any((i.pk, p) in found for p in periods)
-        ]
+        rows = selectors.target_table(
+            user=request.user, zone=zone, periods=periods, indicators=indicators
+        )
     context = {
         "zone": zone,
         "zones": zones,
@@ -498,3 +548,56 @@ def target_save(request: HttpRequest) -> HttpResponse:
         )
     messages.success(request, _("已保存目标值"))
     return redirect(reverse("assessment:targets") + "?" + urlencode({"zone": zone.pk}))
+
+
+# Exports (each page's table as a workbook) -------------------------------------------------
+
+
+def _require_export(request: HttpRequest) -> None:
+    if not policy.can(request.user, "assessment.export"):
+        raise Forbidden(_("您没有导出考核数据的权限"))
+
+
+@login_required
+@require_GET
+def indicator_export(request: HttpRequest) -> FileResponse:
+    _require_export(request)
+    return export_response(
+        lambda out: excel.export_indicators(out=out),
+        filename=export_filename(_("考核指标库")),
+    )
+
+
+@login_required
+@require_GET
+def measurement_export(request: HttpRequest) -> FileResponse:
+    _require_export(request)
+    zone, _zones, period, period_error = _zone_and_period(request, request.GET)
+    if zone is None:
+        raise invalid(zone=_("请选择高新区"))
+    if period_error:
+        raise invalid(period=period_error)
+    lock = period_lock_get(zone=zone, period=period)
+    return export_response(
+        lambda out: excel.export_figures(zone=zone, period=period, lock=lock, out=out),
+        filename=export_filename(
+            _("%(period)s考核指标数据") % {"period": period}, zone_name=zone.name
+        ),
+    )
+
+
+@login_required
+@require_GET
+def target_export(request: HttpRequest) -> FileResponse:
+    _require_export(request)
+    zones = list(zones_visible_to(user=request.user).order_by("name"))
+    zone = _zone_of(request, zones, request.GET.get("zone"))
+    if request.GET.get("zone") and zone is None:
+        zone_get_for_user(user=request.user, pk=request.GET.get("zone"))  # 404
+    if zone is None:
+        raise invalid(zone=_("请选择高新区"))
+    rows = selectors.target_table(user=request.user, zone=zone, periods=TARGET_PERIODS)
+    return export_response(
+        lambda out: excel.export_targets(zone=zone, periods=TARGET_PERIODS, rows=rows, out=out),
+        filename=export_filename(_("目标值"), zone_name=zone.name),
+    )

@@ -22,7 +22,7 @@ from shiji.assessment.campaign import Ratio, Row, ScoreTable
 from shiji.core.downloads import export_filename, export_response
 from shiji.core.errors import Invalid, invalid
 from shiji.core.validation import clean_date
-from shiji.core.xlsx.writer import Column, write_list_workbook
+from shiji.core.xlsx.writer import Column, ListSheet, write_sheets_workbook
 from shiji.ledger.models import Status
 
 AREA = "assessment"
@@ -232,14 +232,24 @@ def _plain(cell: Cell) -> list[Any]:
 @login_required
 @require_GET
 def campaign_export(request: HttpRequest) -> FileResponse:
+    """The page's table on one sheet and the problems per category on a
+    second one, a row per unit and category: a column per category would
+    make the sheet as wide as a zone has categories, too wide for A4."""
     table, errors = _table(request)
     if errors:
         raise invalid(**errors)
+    unit = _("单位") if table.mode == "orgs" else _("高新区")
     # Narrow columns (headers wrap) so that the sheet prints on one page width.
-    columns = [Column(_("单位") if table.mode == "orgs" else _("高新区"), 14)]
+    columns = [Column(unit, 14)]
+    lines = [(r, cells(table, r)) for r in table.rows]
+    if table.total:
+        lines.append((table.total, cells(table, table.total)))
+    figures = [i for i, c in enumerate(cells(table, table.rows[0]) if table.rows else [])
+               if c.key != "category"]  # fmt: skip
     names = headers(table)
-    sample = cells(table, table.rows[0]) if table.rows else []
-    for name, cell in zip(names, sample or [Cell(key="")] * len(names), strict=True):
+    sample = lines[0][1] if lines else []
+    for i in figures:
+        name, cell = names[i], sample[i]
         if cell.is_rate:
             columns += [
                 Column(_("%(name)s（%%）") % {"name": name}, 6, num_format="0.0"),
@@ -247,20 +257,31 @@ def campaign_export(request: HttpRequest) -> FileResponse:
             ]
         else:
             columns.append(Column(name, 6))
-    lines = [*([(r, cells(table, r)) for r in table.rows])]
-    if table.total:
-        lines.append((table.total, cells(table, table.total)))
+    by_category = [
+        [r.name, col.name, n]
+        for r, _cells in lines
+        for col, (_cid, n) in zip(table.categories, table.category_counts(r), strict=True)
+    ]
     window = table.total.figures.window if table.total else None
     info = [(_("统计期"), f"{window.start} – {window.end}")] if window else []
     scope = table.zone.name if table.zone else None
-    return export_response(
-        lambda out: write_list_workbook(
-            out,
-            sheet=_("运动实绩"),
-            columns=columns,
-            rows=([r.name, *[v for c in cs for v in _plain(c)]] for r, cs in lines),
+    sheets = [
+        ListSheet(
+            _("运动实绩"),
+            columns,
+            ([r.name, *[v for i in figures for v in _plain(cs[i])]] for r, cs in lines),
             title=_("运动实绩"),
             info=info,
         ),
+        ListSheet(
+            _("问题类别"),
+            [Column(unit, 20), Column(_("问题类别"), 20), Column(_("发现问题数"), 10)],
+            by_category,
+            title=_("各类别发现问题数"),
+            info=info,
+        ),
+    ]
+    return export_response(
+        lambda out: write_sheets_workbook(out, sheets=sheets, title=_("运动实绩")),
         filename=export_filename(_("运动实绩"), zone_name=scope),
     )

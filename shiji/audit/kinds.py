@@ -280,6 +280,12 @@ class EventKind(StrEnum):
         "Measurement corrected",
         ("更正理由", "Reason for the correction"),
     )
+    MEASUREMENT_PERIOD_LOCK = (
+        "measurement.period_lock",
+        "锁定考核期间",
+        "Assessment period locked",
+        ("锁定说明", "Note on the lock"),
+    )
     TARGET_CREATE = "target.create", "设定目标值", "Target set"
     TARGET_UPDATE = "target.update", "修改目标值", "Target changed"
 
@@ -415,4 +421,5 @@ FIELD_LABELS: dict[str, FieldLabel] = {
     "chains": FieldLabel("链数", "Chains"),
     "legacy_breaks": FieldLabel("原链断裂数", "Breaks in the old chain"),
     "legacy_last_hash": FieldLabel("原链末尾哈希", "Last hash of the old chain"),
+    "assessment.periodlock.figures": FieldLabel("锁定的数据项数", "Figures locked"),
 }

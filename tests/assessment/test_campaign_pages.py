@@ -259,6 +259,16 @@ def test_the_export_holds_the_table(world, records, login):
     assert econ[header.index("建章立制数")] == 1
     total = by_name[world.a.root.name]
     assert total[closure] == 40.0 and total[closure + 1] == "2/5"
+    # Problems per category: a row per unit and category on their own sheet
+    # (a column per category would not fit A4 across).
+    assert not any(str(h).startswith("其中：") for h in header)
+    cats = records.categories["a"]
+    per_category = {
+        (unit, category): n
+        for unit, category, n in book["问题类别"].iter_rows(min_row=3, values_only=True)
+    }
+    assert per_category[(world.a.root.name, cats[0].name)] == 4
+    assert per_category[(world.a.root.name, cats[1].name)] == 1
 
 
 def test_the_export_of_another_zone_is_refused(world, records, login):

@@ -155,3 +155,10 @@ def test_the_export_holds_the_rows_of_the_page(fixture, login):
     assert [row[1] for row in ws.iter_rows(values_only=True) if isinstance(row[0], int)] == [
         "甲高新区"
     ]
+
+
+def test_a_user_without_zones_sees_an_empty_comparison(world, library, login):
+    r = login(world["nobody"]).get(URL)
+    assert r.status_code == 200 and 'id="sj-no-zones"' in r.content.decode()
+    # Without any role there is nothing to export.
+    assert login(world["nobody"]).get(reverse("assessment:compare_export")).status_code == 403

@@ -7,6 +7,7 @@ from shiji.assessment.services.measurements import (
     measurement_correct,
     measurement_enter,
 )
+from shiji.assessment.services.periods import period_lock
 from shiji.assessment.services.targets import target_set
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "measurement_confirm",
     "measurement_correct",
     "measurement_enter",
+    "period_lock",
     "target_set",
 ]

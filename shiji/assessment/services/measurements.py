@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from shiji.assessment import plausibility
 from shiji.assessment.models import Indicator, Measurement, MeasurementStatus
 from shiji.assessment.periods import parse_period
+from shiji.assessment.services.periods import period_lock_get, require_open, serialize_zone
 from shiji.audit.kinds import EventKind
 from shiji.audit.services import audit_record, created
 from shiji.core.errors import Conflict, Forbidden, NotFound, invalid
@@ -127,14 +128,16 @@ def measurement_enter(
     is_sample: bool = False,
 ) -> Measurement:
     """The zone's figure of ``indicator`` (a code) for ``period``, to be
-    confirmed by someone else. 409 when the period already has a figure:
-    a confirmed one is locked (correct it), an unconfirmed one awaits its
-    confirmation."""
+    confirmed by someone else. 409 when the zone's period is locked, or
+    when it already has a figure: a confirmed one is locked (correct it),
+    an unconfirmed one awaits its confirmation."""
     policy.require(actor, "measurement.enter", zone, view="assessment.view")
     indicator = indicator_reference(indicator)
     when = parse_period(period, kind=indicator.period_kind)
     number = clean_value(value, indicator=indicator)
     source, report = _clean_source(source, report)
+    serialize_zone(zone)  # against a period lock of the zone running beside it
+    require_open(zone=zone, period=when)
     existing = (
         Measurement.objects.select_for_update()
         .filter(zone=zone, indicator=indicator, period=str(when), is_current=True)
@@ -195,6 +198,12 @@ def measurement_confirm(
         raise Conflict(gettext("该数据已确认锁定"))
     if not measurement.is_current:
         raise Conflict(gettext("该数据已被更正，请确认更正后的数据"))
+    if measurement.corrects_id is None and period_lock_get(
+        zone=measurement.zone_id, period=measurement.period
+    ):
+        # In a locked period only corrections (made in the open, with a
+        # reason) are confirmed; nothing else may be added to it.
+        raise Conflict(gettext("本期已锁定，只能确认更正后的数据"))
     user = policy.user_of(actor)
     if user is not None and user.pk == measurement.entered_by_id:
         raise Forbidden(gettext("填报人不能确认自己填报的数据，须由他人确认"))
@@ -266,8 +275,12 @@ def measurement_correct(
         raise NotFound(gettext("指标数据不存在"))
     # Decided on the locked row: the status may have changed since it was read.
     measurement = _locked(measurement)
-    # A figure that is locked, or stands in for one, is the task force's to correct.
-    locked = plausibility.replaces_locked(measurement)
+    # A figure that is locked, or stands in for one, or of a locked period,
+    # is the task force's to correct.
+    locked = (
+        plausibility.replaces_locked(measurement)
+        or period_lock_get(zone=measurement.zone_id, period=measurement.period) is not None
+    )
     policy.require(actor, "measurement.correct" if locked else "measurement.enter", measurement)
     if not measurement.is_current:
         raise Conflict(gettext("该数据已被更正，请在最新数据上更正"))

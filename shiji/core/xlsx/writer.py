@@ -384,6 +384,47 @@ class SheetWriter:
             )
 
 
+@dataclass(frozen=True)
+class ListSheet:
+    """One sheet of ``write_sheets_workbook``: its name, columns and rows,
+    and the title and info lines above the header row when given."""
+
+    name: str | StrPromise
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]]
+    title: str | StrPromise | None = None
+    info: Sequence[tuple[str, str]] = ()
+    page_header: tuple[str, str] | None = None
+
+
+def write_sheets_workbook(
+    out: IO[bytes] | Any, *, sheets: Sequence[ListSheet], title: str | StrPromise | None = None
+) -> list[int]:
+    """Write one list per sheet to ``out`` with ``SheetWriter``, in order.
+    Returns the number of data rows of each sheet."""
+    book = streaming_workbook(out)
+    if title:
+        book.set_properties({"title": str(title), "author": gettext("实绩")})
+    formats = ExportFormats(book)
+    counts = []
+    for sheet in sheets:
+        writer = SheetWriter(
+            book,
+            formats,
+            name=sheet.name,
+            columns=sheet.columns,
+            title=sheet.title,
+            info=sheet.info,
+            page_header=sheet.page_header,
+        )
+        for cells in sheet.rows:
+            writer.write(cells)
+        writer.close()
+        counts.append(writer.count)
+    book.close()
+    return counts
+
+
 def write_list_workbook(
     out: IO[bytes] | Any,
     *,
@@ -394,23 +435,8 @@ def write_list_workbook(
     info: Sequence[tuple[str, str]] = (),
     page_header: tuple[str, str] | None = None,
 ) -> int:
-    """Write a one-sheet list to ``out`` with ``SheetWriter``: the title and
-    info lines when given, the header row, then one row per item of
-    ``rows``. Returns the number of data rows."""
-    book = streaming_workbook(out)
-    if title:
-        book.set_properties({"title": str(title), "author": gettext("实绩")})
-    writer = SheetWriter(
-        book,
-        ExportFormats(book),
-        name=sheet,
-        columns=columns,
-        title=title,
-        info=info,
-        page_header=page_header,
-    )
-    for cells in rows:
-        writer.write(cells)
-    writer.close()
-    book.close()
-    return writer.count
+    """Write a one-sheet list to ``out`` (``write_sheets_workbook``): the
+    title and info lines when given, the header row, then one row per item
+    of ``rows``. Returns the number of data rows."""
+    one = ListSheet(sheet, columns, rows, title=title, info=info, page_header=page_header)
+    return write_sheets_workbook(out, sheets=[one], title=title)[0]
