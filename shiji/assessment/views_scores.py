@@ -221,7 +221,7 @@ def _zone_rows(result: scores.ZoneScore) -> Iterator[list[Any]]:
             float(i.score) if i.score is not None else None,
             float(ind.weight),
             "\n".join(
-                f"{f.period} " + _("%(label)s：%(value)s") % {"label": f.label, "value": f.reason}
+                f"{f.period} " + _("%(label)s：%(reason)s") % {"label": f.label, "reason": f.reason}
                 for f in i.flags
             ),
         ]
