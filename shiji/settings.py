@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "shiji.assessment",
     "shiji.web",
     "shiji.demo",
+    "shiji.national",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,10 @@ from shiji.orgs.models import Zone
 YEARS = (2026, 2027, 2028, 2029, 2030)
 SOURCE = "示例数据：按“十五五”目标倒排的年度轨迹（非官方数据）"
 
+# The other zones' 问题整改完成率 (drawn from their ledgers) towards the
+# same kind of yearly steps as 清远's.
+_CLOSURE = ("gte", ("85.0", "88.0", "91.0", "94.0", "97.0"))
+
 # zone code -> indicator code -> (comparator, five yearly values)
 TRAJECTORIES: dict[str, dict[str, tuple[str, tuple[int | str, ...]]]] = {
     "qingyuan": {
@@ -47,18 +51,22 @@ TRAJECTORIES: dict[str, dict[str, tuple[str, tuple[int | str, ...]]]] = {
     "wuxi": {
         "revenue": ("gte", (9200, 9800, 10400, 11000, 11600)),
         "rd-staff-share": ("gte", ("11.0", "11.5", "12.0", "12.5", "13.0")),
+        "rectification-rate": _CLOSURE,
     },
     "guiyang": {
         "revenue": ("gte", (3100, 3350, 3600, 3850, 4100)),
         "gazelle-firms": ("gte", (60, 68, 76, 84, 92)),
+        "rectification-rate": _CLOSURE,
     },
     "jingdezhen": {
         "industrial-output": ("gte", (560, 610, 660, 715, 770)),
         "energy-intensity": ("lte", ("0.42", "0.40", "0.38", "0.36", "0.34")),
+        "rectification-rate": _CLOSURE,
     },
     "longyan": {
         "industrial-output": ("gte", (830, 900, 975, 1050, 1130)),
         "high-tech-firms": ("gte", (310, 340, 370, 400, 430)),
+        "rectification-rate": _CLOSURE,
     },
 }
 
@@ -133,8 +141,9 @@ def sample_figures_load(*, zone: Zone, enterer: policy.Actor, confirmer: policy.
     return made + 1
 
 
-# 清远's yearly figures (统计年报), so that its assessment page has a 显绩
-# and a 潜绩 to show: a little below or above the sample targets above.
+# Each zone's yearly figures (统计年报), a little below or above its sample
+# targets above, so that the assessment page and the comparison have a 显绩
+# and a 潜绩 to show; and the other zones' quarterly amounts (累计 by quarter).
 YEAR_FIGURES = {
     "rd-staff-share": "5.4",
     "rd-institutes": "36",
@@ -144,6 +153,19 @@ YEAR_FIGURES = {
     "tech-service-export-share": "10.2",
     "labor-productivity": "41.4",
 }
+YEAR_FIGURES_BY_ZONE = {
+    "qingyuan": YEAR_FIGURES,
+    "wuxi": {"rd-staff-share": "11.3"},
+    "guiyang": {"gazelle-firms": "64"},
+    "jingdezhen": {"energy-intensity": "0.41"},
+    "longyan": {"high-tech-firms": "296"},
+}
+QUARTER_FIGURES_BY_ZONE = {
+    "wuxi": ("revenue", ("2187.4", "2342.6", "2418.9", "2496.3")),
+    "guiyang": ("revenue", ("741.2", "783.5", "806.3", "842.7")),
+    "jingdezhen": ("industrial-output", ("131.7", "142.3", "137.9", "149.2")),
+    "longyan": ("industrial-output", ("196.4", "214.8", "208.1", "223.6")),
+}
 YEAR_REPORT = "国家高新区统计年报（示例数据）"
 YEAR_NOTE = "已与统计部门核对年报数据"
 
@@ -152,16 +174,37 @@ YEAR_NOTE = "已与统计部门核对年报数据"
 def sample_year_figures_load(
     *, zone: Zone, enterer: policy.Actor, confirmer: policy.Actor, year: int
 ) -> int:
-    """Confirmed sample figures of ``zone`` for the yearly indicators of
-    ``YEAR_FIGURES`` in ``year``; skipped when the zone has any of them."""
+    """Confirmed sample figures of ``zone`` for its yearly indicators of
+    ``YEAR_FIGURES_BY_ZONE`` in ``year``; skipped when the zone has any of them."""
+    figures = YEAR_FIGURES_BY_ZONE.get(zone.code, {})
     if Measurement.objects.filter(
-        zone=zone, period=str(year), indicator__code__in=list(YEAR_FIGURES)
+        zone=zone, period=str(year), indicator__code__in=list(figures)
     ).exists():
         return 0
-    for code, value in YEAR_FIGURES.items():
+    for code, value in figures.items():
         m = measurement_enter(
             actor=enterer, zone=zone, indicator=code, period=str(year), value=value,
             source=SAMPLE_SOURCE, report=YEAR_REPORT, is_sample=True,
         )  # fmt: skip
         measurement_confirm(actor=confirmer, measurement=m, note=YEAR_NOTE if m.flags else "")
-    return len(YEAR_FIGURES)
+    return len(figures)
+
+
+@transaction.atomic
+def sample_quarter_figures_load(
+    *, zone: Zone, enterer: policy.Actor, confirmer: policy.Actor, upto: Period
+) -> int:
+    """Confirmed sample figures of ``zone``'s quarterly amount of
+    ``QUARTER_FIGURES_BY_ZONE`` for each quarter of ``upto``'s year up to
+    ``upto``; skipped when the zone has figures already."""
+    if zone.code not in QUARTER_FIGURES_BY_ZONE or Measurement.objects.filter(zone=zone).exists():
+        return 0
+    code, values = QUARTER_FIGURES_BY_ZONE[zone.code]
+    for part, value in enumerate(values[: upto.part], start=1):
+        m = measurement_enter(
+            actor=enterer, zone=zone, indicator=code, period=Period(upto.year, part, upto.kind),
+            value=value, source=f"{zone.short_name or zone.name}统计局", report=SAMPLE_REPORT,
+            is_sample=True,
+        )  # fmt: skip
+        measurement_confirm(actor=confirmer, measurement=m, note=YEAR_NOTE if m.flags else "")
+    return min(upto.part, len(values))

@@ -22,6 +22,7 @@ from shiji.assessment.models import Dimension, IndicatorKind
 from shiji.assessment.periods import last_finished_quarter
 from shiji.assessment.samples import (
     sample_figures_load,
+    sample_quarter_figures_load,
     sample_targets_load,
     sample_year_figures_load,
 )
@@ -211,21 +212,23 @@ def set_targets(progress: Progress) -> str:
 def load_assessment(progress: Progress) -> str:
     progress(indicators_load(actor=SYSTEM).summary())
     targets = sample_targets_load(actor=SYSTEM)
-    # 清远's figures, entered by its liaison and confirmed by its task force.
-    qingyuan = next(z for z in ZONES if z.code == "qingyuan")
-    figures = sample_figures_load(
-        zone=Zone.objects.get(code=qingyuan.code),
-        enterer=User.objects.get(username=f"{qingyuan.prefix}_liaison"),
-        confirmer=User.objects.get(username=f"{qingyuan.prefix}_admin"),
-        quarter=last_finished_quarter(timezone.localdate()),
-    )
-    # and its yearly figures, so that its assessment page shows 显绩 and 潜绩.
-    figures += sample_year_figures_load(
-        zone=Zone.objects.get(code=qingyuan.code),
-        enterer=User.objects.get(username=f"{qingyuan.prefix}_liaison"),
-        confirmer=User.objects.get(username=f"{qingyuan.prefix}_admin"),
-        year=last_finished_quarter(timezone.localdate()).year,
-    )
+    quarter = last_finished_quarter(timezone.localdate())
+    figures = 0
+    # Each zone's figures, entered by its liaison and confirmed by its task
+    # force: 清远's with a flagged jump and a correction after lock, and every
+    # zone's yearly (and the others' quarterly) figures, so that the zone
+    # pages and the comparison show a 显绩 and a 潜绩.
+    for spec in ZONES:
+        zone = Zone.objects.get(code=spec.code)
+        people = {
+            "enterer": User.objects.get(username=f"{spec.prefix}_liaison"),
+            "confirmer": User.objects.get(username=f"{spec.prefix}_admin"),
+        }
+        if spec.code == "qingyuan":
+            figures += sample_figures_load(zone=zone, quarter=quarter, **people)
+        else:
+            figures += sample_quarter_figures_load(zone=zone, upto=quarter, **people)
+        figures += sample_year_figures_load(zone=zone, year=quarter.year, **people)
     return f"{targets} 项示例目标值，{figures} 项示例指标数据"
 
 
