@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # PYTEST_ARGS="-n 0" runs it in this process.
 XDIST ?= -n auto --dist worksteal
 
-.PHONY: demo test test-fast test-pg lint format install system-deps check vendor clean bench
+.PHONY: demo test test-fast test-pg lint format install system-deps check vendor clean bench bench-quick bench-export
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -93,7 +93,17 @@ vendor:
 
 # Benchmarks (not tests): time and peak memory of the streaming ledger export.
 BENCH_ROWS ?= 100000
+# bench/run.py: the national data set (built once per parameters), gunicorn with
+# the production settings, every page, export, import and a load, each figure
+# with its floor; results in bench/results/. BENCH_ARGS="--db sqlite --runs 10".
 bench: install
+	$(BIN)/python bench/run.py --db both $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/python bench/run.py --quick --db sqlite $(BENCH_ARGS)
+
+# The streaming export alone, on a scratch one-zone database.
+bench-export: install
 	$(BIN)/python bench/bench_ledger_export.py --rows $(BENCH_ROWS)
 
 clean:

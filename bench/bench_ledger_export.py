@@ -77,14 +77,16 @@ def build(rows: int):
 
     from shiji.campaigns.models import Campaign, ProblemCategory, ZoneCampaign
     from shiji.ledger.models import Kind, Problem, Source, Status
+    from shiji.orgs import policy
     from shiji.orgs import services as orgs
     from shiji.orgs.models import User
 
+    SYSTEM = policy.system("bench")  # the actor of the scratch data
     zone = orgs.zone_create(
-        actor=None, code="wx", name="无锡高新区", short_name="无锡", province="江苏", city="无锡"
+        actor=SYSTEM, code="wx", name="无锡高新区", short_name="无锡", province="江苏", city="无锡"
     )
     root = orgs.org_create(
-        actor=None,
+        actor=SYSTEM,
         zone=zone,
         parent=None,
         name="无锡高新区党工委",
@@ -93,7 +95,7 @@ def build(rows: int):
     )
     orgs_ = [
         orgs.org_create(
-            actor=None,
+            actor=SYSTEM,
             zone=zone,
             parent=root,
             name=f"第{i}党支部",
@@ -108,7 +110,7 @@ def build(rows: int):
         for j in range(10):
             # Names repeat across orgs, so some are written "姓名（组织）".
             name = surnames[(i + j) % 10] + given[j]
-            people.append(orgs.person_create(actor=None, org=org, name=name, position="干部"))
+            people.append(orgs.person_create(actor=SYSTEM, org=org, name=name, position="干部"))
     campaign = Campaign.objects.create(
         code="bench-2026",
         name="树立和践行正确政绩观学习教育",

@@ -286,6 +286,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Behind the TLS proxy, trust its X-Forwarded-Proto; the client address is
 # then the proxy's last X-Forwarded-For entry (shiji.core.client), else REMOTE_ADDR.
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+
+# make bench: /bench/empty/ answers (shiji/core/bench.py); a 404 otherwise.
+BENCH_EMPTY_VIEW = env_bool("BENCH_EMPTY_VIEW", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 # Content-Security-Policy (django-csp) on every response that has none of its
 # own (an evidence download may set a stricter one, which is kept). No inline

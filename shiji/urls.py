@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy
 
 from shiji.api import api
+from shiji.core import bench
 from shiji.web import views as web
 
 # The admin signs in through Shiji's login page, so lockout applies there too.
@@ -28,4 +29,5 @@ urlpatterns = [
     path("assessment/", include("shiji.assessment.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("bench/empty/", bench.empty),  # 404 unless BENCH_EMPTY_VIEW
 ]
