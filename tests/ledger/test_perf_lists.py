@@ -15,11 +15,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from shiji.ledger import selectors
+from shiji.ledger import selectors, workflow
 from shiji.ledger.models import Problem
 
 sqlite_only = pytest.mark.skipif(
@@ -174,3 +175,13 @@ def test_list_review_inbox_reads_the_review_state_index(world, spread):
     review = selectors.inbox_for(user=world["sysadmin"])["review"]
     plan = _plan(review.order_by())
     assert any("problem_review_state_idx" in detail for _i, _p, detail in plan), plan
+
+
+@sqlite_only
+def test_all_zone_light_counts_read_only_the_status_deadline_index(world, spread):
+    lit = selectors.problems_visible_to(user=world["sysadmin"]).filter(
+        status__in=workflow.ACTIVE, deadline__isnull=False
+    )
+    rows = lit.order_by().values("light").annotate(n=Count("*"))
+    plan = [detail for _i, _p, detail in _plan(rows)]
+    assert any("COVERING INDEX problem_status_deadline_idx" in d for d in plan), plan
