@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class GeneratedDataset(models.Model):
@@ -18,8 +19,8 @@ class GeneratedDataset(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "生成的全国数据集"
-        verbose_name_plural = "生成的全国数据集"
+        verbose_name = gettext_lazy("生成的全国数据集")
+        verbose_name_plural = gettext_lazy("生成的全国数据集")
 
     def __str__(self) -> str:
         return f"{self.generator} v{self.version} {self.params}"

@@ -64,6 +64,10 @@ CHINESE_ON_PURPOSE = {
     "shiji/assessment/library.py": "the indicator library file and its loader's messages",
     # Sample figures and target trajectories for the demo (data, not UI).
     "shiji/assessment/samples.py": "sample data",
+    # The generated national data set (generate_national): its texts and the
+    # list of the national high-tech zones are data, not UI.
+    "shiji/national/generator.py": "generated national data",
+    "shiji/national/zones.py": "the national high-tech zones (data)",
     # Console output for operators (cron, deploys), like the README's commands.
     "/management/commands/": "operator console output",
 }
