@@ -432,7 +432,8 @@ def problem_list(
         "count": qs.count(),
         "page": page,
         "page_size": page_size,
-        "items": list(qs[start : start + page_size]),
+        # A deferred join: the page's ids by index, then their rows.
+        "items": list(selectors.problem_page(qs, start, start + page_size)),
     }
 
 

@@ -104,6 +104,43 @@ SORTS = {
 }
 
 
+def problem_page(qs: QuerySet[Problem], start: int, stop: int) -> QuerySet[Problem]:
+    """Rows ``start:stop`` of the ordered list ``qs`` as a deferred join: the
+    subquery picks the page's ids from the problem table alone (its filters,
+    ORDER BY and LIMIT/OFFSET, on the indexes), and only those rows are
+    joined to their zone, org, category and people and sorted again.
+
+    One query, like plain slicing, with the same rows in the same order. Why:
+    with the joins in the same SELECT, SQLite drove the all-zones list from
+    the zones (or categories) table and sorted all ~100k joined rows to keep
+    50 (241 ms; 5 ms this way at 100k problems)."""
+    ids = qs.values("pk")[start:stop]
+    # ``qs`` keeps its filters: they are true of the page's rows anyway, and
+    # the outer query's driving table is the primary key list (see
+    # tests/ledger/test_perf_lists.py for the plan).
+    return qs.filter(pk__in=ids)
+
+
+class ProblemPages:
+    """An ordered problem list as ``Paginator`` reads it: ``count()`` and
+    slices, each slice loaded with ``problem_page`` (a deferred join)."""
+
+    def __init__(self, qs: QuerySet[Problem]) -> None:
+        self.qs = qs
+        self.ordered = qs.ordered
+
+    def count(self) -> int:
+        return self.qs.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> QuerySet[Problem]:
+        if not isinstance(key, slice) or key.step is not None:
+            raise TypeError("ProblemPages takes a slice without a step")
+        return problem_page(self.qs, key.start or 0, key.stop)
+
+
 def problem_filter(
     qs: QuerySet[Problem], params: Mapping[str, Any], *, user: policy.Actor
 ) -> QuerySet[Problem]:
@@ -242,7 +279,11 @@ def inbox_for(*, user: User) -> dict[str, QuerySet[Problem]]:
 
 
 def light_counts(qs: QuerySet[Problem]) -> dict[str, int]:
-    rows = qs.order_by().values("light").annotate(n=Count("pk"))  # type: ignore[misc]  # annotated
+    # COUNT(*), not COUNT(id): the light reads only status and deadline, so
+    # PostgreSQL answers from the (zone, status, deadline) index alone (an
+    # index-only scan: 7 ms instead of 42 at 100k problems). COUNT("id")
+    # makes it fetch every row from the table for a column the index lacks.
+    rows = qs.order_by().values("light").annotate(n=Count("*"))  # type: ignore[misc]  # annotated
     counts = dict.fromkeys(Light.values, 0)
     counts.update({r["light"]: r["n"] for r in rows})
     return counts

@@ -1,0 +1,187 @@
+"""The ledger's lists at national scale (issue 12): the page's rows are
+picked from the problem table by its indexes and only then joined (a
+deferred join), the light and status counts can be answered from the
+(zone, status, deadline) index, and 我的待办's list review has an index.
+
+Plans are checked on SQLite, whose planner is deterministic for these
+shapes. PostgreSQL's choice of an index-only scan for the counts depends on
+the table's size and visibility map (a test table is read whole), so the
+counts are checked by what they ask for: rows (COUNT(*) or a column of the
+index), never the id, which no index but the primary key holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from shiji.ledger import selectors, workflow
+from shiji.ledger.models import Problem
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's plan is the one checked here"
+)
+
+
+@pytest.fixture
+def spread(world, make_problem):
+    """Seven problems in two zones: deadlines out of code order, two sharing a
+    day, one 长期坚持 (no deadline), in several states."""
+    today = timezone.localdate()
+    days = [9, 2, None, 2, 30, -3]
+    statuses = [None, "in_progress", None, "cancelled", None, "in_progress"]
+    made = [
+        make_problem(world, deadline=None if d is None else today + dt.timedelta(days=d), status=s)
+        for d, s in zip(days, statuses, strict=True)
+    ]
+    made.append(make_problem(world, zone="b", deadline=today + dt.timedelta(days=1)))
+    return made
+
+
+def _by_deadline(problems: list[Problem]) -> list[str]:
+    """The order the list promises: dated first, earliest first, then by code."""
+    dated = sorted((p for p in problems if p.deadline), key=lambda p: (p.deadline, p.code))
+    undated = sorted((p for p in problems if not p.deadline), key=lambda p: p.code)
+    return [p.code for p in dated + undated]
+
+
+def _plan(qs) -> list[tuple[int, int, str]]:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return [(row[0], row[1], row[3]) for row in cursor.fetchall()]
+
+
+def _under(plan: list[tuple[int, int, str]], node: int) -> list[str]:
+    """The details of the plan rows below ``node`` (at any depth)."""
+    inside, out = {node}, []
+    for ident, parent, detail in plan:
+        if parent in inside:
+            inside.add(ident)
+            out.append(detail)
+    return out
+
+
+# Deferred join ---------------------------------------------------------------
+
+
+def test_pages_by_deadline_list_every_problem_once_in_deadline_then_code_order(
+    world, spread, login
+):
+    client = login(world["sysadmin"])
+    expected = _by_deadline(spread)
+    seen = []
+    for page in (1, 2, 3):
+        body = client.get(
+            "/api/v1/problems", {"sort": "deadline", "page": page, "page_size": 3}
+        ).json()
+        assert body["count"] == 7
+        seen += [item["code"] for item in body["items"]]
+    assert seen == expected
+
+
+@pytest.mark.parametrize("sort", list(selectors.SORTS))
+@pytest.mark.parametrize(
+    "params", [{}, {"status": "in_progress"}, {"zone": "a"}, {"light": "green"}]
+)
+def test_a_page_holds_the_rows_of_plain_slicing_for_every_sort_and_filter(
+    world, spread, sort, params
+):
+    user = world["sysadmin"]
+    if "zone" in params:
+        params = {**params, "zone": str(world.a.zone.pk)}
+    qs = selectors.problem_filter(
+        selectors.problems_visible_to(user=user), {**params, "sort": sort}, user=user
+    )
+    everything = list(qs)
+    for start in range(0, 8, 2):
+        page = list(selectors.problem_page(qs, start, start + 2))
+        assert [p.pk for p in page] == [p.pk for p in everything[start : start + 2]]
+        # The joined rows come with the page (no query per row afterwards).
+        with CaptureQueriesContext(connection) as queries:
+            [(p.zone.name, p.org.name, p.category.name, p.light) for p in page]
+        assert len(queries) == 0
+
+
+def test_the_list_pages_of_a_zone_user_follow_each_other_in_deadline_order(
+    world, make_problem, login, monkeypatch
+):
+    from shiji.ledger import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    today = timezone.localdate()
+    made = [make_problem(world, deadline=today + dt.timedelta(days=d)) for d in (5, 1, 4, 2, 3, 6)]
+    make_problem(world, zone="b", deadline=today)  # another zone's: never shown
+    client = login(world["zone_admin"])
+    shown = []
+    for page in (1, 2):
+        response = client.get(reverse("ledger:list"), {"sort": "deadline", "page": page})
+        assert response.status_code == 200
+        assert response.context["page"].paginator.count == 6
+        shown += [p.code for p in response.context["page"].object_list]
+    assert shown == _by_deadline(made)
+
+
+@sqlite_only
+def test_all_zone_list_by_deadline_starts_from_the_problem_tables_deadline_index(world, spread):
+    user = world["sysadmin"]
+    qs = selectors.problem_filter(
+        selectors.problems_visible_to(user=user), {"sort": "deadline"}, user=user
+    )
+    plan = _plan(selectors.problem_page(qs, 50, 100))
+    # The outer query is driven by the page's ids (a primary key lookup), not
+    # by the zones or categories table it joins.
+    first = plan[0][2]
+    assert first.startswith("SEARCH ledger_problem USING INTEGER PRIMARY KEY"), plan
+    subquery = next(ident for ident, _parent, detail in plan if "LIST SUBQUERY" in detail)
+    inner = _under(plan, subquery)
+    assert any("USING INDEX ledger_prob_deadlin" in d for d in inner), inner
+    # Within a deadline the code is sorted ("RIGHT PART"), but the rows are
+    # never sorted whole; the outer query sorts only the page's rows again.
+    assert "USE TEMP B-TREE FOR ORDER BY" not in inner, inner
+    assert not any("campaigns_problemcategory" in d or "orgs_zone" in d for d in inner), inner
+
+
+# Counts ----------------------------------------------------------------------
+
+
+def test_the_lists_counts_count_rows_not_ids(world, spread, login):
+    client = login(world["sysadmin"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("ledger:list"), {"sort": "deadline"})
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert counts
+    assert not any('COUNT("ledger_problem"."id")' in sql for sql in counts), counts
+    # By hand from the fixture: active and dated are those due in 9 days
+    # (green: more than 7), 2 (yellow), 30 (green), -3 (red) in zone A and
+    # in 1 day (yellow) in zone B; the one due in 2 days more is cancelled.
+    lights = {light: n for light, _label, n in response.context["counts"]}
+    assert lights == {"red": 1, "yellow": 2, "green": 2}
+    assert response.context["totals"]["closed"] == 0
+    assert response.context["totals"]["active"] == 6
+    assert response.context["totals"]["counted"] == 6
+
+
+# The list review of 我的待办 ---------------------------------------------------
+
+
+@sqlite_only
+def test_list_review_inbox_reads_the_review_state_index(world, spread):
+    review = selectors.inbox_for(user=world["sysadmin"])["review"]
+    plan = _plan(review.order_by())
+    assert any("problem_review_state_idx" in detail for _i, _p, detail in plan), plan
+
+
+@sqlite_only
+def test_all_zone_light_counts_read_only_the_status_deadline_index(world, spread):
+    lit = selectors.problems_visible_to(user=world["sysadmin"]).filter(
+        status__in=workflow.ACTIVE, deadline__isnull=False
+    )
+    rows = lit.order_by().values("light").annotate(n=Count("*"))
+    plan = [detail for _i, _p, detail in _plan(rows)]
+    assert any("COVERING INDEX problem_status_deadline_idx" in d for d in plan), plan
