@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 
 from shiji.demo.zones import ZoneSpec
 from shiji.orgs.models import OrgKind, Sector
@@ -126,12 +127,16 @@ AVOID = frozenset(
         "刘宁",
     }
 )
-_SURNAME_WEIGHTS = [1 / (i + 6) for i in range(len(SURNAMES))]
+# Surnames weighted towards the common ones, summed once: ``rng.choices``
+# would otherwise add the weights up on every draw (the national generator
+# names 60,000 people), with the same draws either way.
+_SURNAME_CUM = list(accumulate(1 / (i + 6) for i in range(len(SURNAMES))))
 
 
-def _name(rng: random.Random, taken: set[str]) -> str:
+def person_name(rng: random.Random, taken: set[str]) -> str:
+    """A plausible name not yet in ``taken`` (and then added to it)."""
     while True:
-        surname = rng.choices(SURNAMES, weights=_SURNAME_WEIGHTS)[0]
+        surname = rng.choices(SURNAMES, cum_weights=_SURNAME_CUM)[0]
         pool = (GIVEN_MALE if rng.random() < 0.55 else GIVEN_FEMALE) + GIVEN_EITHER
         given = "".join(rng.sample(pool, 1 if rng.random() < 0.15 else 2))
         name = surname + given
@@ -199,13 +204,13 @@ def _leaf_people(
     """8–15 people: the branch committee, then members. In enterprises and
     social organizations some members are 入党积极分子, not yet party members."""
     size = rng.randint(8, 15)
-    people = [PersonPlan(_name(rng, taken), position) for position in head]
+    people = [PersonPlan(person_name(rng, taken), position) for position in head]
     while len(people) < size:
         position = rng.choice(fillers)
         if activists and rng.random() < 0.2:
-            people.append(PersonPlan(_name(rng, taken), f"入党积极分子、{position}", False))
+            people.append(PersonPlan(person_name(rng, taken), f"入党积极分子、{position}", False))
         else:
-            people.append(PersonPlan(_name(rng, taken), position))
+            people.append(PersonPlan(person_name(rng, taken), position))
     return tuple(people)
 
 
@@ -215,7 +220,7 @@ def plan_zone(spec: ZoneSpec) -> ZonePlan:
     taken: set[str] = set()
 
     def committee(positions: tuple[str, ...]) -> tuple[PersonPlan, ...]:
-        return tuple(PersonPlan(_name(rng, taken), p) for p in positions)
+        return tuple(PersonPlan(person_name(rng, taken), p) for p in positions)
 
     orgs = [
         OrgPlan(

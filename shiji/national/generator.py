@@ -53,7 +53,7 @@ from shiji.campaigns.models import (
 from shiji.campaigns.services import campaign_load
 from shiji.core.uploads import content_path
 from shiji.core.workdays import add_working_days
-from shiji.demo.roster import AVOID, GIVEN_EITHER, GIVEN_FEMALE, GIVEN_MALE, SURNAMES
+from shiji.demo.roster import person_name
 from shiji.ledger.models import (
     CodeCounter,
     DeadlineExtension,
@@ -245,25 +245,6 @@ ROOT_POSITIONS = (
     "党工委委员、纪工委书记",
     "学习教育督导组组长",
 )
-_SURNAME_WEIGHTS = [1 / (i + 6) for i in range(len(SURNAMES))]
-
-
-def _name(rng: random.Random, taken: set[str]) -> str:
-    while True:
-        surname = rng.choices(SURNAMES, cum_weights=_SURNAME_CUM)[0]
-        pool = (GIVEN_MALE if rng.random() < 0.55 else GIVEN_FEMALE) + GIVEN_EITHER
-        given = "".join(rng.sample(pool, 1 if rng.random() < 0.15 else 2))
-        name = surname + given
-        if name not in taken and name not in AVOID:
-            taken.add(name)
-            return name
-
-
-_SURNAME_CUM = []
-_total = 0.0
-for _w in _SURNAME_WEIGHTS:
-    _total += _w
-    _SURNAME_CUM.append(_total)
 
 
 def fake_sha256(*parts: object) -> str:
@@ -467,7 +448,7 @@ class Generator:
                 pk = self.ids[Person].take()
                 party = not position.startswith("入党积极分子")
                 z.people.append(
-                    [pk, z.id, o.id, _name(rng, taken), position, party, "", None, True, True]
+                    [pk, z.id, o.id, person_name(rng, taken), position, party, "", None, True, True]
                 )
                 o.people.append(pk)
 
@@ -1069,7 +1050,7 @@ class Generator:
                     contacts.append(
                         (
                             pk,
-                            _name(rng, taken_names),
+                            person_name(rng, taken_names),
                             f"1{rng.randint(3, 9)}{rng.randrange(10**9):09d}",
                         )
                     )
