@@ -228,28 +228,46 @@ def _posted(request: HttpRequest, *names: str) -> dict[str, str]:
     return {n: request.POST.get(n, "") for n in names}
 
 
+def _posted_zone_period(
+    request: HttpRequest, *names: str
+) -> tuple[list, dict[str, str], Any, Period]:
+    """A posted form of the figures page: the zones the user sees, the posted
+    fields, the zone (None until one is chosen) and the period to show the
+    page at again (the default one when the posted period does not parse)."""
+    zones = list(zones_visible_to(user=request.user).order_by("name"))
+    posted = _posted(request, "zone", "period", *names)
+    zone = _zone_of(request, zones, posted["zone"])
+    try:
+        period = parse_period(posted["period"])
+    except Invalid:
+        period = _default_period()
+    return zones, posted, zone, period
+
+
+def _chosen(user: Any, zone: Any, posted: dict[str, str]) -> Any:
+    """``zone``; else a 404 for a posted zone the user cannot see, or a field
+    error when none was chosen."""
+    if zone is None:
+        if posted["zone"]:
+            zone_get_for_user(user=user, pk=posted["zone"])  # 404
+        raise invalid(zone=_("请选择高新区"))
+    return zone
+
+
 @login_required
 @require_POST
 def measurement_enter(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not policy.can(user, "measurement.enter"):
         raise Forbidden(_("您没有填报指标数据的权限"))
-    zones = list(zones_visible_to(user=user).order_by("name"))
-    posted = _posted(request, "zone", "indicator", "period", "value", "source", "report")
-    zone = _zone_of(request, zones, posted["zone"])
+    zones, posted, zone, period = _posted_zone_period(
+        request, "indicator", "value", "source", "report"
+    )
     form = f"enter:{posted['indicator']}"
     try:
-        period = parse_period(posted["period"])
-    except Invalid:
-        period = _default_period()
-    try:
-        if zone is None:
-            if posted["zone"]:
-                zone_get_for_user(user=user, pk=posted["zone"])  # 404
-            raise invalid(zone=_("请选择高新区"))
         m = services.measurement_enter(
             actor=user,
-            zone=zone,
+            zone=_chosen(user, zone, posted),
             indicator=posted["indicator"],
             period=posted["period"],
             value=posted["value"],
@@ -343,20 +361,13 @@ def period_lock(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not policy.can(user, LOCK_ACTION):
         raise Forbidden(_("只有工作专班可以锁定期间"))
-    zones = list(zones_visible_to(user=user).order_by("name"))
-    posted = _posted(request, "zone", "period", "note")
-    zone = _zone_of(request, zones, posted["zone"])
+    zones, posted, zone, period = _posted_zone_period(request, "note")
     try:
-        period = parse_period(posted["period"])
-    except Invalid:
-        period = _default_period()
-    try:
-        if zone is None:
-            if posted["zone"]:
-                zone_get_for_user(user=user, pk=posted["zone"])  # 404
-            raise invalid(zone=_("请选择高新区"))
         lock = services.period_lock(
-            actor=user, zone=zone, period=posted["period"], note=posted["note"]
+            actor=user,
+            zone=_chosen(user, zone, posted),
+            period=posted["period"],
+            note=posted["note"],
         )
     except AppError as exc:
         return error_response(
@@ -527,13 +538,9 @@ def target_save(request: HttpRequest) -> HttpResponse:
     posted = _posted(request, "zone", "indicator", "period", "comparator", "value", "source")
     zone = _zone_of(request, zones, posted["zone"])
     try:
-        if zone is None:
-            if posted["zone"]:
-                zone_get_for_user(user=user, pk=posted["zone"])  # 404
-            raise invalid(zone=_("请选择高新区"))
         services.target_set(
             actor=user,
-            zone=zone,
+            zone=_chosen(user, zone, posted),
             indicator=posted["indicator"],
             period=posted["period"],
             comparator=posted["comparator"],

@@ -53,7 +53,7 @@ from shiji.campaigns.models import (
 from shiji.campaigns.services import campaign_load
 from shiji.core.uploads import content_path
 from shiji.core.workdays import add_working_days
-from shiji.demo.roster import person_name
+from shiji.demo.roster import DEPARTMENTS, person_name
 from shiji.ledger.models import (
     CodeCounter,
     DeadlineExtension,
@@ -218,16 +218,6 @@ STUDY_TOPICS = (
     "学习《中国共产党纪律处分条例》有关条款，以案为鉴",
     "围绕“为谁创造政绩、创造什么样的政绩、怎样创造政绩”开展研讨",
     "学习典型案例，查找本单位在政绩观方面存在的差距",
-)
-DEPARTMENTS = (
-    ("党政办公室", "主任"),
-    ("党群工作部", "部长"),
-    ("经济发展局", "局长"),
-    ("科技创新局", "局长"),
-    ("规划建设局", "局长"),
-    ("招商服务局", "局长"),
-    ("社会事务局", "局长"),
-    ("财政金融局", "局长"),
 )
 INDUSTRIES = (
     "电子", "软件", "生物医药", "新材料", "智能装备", "新能源", "光电", "数据科技",
