@@ -57,16 +57,6 @@ def _plan(qs) -> list[tuple[int, int, str]]:
         return [(row[0], row[1], row[3]) for row in cursor.fetchall()]
 
 
-def _under(plan: list[tuple[int, int, str]], node: int) -> list[str]:
-    """The details of the plan rows below ``node`` (at any depth)."""
-    inside, out = {node}, []
-    for ident, parent, detail in plan:
-        if parent in inside:
-            inside.add(ident)
-            out.append(detail)
-    return out
-
-
 # Deferred join ---------------------------------------------------------------
 
 
@@ -133,18 +123,31 @@ def test_all_zone_list_by_deadline_starts_from_the_problem_tables_deadline_index
     qs = selectors.problem_filter(
         selectors.problems_visible_to(user=user), {"sort": "deadline"}, user=user
     )
-    plan = _plan(selectors.problem_page(qs, 50, 100))
-    # The outer query is driven by the page's ids (a primary key lookup), not
-    # by the zones or categories table it joins.
-    first = plan[0][2]
-    assert first.startswith("SEARCH ledger_problem USING INTEGER PRIMARY KEY"), plan
-    subquery = next(ident for ident, _parent, detail in plan if "LIST SUBQUERY" in detail)
-    inner = _under(plan, subquery)
-    assert any("USING INDEX ledger_prob_deadlin" in d for d in inner), inner
-    # Within a deadline the code is sorted ("RIGHT PART"), but the rows are
-    # never sorted whole; the outer query sorts only the page's rows again.
-    assert "USE TEMP B-TREE FOR ORDER BY" not in inner, inner
-    assert not any("campaigns_problemcategory" in d or "orgs_zone" in d for d in inner), inner
+    # The page's ids come from the problem table's deadline index alone:
+    # never sorted whole, never joined to the zones or categories table.
+    ids_plan = [detail for _ident, _parent, detail in _plan(selectors.page_ids(qs, 50, 100))]
+    assert any("USING INDEX ledger_prob_deadlin" in d for d in ids_plan), ids_plan
+    # Within a deadline the code is sorted ("RIGHT PART"), but the rows are not.
+    assert "USE TEMP B-TREE FOR ORDER BY" not in ids_plan, ids_plan
+    assert not any("campaigns_problemcategory" in d or "orgs_zone" in d for d in ids_plan)
+    # Their rows are then read by primary key and joined, nothing sorted.
+    rows_plan = _plan(selectors.page_rows(qs, [p.pk for p in spread]))
+    first = rows_plan[0][2]
+    assert first.startswith("SEARCH ledger_problem USING INTEGER PRIMARY KEY"), rows_plan
+    assert not any("ORDER BY" in d for _i, _p, d in rows_plan), rows_plan
+
+
+def test_a_page_is_two_queries_whatever_the_page(world, spread):
+    user = world["sysadmin"]
+    qs = selectors.problem_filter(
+        selectors.problems_visible_to(user=user), {"sort": "deadline"}, user=user
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert len(selectors.problem_page(qs, 0, 5)) == 5
+    assert len(queries) == 2
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.problem_page(qs, 100, 150) == []
+    assert len(queries) == 1
 
 
 # Counts ----------------------------------------------------------------------
