@@ -22,10 +22,12 @@ psycopg connection), an empty Django view through the same server
 (/bench/empty/, on only with BENCH_EMPTY_VIEW), and bare XlsxWriter writing
 the exported cells. The export and the import dry runs run in a process of
 their own (bench/inproc.py), which reports its time and peak RSS. Then
-gunicorn restarts with 2 workers × 4 threads for a bounded load: clients,
-each a zone's admin in its own zone, alternate the zone's JSON list and a
-progress note on one of its problems; it reports throughput, p95, errors
-and the progress notes written against the 2xx answers.
+gunicorn restarts with 2 workers × 4 threads for a bounded load (50 clients,
+60 s): each client, the admin of a zone of its own, goes round its zone's
+pages, list filters, a progress note, and the zone's public portal and a
+public submission; it reports throughput, p95, errors, the rows each kind of
+write added against its 2xx answers, the server's RSS sampled during the run
+and, on PostgreSQL, the lock waits seen in pg_locks (README "Benchmarks").
 
 Results: bench/results/<db>-<date>.json and a markdown table on stdout.
 """
