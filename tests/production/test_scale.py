@@ -30,17 +30,13 @@ from pathlib import Path
 
 import pytest
 
+from bench.run import free_port, manage
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REDIS = ("127.0.0.1", 6379)
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PASSWORD = "Shiji-scale-check-2026"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def reachable(address: tuple[str, int]) -> bool:
@@ -70,18 +66,6 @@ def python(code: str, env: dict[str, str], timeout: int = 120) -> subprocess.Com
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
         timeout=timeout,
     )  # fmt: skip
-
-
-def manage(env: dict[str, str], *argv: str) -> None:
-    done = subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, str(ROOT / "manage.py"), *argv],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, f"{argv}\n{done.stdout}\n{done.stderr}"
 
 
 # Two app servers, one Redis --------------------------------------------------

@@ -12,24 +12,15 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from shiji.ledger import services as ledger
 from shiji.ledger.models import ProgressNote
 from shiji.outreach.models import Feedback
 from shiji.outreach.services.public import feedback_submit
+from tests.audit.test_concurrency import FAST, HOLD
+from tests.audit.test_concurrency import pytestmark as pytestmark  # PostgreSQL, transactions
 from tests.ledger.conftest import create_categories, problem_maker
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="PostgreSQL only: SQLite has a single writer"
-    ),
-]
-
-HOLD = 5.0  # how long zone A's transaction stays open
-FAST = 2.0  # a zone-B write must be done well within that
 
 
 def hold_open(actor, problem, written: threading.Event, release: threading.Event) -> None:
