@@ -67,8 +67,10 @@ LIGHT_ORDER = Case(
 )
 
 
-def problems_visible_to(*, user: policy.Actor, action: str = "problem.view") -> QuerySet[Problem]:
-    qs = Problem.objects.select_related("zone", "org", "category", "leader", "owner").annotate(
+def _problems() -> QuerySet[Problem]:
+    """Every problem with what a list row shows: its zone, org, category and
+    people joined, its light and whether its evidence is reused."""
+    return Problem.objects.select_related("zone", "org", "category", "leader", "owner").annotate(
         light=light_expression(),
         reused_evidence=Exists(
             Evidence.objects.filter(
@@ -79,7 +81,10 @@ def problems_visible_to(*, user: policy.Actor, action: str = "problem.view") -> 
             ).exclude(problem=OuterRef("pk"))
         ),
     )
-    return policy.scoped(qs, user, action)
+
+
+def problems_visible_to(*, user: policy.Actor, action: str = "problem.view") -> QuerySet[Problem]:
+    return policy.scoped(_problems(), user, action)
 
 
 def problem_get_for_user(*, user: policy.Actor, pk: Any) -> Problem:
@@ -111,11 +116,13 @@ def page_ids(qs: QuerySet[Problem], start: int, stop: int) -> QuerySet[Problem]:
     return qs.values_list("pk", flat=True)[start:stop]
 
 
-def page_rows(qs: QuerySet[Problem], ids: list[int]) -> QuerySet[Problem]:
+def page_rows(ids: list[int]) -> QuerySet[Problem]:
     """The joined rows of ``ids`` (unordered): the second half of
-    ``problem_page``. ``qs`` keeps its filters, which are true of these rows
-    anyway; without an ORDER BY the only plan left is the primary key."""
-    return qs.order_by().filter(pk__in=ids)
+    ``problem_page``. Only the primary key: the ids were picked through the
+    list's scope and filters, and with those filters repeated PostgreSQL
+    read the whole zone by its zone index, testing each row against the 50
+    ids (5 ms of a zone list at 100k problems, against 0.3 ms by key)."""
+    return _problems().filter(pk__in=ids).order_by()
 
 
 def problem_page(qs: QuerySet[Problem], start: int, stop: int) -> list[Problem]:
@@ -133,7 +140,7 @@ def problem_page(qs: QuerySet[Problem], start: int, stop: int) -> list[Problem]:
     ids = list(page_ids(qs, start, stop))
     if not ids:
         return []
-    rows = {row.pk: row for row in page_rows(qs, ids)}
+    rows = {row.pk: row for row in page_rows(ids)}
     return [rows[pk] for pk in ids]
 
 

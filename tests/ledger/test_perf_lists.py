@@ -131,7 +131,7 @@ def test_all_zone_list_by_deadline_starts_from_the_problem_tables_deadline_index
     assert "USE TEMP B-TREE FOR ORDER BY" not in ids_plan, ids_plan
     assert not any("campaigns_problemcategory" in d or "orgs_zone" in d for d in ids_plan)
     # Their rows are then read by primary key and joined, nothing sorted.
-    rows_plan = _plan(selectors.page_rows(qs, [p.pk for p in spread]))
+    rows_plan = _plan(selectors.page_rows([p.pk for p in spread]))
     first = rows_plan[0][2]
     assert first.startswith("SEARCH ledger_problem USING INTEGER PRIMARY KEY"), rows_plan
     assert not any("ORDER BY" in d for _i, _p, d in rows_plan), rows_plan
