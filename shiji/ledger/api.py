@@ -410,7 +410,7 @@ def _check_named_scope(request, params: dict[str, Any]) -> None:
 
 def _filtered(request, params: dict[str, Any]) -> QuerySet[Problem]:
     _check_named_scope(request, params)
-    qs = selectors.problems_visible_to(user=request.user)
+    qs = selectors.problems_in_scope(user=request.user)
     return selectors.problem_filter(qs, params, user=request.user)
 
 

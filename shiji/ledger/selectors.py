@@ -89,6 +89,15 @@ def problems_visible_to(*, user: policy.Actor, action: str = "problem.view") -> 
     return policy.scoped(_problems(), user, action)
 
 
+def problems_in_scope(*, user: policy.Actor, action: str = "problem.view") -> QuerySet[Problem]:
+    """The problems ``user`` may see with their light (to filter and sort
+    on) and nothing joined: what a list filters, counts and picks its page's
+    ids from, before ``page_rows`` joins that page. The joins and the
+    reused-evidence check of ``problems_visible_to`` were cloned and
+    compiled again for each count and the ids (0.5 ms a list)."""
+    return policy.scoped(Problem.objects.annotate(light=light_expression()), user, action)
+
+
 def problem_get_for_user(*, user: policy.Actor, pk: Any) -> Problem:
     problem = problems_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if problem is None:

@@ -167,7 +167,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
             params["org"] = ""
         if params["category"] and parse_id(params["category"]) not in {c.pk for c in categories}:
             params["category"] = ""
-    visible = selectors.problems_visible_to(user=user)
+    visible = selectors.problems_in_scope(user=user)
     rows = selectors.problem_filter(visible, params, user=user)
     # The counts ignore the light filter so that each one stays clickable,
     # and count only what is still owed: closed, cancelled and undated
