@@ -30,11 +30,35 @@ import pytest
 
 from shiji.assessment.campaign import indicator_values
 from tests.assessment.campaign_records import END, START, build
+from tests.conftest import build_world, forget_memos, make_tree, shared_records
+
+
+# The fixture world and the records, built once for the module rather than
+# for each test (about 600 queries); each test runs in a savepoint rolled
+# back after it (tests/conftest.py's shared_records). The tests that take only
+# ``world`` do not depend on the records being absent.
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+    def world_and_records():
+        world = build_world()
+        return world, build(world)
+
+    yield from shared_records(django_db_blocker, tmp_path_factory, world_and_records)
 
 
 @pytest.fixture
-def records(world):
-    return build(world)
+def world(shared, db):
+    return forget_memos(shared.value[0])
+
+
+@pytest.fixture
+def records(shared, world):
+    return shared.value[1]
+
+
+@pytest.fixture
+def _media_root(shared, settings, tmp_path):
+    settings.MEDIA_ROOT = shared.media_copy(tmp_path)
 
 
 def test_indicator_values_of_each_zone_are_the_hand_counted_ones(world, records):
@@ -68,7 +92,7 @@ def test_indicator_values_count_only_the_period_asked_for(world, records):
 
 
 def test_indicator_values_of_a_zone_without_records_are_none_and_zero(world):
-    b = world.b.zone.pk
+    b = make_tree("zc", "丙高新区", "贵州").zone.pk  # the shared world's zones have records
     values = indicator_values(zone_ids=[b], start=START, end=END)
     assert values[b]["ledger.closure_rate"] is None
     assert values[b]["regulations.issued"] == 0

@@ -20,7 +20,7 @@ from django.utils import timezone
 from shiji.audit.models import AuditEvent
 from shiji.outreach.models import Feedback
 from shiji.outreach.services.handling import feedback_act, feedback_enter
-from tests.conftest import SYSTEM
+from tests.conftest import SYSTEM, build_world, forget_memos, shared_records
 from tests.ledger.conftest import create_categories
 from tests.outreach.test_handling import make_item
 
@@ -43,8 +43,29 @@ ROLES = [
 ]
 
 
+# The fixture world and the case, built once for the module rather than for
+# each of its ~55 tests (every one reads the case; what a test writes, such
+# as a contact view's audit event, is rolled back after it: shared_records).
+@pytest.fixture(scope="module")
+def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+    def world_and_case():
+        world = build_world()
+        return world, make_case(world)
+
+    yield from shared_records(django_db_blocker, tmp_path_factory, world_and_case)
+
+
 @pytest.fixture
-def case(world):
+def world(shared, db):
+    return forget_memos(shared.value[0])
+
+
+@pytest.fixture
+def case(shared, world):
+    return shared.value[1]
+
+
+def make_case(world):
     """Items in every stage: forwarded to the secretary's branch and turned
     into a problem; a restricted report; an item entered by phone; a merged
     one; and one in zone B."""
