@@ -124,7 +124,8 @@ def todo_list(request):
         if chosen and group.key != chosen:
             continue
         qs = group.rows(user)
-        rows = list(qs[:TODO_LIMIT])
+        shown = group.decorate(qs) if group.decorate else qs
+        rows = list(shown[:TODO_LIMIT])
         total = len(rows) if len(rows) < TODO_LIMIT else qs.count()
         if group.kind == todo.PROBLEM:
             for p in rows:
