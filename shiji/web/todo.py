@@ -181,18 +181,13 @@ def problem_lists_to_review(user: Any) -> QuerySet:
 
 
 def flagged_verifications(user: Any) -> QuerySet:
-    from shiji.ledger import selectors
     from shiji.ledger.models import Review
 
     # Redundant with the selector's EXISTS, and there for the plan: the ids
     # come from the few rows of the flagged-review index, where SQLite would
     # otherwise probe the reviews of all ~40k closed problems (118 ms).
     flagged_ids = Review.objects.filter(action="verify", flagged=True).values("problem_id")
-    return (
-        selectors.flagged_verifications(user=user)
-        .filter(pk__in=flagged_ids)
-        .order_by("-closed_on", "code")
-    )
+    return _inbox(user)["flagged"].filter(pk__in=flagged_ids)
 
 
 # Tasks and study ------------------------------------------------------------
