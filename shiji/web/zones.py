@@ -49,21 +49,27 @@ def zone_figures(*, zones: list) -> list[ZoneRow]:
     if not rows:
         return []
     today = timezone.localdate()
+    # Counted per (zone, status) with COUNT(*) on the (zone, status,
+    # deadline) index alone: an index-only scan on PostgreSQL, a covering
+    # index on SQLite; the figures are sums of those few hundred groups.
+    # COUNT("id") FILTER (...) per figure made PostgreSQL read every row.
+    # (COUNT(deadline): the overdue ones, a column of the index too.)
     problems = (
         Problem.objects.filter(zone_id__in=rows)
-        .exclude(status=Status.CANCELLED)
-        .values("zone_id")
-        .annotate(
-            total=Count("pk"),
-            closed=Count("pk", filter=Q(status=Status.CLOSED)),
-            active=Count("pk", filter=Q(status__in=ACTIVE)),
-            red=Count("pk", filter=Q(status__in=ACTIVE, deadline__lt=today)),
-        )
+        .values("zone_id", "status")
+        .annotate(n=Count("*"), overdue=Count("deadline", filter=Q(deadline__lt=today)))
         .order_by()
     )
     for r in problems:
-        row = rows[r["zone_id"]]
-        row.total, row.closed, row.active, row.red = r["total"], r["closed"], r["active"], r["red"]
+        row, status, n = rows[r["zone_id"]], r["status"], r["n"]
+        if status == Status.CANCELLED:
+            continue
+        row.total += n
+        if status == Status.CLOSED:
+            row.closed += n
+        elif status in ACTIVE:
+            row.active += n
+            row.red += r["overdue"]
     # Study coverage is the campaign scores' rule (assessment.campaign): from
     # the start of each zone's latest campaign to today, people recorded present.
     windows = campaign.campaign_windows(rows, today=today)

@@ -182,6 +182,10 @@ def test_national_home_compares_zones_in_pinned_queries(
         text(client.get("/"))
     # Session, user and grants, the zones, then problems, campaign starts and people.
     assert len(first) == 7, "\n".join(q["sql"][:90] for q in first.captured_queries)
+    # The problem figures ask only for columns of the (zone, status, deadline)
+    # index, so PostgreSQL can answer them from it alone (no id, no table).
+    [figures] = [q["sql"] for q in first.captured_queries if "ledger_problem" in q["sql"]]
+    assert "COUNT(*)" in figures and '"ledger_problem"."id"' not in figures, figures
     row = body.split(f'data-zone="{world.a.zone.code}"')[1].split("</tr>")[0]
     assert re.search(r"data-red>1<", row)
     assert "50%" in row  # 1 closed of 2 (the cancelled one is not counted)
@@ -194,3 +198,83 @@ def test_provincial_viewer_sees_only_their_zones(world):
     body = text(_client(world, "provincial").get("/"))
     assert f'data-zone="{world.a.zone.code}"' in body
     assert f'data-zone="{world.b.zone.code}"' not in body
+
+
+def test_home_counts_are_the_lengths_of_the_lists_for_every_role(world, make, kinds):
+    """The home page counts each batch of groups in one query (counts_for);
+    each count must stay the length of the group's own list."""
+    from shiji.outreach.models import Feedback
+    from tests.outreach.test_handling import make_item
+
+    make(world)
+    make(world, status="in_progress")
+    ready = make(world, status="in_progress")
+    services.problem_add_evidence(
+        actor=world["liaison"], problem=ready, file=png_upload(seed="r"), stage="after"
+    )
+    services.problem_add_progress(actor=world["liaison"], problem=ready, text="已整改")
+    returned = make(world, status="submitted")
+    services.problem_transition(
+        actor=world["supervisor"], problem=returned, action="return", note="缺少现场照片"
+    )
+    make(world, status="submitted")
+    make(world, status="closed")
+    make(world, zone="b")
+    services.problem_review(
+        actor=world["supervisor"], problem=make(world), decision="send_back", note="描述笼统"
+    )
+    session(world, kinds, present=["张三"])
+    make_item(world, content="待受理")
+    escalated = make_item(world, content="提级")
+    Feedback.objects.filter(pk=escalated.pk).update(escalated=True, unsatisfied_count=3)
+    seen = set()
+    for name, user in world.users.items():
+        for row in todo.counts_for(user):
+            assert row["count"] == todo.BY_KEY[row["key"]].rows(user).count(), (name, row)
+            seen.add(row["key"]) if row["count"] else None
+    assert {"rectify", "sent_back", "submit", "verify", "study_pending"} <= seen
+    assert {"feedback_accept", "feedback_escalated"} <= seen
+
+
+def test_home_pages_take_pinned_queries(world, make, django_assert_num_queries):
+    # Session, user, grants, zones; the to-do counts (one query for the three
+    # rectification groups, one for the feedback groups, one for each other
+    # group); then the panels.
+    make(world)
+    for name, expected in (("secretary", 18), ("zone_admin", 22), ("sysadmin", 20)):
+        client = _client(world, name)
+        client.get("/")  # warm up
+        with CaptureQueriesContext(connection) as first:
+            text(client.get("/"))
+        make(world, status="in_progress")
+        with django_assert_num_queries(len(first)):
+            text(client.get("/"))
+        assert len(first) == expected, (name, [q["sql"][:80] for q in first.captured_queries])
+
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's plan is the one checked here"
+)
+
+
+def _plan(qs) -> str:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(row[3] for row in cursor.fetchall())
+
+
+@sqlite_only
+def test_a_system_admins_counts_start_from_the_few_rows_that_wait(world):
+    """Flagged verifications and sessions with pending attendance are found
+    from their partial indexes (a few rows), not by probing every closed
+    problem's reviews or every session's attendance (118 and 305 ms for a
+    system admin at 100k problems)."""
+    admin = world["sysadmin"]
+    flagged = _plan(todo.flagged_verifications(admin).order_by())
+    assert "review_flagged_idx" in flagged
+    # The problems are then looked up by id (rowid), one per flagged review.
+    assert re.search(r"SEARCH ledger_problem USING .*rowid=\?", flagged), flagged
+    pending = _plan(todo.sessions_missing_records(admin).order_by())
+    assert "attendance_pending_idx" in pending
+    assert "GROUP BY" not in str(todo.sessions_missing_records(admin).query)
