@@ -99,11 +99,19 @@ def export(path: str) -> dict:
 
     user = User.objects.get(username="admin")
     before = maxrss_mb()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with open(path, "wb") as out:
         rows = excel.export_workbook(user=user, params={}, out=out)
     seconds = time.perf_counter() - started
-    return {"rows": rows, "seconds": seconds, "maxrss_mb": maxrss_mb(), "before_mb": before}
+    # CPU time too: on a shared machine the wall time also counts the waits
+    # for a core (the database server's work is not in either).
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu,
+        "maxrss_mb": maxrss_mb(),
+        "before_mb": before,
+    }
 
 
 def _read_rows(path: str) -> list[list]:

@@ -218,6 +218,7 @@ def export_workbook(
             return PERSON_WITH_ORG_FORMAT.format(name=name, org=values[f"{role}__org__name"])
         return name
 
+    labels = _Labels()
     rows = 0
     for rows, values in enumerate(qs.values(*_EXPORT_VALUES).iterator(EXPORT_CHUNK), start=1):
         if sheet.next_row >= EXCEL_MAX_ROWS:
@@ -227,6 +228,7 @@ def export_workbook(
                 rows,
                 values,
                 person,
+                labels,
                 zone_name=zones.get(values["zone_id"], "") if several else None,
             )
         )
@@ -239,20 +241,29 @@ def export_workbook(
     return rows
 
 
-_SOURCES, _KINDS, _STATUSES = dict(Source.choices), dict(Kind.choices), dict(Status.choices)
+class _Labels:
+    """The 问题来源, 整改类型 and 状态 labels by code, translated once per
+    export (a lazy label made str for every cell cost 3 s of 100,000 rows)."""
+
+    def __init__(self) -> None:
+        self.sources = {code: str(label) for code, label in Source.choices}
+        self.kinds = {code: str(label) for code, label in Kind.choices}
+        self.statuses = {code: str(label) for code, label in Status.choices}
 
 
-def _label(choices: dict[str, Any], code: str) -> str:
-    return str(choices.get(code, code))
+def _label(choices: dict[str, str], code: str) -> str:
+    return choices.get(code, code)
 
 
-def _row(number: int, values: dict[str, Any], person: Any, *, zone_name: str | None) -> list:
+def _row(
+    number: int, values: dict[str, Any], person: Any, labels: _Labels, *, zone_name: str | None
+) -> list:
     """A row of the contract's workbook: the sixteen columns (and the zone
     last, when the export spans several)."""
     cells = [
         number,
         values["code"],
-        _label(_SOURCES, values["source"]),
+        _label(labels.sources, values["source"]),
         values["category__name"],
         values["description"],
         values["measures"],
@@ -260,20 +271,22 @@ def _row(number: int, values: dict[str, Any], person: Any, *, zone_name: str | N
         values["org__name"],
         person(values, "leader"),
         person(values, "owner"),
-        _label(_KINDS, values["kind"]),
+        _label(labels.kinds, values["kind"]),
         values["deadline"],
         values["progress_summary"],
         values["completion_note"],
-        _label(_STATUSES, values["status"]),
+        _label(labels.statuses, values["status"]),
         values["closed_on"],
     ]
     return cells if zone_name is None else [*cells, zone_name]
 
 
-def _print_row(number: int, values: dict[str, Any], person: Any, *, zone_name: str | None) -> list:
+def _print_row(
+    number: int, values: dict[str, Any], person: Any, labels: _Labels, *, zone_name: str | None
+) -> list:
     """A row of the 打印版: where the work stands is the completion note once
     there is one, else the latest progress; the status with its 销号 date."""
-    status = _label(_STATUSES, values["status"])
+    status = _label(labels.statuses, values["status"])
     if values["closed_on"]:
         status = f"{status}\n{values['closed_on']:%Y-%m-%d}"
     cells = [
