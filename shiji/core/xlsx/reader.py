@@ -622,7 +622,10 @@ def _row_parser(ws: Any, done: list[tuple[int, tuple[ReadCell, ...]]]) -> Any:
         nonlocal column, last
         ref = attrs.get("r")
         column = _column_of(ref) if ref else column + 1
-        budget.count(title, filled=filled)
+        if filled:
+            budget.filled += 1  # budget.count, inline: this runs for every cell
+        else:
+            budget.count(title, filled=False)
         if column > max_columns:
             if filled:
                 raise WorkbookTooLarge(
