@@ -104,7 +104,7 @@ SORTS = {
 }
 
 
-def page_ids(qs: QuerySet[Problem], start: int, stop: int) -> QuerySet[Problem]:
+def page_ids(qs: QuerySet[Problem], start: int, stop: int) -> QuerySet[Problem, int]:
     """The ids of rows ``start:stop`` of the ordered list ``qs``, picked from
     the problem table alone (its filters, ORDER BY and LIMIT/OFFSET, on the
     indexes): the first half of ``problem_page``."""
