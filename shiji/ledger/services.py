@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from shiji.audit.kinds import PROBLEM_MOVES, PROBLEM_REVIEWS, EventKind
 from shiji.audit.services import audit_record, created, diff, snapshot
@@ -51,6 +51,22 @@ PROBLEM_FIELDS = [
     "needs_rule_change",
 ]
 TEXT_LIMIT = 4000
+# The fields' names in messages, translated only when a message is made:
+# ``_clean_fields`` runs for every row of an import, twice (the check, then
+# the write), and translating them on each call was a tenth of a 100k-row
+# import's time.
+_LABELS = {
+    "source": gettext_lazy("问题来源"),
+    "kind": gettext_lazy("整改类型"),
+    "description": gettext_lazy("问题描述"),
+    "measures": gettext_lazy("整改措施"),
+    "goal": gettext_lazy("整改目标"),
+    "org": gettext_lazy("责任单位"),
+    "leader": gettext_lazy("责任领导"),
+    "owner": gettext_lazy("责任人"),
+    "found_on": gettext_lazy("发现日期"),
+    "deadline": gettext_lazy("整改时限"),
+}
 EVIDENCE_KINDS = {"jpeg", "png", "gif", "webp", "pdf", "docx", "xlsx", "pptx", "doc", "xls"}
 
 
@@ -109,45 +125,41 @@ def _clean_fields(zone: Zone, data: dict[str, Any], current: Problem | None) -> 
     out: dict[str, Any] = {}
     if "source" in data:
         out["source"] = clean_choice(
-            data["source"], field="source", label=gettext("问题来源"), choices=Source
+            data["source"], field="source", label=_LABELS["source"], choices=Source
         )
     if "kind" in data:
-        out["kind"] = clean_choice(
-            data["kind"], field="kind", label=gettext("整改类型"), choices=Kind
-        )
-    for name, label, required in (
-        ("description", gettext("问题描述"), True),
-        ("measures", gettext("整改措施"), False),
-        ("goal", gettext("整改目标"), False),
-    ):
+        out["kind"] = clean_choice(data["kind"], field="kind", label=_LABELS["kind"], choices=Kind)
+    for name, required in (("description", True), ("measures", False), ("goal", False)):
         if name in data:
             out[name] = clean_text(
-                data[name], field=name, label=label, max_length=TEXT_LIMIT, required=required
+                data[name],
+                field=name,
+                label=_LABELS[name],
+                max_length=TEXT_LIMIT,
+                required=required,
             )
     if "category" in data:
         out["category"] = _category(
             zone, data["category"], current.category_id if current else None
         )
     if "org" in data:
-        out["org"] = org_in_zone(
-            zone=zone, value=data["org"], field="org", label=gettext("责任单位")
-        )
-    for name, label in (("leader", gettext("责任领导")), ("owner", gettext("责任人"))):
+        out["org"] = org_in_zone(zone=zone, value=data["org"], field="org", label=_LABELS["org"])
+    for name in ("leader", "owner"):
         if name in data:
             out[name] = person_reference(
                 zone=zone,
                 value=data[name],
                 field=name,
-                label=label,
+                label=_LABELS[name],
                 current_id=getattr(current, f"{name}_id", None),
             )
     if "found_on" in data:
-        out["found_on"] = clean_date(data["found_on"], field="found_on", label=gettext("发现日期"))
+        out["found_on"] = clean_date(data["found_on"], field="found_on", label=_LABELS["found_on"])
         if out["found_on"] > timezone.localdate():
             raise invalid(found_on=gettext("发现日期不能晚于今天"))
     if "deadline" in data:
         out["deadline"] = clean_date(
-            data["deadline"], field="deadline", label=gettext("整改时限"), required=False
+            data["deadline"], field="deadline", label=_LABELS["deadline"], required=False
         )
     if "needs_rule_change" in data:
         out["needs_rule_change"] = bool(data["needs_rule_change"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
@@ -16,6 +16,9 @@ from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.models import LoginThrottle, Organization, Person, User, Zone
 from shiji.orgs.usernames import login_key
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 def zones_visible_to(*, user: policy.Actor) -> QuerySet[Zone]:
@@ -155,7 +158,7 @@ def user_get_for_user(*, user: policy.Actor, pk: Any) -> User:
 # API): the same reference is accepted or refused the same way everywhere.
 
 
-def org_in_zone(*, zone: Zone, value: Any, field: str, label: str) -> Organization:
+def org_in_zone(*, zone: Zone, value: Any, field: str, label: str | StrPromise) -> Organization:
     """``zone``'s organization named by ``value`` (an Organization or an id);
     otherwise ``Invalid`` on ``field``."""
     if value is None or value == "":
@@ -186,7 +189,7 @@ def org_reference(
 
 
 def person_reference(
-    *, zone: Zone, value: Any, field: str, label: str, current_id: int | None = None
+    *, zone: Zone, value: Any, field: str, label: str | StrPromise, current_id: int | None = None
 ) -> Person | None:
     """A person of ``zone``'s active roster named by ``value`` (a Person, an id,
     or None for nobody); otherwise ``Invalid`` on ``field``. Someone who has

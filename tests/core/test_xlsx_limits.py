@@ -4,6 +4,7 @@ and each limit stops the read with a clear message."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import subprocess
@@ -16,6 +17,7 @@ from openpyxl import Workbook
 
 from shiji.core.errors import Invalid
 from shiji.core.xlsx import (
+    NOT_XLSX,
     ErrorList,
     ReadLimits,
     WorkbookTooLarge,
@@ -217,3 +219,84 @@ def test_a_damaged_sheet_is_not_a_workbook():
     broken = xlsx_attacks.with_dimension(data, 'A1"/><x')  # no longer XML
     with pytest.raises(Invalid):
         read_all(broken)
+
+
+# The streamed parser ---------------------------------------------------------------
+
+
+def mixed_workbook(*, write_only: bool) -> bytes:
+    """Every kind of cell an import meets: numbers, text (shared or inline,
+    rich or plain, quote-prefixed), bools, dates and times, formulas and
+    error values, with gaps between cells."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet("Sheet") if write_only else wb.active
+    rich = CellRichText(["整改", TextBlock(InlineFont(b=True), "台账")])
+    quoted = WriteOnlyCell(ws, "=1+2")
+    quoted.data_type = "s"
+    quoted.quotePrefix = True
+    day = WriteOnlyCell(ws, dt.date(2026, 3, 31))
+    day.number_format = "yyyy-mm-dd"
+    moment = WriteOnlyCell(ws, dt.datetime(2026, 3, 31, 8, 30))  # noqa: DTZ001 (a cell has no zone)
+    moment.number_format = "yyyy-mm-dd hh:mm"
+    error = WriteOnlyCell(ws, "#N/A")
+    error.data_type = "e"
+    ws.append(HEADERS)
+    ws.append([1, 2.5, -3, 1e20, None, "  文字  ", True, False])
+    ws.append([rich, quoted, day, moment, "=SUM(A2:B2)", error, None, "x005F_y"])
+    ws.append([None, None, None, None, None, None, None, "最后一列"])
+    return workbook_bytes(wb)
+
+
+@pytest.mark.parametrize("write_only", [False, True])  # shared strings, inline strings
+def test_rows_read_the_values_openpyxl_reads(write_only):
+    """The expat parser gives each cell the value and data type openpyxl's
+    own read-only parser gives it."""
+    from openpyxl import load_workbook
+
+    from shiji.core.xlsx import sheet_rows
+
+    data = mixed_workbook(write_only=write_only)
+    expected_book = load_workbook(io.BytesIO(data), read_only=True, rich_text=False)
+    expected = [
+        [(c.value, c.data_type) for c in row] for row in expected_book.worksheets[0].iter_rows()
+    ]
+    expected_book.close()
+    wb = open_workbook(io.BytesIO(data), limits=LIMITS)
+    try:
+        got = [[(c.value, c.data_type) for c in cells] for _, cells in sheet_rows(wb.worksheets[0])]
+        quoted = [c.quotePrefix for _, cells in sheet_rows(wb.worksheets[0]) for c in cells]
+    finally:
+        wb.close()
+
+    # openpyxl pads every row to the widest; the reader stops at each row's
+    # last value.
+    assert got == [row[: len(got_row)] for row, got_row in zip(expected, got, strict=True)]
+    padding = [
+        v for row, got_row in zip(expected, got, strict=True) for v, _ in row[len(got_row) :]
+    ]
+    assert set(padding) <= {None}
+    assert got[2][0] == ("整改台账", "s") and got[2][2][0] == dt.datetime(2026, 3, 31)  # noqa: DTZ001
+    assert got[2][4] == ("=SUM(A2:B2)", "f") and got[2][5] == ("#N/A", "e")
+    assert quoted.count(True) == 1
+
+
+def test_a_part_that_declares_a_dtd_is_not_a_workbook():
+    """No part of an .xlsx has a DTD; with one refused, no entity can be
+    declared (the "billion laughs") or fetched from outside."""
+    doctype = (
+        b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    )
+    sheet = [
+        doctype,
+        f'<worksheet xmlns="{xlsx_attacks.MAIN}"><sheetData>'.encode(),
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row>',
+        b"</sheetData></worksheet>",
+    ]
+    with pytest.raises(Invalid) as caught:
+        read_all(xlsx_attacks.workbook([("Sheet1", sheet)]))
+    assert caught.value.fields["file"] == str(NOT_XLSX)

@@ -632,6 +632,28 @@ def test_ten_thousand_rows_with_one_bad_row_write_nothing(world, categories):
     assert before.unchanged()
 
 
+def test_a_dry_runs_queries_do_not_grow_with_its_rows(world, ledger):
+    """Names, categories and people are loaded once, and the problems the
+    codes name are read 500 codes to a query: ten new rows or 1,200 (three
+    batches) cost the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(new_rows: int) -> int:
+        wb = open_xlsx(export_bytes(world["zone_admin"]))  # the zone's rows, with their codes
+        ws = wb["整改台账"]
+        for n in range(new_rows):
+            values = new_row_values(world, 问题描述=f"批量问题 {n}")
+            ws.append([values.get(header) for header in HEADERS])
+        data = save(wb)
+        with CaptureQueriesContext(connection) as captured:
+            result = run_import(world, data, dry_run=True)
+        assert result.as_dict() == {"created": new_rows, "updated": 0, "errors": []}
+        return len(captured.captured_queries)
+
+    assert queries(10) == queries(1200) == 4  # orgs, categories, people, codes
+
+
 def test_a_renamed_exe_is_refused_before_reading(world, ledger):
     before = Snapshot()
     exe = b"MZ\x90\x00\x03\x00\x00\x00" + os.urandom(4096)

@@ -5,6 +5,7 @@ the errors a user can find in the file. See the package docstring."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import time
@@ -12,19 +13,15 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Literal
+from xml.parsers import expat as pyexpat
 
 from openpyxl import Workbook
-from openpyxl.cell.read_only import EMPTY_CELL, ReadOnlyCell
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
-
-# The XML parser openpyxl itself uses (the standard library's, or
-# defusedxml's when installed): it never fetches external entities.
-from openpyxl.xml.functions import iterparse
 
 from shiji.core.errors import Invalid, invalid
 from shiji.core.i18n import Message, msg
@@ -328,28 +325,19 @@ class _BoundedReader(ExcelReader):
         self.budget = budget
 
     def read_strings(self) -> None:
-        """openpyxl's table of shared strings, counted as it is read (and
-        each entry's elements dropped once read, which openpyxl does not)."""
+        """openpyxl's table of shared strings, read with expat as it streams
+        (``_StringsReader``) and counted as it is read."""
         part = self.package.find(SHARED_STRINGS)
         if part is None:
             return
-        limit = self.budget.limits.max_strings
-        strings: list[str] = []
+        reader = _StringsReader(self.budget.limits.max_strings)
         with self.archive.open(part.PartName[1:]) as source:
-            root = None
-            for event, node in iterparse(source, events=("start", "end")):
-                if root is None:
-                    root = node
-                if event == "end" and node.tag == _STRING:
-                    strings.append(_string_text(node))
-                    root.remove(node)
-                    if len(strings) > limit:
-                        raise WorkbookTooLarge(
-                            msg(
-                                "工作簿中的文字过多（超过 %(limit)s 段），请拆分后导入", limit=limit
-                            )
-                        )
-        self.shared_strings = strings
+            while True:
+                chunk = source.read(_CHUNK)  # a metered read: checks the time budget
+                reader.parser.Parse(chunk, not chunk)
+                if not chunk:
+                    break
+        self.shared_strings = reader.strings
 
     def read_worksheets(self) -> None:
         for sheet, rel in self.parser.find_sheets():
@@ -361,36 +349,97 @@ class _BoundedReader(ExcelReader):
             self.wb._sheets.append(ws)
 
 
-_ROW, _CELL = f"{{{SHEET_MAIN_NS}}}row", f"{{{SHEET_MAIN_NS}}}c"
-_STRING = f"{{{SHEET_MAIN_NS}}}si"
-_TEXT, _RUN = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
+# Element names as expat gives them ("namespace}local").
+_X_ROW, _X_CELL, _X_VALUE, _X_FORMULA, _X_INLINE, _X_TEXT, _X_RUN, _X_STRING = (
+    f"{SHEET_MAIN_NS}}}{tag}" for tag in ("row", "c", "v", "f", "is", "t", "r", "si")
+)
+_NS_SEPARATOR = "}"
+_CHUNK = 1 << 16
 
 
-def _string_text(node: Any) -> str:
-    """A shared string's text: its ``<t>``, or the ``<t>`` of each rich-text
-    run (phonetic guides, ``<rPh>``, are not part of it), as openpyxl reads
-    it (``Text.content``, and its undoing of the "_x005F" escape)."""
-    parts = []
-    for child in node:
-        if child.tag == _TEXT:
-            parts.append(child.text or "")
-        elif child.tag == _RUN:
-            text = child.find(_TEXT)
-            if text is not None:
-                parts.append(text.text or "")
-    return "".join(parts).replace("x005F_", "")
+class _StringsReader:
+    """The shared strings part, parsed by expat's callbacks: each ``<si>``'s
+    text is its ``<t>``, or the first ``<t>`` of each rich-text run
+    (phonetic guides, ``<rPh>``, are not part of it), as openpyxl reads it
+    (``Text.content``, and its undoing of the "_x005F" escape). Only the
+    texts are kept, and past ``limit`` of them the read stops."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.strings: list[str] = []
+        self.path: list[str] = []  # the open elements inside the current <si>
+        self.parts: list[str] = []
+        self.run_done = False  # the open run's <t> was read
+        self.text: list[str] | None = None
+        self.parser = _expat(self.start, self.end, self.chars)
+
+    def chars(self, data: str) -> None:
+        if self.text is not None:
+            self.text.append(data)
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        path = self.path
+        if path:
+            if self.text is not None:
+                raise ValueError("an element inside a string's text")
+            if name == _X_TEXT and (
+                len(path) == 1 or (len(path) == 2 and path[1] == _X_RUN and not self.run_done)
+            ):
+                self.text = []
+            elif name == _X_RUN and len(path) == 1:
+                self.run_done = False
+            path.append(name)
+        elif name == _X_STRING:
+            path.append(name)
+            self.parts = []
+
+    def end(self, name: str) -> None:
+        path = self.path
+        if not path:
+            return
+        path.pop()
+        if self.text is not None:
+            self.parts.append("".join(self.text))
+            self.text = None
+            self.run_done = True
+        elif not path:
+            self.strings.append("".join(self.parts).replace("x005F_", ""))
+            if len(self.strings) > self.limit:
+                raise WorkbookTooLarge(
+                    msg("工作簿中的文字过多（超过 %(limit)s 段），请拆分后导入", limit=self.limit)
+                )
 
 
-_SHEET_DATA = f"{{{SHEET_MAIN_NS}}}sheetData"
-_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?[0-9]*$")
+_COLUMN_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?$")
+
+
+class ReadCell:
+    """One cell of a row as ``sheet_rows`` reads it: ``value`` typed as
+    openpyxl types it (numbers, text, bools, dates for date-formatted
+    numbers, "=..." for formulas), ``data_type`` openpyxl's letter ("n",
+    "s", "b", "d", "f", "e"), and ``quotePrefix``, Excel's mark for literal
+    text (a typed leading ', or ``safe_cell``)."""
+
+    __slots__ = ("data_type", "quotePrefix", "value")
+
+    def __init__(self, value: Any, data_type: str, quote_prefix: bool) -> None:
+        self.value = value
+        self.data_type = data_type
+        self.quotePrefix = quote_prefix
+
+    def __repr__(self) -> str:
+        return f"ReadCell({self.value!r}, {self.data_type!r})"
+
+
+EMPTY = ReadCell(None, "n", False)
 
 
 def sheet_rows(ws: Any, *, max_row: int | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """``(row number, cells)`` for each row the sheet holds, in order, within
-    its workbook's ``ReadLimits``; ``cells`` are openpyxl read-only cells by
-    position (column 1 first, gaps filled with empty cells), up to the last
-    one with content. Rows the sheet does not hold are not made up, and rows
-    past a declared ``<dimension>`` are read like any other. Stops after row
+    its workbook's ``ReadLimits``; ``cells`` are ``ReadCell`` by position
+    (column 1 first, gaps filled with empty cells), up to the last one with
+    content. Rows the sheet does not hold are not made up, and rows past a
+    declared ``<dimension>`` are read like any other. Stops after row
     ``max_row`` when given.
     """
     try:
@@ -405,93 +454,237 @@ def sheet_rows(ws: Any, *, max_row: int | None = None) -> Iterator[tuple[int, tu
 
 
 def _sheet_rows(ws: Any, max_row: int | None) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    budget: _Budget = ws.budget
-    limits = budget.limits
-    title = ws.title
+    rows: list[tuple[int, tuple[ReadCell, ...]]] = []
+    parser = _row_parser(ws, rows)
     with ws._get_source() as source:
-        parser = WorkSheetParser(
-            source,
-            ws._shared_strings,
-            data_only=False,
-            epoch=ws.parent.epoch,
-            date_formats=ws.parent._date_formats,
-            timedelta_formats=ws.parent._timedelta_formats,
-        )
-        stack: list[Any] = []  # open elements, root first
-        row_el: Any = None
-        cell_el: Any = None
-        column = 0  # of the last cell in the row (cells may omit their reference)
-        in_cell = 0  # elements inside the open cell
-        for event, el in iterparse(source, events=("start", "end")):
-            if event == "start":
-                stack.append(el)
-                if el.tag == _ROW:
-                    budget.spend(title)
-                    budget.check_time()
-                    row_el, column = el, 0
-                elif cell_el is not None:
-                    in_cell += 1
-                    if in_cell > MAX_ELEMENTS_PER_CELL:
-                        raise WorkbookTooLarge(
-                            msg(
-                                "工作表“%(sheet)s”中有内容过于复杂的单元格，"
-                                "请把数据复制到新的工作簿后再导入",
-                                sheet=title,
-                            )
-                        )
-                elif row_el is not None:
-                    budget.spend(title)
-                    if el.tag == _CELL:
-                        cell_el, in_cell = el, 0
-                continue
-            stack.pop()
-            if el is cell_el:
-                cell_el = None
-                column = _cell_column(el, column)
-                filled = len(el) > 0  # a <v>, <f> or <is> inside
-                budget.count(title, filled=filled)
-                if column > limits.max_columns:
-                    if filled:
-                        raise WorkbookTooLarge(
-                            msg(
-                                "工作表“%(sheet)s”超过 %(limit)s 列"
-                                "（%(column)s 列有内容），请删除多余的列后导入",
-                                sheet=title,
-                                limit=limits.max_columns,
-                                column=get_column_letter(column),
-                            )
-                        )
-                    row_el.remove(el)  # an empty cell out there: never kept
-            elif el is row_el:
-                number, cells = parser.parse_row(el)
-                row_el = None
-                if stack:
-                    del stack[-1][:]  # the rows read so far are not kept either
+        while True:
+            chunk = source.read(_CHUNK)  # a metered read: checks the time budget
+            parser.Parse(chunk, not chunk)
+            parsed = rows[:]
+            rows.clear()
+            for number, cells in parsed:
                 if max_row is not None and number > max_row:
                     return
-                yield number, _positional(ws, number, cells)
-            elif row_el is None and len(stack) > 0:
-                stack[-1].remove(el)  # anything else (columns, merges, ...): dropped
+                yield number, cells
+            if not chunk:
+                return
 
 
-def _cell_column(el: Any, previous: int) -> int:
-    ref = el.get("r")
-    if ref:
-        match = _CELL_REF.match(ref)
-        if match:
-            return column_index_from_string(match.group(1).upper())
-    return previous + 1
+def _refuse_dtd(*args: Any) -> None:
+    # A sheet (or any part of an .xlsx) never declares a DTD; one that does
+    # is crafted, and without it no entity can be declared or expanded.
+    raise ValueError("DTD in a workbook part")
 
 
-def _positional(ws: Any, number: int, cells: list[dict[str, Any]]) -> tuple[Any, ...]:
-    last = max((c["column"] for c in cells if c["value"] is not None), default=0)
-    row: list[Any] = [EMPTY_CELL] * last
-    for c in cells:
-        if 1 <= c["column"] <= last:
-            row[c["column"] - 1] = ReadOnlyCell(
-                ws, number, c["column"], c["value"], c["data_type"], c["style_id"]
-            )
-    return tuple(row)
+def _expat(start: Any, end: Any, chars: Any) -> Any:
+    """An expat parser for a workbook part: streamed (fed in chunks, never
+    a tree in memory), no DTD, so no entities and nothing fetched."""
+    parser = pyexpat.ParserCreate(namespace_separator=_NS_SEPARATOR)
+    parser.buffer_text = True
+    parser.buffer_size = _CHUNK
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    return parser
+
+
+def _row_parser(ws: Any, done: list[tuple[int, tuple[ReadCell, ...]]]) -> Any:
+    """An expat parser that turns a worksheet's XML, as it is fed, into rows
+    of ``ReadCell`` appended to ``done``: the values openpyxl's read-only
+    sheets give (its ``WorkSheetParser.parse_cell``) at a fraction of the
+    cost, since no element objects are built (expat is a C parser and calls
+    back with names and attributes). Every ``<row>`` and ``<c>``, and each
+    other element inside a row, spends the budget; a cell's elements are
+    capped; cells past ``max_columns`` must be empty and are dropped.
+
+    The handlers are closures over local state rather than methods: they
+    run several times per cell, millions of times for a big sheet, and a
+    closure's variables are read faster than an object's attributes."""
+    wb = ws.parent
+    budget: _Budget = ws.budget
+    title: str = ws.title
+    max_columns = budget.limits.max_columns
+    max_cells = budget.limits.max_cells
+    strings: list[str] = ws._shared_strings
+    epoch = wb.epoch
+    date_styles = set(wb._date_formats)
+    timedelta_styles = set(wb._timedelta_formats)
+    quoted = {i for i, style in enumerate(wb._cell_styles) if style.quotePrefix}
+
+    number = 0  # the current row's (rows may omit their "r")
+    in_row = False
+    cells: list[tuple[int, ReadCell]] = []  # the open row's
+    last = 0  # the open row's last column with a value
+    column = 0  # of the last cell in the row (cells may omit their "r")
+    cell: dict[str, str] | None = None  # the open cell's attributes
+    inside: list[str] = []  # the elements open inside the cell
+    count = 0  # elements met inside the cell
+    filled = False  # the cell has an element inside (<v>, <f>, <is>)
+    text: list[str] | None = None  # character data being collected
+    value: str | None = None  # the cell's <v>
+    formula: str | None = None  # its <f>
+    plain: str | None = None  # an inline string's <t>
+    runs: list[str | None] = []  # its rich-text runs' <t>
+
+    def chars(data: str) -> None:
+        if text is not None:
+            text.append(data)
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal number, in_row, column, cell, count, filled, text, value, formula, plain, runs
+        if cell is not None:
+            count += 1
+            if count > MAX_ELEMENTS_PER_CELL:
+                raise WorkbookTooLarge(
+                    msg(
+                        "工作表“%(sheet)s”中有内容过于复杂的单元格，"
+                        "请把数据复制到新的工作簿后再导入",
+                        sheet=title,
+                    )
+                )
+            if text is not None:
+                raise ValueError("an element inside a cell's text")
+            depth = len(inside)
+            if depth == 0:
+                filled = True
+                if name == _X_VALUE:
+                    text = []
+                elif name == _X_FORMULA:
+                    text, formula = [], ""
+            elif depth == 1 and inside[0] == _X_INLINE:
+                if name == _X_TEXT:
+                    text = []
+                elif name == _X_RUN:
+                    runs.append(None)
+            elif depth == 2 and name == _X_TEXT and inside[1] == _X_RUN and inside[0] == _X_INLINE:
+                text = []
+            inside.append(name)
+        elif name == _X_ROW:
+            if in_row:
+                raise ValueError("a row inside a row")
+            budget.spend(title)
+            budget.check_time()
+            in_row = True
+            ref = attrs.get("r")
+            if ref is None:
+                number += 1
+            else:
+                row_number = float(ref)
+                if not row_number.is_integer():
+                    raise ValueError(f"{ref} is not a valid row number")
+                number = int(row_number)
+            column = 0
+        elif in_row:
+            # budget.spend, inline: this runs for every cell.
+            budget.cells += 1
+            if budget.cells > max_cells:
+                budget.spend(title)
+            if name == _X_CELL:
+                cell = attrs
+                count = 0
+                filled = False
+                value = formula = plain = None
+                runs = []
+
+    def end(name: str) -> None:
+        nonlocal in_row, cells, cell, text, value, formula, plain, last
+        if inside:
+            tag = inside.pop()
+            if text is not None:
+                joined = "".join(text)
+                text = None
+                depth = len(inside)
+                if depth == 0:
+                    if tag == _X_FORMULA:
+                        formula = joined
+                    else:
+                        value = joined
+                elif depth == 1:
+                    plain = joined
+                else:
+                    runs[-1] = joined
+        elif cell is not None:
+            end_cell(cell)
+            cell = None
+        elif in_row and name == _X_ROW:
+            in_row = False
+            row_cells, cells = cells, []
+            width, last = last, 0
+            row = [EMPTY] * width
+            for c, read in row_cells:
+                if c <= width:
+                    row[c - 1] = read
+            done.append((number, tuple(row)))
+
+    def end_cell(attrs: dict[str, str]) -> None:
+        nonlocal column, last
+        ref = attrs.get("r")
+        column = _column_of(ref) if ref else column + 1
+        if filled:
+            budget.filled += 1  # budget.count, inline: this runs for every cell
+        else:
+            budget.count(title, filled=False)
+        if column > max_columns:
+            if filled:
+                raise WorkbookTooLarge(
+                    msg(
+                        "工作表“%(sheet)s”超过 %(limit)s 列"
+                        "（%(column)s 列有内容），请删除多余的列后导入",
+                        sheet=title,
+                        limit=max_columns,
+                        column=get_column_letter(column),
+                    )
+                )
+            return  # an empty cell out there: never kept
+        style = attrs.get("s")
+        style_id = int(style) if style else 0
+        data_type = attrs.get("t", "n")
+        typed: Any = None
+        if formula is not None:
+            data_type, typed = "f", "=" + formula
+        elif data_type == "inlineStr":
+            if plain is not None or runs:
+                data_type = "s"
+                typed = "".join(t for t in (plain, *runs) if t is not None)
+        elif value:
+            if data_type == "n":
+                typed = float(value) if "." in value or "E" in value or "e" in value else int(value)
+                if style_id in date_styles:
+                    data_type = "d"
+                    try:
+                        typed = from_excel(typed, epoch, timedelta=style_id in timedelta_styles)
+                    except (OverflowError, ValueError):
+                        data_type, typed = "e", "#VALUE!"
+            elif data_type == "s":
+                typed = strings[int(value)]
+            elif data_type == "b":
+                typed = bool(int(value))
+            elif data_type == "str":
+                data_type, typed = "s", value
+            elif data_type == "d":
+                typed = from_ISO8601(value)
+            else:
+                typed = value
+        cells.append((column, ReadCell(typed, data_type, style_id in quoted)))
+        if typed is not None and column > last:
+            last = column
+
+    return _expat(start, end, chars)
+
+
+def _column_of(ref: str) -> int:
+    """A cell reference's column index ("B12" → 2)."""
+    return _column_index(ref.rstrip("0123456789"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_index(letters: str) -> int:
+    match = _COLUMN_REF.match(letters)
+    if match is None:
+        raise ValueError(f"{letters} is not a cell reference")
+    return column_index_from_string(match.group(1).upper())
 
 
 # Headers -------------------------------------------------------------------------
@@ -627,24 +820,29 @@ def iter_rows(
     date_columns = set(date_columns)
     merged = _merged_cells(ws, header, errors)
     max_rows = ws.budget.limits.max_rows
+    title = ws.title
+    # (header, 0-based position, a date column?), worked out once: the loop
+    # below runs for every cell of up to 100,000 rows.
+    columns = [(name, index - 1, name in date_columns) for name, index in header.columns.items()]
     count = 0
     for number, cells in sheet_rows(ws):
         if number <= header.row:
             continue
         values: dict[str, Any] = {}
         bad: set[str] = set()
-        merged_columns = merged.columns(number)
-        for name, index in header.columns.items():
-            cell = cells[index - 1] if index - 1 < len(cells) else None
-            value = getattr(cell, "value", None)
-            data_type = getattr(cell, "data_type", "n")
-            if index in merged_columns:
+        merged_columns = merged.columns(number) if merged.ranges else ()
+        width = len(cells)
+        for name, position, is_date in columns:
+            cell = cells[position] if position < width else EMPTY
+            value = cell.value
+            data_type = cell.data_type
+            if merged_columns and position + 1 in merged_columns:
                 bad.add(name)
             elif data_type == "f" or (
-                isinstance(value, str) and value.startswith("=") and not _quote_prefixed(cell)
+                value.__class__ is str and value.startswith("=") and not _quote_prefixed(cell)
             ):
                 errors.add(
-                    ws.title,
+                    title,
                     number,
                     name,
                     msg("单元格含公式，请直接填写内容（可复制后“选择性粘贴 → 值”）"),
@@ -652,7 +850,7 @@ def iter_rows(
                 bad.add(name)
             elif data_type == "e":
                 errors.add(
-                    ws.title,
+                    title,
                     number,
                     name,
                     msg("单元格为错误值 %(value)s，请改为直接填写内容", value=str(value)),
@@ -660,12 +858,12 @@ def iter_rows(
                 bad.add(name)
             else:
                 value = _plain_value(value)
-                if name in date_columns and value is not None:
+                if is_date and value is not None:
                     if isinstance(value, dt.datetime):
                         value = value.date()
                     elif not isinstance(value, dt.date):
                         errors.add(
-                            ws.title,
+                            title,
                             number,
                             name,
                             msg(
@@ -682,11 +880,11 @@ def iter_rows(
             raise WorkbookTooLarge(
                 msg(
                     "工作表“%(sheet)s”超过 %(limit)s 行，请拆分后导入",
-                    sheet=ws.title,
+                    sheet=title,
                     limit=max_rows,
                 )
             )
-        yield Row(sheet=ws.title, number=number, values=values, bad=bad)
+        yield Row(sheet=title, number=number, values=values, bad=bad)
 
 
 def _quote_prefixed(cell: Any) -> bool:

@@ -340,6 +340,14 @@ def _text(value: Any) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def _cell(value: Any) -> str:
+    """``_text`` of a value ``iter_rows`` read: most are text it has already
+    stripped, with nothing left to decode (this runs for every cell)."""
+    if value.__class__ is str and "_x" not in value and "\r" not in value and value[:1] != "'":
+        return value
+    return _text(value)
+
+
 def _same_text(a: str | None, b: str | None) -> bool:
     return _text(a or "") == _text(b or "")
 
@@ -361,6 +369,15 @@ class _Names:
         self.people: dict[str, list[Person]] = defaultdict(list)
         for person in people_visible_to(user=actor).filter(zone=zone):
             self.people[person.name].append(person)
+        # Each choice's code and Chinese label, translated once per import
+        # rather than for every row.
+        self.codes = {choices: _choice_codes(choices) for choices in (Source, Kind, Status)}
+
+    def choice(self, choices: Any, text: str, *, field: str, label: str) -> str:
+        code = self.codes[choices].get(text)
+        if code is None:  # clean_choice refuses it, in its own words
+            return clean_choice(text, field=field, label=label, choices=choices)
+        return code
 
     def org(self, text: str) -> Organization:
         org = self.orgs.get(text)
@@ -396,6 +413,15 @@ class _Names:
                 names=names,
             )
         )
+
+    def status(self, text: str) -> str:
+        if not text:
+            return ""
+        code = self.codes[Status].get(text)
+        if code is None:
+            labels = LIST_SEPARATOR.join(str(label) for _, label in Status.choices)
+            raise _CellError(msg("状态应为以下之一：%(labels)s", labels=labels))
+        return code
 
     def person(self, text: str, label: str) -> Person | None:
         if not text:
@@ -480,7 +506,7 @@ def _plan_row(
         if column in row.bad:
             return None
         try:
-            return parse(_text(row[column]))
+            return parse(_cell(row[column]))
         except _CellError as exc:
             report(column, exc.args[0])
         except Invalid as exc:
@@ -491,7 +517,7 @@ def _plan_row(
         "source": cell(
             Col.SOURCE,
             lambda t: (
-                clean_choice(t, field="source", label=Col.SOURCE, choices=Source)
+                names.choice(Source, t, field="source", label=Col.SOURCE)
                 if t
                 else _missing(Col.SOURCE)
             ),
@@ -504,24 +530,22 @@ def _plan_row(
                 else _missing(Col.CATEGORY)
             ),
         ),
-        "description": _text(row[Col.DESCRIPTION]),
-        "measures": _text(row[Col.MEASURES]),
-        "goal": _text(row[Col.GOAL]),
+        "description": _cell(row[Col.DESCRIPTION]),
+        "measures": _cell(row[Col.MEASURES]),
+        "goal": _cell(row[Col.GOAL]),
         "org": cell(Col.ORG, lambda t: names.org(t) if t else _missing(Col.ORG)),
         "leader": cell(Col.LEADER, lambda t: names.person(t, Col.LEADER)),
         "owner": cell(Col.OWNER, lambda t: names.person(t, Col.OWNER)),
         "kind": cell(
             Col.KIND,
             lambda t: (
-                clean_choice(t, field="kind", label=Col.KIND, choices=Kind)
-                if t
-                else _missing(Col.KIND)
+                names.choice(Kind, t, field="kind", label=Col.KIND) if t else _missing(Col.KIND)
             ),
         ),
         "deadline": row[Col.DEADLINE],
     }
-    progress = "" if Col.PROGRESS in row.bad else _text(row[Col.PROGRESS])
-    status = cell(Col.STATUS, _status_code)
+    progress = "" if Col.PROGRESS in row.bad else _cell(row[Col.PROGRESS])
+    status = cell(Col.STATUS, names.status)
     _check_lifecycle_cells(row, current, status, report)
     if failed:
         return None
@@ -577,14 +601,12 @@ def _missing(label: str) -> None:
     raise _CellError(msg("请填写%(column)s", column=label))
 
 
-def _status_code(text: str) -> str:
-    if not text:
-        return ""
-    for code, label in Status.choices:
-        if text in (code, str(label)):
-            return code
-    labels = LIST_SEPARATOR.join(str(label) for _, label in Status.choices)
-    raise _CellError(msg("状态应为以下之一：%(labels)s", labels=labels))
+def _choice_codes(choices: Any) -> dict[str, str]:
+    """Code or label → code; the first member wins, as in ``clean_choice``."""
+    codes: dict[str, str] = {}
+    for code, label in reversed(choices.choices):
+        codes[str(label)] = codes[code] = code
+    return codes
 
 
 def _check_lifecycle_cells(
@@ -592,7 +614,7 @@ def _check_lifecycle_cells(
 ) -> None:
     """状态, 完成情况 and 销号日期 move only through the lifecycle: an
     unchanged export passes, anything else is refused cell by cell."""
-    completion = "" if Col.COMPLETION in row.bad else _text(row[Col.COMPLETION])
+    completion = "" if Col.COMPLETION in row.bad else _cell(row[Col.COMPLETION])
     closed_on = row[Col.CLOSED_ON]
     if current is None:
         if status not in (None, "", Status.OPEN):
