@@ -164,6 +164,13 @@ class Attendance(models.Model):
                 name="attendance_pending_has_no_reason",
             ),
         ]
+        indexes = [
+            # Study coverage (assessment.campaign.study_counts: the campaign
+            # scores and the national home page): "present at a session of
+            # the period" per person, read from this index alone, without a
+            # visit to each of the person's attendance rows.
+            models.Index(fields=["person", "present", "session"], name="attendance_person_present"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.session_id}"
