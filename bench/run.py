@@ -22,10 +22,12 @@ psycopg connection), an empty Django view through the same server
 (/bench/empty/, on only with BENCH_EMPTY_VIEW), and bare XlsxWriter writing
 the exported cells. The export and the import dry runs run in a process of
 their own (bench/inproc.py), which reports its time and peak RSS. Then
-gunicorn restarts with 2 workers × 4 threads for a bounded load: clients,
-each a zone's admin in its own zone, alternate the zone's JSON list and a
-progress note on one of its problems; it reports throughput, p95, errors
-and the progress notes written against the 2xx answers.
+gunicorn restarts with 2 workers × 8 threads for a bounded load (50 clients,
+60 s): each client, the admin of a zone of its own, goes round its zone's
+pages, list filters, a progress note, and the zone's public portal and a
+public submission; it reports throughput, p95, errors, the rows each kind of
+write added against its 2xx answers, the server's RSS sampled during the run
+and, on PostgreSQL, the lock waits seen in pg_locks (README "Benchmarks").
 
 Results: bench/results/<db>-<date>.json and a markdown table on stdout.
 """
@@ -71,8 +73,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=20, help="timed runs of each page")
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
-    parser.add_argument("--seconds", type=float, default=20, help="length of the load")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients of the load")
+    parser.add_argument("--seconds", type=float, default=60, help="length of the load")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the load")
+    # 2 × 8 served 2.2-2.3× the requests of 2 × 4 in back-to-back runs (README
+    # "Production at scale"): a thread waiting on PostgreSQL leaves the core
+    # to another.
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker of the load")
+    parser.add_argument(
+        "--only",
+        choices=("pages", "files", "load"),
+        action="append",
+        help="measure only these parts (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="measure this existing database as it is (no build, no --check): "
+        "e.g. a scratch copy of a generated one; the load writes to it",
+    )
     parser.add_argument("--quick", action="store_true", help="tiny data, few runs")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument("--no-import-100k", action="store_true", help="skip the 100k dry run")
@@ -87,6 +105,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.extra = ["--people-per-zone", "250", "--sessions-per-zone", "5"]
         args.extra += ["--feedback-per-zone", "2"]
         args.no_import_100k = True
+    args.only = set(args.only or ("pages", "files", "load"))
     return args
 
 
@@ -344,6 +363,9 @@ def count_rows(url: str, table_name: str) -> int:
 # The benchmark ----------------------------------------------------------------
 
 
+ROLES = ("leader", "secretary", "liaison", "supervisor")
+
+
 def pages(info: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     """(figure, user, path, is a list with a raw-SQL floor)."""
     zone, admin = info["zone_id"], info["zone_admin"]
@@ -380,6 +402,13 @@ def pages(info: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     ]
     if info.get("province"):
         items.insert(10, ("home: province viewer", info["province"], "/", False))
+    # The zone's other roles (generate_national's <zone>_<role> accounts):
+    # each one's home page and 我的待办.
+    zone_code = admin.removesuffix("_admin")
+    for role in ROLES:
+        items.append((f"home: zone {role}", f"{zone_code}_{role}", "/", False))
+    for role in ROLES:
+        items.append((f"我的待办 (zone {role})", f"{zone_code}_{role}", "/ledger/inbox/", False))
     return items  # fmt: skip
 
 
@@ -450,97 +479,242 @@ def measure_files(env: dict, args) -> list[Figure]:
     return figures
 
 
-def measure_load(port: int, url: str, info: dict, args) -> dict[str, Any]:
+# The load ---------------------------------------------------------------------
+
+# One client's round, in order (each client starts at its own place in it):
+# its zone's reads, list filters, a progress note on one of its zone's
+# problems, and a member of the public at the zone's portal. Two writes in
+# nine requests; every client works in a zone of its own.
+ROUND = (
+    "zone list",
+    "problem page",
+    "list filter",
+    "progress note",
+    "list filter (JSON)",
+    "public form",
+    "problem page",
+    "list filter",
+    "public intake",
+)
+FILTERS = (
+    "/ledger/?status=in_progress&sort=deadline",
+    "/ledger/?light=red",
+    "/ledger/?status=open&sort=deadline&page=2",
+)
+# Rows each kind of write adds, counted before and after the load.
+WRITES = {"progress note": "ledger_progressnote", "public intake": "outreach_feedback"}
+
+
+def public_address(k: int) -> str:
+    """The k-th member of the public's address (10.0.0.0/8).
+
+    The portal limits submissions per client address (PUBLIC_SUBMIT_LIMIT,
+    5/h by default). Behind the TLS proxy (BEHIND_TLS_PROXY=true, as the bench
+    and production run) the client is the X-Forwarded-For entry the proxy
+    writes; the bench plays that proxy and gives every submission a
+    different address, as many people submitting once each would have. The
+    limit itself stays on and counts in the database as in production."""
+    return f"10.{k >> 16 & 255}.{k >> 8 & 255}.{k & 255}"
+
+
+class Sampler(threading.Thread):
+    """Samples the server's RSS, and PostgreSQL's lock waits, while the load runs."""
+
+    def __init__(self, server: Server, url: str, every: float = 0.5):
+        super().__init__(daemon=True)
+        self.server, self.url, self.every = server, url, every
+        self.done = threading.Event()
+        self.rss: list[tuple[float, float]] = []
+        self.samples = 0
+        self.lock_waits: list[str] = []
+
+    def run(self) -> None:
+        conn = None
+        if self.url.startswith("postgres"):
+            import psycopg
+
+            conn = psycopg.connect(self.url, autocommit=True)
+        started = time.monotonic()
+        try:
+            while not self.done.is_set():
+                self.rss.append((time.monotonic() - started, self.server.rss_mb()))
+                if conn is not None:
+                    self.samples += 1
+                    # A backend waiting for a lock another holds: the sign of
+                    # writes that serialize (a row every zone's writes share).
+                    rows = conn.execute(
+                        "SELECT l.locktype, COALESCE(l.relation::regclass::text, ''),"
+                        " left(a.query, 120) FROM pg_locks l JOIN pg_stat_activity a"
+                        " USING (pid) WHERE NOT l.granted AND a.datname = current_database()"
+                    ).fetchall()
+                    self.lock_waits += [" ".join(r) for r in rows]
+                self.done.wait(self.every)
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+def measure_load(server: Server, url: str, info: dict, args) -> dict[str, Any]:
+    port = server.port
     writers = list(info["writable"].items())
     clients = []
     for i in range(args.clients):
         user, problems = writers[i % len(writers)]
-        clients.append((Client(port).login(user), problems))
-    notes_before = count_rows(url, "ledger_progressnote")
-    latencies: list[float] = []
+        clients.append((Client(port).login(user), user.removesuffix("_admin"), problems))
+    before = {kind: count_rows(url, table) for kind, table in WRITES.items()}
+    audit_before = count_rows(url, "audit_auditevent")
+    latencies: dict[str, list[float]] = {kind: [] for kind in dict.fromkeys(ROUND)}
     errors: list[str] = []
-    written = 0
+    answered = dict.fromkeys(WRITES, 0)
     lock = threading.Lock()
+    # next() under the GIL: one address each, from a random place in 10/8 so
+    # that the next run within the hour does not reuse this one's addresses.
+    first = secrets.randbelow(1 << 23)
+    submitted = iter(range(first, 1 << 24))
+
+    def request(n: int, i: int, staff: Client, public: Client, zone: str, problems: list[int]):
+        kind = ROUND[(n + i) % len(ROUND)]
+        problem = problems[i % len(problems)]
+        client, method, body, head = staff, "GET", None, {}
+        if kind == "zone list":
+            path = "/ledger/"
+        elif kind == "problem page":
+            path = f"/ledger/{problem}/"
+        elif kind == "list filter":
+            path = FILTERS[i % len(FILTERS)]
+        elif kind == "list filter (JSON)":
+            path = "/api/v1/problems?status=open&sort=deadline"
+        elif kind == "progress note":
+            method, path = "POST", f"/api/v1/problems/{problem}/progress"
+            body = json.dumps({"text": f"bench {n}-{i}"}).encode()
+        elif kind == "public form":
+            client, path = public, f"/p/{zone}/"
+        else:
+            client, method, path = public, "POST", "/api/v1/public/feedback"
+            body = json.dumps(
+                {"zone": zone, "kind": "suggestion", "content": f"bench {n}-{i}"},
+                ensure_ascii=False,
+            ).encode()
+            head = {"X-Forwarded-For": public_address(next(submitted))}
+        if body is not None:
+            head["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        try:
+            status, _ = client.request(method, path, body, head)
+        except OSError as error:
+            status = 0
+            with lock:
+                errors.append(f"{method} {path}: {error}")
+        elapsed = time.perf_counter() - started
+        with lock:
+            latencies[kind].append(elapsed)
+            if status and not 200 <= status < 300:
+                errors.append(f"{method} {path}: {status}")
+            if kind in answered and 200 <= status < 300:
+                answered[kind] += 1
+
     stop = time.monotonic() + args.seconds
 
-    def work(n: int, client: Client, problems: list[int]) -> None:
-        nonlocal written
+    def work(n: int, staff: Client, zone: str, problems: list[int]) -> None:
+        public = Client(port)
         i = 0
         while time.monotonic() < stop:
+            request(n, i, staff, public, zone, problems)
             i += 1
-            if i % 2:
-                method, path, body = "GET", "/api/v1/problems", None
-            else:
-                problem = problems[i // 2 % len(problems)]
-                method, path = "POST", f"/api/v1/problems/{problem}/progress"
-                body = json.dumps({"text": f"bench {n}-{i}"}).encode()
-            started = time.perf_counter()
-            try:
-                status, _ = client.request(method, path, body, {"Content-Type": "application/json"})
-            except OSError as error:
-                status = 0
-                with lock:
-                    errors.append(f"{method} {path}: {error}")
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies.append(elapsed)
-                if status and not 200 <= status < 300:
-                    errors.append(f"{method} {path}: {status}")
-                if method == "POST" and 200 <= status < 300:
-                    written += 1
 
-    threads = [threading.Thread(target=work, args=(n, c, p)) for n, (c, p) in enumerate(clients)]
+    sampler = Sampler(server, url)
+    sampler.start()
+    threads = [threading.Thread(target=work, args=(n, *c)) for n, c in enumerate(clients)]
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     seconds = time.perf_counter() - started
-    notes = count_rows(url, "ledger_progressnote") - notes_before
-    figure = from_samples("load: request (mixed)", latencies)
+    sampler.stop()
+    written = {kind: count_rows(url, table) - before[kind] for kind, table in WRITES.items()}
+    audit = count_rows(url, "audit_auditevent") - audit_before
+    everything = [s for samples in latencies.values() for s in samples]
+    figure = from_samples("load: request (mixed)", everything)
+    rss = [mb for _, mb in sampler.rss]
     return {
         "figure": figure,
         "clients": args.clients,
+        "zones": len({zone for _, zone, _ in clients}),
+        "workers": args.workers,
+        "threads": args.threads,
         "seconds": seconds,
-        "requests": len(latencies),
-        "throughput_rps": len(latencies) / seconds,
+        "requests": len(everything),
+        "throughput_rps": len(everything) / seconds,
         "errors": len(errors),
         "error_samples": errors[:5],
-        "writes_2xx": written,
-        "rows_written": notes,
+        "kinds": {
+            kind: {
+                "requests": len(samples),
+                "median_ms": from_samples(kind, samples).median if samples else None,
+                "p95_ms": from_samples(kind, samples).p95 if samples else None,
+            }
+            for kind, samples in latencies.items()
+        },
+        "writes_2xx": answered,
+        "rows_written": written,
+        "audit_events_written": audit,
+        "writes_match": answered == written and audit == sum(answered.values()),
+        "server_rss_mb": rss[-1] if rss else server.rss_mb(),
+        "server_rss_first_mb": rss[0] if rss else None,
+        "server_rss_max_mb": max(rss) if rss else None,
+        # Flat memory: what the second half of the run added (the first
+        # half includes the workers' warm-up: caches, templates, connections).
+        "server_rss_second_half_mb": rss[-1] - rss[len(rss) // 2] if rss else None,
+        "server_rss_samples": [
+            [round(t, 1), round(mb, 1)] for t, mb in sampler.rss[:: max(1, len(rss) // 30)]
+        ],
+        "lock_wait_samples": sampler.samples if url.startswith("postgres") else None,
+        "lock_waits": len(sampler.lock_waits) if url.startswith("postgres") else None,
+        "lock_wait_examples": sorted(set(sampler.lock_waits))[:5],
     }
 
 
 def run_db(db: str, args) -> dict[str, Any]:
     print(f"\n## {db}", flush=True)
-    url = database_url(db, args)
+    url = args.database_url or database_url(db, args)
     env = base_env(url)
-    built = build(env, args)
+    built = 0.0 if args.database_url else build(env, args)
     print(f"  data set {params_key(args)}: " + (f"built in {built:.1f} s" if built else "cached"))
     info = inproc(env, "info")
-    port = free_port()
-    prod = production_env(url, port)
-    manage(prod, "collectstatic", "--no-input")
-    server = Server(prod, port, workers=1, threads=1)
-    try:
-        figures = measure_pages(port, url, env, info, args)
-    finally:
-        server.stop()
-    figures += measure_files(env, args)
-    port = free_port()
-    prod = production_env(url, port)
-    server = Server(prod, port, workers=2, threads=4)
-    try:
-        load = measure_load(port, url, info, args)
-        load["server_rss_mb"] = server.rss_mb()
-    finally:
-        server.stop()
-    load_figure = load.pop("figure")
-    load_figure.name = (
-        f"load: {load['clients']} clients × {args.seconds:.0f} s, 2 workers × 4 threads"
-    )
-    load_figure.extra = load
-    figures.append(load_figure)
+    figures: list[Figure] = []
+    load: dict[str, Any] = {}
+    if "pages" in args.only:
+        port = free_port()
+        prod = production_env(url, port)
+        manage(prod, "collectstatic", "--no-input")
+        server = Server(prod, port, workers=1, threads=1)
+        try:
+            figures += measure_pages(port, url, env, info, args)
+        finally:
+            server.stop()
+    if "files" in args.only:
+        figures += measure_files(env, args)
+    if "load" in args.only:
+        port = free_port()
+        prod = production_env(url, port)
+        manage(prod, "collectstatic", "--no-input")
+        server = Server(prod, port, workers=args.workers, threads=args.threads)
+        try:
+            load = measure_load(server, url, info, args)
+        finally:
+            server.stop()
+        load_figure = load.pop("figure")
+        load_figure.name = (
+            f"load: {load['clients']} clients × {args.seconds:.0f} s, "
+            f"{args.workers} workers × {args.threads} threads"
+        )
+        load_figure.extra = load
+        figures.append(load_figure)
     return {
         "db": db,
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -572,14 +746,39 @@ def report(result: dict[str, Any]) -> str:
             f"Export: peak RSS of the whole process {export.extra['peak_rss_mb']:.0f} MB "
             f"({export.extra['rss_before_mb']:.0f} MB before it started). "
         )
-    lines[-1:] = [
-        (lines[-1] if export is not None else "")
-        + f"Load: {load['requests']} requests in {load['seconds']:.0f} s, "
-        f"{load['throughput_rps']:.1f} requests/s, {load['errors']} errors, "
-        f"{load['writes_2xx']} progress notes answered 2xx and {load['rows_written']} written, "
-        f"server RSS at the end {load['server_rss_mb']:.0f} MB."
-    ]
+    if load:
+        lines.append(load_summary(load))
     return "\n".join(lines)
+
+
+def load_summary(load: dict[str, Any]) -> str:
+    """The load's counts in words, and a row per kind of request."""
+    writes = ", ".join(
+        f"{kind}: {load['writes_2xx'][kind]} answered 2xx, {load['rows_written'][kind]} rows"
+        for kind in load["writes_2xx"]
+    )
+    locks = (
+        f"{load['lock_waits']} lock waits in {load['lock_wait_samples']} samples of pg_locks"
+        if load.get("lock_wait_samples") is not None
+        else "SQLite: one writer at a time for the whole database"
+    )
+    text = (
+        f"Load: {load['clients']} clients in {load['zones']} zones, "
+        f"{load['workers']} workers × {load['threads']} threads: "
+        f"{load['requests']} requests in {load['seconds']:.0f} s, "
+        f"{load['throughput_rps']:.1f} requests/s, {load['errors']} errors; {writes}; "
+        f"{load['audit_events_written']} audit events; {locks}; server RSS "
+        f"{load['server_rss_first_mb']:.0f} MB at the start, "
+        f"{load['server_rss_max_mb']:.0f} MB at most, "
+        f"{load['server_rss_mb']:.0f} MB at the end "
+        f"({load['server_rss_second_half_mb']:+.0f} MB over the second half).\n\n"
+        "| request | count | median | p95 |\n|---|---:|---:|---:|\n"
+    )
+    rows = [
+        f"| {kind} | {k['requests']} | {k['median_ms'] or 0:.0f} ms | {k['p95_ms'] or 0:.0f} ms |"
+        for kind, k in load["kinds"].items()
+    ]
+    return text + "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> None:

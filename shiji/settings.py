@@ -174,14 +174,72 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60, 0, 3600))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    # A statement running longer than this is cancelled by the server (the
+    # request answers 500 instead of holding a connection and its locks).
+    # Off by default: migrations and db_worker's long jobs must not be cut;
+    # give it to the app servers' environment only (README "Production").
+    DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 0, 0, 3600)
+    if DB_STATEMENT_TIMEOUT:
+        _options["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+    # psycopg's connection pool (Django's OPTIONS["pool"], psycopg-pool): each
+    # process keeps up to DB_POOL_SIZE connections for its threads. The pool
+    # replaces persistent connections, which Django refuses beside it.
+    DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0, 0, 200)
+    DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10, 1, 600)
+    if DB_POOL_SIZE:
+        _options["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_SIZE,
+            "timeout": DB_POOL_TIMEOUT,
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    else:
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("CONN_MAX_AGE", 60, 0, 3600))
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url_config(env_str("CACHE_URL", "locmemcache://"))}
+# A read replica for reports (README "When one primary is not enough"): reads
+# go there only inside shiji.core.db_router.replica_reads(), which report
+# views choose; every other read and every write stays on the primary, so
+# nobody reads their own write from a replica that has not replayed it yet.
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    if not DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL")
+    _replica = env.db_url_config(_replica_url)
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    for _key in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        if _key in DATABASES["default"]:
+            _replica[_key] = DATABASES["default"][_key]
+    # Tests read the replica through the primary's connection (no second
+    # test database to keep in step).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["shiji.core.db_router.ReplicaRouter"]
 
+# A shared cache (CACHE_URL=redis://…) lets several app servers share
+# sessions and the public rate limits; locmem is one process's own.
+CACHES = {"default": env.cache_url_config(env_str("CACHE_URL", "locmemcache://"))}
+# django-environ leaves key_prefix, timeout and version in lower case for
+# Django's own RedisCache, which reads them only in upper case.
+for _key in ("key_prefix", "timeout", "version"):
+    if _key in CACHES["default"]:
+        CACHES["default"][_key.upper()] = CACHES["default"].pop(_key)
+SESSION_ENGINE = {
+    "db": "django.contrib.sessions.backends.db",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
+    "cache": "django.contrib.sessions.backends.cache",
+}[env_choice("SESSION_STORE", "db", ("db", "cached_db", "cache"))]
+
+# Argon2id's memory per hash, in MiB: Django's own 100 made every concurrent
+# sign-in take 100 MB for ~0.5 s; 46 is OWASP's figure for one pass (Django
+# makes two), measured in README "Sign-in cost".
+# Hashes made with another cost still verify, and are rehashed at the next
+# sign-in (README "Sign-in cost").
+ARGON2_MEMORY_MB = env_int("ARGON2_MEMORY_MB", 46, 8, 1024)
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "shiji.core.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -215,6 +273,10 @@ def env_rate(name: str, default: str) -> str:
 PUBLIC_SUBMIT_LIMIT = env_rate("PUBLIC_SUBMIT_LIMIT", "5/h")
 PUBLIC_LOOKUP_LIMIT = env_rate("PUBLIC_LOOKUP_LIMIT", "60/m")
 PUBLIC_WRONG_CODE_LIMIT = env_rate("PUBLIC_WRONG_CODE_LIMIT", "10/15m")
+# Where those counts live: the database (one row per address and limit, right
+# for any number of processes on one database), or the cache, which takes the
+# writes off the database when CACHE_URL is a shared Redis.
+RATE_LIMIT_STORE = env_choice("RATE_LIMIT_STORE", "database", ("database", "cache"))
 
 
 def base_url(name: str, value: str) -> str:
@@ -247,10 +309,31 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"  # collectstatic's target; whitenoise serves from here
 MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
+# Evidence and uploads are never served as static media: downloads go
+# through access-checked views. With S3_BUCKET they go to an S3-compatible
+# object store (django-storages; the credentials come from boto3's usual
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the machine's role), so that
+# several app servers see the same files.
+S3_BUCKET = env_str("S3_BUCKET", "")
+if S3_BUCKET:
+    _media: dict = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            # Private objects: never a public URL, and never overwritten
+            # (stored_upload shares identical bytes on purpose).
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "signature_version": "s3v4",  # what current stores accept
+        },
+    }
+else:
+    _media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    # Evidence and uploads are never served as static media: downloads go
-    # through access-checked views. Object storage plugs in here.
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -11,10 +11,13 @@ applies the updates to the row one at a time. ``rate_release`` gives a count
 back when the request turns out not to count (a right tracking code, a form
 sent back with mistakes).
 
-The counts live in the database rather than in Django's cache: the default
-cache is per process (locmem), and the database cache's ``incr`` reads and
-writes in two steps, so neither enforces one limit across workers; Redis
-would, but would be one more service to run for a small table's work.
+The counts live in the database by default rather than in Django's cache:
+the default cache is per process (locmem), and the database cache's ``incr``
+reads and writes in two steps, so neither enforces one limit across workers.
+A deployment with several app servers and a shared Redis (``CACHE_URL``) may
+set ``RATE_LIMIT_STORE=cache``: Redis's ``SET NX`` with an expiry (``add``)
+opens the window and its ``INCR`` counts atomically, for every process that
+shares it, without a database write per public request.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -90,6 +94,9 @@ def rate_claim(*, bucket: str, client: str, rate: Rate | None = None) -> None:
     """Count one request of ``bucket`` from ``client``; RateLimited (429)
     when the window's limit is already reached (nothing counted then)."""
     rate = rate or limit_of(bucket)
+    if settings.RATE_LIMIT_STORE == "cache":
+        _claim_in_cache(bucket, client, rate)
+        return
     rows = RateCounter.objects.filter(bucket=bucket, client=client[:64])
     for _attempt in range(_ATTEMPTS):
         now = timezone.now()
@@ -114,8 +121,42 @@ def rate_claim(*, bucket: str, client: str, rate: Rate | None = None) -> None:
     raise _refused(bucket, rate.seconds)
 
 
+def _cache_keys(bucket: str, client: str) -> tuple[str, str]:
+    key = f"rate:{bucket}:{client[:64]}"
+    return key, key + ":start"
+
+
+def _claim_in_cache(bucket: str, client: str, rate: Rate) -> None:
+    """rate_claim's window in the cache: the count's key lives as long as the
+    window, which starts with the first request (``add`` does nothing to a
+    key that exists); a refused request is given back at once."""
+    key, start_key = _cache_keys(bucket, client)
+    for _attempt in range(_ATTEMPTS):
+        now = timezone.now().timestamp()
+        cache.add(start_key, now, timeout=rate.seconds)
+        cache.add(key, 0, timeout=rate.seconds)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            continue  # the window ended between add and incr: open the next
+        if count <= rate.count:
+            return
+        cache.decr(key)
+        started = cache.get(start_key) or now
+        raise _refused(bucket, started + rate.seconds - now)
+    raise _refused(bucket, rate.seconds)
+
+
 def rate_release(*, bucket: str, client: str) -> None:
     """Give back one count of ``bucket`` (the request did not count after all)."""
+    if settings.RATE_LIMIT_STORE == "cache":
+        key, _start = _cache_keys(bucket, client)
+        try:
+            if (cache.get(key) or 0) > 0:
+                cache.decr(key)
+        except ValueError:
+            pass  # the window ended meanwhile: nothing left to give back
+        return
     RateCounter.objects.filter(bucket=bucket, client=client[:64], count__gt=0).update(
         count=F("count") - 1
     )

@@ -32,10 +32,12 @@ from shiji.ledger import workflow
 from shiji.ledger.models import (
     DeadlineExtension,
     Evidence,
+    Kind,
     Light,
     Problem,
     Review,
     ReviewState,
+    Source,
     Status,
 )
 from shiji.orgs import policy
@@ -67,8 +69,10 @@ LIGHT_ORDER = Case(
 )
 
 
-def problems_visible_to(*, user: policy.Actor, action: str = "problem.view") -> QuerySet[Problem]:
-    qs = Problem.objects.select_related("zone", "org", "category", "leader", "owner").annotate(
+def _problems() -> QuerySet[Problem]:
+    """Every problem with what a list row shows: its zone, org, category and
+    people joined, its light and whether its evidence is reused."""
+    return Problem.objects.select_related("zone", "org", "category", "leader", "owner").annotate(
         light=light_expression(),
         reused_evidence=Exists(
             Evidence.objects.filter(
@@ -79,11 +83,37 @@ def problems_visible_to(*, user: policy.Actor, action: str = "problem.view") -> 
             ).exclude(problem=OuterRef("pk"))
         ),
     )
-    return policy.scoped(qs, user, action)
+
+
+def problems_visible_to(*, user: policy.Actor, action: str = "problem.view") -> QuerySet[Problem]:
+    return policy.scoped(_problems(), user, action)
+
+
+def problems_in_scope(*, user: policy.Actor, action: str = "problem.view") -> QuerySet[Problem]:
+    """The problems ``user`` may see with their light (to filter and sort
+    on) and nothing joined: what a list filters, counts and picks its page's
+    ids from, before ``page_rows`` joins that page. The joins and the
+    reused-evidence check of ``problems_visible_to`` were cloned and
+    compiled again for each count and the ids (0.5 ms a list)."""
+    return policy.scoped(Problem.objects.annotate(light=light_expression()), user, action)
 
 
 def problem_get_for_user(*, user: policy.Actor, pk: Any) -> Problem:
     problem = problems_visible_to(user=user).filter(pk=parse_id(pk)).first()
+    if problem is None:
+        raise NotFound(gettext("问题不存在"))
+    return problem
+
+
+def problem_get_for_page(*, user: policy.Actor, pk: Any) -> Problem:
+    """``problem_get_for_user``, with what the problem's page asks of other
+    apps worked out in the same query: ``has_feedback``, whether any
+    feedback (开门教育) links to the problem, so that the page reads it,
+    through its scope, only then."""
+    feedback = Problem.feedback_items.rel.related_model  # outreach's model: no import cycle
+    linked = feedback._default_manager.filter(problem=OuterRef("pk"))
+    qs = problems_visible_to(user=user).annotate(has_feedback=Exists(linked))
+    problem = qs.filter(pk=parse_id(pk)).first()
     if problem is None:
         raise NotFound(gettext("问题不存在"))
     return problem
@@ -104,24 +134,53 @@ SORTS = {
 }
 
 
-def page_ids(qs: QuerySet[Problem], start: int, stop: int) -> QuerySet[Problem]:
+def page_ids(qs: QuerySet[Problem], start: int, stop: int) -> QuerySet[Problem, int]:
     """The ids of rows ``start:stop`` of the ordered list ``qs``, picked from
     the problem table alone (its filters, ORDER BY and LIMIT/OFFSET, on the
     indexes): the first half of ``problem_page``."""
     return qs.values_list("pk", flat=True)[start:stop]
 
 
-def page_rows(qs: QuerySet[Problem], ids: list[int]) -> QuerySet[Problem]:
-    """The joined rows of ``ids`` (unordered): the second half of
-    ``problem_page``. ``qs`` keeps its filters, which are true of these rows
-    anyway; without an ORDER BY the only plan left is the primary key."""
-    return qs.order_by().filter(pk__in=ids)
+# A list row: the problem's columns (foreign keys as ids, under the names of
+# the API's ProblemOut), its light, whether its evidence is reused, and the
+# names of its zone, category, org and people.
+ROW_FIELDS = (
+    *("id", "code", "zone", "source", "category", "description", "measures", "goal"),
+    *("org", "leader", "owner", "kind", "found_on", "deadline", "status", "review_state"),
+    *("review_note", "progress_summary", "completion_note", "closed_on", "extension_count"),
+    *("needs_rule_change", "created_at", "updated_at", "light", "reused_evidence"),
+)
+ROW_NAMES = {
+    "zone_short_name": F("zone__short_name"),
+    "category_name": F("category__name"),
+    "org_name": F("org__name"),
+    "leader_name": F("leader__name"),
+    "owner_name": F("owner__name"),
+}
 
 
-def problem_page(qs: QuerySet[Problem], start: int, stop: int) -> list[Problem]:
+def page_rows(ids: list[int]) -> QuerySet[Problem, dict[str, Any]]:
+    """The joined rows of ``ids`` (unordered) as dicts of ``ROW_FIELDS`` and
+    ``ROW_NAMES``: the second half of ``problem_page``.
+
+    By primary key alone: the ids were picked through the list's scope and
+    filters, and with those filters repeated PostgreSQL read the whole zone
+    by its zone index, testing each row against the 50 ids (5 ms of a zone
+    list at 100k problems, against 0.3 ms by key). As dicts rather than
+    models: building a problem and its five related models per row took
+    more time than the query (3.5 ms a page)."""
+    rows: QuerySet[Problem, dict[str, Any]] = (
+        _problems().filter(pk__in=ids).order_by().values(*ROW_FIELDS, **ROW_NAMES)
+    )
+    return rows
+
+
+def problem_page(qs: QuerySet[Problem], start: int, stop: int) -> list[dict[str, Any]]:
     """Rows ``start:stop`` of the ordered list ``qs`` as a deferred join: the
     page's ids from the problem table alone, then only those rows joined to
-    their zone, org, category and people, in the ids' order.
+    their zone, org, category and people, in the ids' order: dicts of
+    ``page_rows`` with the labels of their source, kind and status
+    (``source_label``, ``kind_label``, ``status_label``).
 
     The same rows in the same order as plain slicing. Why: with the joins in
     the same SELECT, SQLite drove the all-zones list from the zones (or
@@ -133,25 +192,36 @@ def problem_page(qs: QuerySet[Problem], start: int, stop: int) -> list[Problem]:
     ids = list(page_ids(qs, start, stop))
     if not ids:
         return []
-    rows = {row.pk: row for row in page_rows(qs, ids)}
-    return [rows[pk] for pk in ids]
+    rows = {row["id"]: row for row in page_rows(ids)}
+    # Labels in the active language, each translated once a page:
+    # get_FOO_display translates every choice of the field on each call.
+    choices = {"source": Source.choices, "kind": Kind.choices, "status": Status.choices}
+    labels = {field: {code: str(label) for code, label in c} for field, c in choices.items()}
+    out = []
+    for pk in ids:
+        row = rows[pk]
+        for field, names in labels.items():
+            row[f"{field}_label"] = names.get(row[field], row[field])
+        out.append(row)
+    return out
 
 
 class ProblemPages:
     """An ordered problem list as ``Paginator`` reads it: ``count()`` and
     slices, each slice loaded with ``problem_page`` (a deferred join)."""
 
-    def __init__(self, qs: QuerySet[Problem]) -> None:
+    def __init__(self, qs: QuerySet[Problem], count: int | None = None) -> None:
         self.qs = qs
         self.ordered = qs.ordered
+        self.known_count = count  # when the caller has counted the list already
 
     def count(self) -> int:
-        return self.qs.count()
+        return self.qs.count() if self.known_count is None else self.known_count
 
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, key: slice) -> list[Problem]:
+    def __getitem__(self, key: slice) -> list[dict[str, Any]]:
         if not isinstance(key, slice) or key.step is not None:
             raise TypeError("ProblemPages takes a slice without a step")
         return problem_page(self.qs, key.start or 0, key.stop)
@@ -238,17 +308,24 @@ def available_moves(*, user: policy.Actor, problem: Problem) -> list[Move]:
     ]
 
 
-def evidence_reuse(*, problem: Problem, user: policy.Actor) -> dict[int, list[Problem]]:
-    """For each evidence file of ``problem``, the other problems in the zone
-    that use a file with the same SHA-256 — a reused photo is a classic fake
-    rectification. Problems the user cannot see are counted, not shown."""
-    mine = list(problem.evidence.all())
+def evidence_reuse(
+    *, problem: Problem, user: policy.Actor, evidence: list[Evidence] | None = None
+) -> dict[int, list[Problem]]:
+    """For each evidence file of ``problem`` (``evidence``, when the caller
+    has read them already), the other problems in the zone that use a file
+    with the same SHA-256 — a reused photo is a classic fake rectification.
+    Problems the user cannot see are counted, not shown."""
+    mine = list(problem.evidence.all()) if evidence is None else evidence
     hashes = {e.sha256 for e in mine}
-    others = (
+    others = list(
         Evidence.objects.filter(sha256__in=hashes, problem__zone_id=problem.zone_id)
         .exclude(problem=problem)
         .select_related("problem")
+        # The model's order within one zone, without joining the zone for it.
+        .order_by("problem__code", "uploaded_at", "pk")
     )
+    if not others:  # the usual case: nothing to check against the user's scope
+        return {}
     visible = set(
         problems_visible_to(user=user)
         .filter(pk__in=[o.problem_id for o in others])
@@ -303,6 +380,25 @@ def light_counts(qs: QuerySet[Problem]) -> dict[str, int]:
     counts = dict.fromkeys(Light.values, 0)
     counts.update({r["light"]: r["n"] for r in rows})
     return counts
+
+
+def list_totals(qs: QuerySet[Problem]) -> dict[str, int]:
+    """The totals above a list, in one pass over its rows: ``total``, and the
+    ``closed``, ``active`` (open, in progress, submitted) and ``counted``
+    (all but cancelled) problems. ``total`` spares the paginator a COUNT of
+    its own, another pass over every visible row (6 ms on SQLite, 28 on
+    PostgreSQL for all zones at 100k problems).
+
+    Each counts a column of the (zone, status, deadline) index rather than
+    the id, so that PostgreSQL can answer from the index alone (Django
+    refuses COUNT(*) with a filter; status is never NULL, so this counts
+    rows)."""
+    return qs.order_by().aggregate(
+        total=Count("status"),
+        closed=Count("status", filter=Q(status=Status.CLOSED)),
+        active=Count("status", filter=Q(status__in=workflow.ACTIVE)),
+        counted=Count("status", filter=~Q(status=Status.CANCELLED)),
+    )
 
 
 def problem_categories(*, zone: Any, active_only: bool = True) -> QuerySet[ProblemCategory]:

@@ -24,11 +24,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -100,21 +101,25 @@ DECISIONS = {
 
 
 def _problem(request: HttpRequest, pk: Any) -> Problem:
-    return selectors.problem_get_for_user(user=request.user, pk=pk)
+    return selectors.problem_get_for_page(user=request.user, pk=pk)
 
 
 def _decorate(problem: Problem) -> Problem:
     problem.status_badge = STATUS_BADGES.get(problem.status, "bg-secondary-lt")
     problem.rework = problem.review_state == ReviewState.REWORK
-    # No light where none applies: nothing is owed on a closed or cancelled
-    # item, and without a deadline nothing can be late (无时限, not green).
-    if problem.status not in workflow.ACTIVE:
-        problem.light_off = "—"
-    elif problem.deadline is None:
-        problem.light_off = _("无时限")
-    else:
-        problem.light_off = ""
+    problem.light_off = _light_off(problem.status, problem.deadline)
     return problem
+
+
+def _light_off(status: str, deadline: dt.date | None) -> str:
+    """What shows instead of a light where none applies: nothing is owed on
+    a closed or cancelled item, and without a deadline nothing can be late
+    (无时限, not green); "" where the light shows."""
+    if status not in workflow.ACTIVE:
+        return "—"
+    if deadline is None:
+        return _("无时限")
+    return ""
 
 
 def _status_note(problem: Problem, moves: list, forms: set[str]) -> str:
@@ -162,7 +167,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
             params["org"] = ""
         if params["category"] and parse_id(params["category"]) not in {c.pk for c in categories}:
             params["category"] = ""
-    visible = selectors.problems_visible_to(user=user)
+    visible = selectors.problems_in_scope(user=user)
     rows = selectors.problem_filter(visible, params, user=user)
     # The counts ignore the light filter so that each one stays clickable,
     # and count only what is still owed: closed, cancelled and undated
@@ -171,17 +176,12 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     counts = selectors.light_counts(
         unlit.filter(status__in=workflow.ACTIVE, deadline__isnull=False)
     )
-    # Count a column of the (zone, status, deadline) index rather than the
-    # id, so that PostgreSQL can answer from the index alone (Django refuses
-    # COUNT(*) with a filter; status is never NULL, so this counts rows).
-    totals = unlit.order_by().aggregate(
-        closed=Count("status", filter=Q(status=Status.CLOSED)),
-        active=Count("status", filter=Q(status__in=workflow.ACTIVE)),
-        counted=Count("status", filter=~Q(status=Status.CANCELLED)),
-    )
-    page = Paginator(selectors.ProblemPages(rows), PAGE_SIZE).get_page(request.GET.get("page"))
-    for problem in page.object_list:
-        _decorate(problem)
+    totals = selectors.list_totals(unlit)
+    # Without a light filter the list is what was counted: no COUNT of its own.
+    known = None if params["light"] else totals["total"]
+    pages = selectors.ProblemPages(rows, count=known)
+    page = Paginator(pages, PAGE_SIZE).get_page(request.GET.get("page"))
+    _list_rows(page.object_list)
     filtered = any(params[key] for key in LIST_PARAMS if key not in ("sort", "zone"))
     context = {
         "page": page,
@@ -198,7 +198,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         "sorts": SORT_CHOICES,
         "counts": [(light, label, counts[light]) for light, label in Light.choices],
         "totals": {
-            **totals,
+            **{key: totals[key] for key in ("closed", "active", "counted")},
             "rate": round(100 * totals["closed"] / totals["counted"])
             if totals["counted"]
             else None,
@@ -211,6 +211,39 @@ def problem_list(request: HttpRequest) -> HttpResponse:
     }
     template = "ledger/_list_body.html" if wants_fragment(request) else "ledger/list.html"
     return vary_on_htmx(render(request, template, context))
+
+
+def _list_rows(rows: list[dict[str, Any]]) -> None:
+    """What each row of the list shows (ledger/_list_body.html), worked out
+    here once a page rather than by tags and filters on each of its 50 rows,
+    which were most of a zone list's time: {% url %} is a reverse, an include
+    a template context, a display label a translation of every choice. The
+    light and status cells are their shared templates rendered once per
+    distinct value."""
+    # One reverse: the detail URL differs between rows only by the id.
+    marker = 987654321
+    detail = reverse("ledger:detail", args=[marker]).replace(str(marker), "{}")
+    light_cell = loader.get_template("web/_light.html")
+    status_cell = loader.get_template("ledger/_status.html")
+    cells: dict[tuple, str] = {}
+    for row in rows:
+        status, deadline = row["status"], row["deadline"]
+        badge = STATUS_BADGES.get(status, "bg-secondary-lt")
+        row["rework"] = row["review_state"] == ReviewState.REWORK
+        row["url"] = detail.format(row["id"])
+        row["summary"] = Truncator(row["description"]).chars(60)
+        row["deadline_text"] = deadline.isoformat() if deadline else "—"
+        row["owner_name"] = row["owner_name"] or "—"
+        off = _light_off(status, deadline)
+        key = ("light", row["light"], off)
+        if key not in cells:
+            cells[key] = light_cell.render({"light": row["light"], "off": off})
+        row["light_cell"] = cells[key]
+        key = ("status", status, badge)
+        if key not in cells:
+            shown = {"status_badge": badge, "get_status_display": row["status_label"]}
+            cells[key] = status_cell.render({"p": shown})
+        row["status_cell"] = cells[key]
 
 
 def _list_chips(request: HttpRequest, zones: list, orgs: list, categories: list) -> list:
@@ -289,14 +322,19 @@ def _evidence_layout(evidence: list[Any]) -> dict[str, Any]:
     }
 
 
-def _approval(problem: Problem) -> dict[str, Any]:
+def _latest(reviews: list[Any], *actions: str, flagged: bool = False) -> Any:
+    """The latest of ``reviews`` (in their order) with one of ``actions``."""
+    return next(
+        (r for r in reversed(reviews) if r.action in actions and (r.flagged or not flagged)), None
+    )
+
+
+def _approval(problem: Problem, reviews: list[Any]) -> dict[str, Any]:
     """Who asked for 销号 and who verified it (when closed), for the printed
     销号审批表 (ledger/_print_approval.html)."""
-    last = {}
-    for review in problem.reviews.filter(action__in=["submit", "verify"]).select_related("actor"):
-        last[review.action] = review  # in order: the latest of each wins
     closed = problem.status == Status.CLOSED
-    return {"submitted": last.get("submit"), "verified": last.get("verify") if closed else None}
+    verified = _latest(reviews, "verify") if closed else None
+    return {"submitted": _latest(reviews, "submit"), "verified": verified}
 
 
 def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
@@ -349,12 +387,17 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
     moves = [m for m in moves if m["action"] not in DECISIONS]
     evidence = list(problem.evidence.select_related("uploaded_by"))
     may_verify = policy.can(user, "problem.verify", problem)
-    reuse = selectors.evidence_reuse(problem=problem, user=user) if evidence else {}
+    reuse = (
+        selectors.evidence_reuse(problem=problem, user=user, evidence=evidence) if evidence else {}
+    )
     for item in evidence:
         others = reuse.get(item.pk, [])
         item.reused = bool(others)
         item.reuse_message = _reuse_message(others) if others and may_verify else ""
     forms = {f"move:{m['action']}" for m in moves} | actions | ({"decide"} if decide else set())
+    # One read of the problem's reviews (a handful) for the three things the
+    # page takes from them, rather than a query each.
+    reviews = list(problem.reviews.select_related("actor").order_by("created_at", "pk"))
     return {
         "problem": problem,
         "moves": moves,
@@ -368,10 +411,7 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "actions": actions,
         "forms": forms,
         "status_note": independence_refusal or _status_note(problem, moves + decide, forms),
-        "flagged_verification": problem.reviews.filter(action="verify", flagged=True)
-        .select_related("actor")
-        .order_by("-created_at", "-pk")
-        .first(),
+        "flagged_verification": _latest(reviews, "verify", flagged=True),
         # A new entry shows that it awaits review; later, only a decision.
         "show_review_state": problem.status == Status.OPEN
         or problem.review_state != ReviewState.PENDING,
@@ -384,13 +424,10 @@ def _detail_context(request: HttpRequest, problem: Problem) -> dict[str, Any]:
         "timeline": timeline(problem, user),
         "rework": problem.rework,
         # Why the work is back on the owner's desk, if a verifier sent it back.
-        "sent_back": problem.reviews.filter(action__in=["return", "reopen"])
-        .select_related("actor")
-        .order_by("-created_at", "-pk")
-        .first()
+        "sent_back": _latest(reviews, "return", "reopen")
         if problem.status == Status.IN_PROGRESS
         else None,
-        "approval": _approval(problem),
+        "approval": _approval(problem, reviews),
         "review_badge": {
             ReviewState.PENDING: "bg-secondary-lt",
             ReviewState.APPROVED: "bg-green-lt",

@@ -3,7 +3,9 @@ page (its URL name resolves); until then it is shown greyed out."""
 
 from __future__ import annotations
 
-from django.urls import NoReverseMatch, reverse
+import functools
+
+from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from shiji.orgs import policy
@@ -28,6 +30,14 @@ def _url(name: str) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=8)
+def _area_urls(resolver: object, prefix: str) -> tuple[str | None, ...]:
+    """The areas' URLs, reversed once per URL configuration and script
+    prefix rather than on every page (nine reverses a request). The resolver
+    is part of the key: a changed ROOT_URLCONF (tests) makes a new one."""
+    return tuple(_url(name) for _key, _label, name in AREAS)
+
+
 def shell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -37,9 +47,10 @@ def shell(request):
         if request.resolver_match
         else ""
     )
+    urls = _area_urls(get_resolver(get_urlconf()), get_script_prefix())
     areas = [
-        {"key": key, "label": label, "url": _url(name), "active": current == key}
-        for key, label, name in AREAS
+        {"key": key, "label": label, "url": url, "active": current == key}
+        for (key, label, _name), url in zip(AREAS, urls, strict=True)
     ]
     admin_links = []
     if policy.can(user, "user.view"):

@@ -49,6 +49,10 @@ def test_the_quick_bench_measures_every_figure_against_its_floor(tmp_path):
         "home: national viewer",
         "home: system admin",
         "我的待办 (zone admin)",
+        "home: zone leader",
+        "home: zone supervisor",
+        "我的待办 (zone secretary)",
+        "我的待办 (zone liaison)",
         "import dry run, 10,000 rows",
     ):
         assert figures[name]["median"] > 0, name
@@ -60,5 +64,10 @@ def test_the_quick_bench_measures_every_figure_against_its_floor(tmp_path):
     assert figures["import dry run, 10,000 rows"]["extra"]["created"] == 10_000
     load = data["load"]
     assert load["errors"] == 0, load["error_samples"]
-    assert load["writes_2xx"] == load["rows_written"] > 0
+    # Every kind of write: as many rows as 2xx answers, and an audit event each.
+    assert load["writes_2xx"] == load["rows_written"]
+    assert set(load["writes_2xx"]) == {"progress note", "public intake"}
+    assert all(n > 0 for n in load["writes_2xx"].values()), load["writes_2xx"]
+    assert load["audit_events_written"] == sum(load["writes_2xx"].values())
+    assert load["server_rss_max_mb"] > 0
     assert "| zone list (HTML) |" in done.stdout

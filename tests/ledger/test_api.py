@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 from shiji.audit.models import AuditEvent
 from shiji.ledger.models import DeadlineExtension, Evidence, Problem, ProgressNote, Review
 from shiji.orgs import services as org_services
+from shiji.orgs.models import Person
 from shiji.wsgi import application
 from tests.conftest import SYSTEM
 from tests.ledger.conftest import png_bytes
@@ -355,6 +356,42 @@ def test_list_query_count_does_not_grow_with_the_rows(
         make_problem(world, org=world.a.firm if i % 2 else world.a.dept, status="submitted")
     with django_assert_num_queries(8):
         assert len(client.get(URL, data=params).json()["items"]) == 7
+
+
+def test_list_items_are_the_problems_as_their_own_url_gives_them(world, make_problem, api):
+    """The list writes its rows out without the schema (ledger/api.py,
+    problem_list); each item must still be exactly what GET /problems/{id},
+    which goes through ProblemOut, answers: same fields, order and values."""
+    client = api(world["zone_admin"])
+    made = [
+        make_problem(world, status="in_progress", deadline=today() - dt.timedelta(days=2)),
+        make_problem(world, owner=None, deadline=None, leader=Person.objects.first()),
+        make_problem(world, status="submitted", deadline=today() + dt.timedelta(days=3)),
+    ]
+    same = png_bytes("同一张照片")
+    for problem in made[:2]:
+        response = post_form(
+            api(world["liaison"]), f"{URL}/{problem.pk}/evidence", upload("a.png", same)
+        )
+        assert response.status_code == 201, response.content
+
+    labels = {}
+    for language in ("zh-hans", "en"):
+        client.headers["Cookie"] = f"django_language={language}"
+        listed = client.get(URL, data={"page_size": 200})
+        assert listed.status_code == 200
+        assert listed["Content-Type"] == client.get(f"{URL}/{made[0].pk}")["Content-Type"]
+        items = json.loads(listed.content)["items"]
+        assert {item["id"] for item in items} == {p.pk for p in made}
+        for item in items:
+            alone = client.get(f"{URL}/{item['id']}").content
+            assert json.dumps(item, ensure_ascii=False) == json.dumps(
+                json.loads(alone), ensure_ascii=False
+            )
+        assert {i["light"] for i in items} == {"red", "yellow", "green"}
+        assert [i["reused_evidence"] for i in items].count(True) == 2
+        labels[language] = {i["status_label"] for i in items}
+    assert labels["en"] != labels["zh-hans"]  # the labels follow the language
 
 
 # Editing ---------------------------------------------------------------------------

@@ -145,6 +145,21 @@ def test_a_named_env_file_that_is_missing_stops_the_start(tmp_path):
         ),
         ("SHIJI_ENV", "prod", "SHIJI_ENV must be one of development, production, not 'prod'"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, not 'LOUD'"),
+        (
+            "ARGON2_MEMORY_MB",
+            "7",
+            "ARGON2_MEMORY_MB must be a whole number from 8 to 1024, not '7'",
+        ),
+        (
+            "SESSION_STORE",
+            "redis",
+            "SESSION_STORE must be one of db, cached_db, cache, not 'redis'",
+        ),
+        (
+            "RATE_LIMIT_STORE",
+            "redis",
+            "RATE_LIMIT_STORE must be one of database, cache, not 'redis'",
+        ),
     ],
 )
 def test_a_bad_value_stops_the_start_naming_the_variable_and_its_range(
@@ -171,6 +186,76 @@ def test_conn_max_age_is_checked_for_postgresql(env_file):
     )
     values = settings_of(env_file, DATABASE_URL=url, CONN_MAX_AGE="0")
     assert values["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+
+
+PG_URL = "postgres://shiji@127.0.0.1:5432/shiji"
+
+
+def test_postgresql_pool_and_statement_timeout(env_file):
+    plain = settings_of(env_file, DATABASE_URL=PG_URL)["DATABASES"]["default"]
+    assert "pool" not in plain["OPTIONS"] and "options" not in plain["OPTIONS"]
+    assert plain["CONN_MAX_AGE"] == 60
+    pooled = settings_of(
+        env_file,
+        DATABASE_URL=PG_URL,
+        DB_POOL_SIZE="8",
+        DB_POOL_TIMEOUT="5",
+        DB_STATEMENT_TIMEOUT="30",
+    )["DATABASES"]["default"]
+    assert pooled["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 8, "timeout": 5}
+    # Django refuses persistent connections beside a pool.
+    assert pooled["CONN_MAX_AGE"] == 0
+    assert pooled["OPTIONS"]["options"] == "-c statement_timeout=30000"
+    assert (
+        refusal(env_file, DATABASE_URL=PG_URL, DB_POOL_SIZE="201")
+        == "DB_POOL_SIZE must be a whole number from 0 to 200, not '201'"
+    )
+    assert (
+        refusal(env_file, DATABASE_URL=PG_URL, DB_STATEMENT_TIMEOUT="30s")
+        == "DB_STATEMENT_TIMEOUT must be a whole number from 0 to 3600, not '30s'"
+    )
+
+
+def test_a_read_replica_adds_its_database_and_the_router(env_file):
+    assert "DATABASE_ROUTERS" not in settings_of(env_file, DATABASE_URL=PG_URL)
+    values = settings_of(
+        env_file,
+        DATABASE_URL=PG_URL,
+        DATABASE_REPLICA_URL="postgres://shiji@10.0.0.2:5432/shiji",
+        DB_STATEMENT_TIMEOUT="30",
+    )
+    replica = values["DATABASES"]["replica"]
+    assert replica["HOST"] == "10.0.0.2"
+    assert replica["OPTIONS"]["options"] == "-c statement_timeout=30000"
+    assert replica["TEST"] == {"MIRROR": "default"}
+    assert values["DATABASE_ROUTERS"] == ["shiji.core.db_router.ReplicaRouter"]
+    assert (
+        refusal(env_file, DATABASE_REPLICA_URL="postgres://shiji@10.0.0.2:5432/shiji")
+        == "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL"
+    )
+
+
+def test_shared_sessions_rate_limits_and_object_storage(env_file):
+    values = settings_of(env_file)
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    assert values["RATE_LIMIT_STORE"] == "database"
+    assert values["STORAGES"]["default"]["BACKEND"].endswith("FileSystemStorage")
+    values = settings_of(
+        env_file,
+        CACHE_URL="redis://127.0.0.1:6379/0?key_prefix=shiji",
+        SESSION_STORE="cache",
+        RATE_LIMIT_STORE="cache",
+        S3_BUCKET="evidence",
+        S3_ENDPOINT_URL="http://127.0.0.1:9000",
+    )
+    assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHES"]["default"]["KEY_PREFIX"] == "shiji"
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cache"
+    storage = values["STORAGES"]["default"]
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["OPTIONS"]["bucket_name"] == "evidence"
+    assert storage["OPTIONS"]["endpoint_url"] == "http://127.0.0.1:9000"
+    assert storage["OPTIONS"]["file_overwrite"] is False
 
 
 def test_manage_py_reports_a_bad_value_at_start(env_file):
