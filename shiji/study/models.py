@@ -149,14 +149,19 @@ class Attendance(models.Model):
         ordering = ["session", "person__org__path", "person__name"]
         verbose_name = gettext_lazy("出勤")
         verbose_name_plural = gettext_lazy("出勤")
-        # The sessions with attendance not recorded yet (出勤待补录, a to-do
-        # count on the home page) from the few pending rows, not ~1M rows.
         indexes = [
+            # The sessions with attendance not recorded yet (出勤待补录, a to-do
+            # count on the home page) from the few pending rows, not ~1M rows.
             models.Index(
                 fields=["session"],
                 condition=models.Q(present__isnull=True),
                 name="attendance_pending_idx",
-            )
+            ),
+            # Study coverage (assessment.campaign.study_counts: the campaign
+            # scores and the national home page): "present at a session of
+            # the period" per person, read from this index alone, without a
+            # visit to each of the person's attendance rows.
+            models.Index(fields=["person", "present", "session"], name="attendance_person_present"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -100,7 +100,7 @@ def build_scores(world, enter, *, zone=None, admin=None, enterer=None):
 def records_off(monkeypatch) -> None:
     """No platform records: the campaign figures are left out of the
     hand-computed fixture (their own test below gives them)."""
-    monkeypatch.setattr(scores, "_records", lambda zone_ids, start, end: {})
+    monkeypatch.setattr(scores, "_records", lambda zone_ids, start, end, codes: {})
 
 
 @pytest.fixture
@@ -233,8 +233,10 @@ def test_without_a_latent_score_there_is_no_composite(world, enter, no_records):
 def test_platform_records_replace_figures_and_amounts_follow_the_days_elapsed(fixture, monkeypatch):
     asked = []
 
-    def records(zone_ids, start, end):
+    def records(zone_ids, start, end, codes):
         asked.append((list(zone_ids), start, end))
+        # Only the records the active indicators are drawn from are read.
+        assert codes == {"ledger.closure_rate", "regulations.issued", "outreach.satisfaction"}
         return {fixture.a.zone.pk: {"ledger.closure_rate": Decimal("72"),
                                     "regulations.issued": Decimal("3"),
                                     "outreach.satisfaction": None}}  # fmt: skip
