@@ -180,8 +180,15 @@ else:
     # Off by default: migrations and db_worker's long jobs must not be cut;
     # give it to the app servers' environment only (README "Production").
     DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 0, 0, 3600)
+    # No JIT compilation: the planner prices a grouped read with a subquery
+    # per row (study coverage, a feedback's first answer: the roll-ups and
+    # the national home page) above jit_above_cost, and compiling it took
+    # 130-480 ms, more than running it; Shiji's queries are short reads that
+    # JIT never pays back.
+    _server = ["-c jit=off"]
     if DB_STATEMENT_TIMEOUT:
-        _options["options"] = f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}"
+        _server.append(f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}")
+    _options["options"] = " ".join(_server)
     # psycopg's connection pool (Django's OPTIONS["pool"], psycopg-pool): each
     # process keeps up to DB_POOL_SIZE connections for its threads. The pool
     # replaces persistent connections, which Django refuses beside it.

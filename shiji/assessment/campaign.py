@@ -18,8 +18,7 @@ and ratings those given in it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -392,7 +391,7 @@ def compute(
     grouping: Grouping, windows: dict[int, Window], parts: Iterable[str] = tuple(PARTS)
 ) -> dict[Any, Figures]:
     """The figures of every group: one query per part of ``parts`` (eight
-    for all of them; on PostgreSQL one more, ``_without_jit``), whatever the
+    for all of them), whatever the
     number of groups or records. Each query reads its records once, grouped,
     and the subqueries left per row are index probes (study: the person's
     first attendance; feedback: its answers). At 174 zones the national
@@ -403,28 +402,8 @@ def compute(
     parts = set(parts)
     if "problems" in parts:
         parts.discard("closure")  # counted with the rest
-    with _without_jit():
-        return _compute(grouping, windows, parts)
-
-
-@contextmanager
-def _without_jit() -> Iterator[None]:
-    """PostgreSQL: no JIT compilation for the queries inside. The planner
-    prices a grouped read with a subquery per row (study coverage, the
-    first answer of feedback) above ``jit_above_cost``, and compiling it
-    took 130–440 ms of the national roll-up, more than running it (one
-    statement more; ``SET LOCAL`` lasts until the transaction ends, the
-    request's when there is one). SQLite has no JIT, and a transaction
-    there would take the write lock (``transaction_mode`` IMMEDIATE)."""
-    from django.db import connection, transaction
-
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-        yield
+    # (On PostgreSQL without JIT: settings.py turns it off for every connection.)
+    return _compute(grouping, windows, parts)
 
 
 def _compute(grouping: Grouping, windows: dict[int, Window], parts: set[str]) -> dict[Any, Figures]:

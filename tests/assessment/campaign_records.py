@@ -13,7 +13,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
 from shiji.campaigns.models import StudyKind, Task, TaskAssignment, WorkArrangement
@@ -29,10 +28,6 @@ from shiji.regulations import services as regulations
 from shiji.regulations.models import Regulation
 from shiji.study.models import Attendance, StudySession
 from tests.ledger.conftest import create_categories, problem_maker
-
-# The statement that turns PostgreSQL's JIT off around the campaign figures
-# (assessment.campaign._without_jit): one query more there.
-NO_JIT = 1 if connection.vendor == "postgresql" else 0
 
 START = dt.date(2026, 3, 1)
 END = dt.date(2026, 5, 31)

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shiji.ledger.models import Problem
-from tests.assessment.campaign_records import END, NO_JIT, START, build
+from tests.assessment.campaign_records import END, START, build
 from tests.conftest import build_world, forget_memos, shared_records
 
 PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
@@ -242,7 +242,7 @@ def test_the_comparison_page_does_not_query_more_with_more_zones(world, records,
     assert _count(client) == before
     # session, user, grants, zones; 8 for the figures (and JIT off on
     # PostgreSQL); the categories.
-    assert before == 13 + NO_JIT
+    assert before == 13
 
 
 def test_the_org_page_does_not_query_more_with_more_orgs_and_records(world, records, login):
@@ -263,7 +263,7 @@ def test_the_org_page_does_not_query_more_with_more_orgs_and_records(world, reco
     assert _count(client) == before
     # session, user, grants, zones, the zone's orgs; 8 for the figures (and
     # JIT off on PostgreSQL); the categories.
-    assert before == 14 + NO_JIT
+    assert before == 14
 
 
 # Excel export -------------------------------------------------------------------

@@ -29,7 +29,7 @@ from decimal import Decimal
 import pytest
 
 from shiji.assessment.campaign import indicator_values
-from tests.assessment.campaign_records import END, NO_JIT, START, build
+from tests.assessment.campaign_records import END, START, build
 from tests.conftest import build_world, forget_memos, make_tree, shared_records
 
 
@@ -229,14 +229,14 @@ def test_zone_figures_take_eight_queries_whatever_the_number_of_zones(
     from shiji.assessment.campaign import zone_figures
 
     ids = [world.a.zone.pk, world.b.zone.pk]
-    with django_assert_num_queries(8 + NO_JIT):
+    with django_assert_num_queries(8):
         zone_figures(zone_ids=ids, start=START, end=END)
     more = [_more(world, records, f"z{i}") for i in range(3)]
-    with django_assert_num_queries(8 + NO_JIT):
+    with django_assert_num_queries(8):
         found = zone_figures(zone_ids=ids + [t.zone.pk for t in more], start=START, end=END)
     assert found[more[0].zone.pk].problems == 1
     # Without dates, one more query: the zones' campaign starts.
-    with django_assert_num_queries(9 + NO_JIT):
+    with django_assert_num_queries(9):
         zone_figures(zone_ids=ids + [t.zone.pk for t in more])
 
 
@@ -247,7 +247,7 @@ def test_subtree_figures_take_eight_queries_whatever_the_number_of_orgs(
     from shiji.orgs import services as orgs
 
     a = world.a
-    with django_assert_num_queries(8 + NO_JIT):
+    with django_assert_num_queries(8):
         subtree_figures(zone_id=a.zone.pk, subtrees=[a.organ.path], start=START, end=END)
     extra = [
         orgs.org_create(
@@ -260,7 +260,7 @@ def test_subtree_figures_take_eight_queries_whatever_the_number_of_orgs(
         )
         for i in range(4)
     ]
-    with django_assert_num_queries(8 + NO_JIT):
+    with django_assert_num_queries(8):
         figs = subtree_figures(
             zone_id=a.zone.pk,
             subtrees=[a.organ.path, a.econ.path, a.soe.path, *[o.path for o in extra]],

@@ -20,7 +20,6 @@ import time_machine
 from django.urls import reverse
 
 from shiji.assessment.services import measurement_confirm, target_set
-from tests.assessment.campaign_records import NO_JIT
 from tests.assessment.test_scores import build_scores, records_off
 from tests.conftest import make_tree
 
@@ -126,7 +125,7 @@ def test_the_page_costs_the_same_queries_with_more_zones(
 ):
     client = login(world["national"])
     client.get(URL)
-    with django_assert_num_queries(10 + NO_JIT) as first:
+    with django_assert_num_queries(10) as first:
         client.get(URL)
     build_scores(world, enter)
     zone_b(world, enter)

@@ -103,3 +103,13 @@ def test_a_moment_is_on_or_before_a_day_as_its_local_date_says(world, hour, days
         .first()
     )
     assert answer == (timezone.localtime(moment).date() <= day)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's JIT")
+@pytest.mark.django_db
+def test_postgresql_connections_never_jit_compile_the_roll_up_queries():
+    # Compiling the grouped study and feedback reads took longer than running
+    # them (settings.py turns JIT off for every connection).
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

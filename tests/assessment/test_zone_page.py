@@ -15,7 +15,6 @@ import time_machine
 from django.urls import reverse
 
 from shiji.assessment.services import measurement_confirm
-from tests.assessment.campaign_records import NO_JIT
 from tests.assessment.test_scores import NOTE, build_scores, records_off
 
 # Reckoned on 1 December 2026 (test_scores.AS_OF): the default year is 2026.
@@ -138,7 +137,7 @@ def test_the_page_costs_the_same_queries_with_more_figures_and_zones(
 
     client = login(world["national"])
     page_of(client, world.a.zone)
-    with django_assert_num_queries(10 + NO_JIT) as first:
+    with django_assert_num_queries(10) as first:
         page_of(client, world.a.zone)
     build_scores(world, enter)
     build_scores(world, enter, zone=world.b.zone, admin=world["sysadmin"],

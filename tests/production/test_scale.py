@@ -281,6 +281,8 @@ assert 1 <= len(pids) <= 3, pids  # 12 threads, at most 3 server connections
 with connection.cursor() as c:
     c.execute("SHOW statement_timeout")
     assert c.fetchone()[0] == "1s"
+    c.execute("SHOW jit")  # off beside the timeout, not replaced by it
+    assert c.fetchone()[0] == "off"
     try:
         c.execute("SELECT pg_sleep(3)")
     except OperationalError as e:
