@@ -68,15 +68,17 @@ def info() -> dict:
 
 
 def sql(pages: list[list[str]]) -> dict:
-    """The list query of each page (the one that reads ledger_problem with a
-    LIMIT), as executed, captured through Django's test client."""
+    """The list queries of each page, as executed, captured through Django's
+    test client: the page's ids (the query that reads ledger_problem with an
+    ORDER BY and a LIMIT) and the query after it that reads those rows by id
+    (a deferred join, ledger.selectors.problem_page)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from shiji.orgs.models import User
 
-    found = {}
+    found: dict[str, list[str] | None] = {}
     for username, url in pages:
         client = Client()
         client.force_login(User.objects.get(username=username))
@@ -84,12 +86,20 @@ def sql(pages: list[list[str]]) -> dict:
             response = client.get(url, HTTP_HOST="127.0.0.1")
         if response.status_code != 200:
             raise SystemExit(f"{url}: {response.status_code}")
-        lists = [
-            q["sql"]
-            for q in captured.captured_queries
-            if "ledger_problem" in q["sql"] and "LIMIT" in q["sql"] and "ORDER BY" in q["sql"]
-        ]
-        found[url] = lists[0] if lists else None
+        queries = [q["sql"] for q in captured.captured_queries]
+        ids = next(
+            (
+                i
+                for i, q in enumerate(queries)
+                if "ledger_problem" in q and "LIMIT" in q and "ORDER BY" in q
+            ),
+            None,
+        )
+        if ids is None:
+            found[url] = None
+            continue
+        rows = next((q for q in queries[ids + 1 :] if 'FROM "ledger_problem"' in q), None)
+        found[url] = [queries[ids]] + ([rows] if rows else [])
     return found
 
 

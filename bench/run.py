@@ -326,8 +326,9 @@ def timed(client: Client, path: str, runs: int, warmup: int) -> list[float]:
 # Floors ----------------------------------------------------------------------
 
 
-def raw_sql_samples(url: str, sql: str, runs: int, warmup: int) -> list[float]:
-    """The list's SQL through a bare driver connection (no Django)."""
+def raw_sql_samples(url: str, sql: list[str], runs: int, warmup: int) -> list[float]:
+    """The list's SQL (its page's ids, then their rows) through a bare
+    driver connection (no Django), one sample for the statements together."""
     if url.startswith("sqlite"):
         import sqlite3
 
@@ -340,7 +341,8 @@ def raw_sql_samples(url: str, sql: str, runs: int, warmup: int) -> list[float]:
     try:
         for i in range(warmup + runs):
             started = time.perf_counter()
-            conn.execute(sql).fetchall()
+            for statement in sql:
+                conn.execute(statement).fetchall()
             if i >= warmup:
                 samples.append(time.perf_counter() - started)
     finally:
