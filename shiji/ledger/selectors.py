@@ -175,6 +175,19 @@ def page_rows(ids: list[int]) -> QuerySet[Problem, dict[str, Any]]:
     return rows
 
 
+def problem_objects_page(qs: QuerySet[Problem], start: int, stop: int) -> list[Problem]:
+    """Rows ``start:stop`` of the ordered list ``qs`` as models, by the same
+    deferred join as ``problem_page``: for the lists that need what ``qs``
+    annotates or the models' methods (我的待办's groups), not the ledger's
+    rows. ``qs``'s filters are kept for the rows: its annotations may depend
+    on them."""
+    ids = list(page_ids(qs, start, stop))
+    if not ids:
+        return []
+    rows = {row.pk: row for row in qs.order_by().filter(pk__in=ids)}
+    return [rows[pk] for pk in ids]
+
+
 def problem_page(qs: QuerySet[Problem], start: int, stop: int) -> list[dict[str, Any]]:
     """Rows ``start:stop`` of the ordered list ``qs`` as a deferred join: the
     page's ids from the problem table alone, then only those rows joined to

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shiji.core.client import client_address
 from shiji.core.errors import AppError, invalid
 from shiji.core.pages import error_response
-from shiji.ledger.selectors import problem_page
+from shiji.ledger.selectors import problem_objects_page
 from shiji.orgs import services
 from shiji.orgs.selectors import zones_visible_to
 from shiji.web import todo, zones
@@ -131,7 +131,7 @@ def todo_list(request):
             # table, then those rows. Sorting the joined rows, with each one's
             # evidence-reuse subquery, took 245 ms for a system admin's
             # submitted problems of every zone at 100k.
-            rows = problem_page(shown, 0, TODO_LIMIT)
+            rows = problem_objects_page(shown, 0, TODO_LIMIT)
             for p in rows:
                 _decorate_problem(p)
         else:
