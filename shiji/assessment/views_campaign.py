@@ -86,9 +86,10 @@ class Cell:
             if self.percent is not None:
                 head = f"<strong>{_esc(str(localize(self.percent)))}%</strong>"
             else:
-                head = (
-                    f'<span class="text-secondary" title="{_esc(_("没有可计算的记录"))}">—</span>'
-                )
+                # Outside the f-string: xgettext does not read calls inside one.
+                nothing = _esc(_("没有可计算的记录"))
+                head = f'<span class="text-secondary" title="{nothing}">—</span>'
+
             num = _linked(self.num, self.num_url, "data-num")
             den = _linked(self.den, self.den_url, "data-den")
             return f'{head}\n<div class="small text-secondary text-nowrap">{num}/{den}</div>\n'
