@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from shiji.campaigns.models import StudyKind, Task, TaskAssignment, WorkArrangement
@@ -272,3 +273,36 @@ def build(world) -> Records:
     assert Review.objects.filter(action="reopen").count() == 1
     assert DeadlineExtension.objects.count() == 3
     return rec
+
+
+def module_fixtures() -> tuple[Any, ...]:
+    """The fixtures of a test module that reads one world and its campaign
+    records: ``shared`` builds them once for the module rather than for each
+    test (about 600 queries), and each test runs in a savepoint rolled back
+    after it (tests/conftest.py's shared_records); ``world``, ``records`` and
+    ``_media_root`` hand them to the tests. The tests that take only
+    ``world`` do not depend on the records being absent. A module takes
+    them with ``shared, world, records, _media_root = module_fixtures()``."""
+    from tests.conftest import build_world, forget_memos, shared_records
+
+    @pytest.fixture(scope="module")
+    def shared(django_db_setup, django_db_blocker, tmp_path_factory):
+        def world_and_records():
+            world = build_world()
+            return world, build(world)
+
+        yield from shared_records(django_db_blocker, tmp_path_factory, world_and_records)
+
+    @pytest.fixture
+    def world(shared, db):
+        return forget_memos(shared.value[0])
+
+    @pytest.fixture
+    def records(shared, world):
+        return shared.value[1]
+
+    @pytest.fixture
+    def _media_root(shared, settings, tmp_path):
+        settings.MEDIA_ROOT = shared.media_copy(tmp_path)
+
+    return shared, world, records, _media_root

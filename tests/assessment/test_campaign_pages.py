@@ -16,38 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shiji.ledger.models import Problem
-from tests.assessment.campaign_records import END, START, build
-from tests.conftest import build_world, forget_memos, shared_records
+from tests.assessment.campaign_records import END, START, module_fixtures
 
 PERIOD = {"from": START.isoformat(), "to": END.isoformat()}
 
 
-# The fixture world and the records, built once for the module rather than
-# for each test (about 600 queries); each test runs in a savepoint rolled
-# back after it (tests/conftest.py's shared_records). The tests that take only
-# ``world`` do not depend on the records being absent.
-@pytest.fixture(scope="module")
-def shared(django_db_setup, django_db_blocker, tmp_path_factory):
-    def world_and_records():
-        world = build_world()
-        return world, build(world)
-
-    yield from shared_records(django_db_blocker, tmp_path_factory, world_and_records)
-
-
-@pytest.fixture
-def world(shared, db):
-    return forget_memos(shared.value[0])
-
-
-@pytest.fixture
-def records(shared, world):
-    return shared.value[1]
-
-
-@pytest.fixture
-def _media_root(shared, settings, tmp_path):
-    settings.MEDIA_ROOT = shared.media_copy(tmp_path)
+shared, world, records, _media_root = module_fixtures()
 
 
 def page(client, **params):
