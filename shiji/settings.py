@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import environ
+import jinja2
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -154,6 +155,16 @@ TEMPLATES = [
                 "shiji.web.context.shell",
             ],
         },
+    },
+    # Jinja2 renders only the rows of the hottest lists (<app>/jinja2/), from
+    # values their views work out: Django's engine resolving ~700 cells was
+    # most of a zone list's time (README "Benchmarks"). Pages, layouts and
+    # everything with tags stay Django templates.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"undefined": jinja2.StrictUndefined},
     },
 ]
 
