@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "shiji.study",
     "shiji.outreach",
     "shiji.assessment",
+    "shiji.reports",
     "shiji.web",
     "shiji.demo",
     "shiji.national",

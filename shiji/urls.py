@@ -27,6 +27,7 @@ urlpatterns = [
     path("outreach/", include("shiji.outreach.urls")),
     path("p/", include("shiji.outreach.public_urls")),
     path("assessment/", include("shiji.assessment.urls")),
+    path("reports/", include("shiji.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("bench/empty/", bench.empty),  # 404 unless BENCH_EMPTY_VIEW
