@@ -49,6 +49,13 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WEEKS = 26  # the weekly chart's reach back from the end of the period
+
+# Colours that mean what they say (Tabler's palette): grey waits, blue is
+# under way, orange waits for a check, green is done, red is late.
+GREY, BLUE, ORANGE, GREEN, RED, YELLOW = (
+    "#667382", "#206bc4", "#f59f00", "#2fb344", "#d63939", "#f7c948",
+)  # fmt: skip
+STATUS_COLORS = [GREY, BLUE, ORANGE, GREEN]  # open, in progress, submitted, closed
 BEHIND = 10  # zones in each "behind" table of the roll-up
 
 
@@ -85,6 +92,14 @@ class Cell:
     url: str = ""
     text: str = ""
     rate: bool = False  # a percentage (its text adds the numerator and denominator)
+    ratio: str = ""  # a rate's "numerator/denominator"
+
+    @property
+    def headline(self) -> str:
+        """The figure alone ("40.0%"), for the cards; the ratio goes below."""
+        if self.rate:
+            return "—" if self.value is None else f"{localize(self.value)}%"
+        return self.shown
 
     @property
     def shown(self) -> str:
@@ -165,7 +180,13 @@ def rate_cell(r: Ratio, url: str = "") -> Cell:
         if pct is not None
         else "—"
     )
-    return Cell(float(pct) if pct is not None else None, url=url, text=text, rate=True)
+    return Cell(
+        float(pct) if pct is not None else None,
+        url=url,
+        text=text,
+        rate=True,
+        ratio=f"{r.num}/{r.den}",
+    )
 
 
 def _link(name: str, *args: Any, **params: Any) -> str:
@@ -353,7 +374,7 @@ def zone_dashboard(
             for k in ("red", "yellow", "green")
         ],
         note=gettext("红灯：超过整改时限未销号；黄灯：7 天内到期；其余为绿灯（已销号的为绿灯）。"),
-        colors=["#d63939", "#f59f00", "#2fb344"],
+        colors=[RED, ORANGE, GREEN],
     )
 
     # Ledger status by category and by org subtree.
@@ -374,6 +395,7 @@ def zone_dashboard(
             )
             for c in categories
         ],
+        colors=STATUS_COLORS,
     )
     by_org: dict[str, dict[str, int]] = defaultdict(dict)
     keyed = found.annotate(_key=grouping.key("zone_id", "org__path"))
@@ -399,6 +421,7 @@ def zone_dashboard(
             for p in order
             if p in by_org or p in org_of
         ],
+        colors=STATUS_COLORS,
     )
 
     # Found and closed per week (the last WEEKS weeks of the period).
@@ -422,6 +445,7 @@ def zone_dashboard(
         title=gettext("每周发现与销号问题数"),
         chart="line",
         columns=[gettext("周（起始日）"), gettext("发现"), gettext("销号")],
+        colors=[BLUE, GREEN],
         rows=[
             Row(
                 monday.isoformat(),
@@ -525,6 +549,7 @@ def zone_dashboard(
         chart="stack",
         columns=[gettext("任务"), gettext("已通过"), gettext("未完成"), gettext("红灯")],
         rows=task_rows,
+        colors=[GREEN, BLUE, RED],
         note=gettext(
             "每项任务分派到各单位的份数：审核通过的、尚未完成的、超过时限未完成的（红灯）。"
         ),
@@ -582,6 +607,7 @@ def zone_dashboard(
             for a in Action
             if a in by_action
         ],
+        colors=[GREY, ORANGE, GREEN],  # draft, review, issued
         note=gettext("全部制度（不限统计期），按制定类型和状态。"),
     )
 
@@ -959,6 +985,7 @@ def rollup(
         title=gettext("每月发现与销号问题数"),
         chart="line",
         columns=[gettext("月份"), gettext("发现"), gettext("销号")],
+        colors=[BLUE, GREEN],
         rows=[
             Row(
                 first.strftime("%Y-%m"),

@@ -194,7 +194,7 @@ def test_a_table_exports_to_excel_as_on_the_page(world, records, login):
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     ws = book.worksheets[0]
-    rows = [[c for c in row] for row in ws.iter_rows(values_only=True)]
+    rows = [list(row) for row in ws.iter_rows(values_only=True)]
     header = next(r for r in rows if r and r[0] == "单位")
     assert list(header) == ["单位", "学习覆盖率（%）", "在册人数", "已参学人数"]
     body = rows[rows.index(header) + 1 :]
@@ -259,7 +259,7 @@ def test_a_replica_that_is_down_costs_a_log_line_not_an_error(
     with caplog.at_level(logging.WARNING, logger="shiji.reports.dashboards"):
         page = client.get(reverse("reports:zone", args=[world.a.zone.pk]), PERIOD)
     assert page.status_code == 200
-    assert "40.0%（2/5）" in page.content.decode()
+    assert "40.0%" in page.content.decode() and "2/5" in page.content.decode()
     assert any("read replica is unavailable" in r.getMessage() for r in caplog.records)
 
 

@@ -53,7 +53,7 @@
     base.series = spec.series.map(function (s) {
       return {
         type: spec.type === "line" ? "line" : "bar", name: s.name, data: s.data,
-        stack: spec.type === "stack" ? "total" : undefined,
+        stack: spec.type === "stack" ? "total" : undefined, barMaxWidth: 56,
         cursor: "pointer", emphasis: {focus: "series"},
       };
     });
