@@ -61,6 +61,6 @@ class RollupOut(Schema):
 def rollup(request, filters: Query[RollupFilters]):
     policy.require(request.user, "report.view")
     data = dashboards.report_reads(
-        lambda: dashboards.rollup(user=request.user, province=filters.province)
+        lambda: dashboards.rollup(user=request.user, province=filters.province, with_panels=False)
     )
     return {"items": dashboards.rollup_items(data)}
