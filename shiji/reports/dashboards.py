@@ -345,10 +345,10 @@ def zone_dashboard(
     from shiji.ledger.selectors import light_counts, problem_categories, problems_in_scope
     from shiji.orgs.selectors import orgs_visible_to, parent_path, zone_get_for_user
     from shiji.outreach.models import Kind as FeedbackKind
-    from shiji.outreach.selectors.feedback import feedback_visible_to
+    from shiji.outreach.selectors.feedback import feedback_filter, feedback_visible_to
     from shiji.regulations.models import Action
     from shiji.regulations.models import Status as RegulationStatus
-    from shiji.regulations.selectors import regulations_visible_to
+    from shiji.regulations.selectors import regulation_filter, regulations_visible_to
 
     zone_obj = zone_get_for_user(user=user, pk=zone)
     whole = zone_obj.pk in campaign.whole_zone_ids(user, [zone_obj])
@@ -383,7 +383,9 @@ def zone_dashboard(
     for f in figures.values():
         _add(total, f)
 
-    org_param = current.pk if current is not None else None
+    # The lists' own filters: the org when the view is narrowed to it (the
+    # whole zone's lists also show records without an org).
+    org_param = current.pk if current is not None and narrowed else None
     span = {"found_from": window.start.isoformat(), "found_to": window.end.isoformat()}
     base = {"zone": zone_obj.pk, "org": org_param}
 
@@ -608,15 +610,14 @@ def zone_dashboard(
         ),
     )
 
-    # Open-door feedback: volume by kind and status, reply time and satisfaction.
-    feedback = feedback_visible_to(user=user).filter(zone=zone_obj)
-    if narrowed:
-        feedback = grouping.scope(feedback, "zone_id", "org__path")
-    feedback = campaign._moment_in_window(feedback, {zone_obj.pk: window}, "zone_id", "received_at")
+    # Open-door feedback: volume by kind, through the inbox's own filters
+    # (so that each count is what its link lists); reply time and
+    # satisfaction are the campaign figures (the cards).
+    received = {"received_from": window.start.isoformat(), "received_to": window.end.isoformat()}
+    feedback = feedback_filter(feedback_visible_to(user=user), {**base, **received}, user=user)
     kinds: dict[str, int] = {}
     for r in feedback.order_by().values("kind").annotate(n=Count("*")):
         kinds[r["kind"]] = r["n"]
-    received = {"received_from": window.start.isoformat(), "received_to": window.end.isoformat()}
     feedback_panel = Panel(
         key="feedback",
         title=gettext("群众反映件数"),
@@ -634,9 +635,7 @@ def zone_dashboard(
     )
 
     # Rules made (建章立制): by action and status.
-    rules = regulations_visible_to(user=user).filter(zone=zone_obj)
-    if narrowed:
-        rules = grouping.scope(rules, "zone_id", "org__path")
+    rules = regulation_filter(regulations_visible_to(user=user), base, user=user)
     by_action: dict[str, dict[str, int]] = defaultdict(dict)
     for r in rules.order_by().values("action", "status").annotate(n=Count("*")):
         by_action[r["action"]][r["status"]] = r["n"]
