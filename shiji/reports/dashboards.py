@@ -342,7 +342,7 @@ def zone_dashboard(
     from shiji.campaigns.models import AssignmentStatus
     from shiji.campaigns.selectors import task_matrix
     from shiji.ledger.models import Status
-    from shiji.ledger.selectors import light_counts, problem_categories, problems_in_scope
+    from shiji.ledger.selectors import list_totals, problem_categories, problems_in_scope
     from shiji.orgs.selectors import orgs_visible_to, parent_path, zone_get_for_user
     from shiji.outreach.models import Kind as FeedbackKind
     from shiji.outreach.selectors.feedback import feedback_filter, feedback_visible_to
@@ -418,8 +418,10 @@ def zone_dashboard(
     )
     found = campaign.problems_in_period(in_scope, {zone_obj.pk: window})
 
-    # Lights (红黄绿灯) of the problems found in the period, not cancelled.
-    lights = light_counts(found)
+    # Lights (红黄绿灯) of the problems found in the period that still owe
+    # something by a deadline: the ledger list's own figures (list_totals),
+    # so that the list a slice opens shows the same count above it.
+    lights = list_totals(found)
     light_names = {"red": gettext("红灯"), "yellow": gettext("黄灯"), "green": gettext("绿灯")}
     light_panel = Panel(
         key="lights",
@@ -430,7 +432,9 @@ def zone_dashboard(
             Row(light_names[k], [Cell(lights[k], ledger(light=k))])
             for k in ("red", "yellow", "green")
         ],
-        note=gettext("红灯：超过整改时限未销号；黄灯：7 天内到期；其余为绿灯（已销号的为绿灯）。"),
+        note=gettext(
+            "只计未销号、有整改时限的问题。红灯：已超过整改时限；黄灯：7 天内到期；绿灯：其余。"
+        ),
         colors=[RED, ORANGE, GREEN],
     )
 

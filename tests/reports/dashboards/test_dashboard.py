@@ -10,7 +10,8 @@ Zone A (甲高新区), problems found in the period and not cancelled:
      deadline 05-01                                        → red on 05-31
   p4 某科技公司党支部, category 1, closed then reopened, deadline 06-30 → green
   p7 投资集团党委, category 2, open, deadline 06-10 (more than 7 days) → green
-  lights: red 1, yellow 0, green 4 (p1 p2 closed: green).
+  lights (as the ledger list counts them: problems not closed, with a
+  deadline): red 1 (p3), yellow 0, green 2 (p4 p7).
   by category: category 1 in progress 2, closed 2; category 2 open 1.
   by org: 机关党委 closed 2; 经济(社会)组织党委 in progress 2; 投资集团党委 open 1.
   found per week (weeks from Monday): 03-09: p1 (03-10), p2 (03-15); 03-16: p4;
@@ -74,7 +75,7 @@ def test_the_zone_admin_sees_the_hand_counted_figures_of_the_whole_zone(world, r
         "群众反映按时答复率": "50.0%（1/2）",
         "群众满意率": "66.7%（2/3）",
     }
-    assert _values(data.panel("lights")) == {"红灯": [1], "黄灯": [0], "绿灯": [4]}
+    assert _values(data.panel("lights")) == {"红灯": [1], "黄灯": [0], "绿灯": [2]}
     cat1, cat2 = (c.name for c in records.categories["a"][:2])
     # Columns: 待整改 整改中 待销号 已销号
     assert data.panel("categories").columns[1:] == ["待整改", "整改中", "待销号", "已销号"]
