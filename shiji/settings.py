@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "shiji.study",
     "shiji.outreach",
     "shiji.assessment",
+    "shiji.reports",
     "shiji.web",
     "shiji.demo",
     "shiji.national",

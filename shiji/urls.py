@@ -27,6 +27,7 @@ urlpatterns = [
     path("outreach/", include("shiji.outreach.urls")),
     path("p/", include("shiji.outreach.public_urls")),
     path("assessment/", include("shiji.assessment.urls")),
+    path("reports/", include("shiji.reports.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     # make bench's floors, 404 unless BENCH_EMPTY_VIEW (shiji/core/bench.py)

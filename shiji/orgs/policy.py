@@ -87,6 +87,15 @@ TABLE: dict[str, frozenset[str]] = {
     "regulation.issue": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY}),
     "regulation.return": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY}),
     "regulation.export": ALL,
+    # Reports (统计报表): dashboards and the roll-up for everyone in their
+    # scope; work updates (工作动态) written by organizations, approved by the
+    # zone's task force, compiled into numbered bulletins (工作简报).
+    "report.view": ALL,
+    "report.export": ALL,
+    "update.submit": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN, R.SECRETARY, R.LIAISON}),
+    "update.approve": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
+    "bulletin.view": ALL,
+    "bulletin.manage": frozenset({R.SYSTEM_ADMIN, R.ZONE_ADMIN}),
     # Open-door education (开门教育). Feedback without an organization is seen
     # by zone-level grants only; once forwarded (转办) the organization's
     # subtree sees it too. The zone admin may also name handlers and contact

@@ -62,6 +62,12 @@ regulation.submit   x  .  x  .  x  x  .
 regulation.issue    x  .  x  .  x  .  .
 regulation.return   x  .  x  .  x  .  .
 regulation.export   x  x  x  x  x  x  x
+report.view         x  x  x  x  x  x  x
+report.export       x  x  x  x  x  x  x
+update.submit       x  .  x  .  x  x  .
+update.approve      x  .  x  .  .  .  .
+bulletin.view       x  x  x  x  x  x  x
+bulletin.manage     x  .  x  .  .  .  .
 feedback.view       x  x  x  x  x  x  x
 feedback.handle     x  .  x  .  .  .  .
 feedback.answer     x  .  x  .  x  x  .
