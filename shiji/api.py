@@ -173,6 +173,7 @@ def _add_routers() -> None:
     from shiji.outreach.api_public import router as outreach_public_router
     from shiji.outreach.api_register import router as register_router
     from shiji.regulations.api import router as regulations_router
+    from shiji.reports.api_bulletins import router as bulletins_router
     from shiji.study.api import router as study_router
 
     api.add_router("/", orgs_router)
@@ -184,6 +185,7 @@ def _add_routers() -> None:
     api.add_router("/", register_router)
     api.add_router("/", outreach_public_router)
     api.add_router("/", assessment_router)
+    api.add_router("/", bulletins_router)
 
 
 _add_routers()
