@@ -32,8 +32,20 @@ from shiji.reports.models import (
 
 
 def _any(parts: list[Q | None]) -> Q | None:
+    """Either of the filters (None: nothing in scope). An empty ``Q`` (all
+    records, from a grant over all zones) wins: Django drops an empty ``Q``
+    from ``q | Q()``, which would narrow "everything" to ``q``."""
     found = [q for q in parts if q is not None]
+    if any(not q for q in found):
+        return Q()
     return functools.reduce(operator.or_, found) if found else None
+
+
+def _all(q: Q, scope: Q | None) -> Q | None:
+    """``q`` within ``scope`` (None: nothing in scope; empty: no narrowing)."""
+    if scope is None:
+        return None
+    return q & scope if scope else q
 
 
 def updates_visible_to(*, user: policy.Actor) -> QuerySet[WorkUpdate]:
@@ -42,7 +54,7 @@ def updates_visible_to(*, user: policy.Actor) -> QuerySet[WorkUpdate]:
         [
             policy.scope_q(user, "update.submit"),
             policy.scope_q(user, "update.approve"),
-            Q(status=UpdateStatus.APPROVED) & approved if approved is not None else None,
+            _all(Q(status=UpdateStatus.APPROVED), approved),
         ]
     )
     qs = WorkUpdate.objects.select_related("zone", "org")
@@ -112,7 +124,7 @@ def bulletins_visible_to(*, user: policy.Actor) -> QuerySet[Bulletin]:
     issued = _any([Q(series__zone__isnull=True), _series_q(user, "bulletin.view", "series__")])
     q = _any(
         [
-            Q(status=BulletinStatus.ISSUED) & issued if issued is not None else None,
+            _all(Q(status=BulletinStatus.ISSUED), issued),
             _series_q(user, "bulletin.manage", "series__"),
         ]
     )

@@ -181,7 +181,9 @@ def test_another_zones_update_and_photo_are_404(world, login):
     assert client.get(reverse("reports:update_detail", args=[update.pk])).status_code == 404
     url = reverse("reports:update_photo", args=[update.pk, photo.pk])
     assert client.get(url).status_code == 404
-    response = client.post(reverse("reports:update_review", args=[update.pk]), {"action": "approve"})
+    response = client.post(
+        reverse("reports:update_review", args=[update.pk]), {"action": "approve"}
+    )
     assert response.status_code == 404
     update.refresh_from_db()
     assert update.status == UpdateStatus.SUBMITTED
