@@ -32,8 +32,8 @@ from shiji.campaigns.models import Campaign
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.core.thumbnails import thumbnails_backfill
 from shiji.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, SYSTEM, DemoAccount
-from shiji.demo.models import DemoStep
 from shiji.demo.bulletins import create_seed_bulletin, create_zone_bulletin
+from shiji.demo.models import DemoStep
 from shiji.demo.outreach import create_outreach
 from shiji.demo.problems import create_problems
 from shiji.demo.roster import plan_zone

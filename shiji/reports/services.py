@@ -354,8 +354,12 @@ def _clean_bulletin(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _locked_draft(actor: policy.Actor, bulletin: Bulletin) -> Bulletin:
+    # Only the bulletin's row: the series' zone is an outer join (the
+    # national series has none), which PostgreSQL refuses to lock.
     bulletin = (
-        Bulletin.objects.select_for_update().select_related("series__zone").get(pk=bulletin.pk)
+        Bulletin.objects.select_for_update(of=("self",))
+        .select_related("series__zone")
+        .get(pk=bulletin.pk)
     )
     policy.require(actor, "bulletin.manage", bulletin)
     if bulletin.status != BulletinStatus.DRAFT:
