@@ -19,7 +19,7 @@ urlpatterns = [
     ),
     path("bulletins/", views.bulletin_list, name="bulletins"),
     path("bulletins/series/new/", views.series_create, name="series_create"),
-    path("bulletins/new/", views.bulletin_create, name="bulletin_create"),
+    path("bulletins/series/<int:series_id>/new/", views.bulletin_create, name="bulletin_create"),
     path("bulletins/<int:pk>/", views.bulletin_detail, name="bulletin_detail"),
     path("bulletins/<int:pk>/edit/", views.bulletin_edit, name="bulletin_edit"),
     path("bulletins/<int:pk>/items/", views.bulletin_add_items, name="bulletin_add_items"),

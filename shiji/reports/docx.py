@@ -344,9 +344,12 @@ def _distribution(document, bulletin: Bulletin) -> None:
         fmt.first_line_indent = -Pt(SIHAO * 3)
         _set_font(paragraph.add_run(label + text), FANGSONG, SIHAO)
         made.append(paragraph)
+    # §7.4.1: the first and last rules 0.35 mm, the one between 0.25 mm.
+    # Paragraphs with the same borders are drawn as one framed group (Word
+    # and LibreOffice alike), so the rules sit on paragraphs that differ.
     _border(made[0], "top", size=8, color="000000")
-    _border(made[-1], "bottom", size=8, color="000000")
     closing = _para(document, "", FANGSONG, SIHAO)
+    _border(closing, "top", size=6, color="000000")
     closing.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT)
     fmt = closing.paragraph_format
     fmt.left_indent = Pt(SIHAO)

@@ -109,12 +109,16 @@ def series_managed_by(*, user: policy.Actor) -> QuerySet[BulletinSeries]:
 
 
 def series_visible_to(*, user: policy.Actor) -> QuerySet[BulletinSeries]:
+    """Series whose issued bulletins ``user`` reads: their zone's, and the
+    national one for anyone with a role."""
+    if not policy.can(user, "bulletin.view"):
+        return BulletinSeries.objects.none()
     q = _any([Q(zone__isnull=True), _series_q(user, "bulletin.view")])
     return BulletinSeries.objects.select_related("zone").filter(q).order_by("zone__code", "title")
 
 
 def series_get_for_user(*, user: policy.Actor, pk: Any) -> BulletinSeries:
-    found = series_managed_by(user=user).filter(pk=parse_id(pk)).first()
+    found = series_visible_to(user=user).filter(pk=parse_id(pk)).first()
     if found is None:
         raise NotFound(gettext("简报系列不存在"))
     return found

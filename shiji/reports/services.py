@@ -13,7 +13,6 @@ series and number is the backstop).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -206,9 +205,9 @@ def update_edit(*, actor: policy.Actor, update: WorkUpdate, **fields: Any) -> Wo
 def update_add_photos(
     *, actor: policy.Actor, update: WorkUpdate, photos: Sequence[Any]
 ) -> list[UpdatePhoto]:
+    policy.require(actor, "update.submit", update)
     if not [f for f in photos if f is not None]:
         raise invalid(photos=gettext("请选择要上传的图片"))
-    policy.require(actor, "update.submit", update)
     cleaned = _clean_photos(photos)
     names = _photo_names(photos, cleaned)
     with contextlib.ExitStack() as stack, transaction.atomic():
@@ -244,10 +243,10 @@ def update_review(
     *, actor: policy.Actor, update: WorkUpdate, action: str, note: Any = ""
 ) -> WorkUpdate:
     """采用 (``approve``) or 退回 (``return``, with a reason) a 待审核 update."""
-    if action not in ("approve", "return"):
-        raise invalid(action=gettext("操作应为 approve 或 return"))
     update = _locked_update(update)
     policy.require(actor, "update.approve", update)
+    if action not in ("approve", "return"):
+        raise invalid(action=gettext("操作应为 approve 或 return"))
     if update.status != UpdateStatus.SUBMITTED:
         raise Conflict(
             gettext("工作动态当前为“%(status)s”，不能再审核")
@@ -672,7 +671,3 @@ def bulletin_delete_draft(*, actor: policy.Actor, bulletin: Bulletin) -> None:
         changes={"title": [bulletin.title, None]},
     )
     bulletin.delete()
-
-
-def issue_date_default() -> dt.date:
-    return timezone.localdate()

@@ -341,11 +341,11 @@ def _series_form(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def bulletin_create(request: HttpRequest) -> HttpResponse:
+def bulletin_create(request: HttpRequest, series_id: int) -> HttpResponse:
     request.area = AREA
-    series = selectors.series_get_for_user(
-        user=request.user, pk=request.GET.get("series") or request.POST.get("series")
-    )
+    series = selectors.series_get_for_user(user=request.user, pk=series_id)
+    if not policy.can(request.user, "bulletin.manage", series):
+        raise PermissionDenied(_("您没有编印此简报的权限"))
 
     def page(values: Any, error: AppError | None) -> HttpResponse:
         return _bulletin_form(request, series=series, bulletin=None, values=values, error=error)
@@ -551,7 +551,7 @@ def bulletin_issue(request: HttpRequest, pk: int) -> HttpResponse:
             issued_on=request.POST.get("issued_on", ""),
             number=request.POST.get("number", "").strip() or None,
         )
-        return _("已印发：%(n)s") % {"n": number_text(done)}
+        return _("已印发第%(n)s期") % {"n": done.number}
 
     return _act_on_bulletin(request, pk, "issue", call)
 

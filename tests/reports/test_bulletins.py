@@ -227,7 +227,7 @@ def test_the_bulletin_pages_compile_and_issue(world, series, login):
     client = login(world["zone_admin"])
     assert "编第1期" in client.get(reverse("reports:bulletins")).content.decode()
     response = client.post(
-        reverse("reports:bulletin_create") + f"?series={series.pk}", {"title": "第一期标题"}
+        reverse("reports:bulletin_create", args=[series.pk]), {"title": "第一期标题"}
     )
     bulletin = Bulletin.objects.get()
     assert response.status_code == 302
