@@ -142,8 +142,9 @@ def test_bulletin_one_prints_to_pdf_with_libreoffice(demo, db, tmp_path, libreof
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(source, ARTIFACTS / source.name)
     shutil.copy(tmp_path / "bulletin-seed.pdf", ARTIFACTS / "bulletin-seed.pdf")
+    pdftoppm = shutil.which("pdftoppm") or "pdftoppm"
     subprocess.run(  # noqa: S603
-        [shutil.which("pdftoppm") or "pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+        [pdftoppm, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
          str(tmp_path / "bulletin-seed.pdf"), str(ARTIFACTS / "bulletin-seed-page1")],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
