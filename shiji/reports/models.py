@@ -153,7 +153,7 @@ class BulletinSeries(models.Model):
 
     @property
     def scope_province(self) -> str | None:
-        return self.zone.province if self.zone_id else None
+        return self.zone.province if self.zone is not None else None
 
 
 class BulletinStatus(models.TextChoices):

@@ -33,11 +33,20 @@ from shiji.reports.models import Bulletin, BulletinStatus, UpdateStatus, WorkUpd
 AREA = "reports"
 PAGE_SIZE = 50
 UPDATE_PARAMS = ("zone", "status", "q")
-UPDATE_BADGES = {
+UPDATE_BADGES: dict[str, str] = {
     UpdateStatus.SUBMITTED: "bg-orange-lt",
     UpdateStatus.APPROVED: "bg-green-lt",
     UpdateStatus.RETURNED: "bg-red-lt",
 }
+
+
+def _in_area(request: HttpRequest) -> None:
+    request.area = AREA  # type: ignore[attr-defined]  # read by web.context.shell
+
+
+def _badged(update: WorkUpdate) -> WorkUpdate:
+    update.status_badge = UPDATE_BADGES[update.status]  # type: ignore[attr-defined]  # a template's
+    return update
 
 
 def _zone(request: HttpRequest, zones: list) -> Any:
@@ -54,12 +63,12 @@ def _zone(request: HttpRequest, zones: list) -> Any:
 @require_GET
 def update_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    request.area = AREA
+    _in_area(request)
     params = {key: request.GET.get(key, "").strip() for key in UPDATE_PARAMS}
     rows = selectors.update_filter(selectors.updates_visible_to(user=user), params)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for u in page.object_list:
-        u.status_badge = UPDATE_BADGES[u.status]
+        _badged(u)
     context = {
         "page": page,
         "params": params,
@@ -73,9 +82,7 @@ def update_list(request: HttpRequest) -> HttpResponse:
 
 
 def _update(request: HttpRequest, pk: Any) -> WorkUpdate:
-    update = selectors.update_get_for_user(user=request.user, pk=pk)
-    update.status_badge = UPDATE_BADGES[update.status]
-    return update
+    return _badged(selectors.update_get_for_user(user=request.user, pk=pk))
 
 
 @login_required
@@ -88,7 +95,7 @@ def _render_update(
     request: HttpRequest, update: WorkUpdate, *, error: AppError | None = None, form: str = ""
 ) -> HttpResponse:
     user = request.user
-    request.area = AREA
+    _in_area(request)
     editable = update.status != UpdateStatus.APPROVED and policy.can(user, "update.submit", update)
     context = {
         "u": update,
@@ -182,7 +189,7 @@ def _render_update_form(
     error: AppError | None,
     update: WorkUpdate | None = None,
 ) -> HttpResponse:
-    request.area = AREA
+    _in_area(request)
     context = {
         "u": update,
         "zone": zone,
@@ -268,7 +275,7 @@ def update_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def bulletin_list(request: HttpRequest) -> HttpResponse:
     user = request.user
-    request.area = AREA
+    _in_area(request)
     managed = list(selectors.series_managed_by(user=user))
     rows = list(
         selectors.bulletins_visible_to(user=user).order_by(
@@ -293,7 +300,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def series_create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    request.area = AREA
+    _in_area(request)
     if not policy.can(user, "bulletin.manage"):
         raise PermissionDenied(_("您没有编印简报的权限"))
     zone_ids = policy.zone_ids_for(user, "bulletin.manage")
@@ -342,7 +349,7 @@ def _series_form(
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulletin_create(request: HttpRequest, series_id: int) -> HttpResponse:
-    request.area = AREA
+    _in_area(request)
     series = selectors.series_get_for_user(user=request.user, pk=series_id)
     if not policy.can(request.user, "bulletin.manage", series):
         raise PermissionDenied(_("您没有编印此简报的权限"))
@@ -369,7 +376,7 @@ def bulletin_create(request: HttpRequest, series_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulletin_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    request.area = AREA
+    _in_area(request)
     bulletin = _bulletin(request, pk)
     if not policy.can(request.user, "bulletin.manage", bulletin):
         raise PermissionDenied(_("您没有编印此简报的权限"))
@@ -420,7 +427,7 @@ def _render_bulletin(
     request: HttpRequest, bulletin: Bulletin, *, error: AppError | None = None, form: str = ""
 ) -> HttpResponse:
     user = request.user
-    request.area = AREA
+    _in_area(request)
     manage = policy.can(user, "bulletin.manage", bulletin)
     draft = bulletin.status == BulletinStatus.DRAFT
     items = selectors.bulletin_items(bulletin=bulletin)
@@ -500,7 +507,7 @@ def bulletin_item_remove(request: HttpRequest, pk: int, item_id: int) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def bulletin_item_edit(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
-    request.area = AREA
+    _in_area(request)
     bulletin = _bulletin(request, pk)
     if not policy.can(request.user, "bulletin.manage", bulletin):
         raise PermissionDenied(_("您没有编印此简报的权限"))
