@@ -36,7 +36,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from shiji.reports.models import Bulletin, BulletinItem
+from shiji.reports.models import Bulletin, BulletinItem, paragraphs
 
 logger = logging.getLogger(__name__)
 
@@ -114,11 +114,6 @@ def bulletin_docx(*, bulletin: Bulletin, items: Sequence[BulletinItem]) -> bytes
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
-
-
-def paragraphs(text: str) -> list[str]:
-    """The paragraphs of a text: one a line, blank lines dropped."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 # Page and styles ---------------------------------------------------------------------

@@ -23,6 +23,12 @@ from shiji.core.uploads import content_path
 from shiji.orgs.scope import OrgScoped
 
 
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of an update's or an entry's text: one a line, blank
+    lines dropped (the web page and the Word file print them alike)."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 class UpdateStatus(models.TextChoices):
     SUBMITTED = "submitted", gettext_lazy("待审核")
     APPROVED = "approved", gettext_lazy("已采用")
@@ -69,6 +75,10 @@ class WorkUpdate(OrgScoped, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return paragraphs(self.body)
 
 
 def photo_path(instance: UpdatePhoto, filename: str) -> str:
@@ -227,6 +237,10 @@ class Bulletin(models.Model):
         return f"{self.series.title}（{self.title}）"
 
     @property
+    def lead_paragraphs(self) -> list[str]:
+        return paragraphs(self.lead)
+
+    @property
     def is_issued(self) -> bool:
         return self.status == BulletinStatus.ISSUED
 
@@ -264,3 +278,7 @@ class BulletinItem(models.Model):
 
     def __str__(self) -> str:
         return self.heading
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return paragraphs(self.body)
