@@ -23,8 +23,9 @@ psycopg connection); an empty Django view through the same server
 session, the user, the grants and the layout every page renders) and an
 empty API call (/api/v1/bench/empty), all three on only with
 BENCH_EMPTY_VIEW (shiji/core/bench.py), each page beside the signed-in one
-of its kind; and bare XlsxWriter writing the exported cells. The export and the import dry runs run in a process of
-their own (bench/inproc.py), which reports its time and peak RSS. Then
+of its kind; and bare XlsxWriter writing the exported cells. The export
+and the import dry runs run in a process of their own (bench/inproc.py),
+which reports its time and peak RSS. Then
 gunicorn restarts with 2 workers × 8 threads for a bounded load (50 clients,
 60 s): each client, the admin of a zone of its own, goes round its zone's
 pages, list filters, a progress note, and the zone's public portal and a

@@ -421,6 +421,8 @@ def record(name: str, kwarg: str) -> str:
         return "regulation"
     if app == "assessment":
         return "zone" if kwarg == "zone_id" else "measurement"
+    if app == "reports" and kwarg == "zone_id":
+        return "zone"
     if app == "outreach" and page.startswith("feedback") and kwarg == "pk":
         return "feedback"
     if app == "study":
