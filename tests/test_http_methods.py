@@ -436,7 +436,9 @@ def record(name: str, kwarg: str) -> str:
 
 def reports_record(name: str, kwarg: str) -> str:
     """Work updates and bulletins: a correction is of an issued bulletin,
-    every other bulletin page acts on the draft."""
+    every other bulletin page acts on the draft (the dashboards name a zone)."""
+    if kwarg == "zone_id":
+        return "zone"
     if kwarg in ("photo_id", "item_id", "series_id"):
         return {"photo_id": "photo", "item_id": "item", "series_id": "series"}[kwarg]
     if name.startswith("reports:update"):
