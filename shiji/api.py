@@ -174,6 +174,7 @@ def _add_routers() -> None:
     from shiji.outreach.api_public import router as outreach_public_router
     from shiji.outreach.api_register import router as register_router
     from shiji.regulations.api import router as regulations_router
+    from shiji.reports.api_bulletins import router as bulletins_router
     from shiji.reports.api_rollup import router as rollup_router
     from shiji.study.api import router as study_router
 
@@ -187,6 +188,7 @@ def _add_routers() -> None:
     api.add_router("/", outreach_public_router)
     api.add_router("/", assessment_router)
     api.add_router("/", rollup_router)
+    api.add_router("/", bulletins_router)
     api.add_router("/", bench_router)  # 404 unless BENCH_EMPTY_VIEW, not in the schema
 
 

@@ -26,6 +26,7 @@ from shiji.campaigns.services import campaign_load, task_create, zone_adopt_camp
 from shiji.ledger import services as ledger
 from shiji.outreach.services.intake import feedback_create
 from shiji.regulations.services import regulation_create
+from shiji.reports import services as reports
 from shiji.study import services as study
 from tests.conftest import SYSTEM, build_world, shared_records
 from tests.ledger.conftest import create_categories, png_upload, problem_maker
@@ -94,6 +95,12 @@ GET_AND_POST = {
     "public:track",
     "regulations:create",
     "regulations:edit",
+    "reports:bulletin_create",
+    "reports:bulletin_edit",
+    "reports:bulletin_item_edit",
+    "reports:series_create",
+    "reports:update_create",
+    "reports:update_edit",
     "study:create",
     "study:edit",
     "study:group_create",
@@ -136,6 +143,15 @@ POST_ONLY = {
     "regulations:link",
     "regulations:transition",
     "regulations:unlink",
+    "reports:bulletin_add_items",
+    "reports:bulletin_correct",
+    "reports:bulletin_delete",
+    "reports:bulletin_issue",
+    "reports:bulletin_item_move",
+    "reports:bulletin_item_remove",
+    "reports:update_photo_remove",
+    "reports:update_photos_add",
+    "reports:update_review",
     "study:group_deactivate",
     "study:group_reactivate",
     "study:material_upload",
@@ -211,6 +227,21 @@ regulations:file_upload   422  403  422  403  422  422  403  404  404
 regulations:link          422  403  422  403  422  422  403  404  404
 regulations:transition    302  403  302  403  302  302  403  404  404
 regulations:unlink        404  403  404  403  404  404  403  404  404
+reports:bulletin_add_items 422 404  422  404  404  404  404  404  404
+reports:bulletin_correct  422  403  422  403  403  403  403  404  404
+reports:bulletin_create   422  403  422  403  403  403  403  404  404
+reports:bulletin_delete   302  404  302  404  404  404  404  404  404
+reports:bulletin_edit     422  404  422  404  404  404  404  404  404
+reports:bulletin_issue    302  404  302  404  404  404  404  404  404
+reports:bulletin_item_edit 422 404  422  404  404  404  404  404  404
+reports:bulletin_item_move 302 404  302  404  404  404  404  404  404
+reports:bulletin_item_remove 302 404 302  404  404  404  404  404  404
+reports:series_create     422  403  422  403  403  403  403  422  403
+reports:update_create     422  403  422  403  422  422  403  422  403
+reports:update_edit       422  404  422  404  422  422  404  404  404
+reports:update_photo_remove 302 404 302  404  302  302  404  404  404
+reports:update_photos_add 422  404  422  404  422  422  404  404  404
+reports:update_review     302  404  302  404  403  403  404  404  404
 set_language              302  302  302  302  302  302  302  302  302
 study:create              422  403  422  403  422  422  403  422  403
 study:edit                422  403  422  403  422  422  403  404  404
@@ -229,6 +260,7 @@ study:speech_add          422  403  422  403  422  422  403  404  404
 POST_DATA = {
     "ledger:transition": {"action": "submit", "note": "已完成整改"},
     "regulations:transition": {"action": "submit"},
+    "reports:update_review": {"action": "approve"},
     "campaigns:assignment_move": {"action": "report", "note": "已完成"},
     "campaigns:adopt": {"zone": "zone", "campaign": "campaign"},
     "campaigns:tasks_assign": {"zone": "zone"},
@@ -293,6 +325,19 @@ def make_things(world):
         source="统计局",
     )
     from tests.outreach import register_fixtures as register
+    from tests.reports.conftest import approved as approved_update
+    from tests.reports.conftest import draft as bulletin_draft
+    from tests.reports.conftest import submit as submit_update
+
+    update = submit_update(world, photos=[png_upload()])
+    series = reports.series_create(
+        actor=world["zone_admin"], zone=a.zone, title="学习教育工作简报", issuer="工作专班"
+    )
+    issued = reports.bulletin_issue(
+        actor=world["zone_admin"],
+        bulletin=bulletin_draft(world, series, approved_update(world, title="一")),
+    )
+    draft = bulletin_draft(world, series, approved_update(world, title="二"))
 
     firm = register.enterprise(world)
     return {
@@ -314,6 +359,12 @@ def make_things(world):
         "session": session.pk,
         "group": group.pk,
         "user": world["secretary"].pk,
+        "update": update.pk,
+        "photo": update.photos.get().pk,
+        "series": series.pk,
+        "issued": issued.pk,
+        "draft": draft.pk,
+        "item": draft.items.get().pk,
     }
 
 
@@ -347,6 +398,8 @@ def _media_root(shared, settings, tmp_path):
 # Which record each page's path names; "missing" is an id no record has
 # (staged uploads and jobs: the pages answer 404 to everyone).
 def record(name: str, kwarg: str) -> str:
+    if name.startswith("reports:"):
+        return reports_record(name, kwarg)
     if kwarg == "problem_id":
         return "problem"
     if kwarg in ("evidence_id",) and name.startswith("ledger:"):
@@ -379,6 +432,18 @@ def record(name: str, kwarg: str) -> str:
             if page.startswith(kind):
                 return kind
     return "missing"
+
+
+def reports_record(name: str, kwarg: str) -> str:
+    """Work updates and bulletins: a correction is of an issued bulletin,
+    every other bulletin page acts on the draft (the dashboards name a zone)."""
+    if kwarg == "zone_id":
+        return "zone"
+    if kwarg in ("photo_id", "item_id", "series_id"):
+        return {"photo_id": "photo", "item_id": "item", "series_id": "series"}[kwarg]
+    if name.startswith("reports:update"):
+        return "update"
+    return "issued" if name in ("reports:bulletin_correct", "reports:bulletin_detail") else "draft"
 
 
 def url(name: str, things: dict[str, int]) -> str:

@@ -144,6 +144,23 @@ class EventKind(StrEnum):
     REGULATION_UNLINK = "regulation.unlink", "取消关联问题", "Problem unlinked"
     REGULATION_FILE = "regulation.file", "上传制度文件", "Document uploaded"
 
+    # Work updates (工作动态) and bulletins (工作简报)
+    UPDATE_SUBMIT = "update.submit", "报送工作动态", "Work update submitted"
+    UPDATE_EDIT = "update.edit", "修改工作动态", "Work update edited"
+    UPDATE_PHOTO = "update.photo", "上传动态图片", "Photo uploaded"
+    UPDATE_PHOTO_REMOVE = "update.photo_remove", "删除动态图片", "Photo removed"
+    UPDATE_APPROVE = "update.approve", "采用工作动态", "Work update approved", OPINION
+    UPDATE_RETURN = "update.return", "退回工作动态", "Work update returned", RETURN_REASON
+    BULLETIN_SERIES_CREATE = "bulletin_series.create", "新建简报系列", "Bulletin series created"
+    BULLETIN_CREATE = "bulletin.create", "新建简报", "Bulletin drafted"
+    BULLETIN_EDIT = "bulletin.edit", "修改简报", "Bulletin edited"
+    BULLETIN_ITEM_ADD = "bulletin.item_add", "编入工作动态", "Update added to the bulletin"
+    BULLETIN_ITEM_EDIT = "bulletin.item_edit", "修改简报条目", "Bulletin entry edited"
+    BULLETIN_ITEM_REMOVE = "bulletin.item_remove", "移出简报条目", "Entry removed"
+    BULLETIN_ITEM_MOVE = "bulletin.item_move", "调整条目顺序", "Entries reordered"
+    BULLETIN_ISSUE = "bulletin.issue", "印发简报", "Bulletin issued"
+    BULLETIN_DELETE = "bulletin.delete", "删除简报草稿", "Bulletin draft deleted"
+
     # Campaign presets (national) and their adoption by a zone
     CAMPAIGN_CREATE = "campaign.create", "载入学习教育预设", "Campaign loaded from its preset"
     CAMPAIGN_UPDATE = "campaign.update", "更新学习教育预设", "Campaign updated from its preset"
@@ -421,5 +438,8 @@ FIELD_LABELS: dict[str, FieldLabel] = {
     "chains": FieldLabel("链数", "Chains"),
     "legacy_breaks": FieldLabel("原链断裂数", "Breaks in the old chain"),
     "legacy_last_hash": FieldLabel("原链末尾哈希", "Last hash of the old chain"),
+    "reports.bulletin.number": FieldLabel("期号", "Number"),
+    "items": FieldLabel("条目", "Entries"),
+    "photo": FieldLabel("图片", "Photo"),
     "assessment.periodlock.figures": FieldLabel("锁定的数据项数", "Figures locked"),
 }

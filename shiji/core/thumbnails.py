@@ -110,6 +110,7 @@ STORED_FILES = [
     ("campaigns.AssignmentEvidence", "file", "content_kind"),
     ("study.Material", "file", "content_kind"),
     ("study.Speech", "file", "content_kind"),
+    ("reports.UpdatePhoto", "file", "kind"),
 ]
 
 

@@ -32,6 +32,7 @@ from shiji.campaigns.models import Campaign
 from shiji.campaigns.services import campaign_load, zone_adopt_campaign
 from shiji.core.thumbnails import thumbnails_backfill
 from shiji.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, SYSTEM, DemoAccount
+from shiji.demo.bulletins import create_seed_bulletin, create_zone_bulletin
 from shiji.demo.models import DemoStep
 from shiji.demo.outreach import create_outreach
 from shiji.demo.problems import create_problems
@@ -258,6 +259,8 @@ STEPS: list[Step] = [
         "开门教育示例：群众反映、企业名录、政企圆桌会、入企走访和为民实事",
         create_outreach,
     ),
+    Step("bulletin_seed", "工作动态与全国简报第1期（种子报道）", create_seed_bulletin),
+    Step("bulletin_zone", "无锡高新区的工作动态与简报第1期（示例）", create_zone_bulletin),
     Step("thumbnails", "生成凭证图片的缩略图", make_thumbnails),
 ]
 

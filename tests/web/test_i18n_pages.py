@@ -51,6 +51,7 @@ from shiji.outreach.selectors import enterprises as outreach
 from shiji.outreach.selectors.feedback import feedback_visible_to
 from shiji.outreach.selectors.projects import projects_visible_to
 from shiji.regulations import selectors as regulations
+from shiji.reports import selectors as reports
 from shiji.study import selectors as study
 from shiji.study.models import AttendeeGroup
 
@@ -90,6 +91,8 @@ FILES = {
     "outreach:feedback_file",
     "outreach:roundtable_file",
     "outreach:project_file",
+    "reports:update_photo",
+    "reports:bulletin_docx",
 }
 
 
@@ -120,7 +123,35 @@ def _ids(user) -> dict[str, list[dict]]:
             apps.get_model("campaigns", "ZoneCampaign").objects.filter(zone__in=zones), 1
         )
     ]
+    updates = [{"pk": pk} for pk in _first(reports.updates_visible_to(user=user))]
+    bulletins = [{"pk": pk} for pk in _first(reports.bulletins_visible_to(user=user))]
+    drafts = [
+        {"pk": pk}
+        for pk in _first(reports.bulletins_visible_to(user=user).filter(status="draft"), 1)
+    ]
+    series = [{"series_id": pk} for pk in _first(reports.series_managed_by(user=user), 1)]
     return {
+        # Work updates and bulletins; POST-only actions answer 405 whatever the id.
+        "reports:update_detail": updates,
+        "reports:update_edit": updates,
+        "reports:update_review": [{"pk": 0}],
+        "reports:update_photos_add": [{"pk": 0}],
+        "reports:update_photo_remove": [{"pk": 0, "photo_id": 0}],
+        "reports:bulletin_detail": bulletins,
+        "reports:bulletin_edit": drafts,
+        "reports:bulletin_create": series,
+        "reports:bulletin_add_items": [{"pk": 0}],
+        "reports:bulletin_item_move": [{"pk": 0, "item_id": 0}],
+        "reports:bulletin_item_remove": [{"pk": 0, "item_id": 0}],
+        "reports:bulletin_item_edit": [
+            {"pk": b, "item_id": i}
+            for b, i in apps.get_model("reports", "BulletinItem")
+            .objects.filter(bulletin_id__in=[d["pk"] for d in drafts])
+            .values_list("bulletin_id", "pk")[:1]
+        ],
+        "reports:bulletin_issue": [{"pk": 0}],
+        "reports:bulletin_correct": [{"pk": 0}],
+        "reports:bulletin_delete": [{"pk": 0}],
         "orgs:roster_confirm": [{"pk": 0}],
         "orgs:user_edit": [{"pk": pk} for pk in _first(orgs.users_visible_to(user=user))],
         "orgs:user_unlock": [{"pk": user.pk}],
