@@ -118,7 +118,7 @@ def home(request):
         request,
         "web/home.html",
         {
-            "zones": visible,
+            "zone_links": zones.zone_links(visible),
             "todo": [{"key": g.key, "title": g.title, "count": counts[g.key]} for g in groups],
             "panels": figures["panels"],
         },
