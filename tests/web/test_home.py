@@ -131,3 +131,19 @@ def test_a_system_wide_write_counts_every_zone_again(world, make):
         body = text(client.get("/"))
     assert _zones_counted(after) == {world.a.zone.pk, world.b.zone.pk}
     assert _red(body, world.b.zone) == 1
+
+
+def test_the_study_panel_shows_the_coverage_pages_totals(world, kinds):
+    from shiji.study import selectors
+
+    session(world, kinds, present=["张三", "李四"], absent=["王五"])
+    for org in (world.a.root, world.a.dept):
+        full = selectors.coverage(org=org, date_from=None, date_to=timezone.localdate())
+        total = selectors.coverage_total(org=org, date_from=None, date_to=timezone.localdate())
+        assert (total.members, total.reached, total.hours) == (
+            full.total.members,
+            full.total.reached,
+            full.total.hours,
+        )
+        assert total.members - total.reached == full.never_reached_count
+    assert total.reached == 2 and total.hours == 4  # two present for two hours each
