@@ -18,9 +18,12 @@ time.perf_counter, and reported as median and p95.
 
 Floors, measured in the same run: the raw SQL of each list (captured from
 the page through Django's test client, run again through a bare sqlite3 /
-psycopg connection), an empty Django view through the same server
-(/bench/empty/, on only with BENCH_EMPTY_VIEW), and bare XlsxWriter writing
-the exported cells. The export and the import dry runs run in a process of
+psycopg connection); an empty Django view through the same server
+(/bench/empty/), an empty page for a signed-in user (/bench/page/: the
+session, the user, the grants and the layout every page renders) and an
+empty API call (/api/v1/bench/empty), all three on only with
+BENCH_EMPTY_VIEW (shiji/core/bench.py), each page beside the signed-in one
+of its kind; and bare XlsxWriter writing the exported cells. The export and the import dry runs run in a process of
 their own (bench/inproc.py), which reports its time and peak RSS. Then
 gunicorn restarts with 2 workers × 8 threads for a bounded load (50 clients,
 60 s): each client, the admin of a zone of its own, goes round its zone's
@@ -422,22 +425,32 @@ def measure_pages(port: int, url: str, env: dict, info: dict, args) -> list[Figu
             sessions[user] = Client(port).login(user)
         return sessions[user]
 
-    empty = from_samples(
-        "empty Django view",
-        timed(session(info["zone_admin"]), "/bench/empty/", args.runs, args.warmup),
+    admin = session(info["zone_admin"])
+    empty = from_samples("empty Django view", timed(admin, "/bench/empty/", args.runs, args.warmup))
+    # What any signed-in page and API call cost before their own work: the
+    # session, the user, the grants and, for a page, the layout.
+    page = from_samples(
+        "signed-in empty page", timed(admin, "/bench/page/", args.runs, args.warmup)
     )
+    api = from_samples(
+        "signed-in empty API call", timed(admin, "/api/v1/bench/empty", args.runs, args.warmup)
+    )
+    for floor in (page, api):
+        floor.floor, floor.floor_name = empty.median, "empty view"
     plan = pages(info)
     sql = inproc(env, "sql", json.dumps([[u, p] for _, u, p, is_list in plan if is_list]))
-    figures = [empty]
+    figures = [empty, page, api]
     for name, user, path, is_list in plan:
         try:
             samples = timed(session(user), path, args.runs, args.warmup)
         except RuntimeError as error:
             print(f"  skipped {name}: {error}", flush=True)
             continue
-        figure = from_samples(name, samples, floor=empty.median, floor_name="empty view")
+        signed_in = api if path.startswith("/api/") else page
+        figure = from_samples(name, samples, floor=signed_in.median, floor_name=signed_in.name)
         figure.extra["path"] = path
-        figure.extra["ratio_to_empty_view"] = figure.ratio
+        figure.extra["ratio_to_empty_view"] = figure.median / empty.median
+        figure.extra["ratio_to_signed_in_floor"] = figure.ratio
         if is_list and sql.get(path):
             floor = from_samples("raw SQL", raw_sql_samples(url, sql[path], args.runs, args.warmup))
             figure.floor, figure.floor_name = floor.median, "raw SQL"

@@ -167,6 +167,7 @@ def http_error(request, exc: HttpError):
 def _add_routers() -> None:
     from shiji.assessment.api import router as assessment_router
     from shiji.campaigns.api import router as campaigns_router
+    from shiji.core.bench import router as bench_router
     from shiji.ledger.api import router as ledger_router
     from shiji.orgs.api import router as orgs_router
     from shiji.outreach.api import router as outreach_router
@@ -184,6 +185,7 @@ def _add_routers() -> None:
     api.add_router("/", register_router)
     api.add_router("/", outreach_public_router)
     api.add_router("/", assessment_router)
+    api.add_router("/", bench_router)  # 404 unless BENCH_EMPTY_VIEW, not in the schema
 
 
 _add_routers()

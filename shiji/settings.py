@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import environ
+import jinja2
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -155,6 +156,16 @@ TEMPLATES = [
             ],
         },
     },
+    # Jinja2 renders only the rows of the hottest lists (<app>/jinja2/), from
+    # values their views work out: Django's engine resolving ~700 cells was
+    # most of a zone list's time (README "Benchmarks"). Pages, layouts and
+    # everything with tags stay Django templates.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"undefined": jinja2.StrictUndefined},
+    },
 ]
 
 # SQLite in WAL mode under var/ is the embedded default (through a thin backend
@@ -185,7 +196,12 @@ else:
     # the national home page) above jit_above_cost, and compiling it took
     # 130-480 ms, more than running it; Shiji's queries are short reads that
     # JIT never pays back.
-    _server = ["-c jit=off"]
+    # random_page_cost 1.1 instead of 4 (a disk seek): the data of a Shiji
+    # server sits in memory or on SSD, where an index lookup costs about what
+    # a sequential page does. At 4 the planner hashed the whole org,
+    # category and people tables to join a page's 50 rows (6.7 ms of a zone
+    # list's SQL; 1.5 ms at 1.1; the API's 11 ms, 2.1).
+    _server = ["-c jit=off", "-c random_page_cost=1.1"]
     if DB_STATEMENT_TIMEOUT:
         _server.append(f"-c statement_timeout={DB_STATEMENT_TIMEOUT * 1000}")
     _options["options"] = " ".join(_server)

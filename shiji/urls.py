@@ -29,5 +29,7 @@ urlpatterns = [
     path("assessment/", include("shiji.assessment.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
-    path("bench/empty/", bench.empty),  # 404 unless BENCH_EMPTY_VIEW
+    # make bench's floors, 404 unless BENCH_EMPTY_VIEW (shiji/core/bench.py)
+    path("bench/empty/", bench.empty),
+    path("bench/page/", bench.empty_page),
 ]

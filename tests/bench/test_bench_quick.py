@@ -41,6 +41,7 @@ def test_the_quick_bench_measures_every_figure_against_its_floor(tmp_path):
     figures = {f["name"]: f for f in data["figures"]}
     for name in (
         "empty Django view",
+        "signed-in empty page",
         "zone list (HTML)",
         "zone list (JSON)",
         "all zones, open, by deadline (HTML)",
@@ -56,9 +57,12 @@ def test_the_quick_bench_measures_every_figure_against_its_floor(tmp_path):
         "import dry run, 10,000 rows",
     ):
         assert figures[name]["median"] > 0, name
-    # Lists stand beside their raw SQL, other pages beside the empty view.
+    # Lists stand beside their raw SQL, other pages beside an empty page for
+    # a signed-in user, which stands beside the empty view.
     assert figures["zone list (HTML)"]["floor_name"] == "raw SQL"
-    assert figures["problem page"]["floor_name"] == "empty view"
+    assert figures["problem page"]["floor_name"] == "signed-in empty page"
+    assert figures["signed-in empty page"]["floor_name"] == "empty view"
+    assert figures["signed-in empty API call"]["median"] > 0
     export = next(f for n, f in figures.items() if n.startswith("export, "))
     assert export["floor_name"] == "bare XlsxWriter" and export["extra"]["peak_rss_mb"] > 0
     assert figures["import dry run, 10,000 rows"]["extra"]["created"] == 10_000

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from shiji.ledger import selectors, workflow
+from shiji.ledger import selectors
 from shiji.ledger.models import Problem
 
 sqlite_only = pytest.mark.skipif(
@@ -48,6 +48,12 @@ def _by_deadline(problems: list[Problem]) -> list[str]:
     dated = sorted((p for p in problems if p.deadline), key=lambda p: (p.deadline, p.code))
     undated = sorted((p for p in problems if not p.deadline), key=lambda p: p.code)
     return [p.code for p in dated + undated]
+
+
+# The (zone, status, deadline) index, under the name Django gave it.
+ZONE_INDEX = next(
+    i.name for i in Problem._meta.indexes if i.fields == ["zone", "status", "deadline"]
+)
 
 
 def _plan(qs) -> list[tuple[int, int, str]]:
@@ -152,13 +158,13 @@ def test_a_pages_rows_are_read_by_primary_key_alone(world, spread):
 
 @pytest.mark.parametrize(("who", "params", "expected"), [
     # The session, the user, the grants, the zones, the zone's orgs and
-    # categories, the lights, the totals (which also give the paginator its
+    # categories, the totals and lights (which also give the paginator its
     # count), the page's ids and their rows.
-    ("zone_admin", {}, 10),
+    ("zone_admin", {}, 9),
     # A light filter: the paginator counts the filtered list itself.
-    ("zone_admin", {"light": "green"}, 11),
+    ("zone_admin", {"light": "green"}, 10),
     # All zones: no orgs or categories until a zone is chosen.
-    ("sysadmin", {"sort": "deadline"}, 8),
+    ("sysadmin", {"sort": "deadline"}, 7),
 ])  # fmt: skip
 def test_the_list_page_is_a_fixed_number_of_queries(
     world, spread, make_problem, login, django_assert_num_queries, who, params, expected
@@ -217,10 +223,38 @@ def test_list_review_inbox_reads_the_review_state_index(world, spread):
 
 
 @sqlite_only
-def test_all_zone_light_counts_read_only_the_status_deadline_index(world, spread):
-    lit = selectors.problems_visible_to(user=world["sysadmin"]).filter(
-        status__in=workflow.ACTIVE, deadline__isnull=False
-    )
-    rows = lit.order_by().values("light").annotate(n=Count("*"))
-    plan = [detail for _i, _p, detail in _plan(rows)]
+def test_all_zone_figures_read_only_the_status_deadline_index(world, spread):
+    visible = selectors.problems_visible_to(user=world["sysadmin"])
+    groups = visible.order_by().values_list("status", "deadline").annotate(n=Count("*"))
+    plan = [detail for _i, _p, detail in _plan(groups)]
     assert any("COVERING INDEX problem_status_deadline_idx" in d for d in plan), plan
+
+
+@sqlite_only
+def test_one_zones_figures_are_grouped_in_the_indexs_order(world, spread):
+    # The (zone, status, deadline) index, read for the one zone in the
+    # order of the groups: no sort.
+    visible = selectors.problems_visible_to(user=world["zone_admin"])
+    groups = visible.order_by().values_list("status", "deadline").annotate(n=Count("*"))
+    plan = [detail for _i, _p, detail in _plan(groups)]
+    assert plan == [f"SEARCH ledger_problem USING COVERING INDEX {ZONE_INDEX} (zone_id=?)"], plan
+
+
+def test_the_light_in_python_is_the_light_in_the_query(world, make_problem):
+    """``list_totals`` counts lights with ``light_of`` from grouped rows;
+    the lists filter and sort with ``light_expression``: one rule. Every
+    status at deadlines on each side of each boundary (set directly: only
+    the light is under test)."""
+    today = timezone.localdate()
+    for days in (None, -30, -1, 0, 1, 7, 8, 40):
+        make_problem(world, deadline=None if days is None else today + dt.timedelta(days=days))
+    seen = set()
+    for status in ("open", "in_progress", "submitted", "closed", "cancelled"):
+        Problem.objects.update(status=status)
+        rows = selectors.problems_in_scope(user=world["sysadmin"]).values_list(
+            "status", "deadline", "light"
+        )
+        for status_, deadline, light in rows:
+            assert selectors.light_of(status_, deadline, today) == light, (status_, deadline)
+            seen.add(light)
+    assert seen == {"red", "yellow", "green"}

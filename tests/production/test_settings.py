@@ -195,7 +195,7 @@ def test_postgresql_pool_and_statement_timeout(env_file):
     plain = settings_of(env_file, DATABASE_URL=PG_URL)["DATABASES"]["default"]
     # No pool and no timeout unless asked for; JIT always off (its compiling
     # cost more than running the roll-ups' queries).
-    assert "pool" not in plain["OPTIONS"] and plain["OPTIONS"]["options"] == "-c jit=off"
+    assert "pool" not in plain["OPTIONS"] and plain["OPTIONS"]["options"] == "-c jit=off -c random_page_cost=1.1"
     assert plain["CONN_MAX_AGE"] == 60
     pooled = settings_of(
         env_file,
@@ -207,7 +207,7 @@ def test_postgresql_pool_and_statement_timeout(env_file):
     assert pooled["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 8, "timeout": 5}
     # Django refuses persistent connections beside a pool.
     assert pooled["CONN_MAX_AGE"] == 0
-    assert pooled["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=30000"
+    assert pooled["OPTIONS"]["options"] == "-c jit=off -c random_page_cost=1.1 -c statement_timeout=30000"
     assert (
         refusal(env_file, DATABASE_URL=PG_URL, DB_POOL_SIZE="201")
         == "DB_POOL_SIZE must be a whole number from 0 to 200, not '201'"
@@ -228,7 +228,7 @@ def test_a_read_replica_adds_its_database_and_the_router(env_file):
     )
     replica = values["DATABASES"]["replica"]
     assert replica["HOST"] == "10.0.0.2"
-    assert replica["OPTIONS"]["options"] == "-c jit=off -c statement_timeout=30000"
+    assert replica["OPTIONS"]["options"] == "-c jit=off -c random_page_cost=1.1 -c statement_timeout=30000"
     assert replica["TEST"] == {"MIRROR": "default"}
     assert values["DATABASE_ROUTERS"] == ["shiji.core.db_router.ReplicaRouter"]
     assert (
