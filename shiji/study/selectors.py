@@ -271,7 +271,7 @@ def coverage_total(
 
 def _coverage_groups(
     org: Organization, date_from: dt.date | None, date_to: dt.date | None
-) -> tuple[QuerySet[Person], list[dict[str, Any]]]:
+) -> tuple[QuerySet[Any], Sequence[Mapping[str, Any]]]:
     """The subtree's active people annotated with ``was_reached`` and
     ``hours`` in the range, and their counts per child org (``branch``)."""
     attended = Q(present=True)

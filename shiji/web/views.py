@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -107,12 +107,11 @@ def home(request):
             {"zones": visible, "rows": zones.table_rows(zones.zone_figures(zones=visible, at=at))},
         )
     groups = todo.groups_for(user)
-    figures = summaries.over_zones(
-        _home_key(user),
-        _zones_behind(user, visible),
-        lambda: {"todo": todo.count_by_key(user, groups), "panels": home_panels(request)},
-        at=at,
-    )
+
+    def count() -> dict[str, Any]:
+        return {"todo": todo.count_by_key(user, groups), "panels": home_panels(request)}
+
+    figures = summaries.over_zones(_home_key(user), _zones_behind(user, visible), count, at=at)
     counts = figures["todo"]
     return render(
         request,
