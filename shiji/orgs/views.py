@@ -47,10 +47,3 @@ def org_tree(request):
     if request.htmx and request.htmx.target == "sj-org-people":
         return render(request, "orgs/_people.html", context)
     return render(request, "orgs/tree.html", context)
-
-
-def home_panel(request):
-    zones = list(selectors.zones_visible_to(user=request.user))
-    if not zones:
-        return None
-    return ("orgs/_home_panel.html", {"zones": zones})

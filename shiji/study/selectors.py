@@ -211,39 +211,7 @@ def coverage(
     people directly in ``org``) show who is behind. Three queries: the rows
     (aggregated in the database), the child orgs' names, the never reached.
     """
-    attended = Q(present=True)
-    if date_from:
-        attended &= Q(session__date__gte=date_from)
-    if date_to:
-        attended &= Q(session__date__lte=date_to)
-    mine = Attendance.objects.filter(attended, person=OuterRef("pk"))
-    hours = (
-        mine.order_by()
-        .values("person")
-        .annotate(total=Sum("session__duration_hours"))
-        .values("total")
-    )
-    decimal = DecimalField(max_digits=12, decimal_places=1)
-    members = (
-        roster_of(org)
-        .order_by()
-        .annotate(
-            was_reached=Exists(mine),
-            hours=Coalesce(
-                Subquery(hours, output_field=decimal), Value(Decimal(0)), output_field=decimal
-            ),
-            branch=Substr("org__path", 1, len(org.path) + PATH_STEP),
-        )
-    )
-    grouped = list(
-        members.values("branch")
-        .annotate(
-            n=Count("pk"),
-            reached_n=Count("pk", filter=Q(was_reached=True)),
-            hours_sum=Sum("hours"),
-        )
-        .order_by("branch")
-    )
+    members, grouped = _coverage_groups(org, date_from, date_to)
     children = {o.path: o for o in Organization.objects.filter(zone_id=org.zone_id, parent=org)}
     rows: list[CoverageRow] = []
     for group in grouped:
@@ -283,3 +251,60 @@ def coverage(
         never_reached=never,
         never_reached_count=never_count,
     )
+
+
+def coverage_total(
+    *, org: Organization, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> CoverageRow:
+    """``coverage(...).total`` alone, in one query (the home page's panel):
+    the same groups summed, without the child orgs' names and the list of
+    those never reached."""
+    _, grouped = _coverage_groups(org, date_from, date_to)
+    return CoverageRow(
+        org=org,
+        label=org.name,
+        members=sum(g["n"] for g in grouped),
+        reached=sum(g["reached_n"] for g in grouped),
+        hours=sum((Decimal(g["hours_sum"] or 0) for g in grouped), Decimal(0)),
+    )
+
+
+def _coverage_groups(
+    org: Organization, date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[QuerySet[Any], Sequence[Mapping[str, Any]]]:
+    """The subtree's active people annotated with ``was_reached`` and
+    ``hours`` in the range, and their counts per child org (``branch``)."""
+    attended = Q(present=True)
+    if date_from:
+        attended &= Q(session__date__gte=date_from)
+    if date_to:
+        attended &= Q(session__date__lte=date_to)
+    mine = Attendance.objects.filter(attended, person=OuterRef("pk"))
+    hours = (
+        mine.order_by()
+        .values("person")
+        .annotate(total=Sum("session__duration_hours"))
+        .values("total")
+    )
+    decimal = DecimalField(max_digits=12, decimal_places=1)
+    members = (
+        roster_of(org)
+        .order_by()
+        .annotate(
+            was_reached=Exists(mine),
+            hours=Coalesce(
+                Subquery(hours, output_field=decimal), Value(Decimal(0)), output_field=decimal
+            ),
+            branch=Substr("org__path", 1, len(org.path) + PATH_STEP),
+        )
+    )
+    grouped = list(
+        members.values("branch")
+        .annotate(
+            n=Count("pk"),
+            reached_n=Count("pk", filter=Q(was_reached=True)),
+            hours_sum=Sum("hours"),
+        )
+        .order_by("branch")
+    )
+    return members, grouped

@@ -1,5 +1,8 @@
 """Panels on the home page (工作台). Each app contributes a function that
-returns ``(template, context)`` or None; they are listed here, in order."""
+returns ``(template, context)`` or None; they are listed here, in order.
+Their figures are kept in the cache with the to-do counts (web/views.py
+home). The list of the user's zones (orgs/_home_panel.html) comes last, from
+the zones the home page has read anyway."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ PANELS = [
     "shiji.study.views.home_panel",
     "shiji.outreach.views.feedback.home_panel",
     "shiji.campaigns.views.home_panel",
-    "shiji.orgs.views.home_panel",
 ]
 
 

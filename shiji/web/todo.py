@@ -463,9 +463,16 @@ def groups_for(user: Any) -> list[Group]:
 
 
 def counts_for(user: Any) -> list[dict[str, Any]]:
-    """Each applicable group with its count, for the home page: one query per
-    batch of groups, one for each other group."""
+    """Each applicable group with its count, for the home page."""
     groups = groups_for(user)
+    counts = count_by_key(user, groups)
+    return [{"key": g.key, "title": g.title, "count": counts[g.key]} for g in groups]
+
+
+def count_by_key(user: Any, groups: list[Group]) -> dict[str, int]:
+    """``{group key: count}`` for ``groups`` (those of ``groups_for``): one
+    query per batch of groups, one for each other group. Plain numbers, so
+    the home page can keep them in the cache (web/summaries.py)."""
     batches: dict[Batch, dict[str, Q | None]] = {}
     for g in groups:
         if g.batch is not None and g.where is not None:
@@ -473,11 +480,7 @@ def counts_for(user: Any) -> list[dict[str, Any]]:
     counts: dict[str, int] = {}
     for batch, wheres in batches.items():
         counts.update(batch.counts(user, wheres))
-    return [
-        {
-            "key": g.key,
-            "title": g.title,
-            "count": counts[g.key] if g.key in counts else g.rows(user).count(),
-        }
-        for g in groups
-    ]
+    for g in groups:
+        if g.key not in counts:
+            counts[g.key] = g.rows(user).count()
+    return counts

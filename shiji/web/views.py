@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,9 +18,9 @@ from shiji.core.client import client_address
 from shiji.core.errors import AppError, invalid
 from shiji.core.pages import error_response
 from shiji.ledger.selectors import problem_objects_page
-from shiji.orgs import services
+from shiji.orgs import policy, services
 from shiji.orgs.selectors import zones_visible_to
-from shiji.web import todo, zones
+from shiji.web import summaries, todo, zones
 from shiji.web.dashboard import home_panels
 
 if TYPE_CHECKING:
@@ -95,19 +96,49 @@ def password_change_view(request):
 def home(request):
     user = request.user
     visible = list(zones_visible_to(user=user))
+    # Read before any figure is counted (see web/summaries.py).
+    at = summaries.versions()
     if zones.compares_zones(user, visible):
         # 上级 (national / provincial viewers) compare their zones rather than
         # read one zone's panels.
         return render(
             request,
             "web/home_zones.html",
-            {"zones": visible, "rows": zones.zone_figures(zones=visible)},
+            {"zones": visible, "rows": zones.table_rows(zones.zone_figures(zones=visible, at=at))},
         )
+    groups = todo.groups_for(user)
+
+    def count() -> dict[str, Any]:
+        return {"todo": todo.count_by_key(user, groups), "panels": home_panels(request)}
+
+    figures = summaries.over_zones(_home_key(user), _zones_behind(user, visible), count, at=at)
+    counts = figures["todo"]
     return render(
         request,
         "web/home.html",
-        {"zones": visible, "todo": todo.counts_for(user), "panels": home_panels(request)},
+        {
+            "zone_links": zones.zone_links(visible),
+            "todo": [{"key": g.key, "title": g.title, "count": counts[g.key]} for g in groups],
+            "panels": figures["panels"],
+        },
     )
+
+
+def _home_key(user) -> str:
+    """Whose home figures: the user and the grants they were counted with."""
+    grants = sorted(
+        (g.role, g.province, g.zone_id or 0, g.org_id or 0) for g in policy.grants_of(user)
+    )
+    digest = hashlib.blake2b(repr(grants).encode(), digest_size=8).hexdigest()
+    return f"home:{user.pk}:{digest}"
+
+
+def _zones_behind(user, visible: list) -> set[int]:
+    """The zones whose writes can change a user's home figures: those in
+    their scope, and those whose feedback settings name them."""
+    from shiji.outreach import access
+
+    return {z.pk for z in visible} | access.named_zone_ids(user)
 
 
 @login_required
