@@ -405,6 +405,8 @@ def pages(info: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
         ("roll-up: campaign scores (national)", "national", "/assessment/campaign/", False),
         ("roll-up: zone comparison (national)", "national", "/assessment/compare/", False),
         ("dashboard: task matrix (zone admin)", admin, "/campaigns/tasks/matrix/", False),
+        ("roll-up: reports (national)", "national", "/reports/rollup/", False),
+        ("dashboard: zone reports (zone admin)", admin, f"/reports/zones/{zone}/", False),
     ]
     if info.get("province"):
         items.insert(10, ("home: province viewer", info["province"], "/", False))

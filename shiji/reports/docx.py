@@ -78,6 +78,11 @@ def chinese_date(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def issued_text(bulletin: Bulletin) -> str:
+    """The closing line's date: 2026年3月10日印发 (empty for a draft)."""
+    return chinese_date(bulletin.issued_on) + "印发" if bulletin.issued_on else ""
+
+
 def number_text(bulletin: Bulletin) -> str:
     return f"第{bulletin.number}期" if bulletin.number else "第　期（草稿）"
 
@@ -302,7 +307,7 @@ def _item(document, item: BulletinItem) -> None:
         for photo in item.update.photos.all():
             _photo(document, photo)
     if item.byline:
-        _para(document, f"（{item.byline}）", KAITI, SANHAO, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        _para(document, item.byline_text, KAITI, SANHAO, align=WD_ALIGN_PARAGRAPH.RIGHT)
 
 
 def _photo(document, photo) -> None:
@@ -348,7 +353,7 @@ def _distribution(document, bulletin: Bulletin) -> None:
     closing.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT)
     fmt = closing.paragraph_format
     fmt.left_indent = Pt(SIHAO)
-    day = chinese_date(bulletin.issued_on) + "印发" if bulletin.issued_on else ""
+    day = issued_text(bulletin)
     _set_font(closing.add_run(bulletin.issuer or bulletin.series.issuer), FANGSONG, SIHAO)
     _set_font(closing.add_run("\t" + day), FANGSONG, SIHAO)
     _border(closing, "bottom", size=8, color="000000")

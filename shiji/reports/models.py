@@ -233,8 +233,8 @@ class Bulletin(models.Model):
 
     def __str__(self) -> str:
         if self.number:
-            return f"{self.series.title}第{self.number}期"
-        return f"{self.series.title}（{self.title}）"
+            return f"{self.series.title}第{self.number}期"  # zh-only: the bulletin's Chinese name
+        return f"{self.series.title}（{self.title}）"  # zh-only: the bulletin's Chinese name
 
     @property
     def lead_paragraphs(self) -> list[str]:
@@ -278,6 +278,11 @@ class BulletinItem(models.Model):
 
     def __str__(self) -> str:
         return self.heading
+
+    @property
+    def byline_text(self) -> str:
+        """The byline as printed, on the page and in the Word file: （王轩禹）."""
+        return f"（{self.byline}）" if self.byline else ""  # zh-only: the bulletin's own words
 
     @property
     def paragraphs(self) -> list[str]:

@@ -27,7 +27,7 @@ from shiji.core.validation import parse_id
 from shiji.orgs import policy
 from shiji.orgs.selectors import org_options, zones_visible_to
 from shiji.reports import selectors, services
-from shiji.reports.docx import bulletin_docx, number_text
+from shiji.reports.docx import bulletin_docx, chinese_date, issued_text, number_text
 from shiji.reports.models import Bulletin, BulletinStatus, UpdateStatus, WorkUpdate
 
 AREA = "reports"
@@ -104,6 +104,7 @@ def _render_update(
         "can_review": update.status == UpdateStatus.SUBMITTED
         and policy.can(user, "update.approve", update),
         "used_in": selectors.used_in(updates=[update])[update.pk],
+        "returned": update.status == UpdateStatus.RETURNED,
         "max_photos": services.MAX_PHOTOS,
         "timeline": timeline(update, user),
         "error": error,
@@ -192,6 +193,7 @@ def _render_update_form(
     _in_area(request)
     context = {
         "u": update,
+        "returned": update is not None and update.status == UpdateStatus.RETURNED,
         "zone": zone,
         "zones": zones,
         "values": values,
@@ -434,6 +436,9 @@ def _render_bulletin(
     context = {
         "b": bulletin,
         "number": number_text(bulletin),
+        # The bulletin's own words in Chinese, as in its Word file (docx.py).
+        "issued_text": chinese_date(bulletin.issued_on) if bulletin.issued_on else "",
+        "closing_text": issued_text(bulletin),
         "items": items,
         "compile": manage and draft,
         "can_correct": manage and not draft,

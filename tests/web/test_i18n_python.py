@@ -68,6 +68,10 @@ CHINESE_ON_PURPOSE = {
     # list of the national high-tech zones are data, not UI.
     "shiji/national/generator.py": "generated national data",
     "shiji/national/zones.py": "the national high-tech zones (data)",
+    # The bulletin's Word file and its number: a Chinese document whatever the
+    # page's language (GB/T 9704: fonts by their Chinese names, 第N期, 报送/抄送),
+    # like the printed bulletin page, which is marked lang="zh-Hans".
+    "shiji/reports/docx.py": "the bulletin's Word file, a Chinese document",
     # Console output for operators (cron, deploys), like the README's commands.
     "/management/commands/": "operator console output",
 }
